@@ -1,0 +1,125 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Nabla.Runtime;
+
+public static unsafe partial class Gemm
+{
+    /// <summary>Depth of a packed block (k). A B micro-panel (KC × 48 floats = 24 KiB) stays in the 32 KiB L1.</summary>
+    internal const int KC = 128;
+
+    /// <summary>Rows of a packed A block (MC × KC floats = 256 KiB stays in L2).</summary>
+    internal const int MC = 512;
+
+    /// <summary>Columns of a packed B block.</summary>
+    internal const int NC = 2048;
+
+    /// <summary>Chooses a path for one validated, non-empty problem and runs it on up to <paramref name="threads"/> threads.</summary>
+    internal static void Run<T>(ref Problem<T> p, int threads) where T : unmanaged
+    {
+        if (p.K == 0 || Simd.IsZero(p.Alpha)) { ScaleOnly(in p, 0, p.M); return; }
+        if (TrySmall(in p)) return;
+        RunPacked(ref p, threads);
+    }
+
+    /// <summary>The k-block depth used for a given K: blocks of at most KC, balanced so no block is tiny.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int BlockDepth(int k)
+    {
+        int blocks = (k + KC - 1) / KC;
+        return (k + blocks - 1) / blocks;
+    }
+
+    /// <summary>The packed algorithm on the C sub-block rows [i0, i1) × columns [j0, j1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Packed<T>(ref readonly Problem<T> p, int i0, int i1, int j0, int j1) where T : unmanaged
+    {
+        int L = Vector512<T>.Count, nrMax = 3 * L;
+        int K = p.K, kcMax = BlockDepth(K);
+        int mcMax = Math.Min(MC, (i1 - i0 + MR - 1) / MR * MR);
+        int ncMax = Math.Min(NC, (j1 - j0 + L - 1) / L * L);
+        T* abuf = Scratch<T>.A(mcMax * kcMax);
+        T* bbuf = Scratch<T>.B(ncMax * kcMax);
+        Vector512<T>* tile = stackalloc Vector512<T>[3 * MR];
+        for (int jc = j0; jc < j1; jc += NC)
+        {
+            int nc = Math.Min(NC, j1 - jc);
+            for (int pc = 0; pc < K; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, K - pc);
+                bool first = pc == 0, last = pc + kc == K;
+                PackB(in p, pc, kc, jc, nc, bbuf);
+                for (int ic = i0; ic < i1; ic += MC)
+                {
+                    int mc = Math.Min(MC, i1 - ic);
+                    PackA(in p, ic, mc, pc, kc, abuf);
+                    for (int jr = 0; jr < nc; jr += nrMax)
+                    {
+                        int nr = Math.Min(nrMax, nc - jr);
+                        T* bp = bbuf + (long)jr * kc;
+                        T* cp = p.C + (long)ic * p.Ldc + jc + jr;
+                        int w = (nr + L - 1) / L;
+                        for (int ir = 0; ir < mc; ir += MR)
+                        {
+                            int mr = Math.Min(MR, mc - ir);
+                            T* ap = abuf + (long)ir * kc;
+                            T* ct = cp + (long)ir * p.Ldc;
+                            if (w == 3) Kernel<T, W3>(kc, ap, bp, tile);
+                            else if (w == 2) Kernel<T, W2>(kc, ap, bp, tile);
+                            else Kernel<T, W1>(kc, ap, bp, tile);
+                            StoreTile(in p, tile, w, ct, ic + ir, jc + jr, mr, nr, first, last);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>C = beta·C (C not read when beta = 0), then the epilogue, for rows [i0, i1).</summary>
+    internal static void ScaleOnly<T>(ref readonly Problem<T> p, int i0, int i1) where T : unmanaged
+    {
+        int L = Vector512<T>.Count;
+        for (int i = i0; i < i1; i++)
+        {
+            T* c = p.C + (long)i * p.Ldc;
+            for (int j = 0; j < p.N; j += L)
+            {
+                int cnt = Math.Min(L, p.N - j);
+                Vector512<T> v = Simd.IsZero(p.Beta) ? Vector512<T>.Zero : Vector512.Create(p.Beta) * Simd.Load(c + j, cnt);
+                Simd.Store(c + j, Epilogue(in p, v, i, j, cnt), cnt);
+            }
+        }
+    }
+}
+
+/// <summary>Per-thread packing buffers: pinned, 64-byte aligned, grown on demand and then reused (no per-call allocation).</summary>
+internal static unsafe class Scratch<T> where T : unmanaged
+{
+    [ThreadStatic] private static T[]? _a, _b, _v;
+    [ThreadStatic] private static T* _pa, _pb, _pv;
+
+    public static T* A(int elements) => Get(ref _a, ref _pa, elements);
+    public static T* B(int elements) => Get(ref _b, ref _pb, elements);
+
+    /// <summary>A small vector scratch (GEMV operands, dot results).</summary>
+    public static T* V(int elements) => Get(ref _v, ref _pv, elements);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T* Get(ref T[]? array, ref T* ptr, int elements)
+    {
+        if (array != null && array.Length - 64 / sizeof(T) >= elements) return ptr;
+        return Grow(ref array, ref ptr, elements);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static T* Grow(ref T[]? array, ref T* ptr, int elements)
+    {
+        int size = Math.Max(elements, array == null ? 0 : array.Length * 2) + 64 / sizeof(T);
+        array = GC.AllocateUninitializedArray<T>(size, pinned: true);
+        nint raw = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+        ptr = (T*)((raw + 63) & ~(nint)63);
+        return ptr;
+    }
+}

@@ -1,0 +1,163 @@
+using System;
+using System.Threading;
+
+namespace Nabla.Runtime;
+
+/// <summary>Process-wide threading settings for the runtime kernels.</summary>
+public static class Parallelism
+{
+    private static int _maxThreads = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>
+    /// Largest number of threads one kernel call may use, counting the calling thread. Defaults to
+    /// <see cref="Environment.ProcessorCount"/>; 1 runs everything on the calling thread. Results never depend on
+    /// this setting: work is split so that every output element is computed by the same operations in the same order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1 or above 256.</exception>
+    public static int MaxThreads
+    {
+        get => Volatile.Read(ref _maxThreads);
+        set
+        {
+            if (value < 1 || value > 256)
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Parallelism.MaxThreads must be between 1 and 256.");
+            Volatile.Write(ref _maxThreads, value);
+        }
+    }
+}
+
+/// <summary>Work that a <see cref="WorkerPool"/> splits into <c>parts</c> independent pieces.</summary>
+internal interface IParallelWork
+{
+    /// <summary>Runs piece <paramref name="part"/> of <paramref name="parts"/>; pieces must not write the same memory.</summary>
+    void Execute(int part, int parts);
+}
+
+/// <summary>
+/// A persistent pool: worker threads are created once, spin for a short while after each job (so back-to-back kernel
+/// calls of a training step find them awake), then block on a semaphore. One caller owns the pool at a time; a caller
+/// that finds it busy runs every piece itself, which gives the same result because pieces are independent.
+/// Posting a job allocates nothing.
+/// </summary>
+internal static class WorkerPool
+{
+    /// <summary>How long an idle worker spins before it blocks.</summary>
+    private static readonly long SpinTicks = System.Diagnostics.Stopwatch.Frequency / 5000; // 200 µs
+
+    private static Worker[] _workers = Array.Empty<Worker>();
+    private static int _busy;
+    private static int _pending;
+    private static Exception? _error;
+    private static readonly object Grow = new();
+
+    /// <summary>Tries to take the pool for the calling thread; false if another call holds it.</summary>
+    public static bool TryAcquire() => Interlocked.CompareExchange(ref _busy, 1, 0) == 0;
+
+    public static void Release() => Volatile.Write(ref _busy, 0);
+
+    /// <summary>Runs all pieces, piece 0 on the calling thread. The caller must hold the pool (<see cref="TryAcquire"/>).</summary>
+    public static void RunAcquired(IParallelWork work, int parts)
+    {
+        if (parts <= 1) { work.Execute(0, 1); return; }
+        Worker[] workers = EnsureWorkers(parts - 1);
+        _error = null;
+        Volatile.Write(ref _pending, parts - 1);
+        for (int w = 0; w < parts - 1; w++) workers[w].Post(work, w + 1, parts);
+        Exception? mine = null;
+        try { work.Execute(0, parts); }
+        catch (Exception e) { mine = e; }
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+        if (mine != null) throw mine;
+        if (_error != null) throw new AggregateException("A runtime worker thread failed.", _error);
+    }
+
+    /// <summary>Runs the pieces on up to <paramref name="parts"/> threads, or all on the calling thread if the pool is busy.</summary>
+    public static void Run(IParallelWork work, int parts)
+    {
+        if (parts > 1 && TryAcquire())
+        {
+            try { RunAcquired(work, parts); }
+            finally { Release(); }
+        }
+        else
+        {
+            for (int p = 0; p < parts; p++) work.Execute(p, parts);
+        }
+    }
+
+    private static Worker[] EnsureWorkers(int count)
+    {
+        Worker[] ws = _workers;
+        if (ws.Length >= count) return ws;
+        lock (Grow)
+        {
+            ws = _workers;
+            if (ws.Length >= count) return ws;
+            var grown = new Worker[count];
+            Array.Copy(ws, grown, ws.Length);
+            for (int i = ws.Length; i < count; i++) grown[i] = new Worker(i + 1);
+            _workers = grown;
+            return grown;
+        }
+    }
+
+    private static void Done(Exception? e)
+    {
+        if (e != null) _error = e;
+        Interlocked.Decrement(ref _pending);
+    }
+
+    private sealed class Worker
+    {
+        private readonly SemaphoreSlim _wake = new(0);
+        private IParallelWork? _work;
+        private int _part, _parts;
+        private long _posted;
+        private int _sleeping;
+
+        public Worker(int index)
+        {
+            var t = new Thread(Loop, 256 * 1024) { IsBackground = true, Name = $"Nabla runtime worker {index}" };
+            t.Start();
+        }
+
+        public void Post(IParallelWork work, int part, int parts)
+        {
+            _work = work; _part = part; _parts = parts;
+            Volatile.Write(ref _posted, _posted + 1);
+            if (Interlocked.Exchange(ref _sleeping, 0) == 1) _wake.Release();
+        }
+
+        private void Loop()
+        {
+            long seen = 0;
+            while (true)
+            {
+                long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                int n = 0;
+                while (Volatile.Read(ref _posted) == seen)
+                {
+                    if (++n < 64) { Thread.SpinWait(8); continue; }
+                    n = 0;
+                    if (System.Diagnostics.Stopwatch.GetTimestamp() - start < SpinTicks) continue;
+                    Interlocked.Exchange(ref _sleeping, 1);
+                    if (Volatile.Read(ref _posted) != seen)
+                    {
+                        // A post raced with going to sleep: if the poster saw us asleep it released the semaphore; consume it.
+                        if (Interlocked.Exchange(ref _sleeping, 0) == 0) _wake.Wait();
+                        break;
+                    }
+                    _wake.Wait();
+                    start = System.Diagnostics.Stopwatch.GetTimestamp();
+                }
+                seen = Volatile.Read(ref _posted);
+                Exception? error = null;
+                try { _work!.Execute(_part, _parts); }
+                catch (Exception e) { error = e; }
+                _work = null;
+                Done(error);
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+using Nabla.Runtime;
+
+namespace Nabla.Benchmarks;
+
+/// <summary>Timing of one case: per-call times are block time / iterations; median and min are over blocks.</summary>
+public sealed record BenchResult(IBenchCase Case, int Threads, double MedianUs, double MinUs, double AllocBytesPerCall,
+    int Blocks, long ItersPerBlock)
+{
+    /// <summary>GFLOP/s at the median time, or null when the case reports no FLOP count.</summary>
+    public double? Gflops => Case.FlopsPerCall > 0 ? Case.FlopsPerCall / (MedianUs * 1e3) : null;
+
+    /// <summary>Samples per second at the median time.</summary>
+    public double SamplesPerSecond => Case.SamplesPerCall / (MedianUs * 1e-6);
+}
+
+/// <summary>Runs cases: warm-up, then timed blocks, measuring allocations over all threads.</summary>
+public sealed class BenchRunner
+{
+    private readonly double _warmSeconds, _totalSeconds;
+    private readonly int _blocks;
+
+    /// <summary>A runner; <paramref name="quick"/> shortens warm-up and measurement about fourfold.</summary>
+    public BenchRunner(bool quick)
+    {
+        _warmSeconds = quick ? 0.1 : 0.25;
+        _totalSeconds = quick ? 0.25 : 1.0;
+        _blocks = quick ? 5 : 9;
+    }
+
+    /// <summary>Measures one case on <paramref name="threads"/> threads.</summary>
+    public BenchResult Measure(IBenchCase c, int threads)
+    {
+        int saved = Parallelism.MaxThreads;
+        Parallelism.MaxThreads = threads;
+        try
+        {
+            c.Setup();
+            long n = 0;
+            var sw = Stopwatch.StartNew();
+            while (sw.Elapsed.TotalSeconds < _warmSeconds || n < 3) { c.Run(); n++; }
+            double perCall = sw.Elapsed.TotalSeconds / n;
+            long iters = Math.Max(1, (long)Math.Round(_totalSeconds / _blocks / perCall));
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            var times = new double[_blocks];
+            long alloc0 = GC.GetTotalAllocatedBytes(true);
+            for (int b = 0; b < _blocks; b++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                for (long i = 0; i < iters; i++) c.Run();
+                times[b] = Stopwatch.GetElapsedTime(t0).TotalSeconds * 1e6 / iters;
+            }
+            long alloc1 = GC.GetTotalAllocatedBytes(true);
+            Array.Sort(times);
+            double median = _blocks % 2 == 1 ? times[_blocks / 2] : 0.5 * (times[_blocks / 2 - 1] + times[_blocks / 2]);
+            return new BenchResult(c, threads, median, times[0], (double)(alloc1 - alloc0) / (_blocks * iters), _blocks, iters);
+        }
+        finally
+        {
+            c.Teardown();
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
+    /// <summary>One JSON object on one line, following DESIGN.md §2 (plus "gflops" when the case counts FLOPs).</summary>
+    public static string ToJson(BenchResult r)
+    {
+        var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            IBenchCase c = r.Case;
+            w.WriteStartObject();
+            w.WriteString("case", c.Name);
+            w.WriteString("op", c.Op);
+            if (c.Optimizer is null) w.WriteNull("optimizer"); else w.WriteString("optimizer", c.Optimizer);
+            w.WriteNumber("batch", c.Batch);
+            w.WriteString("dtype", c.DType);
+            w.WriteNumber("threads", r.Threads);
+            w.WriteString("backend", c.Backend);
+            w.WriteNumber("median_us", Math.Round(r.MedianUs, 3));
+            w.WriteNumber("min_us", Math.Round(r.MinUs, 3));
+            w.WriteNumber("samples_per_s", Math.Round(r.SamplesPerSecond, 1));
+            if (c.CompileMs is double cm) w.WriteNumber("compile_ms", Math.Round(cm, 3)); else w.WriteNull("compile_ms");
+            w.WriteNumber("alloc_bytes_per_step", Math.Round(r.AllocBytesPerCall, 1));
+            if (r.Gflops is double g) w.WriteNumber("gflops", Math.Round(g, 2));
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    /// <summary>Header of the readable table.</summary>
+    public static string TableHeader =>
+        string.Format(CultureInfo.InvariantCulture, "{0,-34} {1,3} {2,-4} {3,11} {4,11} {5,9} {6,10}",
+            "case", "thr", "type", "median_us", "min_us", "GFLOP/s", "alloc B");
+
+    /// <summary>One readable table row.</summary>
+    public static string ToRow(BenchResult r) =>
+        string.Format(CultureInfo.InvariantCulture, "{0,-34} {1,3} {2,-4} {3,11:F2} {4,11:F2} {5,9} {6,10:F0}",
+            r.Case.Name, r.Threads, r.Case.DType, r.MedianUs, r.MinUs,
+            r.Gflops is double g ? g.ToString("F1", CultureInfo.InvariantCulture) : "-", r.AllocBytesPerCall);
+
+    /// <summary>True if <paramref name="name"/> matches <paramref name="pattern"/>: exactly, as a prefix, or as a glob (* and ?).</summary>
+    public static bool Matches(string name, string pattern)
+    {
+        if (pattern.Contains('*') || pattern.Contains('?')) return Glob(name, 0, pattern, 0);
+        return name.StartsWith(pattern, StringComparison.Ordinal);
+    }
+
+    private static bool Glob(string s, int i, string p, int j)
+    {
+        while (j < p.Length)
+        {
+            if (p[j] == '*')
+            {
+                for (int k = i; k <= s.Length; k++) if (Glob(s, k, p, j + 1)) return true;
+                return false;
+            }
+            if (i >= s.Length || (p[j] != '?' && p[j] != s[i])) return false;
+            i++; j++;
+        }
+        return i == s.Length;
+    }
+
+    /// <summary>Selected (case, threads) pairs without duplicates, in registry order.</summary>
+    public static List<(IBenchCase Case, int Threads)> Select(IEnumerable<IBenchCase> cases, IReadOnlyList<string> patterns, int? threads)
+    {
+        var seen = new HashSet<(string, int)>();
+        var result = new List<(IBenchCase, int)>();
+        foreach (var c in cases)
+        {
+            if (patterns.Count > 0)
+            {
+                bool hit = false;
+                foreach (var pat in patterns) hit |= Matches(c.Name, pat);
+                if (!hit) continue;
+            }
+            int t = threads ?? c.Threads;
+            if (seen.Add((c.Name, t))) result.Add((c, t));
+        }
+        return result;
+    }
+}

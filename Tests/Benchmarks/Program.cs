@@ -1,0 +1,46 @@
+using System;
+using System.Collections.Generic;
+using Nabla.Benchmarks;
+
+// Usage: dotnet run -c Release --project Tests/Benchmarks -- [--case NAME]... [--json] [--threads N] [--quick] [--list]
+var patterns = new List<string>();
+bool json = false, quick = false, list = false;
+int? threads = null;
+for (int i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--case" when i + 1 < args.Length: patterns.Add(args[++i]); break;
+        case "--json": json = true; break;
+        case "--quick": quick = true; break;
+        case "--list": list = true; break;
+        case "--threads" when i + 1 < args.Length && int.TryParse(args[i + 1], out int t) && t >= 1: threads = t; i++; break;
+        case "--help" or "-h":
+            Console.WriteLine("usage: Nabla.Benchmarks [--case NAME|PREFIX|GLOB]... [--json] [--threads N] [--quick] [--list]");
+            return 0;
+        default:
+            Console.Error.WriteLine($"Nabla.Benchmarks: unknown or incomplete argument '{args[i]}' (try --help)");
+            return 2;
+    }
+}
+
+var selected = BenchRunner.Select(BenchRegistry.All(), patterns, threads);
+if (selected.Count == 0)
+{
+    Console.Error.WriteLine($"Nabla.Benchmarks: no case matches {string.Join(", ", patterns)} (try --list)");
+    return 2;
+}
+if (list)
+{
+    foreach (var (c, t) in selected) Console.WriteLine($"{c.Name}  threads={t} op={c.Op} dtype={c.DType} backend={c.Backend}");
+    return 0;
+}
+
+var runner = new BenchRunner(quick);
+if (!json) Console.WriteLine(BenchRunner.TableHeader);
+foreach (var (c, t) in selected)
+{
+    var r = runner.Measure(c, t);
+    Console.WriteLine(json ? BenchRunner.ToJson(r) : BenchRunner.ToRow(r));
+}
+return 0;
