@@ -7,7 +7,8 @@ namespace Nabla.Ir;
 /// <summary>The values a <see cref="Function"/> computed: its outputs and the new values of the parameters it updates.</summary>
 public sealed class RunResult
 {
-    internal RunResult(Dictionary<string, Tensor> outputs, Dictionary<string, Tensor> updates) { Outputs = outputs; Updates = updates; }
+    /// <summary>Creates a result from output and update values (executors other than the interpreter build these too).</summary>
+    public RunResult(Dictionary<string, Tensor> outputs, Dictionary<string, Tensor> updates) { Outputs = outputs; Updates = updates; }
     /// <summary>Output name → value.</summary>
     public IReadOnlyDictionary<string, Tensor> Outputs { get; }
     /// <summary>Parameter name → new value.</summary>
@@ -60,6 +61,19 @@ public static partial class Interpreter
             values[n] = t;
         }
         return values;
+    }
+
+    /// <summary>
+    /// Evaluates the single non-leaf node <paramref name="n"/> on given input values (used by executors of
+    /// lowered code that reuse the reference semantics of one op).
+    /// </summary>
+    public static Tensor EvalNode(Node n, IReadOnlyList<Tensor> inputs, int batch)
+    {
+        if (n.IsLeaf) throw new ArgumentException($"EvalNode needs an op with inputs, not the leaf {n.Describe()}.");
+        if (inputs.Count != n.Inputs.Count) throw new ArgumentException($"{n.Describe()} takes {n.Inputs.Count} inputs, got {inputs.Count}.");
+        var values = new Dictionary<Node, Tensor>();
+        for (int i = 0; i < inputs.Count; i++) values[n.InputArray[i]] = inputs[i];
+        return Eval(n, values, new Dictionary<string, Tensor>(), batch);
     }
 
     private static int BatchOf(IReadOnlyList<Node> nodes, IReadOnlyDictionary<string, Tensor> bindings, int? given)

@@ -1,0 +1,288 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Nabla.Ir;
+
+namespace Nabla.Rewrites.Schedule;
+
+/// <summary>
+/// One step of a <see cref="Schedule"/>: a loop nest or a runtime-kernel call that reads and writes buffers.
+/// Kernels run in list order; each records the IR nodes it computes (for listings and drawings).
+/// </summary>
+public abstract class Kernel
+{
+    /// <summary>Position in <see cref="Schedule.Kernels"/>.</summary>
+    public int Id { get; internal set; }
+    /// <summary>The IR nodes whose values this kernel computes (fused nodes included).</summary>
+    public IReadOnlyList<Node> Nodes { get; internal set; } = Array.Empty<Node>();
+    /// <summary>The buffers read.</summary>
+    public abstract IEnumerable<Buffer> Reads { get; }
+    /// <summary>The buffers written.</summary>
+    public abstract IEnumerable<Buffer> Writes { get; }
+    /// <summary>A short kind name: <c>loop</c>, <c>reduce</c>, <c>gemm</c>, <c>normalize</c>, <c>copy</c>, <c>window</c>.</summary>
+    public abstract string Kind { get; }
+    /// <summary>One line describing the kernel.</summary>
+    public abstract override string ToString();
+}
+
+/// <summary>How a fused loop reads an input over its [rows, cols] iteration space.</summary>
+public enum Access
+{
+    /// <summary>Element (r, c) at r·cols + c.</summary>
+    Full,
+    /// <summary>A row vector broadcast down the rows: element c.</summary>
+    Row,
+    /// <summary>A column vector broadcast across the columns: element r.</summary>
+    Col,
+    /// <summary>One value broadcast everywhere.</summary>
+    Scalar,
+}
+
+/// <summary>An input of a fused loop: a buffer and how it is indexed.</summary>
+public sealed class KernelInput
+{
+    /// <summary>Creates an input.</summary>
+    public KernelInput(Buffer buffer, Access access) { Buffer = buffer; Access = access; }
+    /// <summary>The buffer read.</summary>
+    public Buffer Buffer { get; }
+    /// <summary>How it is indexed.</summary>
+    public Access Access { get; }
+    /// <summary><c>b3:row</c>.</summary>
+    public override string ToString() => $"{Buffer.Ref}:{Access.ToString().ToLowerInvariant()}";
+}
+
+/// <summary>
+/// A fused elementwise loop over a [rows, cols] space (row-major): for every element, runs
+/// <see cref="Body"/> on the loaded inputs and stores one value into each output (all <see cref="Access.Full"/>).
+/// An output may share storage with a <see cref="Access.Full"/> input (in place): each element is read before it is written.
+/// </summary>
+public sealed class ElementwiseKernel : Kernel
+{
+    internal ElementwiseKernel(Dim rows, Dim cols, KernelInput[] inputs, Buffer[] outputs, FusedBody body)
+    {
+        Rows = rows; Cols = cols; Inputs = inputs; Outputs = outputs; Body = body;
+    }
+    /// <summary>Number of rows (1 when the loop is flat).</summary>
+    public Dim Rows { get; }
+    /// <summary>Number of columns (the contiguous, vectorized extent).</summary>
+    public Dim Cols { get; }
+    /// <summary>The inputs in the order the body's loads name them.</summary>
+    public IReadOnlyList<KernelInput> Inputs { get; }
+    /// <summary>The outputs in the order of the body's stores.</summary>
+    public IReadOnlyList<Buffer> Outputs { get; }
+    /// <summary>The scalar program.</summary>
+    public FusedBody Body { get; }
+    /// <inheritdoc/>
+    public override IEnumerable<Buffer> Reads => Inputs.Select(i => i.Buffer);
+    /// <inheritdoc/>
+    public override IEnumerable<Buffer> Writes => Outputs;
+    /// <inheritdoc/>
+    public override string Kind => "loop";
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"loop[{Rows} x {Cols}] ({string.Join(", ", Inputs)}) -> ({string.Join(", ", Outputs.Select(o => o.Ref))}) {{ {Body} }}";
+}
+
+/// <summary>The combining operation of a <see cref="ReduceKernel"/>.</summary>
+public enum ReduceOp
+{
+    /// <summary>Sum (a mean is a sum with a scale).</summary>
+    Sum,
+    /// <summary>Maximum.</summary>
+    Max,
+}
+
+/// <summary>
+/// A reduction of a fused elementwise value over the middle axis of an [outer, length, inner] space:
+/// <c>out[o, i] = Scale · ⊕_l Body(o, l, i)</c>, in a fixed order (deterministic). Inputs are
+/// <see cref="Access.Full"/> over that space or <see cref="Access.Scalar"/>.
+/// </summary>
+public sealed class ReduceKernel : Kernel
+{
+    internal ReduceKernel(ReduceOp op, Dim outer, Dim length, Dim inner, KernelInput[] inputs, FusedBody body, Buffer output, ScalarTerm scale)
+    {
+        Op = op; Outer = outer; Length = length; Inner = inner; Inputs = inputs; Body = body; Output = output; Scale = scale;
+    }
+    /// <summary>Sum or max.</summary>
+    public ReduceOp Op { get; }
+    /// <summary>Extent before the reduced axes.</summary>
+    public Dim Outer { get; }
+    /// <summary>Extent of the reduced axes.</summary>
+    public Dim Length { get; }
+    /// <summary>Extent after the reduced axes.</summary>
+    public Dim Inner { get; }
+    /// <summary>The inputs the body loads.</summary>
+    public IReadOnlyList<KernelInput> Inputs { get; }
+    /// <summary>The value reduced (one store).</summary>
+    public FusedBody Body { get; }
+    /// <summary>The [outer, inner] result.</summary>
+    public Buffer Output { get; }
+    /// <summary>Multiplies the result (1/count for a mean; 1 otherwise).</summary>
+    public ScalarTerm Scale { get; }
+    /// <inheritdoc/>
+    public override IEnumerable<Buffer> Reads => Inputs.Select(i => i.Buffer).Concat(Scale.Factors);
+    /// <inheritdoc/>
+    public override IEnumerable<Buffer> Writes => new[] { Output };
+    /// <inheritdoc/>
+    public override string Kind => "reduce";
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"reduce_{Op.ToString().ToLowerInvariant()}[{Outer} x ({Length}) x {Inner}] ({string.Join(", ", Inputs)}) -> {Output.Ref} scale {Scale} {{ {Body} }}";
+}
+
+/// <summary>
+/// A (batched) matrix product with a fused epilogue, run by the runtime GEMM:
+/// <c>C = Alpha·op(A)·op(B) + Beta·C</c>, then + bias, then the activation, then the mask
+/// (<c>C = mask &gt; 0 ? C : 0</c>). Matrices are row-major with leading dimensions <c>Ld*</c>; the i-th of
+/// <see cref="Batch"/> products starts <c>i·Stride*</c> elements in (stride 0 = shared operand).
+/// </summary>
+public sealed class GemmKernel : Kernel
+{
+    /// <summary>Operand A.</summary>
+    public Buffer A { get; internal set; } = null!;
+    /// <summary>A is stored transposed (k×m).</summary>
+    public bool TransA { get; internal set; }
+    /// <summary>Operand B.</summary>
+    public Buffer B { get; internal set; } = null!;
+    /// <summary>B is stored transposed (n×k).</summary>
+    public bool TransB { get; internal set; }
+    /// <summary>The result (and the accumulated input when <see cref="Beta"/> is 1).</summary>
+    public Buffer C { get; internal set; } = null!;
+    /// <summary>Rows of op(A) and C.</summary>
+    public Dim M { get; internal set; }
+    /// <summary>Columns of op(B) and C.</summary>
+    public Dim N { get; internal set; }
+    /// <summary>The contracted extent.</summary>
+    public Dim K { get; internal set; }
+    /// <summary>Row stride of A as stored.</summary>
+    public Dim Lda { get; internal set; }
+    /// <summary>Row stride of B as stored.</summary>
+    public Dim Ldb { get; internal set; }
+    /// <summary>Row stride of C.</summary>
+    public Dim Ldc { get; internal set; }
+    /// <summary>Number of products (1 for a plain GEMM).</summary>
+    public Dim Batch { get; internal set; } = new(1);
+    /// <summary>Element offset between consecutive A matrices (0 = shared).</summary>
+    public Dim StrideA { get; internal set; }
+    /// <summary>Element offset between consecutive B matrices (0 = shared).</summary>
+    public Dim StrideB { get; internal set; }
+    /// <summary>Element offset between consecutive C matrices.</summary>
+    public Dim StrideC { get; internal set; }
+    /// <summary>The scale of the product.</summary>
+    public ScalarTerm Alpha { get; internal set; } = ScalarTerm.One;
+    /// <summary>0 (overwrite C) or 1 (accumulate into C, e.g. an SGD update fused in place).</summary>
+    public double Beta { get; internal set; }
+    /// <summary>The bias added after the product, or null.</summary>
+    public Buffer? Bias { get; internal set; }
+    /// <summary>Whether the bias is per column (length N) or per row (length M).</summary>
+    public bool BiasPerRow { get; internal set; }
+    /// <summary>The activation applied after the bias: null or <see cref="Op.Relu"/>.</summary>
+    public Op? Activation { get; internal set; }
+    /// <summary>A tensor shaped like C: where it is not &gt; 0 the result is zeroed (a ReLU derivative mask), or null.</summary>
+    public Buffer? Mask { get; internal set; }
+
+    /// <inheritdoc/>
+    public override IEnumerable<Buffer> Reads
+    {
+        get
+        {
+            var r = new List<Buffer> { A, B };
+            if (Beta != 0) r.Add(C);
+            if (Bias is not null) r.Add(Bias);
+            if (Mask is not null) r.Add(Mask);
+            r.AddRange(Alpha.Factors);
+            return r;
+        }
+    }
+    /// <inheritdoc/>
+    public override IEnumerable<Buffer> Writes => new[] { C };
+    /// <inheritdoc/>
+    public override string Kind => "gemm";
+    /// <inheritdoc/>
+    public override string ToString()
+    {
+        var s = $"gemm{(Batch == new Dim(1) ? "" : $"[{Batch}]")} {C.Ref} = {Alpha} * {A.Ref}{(TransA ? "^T" : "")}[{M}x{K}] . {B.Ref}{(TransB ? "^T" : "")}[{K}x{N}]";
+        if (Beta != 0) s += $" + {Attrs.Format(Beta)} * {C.Ref}";
+        if (Bias is not null) s += $" + {Bias.Ref}{(BiasPerRow ? "(per row)" : "")}";
+        if (Activation is not null) s = s.Replace($"{C.Ref} = ", $"{C.Ref} = {Activation.Name}(") + ")";
+        if (Mask is not null) s += $" masked by {Mask.Ref} > 0";
+        return s;
+    }
+}
+
+/// <summary>
+/// Softmax, log-softmax and/or log-sum-exp of one input along the middle axis of [outer, length, inner],
+/// computed together from one shifted pass (the max shift is never recomputed on two paths).
+/// </summary>
+public sealed class NormalizeKernel : Kernel
+{
+    internal NormalizeKernel(Buffer input, Dim outer, Dim length, Dim inner) { Input = input; Outer = outer; Length = length; Inner = inner; }
+    /// <summary>The logits.</summary>
+    public Buffer Input { get; }
+    /// <summary>Extent before the axis.</summary>
+    public Dim Outer { get; }
+    /// <summary>Extent of the axis.</summary>
+    public Dim Length { get; }
+    /// <summary>Extent after the axis (1 when the axis is last).</summary>
+    public Dim Inner { get; }
+    /// <summary>softmax output, or null.</summary>
+    public Buffer? Softmax { get; internal set; }
+    /// <summary>log_softmax output, or null.</summary>
+    public Buffer? LogSoftmax { get; internal set; }
+    /// <summary>logsumexp output ([outer, inner]), or null.</summary>
+    public Buffer? LogSumExp { get; internal set; }
+    /// <inheritdoc/>
+    public override IEnumerable<Buffer> Reads => new[] { Input };
+    /// <inheritdoc/>
+    public override IEnumerable<Buffer> Writes => new[] { Softmax, LogSoftmax, LogSumExp }.Where(b => b is not null)!;
+    /// <inheritdoc/>
+    public override string Kind => "normalize";
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"normalize[{Outer} x ({Length}) x {Inner}] {Input.Ref} -> softmax {Softmax?.Ref ?? "-"}, log_softmax {LogSoftmax?.Ref ?? "-"}, logsumexp {LogSumExp?.Ref ?? "-"}";
+}
+
+/// <summary>A data-movement kernel: a general transpose or broadcast into a new buffer (shapes from the buffers).</summary>
+public sealed class CopyKernel : Kernel
+{
+    internal CopyKernel(Op op, Buffer input, Buffer output, int[] perm) { Op = op; Input = input; Output = output; Perm = perm; }
+    /// <summary><see cref="Op.Transpose"/>, <see cref="Op.Broadcast"/> or <see cref="Op.Reshape"/> (a plain copy).</summary>
+    public Op Op { get; }
+    /// <summary>The source.</summary>
+    public Buffer Input { get; }
+    /// <summary>The destination.</summary>
+    public Buffer Output { get; }
+    /// <summary>The permutation of a transpose (output axis i is input axis Perm[i]).</summary>
+    public IReadOnlyList<int> Perm { get; }
+    /// <inheritdoc/>
+    public override IEnumerable<Buffer> Reads => new[] { Input };
+    /// <inheritdoc/>
+    public override IEnumerable<Buffer> Writes => new[] { Output };
+    /// <inheritdoc/>
+    public override string Kind => "copy";
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"{Op.Name}{(Op == Op.Transpose ? $"[{string.Join(",", Perm)}]" : "")} {Input.Ref}{Input.Shape} -> {Output.Ref}{Output.Shape}";
+}
+
+/// <summary>Sliding-window data movement for convolution and pooling: im2col or col2im (parameters as in the IR attributes).</summary>
+public sealed class WindowKernel : Kernel
+{
+    internal WindowKernel(Op op, Buffer input, Buffer output, int[] p) { Op = op; Input = input; Output = output; Params = p; }
+    /// <summary><see cref="Op.Im2Col"/> or <see cref="Op.Col2Im"/>.</summary>
+    public Op Op { get; }
+    /// <summary>The source.</summary>
+    public Buffer Input { get; }
+    /// <summary>The destination.</summary>
+    public Buffer Output { get; }
+    /// <summary>[kh, kw, strideH, strideW, padH, padW] (col2im adds C, H, W).</summary>
+    public IReadOnlyList<int> Params { get; }
+    /// <inheritdoc/>
+    public override IEnumerable<Buffer> Reads => new[] { Input };
+    /// <inheritdoc/>
+    public override IEnumerable<Buffer> Writes => new[] { Output };
+    /// <inheritdoc/>
+    public override string Kind => "window";
+    /// <inheritdoc/>
+    public override string ToString() => $"{Op.Name}[{string.Join(",", Params)}] {Input.Ref}{Input.Shape} -> {Output.Ref}{Output.Shape}";
+}

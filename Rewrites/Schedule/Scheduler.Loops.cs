@@ -1,0 +1,230 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Nabla.Ir;
+
+namespace Nabla.Rewrites.Schedule;
+
+internal sealed partial class ScheduleBuilder
+{
+    /// <summary>Elementwise nodes computed by one loop: every member's consumers are members (or it is a result, then stored too).</summary>
+    private sealed class Group
+    {
+        public Node Root = null!;
+        public readonly HashSet<Node> Set = new();
+        public Node? PrologueOf;   // the reduction that consumes the group instead of a loop
+        public IEnumerable<Node> Members => Set.OrderBy(n => n.Id);
+    }
+
+    private readonly Dictionary<Node, Group> _groupOf = new();
+    private readonly Dictionary<Node, Node> _keyOf = new();       // node → the node whose kernel computes it
+    private HashSet<Node> _required = new();
+
+    private bool LoopLike(Node n) =>
+        n.Op.Kind == OpKind.Elementwise || n.Op == Op.Broadcast
+        || (_roots.Contains(n) && ((n.Op == Op.Const && n.Attrs.Data is null) || n.Op == Op.BatchSize));
+
+    private void PlanGroups()
+    {
+        for (int i = _nodes.Count - 1; i >= 0; i--)
+        {
+            var n = _nodes[i];
+            if (!LoopLike(n) || _keyOf.ContainsKey(n)) continue;
+            var g = new Group { Root = n };
+            g.Set.Add(n);
+            var work = new Stack<Node>();
+            work.Push(n);
+            while (work.Count > 0)
+            {
+                var m = work.Pop();
+                foreach (var p in m.Inputs.Distinct())
+                    if (!g.Set.Contains(p) && !_keyOf.ContainsKey(p) && LoopLike(p) && !p.IsLeaf && p.Shape.Equals(n.Shape)
+                        && _consumers[p].All(g.Set.Contains))
+                    { g.Set.Add(p); work.Push(p); }
+            }
+            foreach (var m in g.Set) { _groupOf[m] = g; _keyOf[m] = n; }
+        }
+        // An elementwise value consumed only by a reduction is computed inside it.
+        foreach (var r in _nodes.Where(n => n.Op.Kind == OpKind.Reduce))
+            if (_groupOf.TryGetValue(r.A, out var g) && ReferenceEquals(g.Root, r.A) && SingleUse(r.A) is not null
+                && g.Set.All(m => !_roots.Contains(m)) && Loads(g).All(x => Classify(x.Shape, r.A.Shape, 0) is Access.Full or Access.Scalar))
+            {
+                g.PrologueOf = r;
+                foreach (var m in g.Set) _keyOf[m] = r;
+            }
+        // Softmax, log-softmax and log-sum-exp of one input along one axis share a kernel.
+        var firstNormalize = new Dictionary<(Node, int), Node>();
+        foreach (var n in _nodes.Where(n => n.Op.Kind == OpKind.Normalize))
+        {
+            var key = (n.A, n.Attrs.Ints[0]);
+            if (!firstNormalize.TryGetValue(key, out var first)) firstNormalize[key] = first = n;
+            _keyOf[n] = first;
+        }
+        foreach (var n in _nodes) if (!_keyOf.ContainsKey(n)) _keyOf[n] = n;
+        _required = RequiredKernels();
+    }
+
+    // The nodes a group reads from outside (scalar constants and the batch size become instructions instead).
+    private IEnumerable<Node> Loads(Group g)
+    {
+        var seen = new HashSet<Node>();
+        foreach (var m in g.Members)
+            foreach (var x in m.Inputs)
+                if (!g.Set.Contains(x) && !IsInstr(x) && seen.Add(x)) yield return x;
+    }
+
+    private static bool IsInstr(Node x) => (x.Op == Op.Const && x.Attrs.Data is null) || x.Op == Op.BatchSize;
+
+    /// <summary>Kernel keys reachable from the results through what each kernel reads.</summary>
+    private HashSet<Node> RequiredKernels()
+    {
+        var required = new HashSet<Node>();
+        var work = new Stack<Node>();
+        void Need(Node x) { if (!x.IsLeaf || LoopLike(x)) { var k = _keyOf[x]; if (required.Add(k)) work.Push(k); } }
+        foreach (var r in _roots) Need(r);
+        while (work.Count > 0)
+            foreach (var x in KernelReads(work.Pop())) Need(x);
+        return required;
+    }
+
+    private IEnumerable<Node> KernelReads(Node key)
+    {
+        if (_gemmAt.TryGetValue(key, out var gm)) return GemmReads(gm);
+        if (_groupOf.TryGetValue(key, out var g) && g.PrologueOf is null) return Loads(g);
+        if (key.Op.Kind == OpKind.Reduce)
+            return _groupOf.TryGetValue(key.A, out var pg) && ReferenceEquals(pg.PrologueOf, key) ? Loads(pg) : new[] { key.A };
+        return key.IsLeaf ? Array.Empty<Node>() : new[] { key.A };
+    }
+
+    /// <summary>Creates the kernel whose key is <paramref name="n"/>, if some result needs it.</summary>
+    private void Produce(Node n)
+    {
+        if (!_required.Contains(n) || !ReferenceEquals(_keyOf[n], n)) return;
+        if (_gemmAt.TryGetValue(n, out var gm)) MakeGemm(gm);
+        else if (_groupOf.TryGetValue(n, out var g)) MakeLoop(g);
+        else if (n.Op.Kind == OpKind.Reduce) MakeReduce(n);
+        else if (n.Op.Kind == OpKind.Normalize) MakeNormalize(n);
+        else if (n.Op == Op.Transpose)
+            AddPlan(new CopyKernel(Op.Transpose, Buf(n.A), OutBuf(n, new[] { n.A }, false), n.Attrs.Ints), new[] { n.A }, new[] { n }, new[] { n });
+        else if (n.Op.Kind == OpKind.Window)
+            AddPlan(new WindowKernel(n.Op, Buf(n.A), OutBuf(n, new[] { n.A }, false), n.Attrs.Ints), new[] { n.A }, new[] { n }, new[] { n });
+        else if (n.Op == Op.Reshape) Buf(n);
+        else if (!n.IsLeaf) throw new InvalidOperationException($"Scheduler: no kernel for {n.Describe()}.");
+    }
+
+    // ---- loops ----
+
+    private void MakeLoop(Group g)
+    {
+        var space = g.Root.Shape;
+        var loads = Loads(g).ToList();
+        int split = ChooseSplit(loads, space);
+        var plan = new KernelPlan();
+        var inputs = new List<KernelInput>();
+        foreach (var x in loads)
+        {
+            var access = Classify(x.Shape, space, split);
+            var buf = Buf(x);
+            if (access is null)
+            {
+                // A broadcast the loop cannot index directly: materialize it first.
+                var full = NewBuffer(BufferKind.Temp, null, space);
+                plan.Kernels.Add(new CopyKernel(Op.Broadcast, buf, full, Array.Empty<int>()) { Nodes = new[] { x } });
+                (buf, access) = (full, Access.Full);
+            }
+            inputs.Add(new KernelInput(buf, access.Value));
+        }
+        var stored = g.Members.Where(m => ReferenceEquals(m, g.Root) || _roots.Contains(m)).ToList();
+        var body = Body(g, loads, stored);
+        var outputs = stored.Select(s => OutBuf(s, loads, readsAreElementwise: true)).ToArray();
+        var kernel = new ElementwiseKernel(Dim.Product(space, 0, split), Dim.Product(space, split, space.Rank), inputs.ToArray(), outputs, body)
+        { Nodes = g.Members.ToArray() };
+        plan.Kernels.Add(kernel);
+        plan.Reads.AddRange(loads);
+        plan.Writes.AddRange(stored);
+        foreach (var w in stored) _producer[w] = plan;
+        _plans.Add(plan);
+    }
+
+    private FusedBody Body(Group g, List<Node> loads, IEnumerable<Node> stored)
+    {
+        var b = new FusedBody.Builder();
+        var val = new Dictionary<Node, int>();
+        int Val(Node x)
+        {
+            if (val.TryGetValue(x, out var v)) return v;
+            if (g.Set.Contains(x) && !x.IsLeaf)
+                v = x.Op == Op.Broadcast ? Val(x.A) : b.Apply(x.Op, x.Inputs.Select(Val).ToArray());
+            else if (x.Op == Op.Const && x.Attrs.Data is null) v = b.Const(x.Attrs.Value);
+            else if (x.Op == Op.BatchSize) v = b.Batch();
+            else v = b.Load(loads.IndexOf(x));
+            return val[x] = v;
+        }
+        foreach (var m in g.Members) Val(m);
+        foreach (var s in stored) b.Store(Val(s));
+        return b.Build();
+    }
+
+    // The split of the loop space into [rows, cols] that lets every input be indexed directly, widest cols first.
+    private static int ChooseSplit(List<Node> loads, Shape space)
+    {
+        if (loads.All(x => Classify(x.Shape, space, 0) is Access.Full or Access.Scalar)) return 0;
+        for (int p = 1; p < space.Rank; p++)
+            if (loads.All(x => Classify(x.Shape, space, p) is not null)) return p;
+        return Math.Max(space.Rank - 1, 0);
+    }
+
+    /// <summary>How an input of shape <paramref name="s"/> broadcast to <paramref name="space"/> is indexed when rows are the axes before <paramref name="split"/>.</summary>
+    internal static Access? Classify(Shape s, Shape space, int split)
+    {
+        int r = space.Rank, off = r - s.Rank;
+        int D(int i) => i < off ? 1 : s[i - off];
+        bool all(Func<int, bool> f) { for (int i = 0; i < r; i++) if (!f(i)) return false; return true; }
+        if (all(i => D(i) == space[i])) return Access.Full;
+        if (all(i => D(i) == 1)) return Access.Scalar;
+        if (split > 0 && all(i => i < split ? D(i) == 1 : D(i) == space[i])) return Access.Row;
+        if (split > 0 && all(i => i < split ? D(i) == space[i] : D(i) == 1)) return Access.Col;
+        return null;
+    }
+
+    // ---- reductions and normalizers ----
+
+    private void MakeReduce(Node r)
+    {
+        var x = r.A; var axes = r.Attrs.Ints;
+        int a0 = axes.Length > 0 ? axes[0] : 0, a1 = axes.Length > 0 ? axes[axes.Length - 1] + 1 : 0;
+        Group? g = _groupOf.TryGetValue(x, out var pg) && ReferenceEquals(pg.PrologueOf, r) ? pg : null;
+        var loads = g is null ? new List<Node> { x } : Loads(g).ToList();
+        var inputs = loads.Select(l => new KernelInput(Buf(l), Classify(l.Shape, x.Shape, 0)!.Value)).ToArray();
+        FusedBody body;
+        if (g is null) { var b = new FusedBody.Builder(); b.Store(b.Load(0)); body = b.Build(); }
+        else body = Body(g, loads, new[] { x });
+        var scale = ScalarTerm.One;
+        if (r.Op == Op.Mean)
+        {
+            var count = Dim.Product(x.Shape, a0, a1);
+            scale = new ScalarTerm(1.0 / count.Factor, -count.Power);
+        }
+        var k = new ReduceKernel(r.Op == Op.ReduceMax ? ReduceOp.Max : ReduceOp.Sum,
+            Dim.Product(x.Shape, 0, a0), Dim.Product(x.Shape, a0, a1), Dim.Product(x.Shape, a1, x.Shape.Rank),
+            inputs, body, OutBuf(r, loads, false), scale);
+        AddPlan(k, loads, new[] { r }, g is null ? new[] { r } : g.Members.Concat(new[] { r }));
+    }
+
+    private void MakeNormalize(Node first)
+    {
+        var x = first.A; int axis = first.Attrs.Ints[0];
+        var k = new NormalizeKernel(Buf(x), Dim.Product(x.Shape, 0, axis), Dim.Of(x.Shape[axis]), Dim.Product(x.Shape, axis + 1, x.Shape.Rank));
+        var members = _nodes.Where(n => ReferenceEquals(_keyOf[n], first)).ToList();
+        var written = new List<Node>();
+        foreach (var n in members)
+        {
+            Buffer? existing = n.Op == Op.Softmax ? k.Softmax : n.Op == Op.LogSoftmax ? k.LogSoftmax : k.LogSumExp;
+            if (existing is not null) { _bufferOf[n] = NewBuffer(existing.Kind, null, n.Shape, viewOf: existing); written.Add(n); continue; }
+            var buf = OutBuf(n, new[] { x }, false);
+            if (n.Op == Op.Softmax) k.Softmax = buf; else if (n.Op == Op.LogSoftmax) k.LogSoftmax = buf; else k.LogSumExp = buf;
+            written.Add(n);
+        }
+        AddPlan(k, new[] { x }, written, members);
+    }
+}

@@ -1,0 +1,246 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Nabla.Ir;
+
+namespace Nabla.Rewrites.Schedule;
+
+/// <summary>
+/// Lowers an optimized <see cref="Function"/> to a <see cref="Schedule"/>: fuses elementwise chains into loops
+/// (multi-output where a fused value is also a result), fuses elementwise producers into reductions, folds
+/// transposes into GEMM operand flags and bias / ReLU / ReLU-mask / in-place SGD updates into GEMM epilogues,
+/// computes softmax, log-softmax and log-sum-exp of one input in one kernel, makes reshapes free views, writes
+/// parameter updates in place when that is safe, orders the kernels, and assigns temporaries to memory slots.
+/// </summary>
+public static class Scheduler
+{
+    /// <summary>Builds the schedule of <paramref name="f"/> (after <see cref="Specialize"/>).</summary>
+    public static Schedule Build(Function f)
+    {
+        if (f.Outputs.Count == 0 && f.Updates.Count == 0) throw new ArgumentException("The function has no outputs and no updates: nothing to schedule.");
+        var types = f.Roots.Select(n => n.DType).Distinct().ToArray();
+        if (types.Length > 1) throw new ArgumentException("A schedule needs one element type; this function mixes f32 and f64.");
+        return new ScheduleBuilder(Specialize.Run(f)).Build();
+    }
+}
+
+/// <summary>What one kernel (plus any helper copies it needs first) reads and writes, in IR terms.</summary>
+internal sealed class KernelPlan
+{
+    public readonly List<Kernel> Kernels = new();
+    public readonly List<Node> Reads = new();
+    public readonly List<Node> Writes = new();
+    public bool IsUpdateCopy;
+    public int Order => Writes.Count > 0 ? Writes.Min(w => w.Id) : int.MaxValue;
+}
+
+internal sealed partial class ScheduleBuilder
+{
+    private readonly Function _f;
+    private readonly IReadOnlyList<Node> _nodes;
+    private readonly Dictionary<Node, List<Node>> _consumers = new();
+    private readonly HashSet<Node> _roots;
+    private readonly DType _type;
+    private readonly List<Buffer> _buffers = new();
+    private readonly Dictionary<Node, Buffer> _bufferOf = new();
+    private readonly Dictionary<Node, KernelPlan> _producer = new();
+    private readonly List<KernelPlan> _plans = new();
+    // Update value node → parameters it should be written into, and the in-place decisions taken.
+    private readonly Dictionary<Node, List<Node>> _updateTargets = new();
+    private readonly Dictionary<Node, Node> _inPlace = new(); // param leaf → value written into its buffer
+
+    public ScheduleBuilder(Function f)
+    {
+        _f = f;
+        _nodes = f.Nodes();
+        foreach (var n in _nodes)
+        {
+            _consumers[n] = new List<Node>();
+            foreach (var i in n.Inputs.Distinct()) _consumers[i].Add(n);
+        }
+        _roots = new HashSet<Node>(f.Roots);
+        _type = f.Roots.First().DType;
+        foreach (var u in f.Updates)
+        {
+            var p = f.Graph.Find(u.Name)!;
+            if (!_updateTargets.TryGetValue(u.Node, out var list)) _updateTargets[u.Node] = list = new List<Node>();
+            list.Add(p);
+        }
+    }
+
+    public Schedule Build()
+    {
+        PlanGemms();
+        PlanGroups();
+        foreach (var n in _nodes) Produce(n);
+        var outputs = _f.Outputs.Select(o => (o.Name, OutputBuffer(o.Node))).ToList();
+        var updates = _f.Updates.Select(u => (u.Name, UpdateBuffer(_f.Graph.Find(u.Name)!, u.Node))).ToList();
+        var kernels = Order();
+        var slots = MemoryPlanner.Plan(kernels, _buffers);
+        return new Schedule(_f, _type, _buffers, kernels, outputs, updates, slots);
+    }
+
+    // ---- buffers ----
+
+    private Buffer NewBuffer(BufferKind kind, string? name, Shape shape, double[]? data = null, Buffer? viewOf = null)
+    {
+        var b = new Buffer(_buffers.Count, kind, name, shape, _type, data, viewOf?.Storage);
+        _buffers.Add(b);
+        return b;
+    }
+
+    /// <summary>The buffer holding <paramref name="n"/>'s value (creating leaf, constant and view buffers on demand).</summary>
+    private Buffer Buf(Node n)
+    {
+        if (_bufferOf.TryGetValue(n, out var b)) return b;
+        if (n.Op == Op.Input || n.Op == Op.Param)
+            b = NewBuffer(n.Op == Op.Input ? BufferKind.Input : BufferKind.Param, n.Name, n.Shape);
+        else if (n.Op == Op.Const && (n.Attrs.Data is not null || !_producer.ContainsKey(n)))
+            b = NewBuffer(BufferKind.Const, null, n.Shape, n.Attrs.Data ?? new[] { n.Attrs.Value });
+        else if (n.Op == Op.Reshape)
+        {
+            var src = Buf(n.A);
+            b = NewBuffer(src.Kind, null, n.Shape, viewOf: src);
+        }
+        else throw new InvalidOperationException($"Scheduler: no buffer for {n.Describe()} ({Printer.Line(n)}); it was not produced by any kernel.");
+        _bufferOf[n] = b;
+        return b;
+    }
+
+    /// <summary>The buffer a kernel producing <paramref name="n"/> writes: the parameter's own buffer for a safe in-place update, else a new temporary.</summary>
+    private Buffer OutBuf(Node n, IEnumerable<Node> kernelReads, bool readsAreElementwise)
+    {
+        if (_updateTargets.TryGetValue(n, out var targets))
+            foreach (var p in targets)
+                if (!_inPlace.ContainsKey(p) && CanWriteInPlace(p, n) && (readsAreElementwise || !kernelReads.Any(r => SameStorage(r, p))))
+                {
+                    _inPlace[p] = n;
+                    return _bufferOf[n] = Buf(p);
+                }
+        return _bufferOf[n] = NewBuffer(BufferKind.Temp, null, n.Shape);
+    }
+
+    private static bool SameStorage(Node r, Node p) => ReferenceEquals(r, p) || (r.Op == Op.Reshape && SameStorage(r.A, p));
+
+    /// <summary>True unless some reader of the parameter's old value depends on the new one (then the old value must survive).</summary>
+    private bool CanWriteInPlace(Node p, Node value)
+    {
+        var readers = _consumers.TryGetValue(p, out var c) ? c : new List<Node>();
+        if (_roots.Contains(p)) return false; // the old value is itself a result
+        foreach (var r in readers)
+            if (!ReferenceEquals(r, value) && DependsOn(r, value)) return false;
+        return true;
+    }
+
+    private bool DependsOn(Node n, Node ancestor)
+    {
+        if (n.Id < ancestor.Id) return false;
+        var seen = new HashSet<Node>();
+        var stack = new Stack<Node>();
+        stack.Push(n);
+        while (stack.Count > 0)
+        {
+            var x = stack.Pop();
+            if (ReferenceEquals(x, ancestor)) return true;
+            foreach (var i in x.Inputs) if (i.Id >= ancestor.Id && seen.Add(i)) stack.Push(i);
+        }
+        return false;
+    }
+
+    private KernelPlan AddPlan(Kernel k, IEnumerable<Node> reads, IEnumerable<Node> writes, IEnumerable<Node> covers)
+    {
+        var plan = new KernelPlan();
+        plan.Kernels.Add(k);
+        plan.Reads.AddRange(reads.Distinct());
+        plan.Writes.AddRange(writes);
+        k.Nodes = covers.Distinct().OrderBy(n => n.Id).ToArray();
+        foreach (var w in plan.Writes) _producer[w] = plan;
+        _plans.Add(plan);
+        return plan;
+    }
+
+    // ---- results ----
+
+    /// <summary>
+    /// The buffer of a named output: the temporary its kernel writes, which backends bind to the caller's
+    /// output array. An output that is an input, parameter, constant, view or an earlier output is copied
+    /// into a buffer of its own, so every output owns exactly its storage.
+    /// </summary>
+    private Buffer OutputBuffer(Node n)
+    {
+        var b = Buf(n);
+        if (b.Kind == BufferKind.Temp && b.ViewOf is null && !b.IsOutput && !_outputStorages.Contains(b)) { b.IsOutput = true; _outputStorages.Add(b); return b; }
+        var copy = NewBuffer(BufferKind.Temp, null, n.Shape);
+        copy.IsOutput = true;
+        _outputStorages.Add(copy);
+        AddPlan(new CopyKernel(Op.Reshape, b, copy, Array.Empty<int>()), new[] { n }, Array.Empty<Node>(), new[] { n });
+        return copy;
+    }
+
+    private readonly HashSet<Buffer> _outputStorages = new();
+
+    private Buffer UpdateBuffer(Node p, Node value)
+    {
+        var target = Buf(p);
+        if (_inPlace.TryGetValue(p, out var w) && ReferenceEquals(w, value)) return target;
+        var plan = AddPlan(new CopyKernel(Op.Reshape, Buf(value), target, Array.Empty<int>()), new[] { value }, Array.Empty<Node>(), new[] { value });
+        plan.IsUpdateCopy = true;
+        _inPlace[p] = value;
+        return target;
+    }
+
+    // ---- ordering ----
+
+    /// <summary>
+    /// Topological order of the plans by data dependences plus write-after-read edges (every reader of a
+    /// parameter's old value runs before the kernel that overwrites it); ties go to the earliest IR node,
+    /// and update copies go last.
+    /// </summary>
+    private List<Kernel> Order()
+    {
+        var index = new Dictionary<KernelPlan, int>();
+        for (int i = 0; i < _plans.Count; i++) index[_plans[i]] = i;
+        var after = _plans.Select(_ => new HashSet<int>()).ToArray(); // plan → plans that must wait for it
+        var indegree = new int[_plans.Count];
+        void Edge(KernelPlan from, KernelPlan to)
+        {
+            if (!ReferenceEquals(from, to) && after[index[from]].Add(index[to])) indegree[index[to]]++;
+        }
+        var readersOfParam = new Dictionary<Node, List<KernelPlan>>();
+        foreach (var plan in _plans)
+            foreach (var r in plan.Reads)
+            {
+                var src = Source(r);
+                if (_producer.TryGetValue(src, out var prod)) Edge(prod, plan);
+                if (src.Op == Op.Param)
+                {
+                    if (!readersOfParam.TryGetValue(src, out var list)) readersOfParam[src] = list = new List<KernelPlan>();
+                    list.Add(plan);
+                }
+            }
+        foreach (var plan in _plans)
+            foreach (var w in plan.Kernels.SelectMany(k => k.Writes))
+                if (w.Kind == BufferKind.Param && readersOfParam.TryGetValue(_f.Graph.Find(w.Name!)!, out var readers))
+                    foreach (var reader in readers) Edge(reader, plan);
+
+        var ready = new SortedSet<(int Copy, int Order, int Index)>();
+        for (int i = 0; i < _plans.Count; i++)
+            if (indegree[i] == 0) ready.Add(Key(i));
+        var result = new List<Kernel>();
+        while (ready.Count > 0)
+        {
+            var next = ready.Min; ready.Remove(next);
+            foreach (var k in _plans[next.Index].Kernels) { k.Id = result.Count; result.Add(k); }
+            foreach (var j in after[next.Index])
+                if (--indegree[j] == 0) ready.Add(Key(j));
+        }
+        if (result.Count != _plans.Sum(p => p.Kernels.Count))
+            throw new InvalidOperationException("Scheduler: the kernels have a dependence cycle (an in-place update conflicts with a reader of the old value).");
+        return result;
+
+        (int, int, int) Key(int i) => (_plans[i].IsUpdateCopy ? 1 : 0, _plans[i].Order, i);
+    }
+
+    // A reshape reads its source's storage: depend on whoever produced the source.
+    private static Node Source(Node n) => n.Op == Op.Reshape ? Source(n.A) : n;
+}

@@ -1,0 +1,56 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Nabla.Ir;
+
+namespace Nabla.Rewrites.Schedule;
+
+/// <summary>
+/// Rewrites run just before scheduling that make a graph fit the kernels better without changing its value:
+/// <list type="bullet">
+/// <item><c>step(z) → step(relu(z))</c> when <c>relu(z)</c> exists: the two are equal everywhere, and it lets the
+/// forward GEMM keep <c>z</c> in registers (bias + ReLU epilogue) while the backward GEMM masks with <c>relu(z)</c>.</item>
+/// <item>a reduction over non-adjacent axes becomes reductions over adjacent runs, so every reduce kernel sees
+/// an [outer, length, inner] space.</item>
+/// </list>
+/// </summary>
+public static class Specialize
+{
+    /// <summary>Applies the rewrites; returns <paramref name="f"/> itself when nothing changes.</summary>
+    public static Function Run(Function f)
+    {
+        var nodes = f.Nodes();
+        var hasRelu = new HashSet<Node>(nodes.Where(n => n.Op == Op.Relu).Select(n => n.A));
+        var map = new Dictionary<Node, Node>();
+        bool changed = false;
+        foreach (var n in nodes)
+        {
+            var inputs = n.Inputs.Select(i => map[i]).ToArray();
+            var m = n.IsLeaf || inputs.SequenceEqual(n.Inputs) ? n : n.Graph.Make(n.Op, n.Attrs, inputs);
+            if (n.Op == Op.Step && hasRelu.Contains(n.A)) m = F.Step(F.Relu(m.A));
+            else if (m.Op.Kind == OpKind.Reduce && !Adjacent(m.Attrs.Ints)) m = SplitReduce(m);
+            if (!ReferenceEquals(m, n)) { changed = true; if (m.Label is null) m.Label = n.Label; }
+            map[n] = m;
+        }
+        if (!changed) return f;
+        return new Function(f.Graph, f.Outputs.Select(o => new Named(o.Name, map[o.Node])), f.Updates.Select(u => new Named(u.Name, map[u.Node])));
+    }
+
+    private static bool Adjacent(int[] axes)
+    {
+        for (int i = 1; i < axes.Length; i++) if (axes[i] != axes[i - 1] + 1) return false;
+        return true;
+    }
+
+    // Reduce the last adjacent run first, then the rest (axes shift when not kept).
+    private static Node SplitReduce(Node r)
+    {
+        var axes = r.Attrs.Ints;
+        int start = axes.Length - 1;
+        while (start > 0 && axes[start - 1] == axes[start] - 1) start--;
+        var last = axes.Skip(start).ToArray();
+        var rest = axes.Take(start).ToArray();
+        var inner = r.Graph.Make(r.Op, Attrs.Of(last, r.Attrs.Flag), r.A);
+        return r.Graph.Make(r.Op, Attrs.Of(rest, r.Attrs.Flag), inner);
+    }
+}

@@ -1,0 +1,154 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Nabla.Ir;
+using Nabla.Rewrites.Schedule;
+using Xunit;
+
+namespace Nabla.Tests.Schedule;
+
+public class SchedulerTests
+{
+    // An MLP training step: dense layers with ReLU, mean softmax cross-entropy, SGD updates with a run-time learning rate.
+    internal static (Function Step, List<Node> Params) MlpStep(int[] widths, DType type = DType.F64)
+    {
+        var g = new Graph(type);
+        var x = g.Input("x", Shape.Of(Shape.Batch, widths[0]));
+        var t = g.Input("t", Shape.Of(Shape.Batch, widths[^1]));
+        var lr = g.Input("lr", Shape.Scalar);
+        Node h = x;
+        var ps = new List<Node>();
+        for (int i = 0; i + 1 < widths.Length; i++)
+        {
+            var w = g.Param($"{2 * i}.weight", Shape.Of(widths[i + 1], widths[i]));
+            var b = g.Param($"{2 * i}.bias", Shape.Of(widths[i + 1]));
+            ps.Add(w); ps.Add(b);
+            h = F.MatMul(h, F.T(w)) + b;
+            if (i + 2 < widths.Length) h = F.Relu(h);
+        }
+        var loss = F.Mean(-F.Sum(t * F.LogSoftmax(h), 1));
+        var grads = Autodiff.Grad(loss, ps);
+        var f = new Function(g, new[] { new Named("loss", loss), new Named("logits", h) }, ps.Select((p, i) => new Named(p.Name!, p - lr * grads[i])));
+        return (f, ps);
+    }
+
+    internal static Dictionary<string, Tensor> Bindings(Function f, int batch, int seed)
+    {
+        var rnd = new Random(seed);
+        var bind = new Dictionary<string, Tensor>();
+        foreach (var leaf in f.Inputs().Concat(f.Params()))
+        {
+            var shape = leaf.Shape.Concrete(batch);
+            var data = new double[shape.Aggregate(1, (a, c) => a * c)];
+            if (leaf.Name == "t")
+                for (int r = 0; r < batch; r++) data[r * shape[1] + rnd.Next(shape[1])] = 1;
+            else if (leaf.Name == "lr") data[0] = 0.1;
+            else for (int i = 0; i < data.Length; i++) data[i] = rnd.NextDouble() * 2 - 1;
+            bind[leaf.Name!] = new Tensor(shape, data);
+        }
+        return bind;
+    }
+
+    internal static void AssertSame(RunResult want, RunResult got, double tol)
+    {
+        foreach (var (name, value) in want.Outputs.Select(kv => (kv.Key, kv.Value)).Concat(want.Updates.Select(kv => (kv.Key, kv.Value))))
+        {
+            var other = got.Outputs.TryGetValue(name, out var o) ? o : got.Updates[name];
+            Assert.Equal(value.Shape, other.Shape);
+            for (int i = 0; i < value.Size; i++)
+                Assert.True(Math.Abs(value.Data[i] - other.Data[i]) <= tol * (1 + Math.Abs(value.Data[i])),
+                    $"{name}[{i}]: interpreter {value.Data[i]}, schedule {other.Data[i]}");
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    public void MlpTrainingStepScheduleMatchesTheInterpreter(int batch)
+    {
+        var (f, _) = MlpStep(new[] { 6, 8, 8, 3 });
+        var s = Scheduler.Build(f);
+        var bind = Bindings(f, batch, 3);
+        AssertSame(Interpreter.Run(f, bind), ScheduleInterpreter.Run(s, bind), 1e-12);
+    }
+
+    [Fact]
+    public void ForwardLayersFuseBiasAndReluIntoTheGemmAndBackwardUsesTheReluMask()
+    {
+        var (f, _) = MlpStep(new[] { 6, 8, 8, 3 });
+        var s = Scheduler.Build(f);
+        var gemms = s.Kernels.OfType<GemmKernel>().ToList();
+        Assert.Equal(2, gemms.Count(k => k.Bias is not null && k.Activation == Op.Relu));
+        Assert.Equal(2, gemms.Count(k => k.Mask is not null));
+        // No kernel computes relu(z) or step(.) on its own: both live in GEMM epilogues.
+        Assert.DoesNotContain(s.Kernels.OfType<ElementwiseKernel>(), k => k.Body.Instrs.Any(i => i.Op == Op.Relu || i.Op == Op.Step));
+    }
+
+    [Fact]
+    public void UpdatesAreWrittenInPlaceIntoTheParameterBuffers()
+    {
+        var (f, ps) = MlpStep(new[] { 4, 5, 3 });
+        var s = Scheduler.Build(f);
+        foreach (var p in ps)
+        {
+            var buf = s.Updates.Single(u => u.Name == p.Name).Buffer;
+            Assert.Equal(BufferKind.Param, buf.Kind);
+            var writer = s.Kernels.Single(k => k.Writes.Contains(buf));
+            // Every other kernel reading the old value runs before the write.
+            Assert.All(s.Kernels.Where(k => k.Reads.Contains(buf) && k != writer), r => Assert.True(r.Id < writer.Id, $"{r} reads {p.Name} after it is overwritten"));
+        }
+    }
+
+    [Fact]
+    public void MemoryPlanReusesSlotsAndOutputsLiveInTheCallersArrays()
+    {
+        var (f, _) = MlpStep(new[] { 6, 8, 8, 8, 3 });
+        var s = Scheduler.Build(f);
+        Assert.True(s.TempBytes(32) < s.UnplannedTempBytes(32), $"planned {s.TempBytes(32)} bytes, unplanned {s.UnplannedTempBytes(32)}");
+        Assert.All(s.Outputs, o => { Assert.True(o.Buffer.IsOutput); Assert.Equal(-1, o.Buffer.Slot); });
+    }
+
+    [Fact]
+    public void SoftmaxLogSoftmaxAndLogSumExpOfOneInputShareOneKernel()
+    {
+        var g = new Graph(DType.F64);
+        var x = g.Input("x", Shape.Of(Shape.Batch, 5));
+        var f = new Function(g, ("p", F.Softmax(x)), ("lp", F.LogSoftmax(x)), ("lse", F.LogSumExp(x)), ("lse2", F.LogSumExp(x, -1, true)));
+        var s = Scheduler.Build(f);
+        Assert.Single(s.Kernels.OfType<NormalizeKernel>());
+        var bind = new Dictionary<string, Tensor> { ["x"] = new Tensor(new[] { 2, 5 }, new double[] { 1, 2, 3, 4, 1000, -3, 0, 0, 0, 0 }) };
+        AssertSame(Interpreter.Run(f, bind), ScheduleInterpreter.Run(s, bind), 1e-14);
+    }
+
+    [Fact]
+    public void ReductionsOverSplitAxesAndBroadcastsInLoopsAreCorrect()
+    {
+        var g = new Graph(DType.F64);
+        var x = g.Input("x", Shape.Of(Shape.Batch, 3, 4));
+        var c = g.Input("c", Shape.Of(Shape.Batch, 1, 1));
+        var r = g.Input("r", Shape.Of(3, 1));
+        var y = F.Exp(x * c) + r;
+        var f = new Function(g, ("y", y), ("s02", F.Sum(y * y, new[] { 0, 2 }, false)), ("m", F.Mean(y, 0, 1)), ("mx", F.ReduceMax(x, 1)));
+        var s = Scheduler.Build(f);
+        var rnd = new Random(5);
+        double[] R(int n) => Enumerable.Range(0, n).Select(_ => rnd.NextDouble()).ToArray();
+        var bind = new Dictionary<string, Tensor> { ["x"] = new(new[] { 2, 3, 4 }, R(24)), ["c"] = new(new[] { 2, 1, 1 }, R(2)), ["r"] = new(new[] { 3, 1 }, R(3)) };
+        AssertSame(Interpreter.Run(f, bind), ScheduleInterpreter.Run(s, bind), 1e-12);
+    }
+
+    [Fact]
+    public void AnOutputThatIsAlsoAnInputOrAParameterGetsItsOwnBuffer()
+    {
+        var g = new Graph(DType.F64);
+        var x = g.Input("x", Shape.Of(2));
+        var w = g.Param("w", Shape.Of(2));
+        var f = new Function(g, new[] { new Named("x", x), new Named("w_old", w), new Named("twice", x * 2), new Named("again", x * 2) }, new[] { new Named("w", w + x) });
+        var s = Scheduler.Build(f);
+        var bind = new Dictionary<string, Tensor> { ["x"] = new(new[] { 2 }, new double[] { 1, 2 }), ["w"] = new(new[] { 2 }, new double[] { 10, 20 }) };
+        var got = ScheduleInterpreter.Run(s, bind);
+        Assert.Equal(new double[] { 10, 20 }, got["w_old"].Data);
+        Assert.Equal(new double[] { 11, 22 }, got.Updates["w"].Data);
+        Assert.Equal(new double[] { 2, 4 }, got["again"].Data);
+        Assert.Equal(s.Outputs.Count, s.Outputs.Select(o => o.Buffer).Distinct().Count());
+    }
+}
