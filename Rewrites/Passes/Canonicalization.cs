@@ -1,0 +1,70 @@
+using System;
+using Nabla.Ir;
+using Nabla.Rewrites.Engine;
+using static Nabla.Rewrites.Engine.Patterns;
+
+namespace Nabla.Rewrites.Passes;
+
+/// <summary>
+/// Canonical forms, so that equal values get equal graphs (and merge) and the stabilization patterns have one
+/// shape to match: commutative operands in a fixed order (tensors, then scalars, then constants — "constants
+/// on the right" — ties by structural hash, which is the same in every graph); subtraction of a constant as
+/// addition of its negation; division by a scalar as multiplication by its reciprocal (specialization turns
+/// it back); scalar factors floated out of products, reductions, matrix products and layout ops, and factored
+/// out of sums (<c>x·a − y·a → (x − y)·a</c>); a negative coefficient of a difference flipped into it.
+/// Reassociating and factoring may round differently from the original (a few ulps), which the tests allow.
+/// </summary>
+public static class Canonicalization
+{
+    private static readonly Capture X = new("x"), Y = new("y"), A = new("a"), S = new("s"), S2 = new("s2"), K = new("k"), K2 = new("k2");
+
+    /// <summary>The canonicalization rules, in the order they are tried.</summary>
+    public static readonly RuleSet Rules = new("canonicalize")
+    {
+                Rule("x - c → x + -c", Sub(X, AnyConst.As(K)), m => m[X] + m.Const(-m.Value(K))),
+        Rule("x / c → x * (1/c)  (1/c exact)", Div(X, AnyConst.As(K)), m => ExactReciprocal(m.Value(K)) is { } r ? m[X] * m.Const(r) : null),
+        Rule("x / s → x * (1/s)  (s scalar)", Div(TensorOf(X), ScalarOf(S)), m => m[X] * (m.Const(1) / m[S])),
+
+        // ---- constants and scalar factors gather on the right ----
+        Rule("(x*c1)*c2 → x*(c1*c2)", Mul(Mul(X, AnyConst.As(K)), AnyConst.As(K2)), m => m[X] * m.Const(m.Value(K) * m.Value(K2))),
+        Rule("(x+c1)+c2 → x+(c1+c2)", Add(Add(X, AnyConst.As(K)), AnyConst.As(K2)), m => m[X] + m.Const(m.Value(K) + m.Value(K2))),
+        Rule("(x*s)*y → (x*y)*s  (s scalar)", Mul(Mul(TensorOf(X), ScalarOf(S)), TensorOf(Y)), m => m[X] * m[Y] * m[S]),
+        Rule("(x*s1)*s2 → x*(s1*s2)  (s1, s2 scalars)", Mul(Mul(TensorOf(X), ScalarOf(S)), ScalarOf(S2)), m => m[X] * (m[S] * m[S2])),
+        Rule("sum(x*s) → sum(x)*s", Sum(Mul(TensorOf(X), ScalarOf(S))), m => F.Sum(m[X], m.Root.Attrs.Ints, m.Root.Attrs.Flag) * m[S]),
+        Rule("mean(x*s) → mean(x)*s", Mean(Mul(TensorOf(X), ScalarOf(S))), m => F.Mean(m[X], m.Root.Attrs.Ints, m.Root.Attrs.Flag) * m[S]),
+        Rule("sum(-x) → -sum(x)", Sum(Neg(X)), m => -F.Sum(m[X], m.Root.Attrs.Ints, m.Root.Attrs.Flag)),
+        Rule("mean(-x) → -mean(x)", Mean(Neg(X)), m => -F.Mean(m[X], m.Root.Attrs.Ints, m.Root.Attrs.Flag)),
+        Rule("matmul(x*s, y) → matmul(x, y)*s", MatMul(Mul(TensorOf(X), ScalarOf(S)), Y), m => F.MatMul(m[X], m[Y]) * m[S]),
+        Rule("matmul(x, y*s) → matmul(x, y)*s", MatMul(X, Mul(TensorOf(Y), ScalarOf(S))), m => F.MatMul(m[X], m[Y]) * m[S]),
+        Rule("matmul(-x, y) → -matmul(x, y)", MatMul(Neg(X), Y), m => -F.MatMul(m[X], m[Y])),
+        Rule("matmul(x, -y) → -matmul(x, y)", MatMul(X, Neg(Y)), m => -F.MatMul(m[X], m[Y])),
+        Rule("transpose(x*s) → transpose(x)*s", Transpose(Mul(TensorOf(X), ScalarOf(S))), m => F.Transpose(m[X], m.Root.Attrs.Ints) * m[S]),
+        Rule("reshape(x*s) → reshape(x)*s", Reshape(Mul(TensorOf(X), ScalarOf(S))), m => F.Reshape(m[X], m.Root.Shape) * m[S]),
+        Rule("transpose(-x) → -transpose(x)", Transpose(Neg(X)), m => -F.Transpose(m[X], m.Root.Attrs.Ints)),
+        Rule("reshape(-x) → -reshape(x)", Reshape(Neg(X)), m => -F.Reshape(m[X], m.Root.Shape)),
+
+        // ---- common factors and signs ----
+        Rule("x*a + y*a → (x + y)*a", Add(Mul(X, A), Mul(Y, A)), m => (m[X] + m[Y]) * m[A]),
+        Rule("x*a - y*a → (x - y)*a", Sub(Mul(X, A), Mul(Y, A)), m => (m[X] - m[Y]) * m[A]),
+        Rule("(a - b)*k → (b - a)*(-k)  (k negative)", Mul(Sub(X, Y), K),
+            m => Algebra.IsNegativeForm(m[K], m.Facts) ? (m[Y] - m[X]) * Algebra.Negate(m[K], m.Facts, subtractions: false)! : null),
+    };
+
+    /// <summary>The rules this pass runs to a joint fixed point: folding, simplification, layout and canonical forms feed each other.</summary>
+    public static readonly RuleSet Joint = CommonSubexpressions.Rules.With("canonicalize", ConstantFolding.Rules, AlgebraicSimplification.Rules, LayoutSimplification.Rules, Rules);
+
+    /// <summary>The pass: brings <paramref name="f"/> to canonical form.</summary>
+    public static Function Run(Function f, RewriteOptions? options = null, RewriteReport? report = null) =>
+        Rewriter.Run(f, Joint, options, report);
+
+
+    // 1/c when it is exact (c a power of two within range), else null.
+    private static double? ExactReciprocal(double c)
+    {
+        if (c == 0 || double.IsNaN(c) || double.IsInfinity(c)) return null;
+        long bits = BitConverter.DoubleToInt64Bits(c);
+        int exponent = (int)((bits >> 52) & 0x7FF);
+        if ((bits & 0xFFFFFFFFFFFFFL) != 0 || exponent == 0 || exponent > 2045 || exponent < 2) return null;
+        return 1 / c;
+    }
+}

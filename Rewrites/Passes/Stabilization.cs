@@ -1,0 +1,60 @@
+using Nabla.Ir;
+using Nabla.Rewrites.Engine;
+using static Nabla.Rewrites.Engine.Patterns;
+
+namespace Nabla.Rewrites.Passes;
+
+/// <summary>
+/// Numerical stabilization: compositions that overflow, underflow or cancel are replaced by the stable
+/// primitives the IR has (<c>log_softmax</c>, <c>logsumexp</c>, <c>softplus</c>). The patterns are written
+/// against canonical forms and run together with the canonical rules, so a result re-canonicalizes and can
+/// enable the next rule: <c>log(1 − σ(x))</c> and <c>log σ(x)</c> become softplus terms that the binary
+/// cross-entropy rule then collapses. These rules legitimately change results where the original overflowed
+/// (<c>log(1+e¹⁰⁰⁰)</c> was ∞, is now 1000) or divided by an underflowed softmax (NaN, now finite).
+/// The softmax cross-entropy gradient needs no rule of its own: the reverse-mode rule of log_softmax plus
+/// canonical scalar floating and factoring give <c>(softmax(y)·Σt − t)·(1/B)</c>, which specialization
+/// writes as a division by B.
+/// </summary>
+public static class Stabilization
+{
+    private static readonly Capture X = new("x"), T = new("t"), G = new("g"), H = new("h"), S = new("s"), Sm = new("softmax"), Sx = new("sum");
+
+    /// <summary>The stabilization rules, in the order they are tried.</summary>
+    public static readonly RuleSet Rules = new("stabilize")
+    {
+        Rule("log(softmax(x)) → log_softmax(x)", Log(Softmax(X).As(Sm)), m => F.LogSoftmax(m[X], m[Sm].Attrs.Ints[0])),
+        Rule("log(1 + exp(x)) → softplus(x)", Log(Add(Exp(X), One)), m => F.Softplus(m[X])),
+        Rule("log(sigmoid(x)) → -softplus(-x)", Log(Sigmoid(X)), m => -F.Softplus(-m[X])),
+        Rule("log(1 - sigmoid(x)) → -softplus(x)", Log(Sub(One, Sigmoid(X))), m => -F.Softplus(m[X])),
+        Rule("log(exp(x)) → x", Log(Exp(X)), m => m[X]),
+        Rule("log(sum(exp(x), axis)) → logsumexp(x, axis)", Log(Sum(Exp(X)).As(Sx).If(OneAxis)),
+            m => F.LogSumExp(m[X], m[Sx].Attrs.Ints[0], m[Sx].Attrs.Flag)),
+        Rule("exp(x) / sum(exp(x), axis, keep) → softmax(x, axis)", Div(Exp(X), Sum(Exp(X)).As(Sx).If(OneAxisKept)),
+            m => F.Softmax(m[X], m[Sx].Attrs.Ints[0])),
+        Rule("x - logsumexp(x, axis, keep) → log_softmax(x, axis)", Sub(X, LogSumExp(X).As(Sx).If(n => n.Attrs.Flag)),
+            m => F.LogSoftmax(m[X], m[Sx].Attrs.Ints[0])),
+        Rule("exp(log_softmax(x)) → softmax(x)", Exp(LogSoftmax(X).As(Sm)), m => F.Softmax(m[X], m[Sm].Attrs.Ints[0])),
+
+        // Reverse mode through log(p) divides by p; when p is a softmax or an exponential that can underflow to 0.
+        Rule("p * (g/p) → g  (p = softmax, exp)", Mul(Positive(S), Div(G, S)), m => m[G]),
+        Rule("p * (g/p - h) → g - p*h  (p = softmax, exp)", Mul(Positive(S), Sub(Div(G, S), H)), m => m[G] - m[S] * m[H]),
+
+        // Binary cross-entropy with logits: −[t·log σ(x) + (1−t)·log(1−σ(x))], after the rules above and the
+        // canonical sign rules, reads t·softplus(−x) + (1−t)·softplus(x) = softplus(x) − t·x.
+        Rule("t·softplus(-x) + (1-t)·softplus(x) → softplus(x) - t·x",
+            Add(Mul(T, Softplus(Neg(X))), Mul(Sub(One, T), Softplus(X))), m => F.Softplus(m[X]) - m[T] * m[X]),
+    };
+
+    /// <summary>The stabilization rules followed by the canonical ones, run to a joint fixed point.</summary>
+    public static readonly RuleSet Joint = Rules.With("stabilize", Canonicalization.Joint);
+
+    /// <summary>The pass: stabilizes <paramref name="f"/> (expects canonical input).</summary>
+    public static Function Run(Function f, RewriteOptions? options = null, RewriteReport? report = null) =>
+        Rewriter.Run(f, Joint, options, report);
+
+    private static Pattern Positive(Capture c) => c.If(n => n.Op == Op.Softmax || n.Op == Op.Exp);
+
+    private static bool OneAxis(Node sum) => sum.Attrs.Ints.Length == 1;
+
+    private static bool OneAxisKept(Node sum) => sum.Attrs.Ints.Length == 1 && sum.Attrs.Flag;
+}
