@@ -70,7 +70,9 @@ internal sealed partial class GraphBuilder
             cond = _c.OneIn(2) ? F.Greater(a, sep) : F.GreaterEqual(sep, a);
         }
         else cond = AwayFromZero(Partner(a), _o.Margin);
-        return cond is null ? null : F.Where(cond, a, b);
+        // cond and b each broadcast with a, but not necessarily with each other.
+        if (cond is null || Shape.Broadcast(cond.Shape, b.Shape, out _) is null) return null;
+        return F.Where(cond, a, b);
     }
 
     private int[] Axes(int rank)
@@ -212,7 +214,7 @@ internal sealed partial class GraphBuilder
             int h = ds[_c.Next(ds.Length)];
             image = F.Reshape(x, new Shape(x.Shape.HasBatch ? Shape.Batch : 1, 1, h, p / h));
         }
-        else image = NewLeaf(new Shape(_c.Pick(1, 2, Shape.Batch), 1 + _c.Next(2), 2 + _c.Next(2), 2 + _c.Next(2)));
+        else image = NewLeaf(new Shape(_c.Pick(1, 2, _o.UseBatch ? Shape.Batch : 3), 1 + _c.Next(2), 2 + _c.Next(2), 2 + _c.Next(2)));
         var s = image.Shape;
         var q = Window(s[2], s[3]);
         var outShape = new Shape(s[0], s[1] * q[0] * q[1], Out(s[2], q[0], q[2], q[4]) * Out(s[3], q[1], q[3], q[5]));
@@ -232,7 +234,7 @@ internal sealed partial class GraphBuilder
         }
         else
         {
-            n0 = _c.Pick(1, 2, Shape.Batch); c = 1 + _c.Next(2); h = 2 + _c.Next(2); w = 2 + _c.Next(2); q = Window(h, w);
+            n0 = _c.Pick(1, 2, _o.UseBatch ? Shape.Batch : 3); c = 1 + _c.Next(2); h = 2 + _c.Next(2); w = 2 + _c.Next(2); q = Window(h, w);
         }
         var cols = new Shape(n0, c * q[0] * q[1], Out(h, q[0], q[2], q[4]) * Out(w, q[1], q[3], q[5]));
         if (Elements(cols) > _o.MaxElements || Elements(new Shape(n0, c, h, w)) > _o.MaxElements) return null;

@@ -181,7 +181,7 @@ internal sealed partial class GraphBuilder
     }
 
     // The values of `t` broadcast (NumPy rules) to `shape`, row-major.
-    private static double[] Broadcast(Tensor t, int[] shape)
+    internal static double[] Broadcast(Tensor t, int[] shape)
     {
         int size = 1; foreach (var d in shape) size *= d;
         var r = new double[size];
@@ -206,9 +206,10 @@ internal sealed partial class GraphBuilder
 
     // The least gap between the largest and second-largest value of every slice that reducing `axes` combines
     // (∞ for slices of one element).
-    private double TopGap(Node x, int[] axes)
+    private double TopGap(Node x, int[] axes) => TopGap(Value(x), axes);
+
+    internal static double TopGap(Tensor t, int[] axes)
     {
-        var t = Value(x);
         var groups = new Dictionary<int, List<double>>();
         for (int i = 0; i < t.Size; i++)
         {

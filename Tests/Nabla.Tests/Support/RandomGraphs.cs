@@ -43,8 +43,12 @@ public static class RandomGraphs
     public static Arbitrary<GraphCase> Arb(GraphOptions? options = null)
     {
         var o = options ?? new GraphOptions();
-        var recipes = FsCheck.Fluent.Arb.From(RecipeGen, ShrinkRecipe);
-        return recipes.Convert(r => Build(r, o), c => c.Recipe);
+        // Shrink through the recipe, keeping only candidates whose graph is no larger than the current one.
+        return FsCheck.Fluent.Arb.From(RecipeGen.Select(r => Build(r, o)), c =>
+        {
+            int size = c.Function.Nodes().Count;
+            return ShrinkRecipe(c.Recipe).Select(r => Build(r, o)).Where(s => s.Function.Nodes().Count <= size);
+        });
     }
 
     /// <summary>Builds the case that <paramref name="recipe"/> describes (any list of integers is a valid recipe).</summary>
