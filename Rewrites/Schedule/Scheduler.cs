@@ -20,8 +20,23 @@ public static class Scheduler
         if (f.Outputs.Count == 0 && f.Updates.Count == 0) throw new ArgumentException("The function has no outputs and no updates: nothing to schedule.");
         var types = f.Roots.Select(n => n.DType).Distinct().ToArray();
         if (types.Length > 1) throw new ArgumentException("A schedule needs one element type; this function mixes f32 and f64.");
-        return new ScheduleBuilder(Specialize.Run(f)).Build();
+        var g = Specialize.Run(f);
+        // Writing updates in place can make two updates each wait for the other (w0' reads w1, w1' reads w0):
+        // then that parameter's update goes to a temporary and is copied in at the end, and we schedule again.
+        var copied = new HashSet<Node>();
+        while (true)
+        {
+            try { return new ScheduleBuilder(g, copied).Build(); }
+            catch (InPlaceCycleException e) when (!copied.Contains(e.Param)) { copied.Add(e.Param); }
+        }
     }
+}
+
+/// <summary>Ordering found a cycle through the in-place update of <see cref="Param"/>.</summary>
+internal sealed class InPlaceCycleException : Exception
+{
+    public InPlaceCycleException(Node param) : base($"In-place update of \"{param.Name}\" closes a dependence cycle.") { Param = param; }
+    public Node Param { get; }
 }
 
 /// <summary>What one kernel (plus any helper copies it needs first) reads and writes, in IR terms.</summary>
@@ -48,10 +63,12 @@ internal sealed partial class ScheduleBuilder
     // Update value node → parameters it should be written into, and the in-place decisions taken.
     private readonly Dictionary<Node, List<Node>> _updateTargets = new();
     private readonly Dictionary<Node, Node> _inPlace = new(); // param leaf → value written into its buffer
+    private readonly HashSet<Node> _copyUpdates;               // params whose update must not be written in place
 
-    public ScheduleBuilder(Function f)
+    public ScheduleBuilder(Function f, HashSet<Node> copyUpdates)
     {
         _f = f;
+        _copyUpdates = copyUpdates;
         _nodes = f.Nodes();
         foreach (var n in _nodes)
         {
@@ -126,7 +143,7 @@ internal sealed partial class ScheduleBuilder
     private bool CanWriteInPlace(Node p, Node value)
     {
         var readers = _consumers.TryGetValue(p, out var c) ? c : new List<Node>();
-        if (_roots.Contains(p)) return false; // the old value is itself a result
+        if (_roots.Contains(p) || _copyUpdates.Contains(p)) return false; // the old value is a result, or in place was ruled out
         foreach (var r in readers)
             if (!ReferenceEquals(r, value) && DependsOn(r, value)) return false;
         return true;
@@ -235,7 +252,13 @@ internal sealed partial class ScheduleBuilder
                 if (--indegree[j] == 0) ready.Add(Key(j));
         }
         if (result.Count != _plans.Sum(p => p.Kernels.Count))
-            throw new InvalidOperationException("Scheduler: the kernels have a dependence cycle (an in-place update conflicts with a reader of the old value).");
+        {
+            // Only write-after-read edges of in-place updates can close a cycle: give one of them up.
+            var stuck = _plans.Where((p, i) => indegree[i] > 0).SelectMany(p => p.Kernels.SelectMany(k => k.Writes))
+                .Where(w => w.Kind == BufferKind.Param).Select(w => _f.Graph.Find(w.Name!)!).Where(p => !_copyUpdates.Contains(p)).OrderBy(p => p.Id).FirstOrDefault();
+            if (stuck is null) throw new InvalidOperationException("Scheduler: the kernels have a dependence cycle that no in-place update explains.");
+            throw new InPlaceCycleException(stuck);
+        }
         return result;
 
         (int, int, int) Key(int i) => (_plans[i].IsUpdateCopy ? 1 : 0, _plans[i].Order, i);

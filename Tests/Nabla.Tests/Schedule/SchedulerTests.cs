@@ -151,4 +151,20 @@ public class SchedulerTests
         Assert.Equal(new double[] { 2, 4 }, got["again"].Data);
         Assert.Equal(s.Outputs.Count, s.Outputs.Select(o => o.Buffer).Distinct().Count());
     }
+
+    [Fact]
+    public void UpdatesThatReadEachOthersOldValuesStillComeOutRight()
+    {
+        // w0' = w0 - w1/8 and w1' = w1 - w0/8: both cannot be written in place, or one would read a new value.
+        var g = new Graph(DType.F64);
+        var w0 = g.Param("w0", Shape.Of(3));
+        var w1 = g.Param("w1", Shape.Of(3));
+        var f = new Function(g, new[] { new Named("dot", F.Sum(w0 * w1)) }, new[] { new Named("w0", w0 - w1 * 0.125), new Named("w1", w1 - w0 * 0.125) });
+        var s = Scheduler.Build(f);
+        var bind = new Dictionary<string, Tensor> { ["w0"] = new(new[] { 3 }, new double[] { 1, 2, 3 }), ["w1"] = new(new[] { 3 }, new double[] { 8, 16, 24 }) };
+        var got = ScheduleInterpreter.Run(s, bind);
+        Assert.Equal(new double[] { 0, 0, 0 }, got.Updates["w0"].Data);
+        Assert.Equal(new double[] { 7.875, 15.75, 23.625 }, got.Updates["w1"].Data);
+        Assert.Equal(112, got["dot"].Value);
+    }
 }
