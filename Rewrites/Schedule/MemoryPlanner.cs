@@ -7,7 +7,7 @@ namespace Nabla.Rewrites.Schedule;
 /// Assigns every temporary to a memory slot by liveness, so that temporaries whose lifetimes do not overlap
 /// share storage: a slot is free again after the last kernel that reads its occupant, and a fused loop may
 /// write its result over an input it reads element by element (in place). Outputs get no slot: backends
-/// bind them to the caller's arrays.
+/// bind them to the caller's arrays. Runs in O(kernels + buffers · log slots).
 /// </summary>
 public static class MemoryPlanner
 {
@@ -19,62 +19,87 @@ public static class MemoryPlanner
             foreach (var b in k.Reads)
                 if (b.Storage.Kind == BufferKind.Temp) lastUse[b.Storage] = k.Id;
 
-        var slots = new List<List<Dim>>();
-        var occupant = new List<Buffer?>();
+        var free = new FreeSlots();
+        var releaseAfter = new List<Buffer>[kernels.Count];
         foreach (var k in kernels)
         {
             var inPlace = InPlaceCandidates(k, lastUse);
             foreach (var b in k.Writes.Select(w => w.Storage).Distinct())
             {
                 if (b.Kind != BufferKind.Temp || b.IsOutput || b.Slot >= 0) continue; // outputs live in the caller's arrays
-                int slot = Pick(b, k, inPlace, occupant, slots, lastUse);
-                if (slot < 0) { slot = slots.Count; slots.Add(new List<Dim>()); occupant.Add(null); }
+                var c = inPlace.FirstOrDefault(x => x.Size == b.Size);
+                int slot;
+                if (c is not null) { inPlace.Remove(c); slot = c.Slot; }
+                else slot = free.Take(b.Size);
                 b.Slot = slot;
-                occupant[slot] = b;
-                if (!slots[slot].Contains(b.Size)) slots[slot].Add(b.Size);
+                free.Hold(slot, b);
+                // A buffer nobody reads dies at once; others after their last reader.
+                int dies = lastUse.TryGetValue(b, out var last) ? last : k.Id;
+                (releaseAfter[dies] ??= new List<Buffer>()).Add(b);
             }
-            // Occupants whose last reader was this kernel (or that are never read) free their slots.
-            for (int s = 0; s < occupant.Count; s++)
-                if (occupant[s] is { } o && Dead(o, k.Id, lastUse)) occupant[s] = null;
+            if (releaseAfter[k.Id] is { } dead)
+                foreach (var b in dead)
+                    if (free.Occupant(b.Slot) == b) free.Release(b.Slot);
         }
-        return slots.Select(s => (IReadOnlyList<Dim>)s.ToArray()).ToArray();
+        return free.Sizes;
     }
 
-    private static bool Dead(Buffer b, int kernel, Dictionary<Buffer, int> lastUse) =>
-        !lastUse.TryGetValue(b, out var last) ? true : last <= kernel;
-
     // Temporaries a loop reads element by element that die in it: their slots can take the loop's results.
-    private static HashSet<Buffer> InPlaceCandidates(Kernel k, Dictionary<Buffer, int> lastUse)
+    private static List<Buffer> InPlaceCandidates(Kernel k, Dictionary<Buffer, int> lastUse)
     {
-        var set = new HashSet<Buffer>();
-        if (k is not ElementwiseKernel loop) return set;
+        var list = new List<Buffer>();
+        if (k is not ElementwiseKernel loop) return list;
         var notFull = new HashSet<Buffer>(loop.Inputs.Where(i => i.Access != Access.Full).Select(i => i.Buffer.Storage));
         foreach (var i in loop.Inputs)
         {
             var s = i.Buffer.Storage;
-            if (s.Kind == BufferKind.Temp && !s.IsOutput && s.Slot >= 0 && !notFull.Contains(s) && lastUse.TryGetValue(s, out var last) && last == k.Id)
-                set.Add(s);
+            if (s.Kind == BufferKind.Temp && !s.IsOutput && s.Slot >= 0 && !notFull.Contains(s) && !list.Contains(s)
+                && lastUse.TryGetValue(s, out var last) && last == k.Id)
+                list.Add(s);
         }
-        return set;
+        return list;
     }
 
-    private static int Pick(Buffer b, Kernel k, HashSet<Buffer> inPlace, List<Buffer?> occupant, List<List<Dim>> slots, Dictionary<Buffer, int> lastUse)
+    /// <summary>The slots, their occupants, and the free ones indexed by the sizes they have held.</summary>
+    private sealed class FreeSlots
     {
-        // 1. In place over an input of the same size that dies here.
-        foreach (var c in inPlace)
-            if (c.Size == b.Size && ReferenceEquals(occupant[c.Slot], c))
-            {
-                inPlace.Remove(c);
-                return c.Slot;
-            }
-        // 2. A free slot that already holds this size; 3. any free slot; 4. none (a new slot).
-        int any = -1;
-        for (int s = 0; s < slots.Count; s++)
+        private readonly List<List<Dim>> _sizes = new();
+        private readonly List<Buffer?> _occupant = new();
+        private readonly SortedSet<int> _free = new();
+        private readonly Dictionary<Dim, SortedSet<int>> _freeBySize = new();
+
+        public IReadOnlyList<IReadOnlyList<Dim>> Sizes => _sizes.Select(s => (IReadOnlyList<Dim>)s.ToArray()).ToArray();
+
+        public Buffer? Occupant(int slot) => _occupant[slot];
+
+        /// <summary>A free slot that has held this size, else any free slot, else a new one (not yet held).</summary>
+        public int Take(Dim size)
         {
-            if (occupant[s] is not null) continue;
-            if (slots[s].Contains(b.Size)) return s;
-            if (any < 0) any = s;
+            if (_freeBySize.TryGetValue(size, out var same) && same.Count > 0) return same.Min;
+            if (_free.Count > 0) return _free.Min;
+            _sizes.Add(new List<Dim>());
+            _occupant.Add(null);
+            return _sizes.Count - 1;
         }
-        return any;
+
+        public void Hold(int slot, Buffer b)
+        {
+            // Leave the free sets (a no-op for a new slot or an in-place take of an occupied one).
+            if (_free.Remove(slot))
+                foreach (var d in _sizes[slot]) _freeBySize[d].Remove(slot);
+            if (!_sizes[slot].Contains(b.Size)) _sizes[slot].Add(b.Size);
+            _occupant[slot] = b;
+        }
+
+        public void Release(int slot)
+        {
+            _occupant[slot] = null;
+            _free.Add(slot);
+            foreach (var d in _sizes[slot])
+            {
+                if (!_freeBySize.TryGetValue(d, out var set)) _freeBySize[d] = set = new SortedSet<int>();
+                set.Add(slot);
+            }
+        }
     }
 }
