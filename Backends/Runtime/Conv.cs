@@ -1,0 +1,163 @@
+using System;
+using System.Numerics;
+
+namespace Nabla.Runtime;
+
+/// <summary>
+/// Convolution lowering for NCHW tensors (1-D convolution is the H = 1 case). <see cref="Im2Col(float[], int, int, int, int, int, int, int, int, int, int, int, float[], int)"/>
+/// unfolds input patches so a convolution becomes one GEMM per image (<c>W[cout, c·kh·kw] · col</c>, bias per row);
+/// <see cref="Col2Im(float[], int, int, int, int, int, int, int, int, int, int, int, float[], int, bool)"/> is its adjoint
+/// (sums overlapping patches), used for the input gradient. Output size: <c>oh = (h + 2·padH − kh) / strideH + 1</c>,
+/// likewise ow. Images are spread over the worker threads; results do not depend on the thread count.
+/// </summary>
+public static unsafe class Conv
+{
+    /// <summary>Output height or width of a convolution, or throws when the window does not fit.</summary>
+    /// <exception cref="ArgumentException">The kernel is larger than the padded input, or a parameter is out of range.</exception>
+    public static int OutputSize(int size, int kernel, int stride, int pad)
+    {
+        Guard.Positive(kernel, nameof(kernel), "Conv.OutputSize");
+        Guard.Positive(stride, nameof(stride), "Conv.OutputSize");
+        Guard.NonNegative(pad, nameof(pad), "Conv.OutputSize");
+        Guard.NonNegative(size, nameof(size), "Conv.OutputSize");
+        if (size + 2 * pad < kernel)
+            throw new ArgumentException($"Conv: kernel {kernel} is larger than the padded input {size} + 2·{pad}.", nameof(kernel));
+        return (size + 2 * pad - kernel) / stride + 1;
+    }
+
+    /// <summary>
+    /// Unfolds x [n, c, h, w] (at <paramref name="xOff"/>) into col [n][c·kh·kw][oh·ow] (at <paramref name="colOff"/>):
+    /// <c>col[b, (ch·kh + ki)·kw + kj, oy·ow + ox] = x[b, ch, oy·strideH − padH + ki, ox·strideW − padW + kj]</c>, zero outside x.
+    /// </summary>
+    /// <exception cref="ArgumentException">A size or stride is out of range or an array is too short.</exception>
+    public static void Im2Col(float[] x, int xOff, int n, int c, int h, int w, int kh, int kw,
+        int strideH, int strideW, int padH, int padW, float[] col, int colOff)
+    {
+        var g = Geometry.Create("Conv.Im2Col", n, c, h, w, kh, kw, strideH, strideW, padH, padW);
+        g.Check(x, xOff, col, colOff, "Conv.Im2Col");
+        fixed (float* px = x, pc = col) g.Run(px + xOff, pc + colOff, forward: true, accumulate: false);
+    }
+
+    /// <inheritdoc cref="Im2Col(float[], int, int, int, int, int, int, int, int, int, int, int, float[], int)"/>
+    public static void Im2Col(double[] x, int xOff, int n, int c, int h, int w, int kh, int kw,
+        int strideH, int strideW, int padH, int padW, double[] col, int colOff)
+    {
+        var g = Geometry.Create("Conv.Im2Col", n, c, h, w, kh, kw, strideH, strideW, padH, padW);
+        g.Check(x, xOff, col, colOff, "Conv.Im2Col");
+        fixed (double* px = x, pc = col) g.Run(px + xOff, pc + colOff, forward: true, accumulate: false);
+    }
+
+    /// <summary>
+    /// The adjoint of <see cref="Im2Col(float[], int, int, int, int, int, int, int, int, int, int, int, float[], int)"/>:
+    /// <c>x = (accumulate ? x : 0) + Σ</c> of every col entry into the input position it was read from.
+    /// </summary>
+    /// <exception cref="ArgumentException">A size or stride is out of range or an array is too short.</exception>
+    public static void Col2Im(float[] col, int colOff, int n, int c, int h, int w, int kh, int kw,
+        int strideH, int strideW, int padH, int padW, float[] x, int xOff, bool accumulate)
+    {
+        var g = Geometry.Create("Conv.Col2Im", n, c, h, w, kh, kw, strideH, strideW, padH, padW);
+        g.Check(x, xOff, col, colOff, "Conv.Col2Im");
+        fixed (float* px = x, pc = col) g.Run(px + xOff, pc + colOff, forward: false, accumulate);
+    }
+
+    /// <inheritdoc cref="Col2Im(float[], int, int, int, int, int, int, int, int, int, int, int, float[], int, bool)"/>
+    public static void Col2Im(double[] col, int colOff, int n, int c, int h, int w, int kh, int kw,
+        int strideH, int strideW, int padH, int padW, double[] x, int xOff, bool accumulate)
+    {
+        var g = Geometry.Create("Conv.Col2Im", n, c, h, w, kh, kw, strideH, strideW, padH, padW);
+        g.Check(x, xOff, col, colOff, "Conv.Col2Im");
+        fixed (double* px = x, pc = col) g.Run(px + xOff, pc + colOff, forward: false, accumulate);
+    }
+
+    private readonly struct Geometry
+    {
+        public readonly int N, C, H, W, Kh, Kw, Sh, Sw, Ph, Pw, Oh, Ow;
+
+        private Geometry(int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+        {
+            N = n; C = c; H = h; W = w; Kh = kh; Kw = kw; Sh = sh; Sw = sw; Ph = ph; Pw = pw; Oh = oh; Ow = ow;
+        }
+
+        public static Geometry Create(string op, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw)
+        {
+            Guard.NonNegative(n, nameof(n), op);
+            Guard.NonNegative(c, nameof(c), op);
+            Guard.Positive(h, nameof(h), op);
+            Guard.Positive(w, nameof(w), op);
+            Guard.Positive(kh, nameof(kh), op);
+            Guard.Positive(kw, nameof(kw), op);
+            Guard.Positive(sh, "strideH", op);
+            Guard.Positive(sw, "strideW", op);
+            Guard.NonNegative(ph, "padH", op);
+            Guard.NonNegative(pw, "padW", op);
+            if (h + 2 * ph < kh) throw new ArgumentException($"{op}: kernel height {kh} exceeds padded height {h} + 2·{ph}.", nameof(kh));
+            if (w + 2 * pw < kw) throw new ArgumentException($"{op}: kernel width {kw} exceeds padded width {w} + 2·{pw}.", nameof(kw));
+            return new Geometry(n, c, h, w, kh, kw, sh, sw, ph, pw, (h + 2 * ph - kh) / sh + 1, (w + 2 * pw - kw) / sw + 1);
+        }
+
+        public long ImageSize => (long)C * H * W;
+        public long ColSize => (long)C * Kh * Kw * Oh * Ow;
+
+        public void Check<T>(T[] x, int xOff, T[] col, int colOff, string op)
+        {
+            if (N * ImageSize > int.MaxValue || N * ColSize > int.MaxValue)
+                throw new ArgumentException($"{op}: {N} images of {C}×{H}×{W} are too large for one array.", "n");
+            Guard.Vector(x, "x", xOff, (int)(N * ImageSize), op);
+            Guard.Vector(col, "col", colOff, (int)(N * ColSize), op);
+        }
+
+        /// <summary>Im2Col (forward) or Col2Im for all images.</summary>
+        public void Run<T>(T* x, T* col, bool forward, bool accumulate) where T : unmanaged, INumber<T>
+        {
+            for (int b = 0; b < N; b++)
+            {
+                T* xi = x + b * ImageSize, ci = col + b * ColSize;
+                if (!forward && !accumulate) new Span<T>(xi, (int)ImageSize).Clear();
+                Image(xi, ci, forward);
+            }
+        }
+
+        private void Image<T>(T* x, T* col, bool forward) where T : unmanaged, INumber<T>
+        {
+            int plane = Oh * Ow;
+            for (int ch = 0; ch < C; ch++)
+            {
+                T* xc = x + (long)ch * H * W;
+                for (int ki = 0; ki < Kh; ki++)
+                {
+                    for (int kj = 0; kj < Kw; kj++)
+                    {
+                        T* dst = col + ((long)(ch * Kh + ki) * Kw + kj) * plane;
+                        // Output columns whose input column ox·Sw − Pw + kj lies inside [0, W).
+                        int lo = Pw - kj, hi = W - 1 + Pw - kj;
+                        int ox0 = Math.Min(Ow, lo <= 0 ? 0 : (lo + Sw - 1) / Sw);
+                        int ox1 = hi < 0 ? 0 : Math.Min(Ow, hi / Sw + 1);
+                        if (ox1 < ox0) ox1 = ox0;
+                        for (int oy = 0; oy < Oh; oy++)
+                        {
+                            T* d = dst + (long)oy * Ow;
+                            int iy = oy * Sh - Ph + ki;
+                            if ((uint)iy >= (uint)H || ox1 <= ox0)
+                            {
+                                if (forward) new Span<T>(d, Ow).Clear();
+                                continue;
+                            }
+                            T* s = xc + (long)iy * W + (ox0 * Sw - Pw + kj);
+                            if (forward)
+                            {
+                                for (int ox = 0; ox < ox0; ox++) d[ox] = T.Zero;
+                                if (Sw == 1) new Span<T>(s, ox1 - ox0).CopyTo(new Span<T>(d + ox0, ox1 - ox0));
+                                else for (int ox = ox0, k = 0; ox < ox1; ox++, k += Sw) d[ox] = s[k];
+                                for (int ox = ox1; ox < Ow; ox++) d[ox] = T.Zero;
+                            }
+                            else
+                            {
+                                for (int ox = ox0, k = 0; ox < ox1; ox++, k += Sw) s[k] += d[ox];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
