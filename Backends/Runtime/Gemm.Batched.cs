@@ -83,7 +83,7 @@ public static unsafe partial class Gemm
             try
             {
                 job.P = p; job.Batch = batch; job.StrideA = strideA; job.StrideB = strideB; job.StrideC = strideC;
-                WorkerPool.RunAcquired(job, Math.Min(threads, batch));
+                WorkerPool.RunAcquired(job, Math.Min(threads, batch), threads);
             }
             finally
             {

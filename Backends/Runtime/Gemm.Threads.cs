@@ -26,7 +26,7 @@ public static unsafe partial class Gemm
         {
             job.P = p;
             job.SplitRows = splitRows;
-            WorkerPool.RunAcquired(job, parts);
+            WorkerPool.RunAcquired(job, parts, threads);
         }
         finally
         {

@@ -37,7 +37,9 @@ internal interface IParallelWork
 /// A persistent pool: worker threads are created once, spin for a short while after each job (so back-to-back kernel
 /// calls of a training step find them awake), then block on a semaphore. One caller owns the pool at a time; a caller
 /// that finds it busy runs every piece itself, which gives the same result because pieces are independent.
-/// Posting a job allocates nothing.
+/// Pieces are claimed dynamically (caller and workers take the next unclaimed index), so a worker that is slow to
+/// wake — the machine may be oversubscribed — never makes the caller wait for work nobody started; the partition
+/// itself is fixed, so results do not depend on who ran which piece. Posting a job allocates nothing.
 /// </summary>
 internal static class WorkerPool
 {
@@ -46,7 +48,9 @@ internal static class WorkerPool
 
     private static Worker[] _workers = Array.Empty<Worker>();
     private static int _busy;
-    private static int _pending;
+    private static long _next;     // (generation << 32) | next unclaimed piece
+    private static int _done;      // pieces finished in the current generation
+    private static int _generation;
     private static Exception? _error;
     private static readonly object Grow = new();
 
@@ -55,29 +59,51 @@ internal static class WorkerPool
 
     public static void Release() => Volatile.Write(ref _busy, 0);
 
-    /// <summary>Runs all pieces, piece 0 on the calling thread. The caller must hold the pool (<see cref="TryAcquire"/>).</summary>
-    public static void RunAcquired(IParallelWork work, int parts)
+    /// <summary>
+    /// Runs <paramref name="parts"/> pieces on the calling thread and up to <paramref name="threads"/> − 1 workers.
+    /// The caller must hold the pool (<see cref="TryAcquire"/>).
+    /// </summary>
+    public static void RunAcquired(IParallelWork work, int parts, int threads)
     {
-        if (parts <= 1) { work.Execute(0, 1); return; }
-        Worker[] workers = EnsureWorkers(parts - 1);
+        if (parts <= 1 || threads <= 1)
+        {
+            for (int p = 0; p < parts; p++) work.Execute(p, parts);
+            return;
+        }
+        Worker[] workers = EnsureWorkers(threads - 1);
+        int gen = unchecked(++_generation);
         _error = null;
-        Volatile.Write(ref _pending, parts - 1);
-        for (int w = 0; w < parts - 1; w++) workers[w].Post(work, w + 1, parts);
+        Volatile.Write(ref _done, 0);
+        Volatile.Write(ref _next, (long)gen << 32);
+        for (int w = 0; w < threads - 1; w++) workers[w].Post(work, gen, parts);
         Exception? mine = null;
-        try { work.Execute(0, parts); }
+        try { Participate(work, gen, parts); }
         catch (Exception e) { mine = e; }
         var spin = new SpinWait();
-        while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+        while (Volatile.Read(ref _done) < parts) spin.SpinOnce(sleep1Threshold: -1);
         if (mine != null) throw mine;
         if (_error != null) throw new AggregateException("A runtime worker thread failed.", _error);
     }
 
-    /// <summary>Runs the pieces on up to <paramref name="parts"/> threads, or all on the calling thread if the pool is busy.</summary>
-    public static void Run(IParallelWork work, int parts)
+    /// <summary>Claims and runs pieces of generation <paramref name="gen"/> until none is left.</summary>
+    private static void Participate(IParallelWork work, int gen, int parts)
     {
-        if (parts > 1 && TryAcquire())
+        while (true)
         {
-            try { RunAcquired(work, parts); }
+            long v = Volatile.Read(ref _next);
+            if ((int)(v >> 32) != gen || (int)v >= parts) return;
+            if (Interlocked.CompareExchange(ref _next, v + 1, v) != v) continue;
+            try { work.Execute((int)v, parts); }
+            finally { Interlocked.Increment(ref _done); }
+        }
+    }
+
+    /// <summary>Runs the pieces on up to <paramref name="threads"/> threads, or all on the calling thread if the pool is busy.</summary>
+    public static void Run(IParallelWork work, int parts, int threads)
+    {
+        if (parts > 1 && threads > 1 && TryAcquire())
+        {
+            try { RunAcquired(work, parts, threads); }
             finally { Release(); }
         }
         else
@@ -102,17 +128,11 @@ internal static class WorkerPool
         }
     }
 
-    private static void Done(Exception? e)
-    {
-        if (e != null) _error = e;
-        Interlocked.Decrement(ref _pending);
-    }
-
     private sealed class Worker
     {
         private readonly SemaphoreSlim _wake = new(0);
         private IParallelWork? _work;
-        private int _part, _parts;
+        private int _gen, _parts;
         private long _posted;
         private int _sleeping;
 
@@ -122,10 +142,12 @@ internal static class WorkerPool
             t.Start();
         }
 
-        public void Post(IParallelWork work, int part, int parts)
+        /// <summary>Publishes a job with a sequence lock: odd while the fields change, even when they are consistent.</summary>
+        public void Post(IParallelWork work, int gen, int parts)
         {
-            _work = work; _part = part; _parts = parts;
-            Volatile.Write(ref _posted, _posted + 1);
+            Interlocked.Increment(ref _posted);
+            _work = work; _gen = gen; _parts = parts;
+            Interlocked.Increment(ref _posted);
             if (Interlocked.Exchange(ref _sleeping, 0) == 1) _wake.Release();
         }
 
@@ -151,12 +173,16 @@ internal static class WorkerPool
                     _wake.Wait();
                     start = System.Diagnostics.Stopwatch.GetTimestamp();
                 }
-                seen = Volatile.Read(ref _posted);
-                Exception? error = null;
-                try { _work!.Execute(_part, _parts); }
-                catch (Exception e) { error = e; }
-                _work = null;
-                Done(error);
+                // Read a consistent snapshot of the job; a newer post may be under way, then retry.
+                long seq = Volatile.Read(ref _posted);
+                if ((seq & 1) != 0) { Thread.SpinWait(1); continue; }
+                IParallelWork? work = _work;
+                int gen = _gen, parts = _parts;
+                if (Volatile.Read(ref _posted) != seq) continue;
+                seen = seq;
+                if (work == null) continue;
+                try { Participate(work, gen, parts); }
+                catch (Exception e) { _error = e; }
             }
         }
     }

@@ -11,7 +11,7 @@ namespace Nabla.Benchmarks;
 
 /// <summary>Timing of one case: per-call times are block time / iterations; median and min are over blocks.</summary>
 public sealed record BenchResult(IBenchCase Case, int Threads, double MedianUs, double MinUs, double AllocBytesPerCall,
-    int Blocks, long ItersPerBlock)
+    int Blocks, long ItersPerBlock, double ForeignCpuPct)
 {
     /// <summary>GFLOP/s at the median time, or null when the case reports no FLOP count.</summary>
     public double? Gflops => Case.FlopsPerCall > 0 ? Case.FlopsPerCall / (MedianUs * 1e3) : null;
@@ -25,10 +25,13 @@ public sealed class BenchRunner
 {
     private readonly double _warmSeconds, _totalSeconds;
     private readonly int _blocks;
+    private readonly double _waitIdleSeconds;
 
-    /// <summary>A runner; <paramref name="quick"/> shortens warm-up and measurement about fourfold.</summary>
-    public BenchRunner(bool quick)
+    /// <summary>A runner; <paramref name="quick"/> shortens warm-up and measurement about fourfold;
+    /// <paramref name="waitIdleSeconds"/> &gt; 0 waits up to that long for an idle machine before each case.</summary>
+    public BenchRunner(bool quick, double waitIdleSeconds = 0)
     {
+        _waitIdleSeconds = waitIdleSeconds;
         _warmSeconds = quick ? 0.1 : 0.25;
         _totalSeconds = quick ? 0.25 : 1.0;
         _blocks = quick ? 5 : 9;
@@ -50,6 +53,9 @@ public sealed class BenchRunner
             GC.Collect();
             GC.WaitForPendingFinalizers();
             GC.Collect();
+            if (_waitIdleSeconds > 0) LoadMeter.WaitIdle(threads >= Environment.ProcessorCount ? 5 : 10, _waitIdleSeconds);
+            var meter = new LoadMeter();
+            meter.Start();
             var times = new double[_blocks];
             long alloc0 = GC.GetTotalAllocatedBytes(true);
             for (int b = 0; b < _blocks; b++)
@@ -59,9 +65,10 @@ public sealed class BenchRunner
                 times[b] = Stopwatch.GetElapsedTime(t0).TotalSeconds * 1e6 / iters;
             }
             long alloc1 = GC.GetTotalAllocatedBytes(true);
+            double foreign = meter.Stop();
             Array.Sort(times);
             double median = _blocks % 2 == 1 ? times[_blocks / 2] : 0.5 * (times[_blocks / 2 - 1] + times[_blocks / 2]);
-            return new BenchResult(c, threads, median, times[0], (double)(alloc1 - alloc0) / (_blocks * iters), _blocks, iters);
+            return new BenchResult(c, threads, median, times[0], (double)(alloc1 - alloc0) / (_blocks * iters), _blocks, iters, foreign);
         }
         finally
         {
@@ -91,6 +98,7 @@ public sealed class BenchRunner
             if (c.CompileMs is double cm) w.WriteNumber("compile_ms", Math.Round(cm, 3)); else w.WriteNull("compile_ms");
             w.WriteNumber("alloc_bytes_per_step", Math.Round(r.AllocBytesPerCall, 1));
             if (r.Gflops is double g) w.WriteNumber("gflops", Math.Round(g, 2));
+            if (!double.IsNaN(r.ForeignCpuPct)) w.WriteNumber("foreign_cpu_pct", Math.Round(r.ForeignCpuPct, 1));
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(ms.ToArray());
@@ -98,14 +106,14 @@ public sealed class BenchRunner
 
     /// <summary>Header of the readable table.</summary>
     public static string TableHeader =>
-        string.Format(CultureInfo.InvariantCulture, "{0,-34} {1,3} {2,-4} {3,11} {4,11} {5,9} {6,10}",
-            "case", "thr", "type", "median_us", "min_us", "GFLOP/s", "alloc B");
+        string.Format(CultureInfo.InvariantCulture, "{0,-34} {1,3} {2,-4} {3,11} {4,11} {5,9} {6,10} {7,8}",
+            "case", "thr", "type", "median_us", "min_us", "GFLOP/s", "alloc B", "foreign%");
 
     /// <summary>One readable table row.</summary>
     public static string ToRow(BenchResult r) =>
-        string.Format(CultureInfo.InvariantCulture, "{0,-34} {1,3} {2,-4} {3,11:F2} {4,11:F2} {5,9} {6,10:F0}",
+        string.Format(CultureInfo.InvariantCulture, "{0,-34} {1,3} {2,-4} {3,11:F2} {4,11:F2} {5,9} {6,10:F0} {7,8:F0}",
             r.Case.Name, r.Threads, r.Case.DType, r.MedianUs, r.MinUs,
-            r.Gflops is double g ? g.ToString("F1", CultureInfo.InvariantCulture) : "-", r.AllocBytesPerCall);
+            r.Gflops is double g ? g.ToString("F1", CultureInfo.InvariantCulture) : "-", r.AllocBytesPerCall, r.ForeignCpuPct);
 
     /// <summary>True if <paramref name="name"/> matches <paramref name="pattern"/>: exactly, as a prefix, or as a glob (* and ?).</summary>
     public static bool Matches(string name, string pattern)

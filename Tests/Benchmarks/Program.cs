@@ -2,10 +2,12 @@ using System;
 using System.Collections.Generic;
 using Nabla.Benchmarks;
 
-// Usage: dotnet run -c Release --project Tests/Benchmarks -- [--case NAME]... [--json] [--threads N] [--quick] [--list]
+// Usage: dotnet run -c Release --project Tests/Benchmarks -- [--case NAME]... [--json] [--threads N] [--quick] [--list] [--wait-idle SECONDS]
+// JSON lines follow DESIGN.md section 2, plus "gflops" for GEMM cases and "foreign_cpu_pct" (CPU used by other processes).
 var patterns = new List<string>();
 bool json = false, quick = false, list = false;
 int? threads = null;
+double waitIdle = 0;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -15,8 +17,9 @@ for (int i = 0; i < args.Length; i++)
         case "--quick": quick = true; break;
         case "--list": list = true; break;
         case "--threads" when i + 1 < args.Length && int.TryParse(args[i + 1], out int t) && t >= 1: threads = t; i++; break;
+        case "--wait-idle" when i + 1 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out double wi): waitIdle = wi; i++; break;
         case "--help" or "-h":
-            Console.WriteLine("usage: Nabla.Benchmarks [--case NAME|PREFIX|GLOB]... [--json] [--threads N] [--quick] [--list]");
+            Console.WriteLine("usage: Nabla.Benchmarks [--case NAME|PREFIX|GLOB]... [--json] [--threads N] [--quick] [--list] [--wait-idle SECONDS]");
             return 0;
         default:
             Console.Error.WriteLine($"Nabla.Benchmarks: unknown or incomplete argument '{args[i]}' (try --help)");
@@ -36,7 +39,7 @@ if (list)
     return 0;
 }
 
-var runner = new BenchRunner(quick);
+var runner = new BenchRunner(quick, waitIdle);
 if (!json) Console.WriteLine(BenchRunner.TableHeader);
 foreach (var (c, t) in selected)
 {
