@@ -17,6 +17,7 @@ public static class CommandLine
     public static readonly IReadOnlyList<ICommand> Commands = new ICommand[]
     {
         new GradCommand(),
+        new IrCommand(),
     };
 
     /// <summary>

@@ -7,12 +7,16 @@ namespace Nabla.Rewrites.Schedule;
 
 internal sealed partial class ScheduleBuilder
 {
-    /// <summary>Elementwise nodes computed by one loop: every member's consumers are members (or it is a result, then stored too).</summary>
+    /// <summary>
+    /// Elementwise nodes computed by one loop. Members that are results, or that kernels outside the group read,
+    /// are stored; the rest stay in registers.
+    /// </summary>
     private sealed class Group
     {
-        public Node Root = null!;
+        public Node Root = null!;     // the member with the largest id: the group's kernel key
         public readonly HashSet<Node> Set = new();
-        public Node? PrologueOf;   // the reduction that consumes the group instead of a loop
+        public readonly List<Node> Stored = new();
+        public Node? PrologueOf;      // the reduction that computes the group instead of a loop
         public IEnumerable<Node> Members => Set.OrderBy(n => n.Id);
     }
 
@@ -24,30 +28,52 @@ internal sealed partial class ScheduleBuilder
         n.Op.Kind == OpKind.Elementwise || n.Op == Op.Broadcast
         || (_roots.Contains(n) && ((n.Op == Op.Const && n.Attrs.Data is null) || n.Op == Op.BatchSize));
 
+    // A loop member: loop-like and not already inside a GEMM epilogue.
+    private bool InLoop(Node n) => LoopLike(n) && !_keyOf.ContainsKey(n) && (!n.IsLeaf || _roots.Contains(n));
+
+    /// <summary>
+    /// Groups loop members of equal shape and equal barrier depth (the most non-loop kernels on any path from the
+    /// leaves) that are connected by data edges. A path that leaves such a group through a GEMM, reduction or other
+    /// kernel and comes back would have to raise the depth, so no grouping can create a cycle between kernels.
+    /// </summary>
     private void PlanGroups()
     {
-        for (int i = _nodes.Count - 1; i >= 0; i--)
+        var depth = new Dictionary<Node, int>();
+        var parent = new Dictionary<Node, Node>();
+        Node FindRoot(Node n) { while (parent[n] != n) n = parent[n] = parent[parent[n]]; return n; }
+        foreach (var n in _nodes)
         {
-            var n = _nodes[i];
-            if (!LoopLike(n) || _keyOf.ContainsKey(n)) continue;
-            var g = new Group { Root = n };
+            int d = 0;
+            foreach (var i in n.Inputs) d = Math.Max(d, depth[i] + (InLoop(i) ? 0 : 1));
+            depth[n] = d;
+            if (!InLoop(n)) continue;
+            parent[n] = n;
+            foreach (var i in n.Inputs.Distinct())
+                if (InLoop(i) && !i.IsLeaf && depth[i] == d && i.Shape.Equals(n.Shape))
+                {
+                    Node a = FindRoot(i), b = FindRoot(n);
+                    if (a != b) parent[a] = b;
+                }
+        }
+        var groups = new Dictionary<Node, Group>();
+        foreach (var n in _nodes.Where(parent.ContainsKey))
+        {
+            var r = FindRoot(n);
+            if (!groups.TryGetValue(r, out var g)) groups[r] = g = new Group();
             g.Set.Add(n);
-            var work = new Stack<Node>();
-            work.Push(n);
-            while (work.Count > 0)
-            {
-                var m = work.Pop();
-                foreach (var p in m.Inputs.Distinct())
-                    if (!g.Set.Contains(p) && !_keyOf.ContainsKey(p) && LoopLike(p) && !p.IsLeaf && p.Shape.Equals(n.Shape)
-                        && _consumers[p].All(g.Set.Contains))
-                    { g.Set.Add(p); work.Push(p); }
-            }
-            foreach (var m in g.Set) { _groupOf[m] = g; _keyOf[m] = n; }
+            g.Root = n; // ascending ids: the last member wins
+            _groupOf[n] = g;
+        }
+        foreach (var g in groups.Values)
+        {
+            foreach (var m in g.Members)
+                if (_roots.Contains(m) || _consumers[m].Any(c => !g.Set.Contains(c))) g.Stored.Add(m);
+            foreach (var m in g.Set) _keyOf[m] = g.Root;
         }
         // An elementwise value consumed only by a reduction is computed inside it.
         foreach (var r in _nodes.Where(n => n.Op.Kind == OpKind.Reduce))
-            if (_groupOf.TryGetValue(r.A, out var g) && ReferenceEquals(g.Root, r.A) && SingleUse(r.A) is not null
-                && g.Set.All(m => !_roots.Contains(m)) && Loads(g).All(x => Classify(x.Shape, r.A.Shape, 0) is Access.Full or Access.Scalar))
+            if (_groupOf.TryGetValue(r.A, out var g) && g.Stored.Count == 1 && g.Stored[0] == r.A && SingleUse(r.A) is not null
+                && Loads(g).All(x => Classify(x.Shape, r.A.Shape, 0) is Access.Full or Access.Scalar))
             {
                 g.PrologueOf = r;
                 foreach (var m in g.Set) _keyOf[m] = r;
@@ -96,6 +122,34 @@ internal sealed partial class ScheduleBuilder
         return key.IsLeaf ? Array.Empty<Node>() : new[] { key.A };
     }
 
+    /// <summary>The required kernel keys, each after the kernels whose results it reads (an iterative depth-first sort).</summary>
+    private List<Node> ProductionOrder()
+    {
+        var order = new List<Node>();
+        var state = new Dictionary<Node, bool>(); // false = in progress, true = done
+        IEnumerator<Node> Deps(Node key) =>
+            KernelReads(key).Where(x => !x.IsLeaf || LoopLike(x)).Select(x => _keyOf[x]).Where(k => k != key).Distinct().GetEnumerator();
+        foreach (var start in _required.OrderBy(k => k.Id))
+        {
+            if (state.ContainsKey(start)) continue;
+            var stack = new Stack<(Node Key, IEnumerator<Node> Deps)>();
+            state[start] = false;
+            stack.Push((start, Deps(start)));
+            while (stack.Count > 0)
+            {
+                var (key, deps) = stack.Peek();
+                if (deps.MoveNext())
+                {
+                    var d = deps.Current;
+                    if (!state.TryGetValue(d, out var done)) { state[d] = false; stack.Push((d, Deps(d))); }
+                    else if (!done) throw new InvalidOperationException($"Scheduler: fusion made kernels depend on each other (at {d.Describe()}).");
+                }
+                else { stack.Pop(); state[key] = true; order.Add(key); }
+            }
+        }
+        return order;
+    }
+
     /// <summary>Creates the kernel whose key is <paramref name="n"/>, if some result needs it.</summary>
     private void Produce(Node n)
     {
@@ -134,7 +188,7 @@ internal sealed partial class ScheduleBuilder
             }
             inputs.Add(new KernelInput(buf, access.Value));
         }
-        var stored = g.Members.Where(m => ReferenceEquals(m, g.Root) || _roots.Contains(m)).ToList();
+        var stored = g.Stored;
         var body = Body(g, loads, stored);
         var outputs = stored.Select(s => OutBuf(s, loads, readsAreElementwise: true)).ToArray();
         var kernel = new ElementwiseKernel(Dim.Product(space, 0, split), Dim.Product(space, split, space.Rank), inputs.ToArray(), outputs, body)

@@ -89,7 +89,7 @@ internal sealed partial class ScheduleBuilder
     {
         PlanGemms();
         PlanGroups();
-        foreach (var n in _nodes) Produce(n);
+        foreach (var n in ProductionOrder()) Produce(n);
         var outputs = _f.Outputs.Select(o => (o.Name, OutputBuffer(o.Node))).ToList();
         var updates = _f.Updates.Select(u => (u.Name, UpdateBuffer(_f.Graph.Find(u.Name)!, u.Node))).ToList();
         var kernels = Order();

@@ -1,0 +1,102 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using Nabla.Ir;
+using Nabla.Rewrites;
+using Nabla.Rewrites.Schedule;
+
+namespace Nabla.Cli;
+
+/// <summary>
+/// <c>nabla ir "&lt;expr&gt;" [--grad] [--f32] [--batch N] [--dot FILE]</c>: builds the IR of a formula (and, with
+/// <c>--grad</c>, its gradient), runs the optimization pipeline, and prints the optimized graph, the node counts
+/// before and after each pass, and the kernels the scheduler fuses it into; <c>--dot</c> writes a Graphviz drawing
+/// with every fused kernel as a cluster.
+/// </summary>
+public sealed class IrCommand : ICommand
+{
+    /// <inheritdoc/>
+    public string Name => "ir";
+
+    /// <inheritdoc/>
+    public string Summary => "show the optimized IR, per-pass node counts and the fused kernels of a formula";
+
+    /// <inheritdoc/>
+    public string Usage =>
+        "usage: nabla ir \"<expr>\" [--grad] [--f32] [--batch N] [--dot FILE]\n" +
+        "  <expr>       a formula, as for nabla grad\n" +
+        "  --grad       compile the value and its gradient with respect to every variable\n" +
+        "  --f32        build in float32 (default float64)\n" +
+        "  --batch N    the batch size at which memory is reported (default 1)\n" +
+        "  --dot FILE   write the schedule as a Graphviz drawing (fused kernels as clusters)\n" +
+        "example: nabla ir \"exp(x*y) + exp(x*y)*sin(x*y)\" --grad --dot graph.dot";
+
+    /// <inheritdoc/>
+    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            var o = ParseArgs(args);
+            var g = new Graph(o.F32 ? DType.F32 : DType.F64);
+            var (root, variables) = ExpressionParser.Parse(o.Expr, g);
+            var f = new Function(g, ("f", root));
+            if (o.Grad) f = Autodiff.Grad(f, "f", variables.Select(v => v.Name).ToArray());
+            Report(f, o.Batch, o.Dot, stdout);
+            return CommandLine.Ok;
+        }
+        catch (InputException e)
+        {
+            stderr.WriteLine("error: " + e.Line);
+            return CommandLine.BadInput;
+        }
+    }
+
+    /// <summary>Optimizes and schedules <paramref name="f"/> and prints the graph, the pass table and the kernels.</summary>
+    public static void Report(Function f, int batch, string? dot, TextWriter w)
+    {
+        var kernelsBefore = Scheduler.Build(f).Kernels.Count;
+        var (opt, report) = Pipeline.Optimize(f);
+        var s = Scheduler.Build(opt);
+        w.WriteLine("optimized graph:");
+        w.Write(Printer.Print(opt));
+        w.WriteLine();
+        w.WriteLine("passes:");
+        w.Write(report.ToString());
+        w.WriteLine();
+        w.WriteLine($"kernels: {kernelsBefore} unoptimized -> {s.Kernels.Count} ({string.Join(", ", s.Kernels.GroupBy(k => k.Kind).Select(k => $"{k.Count()} {k.Key}"))})");
+        w.WriteLine(string.Format(CultureInfo.InvariantCulture, "temporaries at batch {0}: {1} bytes in {2} slots ({3} bytes without reuse)",
+            batch, s.TempBytes(batch), s.Slots.Count, s.UnplannedTempBytes(batch)));
+        foreach (var k in s.Kernels) w.WriteLine($"  k{k.Id}: {k}");
+        if (dot is not null)
+        {
+            try { File.WriteAllText(dot, DotWriter.Write(s)); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputException($"cannot write '{dot}': {e.Message}"); }
+            w.WriteLine($"wrote {dot}");
+        }
+    }
+
+    private static (string Expr, bool Grad, bool F32, int Batch, string? Dot) ParseArgs(string[] args)
+    {
+        string? expr = null, dot = null;
+        bool grad = false, f32 = false;
+        int batch = 1;
+        for (int i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            if (a == "--grad") grad = true;
+            else if (a == "--f32") f32 = true;
+            else if (a == "--dot") dot = i + 1 < args.Length ? args[++i] : throw new InputException("--dot needs a file name");
+            else if (a == "--batch")
+            {
+                if (i + 1 >= args.Length || !int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out batch) || batch < 1)
+                    throw new InputException("--batch needs a whole number >= 1");
+            }
+            else if (a.StartsWith("--", StringComparison.Ordinal)) throw new InputException($"unknown option '{a}' (ir takes --grad, --f32, --batch and --dot)");
+            else if (expr is null) expr = a;
+            else throw new InputException($"unexpected argument '{a}': give the expression as one quoted argument");
+        }
+        if (expr is null) throw new InputException("missing the expression, e.g. nabla ir \"exp(x*y) + sin(x*y)\" --grad");
+        return (expr, grad, f32, batch, dot);
+    }
+}
