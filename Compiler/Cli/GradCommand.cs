@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Nabla.Ir;
+using Nabla.Rewrites;
 
 namespace Nabla.Cli;
 
@@ -48,8 +49,10 @@ public sealed class GradCommand : ICommand
             foreach (var n in names) stdout.WriteLine($"d/d{n} = {Format(result["d/d" + n].Value)}");
             if (show)
             {
+                // Constant folding, algebraic simplification and CSE turn 1*x2 + 1*cos(x1) into cos(x1) + x2.
+                var simple = Pipeline.Simplify(grad);
                 stdout.WriteLine("symbolic:");
-                foreach (var n in names) stdout.WriteLine($"  d/d{n} = {Printer.Infix(grad["d/d" + n])}");
+                foreach (var n in names) stdout.WriteLine($"  d/d{n} = {Printer.Infix(simple["d/d" + n])}");
             }
             return CommandLine.Ok;
         }
