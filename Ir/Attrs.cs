@@ -17,17 +17,17 @@ public sealed class Attrs : IEquatable<Attrs>
 
     private readonly int _hash;
 
-    /// <summary>Creates attributes; prefer the static factories.</summary>
+    /// <summary>Creates attributes (copying the arrays, so later changes to them cannot alter a node); prefer the static factories.</summary>
     public Attrs(string? name, double value, double[]? data, int[]? ints, bool flag)
     {
         Name = name;
         Value = value;
-        Data = data;
-        Ints = ints ?? Array.Empty<int>();
+        Data = data is null ? null : (double[])data.Clone();
+        Ints = ints is null || ints.Length == 0 ? Array.Empty<int>() : (int[])ints.Clone();
         Flag = flag;
         int h = name is null ? 0 : StableHash(name);
         h = h * 31 + value.GetHashCode();
-        if (data is not null) { h = h * 31 + data.Length; foreach (var d in data) h = h * 31 + d.GetHashCode(); }
+        if (Data is not null) { h = h * 31 + Data.Length; foreach (var d in Data) h = h * 31 + d.GetHashCode(); }
         foreach (var i in Ints) h = h * 31 + i;
         _hash = h * 2 + (flag ? 1 : 0);
     }
@@ -38,7 +38,7 @@ public sealed class Attrs : IEquatable<Attrs>
     public double Value { get; }
     /// <summary>Row-major values of a tensor constant (null for a scalar constant).</summary>
     public double[]? Data { get; }
-    /// <summary>Axes, permutation, target shape or window parameters, depending on the op.</summary>
+    /// <summary>Axes, permutation, target shape or window parameters, depending on the op (a private copy; treat it as read-only).</summary>
     public int[] Ints { get; }
     /// <summary>Keep reduced dimensions (reductions) — or another op-specific flag.</summary>
     public bool Flag { get; }

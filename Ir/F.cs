@@ -90,7 +90,10 @@ public static class F
     public static Node Count(Node x, int[] axes)
     {
         double c = 1; int batches = 0;
-        foreach (var a in axes) { if (x.Shape[a] == Shape.Batch) batches++; else c *= x.Shape[a]; }
+        foreach (var a in axes.Select(a => Axis(Op.Mean, x, a)).Distinct())
+        {
+            if (x.Shape[a] == Shape.Batch) batches++; else c *= x.Shape[a];
+        }
         var g = x.Graph;
         Node n = g.Const(c, x.DType);
         for (int i = 0; i < batches; i++) n = n * g.BatchSize(x.DType);
@@ -133,12 +136,12 @@ public static class F
     /// <summary>Batched matrix product [..., m, k] · [..., k, n].</summary>
     public static Node MatMul(Node a, Node b) => a.Graph.Make(Op.MatMul, Attrs.None, a, b);
     /// <summary>Softmax along <paramref name="axis"/> (default: last).</summary>
-    public static Node Softmax(Node x, int axis = -1) => x.Graph.Make(Op.Softmax, Attrs.Of(new[] { x.Shape.Axis(axis) }), x);
+    public static Node Softmax(Node x, int axis = -1) => x.Graph.Make(Op.Softmax, Attrs.Of(new[] { Axis(Op.Softmax, x, axis) }), x);
     /// <summary>Log-softmax along <paramref name="axis"/> (default: last).</summary>
-    public static Node LogSoftmax(Node x, int axis = -1) => x.Graph.Make(Op.LogSoftmax, Attrs.Of(new[] { x.Shape.Axis(axis) }), x);
+    public static Node LogSoftmax(Node x, int axis = -1) => x.Graph.Make(Op.LogSoftmax, Attrs.Of(new[] { Axis(Op.LogSoftmax, x, axis) }), x);
     /// <summary>log Σ exp along <paramref name="axis"/> (default: last).</summary>
     public static Node LogSumExp(Node x, int axis = -1, bool keepDims = false) =>
-        x.Graph.Make(Op.LogSumExp, Attrs.Of(new[] { x.Shape.Axis(axis) }, keepDims), x);
+        x.Graph.Make(Op.LogSumExp, Attrs.Of(new[] { Axis(Op.LogSumExp, x, axis) }, keepDims), x);
 
     // ---- windows ----
     /// <summary>Sliding windows of an [N,C,H,W] tensor as [N, C·kh·kw, OH·OW] (zero padding).</summary>
@@ -154,6 +157,15 @@ public static class F
     /// <summary>A tensor filled with <paramref name="value"/> (a broadcast scalar).</summary>
     public static Node Fill(Graph g, double value, Shape shape, DType type) => BroadcastTo(g.Const(value, type), shape);
 
+    // A possibly negative axis (−1 = last) of x, checked; the error names the op and the node.
+    private static int Axis(Op op, Node x, int axis)
+    {
+        int a = axis < 0 ? axis + x.Shape.Rank : axis;
+        if (a < 0 || a >= x.Shape.Rank)
+            throw new ShapeException($"{op.Name}({x.Describe()}): axis {axis} is out of range for rank {x.Shape.Rank}.");
+        return a;
+    }
+
     private static Node Un(Op op, Node x) => x.Graph.Make(op, Attrs.None, x);
     private static Node Bin(Op op, Node x, Node y) => x.Graph.Make(op, Attrs.None, x, y);
 
@@ -161,7 +173,7 @@ public static class F
     {
         int[] norm = axes.Length == 0
             ? Enumerable.Range(0, x.Shape.Rank).ToArray()
-            : axes.Select(a => x.Shape.Axis(a, $"{op.Name} axis")).Distinct().OrderBy(a => a).ToArray();
+            : axes.Select(a => Axis(op, x, a)).Distinct().OrderBy(a => a).ToArray();
         if (norm.Length == 0) return x;
         return x.Graph.Make(op, Attrs.Of(norm, keep), x);
     }

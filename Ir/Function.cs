@@ -31,6 +31,7 @@ public sealed class Function
         var targets = new HashSet<string>();
         foreach (var u in Updates)
         {
+            if (!ReferenceEquals(u.Node.Graph, graph)) throw new ArgumentException($"The new value of \"{u.Name}\" belongs to another graph.");
             var p = graph.Find(u.Name);
             if (p is null || p.Op != Op.Param) throw new ArgumentException($"Update of \"{u.Name}\": there is no parameter of that name.");
             if (!p.Shape.Equals(u.Node.Shape) || p.DType != u.Node.DType)
@@ -82,6 +83,8 @@ public static class Topo
         var list = roots.ToList();
         if (list.Count == 0) return Array.Empty<Node>();
         var g = list[0].Graph;
+        foreach (var r in list)
+            if (!ReferenceEquals(r.Graph, g)) throw new ArgumentException($"{r.Describe()} and {list[0].Describe()} belong to different graphs.");
         var mark = new bool[g.Nodes.Count];
         var stack = new Stack<Node>();
         foreach (var r in list) if (!mark[r.Id]) { mark[r.Id] = true; stack.Push(r); }

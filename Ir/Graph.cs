@@ -36,14 +36,17 @@ public sealed class Graph
     /// <summary>A scalar constant.</summary>
     public Node Const(double value, DType? type = null) => Intern(Op.Const, Attrs.Scalar(value), Array.Empty<Node>(), Shape.Scalar, type ?? DefaultType);
 
-    /// <summary>A tensor constant with row-major <paramref name="data"/>; a constant whose elements are all equal becomes a scalar broadcast.</summary>
+    /// <summary>
+    /// A tensor constant with row-major <paramref name="data"/> (copied). A rank-0 shape gives the scalar constant;
+    /// constants of equal shape, type and bitwise-equal data are the same node.
+    /// </summary>
     public Node Const(double[] data, Shape shape, DType? type = null)
     {
         if (shape.HasBatch) throw new ShapeException($"A constant cannot have the batch dimension (shape {shape}).");
         if (data.Length != shape.StaticSize) throw new ShapeException($"A constant of shape {shape} needs {shape.StaticSize} values, got {data.Length}.");
         var t = type ?? DefaultType;
         if (shape.Rank == 0) return Const(data[0], t);
-        return Intern(Op.Const, new Attrs(null, 0, (double[])data.Clone(), shape.ToArray(), false), Array.Empty<Node>(), shape, t);
+        return Intern(Op.Const, new Attrs(null, 0, data, shape.ToArray(), false), Array.Empty<Node>(), shape, t);
     }
 
     /// <summary>The run-time batch size as a scalar.</summary>
@@ -67,7 +70,9 @@ public sealed class Graph
         var key = new Key(op, inputs, attrs, inputs.Length > 0 ? inputs[0].DType : DefaultType);
         if (_cache.TryGetValue(key, out var found)) return found;
         var shape = ShapeRules.Infer(op, attrs, inputs);
-        return Add(key, shape);
+        // The node keeps its own copy: a caller may reuse its array for the next call.
+        var own = (Node[])inputs.Clone();
+        return Add(new Key(op, own, attrs, key.Type), shape);
     }
 
     private Node Leaf(Op op, string name, Shape shape, DType type)

@@ -33,7 +33,7 @@ public static class Printer
         else if (n.InputArray.Length > 0) sb.Append('(').Append(string.Join(", ", n.InputArray.Select(i => "%" + i.Id))).Append(')');
         if (n.Op != Op.Const && n.Op != Op.Param && n.Op != Op.Input)
         {
-            var a = n.Attrs.ToString();
+            var a = AttrText(n);
             if (a.Length > 0) sb.Append(' ').Append(a);
         }
         else if (n.Name is not null) sb.Append(" \"").Append(n.Name).Append('"');
@@ -41,6 +41,10 @@ public static class Printer
         if (n.Label is not null) sb.Append("  // ").Append(n.Label);
         return sb.ToString();
     }
+
+    // Attributes as printed; target shapes of reshape and broadcast show the batch dimension as B.
+    private static string AttrText(Node n) =>
+        n.Op == Op.Reshape || n.Op == Op.Broadcast ? new Shape(n.Attrs.Ints).ToString() : n.Attrs.ToString();
 
     private static string ConstText(Node n)
     {
@@ -76,7 +80,7 @@ public static class Printer
                 {
                     var l = Render(n.A, out int pl); var r = Render(n.B, out int pr);
                     prec = 4;
-                    return (pl <= 4 ? $"({l})" : l) + "^" + (pr < 5 ? $"({r})" : r);
+                    return (pl <= 4 ? $"({l})" : l) + "^" + (pr < 4 ? $"({r})" : r); // right-associative: a^b^c = a^(b^c)
                 }
             case "neg":
                 {
@@ -86,7 +90,7 @@ public static class Printer
                 }
         }
         var args = n.InputArray.Select(i => Render(i, out _)).ToList();
-        var attrs = n.Op.Kind is OpKind.Elementwise or OpKind.MatMul ? "" : n.Attrs.ToString();
+        var attrs = n.Op.Kind is OpKind.Elementwise or OpKind.MatMul ? "" : AttrText(n);
         if (attrs.Length > 0) args.Add(attrs);
         return $"{n.Op.Name}({string.Join(", ", args)})";
     }

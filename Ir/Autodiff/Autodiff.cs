@@ -28,8 +28,12 @@ public static class Autodiff
     {
         if (outputs.Count != seeds.Count) throw new ArgumentException($"Vjp: {outputs.Count} outputs but {seeds.Count} seeds.");
         for (int i = 0; i < outputs.Count; i++)
-            if (!seeds[i].Shape.BroadcastsTo(outputs[i].Shape))
+        {
+            if (!seeds[i].Shape.BroadcastsTo(outputs[i].Shape) || seeds[i].DType != outputs[i].DType)
                 throw new ShapeException($"Vjp: seed {seeds[i].Describe()} does not fit output {outputs[i].Describe()}.");
+            if (!ReferenceEquals(seeds[i].Graph, outputs[i].Graph)) throw new ArgumentException($"Vjp: seed {seeds[i].Describe()} belongs to another graph.");
+        }
+        SameGraph("Vjp", outputs, wrt);
         var nodes = Topo.Reachable(outputs);
         var active = Active(nodes, wrt);
         var adjoints = new Dictionary<Node, List<Node>>();
@@ -66,10 +70,11 @@ public static class Autodiff
     public static Node[] Jvp(IReadOnlyList<Node> outputs, IReadOnlyList<Node> wrt, IReadOnlyList<Node> tangents)
     {
         if (wrt.Count != tangents.Count) throw new ArgumentException($"Jvp: {wrt.Count} variables but {tangents.Count} tangents.");
+        SameGraph("Jvp", outputs, wrt.Concat(tangents).ToArray());
         var tangent = new Dictionary<Node, Node>();
         for (int i = 0; i < wrt.Count; i++)
         {
-            if (!tangents[i].Shape.BroadcastsTo(wrt[i].Shape))
+            if (!tangents[i].Shape.BroadcastsTo(wrt[i].Shape) || tangents[i].DType != wrt[i].DType)
                 throw new ShapeException($"Jvp: tangent {tangents[i].Describe()} does not fit variable {wrt[i].Describe()}.");
             tangent[wrt[i]] = F.BroadcastTo(tangents[i], wrt[i].Shape);
         }
@@ -104,6 +109,15 @@ public static class Autodiff
         var outs = new List<Named> { new("value", y) };
         outs.AddRange(wrt.Select((n, i) => new Named("d/d" + n, grads[i])));
         return new Function(f.Graph, outs);
+    }
+
+    // Every node must live in the outputs' graph (derivatives are built there).
+    private static void SameGraph(string what, IReadOnlyList<Node> outputs, IReadOnlyList<Node> others)
+    {
+        if (outputs.Count == 0) return;
+        var g = outputs[0].Graph;
+        foreach (var n in outputs.Concat(others))
+            if (!ReferenceEquals(n.Graph, g)) throw new ArgumentException($"{what}: {n.Describe()} belongs to another graph than {outputs[0].Describe()}.");
     }
 
     // The nodes that lie on a path from some variable in `wrt` (in `nodes`, which is topologically ordered).

@@ -53,8 +53,6 @@ public static partial class Interpreter
             }
             if (f32)
             {
-                // Never round the caller's arrays in place.
-                if (n.Op == Op.Input || n.Op == Op.Param) t = new Tensor(t.Shape, (double[])t.Data.Clone());
                 var d = t.Data;
                 for (int i = 0; i < d.Length; i++) d[i] = (float)d[i];
             }
@@ -112,13 +110,15 @@ public static partial class Interpreter
                 if (n.Op == Op.Const)
                     return n.Attrs.Data is null ? Tensor.Scalar(n.Attrs.Value) : new Tensor(outShape, (double[])n.Attrs.Data.Clone());
                 if (n.Op == Op.BatchSize) return Tensor.Scalar(batch);
-                return bindings[n.Name!];
+                // A copy: results never alias the caller's arrays (an output may be an input, or a reshape of one).
+                var bound = bindings[n.Name!];
+                return new Tensor((int[])bound.Shape.Clone(), (double[])bound.Data.Clone());
             case OpKind.Elementwise:
                 return Elementwise(n, n.InputArray.Select(i => v[i]).ToArray(), outShape);
             case OpKind.Reduce:
                 return Reduce(n, v[n.A], outShape);
             case OpKind.Layout:
-                if (n.Op == Op.Reshape) return new Tensor(outShape, v[n.A].Data);
+                if (n.Op == Op.Reshape) return new Tensor(outShape, (double[])v[n.A].Data.Clone());
                 if (n.Op == Op.Broadcast) return Elementwise(n, new[] { v[n.A] }, outShape);
                 return Transpose(v[n.A], n.Attrs.Ints, outShape);
             case OpKind.MatMul:
