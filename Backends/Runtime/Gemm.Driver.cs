@@ -8,13 +8,17 @@ namespace Nabla.Runtime;
 public static unsafe partial class Gemm
 {
     /// <summary>Depth of a packed block (k). A B micro-panel (KC × 48 floats = 24 KiB) stays in the 32 KiB L1.</summary>
-    internal const int KC = 128;
+    internal static readonly int KC = Tunable("NABLA_GEMM_KC", 128);
 
     /// <summary>Rows of a packed A block (MC × KC floats = 256 KiB stays in L2).</summary>
-    internal const int MC = 512;
+    internal static readonly int MC = Tunable("NABLA_GEMM_MC", 512) / MR * MR;
 
     /// <summary>Columns of a packed B block.</summary>
-    internal const int NC = 2048;
+    internal static readonly int NC = Tunable("NABLA_GEMM_NC", 2048) / 48 * 48;
+
+    /// <summary>Block sizes can be overridden by environment variables for tuning experiments.</summary>
+    private static int Tunable(string name, int fallback)
+        => int.TryParse(Environment.GetEnvironmentVariable(name), out int v) && v >= 16 && v <= 1 << 16 ? v : fallback;
 
     /// <summary>Chooses a path for one validated, non-empty problem and runs it on up to <paramref name="threads"/> threads.</summary>
     internal static void Run<T>(ref Problem<T> p, int threads) where T : unmanaged
@@ -66,9 +70,9 @@ public static unsafe partial class Gemm
                             int mr = Math.Min(MR, mc - ir);
                             T* ap = abuf + (long)ir * kc;
                             T* ct = cp + (long)ir * p.Ldc;
-                            if (w == 3) Kernel<T, W3>(kc, ap, bp, tile);
-                            else if (w == 2) Kernel<T, W2>(kc, ap, bp, tile);
-                            else Kernel<T, W1>(kc, ap, bp, tile);
+                            if (w == 3) Kernel<T, W3>(kc, ap, bp, tile, ct, p.Ldc, mr);
+                            else if (w == 2) Kernel<T, W2>(kc, ap, bp, tile, ct, p.Ldc, mr);
+                            else Kernel<T, W1>(kc, ap, bp, tile, ct, p.Ldc, mr);
                             StoreTile(in p, tile, w, ct, ic + ir, jc + jr, mr, nr, first, last);
                         }
                     }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Runtime;
 
@@ -20,10 +21,20 @@ public static unsafe partial class Gemm
     /// It is a leaf: with the store in the same method the JIT spilled three accumulators on every k step.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Kernel<T, W>(int kc, T* a, T* b, Vector512<T>* t)
+    internal static void Kernel<T, W>(int kc, T* a, T* b, Vector512<T>* t, T* c, int ldc, int mr)
         where T : unmanaged where W : struct, IWidth
     {
         int L = Vector512<T>.Count;
+        // Bring the C tile towards L1 while the k loop runs, so the store after it does not wait on L2/L3.
+        if (Sse.IsSupported)
+            for (int i = 0; i < mr; i++)
+            {
+                byte* row = (byte*)(c + (long)i * ldc);
+                Sse.Prefetch0(row);
+                if (W.Vectors >= 2) Sse.Prefetch0(row + 64);
+                if (W.Vectors >= 3) Sse.Prefetch0(row + 128);
+                Sse.Prefetch0(row + 64 * W.Vectors - 1); // the last line when the row is not 64-byte aligned
+            }
         Vector512<T> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
         Vector512<T> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
         Vector512<T> c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
@@ -84,11 +95,75 @@ public static unsafe partial class Gemm
         int mr, int nr, bool first, bool last) where T : unmanaged
     {
         int L = Vector512<T>.Count;
+        bool epi = last && p.HasEpilogue;
+        if (nr == w * L)
+        {
+            // Full tile: the mode decisions are made once here instead of per vector.
+            if (!first)
+            {
+                if (epi) StoreFull<T, Accumulate, Yes>(in p, t, w, c, row, col, mr);
+                else StoreFull<T, Accumulate, No>(in p, t, w, c, row, col, mr);
+            }
+            else if (Simd.IsZero(p.Beta))
+            {
+                if (epi) StoreFull<T, Overwrite, Yes>(in p, t, w, c, row, col, mr);
+                else StoreFull<T, Overwrite, No>(in p, t, w, c, row, col, mr);
+            }
+            else
+            {
+                if (epi) StoreFull<T, ScaleC, Yes>(in p, t, w, c, row, col, mr);
+                else StoreFull<T, ScaleC, No>(in p, t, w, c, row, col, mr);
+            }
+            return;
+        }
         for (int i = 0; i < mr; i++, t += 3, c += p.Ldc)
         {
             StoreVec(in p, c, t[0], row + i, col, nr, first, last);
             if (w >= 2) StoreVec(in p, c + L, t[1], row + i, col + L, nr - L, first, last);
             if (w >= 3) StoreVec(in p, c + 2 * L, t[2], row + i, col + 2 * L, nr - 2 * L, first, last);
+        }
+    }
+
+    private interface IStoreMode { static abstract int Mode { get; } }
+    private struct Overwrite : IStoreMode { public static int Mode => 0; }  // C = alpha·x
+    private struct ScaleC : IStoreMode { public static int Mode => 1; }     // C = alpha·x + beta·C
+    private struct Accumulate : IStoreMode { public static int Mode => 2; } // C = alpha·x + C
+    private interface IFlag { static abstract bool On { get; } }
+    private struct Yes : IFlag { public static bool On => true; }
+    private struct No : IFlag { public static bool On => false; }
+
+    /// <summary>Stores a tile whose columns are all valid; same arithmetic as <see cref="StoreVec{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StoreFull<T, TMode, TEpi>(ref readonly Problem<T> p, Vector512<T>* t, int w, T* c, int row, int col, int mr)
+        where T : unmanaged where TMode : struct, IStoreMode where TEpi : struct, IFlag
+    {
+        int L = Vector512<T>.Count;
+        Vector512<T> alpha = Vector512.Create(p.Alpha), beta = Vector512.Create(p.Beta);
+        Vector512<T>* bias = stackalloc Vector512<T>[3];
+        bool colBias = TEpi.On && p.BiasMode == BiasMode.PerColumn;
+        if (colBias)
+            for (int v = 0; v < w; v++) bias[v] = Vector512.Load(p.Bias + col + v * L);
+        for (int i = 0; i < mr; i++, t += 3, c += p.Ldc)
+        {
+            for (int v = 0; v < w; v++)
+            {
+                T* cv = c + v * L;
+                Vector512<T> r = TMode.Mode == 0 ? t[v] * alpha
+                    : TMode.Mode == 2 ? Simd.Fma(t[v], alpha, Vector512.Load(cv))
+                    : Simd.Fma(t[v], alpha, beta * Vector512.Load(cv));
+                if (TEpi.On)
+                {
+                    if (colBias) r += bias[v];
+                    else if (p.BiasMode == BiasMode.PerRow) r += Vector512.Create(p.Bias[row + i]);
+                    if (p.Relu) r = Vector512.Max(r, Vector512<T>.Zero);
+                    if (p.Mask != null)
+                    {
+                        Vector512<T> mk = Vector512.Load(p.Mask + (long)(row + i) * p.LdMask + col + v * L);
+                        r = Vector512.ConditionalSelect(Vector512.GreaterThan(mk, Vector512<T>.Zero), r, Vector512<T>.Zero);
+                    }
+                }
+                Vector512.Store(r, cv);
+            }
         }
     }
 

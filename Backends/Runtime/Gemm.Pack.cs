@@ -45,7 +45,7 @@ public static unsafe partial class Gemm
     }
 
     /// <summary>d[kk·width + j] = s[kk·ld + j] for j &lt; cols, zero for cols ≤ j &lt; width (width ≤ 3·L).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyRows<T>(T* s, int ld, int rows, int cols, int width, T* d) where T : unmanaged
     {
         if (typeof(T) == typeof(float) && width == MR && Avx.IsSupported)
@@ -70,7 +70,7 @@ public static unsafe partial class Gemm
     /// d[kk·width + r] = s[r·ld + kk] for r &lt; rows, zero for rows ≤ r &lt; width; kk &lt; kc. The source is a rows×kc
     /// row-major block; the destination holds its transpose with rows padded to <paramref name="width"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose<T>(T* s, int ld, int rows, int kc, int width, T* d) where T : unmanaged
     {
         if (Avx.IsSupported)
@@ -82,6 +82,7 @@ public static unsafe partial class Gemm
         TransposeScalar(s, ld, rows, 0, kc, width, d);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransposeScalar<T>(T* s, int ld, int rows, int k0, int kc, int width, T* d) where T : unmanaged
     {
         for (int kk = k0; kk < kc; kk++)
@@ -92,6 +93,7 @@ public static unsafe partial class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose8(float* s, int ld, int rows, int kc, int width, float* d)
     {
         int k8 = kc & ~7;
@@ -155,6 +157,7 @@ public static unsafe partial class Gemm
         Vector256.Store(Avx.Permute2x128(u3, u7, 0x31), d + 7 * stride);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose4(double* s, int ld, int rows, int kc, int width, double* d)
     {
         int k4 = kc & ~3;
