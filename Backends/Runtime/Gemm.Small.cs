@@ -30,8 +30,31 @@ public static unsafe partial class Gemm
         if (!p.TransB) { AxpyRows(a, p.B, p.Ldb, K, N, in p, 0); return; }
         T* r = s + aRoom;
         DotsTo(p.B, p.Ldb, N, a, K, r);
-        for (int j = 0; j < N; j += L)
-            StoreVec(in p, p.C + j, Vector512.Load(r + j), 0, j, Math.Min(L, N - j), true, true);
+        StoreRowFrom(in p, r, 0, p.C, N);
+    }
+
+    /// <summary>Writes C[row, 0..n) from unscaled results r (alpha·r + beta·C, then the epilogue), with the
+    /// mode chosen once per row rather than per vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void StoreRowFrom<T>(ref readonly Problem<T> p, T* r, int row, T* c, int n) where T : unmanaged
+    {
+        int L = Vector512<T>.Count, j = 0;
+        if (p.HasEpilogue)
+        {
+            for (; j < n; j += L) StoreVec(in p, c + j, Vector512.Load(r + j), row, j, Math.Min(L, n - j), true, true);
+            return;
+        }
+        Vector512<T> alpha = Vector512.Create(p.Alpha), beta = Vector512.Create(p.Beta);
+        if (Simd.IsZero(p.Beta))
+        {
+            for (; j + L <= n; j += L) Vector512.Store(Vector512.Load(r + j) * alpha, c + j);
+            if (j < n) Simd.StoreFirst(c + j, Vector512.Load(r + j) * alpha, n - j);
+        }
+        else
+        {
+            for (; j + L <= n; j += L) Vector512.Store(Simd.Fma(Vector512.Load(r + j), alpha, beta * Vector512.Load(c + j)), c + j);
+            if (j < n) Simd.StoreFirst(c + j, Simd.Fma(Vector512.Load(r + j), alpha, beta * Simd.LoadFirst(c + j, n - j)), n - j);
+        }
     }
 
     /// <summary>n = 1: C[:, 0] = alpha·op(A)·b + beta·C[:, 0], epilogue fused.</summary>
@@ -58,13 +81,37 @@ public static unsafe partial class Gemm
         int bStride = p.TransB ? p.Ldb : 1;
         T* b = bStride == 1 ? p.B : Gather(p.B, bStride, N, Scratch<T>.V(Pad(N, L)));
         long aStride = p.TransA ? 1 : p.Lda;
+        bool epi = p.HasEpilogue;
+        Vector512<T> beta = Vector512.Create(p.Beta);
+        bool overwrite = Simd.IsZero(p.Beta), plain = Simd.IsOne(p.Beta);
         for (int i = 0; i < M; i++)
         {
-            Vector512<T> av = Vector512.Create(p.A[i * aStride]);
             T* c = p.C + (long)i * p.Ldc;
             int j = 0;
-            for (; j + L <= N; j += L) StoreVec(in p, c + j, av * Vector512.Load(b + j), i, j, L, true, true);
-            if (j < N) StoreVec(in p, c + j, av * Simd.LoadFirst(b + j, N - j), i, j, N - j, true, true);
+            if (epi)
+            {
+                Vector512<T> a1 = Vector512.Create(p.A[i * aStride]);
+                for (; j + L <= N; j += L) StoreVec(in p, c + j, a1 * Vector512.Load(b + j), i, j, L, true, true);
+                if (j < N) StoreVec(in p, c + j, a1 * Simd.LoadFirst(b + j, N - j), i, j, N - j, true, true);
+                continue;
+            }
+            // No epilogue: alpha folds into a_i, and C = (alpha·a_i)·b + beta·C in one FMA per vector.
+            Vector512<T> av = Vector512.Create(p.A[i * aStride]) * Vector512.Create(p.Alpha);
+            if (overwrite)
+            {
+                for (; j + L <= N; j += L) Vector512.Store(av * Vector512.Load(b + j), c + j);
+                if (j < N) Simd.StoreFirst(c + j, av * Simd.LoadFirst(b + j, N - j), N - j);
+            }
+            else if (plain)
+            {
+                for (; j + L <= N; j += L) Vector512.Store(Simd.Fma(av, Vector512.Load(b + j), Vector512.Load(c + j)), c + j);
+                if (j < N) Simd.StoreFirst(c + j, Simd.Fma(av, Simd.LoadFirst(b + j, N - j), Simd.LoadFirst(c + j, N - j)), N - j);
+            }
+            else
+            {
+                for (; j + L <= N; j += L) Vector512.Store(Simd.Fma(av, Vector512.Load(b + j), beta * Vector512.Load(c + j)), c + j);
+                if (j < N) Simd.StoreFirst(c + j, Simd.Fma(av, Simd.LoadFirst(b + j, N - j), beta * Simd.LoadFirst(c + j, N - j)), N - j);
+            }
         }
     }
 
@@ -105,7 +152,7 @@ public static unsafe partial class Gemm
                 s2 = Simd.Fma(av, Simd.LoadFirst(x2 + kFull, tail), s2);
                 s3 = Simd.Fma(av, Simd.LoadFirst(x3 + kFull, tail), s3);
             }
-            r[j] = Vector512.Sum(s0); r[j + 1] = Vector512.Sum(s1); r[j + 2] = Vector512.Sum(s2); r[j + 3] = Vector512.Sum(s3);
+            Sum4(s0, s1, s2, s3).Store(r + j);
         }
         for (; j < rows; j++)
         {
@@ -115,6 +162,33 @@ public static unsafe partial class Gemm
             if (tail > 0) s0 = Simd.Fma(Simd.LoadFirst(a + kFull, tail), Simd.LoadFirst(x0 + kFull, tail), s0);
             r[j] = Vector512.Sum(s0);
         }
+    }
+
+    /// <summary>The four horizontal sums [Σ s0, Σ s1, Σ s2, Σ s3] with shared shuffles (fixed order).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Sum4<T>(Vector512<T> s0, Vector512<T> s1, Vector512<T> s2, Vector512<T> s3) where T : unmanaged
+    {
+        Vector256<T> a0 = s0.GetLower() + s0.GetUpper(), a1 = s1.GetLower() + s1.GetUpper();
+        Vector256<T> a2 = s2.GetLower() + s2.GetUpper(), a3 = s3.GetLower() + s3.GetUpper();
+        if (typeof(T) == typeof(double))
+        {
+            // 4 doubles each: pairwise halves, then adjacent pairs.
+            Vector256<double> p01 = Vector256.Create(a0.GetLower().AsDouble() + a0.GetUpper().AsDouble(), a1.GetLower().AsDouble() + a1.GetUpper().AsDouble());
+            Vector256<double> p23 = Vector256.Create(a2.GetLower().AsDouble() + a2.GetUpper().AsDouble(), a3.GetLower().AsDouble() + a3.GetUpper().AsDouble());
+            Vector256<double> e = Vector256.Shuffle(p01, Vector256.Create(0L, 2, 0, 2)) + Vector256.Shuffle(p01, Vector256.Create(1L, 3, 1, 3));
+            Vector256<double> o = Vector256.Shuffle(p23, Vector256.Create(0L, 2, 0, 2)) + Vector256.Shuffle(p23, Vector256.Create(1L, 3, 1, 3));
+            return Vector256.Create(e.GetLower(), o.GetLower()).As<double, T>();
+        }
+        Vector128<float> b0 = a0.GetLower().AsSingle() + a0.GetUpper().AsSingle(), b1 = a1.GetLower().AsSingle() + a1.GetUpper().AsSingle();
+        Vector128<float> b2 = a2.GetLower().AsSingle() + a2.GetUpper().AsSingle(), b3 = a3.GetLower().AsSingle() + a3.GetUpper().AsSingle();
+        // Transpose-and-add the four 4-lane partial sums.
+        Vector128<float> t0 = Vector128.Shuffle(b0, Vector128.Create(0, 2, 1, 3)), t1 = Vector128.Shuffle(b1, Vector128.Create(0, 2, 1, 3));
+        Vector128<float> t2 = Vector128.Shuffle(b2, Vector128.Create(0, 2, 1, 3)), t3 = Vector128.Shuffle(b3, Vector128.Create(0, 2, 1, 3));
+        Vector128<float> u01 = Vector128.Create(t0.GetLower(), t1.GetLower()) + Vector128.Create(t0.GetUpper(), t1.GetUpper());
+        Vector128<float> u23 = Vector128.Create(t2.GetLower(), t3.GetLower()) + Vector128.Create(t2.GetUpper(), t3.GetUpper());
+        Vector128<float> v = Vector128.Shuffle(u01, Vector128.Create(0, 2, 0, 2)) + Vector128.Shuffle(u01, Vector128.Create(1, 3, 1, 3));
+        Vector128<float> w = Vector128.Shuffle(u23, Vector128.Create(0, 2, 0, 2)) + Vector128.Shuffle(u23, Vector128.Create(1, 3, 1, 3));
+        return Vector256.Create(Vector128.Create(v.GetLower(), w.GetLower()), Vector128<float>.Zero).As<float, T>();
     }
 
     /// <summary>C[row, :n] from Σ_kk a[kk]·B[kk, :] with the accumulators in registers (4 vectors per pass).</summary>
