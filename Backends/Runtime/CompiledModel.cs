@@ -60,12 +60,49 @@ public abstract class CompiledModel<T> where T : unmanaged
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), $"{m.Name}: the batch size must be at least 1, got {batch}.");
         Check(m.Name, "input", m.Inputs, inputs, batch);
         Check(m.Name, "output", m.Outputs, outputs, batch);
-        for (int i = 0; i < Parameters.Length; i++)
-            if (Parameters[i] is null || Parameters[i].Length != Spec.Parameters[i].Size(1))
-                throw new InvalidOperationException($"Parameter \"{Spec.Parameters[i].Name}\" must hold exactly {Spec.Parameters[i].Size(1)} values.");
+        CheckParameters();
         EnsureSlots(method, batch);
         Execute(method, batch, inputs, outputs);
         if (CheckNumerics) CheckFinite(m, batch, outputs);
+    }
+
+    /// <summary>
+    /// The entry of an emitted typed method (e.g. <c>TrainStep(batch, x, t, lr, loss)</c>), which checks its own array
+    /// lengths: validates the batch and the parameter arrays, sizes the temporaries, and returns them.
+    /// </summary>
+    protected T[][] Prepare(int method, int batch)
+    {
+        if (batch < 1)
+            throw new ArgumentOutOfRangeException(nameof(batch), $"{Spec.Methods[method].Name}: the batch size must be at least 1, got {batch}.");
+        CheckParameters();
+        EnsureSlots(method, batch);
+        return _slots[method];
+    }
+
+    /// <summary>
+    /// Throws the exception that <see cref="Run"/> would for input (or output) <paramref name="index"/> of a method: null,
+    /// or too short for the batch. Emitted typed methods call it when their inline length check fails.
+    /// </summary>
+    protected void ThrowBadArray(int method, bool output, int index, T[]? array, int batch)
+    {
+        var m = Spec.Methods[method];
+        var spec = output ? m.Outputs[index] : m.Inputs[index];
+        string what = output ? "output" : "input";
+        if (array is null) throw new ArgumentNullException(spec.Name, $"{m.Name}: {what} \"{spec.Name}\" is null.");
+        throw new ArgumentException($"{m.Name}: {what} \"{spec.Name}\" {spec} needs {spec.Size(batch)} values at batch {batch}, but its array holds {array.Length}.", spec.Name);
+    }
+
+    /// <summary>
+    /// The numerics check of an emitted typed method (call it when <see cref="CheckNumerics"/> is on, after the run):
+    /// throws <see cref="NumericsException"/> naming the first output or updated parameter holding a NaN or infinity.
+    /// </summary>
+    protected void CheckFinite(int method, int batch, T[][] outputs) => CheckFinite(Spec.Methods[method], batch, outputs);
+
+    private void CheckParameters()
+    {
+        for (int i = 0; i < Parameters.Length; i++)
+            if (Parameters[i] is null || Parameters[i].Length != Spec.Parameters[i].Size(1))
+                throw new InvalidOperationException($"Parameter \"{Spec.Parameters[i].Name}\" must hold exactly {Spec.Parameters[i].Size(1)} values.");
     }
 
     /// <summary>The emitted body of each method. Arrays are already validated; temporaries are in <see cref="Slots"/>.</summary>
