@@ -1,0 +1,68 @@
+using System;
+using System.Collections.Generic;
+using Nabla.Rewrites.Schedule;
+
+namespace Nabla.Backends.CSharp;
+
+/// <summary>Where and how the emitted class is declared.</summary>
+public sealed class EmitOptions
+{
+    /// <summary>The namespace of the class (default <c>Nabla.Generated</c>).</summary>
+    public string Namespace { get; set; } = "Nabla.Generated";
+
+    /// <summary>The class name (default: the model's name).</summary>
+    public string? ClassName { get; set; }
+
+    /// <summary><c>public</c> (default) or <c>internal</c>.</summary>
+    public string Accessibility { get; set; } = "public";
+
+    /// <summary>Whether each kernel's comment lists the IR nodes it computes, one per line (default true).</summary>
+    public bool IrComments { get; set; } = true;
+}
+
+/// <summary>
+/// Turns a <see cref="ModelPlan"/> into one C# compilation unit: a <c>sealed partial class</c> deriving from
+/// <c>Nabla.Runtime.CompiledModel&lt;float|double&gt;</c> with its <c>ModelSpec</c>, the <c>Execute</c> dispatcher, and
+/// one typed method per schedule (<c>TrainStep(int batch, float[] x, ...)</c>) that checks its arrays and runs the
+/// kernels in order, one commented block per kernel: fused loops vectorized with <c>Vector256</c> and <c>Vector128</c>
+/// (a scalar tail and a scalar fallback behind <c>IsHardwareAccelerated</c> and <c>CompiledModel&lt;T&gt;.VectorsEnabled</c>),
+/// reductions, and calls to the runtime's GEMM, normalizer and window kernels. Fixed sizes are constants and the batch
+/// is a loop bound; a call allocates nothing. The code uses no reflection, no dynamic code and no pointers: array
+/// references are read with <c>Unsafe.Add</c> and <c>Vector256.LoadUnsafe</c> only inside extents the entry checks.
+/// </summary>
+public static class CSharpEmitter
+{
+    /// <summary>The C# source of <paramref name="plan"/>.</summary>
+    /// <exception cref="ArgumentException">The options name an invalid namespace, class name or accessibility.</exception>
+    public static string Emit(ModelPlan plan, EmitOptions? options = null)
+    {
+        if (plan is null) throw new ArgumentNullException(nameof(plan));
+        var o = options ?? new EmitOptions();
+        Validate(o, plan);
+        return new ModelEmitter(plan, o).Emit();
+    }
+
+    private static void Validate(EmitOptions o, ModelPlan plan)
+    {
+        if (o.Accessibility != "public" && o.Accessibility != "internal")
+            throw new ArgumentException($"Accessibility must be \"public\" or \"internal\", not \"{o.Accessibility}\".");
+        var cls = o.ClassName ?? plan.Name;
+        if (!IsIdentifier(cls)) throw new ArgumentException($"Class name \"{cls}\" is not a valid C# identifier.");
+        foreach (var part in o.Namespace.Split('.'))
+            if (!IsIdentifier(part)) throw new ArgumentException($"Namespace \"{o.Namespace}\" is not a valid C# namespace.");
+        var seen = new HashSet<string>();
+        foreach (var (m, _) in plan.Methods)
+        {
+            if (!IsIdentifier(m)) throw new ArgumentException($"Method name \"{m}\" of model \"{plan.Name}\" is not a valid C# identifier.");
+            if (m == cls || m == "Execute" || m == "Run" || m == "Spec" || m == "Parameters" || m == "CheckNumerics" || !seen.Add(m))
+                throw new ArgumentException($"Method name \"{m}\" of model \"{plan.Name}\" clashes with a member of the generated class.");
+        }
+    }
+
+    private static bool IsIdentifier(string s)
+    {
+        if (string.IsNullOrEmpty(s) || !(char.IsLetter(s[0]) || s[0] == '_')) return false;
+        foreach (var c in s) if (!(char.IsLetterOrDigit(c) || c == '_')) return false;
+        return Names.Identifier(s) == s;
+    }
+}

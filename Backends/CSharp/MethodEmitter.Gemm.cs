@@ -1,0 +1,45 @@
+using System.Collections.Generic;
+using Nabla.Ir;
+using Nabla.Rewrites.Schedule;
+
+namespace Nabla.Backends.CSharp;
+
+internal sealed partial class MethodEmitter
+{
+    /// <summary>
+    /// A matrix product with its epilogue, as one call of the runtime GEMM (<c>Gemm.Sgemm</c>/<c>Dgemm</c>); a batch of
+    /// products becomes one <c>SgemmBatched</c> call when there is no epilogue, else a loop of calls with offsets.
+    /// </summary>
+    private void Gemm(CodeWriter w, GemmKernel k)
+    {
+        string prefix = _type == DType.F32 ? "S" : "D";
+        string alpha = k.Alpha.IsConstant ? Lit(k.Alpha.Constant) : "alpha";
+        string beta = Lit(k.Beta);
+        string m = Names.Size(k.M), n = Names.Size(k.N), kk = Names.Size(k.K);
+        string lda = Names.Size(k.Lda), ldb = Names.Size(k.Ldb), ldc = Names.Size(k.Ldc);
+        string a = Arr(k.A), b = Arr(k.B), c = Arr(k.C);
+        string Bool(bool x) => x ? "true" : "false";
+        bool single = k.Batch == new Dim(1);
+        bool epilogue = k.Bias is not null || k.Activation is not null || k.Mask is not null;
+        var lines = new List<string>();
+        if (!k.Alpha.IsConstant) lines.Add($"{T} alpha = {Term(k.Alpha)};");
+        if (!single && !epilogue)
+        {
+            lines.Add($"Gemm.{prefix}gemmBatched({Names.Size(k.Batch)}, {m}, {n}, {kk}, {alpha}, {a}, 0, {lda}, {Names.Size(k.StrideA)}, {Bool(k.TransA)}, "
+                + $"{b}, 0, {ldb}, {Names.Size(k.StrideB)}, {Bool(k.TransB)}, {beta}, {c}, 0, {ldc}, {Names.Size(k.StrideC)});");
+        }
+        else
+        {
+            string bias = k.Bias is null ? "null" : Arr(k.Bias);
+            string mode = k.Bias is null ? "BiasMode.None" : k.BiasPerRow ? "BiasMode.PerRow" : "BiasMode.PerColumn";
+            string act = k.Activation == Op.Relu ? "Activation.Relu" : "Activation.None";
+            string mask = k.Mask is null ? "null" : Arr(k.Mask);
+            string Off(Dim stride) => single || stride.Factor == 0 ? "0" : $"g * {Names.Size(stride)}";
+            string call = $"Gemm.{prefix}gemm({m}, {n}, {kk}, {alpha}, {a}, {Off(k.StrideA)}, {lda}, {Bool(k.TransA)}, {b}, {Off(k.StrideB)}, {ldb}, {Bool(k.TransB)}, "
+                + $"{beta}, {c}, {Off(k.StrideC)}, {ldc}, {bias}, 0, {mode}, {act}, {mask}, {(k.Mask is null ? "0" : Off(k.StrideC))}, {(k.Mask is null ? "0" : ldc)});";
+            lines.Add(single ? call : $"for (int g = 0; g < {Names.Size(k.Batch)}; g++) {call}");
+        }
+        if (lines.Count == 1) { w.Line(lines[0]); return; }
+        using (w.Block()) foreach (var l in lines) w.Line(l);
+    }
+}

@@ -1,0 +1,131 @@
+using System.Collections.Generic;
+using System.Linq;
+using Nabla.Ir;
+using Nabla.Rewrites.Schedule;
+
+namespace Nabla.Backends.CSharp;
+
+internal sealed partial class MethodEmitter
+{
+    /// <summary>Vector widths in elements of the element type: 256-bit and 128-bit.</summary>
+    private int Lanes(int bits) => bits / (_type == DType.F32 ? 32 : 64);
+
+    /// <summary>
+    /// A fused elementwise loop over [rows, cols]: for each row, a Vector256 loop, a Vector128 loop (the tail of the
+    /// wider one, and the path on machines with 128-bit vectors only), then a scalar loop (the tail, and the path when
+    /// vectors are off). A flat loop (rows = 1) has no row loop.
+    /// </summary>
+    private void Loop(CodeWriter w, ElementwiseKernel k)
+    {
+        using (w.Block())
+        {
+            DeclareRefs(w, k.Inputs, k.Outputs);
+            bool flat = k.Rows == new Dim(1);
+            if (flat)
+            {
+                w.Line($"int n = {Names.Size(k.Cols)}, i = 0;");
+                for (int i = 0; i < k.Inputs.Count; i++)
+                    if (k.Inputs[i].Access == Access.Col) w.Line($"{T} col{i} = in{i};");
+                LoopBody(w, k, "i", "i", "n");
+                return;
+            }
+            w.Line($"int rows = {Names.Size(k.Rows)}, cols = {Names.Size(k.Cols)};");
+            using (w.Block("for (int r = 0; r < rows; r++)"))
+            {
+                w.Line("int row = r * cols, c = 0;");
+                for (int i = 0; i < k.Inputs.Count; i++)
+                    if (k.Inputs[i].Access == Access.Col) w.Line($"{T} col{i} = Unsafe.Add(ref in{i}, r);");
+                LoopBody(w, k, "row + c", "c", "cols");
+            }
+        }
+    }
+
+    /// <summary><c>ref float in0 = ref MemoryMarshal.GetArrayDataReference(x);</c> per input and output; scalars read once.</summary>
+    private void DeclareRefs(CodeWriter w, IReadOnlyList<KernelInput> inputs, IReadOnlyList<Rewrites.Schedule.Buffer> outputs)
+    {
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            if (inputs[i].Access == Access.Scalar) w.Line($"{T} s{i} = {Arr(inputs[i].Buffer)}[0];");
+            else w.Line($"ref {T} in{i} = ref MemoryMarshal.GetArrayDataReference({Arr(inputs[i].Buffer)});");
+        }
+        for (int o = 0; o < outputs.Count; o++)
+            w.Line($"ref {T} out{o} = ref MemoryMarshal.GetArrayDataReference({Arr(outputs[o])});");
+    }
+
+    // The three loops over one row (or the flat range): index expressions for full and row-broadcast inputs.
+    private void LoopBody(CodeWriter w, ElementwiseKernel k, string full, string col, string count)
+    {
+        string v = full == "i" ? "i" : "c";
+        foreach (int bits in new[] { 256, 128 })
+        {
+            int lanes = Lanes(bits);
+            if (k.Cols.IsStatic && k.Cols.Factor < lanes) continue;
+            using (w.Block($"if (vec && Vector{bits}.IsHardwareAccelerated)"))
+            using (w.Block($"for (; {v} <= {count} - {lanes}; {v} += {lanes})"))
+            {
+                foreach (var line in RenderBody(k.Body, k.Inputs, bits, full, col)) w.Line(line);
+                for (int o = 0; o < k.Body.Stores.Count; o++) w.Line($"t{k.Body.Stores[o]}.StoreUnsafe(ref out{o}, (nuint)({full}));");
+            }
+        }
+        using (w.Block($"for (; {v} < {count}; {v}++)"))
+        {
+            foreach (var line in RenderBody(k.Body, k.Inputs, 0, full, col)) w.Line(line);
+            for (int o = 0; o < k.Body.Stores.Count; o++) w.Line($"Unsafe.Add(ref out{o}, {full}) = t{k.Body.Stores[o]};");
+        }
+    }
+
+    /// <summary>
+    /// The body's instructions as <c>var tN = ...;</c> lines at a width (0 = scalar, 128, 256). Loads read element
+    /// <paramref name="full"/> of full inputs and element <paramref name="col"/> of row-broadcast inputs; column-broadcast
+    /// inputs read <c>colK</c> and scalar inputs <c>sK</c>, both hoisted out of the loop.
+    /// </summary>
+    private IEnumerable<string> RenderBody(FusedBody body, IReadOnlyList<KernelInput> inputs, int bits, string full, string col)
+    {
+        string vec = "Vector" + bits;
+        string Splat(string scalar) => bits == 0 ? scalar : $"{vec}.Create({scalar})";
+        for (int i = 0; i < body.Instrs.Count; i++)
+        {
+            var ins = body.Instrs[i];
+            string rhs;
+            switch (ins.Kind)
+            {
+                case InstrKind.Load:
+                    var input = inputs[ins.Input];
+                    rhs = input.Access switch
+                    {
+                        Access.Scalar => Splat("s" + ins.Input),
+                        Access.Col => Splat("col" + ins.Input),
+                        _ => bits == 0
+                            ? $"Unsafe.Add(ref in{ins.Input}, {(input.Access == Access.Full ? full : col)})"
+                            : $"{vec}.LoadUnsafe(ref in{ins.Input}, (nuint)({(input.Access == Access.Full ? full : col)}))",
+                    };
+                    break;
+                case InstrKind.Const: rhs = Splat(Lit(ins.Value)); break;
+                case InstrKind.Batch: rhs = Splat($"({T})batch"); break;
+                default: rhs = Apply(ins.Op!, ins.Args.Select(a => "t" + a).ToArray()); break;
+            }
+            yield return $"var t{i} = {rhs};";
+        }
+    }
+
+    /// <summary>An elementwise op on operands that are scalars or vectors alike (operators, or <c>Emitted</c> overloads).</summary>
+    internal static string Apply(Op op, string[] a)
+    {
+        if (op == Op.Neg) return "-" + a[0];
+        if (op == Op.Add) return $"{a[0]} + {a[1]}";
+        if (op == Op.Sub) return $"{a[0]} - {a[1]}";
+        if (op == Op.Mul) return $"{a[0]} * {a[1]}";
+        if (op == Op.Div) return $"{a[0]} / {a[1]}";
+        if (!Helpers.TryGetValue(op.Name, out var name))
+            throw new System.NotSupportedException($"The C# emitter has no rule for the elementwise op {op.Name}.");
+        return $"Emitted.{name}({string.Join(", ", a)})";
+    }
+
+    private static readonly Dictionary<string, string> Helpers = new()
+    {
+        ["exp"] = "Exp", ["log"] = "Log", ["sqrt"] = "Sqrt", ["abs"] = "Abs", ["sin"] = "Sin", ["cos"] = "Cos",
+        ["tanh"] = "Tanh", ["sigmoid"] = "Sigmoid", ["relu"] = "Relu", ["step"] = "Step", ["sign"] = "Sign",
+        ["softplus"] = "Softplus", ["pow"] = "Pow", ["max"] = "Max", ["min"] = "Min", ["gt"] = "Gt", ["ge"] = "Ge",
+        ["eq"] = "Eq", ["where"] = "Where",
+    };
+}

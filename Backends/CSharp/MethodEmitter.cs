@@ -1,0 +1,171 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.RegularExpressions;
+using Nabla.Ir;
+using Nabla.Rewrites.Schedule;
+using Buffer = Nabla.Rewrites.Schedule.Buffer;
+
+namespace Nabla.Backends.CSharp;
+
+/// <summary>
+/// Writes one schedule as two methods: the public typed entry (checks, then runs) and the kernels method, which
+/// binds every buffer to an array (input, output, parameter, constant or memory slot) and runs the kernels in order.
+/// The per-kind kernel writers are the other parts of this class.
+/// </summary>
+internal sealed partial class MethodEmitter
+{
+    // Names used inside kernel blocks; user-derived names avoid them.
+    private static readonly Regex Internal = new(@"^(batch|slots|vec|r|c|i|o|l|row|at|n|rows|cols|outer|len|inner|acc|scale|alpha|src|dst|e|(t|in|out|s|col|v|j|d|acc|slot|st)\d+)$");
+
+    // Members and types the emitted code names: a local must not hide them.
+    private static readonly string[] Members =
+    {
+        "Parameters", "Spec", "VectorsEnabled", "CheckNumerics", "Slots", "Prepare", "ThrowBadArray", "CheckFinite", "Run", "Execute",
+        "Gemm", "Emitted", "Vector256", "Vector128", "Unsafe", "MemoryMarshal", "BiasMode", "Activation", "Array", "Math", "MathF",
+        "ModelSpec", "MethodSpec", "TensorSpec", "SlotSpec", "ArgumentOutOfRangeException", "System", "Nabla",
+    };
+
+    private readonly ModelEmitter _model;
+    private readonly ModelPlan _plan;
+    private readonly Schedule _s;
+    private readonly EmitOptions _o;
+    private readonly DType _type;
+    private readonly List<(Buffer Buffer, string Name)> _inputs = new();
+    private readonly List<(string Name, Buffer Buffer, string Id)> _outputs = new();
+    private readonly Dictionary<Buffer, string> _array = new();
+    private readonly List<(Buffer Buffer, string Local, int Index)> _params = new();
+    private readonly List<(Buffer Buffer, string Field)> _consts = new();
+
+    public MethodEmitter(ModelEmitter model, ModelPlan plan, int index, string name, Schedule s, EmitOptions o)
+    {
+        _model = model; _plan = plan; Index = index; Name = name; _s = s; _o = o; _type = s.DType;
+        var reserved = Members.Concat(plan.Methods.SelectMany(m => new[] { m.Method, m.Method + "Kernels" }));
+        var names = new NameTable(reserved, n => Internal.IsMatch(n) || n.StartsWith("s_const", StringComparison.Ordinal));
+        foreach (var b in s.Inputs) { var id = names.Take(b.Name!); _inputs.Add((b, id)); _array[b] = id; }
+        foreach (var (oname, b) in s.Outputs) { var id = names.Take(oname); _outputs.Add((oname, b, id)); _array[b] = id; }
+        foreach (var b in s.Params) { var id = names.Take(b.Name!); _params.Add((b, id, plan.ParameterIndex(b.Name!))); _array[b] = id; }
+        foreach (var b in s.Buffers.Where(b => b.ViewOf is null && b.Kind == BufferKind.Const))
+        {
+            var field = $"s_const{index}_{b.Ref}";
+            _consts.Add((b, field));
+            _array[b] = field;
+        }
+        foreach (var b in s.Buffers.Where(b => b.ViewOf is null && b.Kind == BufferKind.Temp && !b.IsOutput))
+            _array[b] = "slot" + b.Slot;
+    }
+
+    /// <summary>The method's index in the model.</summary>
+    public int Index { get; }
+    /// <summary>The method's name.</summary>
+    public string Name { get; }
+    private string T => _model.T;
+    private string KernelsName => Name + "Kernels";
+
+    /// <summary><c>TrainStep(x[B,40], t[B,10], lr[]) → loss[], logits[B,10]; updates 0.weight, ...</c>.</summary>
+    public string Signature =>
+        $"{Name}({string.Join(", ", _inputs.Select(i => i.Buffer.Name + i.Buffer.Shape))}) → {string.Join(", ", _outputs.Select(x => x.Name + x.Buffer.Shape))}"
+        + (_s.Updates.Count > 0 ? $"; updates {string.Join(", ", _s.Updates.Select(u => u.Name))}" : "");
+
+    /// <summary>The array holding a buffer's storage.</summary>
+    private string Arr(Buffer b) => _array[b.Storage];
+
+    public void WriteSpec(CodeWriter w, string pad)
+    {
+        string Tensors(IEnumerable<(string Name, Shape Shape)> ts) =>
+            "new TensorSpec[] { " + string.Join(", ", ts.Select(t => $"new TensorSpec({Names.Quote(t.Name)}, {Names.Dims(t.Shape)})")) + " }";
+        var slots = _s.Slots.Select(sizes =>
+            $"new SlotSpec(new long[] {{ {string.Join(", ", sizes.Select(d => d.Factor + "L"))} }}, new int[] {{ {string.Join(", ", sizes.Select(d => d.Power))} }})");
+        w.Line($"{pad}new MethodSpec({Names.Quote(Name)},");
+        w.Line($"{pad}    {Tensors(_inputs.Select(i => (i.Buffer.Name!, i.Buffer.Shape)))},");
+        w.Line($"{pad}    {Tensors(_outputs.Select(x => (x.Name, x.Buffer.Shape)))},");
+        w.Line($"{pad}    new string[] {{ {string.Join(", ", _s.Updates.Select(u => Names.Quote(u.Name)))} }},");
+        w.Line($"{pad}    new SlotSpec[] {{ {string.Join(", ", slots)} }}),");
+    }
+
+    public void WriteConstants(CodeWriter w)
+    {
+        foreach (var (b, field) in _consts)
+            w.Line($"private static readonly {T}[] {field} = new {T}[] {{ {string.Join(", ", b.Data!.Select(v => Names.Literal(v, _type)))} }};");
+        if (_consts.Count > 0) w.Line();
+    }
+
+    /// <summary>The call of the kernels method from <c>Execute</c>.</summary>
+    public string CoreCall(string inputs, string outputs)
+    {
+        var args = new List<string> { "batch" };
+        args.AddRange(_inputs.Select((_, i) => $"{inputs}[{i}]"));
+        args.AddRange(_outputs.Select((_, i) => $"{outputs}[{i}]"));
+        args.Add($"Slots({Index})");
+        return $"{KernelsName}({string.Join(", ", args)})";
+    }
+
+    public void WriteTyped(CodeWriter w)
+    {
+        var ps = new List<string> { "int batch" };
+        ps.AddRange(_inputs.Select(i => $"{T}[] {i.Name}"));
+        ps.AddRange(_outputs.Select(x => $"{T}[] {x.Id}"));
+        w.Line($"/// <summary>");
+        w.Line($"/// {ModelEmitter.Xml(Signature)}.");
+        w.Line($"/// Arrays hold at least their shape's size at <paramref name=\"batch\"/> (B); outputs are overwritten.");
+        w.Line($"/// </summary>");
+        using (w.Block($"public void {Name}({string.Join(", ", ps)})"))
+        {
+            w.Line($"{T}[][] slots = Prepare({Index}, batch);");
+            for (int i = 0; i < _inputs.Count; i++)
+                w.Line($"if ({_inputs[i].Name} is null || {_inputs[i].Name}.Length < {Names.LongSize(_inputs[i].Buffer.Size)}) ThrowBadArray({Index}, false, {i}, {_inputs[i].Name}, batch);");
+            for (int i = 0; i < _outputs.Count; i++)
+                w.Line($"if ({_outputs[i].Id} is null || {_outputs[i].Id}.Length < {Names.LongSize(_outputs[i].Buffer.Size)}) ThrowBadArray({Index}, true, {i}, {_outputs[i].Id}, batch);");
+            var args = new List<string> { "batch" };
+            args.AddRange(_inputs.Select(i => i.Name));
+            args.AddRange(_outputs.Select(x => x.Id));
+            args.Add("slots");
+            w.Line($"{KernelsName}({string.Join(", ", args)});");
+            w.Line($"if (CheckNumerics) CheckFinite({Index}, batch, new {T}[][] {{ {string.Join(", ", _outputs.Select(x => x.Id))} }});");
+        }
+    }
+
+    public void WriteKernels(CodeWriter w)
+    {
+        var ps = new List<string> { "int batch" };
+        ps.AddRange(_inputs.Select(i => $"{T}[] {i.Name}"));
+        ps.AddRange(_outputs.Select(x => $"{T}[] {x.Id}"));
+        ps.Add($"{T}[][] slots");
+        w.Line($"/// <summary>The {_s.Kernels.Count} kernels of {Name}; arrays are checked by the caller.</summary>");
+        using (w.Block($"private void {KernelsName}({string.Join(", ", ps)})"))
+        {
+            w.Line("bool vec = VectorsEnabled;");
+            foreach (var (b, local, idx) in _params) w.Line($"{T}[] {local} = Parameters[{idx}]; // {b}");
+            for (int i = 0; i < _s.Slots.Count; i++) w.Line($"{T}[] slot{i} = slots[{i}]; // holds {string.Join(" | ", _s.Slots[i])} elements");
+            w.Comment("Buffers:\n" + string.Join("\n", _s.Buffers.Select(b => $"  {b} -> {Arr(b)}")));
+            foreach (var k in _s.Kernels)
+            {
+                w.Line();
+                w.Line($"// k{k.Id}: {k}");
+                if (_o.IrComments) foreach (var n in k.Nodes) w.Line("//   " + Printer.Line(n));
+                switch (k)
+                {
+                    case ElementwiseKernel e: Loop(w, e); break;
+                    case ReduceKernel r: Reduce(w, r); break;
+                    case GemmKernel g: Gemm(w, g); break;
+                    case NormalizeKernel n: Normalize(w, n); break;
+                    case CopyKernel c: Copy(w, c); break;
+                    case WindowKernel wk: Window(w, wk); break;
+                    default: throw new NotSupportedException($"The C# emitter has no rule for kernel {k.GetType().Name} ({k}).");
+                }
+            }
+        }
+    }
+
+    /// <summary>A scalar term computed in double and rounded to the element type: <c>(float)(-1d * lr[0] / batch)</c>.</summary>
+    private string Term(ScalarTerm t)
+    {
+        var s = Names.Double(t.Constant);
+        for (int i = 0; i < t.BatchPower; i++) s += " * batch";
+        for (int i = 0; i > t.BatchPower; i--) s += " / batch";
+        foreach (var f in t.Factors) s += $" * {Arr(f)}[0]";
+        return $"({T})({s})";
+    }
+
+    private string Lit(double v) => Names.Literal(v, _type);
+}

@@ -1,0 +1,139 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.Loader;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Nabla.Backends.Roslyn;
+
+/// <summary>A compiled, loaded assembly and what it cost.</summary>
+public sealed class CompiledAssembly
+{
+    internal CompiledAssembly(Assembly assembly, AssemblyLoadContext context, string hash, double compileMs)
+    {
+        Assembly = assembly; Context = context; Hash = hash; CompileMs = compileMs;
+    }
+
+    /// <summary>The loaded assembly.</summary>
+    public Assembly Assembly { get; }
+    /// <summary>The collectible load context holding it.</summary>
+    public AssemblyLoadContext Context { get; }
+    /// <summary>The SHA-256 of the sources (hex): the cache key.</summary>
+    public string Hash { get; }
+    /// <summary>Milliseconds spent parsing, compiling, emitting and loading (the first time; cache hits cost nothing).</summary>
+    public double CompileMs { get; }
+
+    /// <summary>The type called <paramref name="fullName"/> (namespace-qualified).</summary>
+    /// <exception cref="ArgumentException">The assembly has no such type.</exception>
+    public Type GetType(string fullName) =>
+        Assembly.GetType(fullName) ?? throw new ArgumentException($"The compiled assembly has no type \"{fullName}\" (types: {string.Join(", ", Assembly.GetTypes().Select(t => t.FullName))}).");
+}
+
+/// <summary>
+/// Compiles C# sources (emitted models) with Roslyn: in memory (optimized, deterministic) into a collectible
+/// <see cref="AssemblyLoadContext"/>, cached by a hash of the sources so the same code compiles once per process;
+/// or to a DLL on disk that runs with no compiler. References are the runtime's core assemblies and Nabla.Runtime.
+/// </summary>
+public static class RoslynCompiler
+{
+    private static readonly ConcurrentDictionary<string, Lazy<CompiledAssembly>> Cache = new();
+    private static readonly Lazy<MetadataReference[]> References = new(LoadReferences);
+    private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+
+    /// <summary>Compiles and loads <paramref name="sources"/> as one assembly, or returns the cached one for the same sources.</summary>
+    /// <exception cref="CompilationFailedException">The sources do not compile; the message shows each error and its line.</exception>
+    public static CompiledAssembly Compile(params string[] sources)
+    {
+        var hash = Hash(sources);
+        var lazy = Cache.GetOrAdd(hash, h => new Lazy<CompiledAssembly>(() => CompileNew(sources, h)));
+        try { return lazy.Value; }
+        catch { Cache.TryRemove(hash, out _); throw; }
+    }
+
+    /// <summary>True when sources with this hash are already compiled in this process.</summary>
+    public static bool IsCached(params string[] sources) => Cache.TryGetValue(Hash(sources), out var l) && l.IsValueCreated;
+
+    /// <summary>Compiles <paramref name="sources"/> to a DLL at <paramref name="path"/> (assembly name: the file name without extension).</summary>
+    /// <exception cref="CompilationFailedException">The sources do not compile.</exception>
+    public static void EmitToFile(string path, params string[] sources)
+    {
+        var name = Path.GetFileNameWithoutExtension(path);
+        var bytes = Emit(name, sources);
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        var tmp = path + ".tmp";
+        File.WriteAllBytes(tmp, bytes);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Unloads every cached assembly (their types must no longer be used).</summary>
+    public static void ClearCache()
+    {
+        foreach (var kv in Cache.ToArray())
+            if (Cache.TryRemove(kv.Key, out var l) && l.IsValueCreated) l.Value.Context.Unload();
+    }
+
+    private static CompiledAssembly CompileNew(string[] sources, string hash)
+    {
+        var sw = Stopwatch.StartNew();
+        var name = "Nabla.Compiled_" + hash.Substring(0, 16);
+        var bytes = Emit(name, sources);
+        var context = new AssemblyLoadContext(name, isCollectible: true);
+        var assembly = context.LoadFromStream(new MemoryStream(bytes));
+        return new CompiledAssembly(assembly, context, hash, sw.Elapsed.TotalMilliseconds);
+    }
+
+    private static byte[] Emit(string assemblyName, string[] sources)
+    {
+        if (sources.Length == 0) throw new ArgumentException("No sources to compile.");
+        var trees = sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"{assemblyName}_{i}.cs", encoding: Encoding.UTF8));
+        var options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary,
+            optimizationLevel: OptimizationLevel.Release, deterministic: true, nullableContextOptions: NullableContextOptions.Enable,
+            allowUnsafe: false);
+        var compilation = CSharpCompilation.Create(assemblyName, trees, References.Value, options);
+        using var ms = new MemoryStream();
+        var result = compilation.Emit(ms);
+        if (!result.Success)
+            throw new CompilationFailedException(assemblyName, result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList());
+        return ms.ToArray();
+    }
+
+    private static string Hash(string[] sources)
+    {
+        using var sha = SHA256.Create();
+        foreach (var s in sources)
+        {
+            var b = Encoding.UTF8.GetBytes(s);
+            sha.TransformBlock(b, 0, b.Length, null, 0);
+            sha.TransformBlock(new byte[] { 0 }, 0, 1, null, 0);
+        }
+        sha.TransformFinalBlock(Array.Empty<byte>(), 0, 0);
+        return Convert.ToHexString(sha.Hash!);
+    }
+
+    // The core library facades emitted code names, plus Nabla.Runtime; read once per process.
+    private static MetadataReference[] LoadReferences()
+    {
+        var wanted = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "System.Private.CoreLib", "System.Runtime", "System.Runtime.Intrinsics", "System.Numerics.Vectors",
+            "System.Runtime.InteropServices", "System.Runtime.CompilerServices.Unsafe", "netstandard", "System.Collections",
+        };
+        var tpa = (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string ?? "").Split(Path.PathSeparator);
+        var paths = tpa.Where(p => wanted.Contains(Path.GetFileNameWithoutExtension(p))).ToList();
+        var runtime = typeof(Nabla.Runtime.CompiledModel<>).Assembly.Location;
+        if (string.IsNullOrEmpty(runtime))
+            throw new InvalidOperationException("Nabla.Runtime has no file location (single-file or in-memory app), so Roslyn cannot reference it; compile models at build time instead.");
+        paths.Add(runtime);
+        if (!paths.Any(p => Path.GetFileNameWithoutExtension(p).Equals("System.Private.CoreLib", StringComparison.OrdinalIgnoreCase)))
+            paths.Add(typeof(object).Assembly.Location);
+        return paths.Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray();
+    }
+}

@@ -1,0 +1,151 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Nabla.Runtime;
+
+public static partial class Emitted
+{
+    /// <summary>
+    /// Softmax, log-softmax and log-sum-exp of <paramref name="x"/> along the middle axis of [outer, length, inner],
+    /// from one pass shifted by the maximum (a maximum of −∞ shifts by 0): lse = log Σ e^(x−max) + max,
+    /// softmax = e^(x−max) / Σ, log_softmax = x − lse. Any of the three outputs may be null. The arrays must hold
+    /// outer·length·inner (lse: outer·inner) elements; <paramref name="vectors"/> = false takes the scalar path.
+    /// </summary>
+    public static void Normalize<T>(T[] x, int outer, int length, int inner, T[]? softmax, T[]? logSoftmax, T[]? logSumExp, bool vectors)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long size = (long)outer * length * inner;
+        if (outer < 0 || length < 0 || inner < 0 || x.Length < size || (softmax is not null && softmax.Length < size)
+            || (logSoftmax is not null && logSoftmax.Length < size) || (logSumExp is not null && logSumExp.Length < (long)outer * inner))
+            throw new ArgumentException($"Emitted.Normalize: arrays too short for [{outer}, {length}, {inner}].");
+        for (int o = 0; o < outer; o++)
+            for (int i = 0; i < inner; i++)
+            {
+                int start = o * length * inner + i;
+                T lse = inner == 1 && vectors && Vector256.IsHardwareAccelerated && length >= Vector256<T>.Count
+                    ? NormalizeRow256(x, start, length, softmax, logSoftmax)
+                    : NormalizeStrided(x, start, length, inner, softmax, logSoftmax);
+                if (logSumExp is not null) logSumExp[o * inner + i] = lse;
+            }
+    }
+
+    private static T NormalizeStrided<T>(T[] x, int start, int length, int stride, T[]? softmax, T[]? logSoftmax)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T max = T.NegativeInfinity;
+        for (int l = 0, at = start; l < length; l++, at += stride) max = T.Max(max, x[at]);
+        if (T.IsNegativeInfinity(max)) max = T.Zero;
+        T sum = T.Zero;
+        for (int l = 0, at = start; l < length; l++, at += stride)
+        {
+            T e = T.Exp(x[at] - max);
+            if (softmax is not null) softmax[at] = e;
+            sum += e;
+        }
+        T lse = T.Log(sum) + max;
+        for (int l = 0, at = start; l < length; l++, at += stride)
+        {
+            if (softmax is not null) softmax[at] /= sum;
+            if (logSoftmax is not null) logSoftmax[at] = x[at] - lse;
+        }
+        return lse;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static T NormalizeRow256<T>(T[] x, int start, int length, T[]? softmax, T[]? logSoftmax)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector256<T>.Count, last = length - w;
+        ref T xr = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), start);
+        // The last vector overlaps the previous ones when length is not a multiple of the width: harmless for max,
+        // and the sums below mask the overlap so each element counts once.
+        var vmax = Vector256.LoadUnsafe(ref xr, (nuint)last);
+        for (int l = 0; l < last; l += w) vmax = Vector256.Max(vmax, Vector256.LoadUnsafe(ref xr, (nuint)l));
+        T max = MaxLane(vmax);
+        if (T.IsNegativeInfinity(max)) max = T.Zero;
+        var vshift = Vector256.Create(max);
+        var vsum = Vector256<T>.Zero;
+        int l2 = 0;
+        for (; l2 <= last; l2 += w)
+        {
+            var e = Exp(Vector256.LoadUnsafe(ref xr, (nuint)l2) - vshift);
+            if (softmax is not null) e.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(softmax), (nuint)(start + l2));
+            vsum += e;
+        }
+        T sum = Vector256.Sum(vsum);
+        for (; l2 < length; l2++)
+        {
+            T e = T.Exp(Unsafe.Add(ref xr, l2) - max);
+            if (softmax is not null) softmax[start + l2] = e;
+            sum += e;
+        }
+        T lse = T.Log(sum) + max;
+        if (softmax is not null)
+        {
+            T inv = T.One / sum;
+            for (int l = 0; l < length; l++) softmax[start + l] *= inv;
+        }
+        if (logSoftmax is not null)
+            for (int l = 0; l < length; l++) logSoftmax[start + l] = Unsafe.Add(ref xr, l) - lse;
+        return lse;
+    }
+
+    /// <summary>
+    /// im2col of an NCHW image [n, c, h, w] into [n, c·kh·kw, oh·ow] (zero padding), as the IR's <c>im2col</c> defines it.
+    /// </summary>
+    public static void Im2Col<T>(T[] src, T[] dst, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1;
+        long need = (long)n * c * kh * kw * oh * ow;
+        if (src.Length < (long)n * c * h * w || dst.Length < need) throw new ArgumentException("Emitted.Im2Col: arrays too short.");
+        Array.Clear(dst, 0, (int)need);
+        for (int b = 0; b < n; b++)
+            for (int ch = 0; ch < c; ch++)
+                for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++)
+                    {
+                        int row = ((b * c * kh * kw) + (ch * kh + i) * kw + j) * oh * ow;
+                        for (int y = 0; y < oh; y++)
+                        {
+                            int iy = y * sh - ph + i;
+                            if (iy < 0 || iy >= h) continue;
+                            for (int xx = 0; xx < ow; xx++)
+                            {
+                                int ix = xx * sw - pw + j;
+                                if (ix >= 0 && ix < w) dst[row + y * ow + xx] = src[((b * c + ch) * h + iy) * w + ix];
+                            }
+                        }
+                    }
+    }
+
+    /// <summary>col2im, the adjoint of <see cref="Im2Col{T}"/>: sums [n, c·kh·kw, oh·ow] windows back into [n, c, h, w].</summary>
+    public static void Col2Im<T>(T[] cols, T[] dst, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1;
+        long need = (long)n * c * h * w;
+        if (dst.Length < need || cols.Length < (long)n * c * kh * kw * oh * ow) throw new ArgumentException("Emitted.Col2Im: arrays too short.");
+        Array.Clear(dst, 0, (int)need);
+        for (int b = 0; b < n; b++)
+            for (int ch = 0; ch < c; ch++)
+                for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++)
+                    {
+                        int row = ((b * c * kh * kw) + (ch * kh + i) * kw + j) * oh * ow;
+                        for (int y = 0; y < oh; y++)
+                        {
+                            int iy = y * sh - ph + i;
+                            if (iy < 0 || iy >= h) continue;
+                            for (int xx = 0; xx < ow; xx++)
+                            {
+                                int ix = xx * sw - pw + j;
+                                if (ix >= 0 && ix < w) dst[((b * c + ch) * h + iy) * w + ix] += cols[row + y * ow + xx];
+                            }
+                        }
+                    }
+    }
+}
