@@ -13,6 +13,7 @@ public static class BenchRegistry
     public static readonly Func<IEnumerable<IBenchCase>>[] Providers =
     {
         Cases.GemmCases.All,
+        Cases.RoslynMlpCases.All,
     };
 
     /// <summary>All registered cases.</summary>
