@@ -106,13 +106,13 @@ public sealed class BenchRunner
 
     /// <summary>Header of the readable table.</summary>
     public static string TableHeader =>
-        string.Format(CultureInfo.InvariantCulture, "{0,-34} {1,3} {2,-4} {3,11} {4,11} {5,9} {6,10} {7,8}",
+        string.Format(CultureInfo.InvariantCulture, "{0,-56} {1,3} {2,-4} {3,11} {4,11} {5,9} {6,10} {7,8}",
             "case", "thr", "type", "median_us", "min_us", "GFLOP/s", "alloc B", "foreign%");
 
     /// <summary>One readable table row.</summary>
     public static string ToRow(BenchResult r) =>
-        string.Format(CultureInfo.InvariantCulture, "{0,-34} {1,3} {2,-4} {3,11:F2} {4,11:F2} {5,9} {6,10:F0} {7,8:F0}",
-            r.Case.Name, r.Threads, r.Case.DType, r.MedianUs, r.MinUs,
+        string.Format(CultureInfo.InvariantCulture, "{0,-56} {1,3} {2,-4} {3,11:F2} {4,11:F2} {5,9} {6,10:F0} {7,8:F0}",
+            Id(r.Case), r.Threads, r.Case.DType, r.MedianUs, r.MinUs,
             r.Gflops is double g ? g.ToString("F1", CultureInfo.InvariantCulture) : "-", r.AllocBytesPerCall, r.ForeignCpuPct);
 
     /// <summary>True if <paramref name="name"/> matches <paramref name="pattern"/>: exactly, as a prefix, or as a glob (* and ?).</summary>
@@ -137,6 +137,12 @@ public sealed class BenchRunner
         return i == s.Length;
     }
 
+    /// <summary>
+    /// A case's full identity, <c>name/op/optimizer/bBATCH/dtype/backend</c> (e.g. <c>mlp-40-100-100-10/train_step/sgd/b128/f32/roslyn</c>):
+    /// several cases share a name (DESIGN.md §2 keeps batch, op and optimizer in their own fields); patterns match either.
+    /// </summary>
+    public static string Id(IBenchCase c) => $"{c.Name}/{c.Op}/{c.Optimizer ?? "-"}/b{c.Batch}/{c.DType}/{c.Backend}";
+
     /// <summary>Selected (case, threads) pairs without duplicates, in registry order.</summary>
     public static List<(IBenchCase Case, int Threads)> Select(IEnumerable<IBenchCase> cases, IReadOnlyList<string> patterns, int? threads)
     {
@@ -147,11 +153,11 @@ public sealed class BenchRunner
             if (patterns.Count > 0)
             {
                 bool hit = false;
-                foreach (var pat in patterns) hit |= Matches(c.Name, pat);
+                foreach (var pat in patterns) hit |= Matches(c.Name, pat) || Matches(Id(c), pat);
                 if (!hit) continue;
             }
             int t = threads ?? c.Threads;
-            if (seen.Add((c.Name, t))) result.Add((c, t));
+            if (seen.Add((Id(c), t))) result.Add((c, t));
         }
         return result;
     }

@@ -35,7 +35,7 @@ if (selected.Count == 0)
 }
 if (list)
 {
-    foreach (var (c, t) in selected) Console.WriteLine($"{c.Name}  threads={t} op={c.Op} dtype={c.DType} backend={c.Backend}");
+    foreach (var (c, t) in selected) Console.WriteLine($"{BenchRunner.Id(c)}  threads={t}");
     return 0;
 }
 
