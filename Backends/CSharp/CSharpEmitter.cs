@@ -16,6 +16,12 @@ public sealed class EmitOptions
     /// <summary><c>public</c> (default) or <c>internal</c>.</summary>
     public string Accessibility { get; set; } = "public";
 
+    /// <summary>
+    /// Names of inputs in the order the typed methods (and <c>Run</c>) take them; inputs not listed follow in schedule
+    /// order. Rewrites may renumber a graph, so list the inputs when callers depend on their positions.
+    /// </summary>
+    public IReadOnlyList<string>? InputOrder { get; set; }
+
     /// <summary>Whether each kernel's comment lists the IR nodes it computes, one per line (default true).</summary>
     public bool IrComments { get; set; } = true;
 }

@@ -42,7 +42,9 @@ internal sealed partial class MethodEmitter
         _model = model; _plan = plan; Index = index; Name = name; _s = s; _o = o; _type = s.DType;
         var reserved = Members.Concat(plan.Methods.SelectMany(m => new[] { m.Method, m.Method + "Kernels" }));
         var names = new NameTable(reserved, n => Internal.IsMatch(n) || n.StartsWith("s_const", StringComparison.Ordinal));
-        foreach (var b in s.Inputs) { var id = names.Take(b.Name!); _inputs.Add((b, id)); _array[b] = id; }
+        var order = o.InputOrder ?? Array.Empty<string>();
+        var inputs = s.Inputs.Select((b, i) => (b, i)).OrderBy(x => Rank(order, x.b.Name!)).ThenBy(x => x.i).Select(x => x.b);
+        foreach (var b in inputs) { var id = names.Take(b.Name!); _inputs.Add((b, id)); _array[b] = id; }
         foreach (var (oname, b) in s.Outputs) { var id = names.Take(oname); _outputs.Add((oname, b, id)); _array[b] = id; }
         foreach (var b in s.Params) { var id = names.Take(b.Name!); _params.Add((b, id, plan.ParameterIndex(b.Name!))); _array[b] = id; }
         foreach (var b in s.Buffers.Where(b => b.ViewOf is null && b.Kind == BufferKind.Const))
@@ -53,6 +55,12 @@ internal sealed partial class MethodEmitter
         }
         foreach (var b in s.Buffers.Where(b => b.ViewOf is null && b.Kind == BufferKind.Temp && !b.IsOutput))
             _array[b] = "slot" + b.Slot;
+    }
+
+    private static int Rank(IReadOnlyList<string> order, string name)
+    {
+        for (int i = 0; i < order.Count; i++) if (order[i] == name) return i;
+        return int.MaxValue;
     }
 
     /// <summary>The method's index in the model.</summary>

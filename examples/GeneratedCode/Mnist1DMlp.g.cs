@@ -33,13 +33,11 @@ namespace Nabla.Examples.GeneratedCode
                     new TensorSpec[] { new TensorSpec("x", new int[] { -1, 40 }), new TensorSpec("t", new int[] { -1, 10 }), new TensorSpec("lr", new int[0]) },
                     new TensorSpec[] { new TensorSpec("loss", new int[0]) },
                     new string[] { "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias" },
-                    new SlotSpec[] { new SlotSpec(new long[] { 100L, 100L }, new int[] { 1, 0 }), new SlotSpec(new long[] { 10000L, 4000L }, new int[] { 0, 0 }), new SlotSpec(new long[] { 100L, 100L }, new int[] { 1, 0 }), new SlotSpec(new long[] { 1000L, 10000L, 100L, 4000L }, new int[] { 0, 0, 1, 0 }), new SlotSpec(new long[] { 10L, 1L, 1L, 10L, 100L }, new int[] { 1, 1, 0, 0, 1 }), new SlotSpec(new long[] { 10L, 10000L }, new int[] { 1, 0 }), new SlotSpec(new long[] { 10L, 1L, 1000L }, new int[] { 1, 1, 0 }), new SlotSpec(new long[] { 1000L }, new int[] { 0 }) }),
+                    new SlotSpec[] { new SlotSpec(new long[] { 100L }, new int[] { 1 }), new SlotSpec(new long[] { 100L }, new int[] { 1 }), new SlotSpec(new long[] { 10L, 1L, 10L, 100L }, new int[] { 1, 1, 0, 1 }), new SlotSpec(new long[] { 10L, 100L }, new int[] { 1, 0 }), new SlotSpec(new long[] { 10L, 1L }, new int[] { 1, 0 }) }),
             });
 
         /// <summary>Creates the model with zero-filled parameters (fill <see cref="CompiledModel{T}.Parameters"/> before use).</summary>
         public Mnist1DMlp() : base(s_spec) { }
-
-        private static readonly float[] s_const0_b17 = new float[] { 1f };
 
         /// <inheritdoc/>
         protected override void Execute(int method, int batch, float[][] inputs, float[][] outputs)
@@ -66,118 +64,80 @@ namespace Nabla.Examples.GeneratedCode
             if (CheckNumerics) CheckFinite(0, batch, new float[][] { loss });
         }
 
-        /// <summary>The 31 kernels of TrainStep; arrays are checked by the caller.</summary>
+        /// <summary>The 21 kernels of TrainStep; arrays are checked by the caller.</summary>
         private void TrainStepKernels(int batch, float[] x, float[] t, float[] lr, float[] loss, float[][] slots)
         {
             bool vec = VectorsEnabled;
-            float[] _0_weight = Parameters[0]; // b1 param "0.weight" f32[100,40]
-            float[] _0_bias = Parameters[1]; // b2 param "0.bias" f32[100]
-            float[] _2_weight = Parameters[2]; // b4 param "2.weight" f32[100,100]
+            float[] _0_weight = Parameters[0]; // b2 param "0.weight" f32[100,40]
+            float[] _0_bias = Parameters[1]; // b3 param "0.bias" f32[100]
+            float[] _2_weight = Parameters[2]; // b5 param "2.weight" f32[100,100]
             float[] _2_bias = Parameters[3]; // b6 param "2.bias" f32[100]
             float[] _4_weight = Parameters[4]; // b8 param "4.weight" f32[10,100]
-            float[] _4_bias = Parameters[5]; // b10 param "4.bias" f32[10]
-            float[] slot0 = slots[0]; // holds 100*B | 100 elements
-            float[] slot1 = slots[1]; // holds 10000 | 4000 elements
-            float[] slot2 = slots[2]; // holds 100*B | 100 elements
-            float[] slot3 = slots[3]; // holds 1000 | 10000 | 100*B | 4000 elements
-            float[] slot4 = slots[4]; // holds 10*B | B | 1 | 10 | 100*B elements
-            float[] slot5 = slots[5]; // holds 10*B | 10000 elements
-            float[] slot6 = slots[6]; // holds 10*B | B | 1000 elements
-            float[] slot7 = slots[7]; // holds 1000 elements
+            float[] _4_bias = Parameters[5]; // b9 param "4.bias" f32[10]
+            float[] slot0 = slots[0]; // holds 100*B elements
+            float[] slot1 = slots[1]; // holds 100*B elements
+            float[] slot2 = slots[2]; // holds 10*B | B | 10 | 100*B elements
+            float[] slot3 = slots[3]; // holds 10*B | 100 elements
+            float[] slot4 = slots[4]; // holds 10*B | 1 elements
             // Buffers:
-            //   b0 input "x" f32[B,40] -> x
-            //   b1 param "0.weight" f32[100,40] -> _0_weight
-            //   b2 param "0.bias" f32[100] -> _0_bias
-            //   b3 temp f32[B,100] slot 0 -> slot0
-            //   b4 param "2.weight" f32[100,100] -> _2_weight
-            //   b5 temp f32[100,100] slot 1 -> slot1
+            //   b0 input "lr" f32[] -> lr
+            //   b1 input "x" f32[B,40] -> x
+            //   b2 param "0.weight" f32[100,40] -> _0_weight
+            //   b3 param "0.bias" f32[100] -> _0_bias
+            //   b4 temp f32[B,100] slot 0 -> slot0
+            //   b5 param "2.weight" f32[100,100] -> _2_weight
             //   b6 param "2.bias" f32[100] -> _2_bias
-            //   b7 temp f32[B,100] slot 2 -> slot2
+            //   b7 temp f32[B,100] slot 1 -> slot1
             //   b8 param "4.weight" f32[10,100] -> _4_weight
-            //   b9 temp f32[100,10] slot 3 -> slot3
-            //   b10 param "4.bias" f32[10] -> _4_bias
+            //   b9 param "4.bias" f32[10] -> _4_bias
+            //   b10 temp f32[B,10] slot 2 -> slot2
             //   b11 temp f32[B,10] slot 4 -> slot4
-            //   b12 temp f32[B,10] slot 6 -> slot6
-            //   b13 temp f32[B,10] slot 5 -> slot5
-            //   b14 input "t" f32[B,10] -> t
-            //   b15 temp f32[B] slot 4 -> slot4
+            //   b12 temp f32[B,10] slot 3 -> slot3
+            //   b13 input "t" f32[B,10] -> t
+            //   b14 temp f32[B] slot 2 -> slot2
+            //   b15 temp f32[] slot 4 -> slot4
             //   b16 temp f32[] output -> loss
-            //   b17 const f32[] -> s_const0_b17
-            //   b18 const f32[1] view of b17 -> s_const0_b17
+            //   b17 temp f32[B,1] slot 2 -> slot2
+            //   b18 temp f32[B,10] slot 3 -> slot3
             //   b19 temp f32[] slot 4 -> slot4
-            //   b20 temp f32[1] slot 4 -> slot4
-            //   b21 temp f32[B] slot 6 -> slot6
-            //   b22 temp f32[B,1] view of b21 -> slot6
-            //   b23 temp f32[B,10] slot 4 -> slot4
-            //   b24 temp f32[B,1] slot 6 -> slot6
-            //   b25 temp f32[B,10] slot 5 -> slot5
-            //   b26 temp f32[10] slot 4 -> slot4
-            //   b27 temp f32[100,10] slot 6 -> slot6
-            //   b28 temp f32[10,100] slot 7 -> slot7
-            //   b29 input "lr" f32[] -> lr
-            //   b30 temp f32[B,100] slot 4 -> slot4
-            //   b31 temp f32[100] slot 2 -> slot2
-            //   b32 temp f32[100,100] slot 3 -> slot3
-            //   b33 temp f32[100,100] slot 5 -> slot5
-            //   b34 temp f32[B,100] slot 3 -> slot3
-            //   b35 temp f32[100] slot 0 -> slot0
-            //   b36 temp f32[40,100] slot 1 -> slot1
-            //   b37 temp f32[100,40] slot 3 -> slot3
+            //   b20 temp f32[10] slot 2 -> slot2
+            //   b21 temp f32[B,100] slot 2 -> slot2
+            //   b22 temp f32[B,100] slot 1 -> slot1
+            //   b23 temp f32[100] slot 3 -> slot3
+            //   b24 temp f32[100] slot 3 -> slot3
 
-            // k0: gemm b3 = relu(1 * b0[Bx40] . b1^T[40x100] + b2)
-            //   %5 = transpose(%3) [1,0] : f32[40,100]
-            //   %6 = matmul(%0, %5) : f32[B,100]
-            //   %7 = add(%6, %4) : f32[B,100]
-            //   %8 = relu(%7) : f32[B,100]
+            // k0: gemm b4 = relu(1 * b1[Bx40] . b2^T[40x100] + b3)
+            //   %3 = transpose(%2) [1,0] : f32[40,100]
+            //   %4 = matmul(%1, %3) : f32[B,100]
+            //   %6 = add(%4, %5) : f32[B,100]
+            //   %7 = relu(%6) : f32[B,100]
             Gemm.Sgemm(batch, 100, 40, 1f, x, 0, 40, false, _0_weight, 0, 40, true, 0f, slot0, 0, 100, _0_bias, 0, BiasMode.PerColumn, Activation.Relu, null, 0, 0);
 
-            // k1: transpose[1,0] b4[100,100] -> b5[100,100]
-            //   %11 = transpose(%9) [1,0] : f32[100,100]
+            // k1: gemm b7 = relu(1 * b4[Bx100] . b5^T[100x100] + b6)
+            //   %9 = transpose(%8) [1,0] : f32[100,100]
+            //   %10 = matmul(%7, %9) : f32[B,100]
+            //   %12 = add(%10, %11) : f32[B,100]
+            //   %13 = relu(%12) : f32[B,100]
+            Gemm.Sgemm(batch, 100, 100, 1f, slot0, 0, 100, false, _2_weight, 0, 100, true, 0f, slot1, 0, 100, _2_bias, 0, BiasMode.PerColumn, Activation.Relu, null, 0, 0);
+
+            // k2: gemm b10 = 1 * b7[Bx100] . b8^T[100x10] + b9
+            //   %15 = transpose(%14) [1,0] : f32[100,10]
+            //   %16 = matmul(%13, %15) : f32[B,10]
+            //   %17 = add(%0, %16) : f32[B,10]
+            Gemm.Sgemm(batch, 10, 100, 1f, slot1, 0, 100, false, _4_weight, 0, 100, true, 0f, slot2, 0, 10, _4_bias, 0, BiasMode.PerColumn, Activation.None, null, 0, 0);
+
+            // k3: normalize[B x (10) x 1] b10 -> softmax b12, log_softmax b11, logsumexp -
+            //   %18 = log_softmax(%17) [1] : f32[B,10]
+            //   %24 = softmax(%17) [1] : f32[B,10]
+            Emitted.Normalize(slot2, batch, 10, 1, slot3, slot4, null, vec);
+
+            // k4: reduce_sum[B x (10) x 1] (b11:full, b13:full) -> b14 scale 1 { t0 = in0; t1 = in1; t2 = mul(t0, t1); out0 = t2 }
+            //   %20 = mul(%18, %19) : f32[B,10]
+            //   %21 = sum(%20) [1] : f32[B]
             {
-                int at = 0;
-                int d0 = 100, st0 = 1;
-                int d1 = 100, st1 = 100;
-                for (int j0 = 0; j0 < d0; j0++)
-                    for (int j1 = 0; j1 < d1; j1++)
-                        slot1[at++] = _2_weight[j0 * st0 + j1 * st1];
-            }
-
-            // k2: gemm b7 = relu(1 * b3[Bx100] . b4^T[100x100] + b6)
-            //   %11 = transpose(%9) [1,0] : f32[100,100]
-            //   %12 = matmul(%8, %11) : f32[B,100]
-            //   %13 = add(%12, %10) : f32[B,100]
-            //   %14 = relu(%13) : f32[B,100]
-            Gemm.Sgemm(batch, 100, 100, 1f, slot0, 0, 100, false, _2_weight, 0, 100, true, 0f, slot2, 0, 100, _2_bias, 0, BiasMode.PerColumn, Activation.Relu, null, 0, 0);
-
-            // k3: transpose[1,0] b8[10,100] -> b9[100,10]
-            //   %17 = transpose(%15) [1,0] : f32[100,10]
-            {
-                int at = 0;
-                int d0 = 100, st0 = 1;
-                int d1 = 10, st1 = 100;
-                for (int j0 = 0; j0 < d0; j0++)
-                    for (int j1 = 0; j1 < d1; j1++)
-                        slot3[at++] = _4_weight[j0 * st0 + j1 * st1];
-            }
-
-            // k4: gemm b11 = 1 * b7[Bx100] . b8^T[100x10] + b10
-            //   %17 = transpose(%15) [1,0] : f32[100,10]
-            //   %18 = matmul(%14, %17) : f32[B,10]
-            //   %19 = add(%18, %16) : f32[B,10]
-            Gemm.Sgemm(batch, 10, 100, 1f, slot2, 0, 100, false, _4_weight, 0, 100, true, 0f, slot4, 0, 10, _4_bias, 0, BiasMode.PerColumn, Activation.None, null, 0, 0);
-
-            // k5: normalize[B x (10) x 1] b11 -> softmax b13, log_softmax b12, logsumexp -
-            //   %20 = log_softmax(%19) [1] : f32[B,10]
-            //   %36 = softmax(%19) [1] : f32[B,10]
-            Emitted.Normalize(slot4, batch, 10, 1, slot5, slot6, null, vec);
-
-            // k6: reduce_sum[B x (10) x 1] (b14:full, b12:full) -> b15 scale 1 { t0 = in0; t1 = in1; t2 = mul(t0, t1); out0 = t2 }
-            //   %21 = mul(%1, %20) : f32[B,10]
-            //   %22 = sum(%21) [1] : f32[B]
-            {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(t);
-                ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot6);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot4);
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot4);
+                ref float in1 = ref MemoryMarshal.GetArrayDataReference(t);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot2);
                 int outer = batch, len = 10, inner = 1;
                 for (int o = 0; o < outer; o++)
                 {
@@ -218,12 +178,11 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k7: reduce_sum[1 x (B) x 1] (b15:full) -> b16 scale 1 * B^-1 { t0 = in0; t1 = neg(t0); out0 = t1 }
-            //   %23 = neg(%22) : f32[B]
-            //   %24 = mean(%23) [0] : f32[]
+            // k5: reduce_sum[1 x (B) x 1] (b14:full) -> b15 scale 1 * B^-1 { t0 = in0; out0 = t0 }
+            //   %22 = mean(%21) [0] : f32[]
             {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot4);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(loss);
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot4);
                 float scale = (float)(1d / batch);
                 int outer = 1, len = batch, inner = 1;
                 for (int o = 0; o < outer; o++)
@@ -236,8 +195,7 @@ namespace Nabla.Examples.GeneratedCode
                         for (; l <= len - 8; l += 8)
                         {
                             var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(row + l));
-                            var t1 = -t0;
-                            acc256 += t1;
+                            acc256 += t0;
                         }
                         acc += Emitted.Sum(acc256);
                     }
@@ -247,131 +205,38 @@ namespace Nabla.Examples.GeneratedCode
                         for (; l <= len - 4; l += 4)
                         {
                             var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l));
-                            var t1 = -t0;
-                            acc128 += t1;
+                            acc128 += t0;
                         }
                         acc += Emitted.Sum(acc128);
                     }
                     for (; l < len; l++)
                     {
                         var t0 = Unsafe.Add(ref in0, row + l);
-                        var t1 = -t0;
-                        acc += t1;
+                        acc += t0;
                     }
                     Unsafe.Add(ref out0, o) = acc * scale;
                 }
             }
 
-            // k8: loop[1 x 1] () -> (b19) { t0 = 1; t1 = B; t2 = mul(t0, t1); out0 = t2 }
-            //   %28 = mul(%25, %27) : f32[]
+            // k6: loop[1 x 1] (b15:full) -> (b16) { t0 = in0; t1 = neg(t0); out0 = t1 }
+            //   %23 = neg(%22) : f32[]
             {
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot4);
-                int n = 1, i = 0;
-                for (; i < n; i++)
-                {
-                    var t0 = 1f;
-                    var t1 = (float)batch;
-                    var t2 = t0 * t1;
-                    Unsafe.Add(ref out0, i) = t2;
-                }
-            }
-
-            // k9: loop[1 x 1] (b18:full, b19:full) -> (b20) { t0 = in0; t1 = in1; t2 = div(t0, t1); out0 = t2 }
-            //   %29 = div(%26, %28) : f32[1]
-            {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(s_const0_b17);
-                ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot4);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot4);
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot4);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(loss);
                 int n = 1, i = 0;
                 for (; i < n; i++)
                 {
                     var t0 = Unsafe.Add(ref in0, i);
-                    var t1 = Unsafe.Add(ref in1, i);
-                    var t2 = t0 / t1;
-                    Unsafe.Add(ref out0, i) = t2;
-                }
-            }
-
-            // k10: loop[1 x B] (b20:scalar) -> (b21) { t0 = in0; t1 = neg(t0); out0 = t1 }
-            //   %30 = broadcast(%29) [-1] : f32[B]
-            //   %31 = neg(%30) : f32[B]
-            {
-                float s0 = slot4[0];
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot6);
-                int n = batch, i = 0;
-                if (vec && Vector256.IsHardwareAccelerated)
-                {
-                    for (; i <= n - 8; i += 8)
-                    {
-                        var t0 = Vector256.Create(s0);
-                        var t1 = -t0;
-                        t1.StoreUnsafe(ref out0, (nuint)(i));
-                    }
-                }
-                if (vec && Vector128.IsHardwareAccelerated)
-                {
-                    for (; i <= n - 4; i += 4)
-                    {
-                        var t0 = Vector128.Create(s0);
-                        var t1 = -t0;
-                        t1.StoreUnsafe(ref out0, (nuint)(i));
-                    }
-                }
-                for (; i < n; i++)
-                {
-                    var t0 = s0;
                     var t1 = -t0;
                     Unsafe.Add(ref out0, i) = t1;
                 }
             }
 
-            // k11: loop[B x 10] (b22:col, b14:full) -> (b23) { t0 = in0; t1 = in1; t2 = mul(t0, t1); out0 = t2 }
-            //   %33 = broadcast(%32) [-1,10] : f32[B,10]
-            //   %35 = mul(%33, %1) : f32[B,10]
+            // k7: reduce_sum[B x (10) x 1] (b13:full) -> b17 scale 1 { t0 = in0; out0 = t0 }
+            //   %25 = sum(%19) [1] keep : f32[B,1]
             {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot6);
-                ref float in1 = ref MemoryMarshal.GetArrayDataReference(t);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot4);
-                int rows = batch, cols = 10;
-                for (int r = 0; r < rows; r++)
-                {
-                    int row = r * cols, c = 0;
-                    float col0 = Unsafe.Add(ref in0, r);
-                    if (vec && Vector256.IsHardwareAccelerated)
-                    {
-                        for (; c <= cols - 8; c += 8)
-                        {
-                            var t0 = Vector256.Create(col0);
-                            var t1 = Vector256.LoadUnsafe(ref in1, (nuint)(row + c));
-                            var t2 = t0 * t1;
-                            t2.StoreUnsafe(ref out0, (nuint)(row + c));
-                        }
-                    }
-                    if (vec && Vector128.IsHardwareAccelerated)
-                    {
-                        for (; c <= cols - 4; c += 4)
-                        {
-                            var t0 = Vector128.Create(col0);
-                            var t1 = Vector128.LoadUnsafe(ref in1, (nuint)(row + c));
-                            var t2 = t0 * t1;
-                            t2.StoreUnsafe(ref out0, (nuint)(row + c));
-                        }
-                    }
-                    for (; c < cols; c++)
-                    {
-                        var t0 = col0;
-                        var t1 = Unsafe.Add(ref in1, row + c);
-                        var t2 = t0 * t1;
-                        Unsafe.Add(ref out0, row + c) = t2;
-                    }
-                }
-            }
-
-            // k12: reduce_sum[B x (10) x 1] (b23:full) -> b24 scale 1 { t0 = in0; out0 = t0 }
-            //   %37 = sum(%35) [1] keep : f32[B,1]
-            {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot4);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot6);
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(t);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot2);
                 int outer = batch, len = 10, inner = 1;
                 for (int o = 0; o < outer; o++)
                 {
@@ -406,14 +271,14 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k13: loop[B x 10] (b13:full, b24:col, b23:full) -> (b25) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
-            //   %38 = mul(%36, %37) : f32[B,10]
-            //   %39 = sub(%35, %38) : f32[B,10]
+            // k8: loop[B x 10] (b12:full, b17:col, b13:full) -> (b18) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t2, t3); out0 = t4 }
+            //   %26 = mul(%24, %25) : f32[B,10]
+            //   %27 = sub(%26, %19) : f32[B,10]
             {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot5);
-                ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot6);
-                ref float in2 = ref MemoryMarshal.GetArrayDataReference(slot4);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot5);
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot3);
+                ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot2);
+                ref float in2 = ref MemoryMarshal.GetArrayDataReference(t);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot3);
                 int rows = batch, cols = 10;
                 for (int r = 0; r < rows; r++)
                 {
@@ -427,7 +292,7 @@ namespace Nabla.Examples.GeneratedCode
                             var t1 = Vector256.Create(col1);
                             var t2 = t0 * t1;
                             var t3 = Vector256.LoadUnsafe(ref in2, (nuint)(row + c));
-                            var t4 = t3 - t2;
+                            var t4 = t2 - t3;
                             t4.StoreUnsafe(ref out0, (nuint)(row + c));
                         }
                     }
@@ -439,7 +304,7 @@ namespace Nabla.Examples.GeneratedCode
                             var t1 = Vector128.Create(col1);
                             var t2 = t0 * t1;
                             var t3 = Vector128.LoadUnsafe(ref in2, (nuint)(row + c));
-                            var t4 = t3 - t2;
+                            var t4 = t2 - t3;
                             t4.StoreUnsafe(ref out0, (nuint)(row + c));
                         }
                     }
@@ -449,17 +314,32 @@ namespace Nabla.Examples.GeneratedCode
                         var t1 = col1;
                         var t2 = t0 * t1;
                         var t3 = Unsafe.Add(ref in2, row + c);
-                        var t4 = t3 - t2;
+                        var t4 = t2 - t3;
                         Unsafe.Add(ref out0, row + c) = t4;
                     }
                 }
             }
 
-            // k14: reduce_sum[1 x (B) x 10] (b25:full) -> b26 scale 1 { t0 = in0; out0 = t0 }
-            //   %40 = sum(%39) [0] : f32[10]
+            // k9: loop[1 x 1] (b0:full) -> (b19) { t0 = in0; t1 = B; t2 = div(t0, t1); out0 = t2 }
+            //   %38 = div(%36, %37) : f32[]
             {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot5);
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(lr);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot4);
+                int n = 1, i = 0;
+                for (; i < n; i++)
+                {
+                    var t0 = Unsafe.Add(ref in0, i);
+                    var t1 = (float)batch;
+                    var t2 = t0 / t1;
+                    Unsafe.Add(ref out0, i) = t2;
+                }
+            }
+
+            // k10: reduce_sum[1 x (B) x 10] (b18:full) -> b20 scale 1 { t0 = in0; out0 = t0 }
+            //   %55 = sum(%27) [0] : f32[10]
+            {
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot3);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot2);
                 int outer = 1, len = batch, inner = 10;
                 for (int o = 0; o < outer; o++)
                 {
@@ -506,72 +386,12 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k15: gemm b27 = 1 * b7^T[100xB] . b25[Bx10]
-            //   %43 = transpose(%14) [1,0] : f32[100,B]
-            //   %44 = matmul(%43, %39) : f32[100,10]
-            Gemm.Sgemm(100, 10, batch, 1f, slot2, 0, 100, true, slot5, 0, 10, false, 0f, slot6, 0, 10, null, 0, BiasMode.None, Activation.None, null, 0, 0);
-
-            // k16: transpose[1,0] b27[100,10] -> b28[10,100]
-            //   %45 = transpose(%44) [1,0] : f32[10,100]
+            // k11: loop[1 x 10] (b20:full, b19:scalar, b9:full) -> (b9) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
+            //   %56 = mul(%55, %38) : f32[10]
+            //   %57 = sub(%0, %56) : f32[10]
             {
-                int at = 0;
-                int d0 = 10, st0 = 1;
-                int d1 = 100, st1 = 10;
-                for (int j0 = 0; j0 < d0; j0++)
-                    for (int j1 = 0; j1 < d1; j1++)
-                        slot7[at++] = slot6[j0 * st0 + j1 * st1];
-            }
-
-            // k17: loop[1 x 1000] (b29:scalar, b28:full, b8:full) -> (b8) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
-            //   %70 = mul(%2, %45) : f32[10,100]
-            //   %71 = sub(%15, %70) : f32[10,100]
-            {
-                float s0 = lr[0];
-                ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot7);
-                ref float in2 = ref MemoryMarshal.GetArrayDataReference(_4_weight);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(_4_weight);
-                int n = 1000, i = 0;
-                if (vec && Vector256.IsHardwareAccelerated)
-                {
-                    for (; i <= n - 8; i += 8)
-                    {
-                        var t0 = Vector256.Create(s0);
-                        var t1 = Vector256.LoadUnsafe(ref in1, (nuint)(i));
-                        var t2 = t0 * t1;
-                        var t3 = Vector256.LoadUnsafe(ref in2, (nuint)(i));
-                        var t4 = t3 - t2;
-                        t4.StoreUnsafe(ref out0, (nuint)(i));
-                    }
-                }
-                if (vec && Vector128.IsHardwareAccelerated)
-                {
-                    for (; i <= n - 4; i += 4)
-                    {
-                        var t0 = Vector128.Create(s0);
-                        var t1 = Vector128.LoadUnsafe(ref in1, (nuint)(i));
-                        var t2 = t0 * t1;
-                        var t3 = Vector128.LoadUnsafe(ref in2, (nuint)(i));
-                        var t4 = t3 - t2;
-                        t4.StoreUnsafe(ref out0, (nuint)(i));
-                    }
-                }
-                for (; i < n; i++)
-                {
-                    var t0 = s0;
-                    var t1 = Unsafe.Add(ref in1, i);
-                    var t2 = t0 * t1;
-                    var t3 = Unsafe.Add(ref in2, i);
-                    var t4 = t3 - t2;
-                    Unsafe.Add(ref out0, i) = t4;
-                }
-            }
-
-            // k18: loop[1 x 10] (b29:scalar, b26:full, b10:full) -> (b10) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
-            //   %72 = mul(%2, %40) : f32[10]
-            //   %73 = sub(%16, %72) : f32[10]
-            {
-                float s0 = lr[0];
-                ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot4);
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
+                float s1 = slot4[0];
                 ref float in2 = ref MemoryMarshal.GetArrayDataReference(_4_bias);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(_4_bias);
                 int n = 10, i = 0;
@@ -579,8 +399,8 @@ namespace Nabla.Examples.GeneratedCode
                 {
                     for (; i <= n - 8; i += 8)
                     {
-                        var t0 = Vector256.Create(s0);
-                        var t1 = Vector256.LoadUnsafe(ref in1, (nuint)(i));
+                        var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(i));
+                        var t1 = Vector256.Create(s1);
                         var t2 = t0 * t1;
                         var t3 = Vector256.LoadUnsafe(ref in2, (nuint)(i));
                         var t4 = t3 - t2;
@@ -591,8 +411,8 @@ namespace Nabla.Examples.GeneratedCode
                 {
                     for (; i <= n - 4; i += 4)
                     {
-                        var t0 = Vector128.Create(s0);
-                        var t1 = Vector128.LoadUnsafe(ref in1, (nuint)(i));
+                        var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(i));
+                        var t1 = Vector128.Create(s1);
                         var t2 = t0 * t1;
                         var t3 = Vector128.LoadUnsafe(ref in2, (nuint)(i));
                         var t4 = t3 - t2;
@@ -601,8 +421,8 @@ namespace Nabla.Examples.GeneratedCode
                 }
                 for (; i < n; i++)
                 {
-                    var t0 = s0;
-                    var t1 = Unsafe.Add(ref in1, i);
+                    var t0 = Unsafe.Add(ref in0, i);
+                    var t1 = s1;
                     var t2 = t0 * t1;
                     var t3 = Unsafe.Add(ref in2, i);
                     var t4 = t3 - t2;
@@ -610,17 +430,41 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k19: gemm b30 = 1 * b25[Bx10] . b9^T[10x100] masked by b7 > 0
-            //   %41 = transpose(%17) [1,0] : f32[10,100]
-            //   %42 = matmul(%39, %41) : f32[B,100]
-            //   %75 = mul(%42, %74) : f32[B,100]
-            Gemm.Sgemm(batch, 100, 10, 1f, slot5, 0, 10, false, slot3, 0, 10, true, 0f, slot4, 0, 100, null, 0, BiasMode.None, Activation.None, slot2, 0, 100);
+            // k12: gemm b21 = 1 * b18[Bx10] . b8[10x100] masked by b7 > 0
+            //   %28 = matmul(%27, %14) : f32[B,100]
+            //   %59 = mul(%28, %58) : f32[B,100]
+            Gemm.Sgemm(batch, 100, 10, 1f, slot3, 0, 10, false, _4_weight, 0, 100, false, 0f, slot2, 0, 100, null, 0, BiasMode.None, Activation.None, slot1, 0, 100);
 
-            // k20: reduce_sum[1 x (B) x 100] (b30:full) -> b31 scale 1 { t0 = in0; out0 = t0 }
-            //   %76 = sum(%75) [0] : f32[100]
+            // k13: gemm b8 = -1 * B^-1 * b0 * b18^T[10xB] . b7[Bx100] + 1 * b8
+            //   %51 = transpose(%27) [1,0] : f32[10,B]
+            //   %52 = matmul(%51, %13) : f32[10,100]
+            //   %53 = mul(%52, %38) : f32[10,100]
+            //   %54 = sub(%14, %53) : f32[10,100]
             {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot4);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot2);
+                float alpha = (float)((-1d) / batch * lr[0]);
+                Gemm.Sgemm(10, 100, batch, alpha, slot3, 0, 10, true, slot1, 0, 100, false, 1f, _4_weight, 0, 100, null, 0, BiasMode.None, Activation.None, null, 0, 0);
+            }
+
+            // k14: gemm b22 = 1 * b21[Bx100] . b5[100x100] masked by b4 > 0
+            //   %60 = matmul(%59, %8) : f32[B,100]
+            //   %62 = mul(%60, %61) : f32[B,100]
+            Gemm.Sgemm(batch, 100, 100, 1f, slot2, 0, 100, false, _2_weight, 0, 100, false, 0f, slot1, 0, 100, null, 0, BiasMode.None, Activation.None, slot0, 0, 100);
+
+            // k15: gemm b2 = -1 * B^-1 * b0 * b22^T[100xB] . b1[Bx40] + 1 * b2
+            //   %63 = transpose(%62) [1,0] : f32[100,B]
+            //   %64 = matmul(%63, %1) : f32[100,40]
+            //   %65 = mul(%64, %38) : f32[100,40]
+            //   %66 = sub(%2, %65) : f32[100,40]
+            {
+                float alpha = (float)((-1d) / batch * lr[0]);
+                Gemm.Sgemm(100, 40, batch, alpha, slot1, 0, 100, true, x, 0, 40, false, 1f, _0_weight, 0, 40, null, 0, BiasMode.None, Activation.None, null, 0, 0);
+            }
+
+            // k16: reduce_sum[1 x (B) x 100] (b22:full) -> b23 scale 1 { t0 = in0; out0 = t0 }
+            //   %67 = sum(%62) [0] : f32[100]
+            {
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot1);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot3);
                 int outer = 1, len = batch, inner = 100;
                 for (int o = 0; o < outer; o++)
                 {
@@ -667,145 +511,12 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k21: gemm b32 = 1 * b3^T[100xB] . b30[Bx100]
-            //   %51 = transpose(%8) [1,0] : f32[100,B]
-            //   %78 = matmul(%51, %75) : f32[100,100]
-            Gemm.Sgemm(100, 100, batch, 1f, slot0, 0, 100, true, slot4, 0, 100, false, 0f, slot3, 0, 100, null, 0, BiasMode.None, Activation.None, null, 0, 0);
-
-            // k22: transpose[1,0] b32[100,100] -> b33[100,100]
-            //   %79 = transpose(%78) [1,0] : f32[100,100]
-            {
-                int at = 0;
-                int d0 = 100, st0 = 1;
-                int d1 = 100, st1 = 100;
-                for (int j0 = 0; j0 < d0; j0++)
-                    for (int j1 = 0; j1 < d1; j1++)
-                        slot5[at++] = slot3[j0 * st0 + j1 * st1];
-            }
-
-            // k23: gemm b34 = 1 * b30[Bx100] . b5^T[100x100] masked by b3 > 0
-            //   %49 = transpose(%11) [1,0] : f32[100,100]
-            //   %77 = matmul(%75, %49) : f32[B,100]
-            //   %81 = mul(%77, %80) : f32[B,100]
-            Gemm.Sgemm(batch, 100, 100, 1f, slot4, 0, 100, false, slot1, 0, 100, true, 0f, slot3, 0, 100, null, 0, BiasMode.None, Activation.None, slot0, 0, 100);
-
-            // k24: reduce_sum[1 x (B) x 100] (b34:full) -> b35 scale 1 { t0 = in0; out0 = t0 }
-            //   %82 = sum(%81) [0] : f32[100]
+            // k17: loop[1 x 100] (b23:full, b19:scalar, b3:full) -> (b3) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
+            //   %68 = mul(%67, %38) : f32[100]
+            //   %69 = sub(%5, %68) : f32[100]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot3);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot0);
-                int outer = 1, len = batch, inner = 100;
-                for (int o = 0; o < outer; o++)
-                {
-                    int i = 0;
-                    if (vec && Vector256.IsHardwareAccelerated)
-                    {
-                        for (; i <= inner - 8; i += 8)
-                        {
-                            var acc = Vector256.Create(0f);
-                            for (int l = 0; l < len; l++)
-                            {
-                                int at = (o * len + l) * inner + i;
-                                var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(at));
-                                acc += t0;
-                            }
-                            (acc).StoreUnsafe(ref out0, (nuint)(o * inner + i));
-                        }
-                    }
-                    if (vec && Vector128.IsHardwareAccelerated)
-                    {
-                        for (; i <= inner - 4; i += 4)
-                        {
-                            var acc = Vector128.Create(0f);
-                            for (int l = 0; l < len; l++)
-                            {
-                                int at = (o * len + l) * inner + i;
-                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at));
-                                acc += t0;
-                            }
-                            (acc).StoreUnsafe(ref out0, (nuint)(o * inner + i));
-                        }
-                    }
-                    for (; i < inner; i++)
-                    {
-                        float acc = 0f;
-                        for (int l = 0; l < len; l++)
-                        {
-                            int at = (o * len + l) * inner + i;
-                            var t0 = Unsafe.Add(ref in0, at);
-                            acc += t0;
-                        }
-                        Unsafe.Add(ref out0, o * inner + i) = acc;
-                    }
-                }
-            }
-
-            // k25: gemm b36 = 1 * b0^T[40xB] . b34[Bx100]
-            //   %59 = transpose(%0) [1,0] : f32[40,B]
-            //   %83 = matmul(%59, %81) : f32[40,100]
-            Gemm.Sgemm(40, 100, batch, 1f, x, 0, 40, true, slot3, 0, 100, false, 0f, slot1, 0, 100, null, 0, BiasMode.None, Activation.None, null, 0, 0);
-
-            // k26: transpose[1,0] b36[40,100] -> b37[100,40]
-            //   %84 = transpose(%83) [1,0] : f32[100,40]
-            {
-                int at = 0;
-                int d0 = 100, st0 = 1;
-                int d1 = 40, st1 = 100;
-                for (int j0 = 0; j0 < d0; j0++)
-                    for (int j1 = 0; j1 < d1; j1++)
-                        slot3[at++] = slot1[j0 * st0 + j1 * st1];
-            }
-
-            // k27: loop[1 x 4000] (b29:scalar, b37:full, b1:full) -> (b1) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
-            //   %85 = mul(%2, %84) : f32[100,40]
-            //   %86 = sub(%3, %85) : f32[100,40]
-            {
-                float s0 = lr[0];
-                ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot3);
-                ref float in2 = ref MemoryMarshal.GetArrayDataReference(_0_weight);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(_0_weight);
-                int n = 4000, i = 0;
-                if (vec && Vector256.IsHardwareAccelerated)
-                {
-                    for (; i <= n - 8; i += 8)
-                    {
-                        var t0 = Vector256.Create(s0);
-                        var t1 = Vector256.LoadUnsafe(ref in1, (nuint)(i));
-                        var t2 = t0 * t1;
-                        var t3 = Vector256.LoadUnsafe(ref in2, (nuint)(i));
-                        var t4 = t3 - t2;
-                        t4.StoreUnsafe(ref out0, (nuint)(i));
-                    }
-                }
-                if (vec && Vector128.IsHardwareAccelerated)
-                {
-                    for (; i <= n - 4; i += 4)
-                    {
-                        var t0 = Vector128.Create(s0);
-                        var t1 = Vector128.LoadUnsafe(ref in1, (nuint)(i));
-                        var t2 = t0 * t1;
-                        var t3 = Vector128.LoadUnsafe(ref in2, (nuint)(i));
-                        var t4 = t3 - t2;
-                        t4.StoreUnsafe(ref out0, (nuint)(i));
-                    }
-                }
-                for (; i < n; i++)
-                {
-                    var t0 = s0;
-                    var t1 = Unsafe.Add(ref in1, i);
-                    var t2 = t0 * t1;
-                    var t3 = Unsafe.Add(ref in2, i);
-                    var t4 = t3 - t2;
-                    Unsafe.Add(ref out0, i) = t4;
-                }
-            }
-
-            // k28: loop[1 x 100] (b29:scalar, b35:full, b2:full) -> (b2) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
-            //   %87 = mul(%2, %82) : f32[100]
-            //   %88 = sub(%4, %87) : f32[100]
-            {
-                float s0 = lr[0];
-                ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot0);
+                float s1 = slot4[0];
                 ref float in2 = ref MemoryMarshal.GetArrayDataReference(_0_bias);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(_0_bias);
                 int n = 100, i = 0;
@@ -813,8 +524,8 @@ namespace Nabla.Examples.GeneratedCode
                 {
                     for (; i <= n - 8; i += 8)
                     {
-                        var t0 = Vector256.Create(s0);
-                        var t1 = Vector256.LoadUnsafe(ref in1, (nuint)(i));
+                        var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(i));
+                        var t1 = Vector256.Create(s1);
                         var t2 = t0 * t1;
                         var t3 = Vector256.LoadUnsafe(ref in2, (nuint)(i));
                         var t4 = t3 - t2;
@@ -825,8 +536,8 @@ namespace Nabla.Examples.GeneratedCode
                 {
                     for (; i <= n - 4; i += 4)
                     {
-                        var t0 = Vector128.Create(s0);
-                        var t1 = Vector128.LoadUnsafe(ref in1, (nuint)(i));
+                        var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(i));
+                        var t1 = Vector128.Create(s1);
                         var t2 = t0 * t1;
                         var t3 = Vector128.LoadUnsafe(ref in2, (nuint)(i));
                         var t4 = t3 - t2;
@@ -835,8 +546,8 @@ namespace Nabla.Examples.GeneratedCode
                 }
                 for (; i < n; i++)
                 {
-                    var t0 = s0;
-                    var t1 = Unsafe.Add(ref in1, i);
+                    var t0 = Unsafe.Add(ref in0, i);
+                    var t1 = s1;
                     var t2 = t0 * t1;
                     var t3 = Unsafe.Add(ref in2, i);
                     var t4 = t3 - t2;
@@ -844,56 +555,73 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k29: loop[1 x 10000] (b29:scalar, b33:full, b4:full) -> (b4) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
-            //   %89 = mul(%2, %79) : f32[100,100]
-            //   %90 = sub(%9, %89) : f32[100,100]
+            // k18: gemm b5 = -1 * B^-1 * b0 * b21^T[100xB] . b4[Bx100] + 1 * b5
+            //   %70 = transpose(%59) [1,0] : f32[100,B]
+            //   %71 = matmul(%70, %7) : f32[100,100]
+            //   %72 = mul(%71, %38) : f32[100,100]
+            //   %73 = sub(%8, %72) : f32[100,100]
             {
-                float s0 = lr[0];
-                ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot5);
-                ref float in2 = ref MemoryMarshal.GetArrayDataReference(_2_weight);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(_2_weight);
-                int n = 10000, i = 0;
-                if (vec && Vector256.IsHardwareAccelerated)
+                float alpha = (float)((-1d) / batch * lr[0]);
+                Gemm.Sgemm(100, 100, batch, alpha, slot2, 0, 100, true, slot0, 0, 100, false, 1f, _2_weight, 0, 100, null, 0, BiasMode.None, Activation.None, null, 0, 0);
+            }
+
+            // k19: reduce_sum[1 x (B) x 100] (b21:full) -> b24 scale 1 { t0 = in0; out0 = t0 }
+            //   %74 = sum(%59) [0] : f32[100]
+            {
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot3);
+                int outer = 1, len = batch, inner = 100;
+                for (int o = 0; o < outer; o++)
                 {
-                    for (; i <= n - 8; i += 8)
+                    int i = 0;
+                    if (vec && Vector256.IsHardwareAccelerated)
                     {
-                        var t0 = Vector256.Create(s0);
-                        var t1 = Vector256.LoadUnsafe(ref in1, (nuint)(i));
-                        var t2 = t0 * t1;
-                        var t3 = Vector256.LoadUnsafe(ref in2, (nuint)(i));
-                        var t4 = t3 - t2;
-                        t4.StoreUnsafe(ref out0, (nuint)(i));
+                        for (; i <= inner - 8; i += 8)
+                        {
+                            var acc = Vector256.Create(0f);
+                            for (int l = 0; l < len; l++)
+                            {
+                                int at = (o * len + l) * inner + i;
+                                var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(at));
+                                acc += t0;
+                            }
+                            (acc).StoreUnsafe(ref out0, (nuint)(o * inner + i));
+                        }
                     }
-                }
-                if (vec && Vector128.IsHardwareAccelerated)
-                {
-                    for (; i <= n - 4; i += 4)
+                    if (vec && Vector128.IsHardwareAccelerated)
                     {
-                        var t0 = Vector128.Create(s0);
-                        var t1 = Vector128.LoadUnsafe(ref in1, (nuint)(i));
-                        var t2 = t0 * t1;
-                        var t3 = Vector128.LoadUnsafe(ref in2, (nuint)(i));
-                        var t4 = t3 - t2;
-                        t4.StoreUnsafe(ref out0, (nuint)(i));
+                        for (; i <= inner - 4; i += 4)
+                        {
+                            var acc = Vector128.Create(0f);
+                            for (int l = 0; l < len; l++)
+                            {
+                                int at = (o * len + l) * inner + i;
+                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at));
+                                acc += t0;
+                            }
+                            (acc).StoreUnsafe(ref out0, (nuint)(o * inner + i));
+                        }
                     }
-                }
-                for (; i < n; i++)
-                {
-                    var t0 = s0;
-                    var t1 = Unsafe.Add(ref in1, i);
-                    var t2 = t0 * t1;
-                    var t3 = Unsafe.Add(ref in2, i);
-                    var t4 = t3 - t2;
-                    Unsafe.Add(ref out0, i) = t4;
+                    for (; i < inner; i++)
+                    {
+                        float acc = 0f;
+                        for (int l = 0; l < len; l++)
+                        {
+                            int at = (o * len + l) * inner + i;
+                            var t0 = Unsafe.Add(ref in0, at);
+                            acc += t0;
+                        }
+                        Unsafe.Add(ref out0, o * inner + i) = acc;
+                    }
                 }
             }
 
-            // k30: loop[1 x 100] (b29:scalar, b31:full, b6:full) -> (b6) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
-            //   %91 = mul(%2, %76) : f32[100]
-            //   %92 = sub(%10, %91) : f32[100]
+            // k20: loop[1 x 100] (b24:full, b19:scalar, b6:full) -> (b6) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
+            //   %75 = mul(%74, %38) : f32[100]
+            //   %76 = sub(%11, %75) : f32[100]
             {
-                float s0 = lr[0];
-                ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot2);
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot3);
+                float s1 = slot4[0];
                 ref float in2 = ref MemoryMarshal.GetArrayDataReference(_2_bias);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(_2_bias);
                 int n = 100, i = 0;
@@ -901,8 +629,8 @@ namespace Nabla.Examples.GeneratedCode
                 {
                     for (; i <= n - 8; i += 8)
                     {
-                        var t0 = Vector256.Create(s0);
-                        var t1 = Vector256.LoadUnsafe(ref in1, (nuint)(i));
+                        var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(i));
+                        var t1 = Vector256.Create(s1);
                         var t2 = t0 * t1;
                         var t3 = Vector256.LoadUnsafe(ref in2, (nuint)(i));
                         var t4 = t3 - t2;
@@ -913,8 +641,8 @@ namespace Nabla.Examples.GeneratedCode
                 {
                     for (; i <= n - 4; i += 4)
                     {
-                        var t0 = Vector128.Create(s0);
-                        var t1 = Vector128.LoadUnsafe(ref in1, (nuint)(i));
+                        var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(i));
+                        var t1 = Vector128.Create(s1);
                         var t2 = t0 * t1;
                         var t3 = Vector128.LoadUnsafe(ref in2, (nuint)(i));
                         var t4 = t3 - t2;
@@ -923,8 +651,8 @@ namespace Nabla.Examples.GeneratedCode
                 }
                 for (; i < n; i++)
                 {
-                    var t0 = s0;
-                    var t1 = Unsafe.Add(ref in1, i);
+                    var t0 = Unsafe.Add(ref in0, i);
+                    var t1 = s1;
                     var t2 = t0 * t1;
                     var t3 = Unsafe.Add(ref in2, i);
                     var t4 = t3 - t2;

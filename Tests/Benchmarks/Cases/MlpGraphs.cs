@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Nabla.Ir;
+using Nabla.Rewrites;
 using Nabla.Rewrites.Schedule;
 
 namespace Nabla.Benchmarks.Cases;
@@ -73,8 +74,9 @@ public static class MlpGraphs
         return new Function(g, outputs, updates);
     }
 
-    /// <summary>The schedule of <paramref name="f"/> as a one-method model plan.</summary>
-    public static ModelPlan Plan(string model, string method, Function f) => new(model, new[] { (method, Scheduler.Build(f)) });
+    /// <summary>The schedule of <paramref name="f"/> (optimized by the standard rewrite pipeline first) as a one-method model plan.</summary>
+    public static ModelPlan Plan(string model, string method, Function f, bool optimize = true) =>
+        new(model, new[] { (method, Scheduler.Build(optimize ? Pipeline.Optimize(f).Function : f)) });
 
     private static (Node Logits, List<Node> Params) Layers(Graph g, Node x, int[] widths)
     {

@@ -20,7 +20,8 @@ public class CompiledModelBehaviourTests
     private static readonly int[] Widths = { 40, 100, 100, 10 };
 
     private static RoslynModel<float> Mlp() =>
-        RoslynBackend.Compile<float>(MlpGraphs.Plan("BehaviourMlp", "TrainStep", MlpGraphs.TrainStep(Widths, "sgd", DType.F32)));
+        RoslynBackend.Compile<float>(MlpGraphs.Plan("BehaviourMlp", "TrainStep", MlpGraphs.TrainStep(Widths, "sgd", DType.F32)),
+            new EmitOptions { InputOrder = new[] { "x", "t", "lr" } });
 
     private static (float[] X, float[] T, float[] Lr, float[] Loss) Data(int batch)
     {
@@ -31,7 +32,12 @@ public class CompiledModelBehaviourTests
         return (x, t, new[] { 0.05f }, new float[1]);
     }
 
-    private static MethodInfo TrainStep(CompiledModel<float> m) => m.GetType().GetMethod("TrainStep")!;
+    private static MethodInfo TrainStep(CompiledModel<float> m)
+    {
+        var method = m.GetType().GetMethod("TrainStep")!;
+        Assert.Equal(new[] { "batch", "x", "t", "lr", "loss" }, method.GetParameters().Select(p => p.Name));
+        return method;
+    }
 
     [Fact]
     public void ATrainingStepAllocatesNothingAfterWarmUp()

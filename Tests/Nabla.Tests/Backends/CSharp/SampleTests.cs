@@ -13,7 +13,7 @@ public class SampleTests
     /// <summary>The MNIST-1D MLP training step (40-100-100-10, softmax cross-entropy, SGD) as the sample shows it.</summary>
     internal static string SampleSource() =>
         CSharpEmitter.Emit(MlpGraphs.Plan("Mnist1DMlp", "TrainStep", MlpGraphs.TrainStep(new[] { 40, 100, 100, 10 }, "sgd", DType.F32)),
-            new EmitOptions { Namespace = "Nabla.Examples.GeneratedCode" });
+            new EmitOptions { Namespace = "Nabla.Examples.GeneratedCode", InputOrder = new[] { "x", "t", "lr" } });
 
     [Fact]
     public void CheckedInSampleMatchesTheEmitter()
