@@ -14,6 +14,7 @@ public static class BenchRegistry
     {
         Cases.GemmCases.All,
         Cases.RoslynMlpCases.All,
+        Cases.RoslynCompileCases.All,
     };
 
     /// <summary>All registered cases.</summary>
