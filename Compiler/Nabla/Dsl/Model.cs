@@ -1,0 +1,153 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Nabla.Ir;
+
+namespace Nabla;
+
+/// <summary>
+/// A network with its inputs, seed and parameters: the entry point from the DSL to the IR.
+/// <see cref="Build(Module, int, long, InitScheme?)"/> traces the network once (inferring widths, checking every
+/// shape and drawing the initial weights); <see cref="Trace"/> yields the forward IR function and
+/// <see cref="BuildLoss"/> the training objective, both with parameters as named <see cref="Op.Param"/> leaves whose
+/// values are in <see cref="Parameters"/>.
+/// </summary>
+public sealed class Model
+{
+    /// <summary>The name of the single input: <c>x</c>.</summary>
+    public const string DefaultInput = "x";
+    /// <summary>The name of the single output: <c>y</c> (several outputs: <c>y0</c>, <c>y1</c>, …).</summary>
+    public const string DefaultOutput = "y";
+    /// <summary>The name of the target input: <c>t</c>.</summary>
+    public const string DefaultTarget = "t";
+    /// <summary>The name of the training objective's output: <c>loss</c>.</summary>
+    public const string LossOutput = "loss";
+
+    private Model(Module network, IReadOnlyList<InputSpec> inputs, IReadOnlyList<string> outputs, long seed, InitScheme scheme)
+    {
+        Network = network; Inputs = inputs; OutputNames = outputs; Seed = seed; Scheme = scheme;
+        var t = Trace(DType.F32, TraceMode.Eval);
+        _store = new ParameterStore(t.Parameters.Select(p => new NamedParameter(p.Name, p.Parameter)));
+        Summary = t.Summary;
+    }
+
+    private readonly ParameterStore? _store;
+
+    /// <summary>The network.</summary>
+    public Module Network { get; }
+    /// <summary>The inputs (by default one, <c>x</c> of shape [B, width]).</summary>
+    public IReadOnlyList<InputSpec> Inputs { get; }
+    /// <summary>The names of the outputs.</summary>
+    public IReadOnlyList<string> OutputNames { get; }
+    /// <summary>The seed new parameters are drawn from (see <see cref="Rng.ForName"/>).</summary>
+    public long Seed { get; private set; }
+    /// <summary>Default initializers for parameters whose layer names none.</summary>
+    public InitScheme Scheme { get; }
+    /// <summary>The parameters by full name (PyTorch state-dict names).</summary>
+    public ParameterStore Parameters => _store ?? throw new InvalidOperationException("The model is still being built.");
+    /// <summary>The layer table (eval mode).</summary>
+    public Summary Summary { get; }
+    /// <summary>Total number of scalar parameters.</summary>
+    public long ParameterCount => Parameters.TotalSize;
+
+    /// <summary>Builds a model whose single input <c>x</c> has shape [B, <paramref name="inputWidth"/>].</summary>
+    public static Model Build(Module network, int inputWidth, long seed = 0, InitScheme? init = null)
+    {
+        if (inputWidth <= 0) throw new ArgumentOutOfRangeException(nameof(inputWidth), inputWidth, $"The input width of {network?.Description} must be positive.");
+        return Build(network!, new[] { InputSpec.Batched(DefaultInput, inputWidth) }, null, seed, init);
+    }
+
+    /// <summary>Builds a model whose single input <c>x</c> has <paramref name="inputShape"/> (e.g. [B,1,40] for a Conv1d).</summary>
+    public static Model Build(Module network, Shape inputShape, long seed = 0, InitScheme? init = null) =>
+        Build(network, new[] { new InputSpec(DefaultInput, inputShape) }, null, seed, init);
+
+    /// <summary>Builds a model with named inputs and (optionally) named outputs.</summary>
+    public static Model Build(Module network, IReadOnlyList<InputSpec> inputs, IReadOnlyList<string>? outputs = null, long seed = 0, InitScheme? init = null)
+    {
+        if (network is null) throw new ArgumentNullException(nameof(network));
+        if (inputs is null || inputs.Count != network.InputCount)
+            throw new ArgumentException($"{LayerException.Where("", network.Description)} takes {network.InputCount} input(s); {inputs?.Count ?? 0} input spec(s) were given.");
+        if (inputs.Select(i => i.Name).Distinct().Count() != inputs.Count) throw new ArgumentException("Two inputs have the same name.");
+        var outs = outputs?.ToArray() ?? (network.OutputCount == 1 ? new[] { DefaultOutput } : Enumerable.Range(0, network.OutputCount).Select(i => DefaultOutput + i).ToArray());
+        if (outs.Length != network.OutputCount)
+            throw new ArgumentException($"{LayerException.Where("", network.Description)} has {network.OutputCount} output(s); {outs.Length} name(s) were given.");
+        if (outs.Distinct().Count() != outs.Length || outs.Contains(LossOutput))
+            throw new ArgumentException($"Output names must be distinct and not \"{LossOutput}\": {string.Join(", ", outs)}.");
+        return new Model(network, inputs.ToArray(), outs, seed, init ?? InitScheme.He);
+    }
+
+    /// <summary>
+    /// Traces the network to IR in element type <paramref name="dtype"/>. In <see cref="TraceMode.Eval"/> dropout is the
+    /// identity; in <see cref="TraceMode.Train"/> each dropout call reads a mask input (see <see cref="TracedNetwork.Masks"/>).
+    /// Every call builds a fresh graph.
+    /// </summary>
+    public TracedNetwork Trace(DType dtype = DType.F32, TraceMode mode = TraceMode.Eval)
+    {
+        var g = new Graph(dtype);
+        var tracer = new Tracer(g, Network, Seed, Scheme, mode);
+        IReadOnlyList<Node> outs;
+        Node[] inputs;
+        try
+        {
+            inputs = Inputs.Select(s => g.Input(s.Name, s.Shape)).ToArray();
+            outs = Network.Call(inputs);
+        }
+        finally { tracer.Finish(); }
+        var forward = new Function(g, OutputNames.Select((n, i) => new Named(n, outs[i])));
+        var parameters = tracer.Parameters();
+        if (_store is not null)
+            foreach (var p in parameters)
+                if (!_store.Contains(p.Name))
+                    throw new InvalidOperationException($"The {mode} trace uses parameter \"{p.Name}\", which the model's build trace did not; build the model again.");
+        var summary = new Summary(Inputs, tracer.Rows, parameters.Select(p => p.Parameter).ToArray());
+        return new TracedNetwork(g, forward, inputs, parameters, tracer.Masks, mode, summary);
+    }
+
+    /// <summary>
+    /// Traces the network and adds the training objective: <paramref name="loss"/> between the output
+    /// <paramref name="output"/> (default: the only one) and a new target input <paramref name="target"/> whose shape
+    /// the loss derives from the prediction's, reduced over the batch by <paramref name="reduction"/> (mean by default:
+    /// the lectures' 1/m), plus each regularization term.
+    /// </summary>
+    public TrainingGraph BuildLoss(Loss loss, Reduction reduction = Reduction.Mean, IReadOnlyList<Regularizer>? regularizers = null,
+        DType dtype = DType.F32, TraceMode mode = TraceMode.Train, string? output = null, string target = DefaultTarget)
+    {
+        if (loss is null) throw new ArgumentNullException(nameof(loss));
+        var t = Trace(dtype, mode);
+        var g = t.Graph;
+        var outName = output ?? (OutputNames.Count == 1 ? OutputNames[0]
+            : throw new ArgumentException($"The model has outputs {string.Join(", ", OutputNames)}; say which one the loss {loss.Name} applies to."));
+        if (!OutputNames.Contains(outName)) throw new ArgumentException($"The model has no output \"{outName}\" (outputs: {string.Join(", ", OutputNames)}).");
+        var y = t.Forward[outName];
+        if (g.Find(target) is { } clash)
+            throw new ArgumentException($"The target name \"{target}\" is already used by the {clash.Op.Name} {clash.Describe()}.");
+        var targetNode = g.Input(target, loss.TargetShape(y, outName));
+        var data = loss.Apply(y, targetNode, reduction);
+        Node? reg = null;
+        foreach (var r in regularizers ?? Array.Empty<Regularizer>())
+        {
+            var term = r.Term(t.Parameters);
+            if (term is not null) reg = reg is null ? term : reg + term;
+        }
+        var total = reg is null ? data : data + reg;
+        var fn = new Function(g, new[] { new Named(LossOutput, total) }.Concat(t.Forward.Outputs));
+        return new TrainingGraph(t, fn, total, data, reg, new[] { targetNode });
+    }
+
+    /// <summary>Redraws every parameter from <paramref name="seed"/> (each from its own stream, see <see cref="Rng.ForName"/>).</summary>
+    public void Initialize(long seed)
+    {
+        Seed = seed;
+        foreach (var e in Parameters.Entries)
+            e.Parameter.Initialize(e.Parameter.Initializer ?? Scheme.For(e.Parameter.Role), Rng.ForName(seed, e.Name));
+    }
+
+    /// <summary>
+    /// The same function with consecutive affine layers folded into one (<c>Ω₂(β₁ + Ω₁x) + β₂ = (β₂ + Ω₂β₁) + Ω₂Ω₁x</c>):
+    /// an inference-time rewrite for <see cref="Sequential"/> networks; see <see cref="AffineFolding"/>.
+    /// </summary>
+    public Model FoldLinear() => AffineFolding.Fold(this);
+
+    /// <summary>The summary table.</summary>
+    public override string ToString() => Summary.ToString();
+}
