@@ -61,6 +61,24 @@ public static class FoldAffine
         public Node X; public Tensor M; public Tensor? C; public int Count;
     }
 
+    /// <summary>The rule's name in pass reports.</summary>
+    public const string RuleName = "Ω₂(β₁ + Ω₁x) + β₂ → (β₂ + Ω₂β₁) + Ω₂Ω₁x";
+
+    /// <summary>
+    /// The rewrite as a pipeline <see cref="Pass"/> (name <c>fold-affine</c>) for an inference build with the given
+    /// parameter values; each fold counts once under <see cref="RuleName"/> in the report. It is not a rule of the
+    /// pattern engine because it needs what a subterm rule cannot see: parameter values and whether the inner map's
+    /// value is used elsewhere. Run it before the standard passes (they then fold and fuse the constants).
+    /// </summary>
+    public static Pass AsPass(IReadOnlyDictionary<string, Tensor> parameters) => new("fold-affine",
+        "combine consecutive affine maps into one (inference only: their weights become constants)",
+        (f, o, r) =>
+        {
+            var result = Run(f, parameters);
+            for (int i = 0; i < result.Folds; i++) r.Count(RuleName);
+            return result.Function;
+        });
+
     /// <summary>
     /// Folds the affine chains of <paramref name="f"/>, reading parameter values from <paramref name="parameters"/>
     /// (name → value; every parameter of a folded map must be present). Updates are not supported (an inference
@@ -81,7 +99,7 @@ public static class FoldAffine
         foreach (var n in f.Nodes())
         {
             if (n.IsLeaf) { map[n] = CopyLeaf(g2, n); continue; }
-            if (Match(n, isStatic, out var h, out var mNode, out var cNode))
+            if (Match(n, isStatic, out var h, out var mNode, out var cNode, out var product))
             {
                 var m = Evaluate(mNode, parameters);
                 var c = cNode is null ? null : AsVector(Evaluate(cNode, parameters), m.Shape[1]);
@@ -92,6 +110,7 @@ public static class FoldAffine
                     forms[n] = folded;
                     map[n] = y;
                     maps.Remove(h);
+                    maps.Remove(product); // the bare matmul of an add-form map folded on its own; only the add's fold is live
                     maps[n] = new FoldedMap(y, folded.X, folded.M, folded.C, folded.Count);
                     continue;
                 }
@@ -106,9 +125,9 @@ public static class FoldAffine
     }
 
     // y = matmul(h, M) or y = add(matmul(h, M), c) / add(c, matmul(h, M)), with M and c static and h not.
-    private static bool Match(Node y, Dictionary<Node, bool> isStatic, out Node h, out Node m, out Node? c)
+    private static bool Match(Node y, Dictionary<Node, bool> isStatic, out Node h, out Node m, out Node? c, out Node product)
     {
-        h = y; m = y; c = null;
+        h = y; m = y; c = null; product = y;
         if (y.Op == Op.MatMul) return MatchMatMul(y, isStatic, out h, out m);
         if (y.Op != Op.Add) return false;
         for (int side = 0; side < 2; side++)
@@ -120,6 +139,7 @@ public static class FoldAffine
             bool vectorLike = cs.Rank == 0 || (cs.Rank == 1 && (cs[0] == cols || cs[0] == 1)) || (cs.Rank == 2 && cs[0] == 1 && (cs[1] == cols || cs[1] == 1));
             if (!vectorLike || !IsStatic(other, isStatic) || !y.Shape.Equals(mm.Shape)) continue;
             c = other;
+            product = mm;
             return true;
         }
         return false;

@@ -15,7 +15,7 @@ public static class Networks
     public static Sequential Mlp(int inputs, IReadOnlyList<int> hidden, int outputs, string activation = "relu")
     {
         if (hidden is null) throw new ArgumentNullException(nameof(hidden));
-        Activation.FromName(activation); // reject unknown names before anything else
+        Act.FromName(activation); // reject unknown names before anything else
         var layers = new List<Module>();
         int prev = inputs;
         if (inputs <= 0) throw new LayerException("0", $"Dense {inputs}→?", $"layer 0 (Dense {inputs}→{(hidden.Count > 0 ? hidden[0] : outputs)}): the input width must be positive, got {inputs}.");
@@ -27,7 +27,7 @@ public static class Networks
                 throw new LayerException(index, $"Dense {prev}→{width}",
                     $"layer {index} (Dense {prev}→{width}): {(i < hidden.Count ? $"hidden layer {i}" : "the output layer")} has width {width}; widths must be positive.");
             layers.Add(new Dense(prev, width));
-            if (i < hidden.Count) layers.Add(Activation.FromName(activation));
+            if (i < hidden.Count) layers.Add(Act.FromName(activation));
             prev = width;
         }
         return new Sequential(layers.ToArray());

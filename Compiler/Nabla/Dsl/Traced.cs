@@ -67,6 +67,8 @@ public class TracedNetwork
         IReadOnlyList<DropoutMask> masks, TraceMode mode, Summary summary)
     {
         Graph = graph; Forward = forward; Inputs = inputs; Parameters = parameters; Masks = masks; Mode = mode; Summary = summary;
+        TrainableNodes = parameters.Where(p => p.Parameter.Trainable).Select(p => p.Node).ToArray();
+        FrozenNodes = parameters.Where(p => !p.Parameter.Trainable).Select(p => p.Node).ToArray();
     }
 
     /// <summary>The graph holding every node of the trace (and, for a <see cref="TrainingGraph"/>, the loss).</summary>
@@ -86,10 +88,13 @@ public class TracedNetwork
     /// <summary>The layer table of this trace.</summary>
     public Summary Summary { get; }
 
-    /// <summary>The leaves of the parameters that are trainable now: differentiate with respect to exactly these.</summary>
-    public IReadOnlyList<Node> TrainableNodes => Parameters.Where(p => p.Parameter.Trainable).Select(p => p.Node).ToArray();
-    /// <summary>The leaves of frozen parameters: bind their values, never differentiate or update them.</summary>
-    public IReadOnlyList<Node> FrozenNodes => Parameters.Where(p => !p.Parameter.Trainable).Select(p => p.Node).ToArray();
+    /// <summary>
+    /// The leaves of the parameters that were trainable when the network was traced: differentiate with respect to
+    /// exactly these. (A snapshot: freezing a layer later needs a new trace.)
+    /// </summary>
+    public IReadOnlyList<Node> TrainableNodes { get; }
+    /// <summary>The leaves of the parameters that were frozen when the network was traced: bind their values, never differentiate or update them.</summary>
+    public IReadOnlyList<Node> FrozenNodes { get; }
 
     /// <summary>Float64 copies of the parameter values by leaf name (interpreter bindings).</summary>
     public Dictionary<string, Tensor> ParameterBindings() => Parameters.ToDictionary(p => p.Name, p => p.Parameter.ToTensor());

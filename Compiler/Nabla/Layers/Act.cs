@@ -4,9 +4,9 @@ using Nabla.Ir;
 namespace Nabla;
 
 /// <summary>
-/// Activation functions as IR arithmetic, for writing <c>a[β + Ω·x]</c> directly (<c>Act.Relu(fc1[x])</c>). Each is
-/// built from stable primitives, so its gradient comes from the IR's rules; the module forms (<see cref="ReLU"/>, …)
-/// call these.
+/// Activation functions as IR arithmetic, for writing <c>a[β + Ω·x]</c> directly (<c>Act.Relu(fc1[x])</c>), and
+/// <see cref="FromName"/>, the activation layer called by a name. Each is built from stable primitives, so its
+/// gradient comes from the IR's rules; the module forms (<see cref="ReLU"/>, …) call these.
 /// </summary>
 public static class Act
 {
@@ -34,28 +34,12 @@ public static class Act
     public static Node Gelu(Node x) => 0.5 * x * (1.0 + F.Tanh(GeluC * (x + 0.044715 * (x * x * x))));
     /// <summary>SiLU / swish: x·σ(x).</summary>
     public static Node Silu(Node x) => x * F.Sigmoid(x);
-}
-
-/// <summary>
-/// An activation as a module (no parameters), so it can sit in a <see cref="Sequential"/> and take an index there,
-/// as in PyTorch. <see cref="FromName"/> turns a name (<c>"relu"</c>) into one.
-/// </summary>
-public abstract class Activation : Module
-{
-    /// <summary>Creates an activation printed as <paramref name="kind"/>.</summary>
-    protected Activation(string kind) : base(kind) { }
-
-    /// <summary>The function itself on a node.</summary>
-    public abstract Node Apply(Node x);
-
-    /// <inheritdoc/>
-    protected sealed override Node Forward(Node x) => Apply(x);
 
     /// <summary>The names <see cref="FromName"/> knows (case and <c>-</c>/<c>_</c> are ignored).</summary>
     public static readonly string[] Names = { "identity", "linear", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "elu", "gelu", "silu", "swish" };
 
     /// <summary>The activation called <paramref name="name"/> with default settings; an unknown name is an error listing the known ones.</summary>
-    public static Activation FromName(string name)
+    public static ActivationLayer FromName(string name)
     {
         var key = (name ?? "").Trim().ToLowerInvariant().Replace("_", "").Replace("-", "");
         return key switch
@@ -74,8 +58,27 @@ public abstract class Activation : Module
     }
 }
 
+/// <summary>
+/// An activation as a module (no parameters), so it can sit in a <see cref="Sequential"/> and take an index there,
+/// as in PyTorch. <see cref="Act.FromName"/> turns a name (<c>"relu"</c>) into one. (Not called <c>Activation</c>:
+/// that name is the GEMM epilogue enum <c>Nabla.Runtime.Activation</c>, which a <c>Nabla.Activation</c> would hide
+/// in every <c>Nabla.*</c> namespace.)
+/// </summary>
+public abstract class ActivationLayer : Module
+{
+    /// <summary>Creates an activation printed as <paramref name="kind"/>.</summary>
+    protected ActivationLayer(string kind) : base(kind) { }
+
+    /// <summary>The function itself on a node.</summary>
+    public abstract Node Apply(Node x);
+
+    /// <inheritdoc/>
+    protected sealed override Node Forward(Node x) => Apply(x);
+
+}
+
 /// <summary>a(x) = x.</summary>
-public sealed class Identity : Activation
+public sealed class Identity : ActivationLayer
 {
     /// <summary>Creates the identity.</summary>
     public Identity() : base("Identity") { }
@@ -84,7 +87,7 @@ public sealed class Identity : Activation
 }
 
 /// <summary>ReLU: max(x, 0).</summary>
-public sealed class ReLU : Activation
+public sealed class ReLU : ActivationLayer
 {
     /// <summary>Creates a ReLU.</summary>
     public ReLU() : base("ReLU") { }
@@ -93,7 +96,7 @@ public sealed class ReLU : Activation
 }
 
 /// <summary>Leaky ReLU with negative slope α (default 0.01, as PyTorch).</summary>
-public sealed class LeakyReLU : Activation
+public sealed class LeakyReLU : ActivationLayer
 {
     /// <summary>Creates a leaky ReLU with slope <paramref name="alpha"/> for x &lt; 0.</summary>
     public LeakyReLU(double alpha = 0.01) : base("LeakyReLU")
@@ -110,7 +113,7 @@ public sealed class LeakyReLU : Activation
 }
 
 /// <summary>Logistic sigmoid.</summary>
-public sealed class Sigmoid : Activation
+public sealed class Sigmoid : ActivationLayer
 {
     /// <summary>Creates a sigmoid.</summary>
     public Sigmoid() : base("Sigmoid") { }
@@ -119,7 +122,7 @@ public sealed class Sigmoid : Activation
 }
 
 /// <summary>Hyperbolic tangent.</summary>
-public sealed class Tanh : Activation
+public sealed class Tanh : ActivationLayer
 {
     /// <summary>Creates a tanh.</summary>
     public Tanh() : base("Tanh") { }
@@ -128,7 +131,7 @@ public sealed class Tanh : Activation
 }
 
 /// <summary>Softplus log(1+eˣ).</summary>
-public sealed class Softplus : Activation
+public sealed class Softplus : ActivationLayer
 {
     /// <summary>Creates a softplus.</summary>
     public Softplus() : base("Softplus") { }
@@ -137,7 +140,7 @@ public sealed class Softplus : Activation
 }
 
 /// <summary>ELU with scale α (default 1).</summary>
-public sealed class ELU : Activation
+public sealed class ELU : ActivationLayer
 {
     /// <summary>Creates an ELU.</summary>
     public ELU(double alpha = 1.0) : base("ELU")
@@ -154,7 +157,7 @@ public sealed class ELU : Activation
 }
 
 /// <summary>GELU, tanh approximation (see <see cref="Act.Gelu"/>).</summary>
-public sealed class GELU : Activation
+public sealed class GELU : ActivationLayer
 {
     /// <summary>Creates a GELU.</summary>
     public GELU() : base("GELU") { }
@@ -163,7 +166,7 @@ public sealed class GELU : Activation
 }
 
 /// <summary>SiLU / swish x·σ(x).</summary>
-public sealed class SiLU : Activation
+public sealed class SiLU : ActivationLayer
 {
     /// <summary>Creates a SiLU.</summary>
     public SiLU() : base("SiLU") { }

@@ -9,7 +9,7 @@ namespace Nabla.Tests.Dsl;
 
 public class ActivationTests
 {
-    private static double[] Apply(Activation a, params double[] xs) => Oracle.Map(a.Apply, xs);
+    private static double[] Apply(ActivationLayer a, params double[] xs) => Oracle.Map(a.Apply, xs);
 
     private static void Near(double[] want, double[] got, double tol = 1e-14)
     {
@@ -65,14 +65,14 @@ public class ActivationTests
     [Fact]
     public void From_name_knows_every_activation_and_lists_them_for_an_unknown_name()
     {
-        Assert.IsType<ReLU>(Activation.FromName("relu"));
-        Assert.IsType<ReLU>(Activation.FromName(" ReLU "));
-        Assert.IsType<LeakyReLU>(Activation.FromName("leaky_relu"));
-        Assert.IsType<LeakyReLU>(Activation.FromName("Leaky-ReLU"));
-        Assert.IsType<SiLU>(Activation.FromName("swish"));
-        Assert.IsType<Identity>(Activation.FromName("linear"));
-        foreach (var n in Activation.Names) Assert.NotNull(Activation.FromName(n));
-        var e = Assert.Throws<ArgumentException>(() => Activation.FromName("relu6"));
+        Assert.IsType<ReLU>(Act.FromName("relu"));
+        Assert.IsType<ReLU>(Act.FromName(" ReLU "));
+        Assert.IsType<LeakyReLU>(Act.FromName("leaky_relu"));
+        Assert.IsType<LeakyReLU>(Act.FromName("Leaky-ReLU"));
+        Assert.IsType<SiLU>(Act.FromName("swish"));
+        Assert.IsType<Identity>(Act.FromName("linear"));
+        foreach (var n in Act.Names) Assert.NotNull(Act.FromName(n));
+        var e = Assert.Throws<ArgumentException>(() => Act.FromName("relu6"));
         Assert.Contains("\"relu6\"", e.Message);
         Assert.Contains("identity, linear, relu, leaky_relu, sigmoid, tanh, softplus, elu, gelu, silu, swish", e.Message);
         Assert.Throws<ArgumentException>(() => Networks.Mlp(2, new[] { 3 }, 1, "sigmoidal"));
@@ -92,7 +92,7 @@ public class ActivationTests
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(120), Prop.ForAll(gen.ToArbitrary(), c =>
         {
             var all = Smooth.Concat(Kinked).ToArray();
-            Activation act = c.idx < all.Length ? Activation.FromName(all[c.idx]) : c.idx == all.Length ? new LeakyReLU(-0.7) : new ELU(2.5);
+            ActivationLayer act = c.idx < all.Length ? Act.FromName(all[c.idx]) : c.idx == all.Length ? new LeakyReLU(-0.7) : new ELU(2.5);
             var rng = new Rng((ulong)c.seed);
             var x = Oracle.AwayFrom(rng, -4, 4, 1e-3, new[] { 0.0 }, c.rows, c.cols);
             double err = Oracle.GradError(a => act.Apply(a[0]), new[] { Shape.Of(c.rows, c.cols) }, new[] { x }, new[] { 0 }, seed: c.seed);
