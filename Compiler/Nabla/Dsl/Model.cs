@@ -113,25 +113,48 @@ public sealed class Model
         DType dtype = DType.F32, TraceMode mode = TraceMode.Train, string? output = null, string target = DefaultTarget)
     {
         if (loss is null) throw new ArgumentNullException(nameof(loss));
-        var t = Trace(dtype, mode);
-        var g = t.Graph;
         var outName = output ?? (OutputNames.Count == 1 ? OutputNames[0]
             : throw new ArgumentException($"The model has outputs {string.Join(", ", OutputNames)}; say which one the loss {loss.Name} applies to."));
-        if (!OutputNames.Contains(outName)) throw new ArgumentException($"The model has no output \"{outName}\" (outputs: {string.Join(", ", OutputNames)}).");
-        var y = t.Forward[outName];
-        if (g.Find(target) is { } clash)
-            throw new ArgumentException($"The target name \"{target}\" is already used by the {clash.Op.Name} {clash.Describe()}.");
-        var targetNode = g.Input(target, loss.TargetShape(y, outName));
-        var data = loss.Apply(y, targetNode, reduction);
+        return BuildLoss(new[] { new LossTerm(outName, loss, target) }, reduction, regularizers, dtype, mode);
+    }
+
+    /// <summary>
+    /// Traces the network and adds a training objective with one term per head: Σ weightᵢ·lossᵢ(outputᵢ, targetᵢ), each
+    /// reduced over the batch by <paramref name="reduction"/>, plus each regularization term. Every term gets its own
+    /// target input.
+    /// </summary>
+    public TrainingGraph BuildLoss(IReadOnlyList<LossTerm> terms, Reduction reduction = Reduction.Mean, IReadOnlyList<Regularizer>? regularizers = null,
+        DType dtype = DType.F32, TraceMode mode = TraceMode.Train)
+    {
+        if (terms is null || terms.Count == 0) throw new ArgumentException("Give at least one loss term.", nameof(terms));
+        if (terms.Select(x => x.Target).Distinct().Count() != terms.Count)
+            throw new ArgumentException($"Each loss term needs its own target name; got {string.Join(", ", terms.Select(x => x.Target))}.");
+        var t = Trace(dtype, mode);
+        var g = t.Graph;
+        Node? data = null;
+        var targets = new List<Node>();
+        foreach (var term in terms)
+        {
+            if (term.Loss is null) throw new ArgumentException($"The loss term for output \"{term.Output}\" has no loss.");
+            if (!OutputNames.Contains(term.Output)) throw new ArgumentException($"The model has no output \"{term.Output}\" (outputs: {string.Join(", ", OutputNames)}).");
+            if (g.Find(term.Target) is { } clash)
+                throw new ArgumentException($"The target name \"{term.Target}\" is already used by the {clash.Op.Name} {clash.Describe()}.");
+            var y = t.Forward[term.Output];
+            var targetNode = g.Input(term.Target, term.Loss.TargetShape(y, term.Output));
+            targets.Add(targetNode);
+            var value = term.Loss.Apply(y, targetNode, reduction);
+            if (term.Weight != 1) value = term.Weight * value;
+            data = data is null ? value : data + value;
+        }
         Node? reg = null;
         foreach (var r in regularizers ?? Array.Empty<Regularizer>())
         {
             var term = r.Term(t.Parameters);
             if (term is not null) reg = reg is null ? term : reg + term;
         }
-        var total = reg is null ? data : data + reg;
+        var total = reg is null ? data! : data! + reg;
         var fn = new Function(g, new[] { new Named(LossOutput, total) }.Concat(t.Forward.Outputs));
-        return new TrainingGraph(t, fn, total, data, reg, new[] { targetNode });
+        return new TrainingGraph(t, fn, total, data!, reg, targets);
     }
 
     /// <summary>Redraws every parameter from <paramref name="seed"/> (each from its own stream, see <see cref="Rng.ForName"/>).</summary>

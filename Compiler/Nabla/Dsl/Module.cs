@@ -63,7 +63,7 @@ public abstract class Module
     /// <summary>This module and every module below it, depth first, each once.</summary>
     public IEnumerable<Module> Descendants()
     {
-        var seen = new HashSet<Module>(ReferenceEqualityComparer.Instance);
+        var seen = new HashSet<Module>(ReferenceComparer.Instance);
         var stack = new Stack<Module>();
         stack.Push(this);
         while (stack.Count > 0)
@@ -185,7 +185,7 @@ public abstract class Module
     public IReadOnlyList<NamedParameter> NamedParameters()
     {
         var result = new List<NamedParameter>();
-        var seen = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        var seen = new HashSet<Parameter>(ReferenceComparer.Instance);
         foreach (var (path, m) in Paths())
             foreach (var p in m._params)
                 if (seen.Add(p)) result.Add(new NamedParameter(path.Length == 0 ? p.LocalName : path + "." + p.LocalName, p));
@@ -196,7 +196,7 @@ public abstract class Module
     public IReadOnlyList<(string Path, Module Module)> Paths()
     {
         var result = new List<(string, Module)>();
-        var seen = new HashSet<Module>(ReferenceEqualityComparer.Instance);
+        var seen = new HashSet<Module>(ReferenceComparer.Instance);
         void Walk(string path, Module m)
         {
             if (!seen.Add(m)) return;

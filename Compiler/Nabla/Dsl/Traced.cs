@@ -23,6 +23,13 @@ public sealed record InputSpec(string Name, Shape Shape)
     public static InputSpec Batched(string name, params int[] dims) => new(name, new Shape(new[] { Shape.Batch }.Concat(dims).ToArray()));
 }
 
+/// <summary>One term of a multi-head training objective: <see cref="Weight"/>·<see cref="Loss"/>(output, target).</summary>
+/// <param name="Output">The model output the loss reads.</param>
+/// <param name="Loss">The loss.</param>
+/// <param name="Target">The name of the target input it creates (distinct per term).</param>
+/// <param name="Weight">The term's weight in the sum.</param>
+public sealed record LossTerm(string Output, Loss Loss, string Target = Model.DefaultTarget, double Weight = 1);
+
 /// <summary>A parameter as it appears in one traced graph: full name, its <c>param</c> leaf, and the parameter (values, trainable flag).</summary>
 /// <param name="Name">The full dotted name (also the leaf's name).</param>
 /// <param name="Node">The <see cref="Op.Param"/> leaf.</param>

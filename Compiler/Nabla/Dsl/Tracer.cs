@@ -16,8 +16,8 @@ internal sealed class Tracer
     private static readonly ConditionalWeakTable<Graph, Tracer> Active = new();
     [ThreadStatic] private static Tracer? _current;
 
-    private readonly Dictionary<Module, string> _paths = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<Parameter, Node> _paramNodes = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Module, string> _paths = new(ReferenceComparer.Instance);
+    private readonly Dictionary<Parameter, Node> _paramNodes = new(ReferenceComparer.Instance);
     private readonly List<Frame> _frames = new();
     private readonly List<DropoutMask> _masks = new();
     private readonly List<SummaryRow> _rows = new();
@@ -40,7 +40,7 @@ internal sealed class Tracer
     /// <summary>The parameters the trace used, in state-dict order, with their nodes.</summary>
     public IReadOnlyList<TracedParameter> Parameters()
     {
-        var order = new Dictionary<Parameter, int>(ReferenceEqualityComparer.Instance);
+        var order = new Dictionary<Parameter, int>(ReferenceComparer.Instance);
         foreach (var np in Root.NamedParameters()) order[np.Parameter] = order.Count;
         return _paramNodes.OrderBy(kv => order[kv.Key]).Select(kv => new TracedParameter(kv.Value.Name!, kv.Value, kv.Key)).ToArray();
     }

@@ -105,4 +105,33 @@ public class TrainingGraphTests
         Assert.Equal(new[] { "x", "t" }, eval.Loss.Inputs().Select(i => i.Name));
         Assert.Empty(eval.Masks);
     }
+
+    [Fact]
+    public void Multi_head_objective_sums_weighted_terms_with_one_target_each()
+    {
+        var trunk = new Dense(3, 4); var cls = new Dense(4, 3); var reg = new Dense(4, 1);
+        var net = new TwoHeads(trunk, cls, reg);
+        var m = Model.Build(net, new[] { InputSpec.Batched("x", 3) }, new[] { "cls", "reg" }, seed: 3);
+        var tg = m.BuildLoss(new[] { new LossTerm("cls", Loss.SoftmaxCrossEntropy(ClassTargets.Indices), "label"), new LossTerm("reg", Loss.Mse(), "value", 0.5) }, dtype: DType.F64);
+        Assert.Equal(new[] { "label", "value" }, tg.Targets.Select(t => t.Name));
+        Assert.Equal(new[] { "loss", "cls", "reg" }, tg.Loss.Outputs.Select(o => o.Name));
+        var data = new Dictionary<string, Tensor> { ["x"] = Oracle.Random(new Rng(2), -1, 1, 5, 3), ["label"] = Tensor.Of(new[] { 0.0, 2, 1, 1, 0 }, 5), ["value"] = Oracle.Random(new Rng(3), -1, 1, 5, 1) };
+        double ce = ModelRunner.Loss(m.BuildLoss(Loss.SoftmaxCrossEntropy(ClassTargets.Indices), output: "cls", target: "label", dtype: DType.F64), data);
+        double mse = ModelRunner.Loss(m.BuildLoss(Loss.Mse(), output: "reg", target: "value", dtype: DType.F64), data);
+        Oracle.Close(ce + 0.5 * mse, ModelRunner.Loss(tg, data), 1e-14);
+        Assert.Throws<ArgumentException>(() => m.BuildLoss(new[] { new LossTerm("cls", Loss.Mse()), new LossTerm("reg", Loss.Mse()) }));
+        Assert.Throws<ArgumentException>(() => m.BuildLoss(new[] { new LossTerm("nope", Loss.Mse()) }));
+    }
+
+    private sealed class TwoHeads : Module
+    {
+        private readonly Dense _trunk, _cls, _reg;
+        public TwoHeads(Dense trunk, Dense cls, Dense reg) : base("TwoHeads") { _trunk = Add("trunk", trunk); _cls = Add("cls", cls); _reg = Add("reg", reg); }
+        public override int OutputCount => 2;
+        protected override IReadOnlyList<Node> ForwardMany(IReadOnlyList<Node> x)
+        {
+            var h = Act.Tanh(_trunk[x[0]]);
+            return new[] { _cls[h], _reg[h] };
+        }
+    }
 }
