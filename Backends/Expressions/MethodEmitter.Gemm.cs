@@ -1,0 +1,52 @@
+using System.Collections.Generic;
+using System.Linq.Expressions;
+using Nabla.Rewrites.Schedule;
+using Nabla.Runtime;
+using E = System.Linq.Expressions.Expression;
+
+namespace Nabla.Backends.Expressions;
+
+internal sealed partial class MethodEmitter<T>
+{
+    private static readonly bool F32 = typeof(T) == typeof(float);
+
+    /// <summary>
+    /// A GEMM kernel as calls of the runtime GEMM: one <c>Gemm.Sgemm/Dgemm</c> with the epilogue (bias, ReLU, mask),
+    /// or for a batch of products <c>SgemmBatched</c> when there is no epilogue, else one call per product at its offsets.
+    /// Alpha is evaluated once per run from its constant, the batch size and scalar buffers.
+    /// </summary>
+    private E Gemm(GemmKernel g)
+    {
+        var alpha = E.Variable(typeof(T), "alpha");
+        var block = new List<E> { E.Assign(alpha, Term(g.Alpha)) };
+        E beta = _ops.Const(g.Beta);
+        var a = Arr(g.A); var b = Arr(g.B); var c = Arr(g.C);
+        E bias = g.Bias is null ? E.Constant(null, typeof(T[])) : Arr(g.Bias);
+        E mask = g.Mask is null ? E.Constant(null, typeof(T[])) : Arr(g.Mask);
+        var biasMode = E.Constant(g.Bias is null ? BiasMode.None : g.BiasPerRow ? BiasMode.PerRow : BiasMode.PerColumn);
+        var activation = E.Constant(g.Activation is null ? Activation.None : Activation.Relu);
+        bool epilogue = g.Bias is not null || g.Mask is not null || g.Activation is not null;
+        E m = Size(g.M), n = Size(g.N), k = Size(g.K);
+
+        E Call(E offA, E offB, E offC) => E.Call(typeof(Runtime.Gemm), F32 ? "Sgemm" : "Dgemm", null,
+            m, n, k, alpha, a, offA, Size(g.Lda), E.Constant(g.TransA), b, offB, Size(g.Ldb), E.Constant(g.TransB),
+            beta, c, offC, Size(g.Ldc), bias, E.Constant(0), biasMode, activation, mask, offC, Size(g.Ldc));
+
+        if (IsOne(g.Batch)) block.Add(Call(E.Constant(0), E.Constant(0), E.Constant(0)));
+        else if (!epilogue)
+            block.Add(E.Call(typeof(Runtime.Gemm), F32 ? "SgemmBatched" : "DgemmBatched", null,
+                Size(g.Batch), m, n, k, alpha,
+                a, E.Constant(0), Size(g.Lda), Size(g.StrideA), E.Constant(g.TransA),
+                b, E.Constant(0), Size(g.Ldb), Size(g.StrideB), E.Constant(g.TransB),
+                beta, c, E.Constant(0), Size(g.Ldc), Size(g.StrideC)));
+        else
+        {
+            var i = Int("i"); var count = Int("count");
+            block.Add(E.Assign(count, Size(g.Batch)));
+            block.Add(For(i, E.Constant(0), count, 1,
+                Call(E.Multiply(i, Size(g.StrideA)), E.Multiply(i, Size(g.StrideB)), E.Multiply(i, Size(g.StrideC)))));
+            return E.Block(new[] { alpha, i, count }, block);
+        }
+        return E.Block(new[] { alpha }, block);
+    }
+}
