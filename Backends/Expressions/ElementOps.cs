@@ -7,11 +7,13 @@ using E = System.Linq.Expressions.Expression;
 namespace Nabla.Backends.Expressions;
 
 /// <summary>
-/// Expressions for the elementwise ops of a fused body, in scalar form (Math/MathF and
-/// <see cref="ExpressionHelpers"/>, which the JIT inlines into dynamic methods) and in vector form (the static
-/// methods of <see cref="VectorIsa"/>). Both follow the reference interpreter's definitions in <see cref="Op"/>:
-/// NaN-propagating max/min and ReLU, step and comparisons as 1/0, where(c, a, b) = c ≠ 0 ? a : b, sigmoid and softplus
-/// in their overflow-free forms. No FMA contraction: a·b + c rounds twice, as in the interpreter.
+/// Expressions for the elementwise ops of a fused body, in scalar form (operators, Math/MathF, <see cref="VMath"/> and
+/// <see cref="ExpressionHelpers"/>, which the JIT inlines into dynamic methods) and in vector form (the static methods
+/// of <see cref="VectorIsa"/> and the vector overloads of <see cref="VMath"/>). Both follow the reference interpreter's
+/// definitions in <see cref="Op"/>: NaN-propagating max/min and ReLU, step and comparisons as 1/0,
+/// where(c, a, b) = c ≠ 0 ? a : b, sigmoid and softplus in their overflow-free forms. The two forms give the same bits
+/// for every op (VMath agrees across widths; pow with a small constant exponent is multiplied out in both), so a
+/// loop's scalar tail matches its vector body. No FMA contraction: a·b + c rounds twice, as in the interpreter.
 /// </summary>
 internal sealed class ElementOps
 {
@@ -31,22 +33,28 @@ internal sealed class ElementOps
 
     // ---- scalar ----
 
-    /// <summary>The scalar value of <paramref name="op"/> applied to <paramref name="a"/>.</summary>
-    public E Scalar(Op op, E[] a)
+    /// <summary>The scalar value of <paramref name="op"/> applied to <paramref name="a"/>; <paramref name="exponent"/> as in <see cref="Vector"/>.</summary>
+    public E Scalar(Op op, E[] a, double? exponent = null)
     {
         if (op == Op.Neg) return E.Negate(a[0]);
-        if (op == Op.Exp || op == Op.Log || op == Op.Sqrt || op == Op.Abs || op == Op.Sin || op == Op.Cos || op == Op.Tanh)
-            return E.Call(_math, Capitalized(op), null, a[0]);
+        if (IsVMath(op)) return E.Call(typeof(VMath), Capitalized(op), null, a[0]);
+        if (op == Op.Sqrt || op == Op.Abs) return E.Call(_math, Capitalized(op), null, a[0]);
         if (op == Op.Relu) return Helper("Relu", a[0]);
         if (op == Op.Step) return Helper("Step", a[0]);
         if (op == Op.Sign) return Helper("Sign", a[0]);
-        if (op == Op.Sigmoid) return Helper("Sigmoid", a[0]);
-        if (op == Op.Softplus) return Helper("Softplus", a[0]);
         if (op == Op.Add) return E.Add(a[0], a[1]);
         if (op == Op.Sub) return E.Subtract(a[0], a[1]);
         if (op == Op.Mul) return E.Multiply(a[0], a[1]);
         if (op == Op.Div) return E.Divide(a[0], a[1]);
-        if (op == Op.Pow) return E.Call(_math, "Pow", null, a[0], a[1]);
+        if (op == Op.Pow)
+            return exponent switch
+            {
+                1 => a[0],
+                2 => E.Multiply(a[0], a[0]),
+                3 => E.Multiply(E.Multiply(a[0], a[0]), a[0]),
+                -1 => E.Divide(Const(1), a[0]),
+                _ => E.Call(_math, "Pow", null, a[0], a[1]),
+            };
         if (op == Op.Max) return E.Call(_math, "Max", null, a[0], a[1]);
         if (op == Op.Min) return E.Call(_math, "Min", null, a[0], a[1]);
         if (op == Op.Greater) return E.Condition(E.GreaterThan(a[0], a[1]), Const(1), Const(0));
@@ -57,6 +65,11 @@ internal sealed class ElementOps
     }
 
     private E Helper(string name, E x) => E.Call(typeof(ExpressionHelpers), name, null, x);
+
+    // The transcendental ops come from VMath, whose scalar and vector overloads agree bit for bit, so a loop's scalar
+    // tail computes exactly what its vector body would.
+    private static bool IsVMath(Op op) =>
+        op == Op.Exp || op == Op.Log || op == Op.Tanh || op == Op.Sigmoid || op == Op.Softplus || op == Op.Sin || op == Op.Cos;
 
     private static string Capitalized(Op op) => char.ToUpperInvariant(op.Name[0]) + op.Name.Substring(1);
 
@@ -70,12 +83,9 @@ internal sealed class ElementOps
     {
         var v = _v ?? throw new InvalidOperationException("No vector instruction set was selected.");
         if (op == Op.Neg) return v.Call("Negate", a[0]);
-        if (op == Op.Exp || op == Op.Log || op == Op.Sin || op == Op.Cos) return v.Call(Capitalized(op), a[0]);
+        if (IsVMath(op)) return E.Call(typeof(VMath), Capitalized(op), null, a[0]);
         if (op == Op.Sqrt) return v.Call("Sqrt", a[0]);
         if (op == Op.Abs) return v.Call("Abs", a[0]);
-        if (op == Op.Tanh) return Tanh(v, a[0]);
-        if (op == Op.Sigmoid) return Sigmoid(v, a[0]);
-        if (op == Op.Softplus) return Softplus(v, a[0]);
         if (op == Op.Relu) return v.Call("Max", a[0], v.Constant(0));
         if (op == Op.Step) return OneWhere(v, v.Call("GreaterThan", a[0], v.Constant(0)));
         if (op == Op.Sign)
@@ -108,45 +118,5 @@ internal sealed class ElementOps
             case -1: return v.Call("Divide", v.Constant(1), x);
             default: return E.Call(typeof(ExpressionHelpers), "Pow", null, x, y);
         }
-    }
-
-    // tanh |x| = −m/(m+2) with m = expm1(−2|x|), expm1 by Kahan's trick (u = eʸ; u = 1 ? y : (u−1)·y/log u), sign restored.
-    private E Tanh(VectorIsa v, E x)
-    {
-        var ax = E.Variable(v.Type, "ax"); var y = E.Variable(v.Type, "y"); var u = E.Variable(v.Type, "u"); var m = E.Variable(v.Type, "m");
-        var expm1 = v.Call("ConditionalSelect", v.Call("Equals", u, v.Constant(1)), y,
-            v.Call("Divide", v.Call("Multiply", v.Call("Subtract", u, v.Constant(1)), y), v.Call("Log", u)));
-        // Beyond 9 (float) or 19 (double) tanh rounds to 1; the cut also keeps e^−2|x| away from denormals and 0.
-        var t = v.Call("ConditionalSelect", v.Call("GreaterThan", ax, v.Constant(_t == typeof(float) ? 9 : 19)), v.Constant(1),
-            v.Call("Divide", v.Call("Negate", m), v.Call("Add", m, v.Constant(2))));
-        return E.Block(v.Type, new[] { ax, y, u, m },
-            E.Assign(ax, v.Call("Abs", x)),
-            E.Assign(y, v.Call("Multiply", ax, v.Constant(-2))),
-            E.Assign(u, v.Call("Exp", y)),
-            E.Assign(m, expm1),
-            // copysign: the result takes x's sign bit (tanh(−0) = −0, NaN stays NaN).
-            v.Call("BitwiseOr", v.Call("AndNot", t, v.Constant(-0.0)), v.Call("BitwiseAnd", x, v.Constant(-0.0))));
-    }
-
-    // e = e^−|x|, s = 1/(1+e): s where x ≥ 0, e·s below (the interpreter's overflow-free sigmoid).
-    private E Sigmoid(VectorIsa v, E x)
-    {
-        var e = E.Variable(v.Type, "e"); var s = E.Variable(v.Type, "s");
-        return E.Block(v.Type, new[] { e, s },
-            E.Assign(e, v.Call("Exp", v.Call("Negate", v.Call("Abs", x)))),
-            E.Assign(s, v.Call("Divide", v.Constant(1), v.Call("Add", v.Constant(1), e))),
-            v.Call("ConditionalSelect", v.Call("GreaterThanOrEqual", x, v.Constant(0)), s, v.Call("Multiply", e, s)));
-    }
-
-    // max(x, 0) + log1p(e^−|x|), log1p by the u = 1+e trick (u = 1 ? e : log u · e/(u−1)); NaN stays NaN.
-    private E Softplus(VectorIsa v, E x)
-    {
-        var e = E.Variable(v.Type, "e"); var u = E.Variable(v.Type, "u");
-        var log1p = v.Call("ConditionalSelect", v.Call("Equals", u, v.Constant(1)), e,
-            v.Call("Divide", v.Call("Multiply", v.Call("Log", u), e), v.Call("Subtract", u, v.Constant(1))));
-        return E.Block(v.Type, new[] { e, u },
-            E.Assign(e, v.Call("Exp", v.Call("Negate", v.Call("Abs", x)))),
-            E.Assign(u, v.Call("Add", v.Constant(1), e)),
-            v.Call("Add", v.Call("Max", x, v.Constant(0)), log1p));
     }
 }

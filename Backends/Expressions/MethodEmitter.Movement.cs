@@ -20,14 +20,22 @@ internal sealed partial class MethodEmitter<T>
             Arr(k.Input), Size(k.Outer), Size(k.Length), Size(k.Inner), Out(k.Softmax), Out(k.LogSoftmax), Out(k.LogSumExp), Vectors);
     }
 
-    /// <summary>im2col / col2im: one call of the runtime helper with the image geometry.</summary>
+    /// <summary>im2col / col2im: one call of <see cref="Conv"/> with the image geometry (col2im overwrites its output).</summary>
     private E Window(WindowKernel k)
     {
         var image = k.Op == Op.Im2Col ? k.Input : k.Output;
         var p = k.Params;
-        return E.Call(typeof(ExpressionHelpers), k.Op == Op.Im2Col ? nameof(ExpressionHelpers.Im2Col) : nameof(ExpressionHelpers.Col2Im), new[] { typeof(T) },
-            Arr(k.Input), Arr(k.Output), Size(Dim.Of(image.Shape[0])), E.Constant(image.Shape[1]), E.Constant(image.Shape[2]), E.Constant(image.Shape[3]),
-            E.Constant(p[0]), E.Constant(p[1]), E.Constant(p[2]), E.Constant(p[3]), E.Constant(p[4]), E.Constant(p[5]));
+        var geometry = new E[]
+        {
+            Size(Dim.Of(image.Shape[0])), E.Constant(image.Shape[1]), E.Constant(image.Shape[2]), E.Constant(image.Shape[3]),
+            E.Constant(p[0]), E.Constant(p[1]), E.Constant(p[2]), E.Constant(p[3]), E.Constant(p[4]), E.Constant(p[5]),
+        };
+        var args = new List<E> { Arr(k.Input), E.Constant(0) };
+        args.AddRange(geometry);
+        args.Add(Arr(k.Output));
+        args.Add(E.Constant(0));
+        if (k.Op == Op.Col2Im) args.Add(E.Constant(false));
+        return E.Call(typeof(Conv), k.Op == Op.Im2Col ? nameof(Conv.Im2Col) : nameof(Conv.Col2Im), null, args.ToArray());
     }
 
     /// <summary>
