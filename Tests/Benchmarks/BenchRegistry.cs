@@ -15,6 +15,8 @@ public static class BenchRegistry
         Cases.GemmCases.All,
         Cases.RoslynMlpCases.All,
         Cases.RoslynCompileCases.All,
+        Cases.ExpressionMlpCases.All,
+        Cases.ExpressionCompileCases.All,
     };
 
     /// <summary>All registered cases.</summary>
