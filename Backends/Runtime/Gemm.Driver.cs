@@ -8,15 +8,15 @@ namespace Nabla.Runtime;
 public static unsafe partial class Gemm
 {
     /// <summary>Depth of a packed block (k). A B micro-panel (KC × 48 floats = 24 KiB) stays in the 32 KiB L1.</summary>
-    internal static readonly int KC = Tunable("NABLA_GEMM_KC", 128);
+    internal static int KC = Tunable("NABLA_GEMM_KC", 128);
 
     /// <summary>Rows of a packed A block (MC × KC floats = 256 KiB stays in L2).</summary>
-    internal static readonly int MC = Tunable("NABLA_GEMM_MC", 512) / MR * MR;
+    internal static int MC = Tunable("NABLA_GEMM_MC", 512) / MR * MR;
 
     /// <summary>Columns of a packed B block.</summary>
-    internal static readonly int NC = Tunable("NABLA_GEMM_NC", 2048) / 48 * 48;
+    internal static int NC = Tunable("NABLA_GEMM_NC", 2048) / 48 * 48;
 
-    /// <summary>Block sizes can be overridden by environment variables for tuning experiments.</summary>
+    /// <summary>Block sizes can be overridden by environment variables (and, being fields, by experiments at run time).</summary>
     private static int Tunable(string name, int fallback)
         => int.TryParse(Environment.GetEnvironmentVariable(name), out int v) && v >= 16 && v <= 1 << 16 ? v : fallback;
 
@@ -47,6 +47,10 @@ public static unsafe partial class Gemm
         T* abuf = Scratch<T>.A(mcMax * kcMax);
         T* bbuf = Scratch<T>.B(ncMax * kcMax);
         Vector512<T>* tile = stackalloc Vector512<T>[3 * MR];
+        // A small transposed A is already panel-like (8 consecutive values per k): its full panels are read in place
+        // and only the edge panel is packed. (Reading B in place measured slower: its 64-byte vector loads are
+        // unaligned and split cache lines, while A is read by 4-byte broadcasts.)
+        bool directA = p.TransA && UseDirect<T>(K, p.M, p.Lda), directB = false;
         for (int jc = j0; jc < j1; jc += NC)
         {
             int nc = Math.Min(NC, j1 - jc);
@@ -54,25 +58,29 @@ public static unsafe partial class Gemm
             {
                 int kc = Math.Min(kcMax, K - pc);
                 bool first = pc == 0, last = pc + kc == K;
-                PackB(in p, pc, kc, jc, nc, bbuf);
+                PackB(in p, pc, kc, jc, nc, bbuf, directB);
                 for (int ic = i0; ic < i1; ic += MC)
                 {
                     int mc = Math.Min(MC, i1 - ic);
-                    PackA(in p, ic, mc, pc, kc, abuf);
+                    PackA(in p, ic, mc, pc, kc, abuf, directA);
                     for (int jr = 0; jr < nc; jr += nrMax)
                     {
                         int nr = Math.Min(nrMax, nc - jr);
-                        T* bp = bbuf + (long)jr * kc;
-                        T* cp = p.C + (long)ic * p.Ldc + jc + jr;
                         int w = (nr + L - 1) / L;
+                        bool bIn = directB && nr == nrMax;
+                        T* bp = bIn ? p.B + (long)pc * p.Ldb + jc + jr : bbuf + (long)jr * kc;
+                        long bs = bIn ? p.Ldb : w * L;
+                        T* cp = p.C + (long)ic * p.Ldc + jc + jr;
                         for (int ir = 0; ir < mc; ir += MR)
                         {
                             int mr = Math.Min(MR, mc - ir);
-                            T* ap = abuf + (long)ir * kc;
+                            bool aIn = directA && mr == MR;
+                            T* ap = aIn ? p.A + (long)pc * p.Lda + ic + ir : abuf + (long)ir * kc;
+                            long aS = aIn ? p.Lda : MR;
                             T* ct = cp + (long)ir * p.Ldc;
-                            if (w == 3) Kernel<T, W3>(kc, ap, bp, tile, ct, p.Ldc, mr);
-                            else if (w == 2) Kernel<T, W2>(kc, ap, bp, tile, ct, p.Ldc, mr);
-                            else Kernel<T, W1>(kc, ap, bp, tile, ct, p.Ldc, mr);
+                            if (w == 3) Kernel<T, W3>(kc, ap, aS, bp, bs, tile, ct, p.Ldc, mr);
+                            else if (w == 2) Kernel<T, W2>(kc, ap, aS, bp, bs, tile, ct, p.Ldc, mr);
+                            else Kernel<T, W1>(kc, ap, aS, bp, bs, tile, ct, p.Ldc, mr);
                             StoreTile(in p, tile, w, ct, ic + ir, jc + jr, mr, nr, first, last);
                         }
                     }
@@ -80,6 +88,13 @@ public static unsafe partial class Gemm
             }
         }
     }
+
+    private static readonly bool DirectEnabled = Environment.GetEnvironmentVariable("NABLA_GEMM_DIRECT") != "0";
+
+    /// <summary>Read an operand in place when it is small (stays in L2 across row tiles) and its row stride cannot
+    /// alias L1 sets (a multiple of 1 KiB would map the panel's rows onto a few sets).</summary>
+    private static bool UseDirect<T>(int k, int dim, int ld) where T : unmanaged
+        => DirectEnabled && (long)k * dim * sizeof(T) <= 192 * 1024 && (long)ld * sizeof(T) % 1024 != 0;
 
     /// <summary>C = beta·C (C not read when beta = 0), then the epilogue, for rows [i0, i1).</summary>
     internal static void ScaleOnly<T>(ref readonly Problem<T> p, int i0, int i1) where T : unmanaged

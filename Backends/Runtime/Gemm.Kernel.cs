@@ -16,12 +16,13 @@ public static unsafe partial class Gemm
     internal const int MR = 8;
 
     /// <summary>
-    /// The micro-kernel: an 8 × W·L tile (L = lanes) of packed A panel (kc × 8) · packed B panel (kc × W·L), with
-    /// 8·W accumulators held in zmm registers (24 for W = 3), written to <paramref name="t"/> (row stride 3 vectors).
+    /// The micro-kernel: an 8 × W·L tile (L = lanes) of A panel (kc × 8) · B panel (kc × W·L), with 8·W accumulators
+    /// held in zmm registers (24 for W = 3), written to <paramref name="t"/> (row stride 3 vectors). The panels are
+    /// packed (strides 8 and W·L) or, for small operands already laid out that way, read in place (strides lda, ldb).
     /// It is a leaf: with the store in the same method the JIT spilled three accumulators on every k step.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Kernel<T, W>(int kc, T* a, T* b, Vector512<T>* t, T* c, int ldc, int mr)
+    internal static void Kernel<T, W>(int kc, T* a, long aStride, T* b, long bStride, Vector512<T>* t, T* c, int ldc, int mr)
         where T : unmanaged where W : struct, IWidth
     {
         int L = Vector512<T>.Count;
@@ -76,8 +77,8 @@ public static unsafe partial class Gemm
             c70 = Simd.Fma(av, b0, c70);
             if (W.Vectors >= 2) c71 = Simd.Fma(av, b1, c71);
             if (W.Vectors >= 3) c72 = Simd.Fma(av, b2, c72);
-            a += MR;
-            b += W.Vectors * L;
+            a += aStride;
+            b += bStride;
         }
         t[0] = c00; if (W.Vectors >= 2) t[1] = c01; if (W.Vectors >= 3) t[2] = c02;
         t[3] = c10; if (W.Vectors >= 2) t[4] = c11; if (W.Vectors >= 3) t[5] = c12;

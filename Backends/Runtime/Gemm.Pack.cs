@@ -12,13 +12,14 @@ public static unsafe partial class Gemm
     //   kk·width + j (zero columns past n).
     // Transposed storage is handled here with 8×8 (float) or 4×4 (double) register transposes; never materialized.
 
-    /// <summary>Packs op(A)[ic .. ic+mc, pc .. pc+kc] into MR-row panels.</summary>
+    /// <summary>Packs op(A)[ic .. ic+mc, pc .. pc+kc] into MR-row panels (only the partial last one if <paramref name="edgeOnly"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void PackA<T>(ref readonly Problem<T> p, int ic, int mc, int pc, int kc, T* dst) where T : unmanaged
+    internal static void PackA<T>(ref readonly Problem<T> p, int ic, int mc, int pc, int kc, T* dst, bool edgeOnly = false) where T : unmanaged
     {
         for (int ir = 0; ir < mc; ir += MR)
         {
             int mr = System.Math.Min(MR, mc - ir);
+            if (edgeOnly && mr == MR) continue;
             T* d = dst + (long)ir * kc;
             if (p.TransA)
                 CopyRows(p.A + (long)pc * p.Lda + ic + ir, p.Lda, kc, mr, MR, d);
@@ -27,14 +28,15 @@ public static unsafe partial class Gemm
         }
     }
 
-    /// <summary>Packs op(B)[pc .. pc+kc, jc .. jc+nc] into NR-column panels.</summary>
+    /// <summary>Packs op(B)[pc .. pc+kc, jc .. jc+nc] into NR-column panels (only the partial last one if <paramref name="edgeOnly"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void PackB<T>(ref readonly Problem<T> p, int pc, int kc, int jc, int nc, T* dst) where T : unmanaged
+    internal static void PackB<T>(ref readonly Problem<T> p, int pc, int kc, int jc, int nc, T* dst, bool edgeOnly = false) where T : unmanaged
     {
         int L = Vector512<T>.Count, nrMax = 3 * L;
         for (int jr = 0; jr < nc; jr += nrMax)
         {
             int nr = System.Math.Min(nrMax, nc - jr);
+            if (edgeOnly && nr == nrMax) continue;
             int width = (nr + L - 1) / L * L;
             T* d = dst + (long)jr * kc;
             if (p.TransB)

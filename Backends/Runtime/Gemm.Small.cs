@@ -191,7 +191,8 @@ public static unsafe partial class Gemm
         return Vector256.Create(Vector128.Create(v.GetLower(), w.GetLower()), Vector128<float>.Zero).As<float, T>();
     }
 
-    /// <summary>C[row, :n] from Σ_kk a[kk]·B[kk, :] with the accumulators in registers (4 vectors per pass).</summary>
+    /// <summary>C[row, :n] from Σ_kk a[kk]·B[kk, :] with four independent accumulators in registers per pass
+    /// (the last pass masks its final vector).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AxpyRows<T>(T* a, T* b, int ldb, int k, int n, ref readonly Problem<T> p, int row) where T : unmanaged
     {
@@ -215,14 +216,24 @@ public static unsafe partial class Gemm
             StoreVec(in p, c + j + 2 * L, s2, row, j + 2 * L, L, true, true);
             StoreVec(in p, c + j + 3 * L, s3, row, j + 3 * L, L, true, true);
         }
-        for (; j < n; j += L)
+        if (j == n) return;
         {
-            int cnt = Math.Min(L, n - j);
-            Vector512<T> s0 = default;
+            // The remaining 1..4 vectors in one pass; vectors past the last are not loaded.
+            int rem = n - j, nv = (rem + L - 1) / L, last = rem - (nv - 1) * L;
+            Vector512<T> s0 = default, s1 = default, s2 = default, s3 = default;
             T* bj = b + j;
-            if (cnt == L) for (int kk = 0; kk < k; kk++, bj += ldb) s0 = Simd.Fma(Vector512.Create(a[kk]), Vector512.Load(bj), s0);
-            else for (int kk = 0; kk < k; kk++, bj += ldb) s0 = Simd.Fma(Vector512.Create(a[kk]), Simd.LoadFirst(bj, cnt), s0);
-            StoreVec(in p, c + j, s0, row, j, cnt, true, true);
+            for (int kk = 0; kk < k; kk++, bj += ldb)
+            {
+                Vector512<T> av = Vector512.Create(a[kk]);
+                s0 = Simd.Fma(av, nv == 1 ? Simd.Load(bj, last) : Vector512.Load(bj), s0);
+                if (nv > 1) s1 = Simd.Fma(av, nv == 2 ? Simd.Load(bj + L, last) : Vector512.Load(bj + L), s1);
+                if (nv > 2) s2 = Simd.Fma(av, nv == 3 ? Simd.Load(bj + 2 * L, last) : Vector512.Load(bj + 2 * L), s2);
+                if (nv > 3) s3 = Simd.Fma(av, Simd.Load(bj + 3 * L, last), s3);
+            }
+            StoreVec(in p, c + j, s0, row, j, nv == 1 ? last : L, true, true);
+            if (nv > 1) StoreVec(in p, c + j + L, s1, row, j + L, nv == 2 ? last : L, true, true);
+            if (nv > 2) StoreVec(in p, c + j + 2 * L, s2, row, j + 2 * L, nv == 3 ? last : L, true, true);
+            if (nv > 3) StoreVec(in p, c + j + 3 * L, s3, row, j + 3 * L, last, true, true);
         }
     }
 
