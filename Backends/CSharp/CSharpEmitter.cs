@@ -22,6 +22,12 @@ public sealed class EmitOptions
     /// </summary>
     public IReadOnlyList<string>? InputOrder { get; set; }
 
+    /// <summary>
+    /// Profiling build: time every kernel with <c>Stopwatch.GetTimestamp</c> (about 20 ns each) and add the ticks to the
+    /// class's static <c>KernelTicks[method][kernel]</c>. Off by default.
+    /// </summary>
+    public bool ProfileKernels { get; set; }
+
     /// <summary>Whether each kernel's comment lists the IR nodes it computes, one per line (default true).</summary>
     public bool IrComments { get; set; } = true;
 }

@@ -16,14 +16,14 @@ namespace Nabla.Backends.CSharp;
 internal sealed partial class MethodEmitter
 {
     // Names used inside kernel blocks; user-derived names avoid them.
-    private static readonly Regex Internal = new(@"^(batch|slots|vec|r|c|i|o|l|row|at|n|rows|cols|outer|len|inner|acc|scale|alpha|src|dst|e|(t|in|out|s|col|v|j|d|acc|slot|st)\d+)$");
+    private static readonly Regex Internal = new(@"^(batch|slots|vec|r|c|i|o|l|row|at|n|rows|cols|outer|len|inner|acc|scale|alpha|src|dst|e|(t|in|out|s|col|v|j|d|acc|slot|st|tick)\d+)$");
 
     // Members and types the emitted code names: a local must not hide them.
     private static readonly string[] Members =
     {
         "Parameters", "Spec", "VectorsEnabled", "CheckNumerics", "Slots", "Prepare", "ThrowBadArray", "CheckFinite", "Run", "Execute",
         "Gemm", "Emitted", "Vector256", "Vector128", "Unsafe", "MemoryMarshal", "BiasMode", "Activation", "Array", "Math", "MathF",
-        "ModelSpec", "MethodSpec", "TensorSpec", "SlotSpec", "ArgumentOutOfRangeException", "System", "Nabla",
+        "ModelSpec", "MethodSpec", "TensorSpec", "SlotSpec", "KernelTicks", "ArgumentOutOfRangeException", "System", "Nabla",
     };
 
     private readonly ModelEmitter _model;
@@ -91,6 +91,9 @@ internal sealed partial class MethodEmitter
         w.Line($"{pad}    new SlotSpec[] {{ {string.Join(", ", slots)} }}),");
     }
 
+    /// <summary>The number of kernels (the length of this method's row of <c>KernelTicks</c> in profiling builds).</summary>
+    public int KernelCount => _s.Kernels.Count;
+
     public void WriteConstants(CodeWriter w)
     {
         foreach (var (b, field) in _consts)
@@ -151,6 +154,7 @@ internal sealed partial class MethodEmitter
                 w.Line();
                 w.Line($"// k{k.Id}: {k}");
                 if (_o.IrComments) foreach (var n in k.Nodes) w.Line("//   " + Printer.Line(n));
+                if (_o.ProfileKernels) w.Line($"long tick{k.Id} = System.Diagnostics.Stopwatch.GetTimestamp();");
                 switch (k)
                 {
                     case ElementwiseKernel e: Loop(w, e); break;
@@ -161,6 +165,7 @@ internal sealed partial class MethodEmitter
                     case WindowKernel wk: Window(w, wk); break;
                     default: throw new NotSupportedException($"The C# emitter has no rule for kernel {k.GetType().Name} ({k}).");
                 }
+                if (_o.ProfileKernels) w.Line($"KernelTicks[{Index}][{k.Id}] += System.Diagnostics.Stopwatch.GetTimestamp() - tick{k.Id};");
             }
         }
     }

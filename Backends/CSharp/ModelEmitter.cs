@@ -42,6 +42,12 @@ internal sealed class ModelEmitter
                 _w.Line($"public {cls}() : base(s_spec) {{ }}");
                 _w.Line();
                 foreach (var m in methods) m.WriteConstants(_w);
+                if (_o.ProfileKernels)
+                {
+                    _w.Line("/// <summary>Stopwatch ticks spent in each kernel, per method (profiling build).</summary>");
+                    _w.Line($"public static readonly long[][] KernelTicks = {{ {string.Join(", ", methods.Select(m => $"new long[{m.KernelCount}]"))} }};");
+                    _w.Line();
+                }
                 WriteExecute(methods);
                 foreach (var m in methods) { _w.Line(); m.WriteTyped(_w); _w.Line(); m.WriteKernels(_w); }
             }

@@ -54,43 +54,59 @@ public static partial class Emitted
         return lse;
     }
 
+    // One contiguous row of length ≥ the vector width. When the length is not a multiple of the width, the last vector
+    // overlaps the previous one: harmless for the maximum, masked in the sum, and re-stored with identical values.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T NormalizeRow256<T>(T[] x, int start, int length, T[]? softmax, T[]? logSoftmax)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector256<T>.Count, last = length - w;
         ref T xr = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(x), start);
-        // The last vector overlaps the previous ones when length is not a multiple of the width: harmless for max,
-        // and the sums below mask the overlap so each element counts once.
         var vmax = Vector256.LoadUnsafe(ref xr, (nuint)last);
         for (int l = 0; l < last; l += w) vmax = Vector256.Max(vmax, Vector256.LoadUnsafe(ref xr, (nuint)l));
         T max = MaxLane(vmax);
         if (T.IsNegativeInfinity(max)) max = T.Zero;
         var vshift = Vector256.Create(max);
+        ref T sr = ref softmax is null ? ref xr : ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(softmax), start);
         var vsum = Vector256<T>.Zero;
-        int l2 = 0;
-        for (; l2 <= last; l2 += w)
+        int done = 0;
+        for (; done + w <= length; done += w)
         {
-            var e = Exp(Vector256.LoadUnsafe(ref xr, (nuint)l2) - vshift);
-            if (softmax is not null) e.StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(softmax), (nuint)(start + l2));
+            var e = Exp(Vector256.LoadUnsafe(ref xr, (nuint)done) - vshift);
+            if (softmax is not null) e.StoreUnsafe(ref sr, (nuint)done);
             vsum += e;
         }
-        T sum = Vector256.Sum(vsum);
-        for (; l2 < length; l2++)
+        if (done < length)
         {
-            T e = T.Exp(Unsafe.Add(ref xr, l2) - max);
-            if (softmax is not null) softmax[start + l2] = e;
-            sum += e;
+            var e = Exp(Vector256.LoadUnsafe(ref xr, (nuint)last) - vshift);
+            if (softmax is not null) e.StoreUnsafe(ref sr, (nuint)last);
+            vsum += e & ~FirstLanes<T>(done - last);
         }
+        T sum = Vector256.Sum(vsum);
         T lse = T.Log(sum) + max;
         if (softmax is not null)
         {
-            T inv = T.One / sum;
-            for (int l = 0; l < length; l++) softmax[start + l] *= inv;
+            var inv = Vector256.Create(T.One / sum);
+            var tail = Vector256.LoadUnsafe(ref sr, (nuint)last);
+            for (int l = 0; l + w <= length; l += w) (Vector256.LoadUnsafe(ref sr, (nuint)l) * inv).StoreUnsafe(ref sr, (nuint)l);
+            (tail * inv).StoreUnsafe(ref sr, (nuint)last);
         }
         if (logSoftmax is not null)
-            for (int l = 0; l < length; l++) logSoftmax[start + l] = Unsafe.Add(ref xr, l) - lse;
+        {
+            ref T lr = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(logSoftmax), start);
+            var vlse = Vector256.Create(lse);
+            for (int l = 0; l < last; l += w) (Vector256.LoadUnsafe(ref xr, (nuint)l) - vlse).StoreUnsafe(ref lr, (nuint)l);
+            (Vector256.LoadUnsafe(ref xr, (nuint)last) - vlse).StoreUnsafe(ref lr, (nuint)last);
+        }
         return lse;
+    }
+
+    // All-ones in lanes below count (0..Count).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> FirstLanes<T>(int count) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float)) return Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).As<int, T>();
+        return Vector256.LessThan(Vector256<long>.Indices, Vector256.Create((long)count)).As<long, T>();
     }
 
     /// <summary>

@@ -17,6 +17,7 @@ public static class BenchRegistry
         Cases.RoslynCompileCases.All,
         Cases.ExpressionMlpCases.All,
         Cases.ExpressionCompileCases.All,
+        Cases.RoslynProfileCases.All,
     };
 
     /// <summary>All registered cases.</summary>

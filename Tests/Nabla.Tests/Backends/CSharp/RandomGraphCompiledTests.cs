@@ -33,8 +33,8 @@ public class RandomGraphCompiledTests
     private static double Tolerance(DType type) => type == DType.F64 ? 1e-10 : 2e-4;
 
     [Theory]
-    [InlineData(DType.F64, 120, 11)]
-    [InlineData(DType.F32, 80, 12)]
+    [InlineData(DType.F64, 100, 11)]
+    [InlineData(DType.F32, 60, 12)]
     public void CompiledRandomGraphsAgreeWithTheInterpreter(DType type, int count, int seed)
     {
         var rnd = new Random(seed);
