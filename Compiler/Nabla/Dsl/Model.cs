@@ -9,7 +9,7 @@ namespace Nabla;
 /// A network with its inputs, seed and parameters: the entry point from the DSL to the IR.
 /// <see cref="Build(Module, int, long, InitScheme?)"/> traces the network once (inferring widths, checking every
 /// shape and drawing the initial weights); <see cref="Trace"/> yields the forward IR function and
-/// <see cref="BuildLoss"/> the training objective, both with parameters as named <see cref="Op.Param"/> leaves whose
+/// <see cref="BuildLoss(Loss, Reduction, IReadOnlyList{Regularizer}?, DType, TraceMode, string?, string)"/> the training objective, both with parameters as named <see cref="Op.Param"/> leaves whose
 /// values are in <see cref="Parameters"/>.
 /// </summary>
 public sealed class Model

@@ -132,13 +132,13 @@ internal sealed class Tracer
         return n;
     }
 
-    /// <summary>A 0/1 keep-mask input for a dropout call (train mode), named <c>PATH.mask</c> (<c>PATH.mask#2</c> for a second call).</summary>
+    /// <summary>A 0/1 keep-mask input for a dropout call (train mode), named <c>PATH.mask</c> (<c>PATH.mask_2</c> for a second call of a shared dropout).</summary>
     public Node MaskInput(Module m, Shape shape, double p)
     {
         var path = PathOf(m);
         var baseName = path.Length == 0 ? "mask" : path + ".mask";
         int k = _masks.Count(q => q.Layer == path);
-        var name = k == 0 ? baseName : $"{baseName}#{k + 1}";
+        var name = k == 0 ? baseName : $"{baseName}_{k + 1}";
         if (Graph.Find(name) is not null) throw Error(m, $"the mask input name \"{name}\" is already used in the graph");
         _masks.Add(new DropoutMask(name, shape, p, path));
         return Graph.Input(name, shape);

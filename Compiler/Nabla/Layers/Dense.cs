@@ -53,6 +53,7 @@ public sealed class Dense : Module
         if (s.Rank < 2) throw LayerError($"expects an input of shape [B, {In?.ToString() ?? "in"}] (rank >= 2), got {s}");
         int width = s[s.Rank - 1];
         if (width == Shape.Batch) throw LayerError($"the last axis of the input {s} is the batch axis; it must be the feature axis");
+        if (width == 0) throw LayerError($"the input {s} has no features (width 0)");
         if (In is { } declared && declared != width)
             throw LayerError($"expects input width {declared} ([..,{declared}]), got {s}");
         In = width;

@@ -36,6 +36,7 @@ public class ErrorTests
         Assert.Equal("layer 2 (Dense 100→-5): hidden layer 1 has width -5; widths must be positive.", e.Message);
         Assert.Contains("layer 2 (Dense 7→0): the output layer has width 0", Assert.Throws<LayerException>(() => Networks.Mlp(4, new[] { 7 }, 0)).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => Model.Build(new Dense(3), 0));
+        Assert.Equal("network (Dense ?→3): the input [B,0] has no features (width 0).", Assert.Throws<LayerException>(() => Model.Build(new Dense(3), Shape.Of(Shape.Batch, 0))).Message);
         Assert.Contains("channel counts must be positive", Assert.Throws<LayerException>(() => new Conv1d(0, 3, 2)).Message);
         Assert.Contains("drop probability must be in [0, 1), got 1", Assert.Throws<LayerException>(() => new Dropout(1)).Message);
     }

@@ -142,7 +142,7 @@ public class LayerTests
     {
         var drop = new Dropout(0.5);
         var m = Model.Build(Module.Lambda("TwiceDropped", x => drop[drop[x]], ("drop", drop)), 3);
-        Assert.Equal(new[] { "drop.mask", "drop.mask#2" }, m.Trace(mode: TraceMode.Train).Masks.Select(k => k.InputName));
+        Assert.Equal(new[] { "drop.mask", "drop.mask_2" }, m.Trace(mode: TraceMode.Train).Masks.Select(k => k.InputName));
     }
 
     [Fact]
