@@ -10,13 +10,17 @@ namespace Nabla.Rewrites;
 /// <summary>What one pass did: node counts (in total and per op) before and after, its rule firings and its time.</summary>
 public sealed class PassStats
 {
-    internal PassStats(Pass pass, IReadOnlyDictionary<string, int> before, IReadOnlyDictionary<string, int> after, RewriteReport rules, double ms)
+    internal PassStats(Pass pass, int round, IReadOnlyDictionary<string, int> before, IReadOnlyDictionary<string, int> after, RewriteReport rules, double ms)
     {
-        Pass = pass; OpsBefore = before; OpsAfter = after; Rules = rules; Milliseconds = ms;
+        Pass = pass; Round = round; OpsBefore = before; OpsAfter = after; Rules = rules; Milliseconds = ms;
     }
 
     /// <summary>The pass.</summary>
     public Pass Pass { get; }
+    /// <summary>Which round of <see cref="Pipeline.Round"/> this was (1 for the first, and for passes outside rounds).</summary>
+    public int Round { get; }
+    /// <summary>The pass's name, with the round when it is not the first: <c>canonicalize (2)</c>.</summary>
+    public string Title => Round > 1 ? $"{Pass.Name} ({Round})" : Pass.Name;
     /// <summary>Reachable nodes before the pass.</summary>
     public int NodesBefore => OpsBefore.Values.Sum();
     /// <summary>Reachable nodes after the pass.</summary>
@@ -66,19 +70,19 @@ public sealed class PassReport
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine($"{"pass",-14} {"nodes",7} {"→",7} {"ms",8} {"rewrites",9}");
+        sb.AppendLine($"{"pass",-18} {"nodes",7} {"→",7} {"ms",8} {"rewrites",9}");
         foreach (var p in _passes)
-            sb.AppendLine(string.Format(inv, "{0,-14} {1,7} {2,7} {3,8:F2} {4,9}", p.Pass.Name, p.NodesBefore, p.NodesAfter, p.Milliseconds, p.Rules.Steps));
+            sb.AppendLine(string.Format(inv, "{0,-18} {1,7} {2,7} {3,8:F2} {4,9}", p.Title, p.NodesBefore, p.NodesAfter, p.Milliseconds, p.Rules.Steps));
         if (_passes.Count == 0) return sb.ToString();
         var ops = _passes.SelectMany(p => p.OpsBefore.Keys.Concat(p.OpsAfter.Keys)).Distinct().OrderBy(o => o, System.StringComparer.Ordinal).ToList();
         sb.AppendLine();
         sb.Append($"{"op",-14} {"input",7}");
-        foreach (var p in _passes) sb.Append(' ').Append(Fit(p.Pass.Name, 12).PadLeft(12));
+        foreach (var p in _passes) sb.Append(' ').Append(Fit(p.Title, 16).PadLeft(16));
         sb.AppendLine();
         foreach (var op in ops)
         {
             sb.Append($"{op,-14} {Get(_passes[0].OpsBefore, op),7}");
-            foreach (var p in _passes) sb.Append(' ').Append(Get(p.OpsAfter, op).ToString(inv).PadLeft(12));
+            foreach (var p in _passes) sb.Append(' ').Append(Get(p.OpsAfter, op).ToString(inv).PadLeft(16));
             sb.AppendLine();
         }
         return sb.ToString();

@@ -41,8 +41,11 @@ public static class Pipeline
         "merge nodes the rewrites made equal, drop dead ones, number nodes by structure (so reruns print identically)",
         (f, o, r) => CommonSubexpressions.Run(f, o, r));
 
-    /// <summary>The optimization passes, in order.</summary>
-    public static IReadOnlyList<Pass> Standard { get; } = new[] { Merge, Canonicalize, Stabilize, Specialize, Cleanup };
+    /// <summary>One round of rewriting; <see cref="Optimize"/> repeats it until it changes nothing.</summary>
+    public static IReadOnlyList<Pass> Round { get; } = new[] { Canonicalize, Stabilize, Specialize, Cleanup };
+
+    /// <summary>The optimization passes in order: <see cref="Merge"/>, then one <see cref="Round"/>.</summary>
+    public static IReadOnlyList<Pass> Standard { get; } = new[] { Merge }.Concat(Round).ToArray();
 
     /// <summary>The passes of <see cref="Simplify"/>: for showing derivatives to people, no reordering beyond need.</summary>
     public static IReadOnlyList<Pass> Display { get; } = new[]
@@ -58,19 +61,71 @@ public static class Pipeline
     /// </summary>
     public static Function Simplify(Function f, RewriteOptions? options = null) => Run(f, Display, options).Function;
 
-    /// <summary>Runs the <see cref="Standard"/> passes; returns the optimized function and what each pass did.</summary>
-    public static (Function Function, PassReport Report) Optimize(Function f, RewriteOptions? options = null) => Run(f, Standard, options);
+    /// <summary>
+    /// Optimizes <paramref name="f"/>: <see cref="Merge"/>, then <see cref="Round"/> after round until a round leaves
+    /// the graph as it found it (at most <see cref="RewriteOptions.MaxRounds"/>). Each rule set reaches its own fixed
+    /// point in one sweep, but specialization leaves forms that the next round's canonicalization may carry further
+    /// (a product of reciprocals of scalars has several canonical spellings); repeating until nothing changes makes
+    /// the result a fixed point of the whole pipeline, so optimizing it again changes nothing. The second round of a
+    /// fresh graph usually only confirms the first. Returns the optimized function and what each pass did.
+    /// </summary>
+    public static (Function Function, PassReport Report) Optimize(Function f, RewriteOptions? options = null)
+    {
+        options ??= RewriteOptions.Default;
+        var report = new PassReport();
+        f = RunInto(report, f, new[] { Merge }, options, 1);
+        for (int round = 1; ; round++)
+        {
+            var next = RunInto(report, f, Round, options, round);
+            if (SameStructure(f, next)) return (next, report);
+            f = next;
+            if (round == options.MaxRounds)
+            {
+                if (options.Verify) throw new InvalidOperationException($"The rewrite rounds did not reach a fixed point in {options.MaxRounds} rounds.");
+                return (f, report);
+            }
+        }
+    }
 
     /// <summary>
-    /// Runs <paramref name="passes"/> in order on <paramref name="f"/>, recording node counts (in total and per op),
-    /// rule firings and time of each. With <see cref="RewriteOptions.Verify"/> every pass is checked: the outputs
+    /// Runs <paramref name="passes"/> once, in order, on <paramref name="f"/>, recording node counts (in total and per
+    /// op), rule firings and time of each. With <see cref="RewriteOptions.Verify"/> every pass is checked: the outputs
     /// and updates keep their names, shapes and types, no rewrite warning was raised, and after a merging pass no
     /// two reachable nodes are structurally equal.
     /// </summary>
     public static (Function Function, PassReport Report) Run(Function f, IEnumerable<Pass> passes, RewriteOptions? options = null)
     {
-        options ??= RewriteOptions.Default;
         var report = new PassReport();
+        return (RunInto(report, f, passes, options ?? RewriteOptions.Default, 1), report);
+    }
+
+    /// <summary>
+    /// True when two functions are the same graph: equal nodes (op, attributes, type, shape, operands) in the same
+    /// topological order, and equal outputs and updates. Functions that come out of <see cref="Cleanup"/> are numbered
+    /// by structure, so this is structural equality for them.
+    /// </summary>
+    public static bool SameStructure(Function a, Function b)
+    {
+        var na = a.Nodes(); var nb = b.Nodes();
+        if (na.Count != nb.Count || a.Outputs.Count != b.Outputs.Count || a.Updates.Count != b.Updates.Count) return false;
+        var index = new Dictionary<Node, int>(na.Count);
+        for (int i = 0; i < na.Count; i++) { index[na[i]] = i; index[nb[i]] = i; }
+        for (int i = 0; i < na.Count; i++)
+        {
+            Node x = na[i], y = nb[i];
+            if (x.Op != y.Op || x.DType != y.DType || !x.Shape.Equals(y.Shape) || !x.Attrs.Equals(y.Attrs) || x.Inputs.Count != y.Inputs.Count) return false;
+            for (int k = 0; k < x.Inputs.Count; k++) if (index[x.Inputs[k]] != index[y.Inputs[k]]) return false;
+        }
+        bool Same(IReadOnlyList<Named> p, IReadOnlyList<Named> q)
+        {
+            for (int i = 0; i < p.Count; i++) if (p[i].Name != q[i].Name || index[p[i].Node] != index[q[i].Node]) return false;
+            return true;
+        }
+        return Same(a.Outputs, b.Outputs) && Same(a.Updates, b.Updates);
+    }
+
+    private static Function RunInto(PassReport report, Function f, IEnumerable<Pass> passes, RewriteOptions options, int round)
+    {
         var before = PassReport.CountOps(f);
         foreach (var pass in passes)
         {
@@ -79,12 +134,12 @@ public static class Pipeline
             var next = pass.Run(f, options, rules);
             clock.Stop();
             var after = PassReport.CountOps(next);
-            report.Add(new PassStats(pass, before, after, rules, clock.Elapsed.TotalMilliseconds));
+            report.Add(new PassStats(pass, round, before, after, rules, clock.Elapsed.TotalMilliseconds));
             if (options.Verify) Check(pass, f, next, rules);
             f = next;
             before = after;
         }
-        return (f, report);
+        return f;
     }
 
     private static void Check(Pass pass, Function from, Function to, RewriteReport rules)

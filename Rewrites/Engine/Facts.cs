@@ -119,7 +119,7 @@ public sealed class Facts
             if (!ready) continue;
             _stack.Pop();
             if (_hashed[top.Id]) continue;
-            long h = Mix(unchecked(StableHash(top.Op.Name) * 31 + top.Attrs.GetHashCode() * 2L + (int)top.DType));
+            long h = Mix(unchecked(StableHash(top.Op.Name) * 31 + AttrsHash(top) * 2L + (int)top.DType));
             foreach (var i in top.Inputs) h = Mix(unchecked(h * 0x100000001B3L + _hash[i.Id]));
             _hash[top.Id] = h;
             _hashed[top.Id] = true;
@@ -135,7 +135,19 @@ public sealed class Facts
     {
         int ca = Class(a), cb = Class(b);
         if (ca != cb) return ca.CompareTo(cb);
-        return Hash(a).CompareTo(Hash(b));
+        int c = Hash(a).CompareTo(Hash(b));
+        // A 64-bit collision between distinct nodes: fall back to creation order, so CSE still merges both orders.
+        return c != 0 || ReferenceEquals(a, b) ? c : a.Id.CompareTo(b.Id);
+    }
+
+    // Attrs.GetHashCode hashes -0.0 like 0.0 (they compare equal as doubles); constants are told apart by their bits.
+    private static long AttrsHash(Node n)
+    {
+        if (n.Op != Op.Const) return n.Attrs.GetHashCode();
+        long h = BitConverter.DoubleToInt64Bits(n.Attrs.Value);
+        if (n.Attrs.Data is { } data) foreach (var d in data) h = Mix(unchecked(h * 31 + BitConverter.DoubleToInt64Bits(d)));
+        foreach (var d in n.Attrs.Ints) h = Mix(unchecked(h * 31 + d));
+        return h;
     }
 
     private static int Class(Node n) => IsConstant(n) ? 2 : n.Shape.Rank == 0 ? 1 : 0;

@@ -52,15 +52,24 @@ public sealed class Match
         return false;
     }
 
-    /// <summary>Tries to match <paramref name="pattern"/> at <paramref name="n"/>, starting from no bindings.</summary>
-    internal bool Run(Pattern pattern, Node n)
+    /// <summary>
+    /// Matches <paramref name="pattern"/> at <paramref name="n"/> and returns what <paramref name="rewrite"/> makes of
+    /// the first match it accepts (a non-null node other than <paramref name="n"/>). A declined match is not the end:
+    /// the solver backtracks into the other operand orders, so a guard written in the right-hand side sees every match.
+    /// </summary>
+    internal Node? Run(Pattern pattern, Node n, Func<Match, Node?> rewrite)
     {
         Root = n;
         _count = 0;
         _goals = 0;
+        _rewrite = rewrite;
+        _result = null;
         Push(pattern, n);
-        return Continue();
+        return Continue() ? _result : null;
     }
+
+    private Func<Match, Node?>? _rewrite;
+    private Node? _result;
 
     internal int AgendaMark => _goals;
 
@@ -81,7 +90,11 @@ public sealed class Match
     /// <summary>Solves the remaining goals; on failure the agenda is left as it was.</summary>
     internal bool Continue()
     {
-        if (_goals == 0) return true;
+        if (_goals == 0)
+        {
+            _result = _rewrite!(this);
+            return _result is not null && !ReferenceEquals(_result, Root);
+        }
         _goals--;
         var p = _goalPatterns[_goals];
         var n = _goalNodes[_goals];

@@ -22,6 +22,9 @@ public sealed class RewriteOptions
     /// <summary>Constant subgraphs are folded into tensor constants only up to this many elements (uniform results always fold).</summary>
     public int FoldLimit { get; set; } = 4096;
 
+    /// <summary>The most rewrite rounds <see cref="Pipeline.Optimize"/> runs while looking for its fixed point (default 4).</summary>
+    public int MaxRounds { get; set; } = 4;
+
     /// <summary>When set, each rule run is followed by a second sweep that must fire nothing (a test of confluence); otherwise it throws.</summary>
     public bool CheckFixpoint { get; set; }
 

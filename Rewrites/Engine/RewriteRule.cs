@@ -43,8 +43,7 @@ public sealed class RewriteRule
     internal Node? TryApply(Node n, Match m, RewriteContext context)
     {
         if (_procedure is not null) return _procedure(n, context);
-        if (!m.Run(_pattern!, n)) return null;
-        return _rewrite!(m);
+        return m.Run(_pattern!, n, _rewrite!);
     }
 
     /// <inheritdoc/>

@@ -31,6 +31,8 @@ public static class AlgebraicSimplification
         Rule("x * 0 → 0  (x finite)", Mul(X, Zero), m => FiniteOrFast(m, X) ? m.Const(0) : null),
         Rule("x - x → 0  (x finite)", Sub(X, X), m => FiniteOrFast(m, X) ? m.Const(0) : null),
         Rule("x / x → 1  (x finite, nonzero)", Div(X, X), m => m.Facts.NonZeroFinite(m[X]) || m.Context.Options.FastMath ? m.Const(1) : null),
+        Rule("x * (c/x) → c  (x finite, nonzero)", Mul(X, Div(AnyConst.As(K), X)),
+            m => m.Facts.NonZeroFinite(m[X]) || m.Context.Options.FastMath ? m[K] : null),
         Rule("x + x → x*2", Add(X, X), m => m[X] * m.Const(2)),
         Rule("max(x, x) → x", Max(X, X), m => m[X]),
         Rule("min(x, x) → x", Min(X, X), m => m[X]),

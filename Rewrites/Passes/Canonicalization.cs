@@ -23,11 +23,15 @@ public static class Canonicalization
     {
                 Rule("x - c → x + -c", Sub(X, AnyConst.As(K)), m => m[X] + m.Const(-m.Value(K))),
         Rule("x / c → x * (1/c)  (1/c exact)", Div(X, AnyConst.As(K)), m => ExactReciprocal(m.Value(K)) is { } r ? m[X] * m.Const(r) : null),
-        Rule("x / s → x * (1/s)  (s scalar)", Div(TensorOf(X), ScalarOf(S)), m => m[X] * (m.Const(1) / m[S])),
+        Rule("x / s → x * (1/s)  (s scalar)", Div(X, ScalarOf(S)),
+            m => m.Facts.Uniform(m[X], out _) || m.Facts.Uniform(m[S], out _) ? null : m[X] * (m.Const(1) / m[S])),
+        Rule("(c1/x)*c2 → (c1*c2)/x", Mul(Div(AnyConst.As(K), X), AnyConst.As(K2)), m => m.Const(m.Value(K) * m.Value(K2)) / m[X]),
 
         // ---- constants and scalar factors gather on the right ----
         Rule("(x*c1)*c2 → x*(c1*c2)", Mul(Mul(X, AnyConst.As(K)), AnyConst.As(K2)), m => m[X] * m.Const(m.Value(K) * m.Value(K2))),
         Rule("(x+c1)+c2 → x+(c1+c2)", Add(Add(X, AnyConst.As(K)), AnyConst.As(K2)), m => m[X] + m.Const(m.Value(K) + m.Value(K2))),
+        Rule("(x*c)*y → (x*y)*c  (x, y scalars)", Mul(Mul(ScalarOf(X), AnyConst.As(K)), ScalarOf(Y)),
+            m => m.Facts.Uniform(m[Y], out _) ? null : m[X] * m[Y] * m[K]),
         Rule("(x*s)*y → (x*y)*s  (s scalar)", Mul(Mul(TensorOf(X), ScalarOf(S)), TensorOf(Y)), m => m[X] * m[Y] * m[S]),
         Rule("(x*s1)*s2 → x*(s1*s2)  (s1, s2 scalars)", Mul(Mul(TensorOf(X), ScalarOf(S)), ScalarOf(S2)), m => m[X] * (m[S] * m[S2])),
         Rule("sum(x*s) → sum(x)*s", Sum(Mul(TensorOf(X), ScalarOf(S))), m => F.Sum(m[X], m.Root.Attrs.Ints, m.Root.Attrs.Flag) * m[S]),
@@ -46,6 +50,12 @@ public static class Canonicalization
         // ---- common factors and signs ----
         Rule("x*a + y*a → (x + y)*a", Add(Mul(X, A), Mul(Y, A)), m => (m[X] + m[Y]) * m[A]),
         Rule("x*a - y*a → (x - y)*a", Sub(Mul(X, A), Mul(Y, A)), m => (m[X] - m[Y]) * m[A]),
+        Rule("a + x*k → a - x*(-k)  (k negative)", Add(X, Mul(Y, K)),
+            m => Algebra.IsNegativeForm(m[K], m.Facts) ? m[X] - m[Y] * Algebra.Negate(m[K], m.Facts, subtractions: false)! : null),
+        Rule("a - x*k → a + x*(-k)  (k negative)", Sub(X, Mul(Y, K)),
+            m => Algebra.IsNegativeForm(m[K], m.Facts) ? m[X] + m[Y] * Algebra.Negate(m[K], m.Facts, subtractions: false)! : null),
+        Rule("x*k - a → -(x*(-k) + a)  (k negative)", Sub(Mul(Y, K), X),
+            m => Algebra.IsNegativeForm(m[K], m.Facts) ? -(m[Y] * Algebra.Negate(m[K], m.Facts, subtractions: false)! + m[X]) : null),
         Rule("(a - b)*k → (b - a)*(-k)  (k negative)", Mul(Sub(X, Y), K),
             m => Algebra.IsNegativeForm(m[K], m.Facts) ? (m[Y] - m[X]) * Algebra.Negate(m[K], m.Facts, subtractions: false)! : null),
     };

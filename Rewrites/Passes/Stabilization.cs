@@ -38,11 +38,17 @@ public static class Stabilization
         // Reverse mode through log(p) divides by p; when p is a softmax or an exponential that can underflow to 0.
         Rule("p * (g/p) → g  (p = softmax, exp)", Mul(Positive(S), Div(G, S)), m => m[G]),
         Rule("p * (g/p - h) → g - p*h  (p = softmax, exp)", Mul(Positive(S), Sub(Div(G, S), H)), m => m[G] - m[S] * m[H]),
+        Rule("p * (g/p + h) → g + p*h  (p = softmax, exp)", Mul(Positive(S), Add(Div(G, S), H)), m => m[G] + m[S] * m[H]),
 
-        // Binary cross-entropy with logits: −[t·log σ(x) + (1−t)·log(1−σ(x))], after the rules above and the
-        // canonical sign rules, reads t·softplus(−x) + (1−t)·softplus(x) = softplus(x) − t·x.
+        // Binary cross-entropy with logits: −[t·log σ(x) + (1−t)·log(1−σ(x))], after the rules above,
+        // reads t·softplus(−x) + (1−t)·softplus(x) = softplus(x) − t·x.
+        // Canonical sign rules move the outer minus into (1−t), so the sum arrives as one of the last two forms.
         Rule("t·softplus(-x) + (1-t)·softplus(x) → softplus(x) - t·x",
             Add(Mul(T, Softplus(Neg(X))), Mul(Sub(One, T), Softplus(X))), m => F.Softplus(m[X]) - m[T] * m[X]),
+        Rule("t·softplus(-x) - (t-1)·softplus(x) → softplus(x) - t·x",
+            Sub(Mul(T, Softplus(Neg(X))), Mul(Add(T, Const(-1)), Softplus(X))), m => F.Softplus(m[X]) - m[T] * m[X]),
+        Rule("(t-1)·softplus(x) - t·softplus(-x) → t·x - softplus(x)",
+            Sub(Mul(Add(T, Const(-1)), Softplus(X)), Mul(T, Softplus(Neg(X)))), m => m[T] * m[X] - F.Softplus(m[X])),
     };
 
     /// <summary>The stabilization rules followed by the canonical ones, run to a joint fixed point.</summary>
