@@ -21,6 +21,7 @@ public static unsafe partial class Gemm
         => int.TryParse(Environment.GetEnvironmentVariable(name), out int v) && v >= 16 && v <= 1 << 16 ? v : fallback;
 
     /// <summary>Chooses a path for one validated, non-empty problem and runs it on up to <paramref name="threads"/> threads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Run<T>(ref Problem<T> p, int threads) where T : unmanaged
     {
         if (p.K == 0 || Simd.IsZero(p.Alpha)) { ScaleOnly(in p, 0, p.M); return; }
@@ -97,6 +98,7 @@ public static unsafe partial class Gemm
         => DirectEnabled && (long)k * dim * sizeof(T) <= 192 * 1024 && (long)ld * sizeof(T) % 1024 != 0;
 
     /// <summary>C = beta·C (C not read when beta = 0), then the epilogue, for rows [i0, i1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ScaleOnly<T>(ref readonly Problem<T> p, int i0, int i1) where T : unmanaged
     {
         int L = Vector512<T>.Count;

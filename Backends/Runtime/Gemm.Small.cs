@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Runtime;
 
@@ -10,6 +11,7 @@ public static unsafe partial class Gemm
     /// Direct paths with a tiny fixed cost and no packing: m = 1 or n = 1 (GEMV as dot products or as accumulated
     /// axpy rows) and k = 1 (outer product). Returns false when the packed path should run.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool TrySmall<T>(ref readonly Problem<T> p) where T : unmanaged
     {
         if (p.M == 1) { RowTimesMatrix(in p); return true; }
@@ -24,6 +26,7 @@ public static unsafe partial class Gemm
     {
         int K = p.K, N = p.N, L = Vector512<T>.Count;
         int aStride = p.TransA ? p.Lda : 1;
+        if (aStride == 1 && !p.TransB) { AxpyRows(p.A, p.B, p.Ldb, K, N, in p, 0); return; }
         int aRoom = aStride == 1 ? 0 : Pad(K, L);
         T* s = Scratch<T>.V(aRoom + (p.TransB ? Pad(N, L) : 0) + L);
         T* a = aStride == 1 ? p.A : Gather(p.A, aStride, K, s);
@@ -81,39 +84,70 @@ public static unsafe partial class Gemm
         int bStride = p.TransB ? p.Ldb : 1;
         T* b = bStride == 1 ? p.B : Gather(p.B, bStride, N, Scratch<T>.V(Pad(N, L)));
         long aStride = p.TransA ? 1 : p.Lda;
-        bool epi = p.HasEpilogue;
-        Vector512<T> beta = Vector512.Create(p.Beta);
-        bool overwrite = Simd.IsZero(p.Beta), plain = Simd.IsOne(p.Beta);
-        for (int i = 0; i < M; i++)
+        if (p.HasEpilogue)
         {
-            T* c = p.C + (long)i * p.Ldc;
-            int j = 0;
-            if (epi)
+            for (int i = 0; i < M; i++)
             {
+                T* c = p.C + (long)i * p.Ldc;
                 Vector512<T> a1 = Vector512.Create(p.A[i * aStride]);
+                int j = 0;
                 for (; j + L <= N; j += L) StoreVec(in p, c + j, a1 * Vector512.Load(b + j), i, j, L, true, true);
                 if (j < N) StoreVec(in p, c + j, a1 * Simd.LoadFirst(b + j, N - j), i, j, N - j, true, true);
-                continue;
             }
-            // No epilogue: alpha folds into a_i, and C = (alpha·a_i)·b + beta·C in one FMA per vector.
-            Vector512<T> av = Vector512.Create(p.A[i * aStride]) * Vector512.Create(p.Alpha);
-            if (overwrite)
+            return;
+        }
+        // No epilogue: alpha folds into a_i, and C = (alpha·a_i)·b + beta·C in one FMA per vector, four rows per pass.
+        if (Simd.IsZero(p.Beta)) OuterRows<T, Overwrite>(in p, b, aStride);
+        else if (Simd.IsOne(p.Beta)) OuterRows<T, Accumulate>(in p, b, aStride);
+        else OuterRows<T, ScaleC>(in p, b, aStride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OuterRows<T, TMode>(ref readonly Problem<T> p, T* b, long aStride) where T : unmanaged where TMode : struct, IStoreMode
+    {
+        int M = p.M, N = p.N, L = Vector512<T>.Count, ldc = p.Ldc;
+        int nFull = N / L * L, tail = N - nFull;
+        Vector512<T> alpha = Vector512.Create(p.Alpha), beta = Vector512.Create(p.Beta);
+        int i = 0;
+        for (; i + 4 <= M; i += 4)
+        {
+            T* c0 = p.C + (long)i * ldc, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+            Vector512<T> a0 = Vector512.Create(p.A[i * aStride]) * alpha, a1 = Vector512.Create(p.A[(i + 1) * aStride]) * alpha;
+            Vector512<T> a2 = Vector512.Create(p.A[(i + 2) * aStride]) * alpha, a3 = Vector512.Create(p.A[(i + 3) * aStride]) * alpha;
+            for (int j = 0; j < nFull; j += L)
             {
-                for (; j + L <= N; j += L) Vector512.Store(av * Vector512.Load(b + j), c + j);
-                if (j < N) Simd.StoreFirst(c + j, av * Simd.LoadFirst(b + j, N - j), N - j);
+                Vector512<T> bv = Vector512.Load(b + j);
+                Vector512.Store(Outer<T, TMode>(a0, bv, beta, Vector512.Load(c0 + j)), c0 + j);
+                Vector512.Store(Outer<T, TMode>(a1, bv, beta, Vector512.Load(c1 + j)), c1 + j);
+                Vector512.Store(Outer<T, TMode>(a2, bv, beta, Vector512.Load(c2 + j)), c2 + j);
+                Vector512.Store(Outer<T, TMode>(a3, bv, beta, Vector512.Load(c3 + j)), c3 + j);
             }
-            else if (plain)
+            if (tail > 0)
             {
-                for (; j + L <= N; j += L) Vector512.Store(Simd.Fma(av, Vector512.Load(b + j), Vector512.Load(c + j)), c + j);
-                if (j < N) Simd.StoreFirst(c + j, Simd.Fma(av, Simd.LoadFirst(b + j, N - j), Simd.LoadFirst(c + j, N - j)), N - j);
-            }
-            else
-            {
-                for (; j + L <= N; j += L) Vector512.Store(Simd.Fma(av, Vector512.Load(b + j), beta * Vector512.Load(c + j)), c + j);
-                if (j < N) Simd.StoreFirst(c + j, Simd.Fma(av, Simd.LoadFirst(b + j, N - j), beta * Simd.LoadFirst(c + j, N - j)), N - j);
+                Vector512<T> bv = Simd.LoadFirst(b + nFull, tail);
+                Simd.StoreFirst(c0 + nFull, Outer<T, TMode>(a0, bv, beta, TMode.Mode == 0 ? default : Simd.LoadFirst(c0 + nFull, tail)), tail);
+                Simd.StoreFirst(c1 + nFull, Outer<T, TMode>(a1, bv, beta, TMode.Mode == 0 ? default : Simd.LoadFirst(c1 + nFull, tail)), tail);
+                Simd.StoreFirst(c2 + nFull, Outer<T, TMode>(a2, bv, beta, TMode.Mode == 0 ? default : Simd.LoadFirst(c2 + nFull, tail)), tail);
+                Simd.StoreFirst(c3 + nFull, Outer<T, TMode>(a3, bv, beta, TMode.Mode == 0 ? default : Simd.LoadFirst(c3 + nFull, tail)), tail);
             }
         }
+        for (; i < M; i++)
+        {
+            T* c = p.C + (long)i * ldc;
+            Vector512<T> av = Vector512.Create(p.A[i * aStride]) * alpha;
+            for (int j = 0; j < nFull; j += L)
+                Vector512.Store(Outer<T, TMode>(av, Vector512.Load(b + j), beta, Vector512.Load(c + j)), c + j);
+            if (tail > 0)
+                Simd.StoreFirst(c + nFull, Outer<T, TMode>(av, Simd.LoadFirst(b + nFull, tail), beta,
+                    TMode.Mode == 0 ? default : Simd.LoadFirst(c + nFull, tail)), tail);
+        }
     }
+
+    /// <summary>a·b, a·b + c or a·b + beta·c by mode (overwrite loads of c are dead code the JIT drops).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Outer<T, TMode>(Vector512<T> a, Vector512<T> b, Vector512<T> beta, Vector512<T> c)
+        where T : unmanaged where TMode : struct, IStoreMode
+        => TMode.Mode == 0 ? a * b : TMode.Mode == 2 ? Simd.Fma(a, b, c) : Simd.Fma(a, b, beta * c);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Pad(int count, int lanes) => (count + lanes - 1) / lanes * lanes;
@@ -181,14 +215,9 @@ public static unsafe partial class Gemm
         }
         Vector128<float> b0 = a0.GetLower().AsSingle() + a0.GetUpper().AsSingle(), b1 = a1.GetLower().AsSingle() + a1.GetUpper().AsSingle();
         Vector128<float> b2 = a2.GetLower().AsSingle() + a2.GetUpper().AsSingle(), b3 = a3.GetLower().AsSingle() + a3.GetUpper().AsSingle();
-        // Transpose-and-add the four 4-lane partial sums.
-        Vector128<float> t0 = Vector128.Shuffle(b0, Vector128.Create(0, 2, 1, 3)), t1 = Vector128.Shuffle(b1, Vector128.Create(0, 2, 1, 3));
-        Vector128<float> t2 = Vector128.Shuffle(b2, Vector128.Create(0, 2, 1, 3)), t3 = Vector128.Shuffle(b3, Vector128.Create(0, 2, 1, 3));
-        Vector128<float> u01 = Vector128.Create(t0.GetLower(), t1.GetLower()) + Vector128.Create(t0.GetUpper(), t1.GetUpper());
-        Vector128<float> u23 = Vector128.Create(t2.GetLower(), t3.GetLower()) + Vector128.Create(t2.GetUpper(), t3.GetUpper());
-        Vector128<float> v = Vector128.Shuffle(u01, Vector128.Create(0, 2, 0, 2)) + Vector128.Shuffle(u01, Vector128.Create(1, 3, 1, 3));
-        Vector128<float> w = Vector128.Shuffle(u23, Vector128.Create(0, 2, 0, 2)) + Vector128.Shuffle(u23, Vector128.Create(1, 3, 1, 3));
-        return Vector256.Create(Vector128.Create(v.GetLower(), w.GetLower()), Vector128<float>.Zero).As<float, T>();
+        if (Sse3.IsSupported)
+            return Sse3.HorizontalAdd(Sse3.HorizontalAdd(b0, b1), Sse3.HorizontalAdd(b2, b3)).ToVector256().As<float, T>();
+        return Vector256.Create(Vector128.Create(Vector128.Sum(b0), Vector128.Sum(b1), Vector128.Sum(b2), Vector128.Sum(b3)), Vector128<float>.Zero).As<float, T>();
     }
 
     /// <summary>C[row, :n] from Σ_kk a[kk]·B[kk, :] with four independent accumulators in registers per pass

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Nabla.Runtime;
 
@@ -21,6 +22,7 @@ public static unsafe partial class Gemm
     /// </summary>
     /// <exception cref="ArgumentException">A dimension is negative, a leading dimension is smaller than its row length,
     /// or an array is too short for the elements the call would touch; the message names the argument and the numbers.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sgemm(int m, int n, int k, float alpha,
         float[] a, int aOffset, int lda, bool transA,
         float[] b, int bOffset, int ldb, bool transB,
@@ -49,6 +51,7 @@ public static unsafe partial class Gemm
 
     /// <summary>Double-precision GEMM with epilogue; see <see cref="Sgemm"/> for the contract.</summary>
     /// <exception cref="ArgumentException">See <see cref="Sgemm"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dgemm(int m, int n, int k, double alpha,
         double[] a, int aOffset, int lda, bool transA,
         double[] b, int bOffset, int ldb, bool transB,
@@ -75,6 +78,7 @@ public static unsafe partial class Gemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Validate<T>(string op, int m, int n, int k,
         T[] a, int aOffset, int lda, bool transA, T[] b, int bOffset, int ldb, bool transB,
         T[] c, int cOffset, int ldc, T[]? bias, int biasOffset, BiasMode biasMode, Activation activation,
