@@ -32,24 +32,38 @@ internal sealed partial class ScheduleBuilder
     private bool InLoop(Node n) => LoopLike(n) && !_keyOf.ContainsKey(n) && (!n.IsLeaf || _roots.Contains(n));
 
     /// <summary>
-    /// Groups loop members of equal shape and equal barrier depth (the most non-loop kernels on any path from the
-    /// leaves) that are connected by data edges. A path that leaves such a group through a GEMM, reduction or other
-    /// kernel and comes back would have to raise the depth, so no grouping can create a cycle between kernels.
+    /// Groups loop members of equal shape and equal level that are connected by data edges. Levels satisfy, along
+    /// every edge u → v, level(v) ≥ level(u), plus one when u is computed by a non-loop kernel (GEMM, reduction, ...):
+    /// a path that leaves a group through such a kernel and comes back would have to raise the level, so no grouping
+    /// can create a cycle between kernels. Levels are assigned as late as possible (the least level of the consumers),
+    /// so values that read only parameters or inputs — Adam's β₁·m — join the update loop that consumes them.
     /// </summary>
     private void PlanGroups()
     {
-        var depth = new Dictionary<Node, int>();
+        // As soon as possible, forward; then as late as possible, backward (results keep their earliest level).
+        var level = new Dictionary<Node, int>();
+        foreach (var n in _nodes)
+        {
+            int d = 0;
+            foreach (var i in n.Inputs) d = Math.Max(d, level[i] + (InLoop(i) ? 0 : 1));
+            level[n] = d;
+        }
+        for (int k = _nodes.Count - 1; k >= 0; k--)
+        {
+            var n = _nodes[k];
+            if (_roots.Contains(n) || _consumers[n].Count == 0) continue;
+            int late = int.MaxValue;
+            foreach (var c in _consumers[n]) late = Math.Min(late, level[c] - (InLoop(n) ? 0 : 1));
+            level[n] = Math.Max(level[n], late);
+        }
         var parent = new Dictionary<Node, Node>();
         Node FindRoot(Node n) { while (parent[n] != n) n = parent[n] = parent[parent[n]]; return n; }
         foreach (var n in _nodes)
         {
-            int d = 0;
-            foreach (var i in n.Inputs) d = Math.Max(d, depth[i] + (InLoop(i) ? 0 : 1));
-            depth[n] = d;
             if (!InLoop(n)) continue;
             parent[n] = n;
             foreach (var i in n.Inputs.Distinct())
-                if (InLoop(i) && !i.IsLeaf && depth[i] == d && i.Shape.Equals(n.Shape))
+                if (InLoop(i) && !i.IsLeaf && level[i] == level[n] && i.Shape.Equals(n.Shape))
                 {
                     Node a = FindRoot(i), b = FindRoot(n);
                     if (a != b) parent[a] = b;
