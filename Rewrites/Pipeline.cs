@@ -62,29 +62,48 @@ public static class Pipeline
     public static Function Simplify(Function f, RewriteOptions? options = null) => Run(f, Display, options).Function;
 
     /// <summary>
-    /// Optimizes <paramref name="f"/>: <see cref="Merge"/>, then <see cref="Round"/> after round until a round leaves
-    /// the graph as it found it (at most <see cref="RewriteOptions.MaxRounds"/>). Each rule set reaches its own fixed
-    /// point in one sweep, but specialization leaves forms that the next round's canonicalization may carry further
-    /// (a product of reciprocals of scalars has several canonical spellings); repeating until nothing changes makes
-    /// the result a fixed point of the whole pipeline, so optimizing it again changes nothing. The second round of a
-    /// fresh graph usually only confirms the first. Returns the optimized function and what each pass did.
+    /// Optimizes <paramref name="f"/>: <see cref="Merge"/>, then <see cref="Round"/> after round until the graph is a
+    /// fixed point of a whole round (at most <see cref="RewriteOptions.MaxRounds"/> rounds). Each rule set reaches its
+    /// own fixed point in one sweep, but specialization leaves forms that canonicalization may carry further (a product
+    /// of reciprocals of scalars has several spellings); repeating until nothing changes makes the result a fixed point
+    /// of the whole pipeline, so optimizing it again changes nothing. The confirming round is short: when its
+    /// canonicalization gives back exactly the previous round's stabilized graph (compared by structural hash), the rest
+    /// of the round would repeat the previous one, and it stops there. Returns the function and what each pass did.
     /// </summary>
     public static (Function Function, PassReport Report) Optimize(Function f, RewriteOptions? options = null)
     {
         options ??= RewriteOptions.Default;
         var report = new PassReport();
         f = RunInto(report, f, new[] { Merge }, options, 1);
+        long? stabilizedBefore = null;
         for (int round = 1; ; round++)
         {
-            var next = RunInto(report, f, Round, options, round);
+            var canonical = RunInto(report, f, new[] { Canonicalize }, options, round);
+            if (stabilizedBefore == Fingerprint(canonical)) return (f, report);
+            var stabilized = RunInto(report, canonical, new[] { Stabilize }, options, round);
+            var next = RunInto(report, stabilized, new[] { Specialize, Cleanup }, options, round);
             if (SameStructure(f, next)) return (next, report);
             f = next;
+            stabilizedBefore = Fingerprint(stabilized);
             if (round == options.MaxRounds)
             {
                 if (options.Verify) throw new InvalidOperationException($"The rewrite rounds did not reach a fixed point in {options.MaxRounds} rounds.");
                 return (f, report);
             }
         }
+    }
+
+    /// <summary>A 64-bit structural hash of a function: its output and update names and the structure of their values.</summary>
+    public static long Fingerprint(Function f)
+    {
+        var facts = new Facts();
+        long h = 17;
+        foreach (var o in f.Outputs.Concat(f.Updates))
+        {
+            foreach (char c in o.Name) h = unchecked(h * 31 + c);
+            h = unchecked(h * 1000003 + facts.Hash(o.Node));
+        }
+        return unchecked(h * 2 + f.Outputs.Count);
     }
 
     /// <summary>

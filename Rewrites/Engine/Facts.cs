@@ -119,7 +119,7 @@ public sealed class Facts
             if (!ready) continue;
             _stack.Pop();
             if (_hashed[top.Id]) continue;
-            long h = Mix(unchecked(StableHash(top.Op.Name) * 31 + AttrsHash(top) * 2L + (int)top.DType));
+            long h = Mix(unchecked(StableHash(top.Op.Name) * 31 + Mix(AttrsHash(top)) * 3 + (int)top.DType));
             foreach (var i in top.Inputs) h = Mix(unchecked(h * 0x100000001B3L + _hash[i.Id]));
             _hash[top.Id] = h;
             _hashed[top.Id] = true;

@@ -58,7 +58,12 @@ public static class DeadCodeElimination
         else if (n.Op == Op.Param) c = g.Param(n.Name!, n.Shape, n.DType);
         else if (n.Op == Op.BatchSize) c = g.BatchSize(n.DType);
         else if (n.Op == Op.Const) c = n.Attrs.Data is null ? g.Const(n.Attrs.Value, n.DType) : g.Const(n.Attrs.Data, n.Shape, n.DType);
-        else c = g.Make(n.Op, n.Attrs, n.Inputs.Select(i => copy[i]).ToArray());
+        else
+        {
+            var inputs = new Node[n.Inputs.Count];
+            for (int i = 0; i < inputs.Length; i++) inputs[i] = copy[n.Inputs[i]];
+            c = g.Make(n.Op, n.Attrs, inputs);
+        }
         if (c.Label is null) c.Label = n.Label;
         return c;
     }

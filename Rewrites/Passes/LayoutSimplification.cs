@@ -47,13 +47,10 @@ public static class LayoutSimplification
     {
         var inputs = n.Inputs;
         bool any = false;
-        var stripped = new Node[inputs.Count];
-        for (int i = 0; i < stripped.Length; i++)
-        {
-            stripped[i] = inputs[i].Op == Op.Broadcast ? inputs[i].A : inputs[i];
-            any |= !ReferenceEquals(stripped[i], inputs[i]);
-        }
+        for (int i = 0; i < inputs.Count; i++) any |= inputs[i].Op == Op.Broadcast;
         if (!any) return null;
+        var stripped = new Node[inputs.Count];
+        for (int i = 0; i < stripped.Length; i++) stripped[i] = inputs[i].Op == Op.Broadcast ? inputs[i].A : inputs[i];
         Shape? s = stripped[0].Shape;
         for (int i = 1; i < stripped.Length && s is not null; i++) s = Shape.Broadcast(s, stripped[i].Shape, out _);
         if (s is null || !s.BroadcastsTo(n.Shape)) return null;
