@@ -18,6 +18,7 @@ public static class BenchRegistry
         Cases.ExpressionMlpCases.All,
         Cases.ExpressionCompileCases.All,
         Cases.RoslynProfileCases.All,
+        Cases.PipelineCases.All,
     };
 
     /// <summary>All registered cases.</summary>
