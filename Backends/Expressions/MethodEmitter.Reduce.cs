@@ -9,11 +9,18 @@ namespace Nabla.Backends.Expressions;
 
 internal sealed partial class MethodEmitter<T>
 {
+    /// <summary>Independent vector accumulators of a reduction (hides the latency of the add/max chain).</summary>
+    private const int Chains = 4;
+
+    /// <summary>Reductions whose body has more instructions than this keep one accumulator (the unrolled body would be large).</summary>
+    private const int UnrollLimit = 8;
+
     /// <summary>
     /// A reduction <c>out[o, i] = scale · ⊕_l body(o, l, i)</c> over [outer, length, inner], in a fixed order.
-    /// When inner is 1 the reduced elements are contiguous: W-lane partial results, combined across lanes, then the
-    /// scalar tail. Otherwise W adjacent outputs are reduced at once, each strictly in l order (the same order as the
-    /// scalar path, so both give identical sums).
+    /// When inner is 1 the reduced elements are contiguous: <see cref="Chains"/> vector accumulators over blocks of
+    /// lanes, combined pairwise, then one accumulator, then across lanes, then the scalar tail. Otherwise
+    /// <see cref="Chains"/>·W adjacent outputs (then W, then one) are reduced at once, each strictly in l order — the same
+    /// order as the scalar path, so both give identical results.
     /// </summary>
     private E Reduce(ReduceKernel k)
     {
@@ -21,77 +28,96 @@ internal sealed partial class MethodEmitter<T>
         int W = _isa?.Width ?? 1;
         var extent = contiguous ? k.Length : k.Inner;
         bool vectors = _isa is not null && !(extent.IsStatic && extent.Factor < W);
+        bool unroll = vectors && k.Body.Instrs.Count <= UnrollLimit && !(extent.IsStatic && extent.Factor < Chains * W);
         var f = new Fused(k.Body, k.Inputs, a => a == Access.Scalar ? 0 : 2, vectors, _isa?.Type ?? typeof(T));
         bool max = k.Op == ReduceOp.Max;
         var outer = Int("outer"); var len = Int("length"); var inner = Int("inner");
-        var o = Int("o"); var l = Int("l"); var i = Int("i"); var vlimit = Int("vlimit"); var at = Int("at");
+        var o = Int("o"); var l = Int("l"); var i = Int("i"); var vlimit = Int("vlimit"); var ulimit = Int("ulimit"); var at = Int("at");
+        var rowBase = Int("rowBase");
         var acc = E.Variable(typeof(T), "acc");
-        var vacc = E.Variable(_isa?.Type ?? typeof(T), "vacc");
+        var vtype = _isa?.Type ?? typeof(T);
+        var vacc = Enumerable.Range(0, Chains).Select(c => E.Variable(vtype, "vacc" + c)).ToArray();
         var scale = E.Variable(typeof(T), "scale");
         bool scaled = !(k.Scale.IsConstant && k.Scale.Constant == 1);
         var output = Arr(k.Output);
         var value = f.S[k.Body.Stores[0]];
         var vvalue = f.V[k.Body.Stores[0]];
-        E Index(Access a) => a == Access.Scalar ? E.Constant(0) : at;
 
         E identity = _ops.Const(max ? double.NegativeInfinity : 0);
         E Combine(E a, E b) => max ? E.Call(typeof(T) == typeof(float) ? typeof(MathF) : typeof(Math), "Max", null, a, b) : E.Add(a, b);
         E VCombine(E a, E b) => _isa!.Call(max ? "Max" : "Add", a, b);
         E Scaled(E x) => scaled ? E.Multiply(x, scale) : x;
+        E VScaled(E x) => scaled ? _isa!.Call("Multiply", x, _isa.Broadcast(scale)) : x;
 
-        // Scalar: acc = identity; for each l: acc ⊕= body; the caller stores it.
-        E[] ScalarStep() => ScalarValues(f, 2, Index).Append(E.Assign(acc, Combine(acc, value))).ToArray();
-        E[] VectorStep() => VectorValues(f, Index).Append(E.Assign(vacc, VCombine(vacc, vvalue!))).ToArray();
+        // One element (scalar) or one vector of the body at `at + offset`, combined into an accumulator.
+        IEnumerable<E> ScalarStep() => ScalarValues(f, 2, a => a == Access.Scalar ? E.Constant(0) : at).Append(E.Assign(acc, Combine(acc, value)));
+        IEnumerable<E> VectorStep(int chain, int offset) =>
+            VectorValues(f, a => a == Access.Scalar ? E.Constant(0) : offset == 0 ? at : E.Add(at, E.Constant(offset)))
+                .Append(E.Assign(vacc[chain], VCombine(vacc[chain], vvalue!)));
 
         var perOuter = new List<E>();
         if (contiguous)
         {
             // at runs over o·length + l.
-            perOuter.Add(E.Assign(acc, identity));
             perOuter.Add(E.Assign(at, E.Multiply(o, len)));
             perOuter.Add(E.Assign(l, E.Constant(0)));
             if (vectors)
             {
-                perOuter.Add(E.Assign(vacc, _isa!.Broadcast(identity)));
-                perOuter.Add(While(l, vlimit, W, VectorStep().Append(E.AddAssign(at, E.Constant(W))).ToArray()));
-                perOuter.Add(E.Assign(acc, AcrossLanes(vacc, max)));
+                perOuter.Add(E.Assign(vacc[0], _isa!.Broadcast(identity)));
+                if (unroll)
+                {
+                    for (int c = 1; c < Chains; c++) perOuter.Add(E.Assign(vacc[c], vacc[0]));
+                    var block = Enumerable.Range(0, Chains).SelectMany(c => VectorStep(c, c * W)).Append(E.AddAssign(at, E.Constant(Chains * W)));
+                    perOuter.Add(While(l, ulimit, Chains * W, block.ToArray()));
+                    perOuter.Add(E.Assign(vacc[0], VCombine(VCombine(vacc[0], vacc[1]), VCombine(vacc[2], vacc[3]))));
+                }
+                perOuter.Add(While(l, vlimit, W, VectorStep(0, 0).Append(E.AddAssign(at, E.Constant(W))).ToArray()));
+                perOuter.Add(E.Assign(acc, AcrossLanes(vacc[0], max)));
             }
+            else perOuter.Add(E.Assign(acc, identity));
             perOuter.Add(While(l, len, 1, ScalarStep().Append(E.PreIncrementAssign(at)).ToArray()));
             perOuter.Add(E.Assign(E.ArrayAccess(output, o), Scaled(acc)));
         }
         else
         {
-            // W outputs (o, i..i+W) at a time, then one at a time; at = (o·length + l)·inner + i.
-            var rowBase = Int("rowBase");
+            // Adjacent outputs (o, i..) at a time; at = (o·length + l)·inner + i.
             perOuter.Add(E.Assign(rowBase, E.Multiply(E.Multiply(o, len), inner)));
             perOuter.Add(E.Assign(i, E.Constant(0)));
+            E OutAt(int offset) => E.Add(E.Add(E.Multiply(o, inner), i), E.Constant(offset));
+            if (unroll)
+            {
+                var init = Enumerable.Range(0, Chains).Select(c => (E)E.Assign(vacc[c], _isa!.Broadcast(identity)));
+                var body = Enumerable.Range(0, Chains).SelectMany(c => VectorStep(c, c * W)).Append(E.AddAssign(at, inner));
+                var stores = Enumerable.Range(0, Chains).Select(c => _isa!.Store(output, OutAt(c * W), VScaled(vacc[c])));
+                perOuter.Add(While(i, ulimit, Chains * W, init
+                    .Append(E.Assign(at, E.Add(rowBase, i)))
+                    .Append(For(l, E.Constant(0), len, 1, body.ToArray()))
+                    .Concat(stores).ToArray()));
+            }
             if (vectors)
                 perOuter.Add(While(i, vlimit, W,
-                    E.Assign(vacc, _isa!.Broadcast(identity)),
+                    E.Assign(vacc[0], _isa!.Broadcast(identity)),
                     E.Assign(at, E.Add(rowBase, i)),
-                    For(l, E.Constant(0), len, 1, VectorStep().Append(E.AddAssign(at, inner)).ToArray()),
-                    _isa.Store(output, E.Add(E.Multiply(o, inner), i), scaled ? _isa.Call("Multiply", vacc, _isa.Broadcast(scale)) : vacc)));
+                    For(l, E.Constant(0), len, 1, VectorStep(0, 0).Append(E.AddAssign(at, inner)).ToArray()),
+                    _isa.Store(output, OutAt(0), VScaled(vacc[0]))));
             perOuter.Add(While(i, inner, 1,
                 E.Assign(acc, identity),
                 E.Assign(at, E.Add(rowBase, i)),
                 For(l, E.Constant(0), len, 1, ScalarStep().Append(E.AddAssign(at, inner)).ToArray()),
-                E.Assign(E.ArrayAccess(output, E.Add(E.Multiply(o, inner), i)), Scaled(acc))));
-            return Frame(new[] { rowBase });
+                E.Assign(E.ArrayAccess(output, OutAt(0)), Scaled(acc))));
         }
-        return Frame(Array.Empty<ParameterExpression>());
 
-        E Frame(ParameterExpression[] extra)
-        {
-            var block = new List<E> { E.Assign(outer, Size(k.Outer)), E.Assign(len, Size(k.Length)), E.Assign(inner, Size(k.Inner)) };
-            if (scaled) block.Add(E.Assign(scale, Term(k.Scale)));
-            block.AddRange(ScalarValues(f, 0, Index));
-            block.AddRange(Broadcasts(f, 0));
-            if (vectors) block.Add(E.Assign(vlimit, E.Condition(Vectors, E.Subtract(contiguous ? len : inner, E.Constant(W - 1)), E.Constant(0))));
-            block.Add(For(o, E.Constant(0), outer, 1, perOuter.ToArray()));
-            var vars = f.Variables.Concat(new[] { outer, len, inner, o, l, i, vlimit, at, acc, scale }).Concat(extra);
-            if (vectors) vars = vars.Append(vacc);
-            return E.Block(vars, block);
-        }
+        var frame = new List<E> { E.Assign(outer, Size(k.Outer)), E.Assign(len, Size(k.Length)), E.Assign(inner, Size(k.Inner)) };
+        if (scaled) frame.Add(E.Assign(scale, Term(k.Scale)));
+        frame.AddRange(ScalarValues(f, 0, _ => E.Constant(0)));
+        frame.AddRange(Broadcasts(f, 0));
+        var reduced = contiguous ? len : inner;
+        if (vectors) frame.Add(E.Assign(vlimit, E.Condition(Vectors, E.Subtract(reduced, E.Constant(W - 1)), E.Constant(0))));
+        if (unroll) frame.Add(E.Assign(ulimit, E.Condition(Vectors, E.Subtract(reduced, E.Constant(Chains * W - 1)), E.Constant(0))));
+        frame.Add(For(o, E.Constant(0), outer, 1, perOuter.ToArray()));
+        var vars = f.Variables.Concat(new[] { outer, len, inner, o, l, i, vlimit, ulimit, at, rowBase, acc, scale });
+        if (vectors) vars = vars.Concat(vacc);
+        return E.Block(vars, frame);
     }
 
     /// <summary>The sum (Vector.Sum) or NaN-propagating maximum (lane by lane, in lane order) of a vector's lanes.</summary>
