@@ -5,6 +5,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Linq;
 using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
+using System.Threading.Tasks;
 using Nabla.Ir;
 using Nabla.Rewrites.Schedule;
 using Nabla.Runtime;
@@ -79,7 +80,13 @@ public static class ExpressionBackend
         }
         double expressionMs = clock.Elapsed.TotalMilliseconds;
         clock.Restart();
-        var delegates = lambdas.Select(ps => ps.Select(p => p.Compile()).ToArray()).ToArray();
+        // Compile() also JIT-compiles each dynamic method; parts are independent, so they compile on all cores.
+        var all = lambdas.SelectMany(ps => ps).ToArray();
+        var compiled = new Action<int, T[][], T[][], T[][], T[][], T[][]>[all.Length];
+        if (all.Length == 1) compiled[0] = all[0].Compile();
+        else Parallel.For(0, all.Length, i => compiled[i] = all[i].Compile());
+        int next = 0;
+        var delegates = lambdas.Select(ps => ps.Select(_ => compiled[next++]).ToArray()).ToArray();
         double compileMs = clock.Elapsed.TotalMilliseconds;
         var info = new ExpressionBuildInfo(expressionMs, compileMs, kernels, delegates.Sum(d => d.Length), isa?.Bits ?? 0);
         return new ExpressionModel<T>(layout.Spec, delegates, layout.Methods.Select(m => m.ConstantArrays<T>()).ToArray(),
