@@ -14,7 +14,7 @@ namespace Nabla.Tests.Backends.Expressions;
 /// The expression backend agrees with the reference interpreter on random graphs, on their gradient-descent steps
 /// and on random MLP training steps — in float64 (tight) and float32 (float tolerance), at batch sizes 1, 3, 8 and 33
 /// (every vector-tail length), with 256-bit vectors, with the vector switch off, with 128-bit vectors and with scalar
-/// loops only.
+/// loops only, from the plain and from the optimized schedule.
 /// </summary>
 public class ExpressionPropertyTests
 {
@@ -41,15 +41,19 @@ public class ExpressionPropertyTests
 
     private static double Tolerance(DType t) => t == DType.F32 ? F32Tolerance : F64Tolerance;
 
-    /// <summary>Compiles once per vector mode and checks one run against the interpreter.</summary>
+    /// <summary>
+    /// Compiles the schedule of <paramref name="f"/> once per vector mode, and of its optimized form (Pipeline.Optimize,
+    /// as the product compiles) with vectors and scalar-only, and checks one run of each against the interpreter on f.
+    /// </summary>
     internal static void CheckAllModes(Function f, Dictionary<string, Tensor> bindings, int batch, DType type, string context)
     {
         var want = Interpreter.Run(f, bindings, type, batch);
-        foreach (var mode in ExpressionRun.AllModes)
+        var runs = ExpressionRun.AllModes.Select(m => (m, false)).Concat(new[] { (VectorMode.Widest, true), (VectorMode.ScalarOnly, true) });
+        foreach (var (mode, optimize) in runs)
         {
-            var model = ExpressionRun.Compile(f, mode);
+            var model = ExpressionRun.Compile(f, mode, optimize);
             var got = ExpressionRun.Run(model, bindings, batch, mode);
-            ExpressionRun.AssertClose(want, got, Tolerance(type), $"{mode}, batch {batch}, {context}");
+            ExpressionRun.AssertClose(want, got, Tolerance(type), $"{mode}{(optimize ? " optimized" : "")}, batch {batch}, {context}");
         }
     }
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Nabla.Backends.Expressions;
 using Nabla.Ir;
+using Nabla.Rewrites;
 using Nabla.Rewrites.Schedule;
 using Nabla.Runtime;
 using Xunit.Sdk;
@@ -32,10 +33,10 @@ internal static class ExpressionRun
         MaxVectorBits = mode switch { VectorMode.Vector128 => 128, VectorMode.ScalarOnly => -1, _ => 0 },
     };
 
-    /// <summary>Compiles <paramref name="f"/> (one method "Run") for its element type.</summary>
-    public static object Compile(Function f, VectorMode mode)
+    /// <summary>Compiles <paramref name="f"/> (one method "Run") for its element type, optimized first when asked.</summary>
+    public static object Compile(Function f, VectorMode mode, bool optimize = false)
     {
-        var s = Scheduler.Build(f);
+        var s = Scheduler.Build(optimize ? Pipeline.Optimize(f).Function : f);
         return s.DType == DType.F32 ? ExpressionBackend.Compile<float>(s, "Run", Options(mode)) : ExpressionBackend.Compile<double>(s, "Run", Options(mode));
     }
 
