@@ -20,6 +20,12 @@ public sealed class Rng
     public Rng(ulong seed) { _state = seed; }
 
     /// <summary>
+    /// Restarts this generator at <paramref name="seed"/>, exactly as <c>new Rng(seed)</c> would start (the kept
+    /// second Gaussian deviate is dropped), without allocating: for streams reseeded per mini-batch.
+    /// </summary>
+    public void Reseed(ulong seed) { _state = seed; _hasSpare = false; _spare = 0; }
+
+    /// <summary>
     /// The stream for one named tensor: seeded with <c>Mix(seed) XOR FNV-1a-64(name)</c> (the name's UTF-16 code
     /// units), so each parameter's values depend only on the model seed and the parameter's name — not on the
     /// order in which parameters are created, nor on other layers.
