@@ -107,16 +107,16 @@ namespace Nabla.Examples.GeneratedCode
             //   b24 temp f32[100] slot 3 -> slot3
 
             // k0: gemm b4 = relu(1 * b1[Bx40] . b2^T[40x100] + b3)
-            //   %3 = transpose(%2) [1,0] : f32[40,100]
-            //   %4 = matmul(%1, %3) : f32[B,100]
-            //   %6 = add(%4, %5) : f32[B,100]
-            //   %7 = relu(%6) : f32[B,100]
+            //   %4 = transpose(%3) [1,0] : f32[40,100]
+            //   %5 = matmul(%2, %4) : f32[B,100]
+            //   %7 = add(%5, %6) : f32[B,100]
+            //   %8 = relu(%7) : f32[B,100]
             Gemm.Sgemm(batch, 100, 40, 1f, x, 0, 40, false, _0_weight, 0, 40, true, 0f, slot0, 0, 100, _0_bias, 0, BiasMode.PerColumn, Activation.Relu, null, 0, 0);
 
             // k1: gemm b7 = relu(1 * b4[Bx100] . b5^T[100x100] + b6)
-            //   %9 = transpose(%8) [1,0] : f32[100,100]
-            //   %10 = matmul(%7, %9) : f32[B,100]
-            //   %12 = add(%10, %11) : f32[B,100]
+            //   %10 = transpose(%9) [1,0] : f32[100,100]
+            //   %11 = matmul(%8, %10) : f32[B,100]
+            //   %12 = add(%1, %11) : f32[B,100]
             //   %13 = relu(%12) : f32[B,100]
             Gemm.Sgemm(batch, 100, 100, 1f, slot0, 0, 100, false, _2_weight, 0, 100, true, 0f, slot1, 0, 100, _2_bias, 0, BiasMode.PerColumn, Activation.Relu, null, 0, 0);
 
@@ -128,7 +128,7 @@ namespace Nabla.Examples.GeneratedCode
 
             // k3: normalize[B x (10) x 1] b10 -> softmax b12, log_softmax b11, logsumexp -
             //   %18 = log_softmax(%17) [1] : f32[B,10]
-            //   %24 = softmax(%17) [1] : f32[B,10]
+            //   %26 = softmax(%17) [1] : f32[B,10]
             Emitted.Normalize(slot2, batch, 10, 1, slot3, slot4, null, vec);
 
             // k4: reduce_sum[B x (10) x 1] (b11:full, b13:full) -> b14 scale 1 { t0 = in0; t1 = in1; t2 = mul(t0, t1); out0 = t2 }
@@ -271,25 +271,25 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k8: loop[B x 10] (b12:full, b17:col, b13:full) -> (b18) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t2, t3); out0 = t4 }
-            //   %26 = mul(%24, %25) : f32[B,10]
-            //   %27 = sub(%26, %19) : f32[B,10]
+            // k8: loop[B x 10] (b17:col, b12:full, b13:full) -> (b18) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t2, t3); out0 = t4 }
+            //   %27 = mul(%25, %26) : f32[B,10]
+            //   %28 = sub(%27, %19) : f32[B,10]
             {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot3);
-                ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot2);
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
+                ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot3);
                 ref float in2 = ref MemoryMarshal.GetArrayDataReference(t);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot3);
                 int rows = batch, cols = 10;
                 for (int r = 0; r < rows; r++)
                 {
                     int row = r * cols, c = 0;
-                    float col1 = Unsafe.Add(ref in1, r);
+                    float col0 = Unsafe.Add(ref in0, r);
                     if (vec && Vector256.IsHardwareAccelerated)
                     {
                         for (; c <= cols - 8; c += 8)
                         {
-                            var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(row + c));
-                            var t1 = Vector256.Create(col1);
+                            var t0 = Vector256.Create(col0);
+                            var t1 = Vector256.LoadUnsafe(ref in1, (nuint)(row + c));
                             var t2 = t0 * t1;
                             var t3 = Vector256.LoadUnsafe(ref in2, (nuint)(row + c));
                             var t4 = t2 - t3;
@@ -300,8 +300,8 @@ namespace Nabla.Examples.GeneratedCode
                     {
                         for (; c <= cols - 4; c += 4)
                         {
-                            var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + c));
-                            var t1 = Vector128.Create(col1);
+                            var t0 = Vector128.Create(col0);
+                            var t1 = Vector128.LoadUnsafe(ref in1, (nuint)(row + c));
                             var t2 = t0 * t1;
                             var t3 = Vector128.LoadUnsafe(ref in2, (nuint)(row + c));
                             var t4 = t2 - t3;
@@ -310,8 +310,8 @@ namespace Nabla.Examples.GeneratedCode
                     }
                     for (; c < cols; c++)
                     {
-                        var t0 = Unsafe.Add(ref in0, row + c);
-                        var t1 = col1;
+                        var t0 = col0;
+                        var t1 = Unsafe.Add(ref in1, row + c);
                         var t2 = t0 * t1;
                         var t3 = Unsafe.Add(ref in2, row + c);
                         var t4 = t2 - t3;
@@ -336,7 +336,7 @@ namespace Nabla.Examples.GeneratedCode
             }
 
             // k10: reduce_sum[1 x (B) x 10] (b18:full) -> b20 scale 1 { t0 = in0; out0 = t0 }
-            //   %55 = sum(%27) [0] : f32[10]
+            //   %55 = sum(%28) [0] : f32[10]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot3);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot2);
@@ -431,12 +431,12 @@ namespace Nabla.Examples.GeneratedCode
             }
 
             // k12: gemm b21 = 1 * b18[Bx10] . b8[10x100] masked by b7 > 0
-            //   %28 = matmul(%27, %14) : f32[B,100]
-            //   %59 = mul(%28, %58) : f32[B,100]
+            //   %29 = matmul(%28, %14) : f32[B,100]
+            //   %76 = mul(%29, %75) : f32[B,100]
             Gemm.Sgemm(batch, 100, 10, 1f, slot3, 0, 10, false, _4_weight, 0, 100, false, 0f, slot2, 0, 100, null, 0, BiasMode.None, Activation.None, slot1, 0, 100);
 
             // k13: gemm b8 = -1 * B^-1 * b0 * b18^T[10xB] . b7[Bx100] + 1 * b8
-            //   %51 = transpose(%27) [1,0] : f32[10,B]
+            //   %51 = transpose(%28) [1,0] : f32[10,B]
             //   %52 = matmul(%51, %13) : f32[10,100]
             //   %53 = mul(%52, %38) : f32[10,100]
             //   %54 = sub(%14, %53) : f32[10,100]
@@ -446,22 +446,22 @@ namespace Nabla.Examples.GeneratedCode
             }
 
             // k14: gemm b22 = 1 * b21[Bx100] . b5[100x100] masked by b4 > 0
-            //   %60 = matmul(%59, %8) : f32[B,100]
-            //   %62 = mul(%60, %61) : f32[B,100]
+            //   %77 = matmul(%76, %9) : f32[B,100]
+            //   %78 = mul(%74, %77) : f32[B,100]
             Gemm.Sgemm(batch, 100, 100, 1f, slot2, 0, 100, false, _2_weight, 0, 100, false, 0f, slot1, 0, 100, null, 0, BiasMode.None, Activation.None, slot0, 0, 100);
 
             // k15: gemm b2 = -1 * B^-1 * b0 * b22^T[100xB] . b1[Bx40] + 1 * b2
-            //   %63 = transpose(%62) [1,0] : f32[100,B]
-            //   %64 = matmul(%63, %1) : f32[100,40]
-            //   %65 = mul(%64, %38) : f32[100,40]
-            //   %66 = sub(%2, %65) : f32[100,40]
+            //   %79 = transpose(%78) [1,0] : f32[100,B]
+            //   %80 = matmul(%79, %2) : f32[100,40]
+            //   %81 = mul(%80, %38) : f32[100,40]
+            //   %82 = sub(%3, %81) : f32[100,40]
             {
                 float alpha = (float)((-1d) / batch * lr[0]);
                 Gemm.Sgemm(100, 40, batch, alpha, slot1, 0, 100, true, x, 0, 40, false, 1f, _0_weight, 0, 40, null, 0, BiasMode.None, Activation.None, null, 0, 0);
             }
 
             // k16: reduce_sum[1 x (B) x 100] (b22:full) -> b23 scale 1 { t0 = in0; out0 = t0 }
-            //   %67 = sum(%62) [0] : f32[100]
+            //   %83 = sum(%78) [0] : f32[100]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot1);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot3);
@@ -512,8 +512,8 @@ namespace Nabla.Examples.GeneratedCode
             }
 
             // k17: loop[1 x 100] (b23:full, b19:scalar, b3:full) -> (b3) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
-            //   %68 = mul(%67, %38) : f32[100]
-            //   %69 = sub(%5, %68) : f32[100]
+            //   %84 = mul(%83, %38) : f32[100]
+            //   %85 = sub(%6, %84) : f32[100]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot3);
                 float s1 = slot4[0];
@@ -556,17 +556,17 @@ namespace Nabla.Examples.GeneratedCode
             }
 
             // k18: gemm b5 = -1 * B^-1 * b0 * b21^T[100xB] . b4[Bx100] + 1 * b5
-            //   %70 = transpose(%59) [1,0] : f32[100,B]
-            //   %71 = matmul(%70, %7) : f32[100,100]
-            //   %72 = mul(%71, %38) : f32[100,100]
-            //   %73 = sub(%8, %72) : f32[100,100]
+            //   %86 = transpose(%76) [1,0] : f32[100,B]
+            //   %87 = matmul(%86, %8) : f32[100,100]
+            //   %88 = mul(%87, %38) : f32[100,100]
+            //   %89 = sub(%9, %88) : f32[100,100]
             {
                 float alpha = (float)((-1d) / batch * lr[0]);
                 Gemm.Sgemm(100, 100, batch, alpha, slot2, 0, 100, true, slot0, 0, 100, false, 1f, _2_weight, 0, 100, null, 0, BiasMode.None, Activation.None, null, 0, 0);
             }
 
             // k19: reduce_sum[1 x (B) x 100] (b21:full) -> b24 scale 1 { t0 = in0; out0 = t0 }
-            //   %74 = sum(%59) [0] : f32[100]
+            //   %90 = sum(%76) [0] : f32[100]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot3);
@@ -617,8 +617,8 @@ namespace Nabla.Examples.GeneratedCode
             }
 
             // k20: loop[1 x 100] (b24:full, b19:scalar, b6:full) -> (b6) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
-            //   %75 = mul(%74, %38) : f32[100]
-            //   %76 = sub(%11, %75) : f32[100]
+            //   %91 = mul(%90, %38) : f32[100]
+            //   %92 = sub(%1, %91) : f32[100]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot3);
                 float s1 = slot4[0];
