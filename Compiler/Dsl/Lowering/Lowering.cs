@@ -1,0 +1,128 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Nabla.Ir;
+using Nabla.Rewrites;
+using Nabla.Rewrites.Schedule;
+
+namespace Nabla;
+
+/// <summary>
+/// The lowering from the DSL to what backends compile: a <see cref="Model"/> and a <see cref="TrainingSetup"/> become
+/// three IR functions — <c>Forward</c> (evaluation mode), <c>Evaluate</c> (evaluation mode, with the loss) and
+/// <c>TrainStep</c> (training mode: loss, gradients by <see cref="Autodiff.Grad(Node, IReadOnlyList{Node})"/> with respect to
+/// the trainable parameters only, and the optimizer's updates) — each optimized by <see cref="Pipeline.Optimize"/> and
+/// scheduled by <see cref="Scheduler.Build"/> into one <see cref="ModelPlan"/>, plus the <see cref="TrainingSignature"/> the
+/// run time binds by. Deterministic: the same model, weights aside, and setup give the same plan and the same emitted
+/// source (so compile caches and the source generator's incrementality work). Parameter values are not part of
+/// the plan; the run time shares them with the model's <see cref="ParameterStore"/>.
+/// </summary>
+public static class Lowering
+{
+    /// <summary>Lowers <paramref name="model"/> for training with <paramref name="setup"/>.</summary>
+    /// <exception cref="ArgumentException">A name clashes (the learning-rate input, a target or an optimizer state tensor), or the setup does not fit the model; the message names it.</exception>
+    public static LoweredModel Lower(Model model, TrainingSetup setup)
+    {
+        if (model is null) throw new ArgumentNullException(nameof(model));
+        if (setup is null) throw new ArgumentNullException(nameof(setup));
+        var terms = setup.LossTerms(model);
+        var regs = setup.Regularizers ?? Array.Empty<Regularizer>();
+        var forward = model.Trace(setup.DType, TraceMode.Eval).Forward;
+        var evaluate = model.BuildLoss(terms, setup.Reduction, regs, setup.DType, TraceMode.Eval).Loss;
+        var train = model.BuildLoss(terms, setup.Reduction, regs, setup.DType, setup.Dropout ? TraceMode.Train : TraceMode.Eval);
+        var (step, state) = TrainStep(train, setup);
+        var functions = new[] { forward, evaluate, step };
+        var names = new[] { TrainingSignature.ForwardMethod, TrainingSignature.EvaluateMethod, TrainingSignature.TrainStepMethod };
+        var optimized = new Function[3];
+        var reports = new PassReport?[3];
+        var schedules = new List<(string, Schedule)>();
+        for (int i = 0; i < 3; i++)
+        {
+            if (setup.Optimize) (optimized[i], reports[i]) = Pipeline.Optimize(functions[i]);
+            else optimized[i] = functions[i];
+            schedules.Add((names[i], Scheduler.Build(optimized[i])));
+        }
+        var plan = new ModelPlan(setup.ModelName, schedules);
+        var signature = Signature(model, setup, train, state);
+        return new LoweredModel(model, setup, plan, signature, functions, optimized, reports);
+    }
+
+    /// <summary>
+    /// The training step of a traced objective: outputs <c>loss</c> and the forward outputs; updates from
+    /// <paramref name="setup"/>'s optimizer for the trainable parameters (frozen ones get no gradient and no update).
+    /// Exposed for tests and tools that want the IR without scheduling.
+    /// </summary>
+    public static (Function Step, IReadOnlyList<OptimizerState> State) TrainStep(TrainingGraph train, TrainingSetup setup)
+    {
+        var g = train.Graph;
+        if (g.Find(setup.LearningRateInput) is { } clash)
+            throw new ArgumentException($"The learning-rate input \"{setup.LearningRateInput}\" clashes with the {clash.Op.Name} {clash.Describe()}; set TrainingSetup.LearningRateInput to another name.");
+        var lr = g.Input(setup.LearningRateInput, Shape.Scalar);
+        var trainable = train.Parameters.Where(p => p.Parameter.Trainable).ToArray();
+        var grads = trainable.Length == 0 ? Array.Empty<Node>() : Autodiff.Grad(train.LossNode, trainable.Select(p => p.Node).ToArray());
+        var pg = trainable.Select((p, i) => new ParameterGradient(p.Name, p.Node, grads[i], p.Parameter.Role)).ToArray();
+        var opt = setup.Optimizer.Apply(pg, lr);
+        // With every parameter frozen there are no updates, and the compiled step does not read lr.
+        return (new Function(g, train.Loss.Outputs, opt.Updates), opt.State);
+    }
+
+    private static TrainingSignature Signature(Model model, TrainingSetup setup, TrainingGraph train, IReadOnlyList<OptimizerState> state)
+    {
+        static int[] Dims(Shape s) => s.ToArray();
+        var inputs = model.Inputs.Select(i => new TensorInfo(i.Name, Dims(i.Shape))).ToArray();
+        var outputs = train.Forward.Outputs.Select(o => new TensorInfo(o.Name, Dims(o.Node.Shape))).ToArray();
+        var targets = train.Targets.Select(t => new TensorInfo(t.Name!, Dims(t.Shape))).ToArray();
+        var masks = train.Masks.Select(m => new MaskInfo(m.InputName, Dims(m.Shape), m.P)).ToArray();
+        var parameters = model.Parameters.Entries.Select(e => new ParameterInfo(e.Name, Dims(e.Parameter.Shape), e.Parameter.Trainable)).ToArray();
+        var st = state.Select(s => new StateInfo(s.Name, Dims(s.Shape), s.Slot, s.Parameter, s.Initial)).ToArray();
+        return new TrainingSignature(setup.ModelName, setup.DType.ShortName(), inputs, outputs, targets, masks, parameters, st,
+            setup.Optimizer.Describe(), setup.ToString(), setup.LearningRateInput, Model.LossOutput);
+    }
+}
+
+/// <summary>
+/// A model lowered for training: the <see cref="Plan"/> a backend compiles (methods <c>Forward</c>, <c>Evaluate</c>,
+/// <c>TrainStep</c>), the <see cref="Signature"/> the run time binds by, and the IR of each method before and after
+/// optimization (for the reference interpreter and for inspection).
+/// </summary>
+public sealed class LoweredModel
+{
+    private readonly Function[] _functions, _optimized;
+    private readonly PassReport?[] _reports;
+
+    internal LoweredModel(Model model, TrainingSetup setup, ModelPlan plan, TrainingSignature signature, Function[] functions, Function[] optimized, PassReport?[] reports)
+    {
+        Model = model; Setup = setup; Plan = plan; Signature = signature; _functions = functions; _optimized = optimized; _reports = reports;
+    }
+
+    /// <summary>The model.</summary>
+    public Model Model { get; }
+    /// <summary>The setup.</summary>
+    public TrainingSetup Setup { get; }
+    /// <summary>The scheduled methods, in the order Forward, Evaluate, TrainStep.</summary>
+    public ModelPlan Plan { get; }
+    /// <summary>Method, input, output, parameter and state names for the run time.</summary>
+    public TrainingSignature Signature { get; }
+
+    /// <summary>The IR of <c>Forward</c> as traced (inputs → outputs, evaluation mode).</summary>
+    public Function Forward => _functions[0];
+    /// <summary>The IR of <c>Evaluate</c> as traced (inputs, targets → loss, outputs; evaluation mode).</summary>
+    public Function Evaluate => _functions[1];
+    /// <summary>The IR of <c>TrainStep</c> as built (inputs, targets, masks, lr → loss, outputs; updates of parameters and state).</summary>
+    public Function TrainStep => _functions[2];
+
+    /// <summary>The IR of a method after the rewrite pipeline (what was scheduled).</summary>
+    public Function Optimized(string method) => _optimized[Index(method)];
+    /// <summary>What each rewrite pass did to a method (null when <see cref="TrainingSetup.Optimize"/> was off).</summary>
+    public PassReport? Report(string method) => _reports[Index(method)];
+    /// <summary>The schedule of a method.</summary>
+    public Schedule Schedule(string method) => Plan.Methods[Index(method)].Schedule;
+
+    private static int Index(string method) => method switch
+    {
+        TrainingSignature.ForwardMethod => 0,
+        TrainingSignature.EvaluateMethod => 1,
+        TrainingSignature.TrainStepMethod => 2,
+        _ => throw new ArgumentException($"Unknown method \"{method}\" (Forward, Evaluate, TrainStep)."),
+    };
+}

@@ -1,0 +1,192 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+
+namespace Nabla;
+
+/// <summary>A named tensor of a compiled method: its shape with −1 for the batch dimension.</summary>
+/// <param name="Name">The name (input, output or target).</param>
+/// <param name="Shape">The dimensions; −1 is the batch.</param>
+public sealed record TensorInfo(string Name, IReadOnlyList<int> Shape)
+{
+    /// <summary><c>x[B,40]</c>.</summary>
+    public override string ToString() => TrainingSignature.Format(Name, Shape);
+}
+
+/// <summary>A dropout keep-mask input of <c>TrainStep</c>: shape (with −1 for the batch) and drop probability.</summary>
+/// <param name="Name">The input's name (<c>PATH.mask</c>).</param>
+/// <param name="Shape">Its shape; −1 is the batch.</param>
+/// <param name="P">The drop probability: each element is 0 with probability p, else 1.</param>
+public sealed record MaskInfo(string Name, IReadOnlyList<int> Shape, double P)
+{
+    /// <summary><c>1.mask[B,100] p=0.5</c>.</summary>
+    public override string ToString() => TrainingSignature.Format(Name, Shape) + " p=" + P.ToString("R", CultureInfo.InvariantCulture);
+}
+
+/// <summary>A model parameter (PyTorch state-dict name and shape) and whether the training step updates it.</summary>
+/// <param name="Name">The full name (<c>0.weight</c>).</param>
+/// <param name="Shape">Its static shape.</param>
+/// <param name="Trainable">False for a frozen parameter: no gradient, no update.</param>
+public sealed record ParameterInfo(string Name, IReadOnlyList<int> Shape, bool Trainable)
+{
+    /// <summary><c>0.weight[100,40]</c>.</summary>
+    public override string ToString() => TrainingSignature.Format(Name, Shape) + (Trainable ? "" : " (frozen)");
+}
+
+/// <summary>An optimizer state tensor of the compiled model (see <see cref="OptimizerState"/>).</summary>
+/// <param name="Name">The name (<c>0.weight.m</c>, <c>optimizer.step</c>).</param>
+/// <param name="Shape">Its static shape.</param>
+/// <param name="Slot">The slot (<c>m</c>, <c>v</c>, <c>step</c>).</param>
+/// <param name="Parameter">The parameter it belongs to, or null.</param>
+/// <param name="Initial">The value every element starts at (and returns to on reset).</param>
+public sealed record StateInfo(string Name, IReadOnlyList<int> Shape, string Slot, string? Parameter, double Initial)
+{
+    /// <summary><c>0.weight.m[100,40]</c>.</summary>
+    public override string ToString() => TrainingSignature.Format(Name, Shape);
+}
+
+/// <summary>
+/// What the run time needs to drive a compiled model (from <c>Nabla.Jit</c>, from the source generator or from a model
+/// DLL) without the compiler: the method names, each method's inputs and outputs by name, the parameters and the
+/// optimizer state with initial values, the dropout masks to draw, and the optimizer's description.
+/// <para>The methods (<see cref="ForwardMethod"/>, <see cref="EvaluateMethod"/>, <see cref="TrainStepMethod"/>):</para>
+/// <list type="bullet">
+/// <item><c>Forward</c>: <see cref="Inputs"/> → <see cref="Outputs"/> (evaluation mode: dropout is the identity).</item>
+/// <item><c>Evaluate</c>: <see cref="Inputs"/>, <see cref="Targets"/> → <see cref="LossOutput"/>, then <see cref="Outputs"/> (evaluation mode).</item>
+/// <item><c>TrainStep</c>: <see cref="Inputs"/>, <see cref="Targets"/>, <see cref="Masks"/>, <see cref="LearningRateInput"/> →
+/// <see cref="LossOutput"/>, then <see cref="Outputs"/> (training mode, before the update); updates every trainable
+/// parameter and every <see cref="State"/> tensor in place.</item>
+/// </list>
+/// Inputs of the compiled methods are bound by name; <see cref="InputOrder"/> is the order the typed methods of
+/// generated code take them in (pass it as the C# emitter's <c>EmitOptions.InputOrder</c>).
+/// </summary>
+public sealed class TrainingSignature
+{
+    /// <summary>The inference method's name.</summary>
+    public const string ForwardMethod = "Forward";
+    /// <summary>The evaluation method's name.</summary>
+    public const string EvaluateMethod = "Evaluate";
+    /// <summary>The training step's name.</summary>
+    public const string TrainStepMethod = "TrainStep";
+
+    /// <summary>Creates a signature (generated code calls this with literals; see <see cref="ToCSharp"/>).</summary>
+    public TrainingSignature(string modelName, string dtype, TensorInfo[] inputs, TensorInfo[] outputs, TensorInfo[] targets,
+        MaskInfo[] masks, ParameterInfo[] parameters, StateInfo[] state, string optimizer, string setup,
+        string learningRateInput = "lr", string lossOutput = "loss")
+    {
+        ModelName = modelName ?? throw new ArgumentNullException(nameof(modelName));
+        DType = dtype ?? throw new ArgumentNullException(nameof(dtype));
+        Inputs = inputs ?? throw new ArgumentNullException(nameof(inputs));
+        Outputs = outputs ?? throw new ArgumentNullException(nameof(outputs));
+        Targets = targets ?? throw new ArgumentNullException(nameof(targets));
+        Masks = masks ?? throw new ArgumentNullException(nameof(masks));
+        Parameters = parameters ?? throw new ArgumentNullException(nameof(parameters));
+        State = state ?? throw new ArgumentNullException(nameof(state));
+        Optimizer = optimizer ?? ""; Setup = setup ?? "";
+        LearningRateInput = learningRateInput; LossOutput = lossOutput;
+        var names = InputOrder.Concat(Parameters.Select(p => p.Name)).Concat(State.Select(s => s.Name)).ToList();
+        var dup = names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (dup is not null) throw new ArgumentException($"Training signature of \"{modelName}\": the name \"{dup.Key}\" is used twice.");
+    }
+
+    /// <summary>The model (and generated class) name.</summary>
+    public string ModelName { get; }
+    /// <summary><c>f32</c> or <c>f64</c>.</summary>
+    public string DType { get; }
+    /// <summary>The network's inputs (<c>x[B,40]</c>).</summary>
+    public IReadOnlyList<TensorInfo> Inputs { get; }
+    /// <summary>The network's outputs (<c>y[B,10]</c>).</summary>
+    public IReadOnlyList<TensorInfo> Outputs { get; }
+    /// <summary>The loss targets (<c>t[B,10]</c>).</summary>
+    public IReadOnlyList<TensorInfo> Targets { get; }
+    /// <summary>The dropout masks <c>TrainStep</c> reads (empty without dropout).</summary>
+    public IReadOnlyList<MaskInfo> Masks { get; }
+    /// <summary>The model's parameters in state-dict order.</summary>
+    public IReadOnlyList<ParameterInfo> Parameters { get; }
+    /// <summary>The optimizer state tensors.</summary>
+    public IReadOnlyList<StateInfo> State { get; }
+    /// <summary>The optimizer's canonical description (<see cref="Nabla.Optimizer.Describe"/>).</summary>
+    public string Optimizer { get; }
+    /// <summary>The training setup's description (loss, reduction, regularizers, type, dropout).</summary>
+    public string Setup { get; }
+    /// <summary>The scalar learning-rate input of <c>TrainStep</c> (<c>lr</c>).</summary>
+    public string LearningRateInput { get; }
+    /// <summary>The scalar loss output of <c>Evaluate</c> and <c>TrainStep</c> (<c>loss</c>).</summary>
+    public string LossOutput { get; }
+
+    /// <summary>Every input name in the order typed methods take them: inputs, targets, masks, learning rate.</summary>
+    public IReadOnlyList<string> InputOrder =>
+        Inputs.Select(i => i.Name).Concat(Targets.Select(t => t.Name)).Concat(Masks.Select(m => m.Name)).Concat(new[] { LearningRateInput }).ToArray();
+
+    /// <summary>The input names of a method, in <see cref="InputOrder"/>.</summary>
+    public IReadOnlyList<string> MethodInputs(string method) => method switch
+    {
+        ForwardMethod => Inputs.Select(i => i.Name).ToArray(),
+        EvaluateMethod => Inputs.Select(i => i.Name).Concat(Targets.Select(t => t.Name)).ToArray(),
+        TrainStepMethod => InputOrder,
+        _ => throw new ArgumentException($"Unknown method \"{method}\" (Forward, Evaluate, TrainStep)."),
+    };
+
+    /// <summary>The output names of a method.</summary>
+    public IReadOnlyList<string> MethodOutputs(string method) => method switch
+    {
+        ForwardMethod => Outputs.Select(o => o.Name).ToArray(),
+        EvaluateMethod or TrainStepMethod => new[] { LossOutput }.Concat(Outputs.Select(o => o.Name)).ToArray(),
+        _ => throw new ArgumentException($"Unknown method \"{method}\" (Forward, Evaluate, TrainStep)."),
+    };
+
+    /// <summary>A C# expression that constructs this signature (for generated code); deterministic.</summary>
+    public string ToCSharp()
+    {
+        var sb = new StringBuilder();
+        sb.Append("new global::Nabla.TrainingSignature(").Append(Str(ModelName)).Append(", ").Append(Str(DType)).Append(",\n");
+        sb.Append("    new global::Nabla.TensorInfo[] { ").Append(string.Join(", ", Inputs.Select(T))).Append(" },\n");
+        sb.Append("    new global::Nabla.TensorInfo[] { ").Append(string.Join(", ", Outputs.Select(T))).Append(" },\n");
+        sb.Append("    new global::Nabla.TensorInfo[] { ").Append(string.Join(", ", Targets.Select(T))).Append(" },\n");
+        sb.Append("    new global::Nabla.MaskInfo[] { ").Append(string.Join(", ", Masks.Select(m =>
+            $"new global::Nabla.MaskInfo({Str(m.Name)}, {Ints(m.Shape)}, {Dbl(m.P)})"))).Append(" },\n");
+        sb.Append("    new global::Nabla.ParameterInfo[] { ").Append(string.Join(", ", Parameters.Select(p =>
+            $"new global::Nabla.ParameterInfo({Str(p.Name)}, {Ints(p.Shape)}, {(p.Trainable ? "true" : "false")})"))).Append(" },\n");
+        sb.Append("    new global::Nabla.StateInfo[] { ").Append(string.Join(", ", State.Select(s =>
+            $"new global::Nabla.StateInfo({Str(s.Name)}, {Ints(s.Shape)}, {Str(s.Slot)}, {(s.Parameter is null ? "null" : Str(s.Parameter))}, {Dbl(s.Initial)})"))).Append(" },\n");
+        sb.Append("    ").Append(Str(Optimizer)).Append(", ").Append(Str(Setup)).Append(", ").Append(Str(LearningRateInput)).Append(", ").Append(Str(LossOutput)).Append(')');
+        return sb.ToString();
+
+        static string T(TensorInfo t) => $"new global::Nabla.TensorInfo({Str(t.Name)}, {Ints(t.Shape)})";
+    }
+
+    /// <summary>A listing: one line per method with its inputs and outputs, then parameters and state.</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        string Fmt(IEnumerable<string> names) => string.Join(", ", names);
+        foreach (var m in new[] { ForwardMethod, EvaluateMethod, TrainStepMethod })
+            sb.Append(m).Append('(').Append(Fmt(MethodInputs(m))).Append(") -> ").Append(Fmt(MethodOutputs(m))).Append('\n');
+        sb.Append("parameters: ").Append(Fmt(Parameters.Select(p => p.ToString()))).Append('\n');
+        sb.Append("state: ").Append(State.Count == 0 ? "none" : Fmt(State.Select(s => s.ToString()))).Append('\n');
+        sb.Append("optimizer: ").Append(Optimizer).Append('\n');
+        return sb.ToString();
+    }
+
+    internal static string Format(string name, IReadOnlyList<int> shape) =>
+        $"{name}[{string.Join(",", shape.Select(d => d == -1 ? "B" : d.ToString(CultureInfo.InvariantCulture)))}]";
+
+    private static string Ints(IReadOnlyList<int> xs) =>
+        xs.Count == 0 ? "new int[0]" : "new int[] { " + string.Join(", ", xs.Select(x => x.ToString(CultureInfo.InvariantCulture))) + " }";
+
+    private static string Dbl(double v) => v.ToString("R", CultureInfo.InvariantCulture) + "d";
+
+    private static string Str(string s)
+    {
+        var sb = new StringBuilder("\"");
+        foreach (var c in s)
+        {
+            if (c == '"' || c == '\\') sb.Append('\\').Append(c);
+            else if (c < ' ' || c > '~') sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+            else sb.Append(c);
+        }
+        return sb.Append('"').ToString();
+    }
+}
