@@ -15,7 +15,7 @@ namespace Nabla;
 /// scheduled by <see cref="Scheduler.Build"/> into one <see cref="ModelPlan"/>, plus the <see cref="TrainingSignature"/> the
 /// run time binds by. Deterministic: the same model, weights aside, and setup give the same plan and the same emitted
 /// source (so compile caches and the source generator's incrementality work). Parameter values are not part of
-/// the plan; the run time shares them with the model's <see cref="ParameterStore"/>.
+/// the plan; a run-time <c>Network</c> copies them from the model's <see cref="ParameterStore"/>.
 /// </summary>
 public static class Lowering
 {

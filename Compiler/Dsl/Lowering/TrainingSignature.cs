@@ -170,7 +170,8 @@ public sealed class TrainingSignature
         return sb.ToString();
     }
 
-    internal static string Format(string name, IReadOnlyList<int> shape) =>
+    /// <summary>A tensor as <c>name[B,40]</c> (−1 printed as B), as errors and listings show it.</summary>
+    public static string Format(string name, IReadOnlyList<int> shape) =>
         $"{name}[{string.Join(",", shape.Select(d => d == -1 ? "B" : d.ToString(CultureInfo.InvariantCulture)))}]";
 
     private static string Ints(IReadOnlyList<int> xs) =>
