@@ -149,16 +149,25 @@ internal sealed partial class MethodEmitter
             foreach (var (b, local, idx) in _params) w.Line($"{T}[] {local} = Parameters[{idx}]; // {b}");
             for (int i = 0; i < _s.Slots.Count; i++) w.Line($"{T}[] slot{i} = slots[{i}]; // holds {string.Join(" | ", _s.Slots[i])} elements");
             w.Comment("Buffers:\n" + string.Join("\n", _s.Buffers.Select(b => $"  {b} -> {Arr(b)}")));
+            var pairs = FindDenseBackwardPairs();
+            var hoisted = new Dictionary<int, int>();
+            foreach (var (first, update) in pairs) hoisted[update.Id] = first;
             foreach (var k in _s.Kernels)
             {
                 w.Line();
                 w.Line($"// k{k.Id}: {k}");
+                if (hoisted.TryGetValue(k.Id, out int into))
+                {
+                    w.Line($"//   runs inside k{into} (one pass over the weights: input gradient and update)");
+                    continue;
+                }
                 if (_o.IrComments) foreach (var n in k.Nodes) w.Line("//   " + Printer.Line(n));
                 if (_o.ProfileKernels) w.Line($"long tick{k.Id} = System.Diagnostics.Stopwatch.GetTimestamp();");
                 switch (k)
                 {
                     case ElementwiseKernel e: Loop(w, e); break;
                     case ReduceKernel r: Reduce(w, r); break;
+                    case GemmKernel g when pairs.TryGetValue(g.Id, out var u): DenseBackward(w, g, u); break;
                     case GemmKernel g: Gemm(w, g); break;
                     case NormalizeKernel n: Normalize(w, n); break;
                     case CopyKernel c: Copy(w, c); break;

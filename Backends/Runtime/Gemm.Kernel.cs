@@ -9,6 +9,7 @@ internal interface IWidth { static abstract int Vectors { get; } }
 internal struct W1 : IWidth { public static int Vectors => 1; }
 internal struct W2 : IWidth { public static int Vectors => 2; }
 internal struct W3 : IWidth { public static int Vectors => 3; }
+internal struct W4 : IWidth { public static int Vectors => 4; }
 
 public static unsafe partial class Gemm
 {

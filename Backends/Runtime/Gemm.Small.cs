@@ -122,14 +122,6 @@ public static unsafe partial class Gemm
                 Vector512.Store(Outer<T, TMode>(a2, bv, beta, Vector512.Load(c2 + j)), c2 + j);
                 Vector512.Store(Outer<T, TMode>(a3, bv, beta, Vector512.Load(c3 + j)), c3 + j);
             }
-            if (tail > 0)
-            {
-                Vector512<T> bv = Simd.LoadFirst(b + nFull, tail);
-                Simd.StoreFirst(c0 + nFull, Outer<T, TMode>(a0, bv, beta, TMode.Mode == 0 ? default : Simd.LoadFirst(c0 + nFull, tail)), tail);
-                Simd.StoreFirst(c1 + nFull, Outer<T, TMode>(a1, bv, beta, TMode.Mode == 0 ? default : Simd.LoadFirst(c1 + nFull, tail)), tail);
-                Simd.StoreFirst(c2 + nFull, Outer<T, TMode>(a2, bv, beta, TMode.Mode == 0 ? default : Simd.LoadFirst(c2 + nFull, tail)), tail);
-                Simd.StoreFirst(c3 + nFull, Outer<T, TMode>(a3, bv, beta, TMode.Mode == 0 ? default : Simd.LoadFirst(c3 + nFull, tail)), tail);
-            }
         }
         for (; i < M; i++)
         {
@@ -137,9 +129,16 @@ public static unsafe partial class Gemm
             Vector512<T> av = Vector512.Create(p.A[i * aStride]) * alpha;
             for (int j = 0; j < nFull; j += L)
                 Vector512.Store(Outer<T, TMode>(av, Vector512.Load(b + j), beta, Vector512.Load(c + j)), c + j);
-            if (tail > 0)
-                Simd.StoreFirst(c + nFull, Outer<T, TMode>(av, Simd.LoadFirst(b + nFull, tail), beta,
-                    TMode.Mode == 0 ? default : Simd.LoadFirst(c + nFull, tail)), tail);
+        }
+        if (tail == 0) return;
+        // The partial last vectors in a pass of their own: a masked store spans a whole vector, and when the next row
+        // starts inside that span its first load would wait for the store to retire (measured 1.6x on 100×40).
+        Vector512<T> bt = Simd.LoadFirst(b + nFull, tail);
+        T* ct = p.C + nFull;
+        for (i = 0; i < M; i++, ct += ldc)
+        {
+            Vector512<T> av = Vector512.Create(p.A[i * aStride]) * alpha;
+            Simd.StoreFirst(ct, Outer<T, TMode>(av, bt, beta, TMode.Mode == 0 ? default : Simd.LoadFirst(ct, tail)), tail);
         }
     }
 
@@ -163,6 +162,7 @@ public static unsafe partial class Gemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotsTo<T>(T* x, int ld, int rows, T* a, int k, T* r) where T : unmanaged
     {
+        if (typeof(T) == typeof(float) && Avx2Dots) { DotsF32((float*)x, ld, rows, (float*)a, k, (float*)r); return; }
         int L = Vector512<T>.Count;
         int kFull = k / L * L, tail = k - kFull;
         int j = 0;
