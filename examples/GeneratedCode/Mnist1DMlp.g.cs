@@ -433,22 +433,15 @@ namespace Nabla.Examples.GeneratedCode
             // k12: gemm b21 = 1 * b18[Bx10] . b8[10x100] masked by b7 > 0
             //   %29 = matmul(%28, %14) : f32[B,100]
             //   %76 = mul(%29, %75) : f32[B,100]
-            Gemm.Sgemm(batch, 100, 10, 1f, slot3, 0, 10, false, _4_weight, 0, 100, false, 0f, slot2, 0, 100, null, 0, BiasMode.None, Activation.None, slot1, 0, 100);
+            Gemm.SgemmDenseBackward(batch, 10, 100, slot3, 0, 10, _4_weight, 0, 100, slot2, 0, 100, slot1, 0, 100, (float)((-1d) / batch * lr[0]), slot1, 0, 100);
 
             // k13: gemm b8 = -1 * B^-1 * b0 * b18^T[10xB] . b7[Bx100] + 1 * b8
-            //   %51 = transpose(%28) [1,0] : f32[10,B]
-            //   %52 = matmul(%51, %13) : f32[10,100]
-            //   %53 = mul(%52, %38) : f32[10,100]
-            //   %54 = sub(%14, %53) : f32[10,100]
-            {
-                float alpha = (float)((-1d) / batch * lr[0]);
-                Gemm.Sgemm(10, 100, batch, alpha, slot3, 0, 10, true, slot1, 0, 100, false, 1f, _4_weight, 0, 100, null, 0, BiasMode.None, Activation.None, null, 0, 0);
-            }
+            //   runs inside k12 (one pass over the weights: input gradient and update)
 
             // k14: gemm b22 = 1 * b21[Bx100] . b5[100x100] masked by b4 > 0
             //   %77 = matmul(%76, %9) : f32[B,100]
             //   %78 = mul(%74, %77) : f32[B,100]
-            Gemm.Sgemm(batch, 100, 100, 1f, slot2, 0, 100, false, _2_weight, 0, 100, false, 0f, slot1, 0, 100, null, 0, BiasMode.None, Activation.None, slot0, 0, 100);
+            Gemm.SgemmDenseBackward(batch, 100, 100, slot2, 0, 100, _2_weight, 0, 100, slot1, 0, 100, slot0, 0, 100, (float)((-1d) / batch * lr[0]), slot0, 0, 100);
 
             // k15: gemm b2 = -1 * B^-1 * b0 * b22^T[100xB] . b1[Bx40] + 1 * b2
             //   %79 = transpose(%78) [1,0] : f32[100,B]
@@ -556,14 +549,7 @@ namespace Nabla.Examples.GeneratedCode
             }
 
             // k18: gemm b5 = -1 * B^-1 * b0 * b21^T[100xB] . b4[Bx100] + 1 * b5
-            //   %86 = transpose(%76) [1,0] : f32[100,B]
-            //   %87 = matmul(%86, %8) : f32[100,100]
-            //   %88 = mul(%87, %38) : f32[100,100]
-            //   %89 = sub(%9, %88) : f32[100,100]
-            {
-                float alpha = (float)((-1d) / batch * lr[0]);
-                Gemm.Sgemm(100, 100, batch, alpha, slot2, 0, 100, true, slot0, 0, 100, false, 1f, _2_weight, 0, 100, null, 0, BiasMode.None, Activation.None, null, 0, 0);
-            }
+            //   runs inside k14 (one pass over the weights: input gradient and update)
 
             // k19: reduce_sum[1 x (B) x 100] (b21:full) -> b24 scale 1 { t0 = in0; out0 = t0 }
             //   %90 = sum(%76) [0] : f32[100]
