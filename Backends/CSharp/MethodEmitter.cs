@@ -151,7 +151,7 @@ internal sealed partial class MethodEmitter
             w.Comment("Buffers:\n" + string.Join("\n", _s.Buffers.Select(b => $"  {b} -> {Arr(b)}")));
             var pairs = FindDenseBackwardPairs();
             var hoisted = new Dictionary<int, int>();
-            foreach (var (first, update) in pairs) hoisted[update.Id] = first;
+            foreach (var pair in pairs) hoisted[pair.Value.Id] = pair.Key;
             foreach (var k in _s.Kernels)
             {
                 w.Line();
