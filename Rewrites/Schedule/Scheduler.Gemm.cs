@@ -43,13 +43,17 @@ internal sealed partial class ScheduleBuilder
         return p[r - 2] == r - 1 && p[r - 1] == r - 2 ? (x.A, true) : (x, false);
     }
 
+    // A node an earlier product's epilogue already took: two products summed, mm1 + mm2, must not both take the add
+    // (the second would read the first as a bias that no kernel computes).
+    private bool Claimed(Node n) => _keyOf.ContainsKey(n);
+
     // The only consumer of n, when n is not itself a result.
     private Node? SingleUse(Node n) => !_roots.Contains(n) && _consumers[n].Count == 1 ? _consumers[n][0] : null;
 
     // mm + bias, with the bias a row vector [N] (per column) or, for a rank-2 product, a column vector [M,1] (per row).
     private bool MatchBias(GemmMatch g)
     {
-        if (SingleUse(g.Mm) is not { } add || add.Op != Op.Add || ReferenceEquals(add.A, add.B) || !add.Shape.Equals(g.Mm.Shape)) return false;
+        if (SingleUse(g.Mm) is not { } add || add.Op != Op.Add || Claimed(add) || ReferenceEquals(add.A, add.B) || !add.Shape.Equals(g.Mm.Shape)) return false;
         var bias = ReferenceEquals(add.A, g.Mm) ? add.B : add.A;
         if (bias.Op == Op.Broadcast) bias = bias.A;
         var s = g.Mm.Shape; int r = s.Rank;
@@ -66,7 +70,7 @@ internal sealed partial class ScheduleBuilder
     // mm ⊙ step(h): the ReLU derivative mask of the backward pass.
     private bool MatchMask(GemmMatch g)
     {
-        if (SingleUse(g.Mm) is not { } mul || mul.Op != Op.Mul || ReferenceEquals(mul.A, mul.B)) return false;
+        if (SingleUse(g.Mm) is not { } mul || mul.Op != Op.Mul || Claimed(mul) || ReferenceEquals(mul.A, mul.B)) return false;
         var other = ReferenceEquals(mul.A, g.Mm) ? mul.B : mul.A;
         if (other.Op != Op.Step || !other.A.Shape.Equals(g.Mm.Shape)) return false;
         g.Mask = other.A; g.Out = mul; g.Covers.Add(mul);
@@ -77,7 +81,7 @@ internal sealed partial class ScheduleBuilder
     private void MatchUpdate(GemmMatch g)
     {
         var x = g.Mm; var alpha = ScalarTerm.One; var chain = new List<Node>();
-        while (SingleUse(x) is { } y)
+        while (SingleUse(x) is { } y && !Claimed(y))
         {
             if (y.Op == Op.Neg) { alpha = alpha.Times(new ScalarTerm(-1)); }
             else if (y.Op == Op.Mul && !ReferenceEquals(y.A, y.B) && Term(ReferenceEquals(y.A, x) ? y.B : y.A) is { } s) alpha = alpha.Times(s);

@@ -168,3 +168,28 @@ public class SchedulerTests
         Assert.Equal(112, got["dot"].Value);
     }
 }
+
+public class SchedulerRegressionTests
+{
+    [Fact]
+    public void AGradientStepThroughATransposedMatmulOfOneByOneMatricesSchedules()
+    {
+        // Found by the expression backend's random gradient steps: y = (−w)ᵀ·(−w) with w [1,1], loss = sum(u·y),
+        // w ← w − ∂loss/∂w / 8. Optimized, the gradient is w·u + w·uᵀ: both products once took the sum as their
+        // bias epilogue, and scheduling failed with "no buffer for matmul".
+        var g = new Graph(DType.F64);
+        var w = g.Param("w0", Shape.Of(1, 1));
+        var n = -w;
+        var y = F.MatMul(F.T(n), n);
+        var u = g.Input("u", y.Shape);
+        var loss = F.Sum(u * y);
+        var grad = Autodiff.Grad(loss, new[] { w })[0];
+        var f = new Function(g, new[] { new Named("y", y), new Named("loss", loss) }, new[] { new Named("w0", w - 0.125 * grad) });
+        var bind = new Dictionary<string, Tensor> { ["w0"] = new(new[] { 1, 1 }, new[] { 0.905 }), ["u"] = new(new[] { 1, 1 }, new[] { 0.5 }) };
+        foreach (var fn in new[] { f, Nabla.Rewrites.Pipeline.Optimize(f).Function })
+        {
+            var s = Scheduler.Build(fn);
+            SchedulerTests.AssertSame(Interpreter.Run(f, bind), ScheduleInterpreter.Run(s, bind), 1e-14);
+        }
+    }
+}
