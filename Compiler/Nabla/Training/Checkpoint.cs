@@ -1,0 +1,160 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Nabla.Checkpoints;
+
+namespace Nabla;
+
+/// <summary>
+/// Saving and loading a <see cref="Network"/> as a safetensors checkpoint (<see cref="SafeTensors"/>, written atomically).
+/// <list type="bullet">
+/// <item>Parameters under their PyTorch <c>nn.Sequential</c> state-dict names and shapes (<c>0.weight</c> [out, in],
+/// <c>0.bias</c> [out]), float32: the file loads into the same PyTorch model after dropping the <c>optimizer.</c> keys.</item>
+/// <item>Optimizer state under <c>optimizer.{name}</c> (<c>optimizer.0.weight.m</c>) and the step counter of Adam as
+/// <c>optimizer.step</c>.</item>
+/// <item>Metadata: <c>format=pt</c>, <c>nabla.step</c> (the network's step count), <c>nabla.dropout_seed</c>,
+/// <c>nabla.optimizer</c>, <c>nabla.model</c>, <c>nabla.setup</c>.</item>
+/// </list>
+/// Loading checks every tensor before writing any, so a file that does not fit leaves the network as it was.
+/// </summary>
+public static class Checkpoint
+{
+    /// <summary>The prefix of optimizer-state tensors in a checkpoint.</summary>
+    public const string OptimizerPrefix = "optimizer.";
+
+    /// <summary>
+    /// Writes the network's parameters, optimizer state (unless <paramref name="includeOptimizerState"/> is false, which
+    /// writes a plain PyTorch state dict) and step count to <paramref name="path"/>, atomically: on any error the previous
+    /// file stays as it was. Non-finite values (a diverged run) are refused, naming the tensor, unless
+    /// <paramref name="allowNonFinite"/>, so a good checkpoint is never overwritten by a broken one.
+    /// </summary>
+    /// <exception cref="CheckpointException">A value is NaN or infinite, or the file cannot be written.</exception>
+    public static void Save(this Network network, string path, bool includeOptimizerState = true, bool allowNonFinite = false)
+    {
+        if (network is null) throw new ArgumentNullException(nameof(network));
+        if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("The checkpoint path is empty.", nameof(path));
+        var sig = network.Signature;
+        var tensors = new List<SafeTensor>();
+        foreach (var p in sig.Parameters)
+            tensors.Add(Tensor(path, p.Name, p.Shape, network.ParameterValues(p.Name), allowNonFinite));
+        if (includeOptimizerState)
+            foreach (var s in sig.State)
+                tensors.Add(Tensor(path, StateKey(s.Name), s.Shape, network.StateValues(s.Name), allowNonFinite));
+        var meta = new Dictionary<string, string>
+        {
+            ["format"] = "pt",
+            ["nabla.step"] = (includeOptimizerState ? network.Step : 0).ToString(CultureInfo.InvariantCulture),
+            ["nabla.dropout_seed"] = network.DropoutSeed.ToString(CultureInfo.InvariantCulture),
+            ["nabla.optimizer"] = sig.Optimizer,
+            ["nabla.model"] = sig.ModelName,
+            ["nabla.setup"] = sig.Setup,
+        };
+        SafeTensors.Save(path, tensors, meta);
+    }
+
+    /// <summary>
+    /// Loads a checkpoint written by <see cref="Save"/> (or a PyTorch state dict of the same architecture) into the network.
+    /// Every parameter must be in the file with the model's shape, and the file may hold no tensor the network does not
+    /// have; the error names the tensor and both shapes. With <paramref name="loadOptimizerState"/> (default) the
+    /// optimizer state, step count and dropout seed are restored too, so training continues exactly where it stopped; a
+    /// file without optimizer state (weights only) resets the optimizer and the step count to 0. Everything is checked
+    /// before anything is written: on an error the network is unchanged.
+    /// </summary>
+    /// <exception cref="CheckpointException">The file is missing, truncated or corrupt, or does not fit the network.</exception>
+    public static void Load(this Network network, string path, bool loadOptimizerState = true)
+    {
+        if (network is null) throw new ArgumentNullException(nameof(network));
+        var file = SafeTensors.Load(path);
+        var sig = network.Signature;
+        string src = file.Source;
+
+        // 1. Check: parameters present with the right shapes, nothing unknown, optimizer state complete or absent.
+        foreach (var p in sig.Parameters)
+        {
+            if (!file.TryGet(p.Name, out var t) || t is null)
+                throw new CheckpointException($"{src}: the checkpoint has no tensor '{p.Name}' (the model's parameter {Fmt(p.Shape)}); it has: {Names(file.Names)}.", src, p.Name);
+            Shape(src, t, p.Shape);
+        }
+        var known = new HashSet<string>(sig.Parameters.Select(p => p.Name), StringComparer.Ordinal);
+        var stateKeys = sig.State.Select(s => StateKey(s.Name)).ToArray();
+        foreach (var name in file.Names)
+        {
+            if (known.Contains(name)) continue;
+            if (name.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+            {
+                if (loadOptimizerState && Array.IndexOf(stateKeys, name) < 0)
+                    throw new CheckpointException(
+                        $"{src}: the checkpoint holds optimizer state '{name}', which the network's optimizer {sig.Optimizer} does not have " +
+                        $"(the file was saved with {file.MetadataValue("nabla.optimizer") ?? "another optimizer"}); load with loadOptimizerState: false to take the weights only.", src, name);
+                continue;
+            }
+            throw new CheckpointException($"{src}: tensor '{name}' {Fmt(file[name].Shape)} is not a parameter of the model (it has: {Names(sig.Parameters.Select(p => p.Name))}).", src, name);
+        }
+        bool withState = false;
+        long step = 0;
+        long? dropoutSeed = null;
+        if (loadOptimizerState)
+        {
+            int present = stateKeys.Count(file.Contains);
+            withState = present > 0 || (sig.State.Count == 0 && file.MetadataValue("nabla.step") is not null);
+            if (present > 0 && present < stateKeys.Length)
+            {
+                var missing = stateKeys.First(k => !file.Contains(k));
+                throw new CheckpointException($"{src}: the checkpoint has optimizer state but not '{missing}'; it was saved with another optimizer ({file.MetadataValue("nabla.optimizer") ?? "unknown"}). Load with loadOptimizerState: false to take the weights only.", src, missing);
+            }
+            for (int i = 0; i < sig.State.Count && present > 0; i++) Shape(src, file[stateKeys[i]], sig.State[i].Shape);
+            if (withState)
+            {
+                var s = file.MetadataValue("nabla.step");
+                if (s is null || !long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out step))
+                    throw new CheckpointException($"{src}: the checkpoint has optimizer state but no valid step count (metadata nabla.step = {s ?? "missing"}).", src);
+                var d = file.MetadataValue("nabla.dropout_seed");
+                if (d is not null)
+                {
+                    if (!long.TryParse(d, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seed))
+                        throw new CheckpointException($"{src}: metadata nabla.dropout_seed = {d} is not an integer.", src);
+                    dropoutSeed = seed;
+                }
+            }
+        }
+
+        // 2. Write: nothing above wrote anything.
+        foreach (var p in sig.Parameters) file[p.Name].CopyTo(network.ParameterValues(p.Name), p.Shape, src);
+        if (withState)
+        {
+            for (int i = 0; i < sig.State.Count; i++) file[stateKeys[i]].CopyTo(network.StateValues(sig.State[i].Name), sig.State[i].Shape, src);
+            network.Step = step;
+            if (dropoutSeed is { } seed) network.DropoutSeed = seed;
+        }
+        else network.ResetOptimizer();
+    }
+
+    /// <summary>The key of optimizer-state tensor <paramref name="name"/> in a checkpoint: <c>optimizer.{name}</c> (the step counter is already <c>optimizer.step</c>).</summary>
+    public static string StateKey(string name) => name.StartsWith(OptimizerPrefix, StringComparison.Ordinal) ? name : OptimizerPrefix + name;
+
+    private static SafeTensor Tensor(string path, string name, IReadOnlyList<int> shape, float[] values, bool allowNonFinite)
+    {
+        if (!allowNonFinite)
+            for (int i = 0; i < values.Length; i++)
+                if (!float.IsFinite(values[i]))
+                    throw new CheckpointException($"{path}: not saved: tensor '{name}' {Fmt(shape)} holds {values[i]} at element {i} (the run diverged?); the previous file is unchanged. Pass allowNonFinite: true to save it anyway.", path, name);
+        return new SafeTensor(name, shape, values);
+    }
+
+    private static void Shape(string src, SafeTensor t, IReadOnlyList<int> want)
+    {
+        if (!t.HasShape(want))
+            throw new CheckpointException($"{src}: tensor '{t.Name}' has shape {Fmt(t.Shape)}, but the model expects {Fmt(want)}; nothing was loaded.", src, t.Name);
+        if (t.DType != TensorDType.F32 && t.DType != TensorDType.F64)
+            throw new CheckpointException($"{src}: tensor '{t.Name}' is {t.DType}; only F32 and F64 load.", src, t.Name);
+    }
+
+    private static string Fmt(IReadOnlyList<int> shape) => "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
+
+    private static string Names(IEnumerable<string> names)
+    {
+        var list = names.ToList();
+        return list.Count == 0 ? "none" : string.Join(", ", list.Take(12)) + (list.Count > 12 ? $", … ({list.Count} in all)" : "");
+    }
+}

@@ -1,0 +1,218 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using Nabla.Data;
+using Nabla.Reporting;
+
+namespace Nabla.Training;
+
+/// <summary>
+/// The training loop: mini-batches from a <see cref="BatchLoader"/>, one compiled <see cref="Network.TrainStep(float[], float[], int, double)"/>
+/// per batch with the learning rate of the schedule at the network's step, metrics (loss, accuracy), validation after
+/// every epoch, early stopping with restore-best, callbacks and progress. Deterministic: the data order depends on
+/// <see cref="TrainingOptions.Seed"/> and the epoch, the dropout masks on the network's dropout seed and step, the
+/// learning rate on the step — so on one thread a run is bit-identical every time, and a run resumed from a checkpoint
+/// continues exactly as if it had not stopped.
+/// </summary>
+/// <example><code>
+/// var net = model.Compile(TrainingSetup.Classification(Optimizer.Adam(0.01)));          // Nabla.Jit
+/// var history = net.Fit(train, new TrainingOptions { Steps = 6000, BatchSize = 100, Progress = ConsoleProgress.Create() }, validation: test);
+/// Console.WriteLine($"test_accuracy={net.Evaluate(test).Accuracy:F4}");
+/// history.LossPlot().Save("loss.svg");
+/// </code></example>
+public static class Trainer
+{
+    /// <summary>
+    /// Trains <paramref name="network"/> on <paramref name="train"/> as <paramref name="options"/> say, evaluating on
+    /// <paramref name="validation"/> after every epoch. The run's length is counted from the network's step 0 (see
+    /// <see cref="TrainingOptions"/>): a network already at or past it trains no further. Returns the per-epoch history.
+    /// </summary>
+    /// <exception cref="ArgumentException">A bad option (batch size ≤ 0, learning rate ≤ 0, …) or a dataset that does not fit the network; the message names it.</exception>
+    public static TrainingHistory Fit(this Network network, Dataset train, TrainingOptions? options = null, Dataset? validation = null)
+    {
+        if (network is null) throw new ArgumentNullException(nameof(network));
+        if (train is null) throw new ArgumentNullException(nameof(train));
+        var o = options ?? new TrainingOptions();
+        o.Validate();
+        var schedule = o.LearningRate ?? (network.Signature.LearningRate > 0 ? LearningRate.Constant(network.Signature.LearningRate)
+            : throw new ArgumentException("The network's signature records no learning rate; set TrainingOptions.LearningRate.", nameof(options)));
+        var feed = new Feed(network, train, "training set");
+        var valFeed = validation is null ? null : new Feed(network, validation, "validation set");
+        if (o.EarlyStopping is not null && validation is null)
+            throw new ArgumentException("Early stopping watches the validation loss: pass a validation set to Fit.", nameof(options));
+
+        var loader = new BatchLoader(train, o.BatchSize, o.Shuffle, o.Seed, o.DropLast, o.Augmentation);
+        var valLoader = validation is null ? null : new BatchLoader(validation, o.EvaluationBatchSize, shuffle: false, seed: 0);
+        int spe = loader.BatchesPerEpoch;
+        if (spe == 0) throw new ArgumentException($"With DropLast and batch size {o.BatchSize}, the training set of {train.Count} examples gives no batch.", nameof(options));
+        long total = o.Steps ?? (long)o.Epochs * spe;
+        var history = new TrainingHistory();
+        var control = new TrainingControl();
+        var clock = Stopwatch.StartNew();
+        o.Progress.Started(new TrainingInfo
+        {
+            Epochs = o.Steps is null ? o.Epochs : (int)((total + spe - 1) / spe), TotalSteps = total, StepsPerEpoch = spe,
+            TrainExamples = train.Count, ValidationExamples = validation?.Count, BatchSize = loader.BatchSize,
+            Parameters = network.Signature.Parameters.Where(p => p.Trainable).Sum(p => p.Shape.Aggregate(1L, (a, d) => a * d)),
+            Model = network.Signature.ModelName, Optimizer = network.Signature.Optimizer,
+        });
+
+        int epoch = (int)Math.Min(network.Step / spe, int.MaxValue - 1);
+        if (network.Step < total) loader.Reset(epoch, (int)(network.Step % spe));
+        double lossSum = 0, lr = 0, epochTime = 0;
+        long correct = 0; int seen = 0, stepInEpoch = loader.Position;
+        double bestLoss = double.PositiveInfinity; int? bestEpoch = null; int wait = 0;
+        Dictionary<string, float[]>? best = null;
+        var epochClock = Stopwatch.StartNew();
+
+        while (network.Step < total && control.StopReason is null)
+        {
+            if (!loader.Next(out var batch)) break; // cannot happen: the epoch ends below when its last batch is done
+            lr = schedule.At(network.Step);
+            float loss = network.TrainStep(batch.X, feed.Targets(batch), batch.Count, lr);
+            lossSum += (double)loss * batch.Count;
+            seen += batch.Count;
+            if (feed.Classes > 0) correct += Correct(network, batch.Labels, batch.Count, feed.Classes);
+            stepInEpoch++;
+            var info = new StepInfo
+            {
+                Epoch = epoch + 1, Step = network.Step, TotalSteps = total, StepInEpoch = stepInEpoch, StepsPerEpoch = spe,
+                Loss = loss, Accuracy = feed.Classes > 0 ? (double)correct / seen : null,
+                SamplesPerSecond = seen / Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9),
+            };
+            o.Progress.Step(info);
+            foreach (var c in o.Callbacks) c.OnStep(network, info, control);
+            if (!float.IsFinite(loss)) control.Stop($"the training loss became {loss} at step {network.Step} (learning rate {lr}); the run diverged");
+            bool epochDone = loader.Position >= spe;
+            if (!epochDone && network.Step < total && control.StopReason is null) continue;
+
+            // End of an epoch (or of the run mid-epoch): validation, the record, early stopping, callbacks.
+            epochTime = epochClock.Elapsed.TotalSeconds;
+            Metrics? val = valFeed is null ? null : Run(network, valFeed, valLoader!);
+            var record = new EpochRecord(epoch + 1, network.Step, lossSum / seen, feed.Classes > 0 ? (double)correct / seen : null,
+                val?.Loss, val?.Accuracy, lr, clock.Elapsed, seen);
+            history.Add(record);
+            o.Progress.Epoch(new EpochInfo
+            {
+                Epoch = record.Epoch, Epochs = o.Steps is null ? o.Epochs : (int)((total + spe - 1) / spe), Step = network.Step,
+                TrainLoss = record.TrainLoss, TrainAccuracy = record.TrainAccuracy, ValidationLoss = record.ValidationLoss,
+                ValidationAccuracy = record.ValidationAccuracy, Elapsed = clock.Elapsed, SamplesPerSecond = seen / Math.Max(epochTime, 1e-9),
+            });
+            if (o.EarlyStopping is { } es && val is not null)
+            {
+                if (val.Loss < bestLoss - es.MinDelta)
+                {
+                    bestLoss = val.Loss; bestEpoch = record.Epoch; wait = 0;
+                    if (es.RestoreBest) best = network.SnapshotParameters();
+                }
+                else if (++wait >= es.Patience && control.StopReason is null)
+                    control.Stop($"early stopping: the validation loss has not improved for {es.Patience} epoch(s) since epoch {bestEpoch?.ToString() ?? "none"}");
+            }
+            foreach (var c in o.Callbacks) c.OnEpoch(network, record, control);
+            if (epochDone)
+            {
+                epoch++;
+                loader.Reset(epoch);
+                lossSum = 0; correct = 0; seen = 0; stepInEpoch = 0;
+                epochClock.Restart();
+            }
+        }
+
+        if (best is not null && bestEpoch != history.Last?.Epoch)
+        {
+            network.RestoreParameters(best);
+            history.RestoredEpoch = bestEpoch;
+        }
+        history.Steps = network.Step;
+        history.StoppedEarly = control.StopReason is null ? null
+            : history.RestoredEpoch is { } r ? $"{control.StopReason}; the weights of epoch {r} were restored" : control.StopReason;
+        var last = history.Last;
+        var restored = history.RestoredEpoch is { } re ? history.Epochs.First(e => e.Epoch == re) : last;
+        o.Progress.Finished(new FinishedInfo
+        {
+            Epochs = history.Epochs.Count, Steps = network.Step, Elapsed = clock.Elapsed,
+            TrainLoss = restored?.TrainLoss, TrainAccuracy = restored?.TrainAccuracy,
+            ValidationLoss = restored?.ValidationLoss, ValidationAccuracy = restored?.ValidationAccuracy,
+            StoppedEarly = history.StoppedEarly,
+        });
+        return history;
+    }
+
+    /// <summary>
+    /// The loss and accuracy of <paramref name="network"/> on <paramref name="data"/> in evaluation mode (dropout off, no
+    /// update), in batches of <paramref name="batchSize"/> (the result does not depend on it beyond float rounding).
+    /// </summary>
+    public static Metrics Evaluate(this Network network, Dataset data, int batchSize = 1000)
+    {
+        if (network is null) throw new ArgumentNullException(nameof(network));
+        if (data is null) throw new ArgumentNullException(nameof(data));
+        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
+        return Run(network, new Feed(network, data, "dataset"), new BatchLoader(data, batchSize, shuffle: false, seed: 0));
+    }
+
+    private static Metrics Run(Network network, Feed feed, BatchLoader loader)
+    {
+        loader.Reset(0);
+        double sum = 0; long correct = 0; int n = 0;
+        while (loader.Next(out var b))
+        {
+            sum += (double)network.Evaluate(b.X, feed.Targets(b), b.Count) * b.Count;
+            if (feed.Classes > 0) correct += Correct(network, b.Labels, b.Count, feed.Classes);
+            n += b.Count;
+        }
+        return new Metrics(sum / n, feed.Classes > 0 ? (double)correct / n : null, n);
+    }
+
+    /// <summary>How many of the first <paramref name="count"/> rows of the last output have their largest score at the label (first maximum wins).</summary>
+    private static int Correct(Network network, int[] labels, int count, int classes)
+    {
+        var y = network.Output();
+        int ok = 0;
+        for (int r = 0; r < count; r++)
+        {
+            int best = 0; float max = y[r * classes];
+            for (int c = 1; c < classes; c++) if (y[r * classes + c] > max) { max = y[r * classes + c]; best = c; }
+            if (best == labels[r]) ok++;
+        }
+        return ok;
+    }
+
+    /// <summary>How a dataset's batches become the network's input and target arrays (checked once, up front).</summary>
+    private sealed class Feed
+    {
+        private readonly bool _indexTargets;
+
+        public Feed(Network network, Dataset data, string what)
+        {
+            var sig = network.Signature;
+            if (sig.Inputs.Count != 1 || sig.Targets.Count != 1 || sig.Outputs.Count < 1)
+                throw new ArgumentException($"Trainer.Fit trains models with one input and one target; \"{sig.ModelName}\" has {sig.Inputs.Count} input(s) and {sig.Targets.Count} target(s). Call Network.TrainStep with arrays instead.");
+            var x = sig.Inputs[0];
+            if (data.ExampleSize != network.InputWidth())
+                throw new ArgumentException($"The {what} has examples of shape [{string.Join(",", data.ExampleShape)}] ({data.ExampleSize} values), but the network's input \"{x.Name}\" is {TrainingSignature.Format(x.Name, x.Shape)} ({network.InputWidth()} values per example).");
+            if (data.Labels is null)
+                throw new ArgumentException($"The {what} has no labels; the network's target \"{sig.Targets[0].Name}\" needs them.");
+            int tw = network.TargetWidth(), ow = network.OutputWidth();
+            if (tw == data.Classes) { }
+            else if (tw == 1 && sig.Targets[0].Shape.Count == 1) _indexTargets = true; // class-index targets [B]
+            else
+                throw new ArgumentException($"The {what} has {data.Classes} classes, but the network's target {TrainingSignature.Format(sig.Targets[0].Name, sig.Targets[0].Shape)} takes {tw} values per example.");
+            Classes = ow == data.Classes ? data.Classes : 0;
+        }
+
+        /// <summary>The number of classes when the output is class scores (accuracy is computed), else 0.</summary>
+        public int Classes { get; }
+
+        private float[] _buffer = Array.Empty<float>();
+
+        /// <summary>The target array for a batch: its one-hot rows, or its labels as floats for class-index targets.</summary>
+        public float[] Targets(in Batch b)
+        {
+            if (!_indexTargets) return b.T;
+            if (_buffer.Length < b.Capacity) _buffer = new float[b.Capacity];
+            for (int i = 0; i < b.Count; i++) _buffer[i] = b.Labels[i];
+            return _buffer;
+        }
+    }
+}
