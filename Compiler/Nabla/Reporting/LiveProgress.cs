@@ -75,9 +75,12 @@ internal sealed class LiveProgress : IProgressReporter, IDisposable
         var task = _task;
         if (task is null) return;
         _epochPart = info.StepsPerEpoch > 0 && _planned > 0 ? $"epoch {info.Epoch}/{_planned}" : $"epoch {info.Epoch}";
-        string acc = info.Accuracy is double a ? " accuracy=" + ProgressText.Accuracy(a) : "";
-        string text = $"{_epochPart} step {info.Step.ToString(Inv)} loss={ProgressText.Loss(info.Loss)}{acc}{_validationPart} " +
-                      $"{ProgressText.Rate(info.SamplesPerSecond)} samples/s";
+        string acc = info.Accuracy is double a ? " acc=" + ProgressText.Accuracy(a) : "";
+        // Most important first (the bar shows the step): the description is cut to the console's width.
+        string text = $"{_epochPart} loss={ProgressText.Loss(info.Loss)}{acc} {ProgressText.Rate(info.SamplesPerSecond)} samples/s{_validationPart}";
+        // The bar, percentage and times need about 52 columns; a longer description would wrap and garble the display.
+        int room = Math.Max(16, _console.Profile.Width - 52);
+        if (text.Length > room) text = text.Substring(0, room - 1) + "…";
         task.Description = Markup.Escape(text);
         task.Value = info.Step;
     }
