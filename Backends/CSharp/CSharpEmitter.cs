@@ -7,8 +7,15 @@ namespace Nabla.Backends.CSharp;
 /// <summary>Where and how the emitted class is declared.</summary>
 public sealed class EmitOptions
 {
-    /// <summary>The namespace of the class (default <c>Nabla.Generated</c>).</summary>
+    /// <summary>The namespace of the class (default <c>Nabla.Generated</c>; empty for the global namespace).</summary>
     public string Namespace { get; set; } = "Nabla.Generated";
+
+    /// <summary>
+    /// Declarations of the types the class is nested in, outermost first (e.g. <c>static partial class Mnist1dMlp</c>);
+    /// each must be a <c>partial</c> type. Empty (default): the class is declared directly in <see cref="Namespace"/>.
+    /// The source generator nests the compiled model in the user's <c>[Network]</c> class this way.
+    /// </summary>
+    public IReadOnlyList<string> ContainingTypes { get; set; } = Array.Empty<string>();
 
     /// <summary>The class name (default: the model's name).</summary>
     public string? ClassName { get; set; }
@@ -60,8 +67,12 @@ public static class CSharpEmitter
             throw new ArgumentException($"Accessibility must be \"public\" or \"internal\", not \"{o.Accessibility}\".");
         var cls = o.ClassName ?? plan.Name;
         if (!IsIdentifier(cls)) throw new ArgumentException($"Class name \"{cls}\" is not a valid C# identifier.");
-        foreach (var part in o.Namespace.Split('.'))
-            if (!IsIdentifier(part)) throw new ArgumentException($"Namespace \"{o.Namespace}\" is not a valid C# namespace.");
+        if (o.Namespace.Length > 0)
+            foreach (var part in o.Namespace.Split('.'))
+                if (!IsIdentifier(part)) throw new ArgumentException($"Namespace \"{o.Namespace}\" is not a valid C# namespace.");
+        foreach (var decl in o.ContainingTypes)
+            if (decl is null || !decl.Contains("partial ") || decl.IndexOfAny(new[] { '{', '}', ';' }) >= 0)
+                throw new ArgumentException($"Containing type \"{decl}\" must be one partial type declaration header (e.g. \"static partial class Outer\").");
         var seen = new HashSet<string>();
         foreach (var (m, _) in plan.Methods)
         {

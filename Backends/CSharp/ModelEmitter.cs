@@ -31,7 +31,9 @@ internal sealed class ModelEmitter
         foreach (var u in new[] { "System", "System.Runtime.CompilerServices", "System.Runtime.InteropServices", "System.Runtime.Intrinsics", "Nabla.Runtime" })
             _w.Line($"using {u};");
         _w.Line();
-        using (_w.Block($"namespace {_o.Namespace}"))
+        var scopes = new Stack<System.IDisposable>();
+        if (_o.Namespace.Length > 0) scopes.Push(_w.Block($"namespace {_o.Namespace}"));
+        foreach (var decl in _o.ContainingTypes) scopes.Push(_w.Block(decl));
         {
             _w.Line($"/// <summary>Compiled model \"{Xml(_plan.Name)}\" ({_plan.DType.ShortName()}): {string.Join(", ", methods.Select(m => Xml(m.Signature)))}.</summary>");
             using (_w.Block($"{_o.Accessibility} sealed partial class {cls} : CompiledModel<{T}>"))
@@ -52,6 +54,7 @@ internal sealed class ModelEmitter
                 foreach (var m in methods) { _w.Line(); m.WriteTyped(_w); _w.Line(); m.WriteKernels(_w); }
             }
         }
+        while (scopes.Count > 0) scopes.Pop().Dispose();
         return _w.ToString();
     }
 
