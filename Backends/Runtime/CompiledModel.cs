@@ -83,6 +83,7 @@ public abstract class CompiledModel<T> where T : unmanaged
     /// Throws the exception that <see cref="Run"/> would for input (or output) <paramref name="index"/> of a method: null,
     /// or too short for the batch. Emitted typed methods call it when their inline length check fails.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     protected void ThrowBadArray(int method, bool output, int index, T[]? array, int batch)
     {
         var m = Spec.Methods[method];
