@@ -22,7 +22,8 @@ internal sealed partial class MethodEmitter
         {
             DeclareRefs(w, k.Inputs, new[] { k.Output });
             if (!(k.Scale.IsConstant && k.Scale.Constant == 1)) w.Line($"{T} scale = {Term(k.Scale)};");
-            w.Line($"int outer = {Names.Size(k.Outer)}, len = {Names.Size(k.Length)}, inner = {Names.Size(k.Inner)};");
+            // inner is declared only where it is read (an unused local is a warning in the generator's output).
+            w.Line($"int outer = {Names.Size(k.Outer)}, len = {Names.Size(k.Length)}{(k.Inner == new Dim(1) ? "" : ", inner = " + Names.Size(k.Inner))};");
             if (k.Inner == new Dim(1))
             {
                 using (w.Block("for (int o = 0; o < outer; o++)"))
