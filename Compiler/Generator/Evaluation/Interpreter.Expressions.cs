@@ -7,6 +7,8 @@ using Nabla.Generator.Model;
 
 namespace Nabla.Generator.Evaluation;
 
+using ParameterInfo = System.Reflection.ParameterInfo; // not Nabla.ParameterInfo (the training signature)
+
 internal sealed partial class Interpreter
 {
     private object? Eval(Expr e, Scope scope)

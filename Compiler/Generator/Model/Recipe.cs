@@ -86,8 +86,12 @@ public sealed record NetworkRecipe(
     }
 }
 
-/// <summary>What the generator adds for one class: the source (or none) and the diagnostics.</summary>
-/// <param name="HintName">The file name.</param>
-/// <param name="Source">The generated C#, or null when an error stopped generation.</param>
+/// <summary>One generated file.</summary>
+/// <param name="HintName">The file name (unique within the compilation).</param>
+/// <param name="Source">The C# text.</param>
+public sealed record GeneratedFile(string HintName, string Source);
+
+/// <summary>What the generator adds for one class: the files (none when an error stopped generation) and the diagnostics.</summary>
+/// <param name="Files">The generated sources.</param>
 /// <param name="Diagnostics">Everything to report.</param>
-public sealed record GeneratorOutput(string HintName, string? Source, EquatableArray<DiagnosticInfo> Diagnostics);
+public sealed record GeneratorOutput(EquatableArray<GeneratedFile> Files, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -72,7 +72,8 @@ internal static class Symbols
     {
         if (t is null) return false;
         if (t is IArrayTypeSymbol a) return IsAvailable(a.ElementType) || a.ElementType.SpecialType != SpecialType.None;
-        if (IsDsl(t) || t.SpecialType != SpecialType.None || t.TypeKind == TypeKind.Delegate && IsSystemDelegate(t)) return true;
+        // Special types are the primitives and core collections, except the clock (DateTime.Now differs per build).
+        if (IsDsl(t) || t.SpecialType is not (SpecialType.None or SpecialType.System_DateTime) || t.TypeKind == TypeKind.Delegate && IsSystemDelegate(t)) return true;
         if (t is INamedTypeSymbol n)
         {
             if (n.IsTupleType) return true;

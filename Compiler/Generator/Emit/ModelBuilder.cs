@@ -1,0 +1,96 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Nabla.Backends.CSharp;
+using Nabla.Generator.Evaluation;
+using Nabla.Generator.Model;
+
+namespace Nabla.Generator.Emit;
+
+/// <summary>
+/// Turns a <see cref="NetworkRecipe"/> into generated files: evaluates <c>Build()</c> and <c>Training()</c> with the
+/// linked DSL, lowers the model with <see cref="Lowering.Lower"/>, emits the plan with <see cref="CSharpEmitter"/> as the
+/// nested class <see cref="CompiledClass"/> and adds the glue (<see cref="Glue"/>). Never throws (except on
+/// cancellation): a failure is a diagnostic, an unexpected one NABLA000 at the class.
+/// </summary>
+public static class ModelBuilder
+{
+    /// <summary>The nested class holding the compiled model.</summary>
+    public const string CompiledClass = "Compiled";
+
+    /// <summary>
+    /// The generated files and diagnostics for <paramref name="recipe"/>; <paramref name="bindable"/> says whether the
+    /// compilation has <c>Nabla.Network</c> (then <c>CreateNetwork()</c> is generated).
+    /// </summary>
+    public static GeneratorOutput Generate(NetworkRecipe recipe, bool bindable, CancellationToken ct = default)
+    {
+        var diags = new List<DiagnosticInfo>(recipe.Diagnostics);
+        if (recipe.CompilerErrors || diags.Count > 0 || recipe.Build is null) return Output(null, diags);
+        try
+        {
+            ct.ThrowIfCancellationRequested();
+            var (model, setup, error) = Evaluate(recipe);
+            if (error is not null) { diags.Add(error); return Output(null, diags); }
+            ct.ThrowIfCancellationRequested();
+
+            LoweredModel lowered;
+            try { lowered = Lowering.Lower(model!, setup!); }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                diags.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidNetwork, (recipe.Training ?? recipe.Build).At, e.Message));
+                return Output(null, diags);
+            }
+            ct.ThrowIfCancellationRequested();
+
+            var containing = recipe.ContainingTypes.Concat(new[] { recipe.Declaration }).ToArray();
+            var source = CSharpEmitter.Emit(lowered.Plan, new EmitOptions
+            {
+                Namespace = recipe.Namespace, ContainingTypes = containing, ClassName = CompiledClass,
+                InputOrder = lowered.Signature.InputOrder, IrComments = false,
+            });
+            var glue = Glue.Write(recipe, lowered, bindable);
+            foreach (var clash in Glue.Clashes(recipe, source)) diags.Add(clash);
+            if (diags.Count > 0) return Output(null, diags);
+            var stem = recipe.HintName.EndsWith(".g.cs", StringComparison.Ordinal) ? recipe.HintName.Substring(0, recipe.HintName.Length - 5) : recipe.HintName;
+            return Output(new[] { new GeneratedFile(stem + ".g.cs", glue), new GeneratedFile(stem + ".Compiled.g.cs", source) }, diags);
+        }
+        catch (OperationCanceledException) { throw; }
+        catch (Exception e)
+        {
+            diags.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, recipe.At, recipe.FullName, e.GetType().Name + ": " + e.Message));
+            return Output(null, diags);
+        }
+    }
+
+    /// <summary>Runs <c>Build()</c> and <c>Training()</c> (or the default setup) at build time.</summary>
+    internal static (global::Nabla.Model? Model, TrainingSetup? Setup, DiagnosticInfo? Error) Evaluate(NetworkRecipe recipe)
+    {
+        var interpreter = new Interpreter(recipe);
+        try
+        {
+            var built = interpreter.Call(recipe.Build!, Array.Empty<object?>(), recipe.Build!.At);
+            if (built is not global::Nabla.Model model)
+                return (null, null, DiagnosticInfo.Create(DiagnosticDescriptors.WrongResult, recipe.Build.At, recipe.ClassName + ".Build()", Describe(built), "Nabla.Model"));
+            TrainingSetup setup;
+            if (recipe.Training is null) setup = DefaultSetup();
+            else
+            {
+                var trained = interpreter.Call(recipe.Training, Array.Empty<object?>(), recipe.Training.At);
+                if (trained is not TrainingSetup s)
+                    return (null, null, DiagnosticInfo.Create(DiagnosticDescriptors.WrongResult, recipe.Training.At, recipe.ClassName + ".Training()", Describe(trained), "Nabla.TrainingSetup"));
+                setup = s;
+            }
+            return (model, setup, null);
+        }
+        catch (EvaluationError e) { return (null, null, e.Diagnostic); }
+    }
+
+    /// <summary>The setup used when the class has no <c>Training()</c>: softmax cross-entropy, plain SGD.</summary>
+    public static TrainingSetup DefaultSetup() => TrainingSetup.Classification(Optimizer.Sgd());
+
+    private static string Describe(object? v) => v is null ? "null" : "a " + v.GetType().Name;
+
+    private static GeneratorOutput Output(GeneratedFile[]? files, List<DiagnosticInfo> diags) =>
+        new(files is null ? EquatableArray<GeneratedFile>.Empty : new EquatableArray<GeneratedFile>(files), EquatableArray.From(diags));
+}
