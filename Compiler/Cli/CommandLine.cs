@@ -18,6 +18,7 @@ public static class CommandLine
     {
         new GradCommand(),
         new IrCommand(),
+        new BuildCommand(),
     };
 
     /// <summary>
