@@ -138,7 +138,7 @@ namespace Nabla.Examples.GeneratedCode
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot4);
                 ref float in1 = ref MemoryMarshal.GetArrayDataReference(t);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot2);
-                int outer = batch, len = 10, inner = 1;
+                int outer = batch, len = 10;
                 for (int o = 0; o < outer; o++)
                 {
                     int row = o * len, l = 0;
@@ -184,7 +184,7 @@ namespace Nabla.Examples.GeneratedCode
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot4);
                 float scale = (float)(1d / batch);
-                int outer = 1, len = batch, inner = 1;
+                int outer = 1, len = batch;
                 for (int o = 0; o < outer; o++)
                 {
                     int row = o * len, l = 0;
@@ -237,7 +237,7 @@ namespace Nabla.Examples.GeneratedCode
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(t);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot2);
-                int outer = batch, len = 10, inner = 1;
+                int outer = batch, len = 10;
                 for (int o = 0; o < outer; o++)
                 {
                     int row = o * len, l = 0;
