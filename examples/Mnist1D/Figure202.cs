@@ -53,7 +53,7 @@ public static class Figure202
             {
                 // The outputs of step k are computed before its update: they are the network after k−1 updates.
                 float loss = network.TrainStep(train.Features, targets, train.Count, o.FigureLearningRate);
-                int correct = Evaluation.Correct(network.Output(), labels, train.Count, Program.Classes);
+                int correct = Correct(network.Output(), labels, train.Count, Program.Classes);
                 long updates = step - 1;
                 double err = 1 - correct / (double)train.Count;
                 if (updates % every == 0 || correct == train.Count) { steps.Add(updates); error.Add(err); }
@@ -78,6 +78,20 @@ public static class Figure202
         stdout.WriteLine($"plot written to {o.Plot}");
         foreach (var r in results) stdout.WriteLine(r);
         return 0;
+    }
+
+    /// <summary>How many of the first <paramref name="count"/> rows of <paramref name="logits"/> have their largest entry at the label.</summary>
+    public static int Correct(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, int count, int classes)
+    {
+        int correct = 0;
+        for (int r = 0; r < count; r++)
+        {
+            var row = logits.Slice(r * classes, classes);
+            int best = 0;
+            for (int c = 1; c < classes; c++) if (row[c] > row[best]) best = c;
+            if (best == labels[r]) correct++;
+        }
+        return correct;
     }
 
     private static void Plot(string path, IReadOnlyList<(string Name, List<double> Steps, List<double> Error)> curves, bool dryRun)

@@ -79,7 +79,7 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
   --optimizer NAME        sgd | momentum | rmsprop | adagrad | adam (default adam)
   --lr X                  learning rate (default 0.01; 0.0025 with --figure-20-2)
   --batch N               mini-batch size (default 100; ≥ 4000 means full batch)
-  --epochs N | --steps N  training length (default 6000 steps)
+  --epochs N | --steps N  training length, counted from step 0 (default 6000 steps; after --load, the rest)
   --seed N                seed of initialization, shuffling, dropout and random labels (default 1)
   --threads N             kernel threads (default: all cores)
   --dropout P             dropout probability after each hidden layer, in [0, 1) (default 0.2; 0 = the notebook's exact MLP)

@@ -9,6 +9,7 @@ using Nabla.Checkpoints;
 using Nabla.Data;
 using Nabla.Reporting;
 using Nabla.Runtime;
+using Nabla.Training;
 
 namespace Mnist1D;
 
@@ -67,7 +68,7 @@ public static class Program
         if (o.RandomLabels) train = train.WithRandomLabels(o.Seed);
         var net = Mlps.Build(train.ExampleSize, o.Hidden, Classes, o.Residual, o.Dropout);
         var model = Model.Build(net, train.ExampleSize, o.Seed, InitSchemeOf(o.Init));
-        var checkpoint = o.Load is null ? null : CheckpointIO.LoadFor(o.Load, model);
+        if (o.Load is not null) SafeTensors.Load(o.Load);   // a missing or corrupt file fails before the compile
         CheckWritable(o.Plot, "--plot");
         if (o.Save is not null) CheckWritable(o.Save, "--save");
 
@@ -78,41 +79,51 @@ public static class Program
         stdout.WriteLine(model.Summary);
         stdout.WriteLine($"parameters={model.ParameterCount.ToString(CultureInfo.InvariantCulture)}");
 
-        // 2. Compile the training step and bind it.
+        // 2. Compile the training step (forward, backward and optimizer update in one generated method) and bind it.
         var optimizer = Optimizer.FromName(o.Optimizer, o.LearningRate, o.WeightDecay);
         var setup = TrainingSetup.Classification(optimizer);
         var compileClock = Stopwatch.StartNew();
         var network = model.Compile(setup, Jit.ParseBackend(o.Backend), dropoutSeed: o.Seed);
         stdout.WriteLine($"compiled with {o.Backend} in {compileClock.Elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms; " +
                          $"threads={Parallelism.MaxThreads.ToString(CultureInfo.InvariantCulture)}");
-        if (checkpoint is not null)
+        if (o.Load is not null)
         {
-            bool state = CheckpointIO.Apply(checkpoint, network);
-            stdout.WriteLine($"loaded {o.Load}: parameters" + (state ? $" and {o.Optimizer} state at step {network.Step.ToString(CultureInfo.InvariantCulture)}" : " (optimizer state starts fresh)"));
+            network.Load(o.Load);   // checks every tensor against the model before writing any
+            stdout.WriteLine($"loaded {o.Load}: " + (network.Step > 0
+                ? $"parameters and {o.Optimizer} state at step {network.Step.ToString(CultureInfo.InvariantCulture)}"
+                : "parameters (the optimizer starts fresh)"));
         }
 
-        // 3. Train.
-        long steps = o.Steps ?? (long)o.Epochs!.Value * ((train.Count + Math.Min(o.Batch, train.Count) - 1) / Math.Min(o.Batch, train.Count));
+        // 3. Train: --steps/--epochs count from step 0, so a run resumed at step k trains the remaining steps.
         var clock = Stopwatch.StartNew();
-        History history;
+        TrainingHistory history;
         using (var progress = ConsoleProgress.Create(ReferenceEquals(stdout, Console.Out) ? null : stdout))
-            history = Training.Run(network, train, test, o.Batch, o.Shuffle, steps, o.LearningRate, o.Seed, progress, description,
-                                   model.ParameterCount, optimizer.Describe());
+        {
+            var options = new TrainingOptions
+            {
+                BatchSize = o.Batch, Shuffle = o.Shuffle, Seed = o.Seed, LearningRate = LearningRate.Constant(o.LearningRate),
+                Progress = progress, EvaluationBatchSize = 1000,
+            };
+            if (o.Steps is long steps) options.Steps = steps;
+            else options.Epochs = o.Epochs!.Value;
+            history = network.Fit(train, options, validation: test);
+        }
         double seconds = clock.Elapsed.TotalSeconds;
 
         // 4. Final numbers, plot, checkpoint.
-        var (_, trainAcc) = new Evaluation(train).Run(network);
-        var (testLoss, testAcc) = new Evaluation(test).Run(network);
+        var trainMetrics = network.Evaluate(train);
+        var testMetrics = network.Evaluate(test);
         WritePlot(o.Plot, history, description, o.RandomLabels);
         stdout.WriteLine($"plot written to {o.Plot}");
         if (o.Save is not null)
         {
-            CheckpointIO.Save(o.Save, network, new Dictionary<string, string> { ["nabla.model"] = description });
+            network.Save(o.Save);
             stdout.WriteLine($"checkpoint written to {o.Save} (step {network.Step.ToString(CultureInfo.InvariantCulture)})");
         }
-        stdout.WriteLine($"train_time_s={seconds.ToString("0.00", CultureInfo.InvariantCulture)} steps={steps.ToString(CultureInfo.InvariantCulture)} test_loss={testLoss.ToString("0.0000", CultureInfo.InvariantCulture)}");
-        stdout.WriteLine($"train_accuracy={trainAcc.ToString("0.0000", CultureInfo.InvariantCulture)}");
-        stdout.WriteLine($"test_accuracy={testAcc.ToString("0.0000", CultureInfo.InvariantCulture)}");
+        stdout.WriteLine($"train_time_s={seconds.ToString("0.00", CultureInfo.InvariantCulture)} steps={network.Step.ToString(CultureInfo.InvariantCulture)} " +
+                         $"test_loss={testMetrics.Loss.ToString("0.0000", CultureInfo.InvariantCulture)}");
+        stdout.WriteLine($"train_accuracy={(trainMetrics.Accuracy ?? 0).ToString("0.0000", CultureInfo.InvariantCulture)}");
+        stdout.WriteLine($"test_accuracy={(testMetrics.Accuracy ?? 0).ToString("0.0000", CultureInfo.InvariantCulture)}");
         return 0;
     }
 
@@ -124,13 +135,14 @@ public static class Program
         _ => InitScheme.PyTorch,
     };
 
-    private static void WritePlot(string path, History h, string description, bool randomLabels)
+    private static void WritePlot(string path, TrainingHistory h, string description, bool randomLabels)
     {
+        var steps = h.Epochs.Select(e => (double)e.Step).ToArray();
         var plot = new SvgPlot($"MNIST-1D, {description}{(randomLabels ? ", random labels" : "")}", "step", "loss / accuracy") { Width = 800, Height = 480 };
-        plot.Add("train loss", h.Step, h.TrainLoss)
-            .Add("test loss", h.Step, h.TestLoss)
-            .Add("train accuracy", h.Step, h.TrainAccuracy)
-            .Add("test accuracy", h.Step, h.TestAccuracy);
+        plot.Add("train loss", steps, h.Epochs.Select(e => e.TrainLoss).ToArray())
+            .Add("test loss", steps, h.Epochs.Select(e => e.ValidationLoss ?? double.NaN).ToArray())
+            .Add("train accuracy", steps, h.Epochs.Select(e => e.TrainAccuracy ?? double.NaN).ToArray())
+            .Add("test accuracy", steps, h.Epochs.Select(e => e.ValidationAccuracy ?? double.NaN).ToArray());
         plot.Save(path);
     }
 
