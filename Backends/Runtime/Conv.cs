@@ -1,5 +1,7 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Nabla.Runtime;
 
@@ -69,6 +71,15 @@ public static unsafe class Conv
         fixed (double* px = x, pc = col) g.Run(px + xOff, pc + colOff, forward: false, accumulate);
     }
 
+    /// <summary>Im2Col (<paramref name="forward"/>) or Col2Im for any element type, checked like the public entry points.</summary>
+    internal static void Unfold<T>(string op, T[] x, int xOff, T[] col, int colOff, int n, int c, int h, int w, int kh, int kw,
+        int strideH, int strideW, int padH, int padW, bool forward, bool accumulate) where T : unmanaged, INumber<T>
+    {
+        var g = Geometry.Create(op, n, c, h, w, kh, kw, strideH, strideW, padH, padW);
+        g.Check(x, xOff, col, colOff, op);
+        fixed (T* px = x, pc = col) g.Run(px + xOff, pc + colOff, forward, accumulate);
+    }
+
     private readonly struct Geometry
     {
         public readonly int N, C, H, W, Kh, Kw, Sh, Sw, Ph, Pw, Oh, Ow;
@@ -107,6 +118,7 @@ public static unsafe class Conv
         }
 
         /// <summary>Im2Col (forward) or Col2Im for all images.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run<T>(T* x, T* col, bool forward, bool accumulate) where T : unmanaged, INumber<T>
         {
             for (int b = 0; b < N; b++)
@@ -117,6 +129,7 @@ public static unsafe class Conv
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Image<T>(T* x, T* col, bool forward) where T : unmanaged, INumber<T>
         {
             int plane = Oh * Ow;
@@ -146,18 +159,37 @@ public static unsafe class Conv
                             if (forward)
                             {
                                 for (int ox = 0; ox < ox0; ox++) d[ox] = T.Zero;
-                                if (Sw == 1) new Span<T>(s, ox1 - ox0).CopyTo(new Span<T>(d + ox0, ox1 - ox0));
+                                if (Sw == 1) CopyRow(s, d + ox0, ox1 - ox0);
                                 else for (int ox = ox0, k = 0; ox < ox1; ox++, k += Sw) d[ox] = s[k];
                                 for (int ox = ox1; ox < Ow; ox++) d[ox] = T.Zero;
                             }
                             else
                             {
-                                for (int ox = ox0, k = 0; ox < ox1; ox++, k += Sw) s[k] += d[ox];
+                                if (Sw == 1) AddRow(d + ox0, s, ox1 - ox0);
+                                else for (int ox = ox0, k = 0; ox < ox1; ox++, k += Sw) s[k] += d[ox];
                             }
                         }
                     }
                 }
             }
+        }
+
+        // Rows here are short (8 to 28 elements for LeNet): a vector loop beats a memmove call per row (14 ns a row).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void CopyRow<T>(T* s, T* d, int n) where T : unmanaged, INumber<T>
+        {
+            int i = 0, l = Vector256<T>.Count;
+            for (; i + l <= n; i += l) Vector256.Store(Vector256.Load(s + i), d + i);
+            for (; i < n; i++) d[i] = s[i];
+        }
+
+        /// <summary>d[i] += s[i] for i &lt; n, elementwise (no reordering of any sum).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void AddRow<T>(T* s, T* d, int n) where T : unmanaged, INumber<T>
+        {
+            int i = 0, l = Vector256<T>.Count;
+            for (; i + l <= n; i += l) Vector256.Store(Vector256.Load(d + i) + Vector256.Load(s + i), d + i);
+            for (; i < n; i++) d[i] += s[i];
         }
     }
 }

@@ -110,58 +110,20 @@ public static partial class Emitted
     }
 
     /// <summary>
-    /// im2col of an NCHW image [n, c, h, w] into [n, c·kh·kw, oh·ow] (zero padding), as the IR's <c>im2col</c> defines it.
+    /// im2col of an NCHW image [n, c, h, w] into [n, c·kh·kw, oh·ow] (zero padding), as the IR's <c>im2col</c> defines it;
+    /// whole output rows are copied as spans (the loops of <see cref="Conv"/>).
     /// </summary>
+    /// <exception cref="ArgumentException">A size is out of range or an array is too short.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Im2Col<T>(T[] src, T[] dst, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw)
         where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1;
-        long need = (long)n * c * kh * kw * oh * ow;
-        if (src.Length < (long)n * c * h * w || dst.Length < need) throw new ArgumentException("Emitted.Im2Col: arrays too short.");
-        Array.Clear(dst, 0, (int)need);
-        for (int b = 0; b < n; b++)
-            for (int ch = 0; ch < c; ch++)
-                for (int i = 0; i < kh; i++)
-                    for (int j = 0; j < kw; j++)
-                    {
-                        int row = ((b * c * kh * kw) + (ch * kh + i) * kw + j) * oh * ow;
-                        for (int y = 0; y < oh; y++)
-                        {
-                            int iy = y * sh - ph + i;
-                            if (iy < 0 || iy >= h) continue;
-                            for (int xx = 0; xx < ow; xx++)
-                            {
-                                int ix = xx * sw - pw + j;
-                                if (ix >= 0 && ix < w) dst[row + y * ow + xx] = src[((b * c + ch) * h + iy) * w + ix];
-                            }
-                        }
-                    }
-    }
+        => Conv.Unfold("Emitted.Im2Col", src, 0, dst, 0, n, c, h, w, kh, kw, sh, sw, ph, pw, forward: true, accumulate: false);
 
-    /// <summary>col2im, the adjoint of <see cref="Im2Col{T}"/>: sums [n, c·kh·kw, oh·ow] windows back into [n, c, h, w].</summary>
+    /// <summary>col2im, the adjoint of <see cref="Im2Col{T}"/>: sums [n, c·kh·kw, oh·ow] windows back into [n, c, h, w]
+    /// (cleared first), in the order channel, kernel row, kernel column, output row, output column.</summary>
+    /// <exception cref="ArgumentException">A size is out of range or an array is too short.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Col2Im<T>(T[] cols, T[] dst, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw)
         where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1;
-        long need = (long)n * c * h * w;
-        if (dst.Length < need || cols.Length < (long)n * c * kh * kw * oh * ow) throw new ArgumentException("Emitted.Col2Im: arrays too short.");
-        Array.Clear(dst, 0, (int)need);
-        for (int b = 0; b < n; b++)
-            for (int ch = 0; ch < c; ch++)
-                for (int i = 0; i < kh; i++)
-                    for (int j = 0; j < kw; j++)
-                    {
-                        int row = ((b * c * kh * kw) + (ch * kh + i) * kw + j) * oh * ow;
-                        for (int y = 0; y < oh; y++)
-                        {
-                            int iy = y * sh - ph + i;
-                            if (iy < 0 || iy >= h) continue;
-                            for (int xx = 0; xx < ow; xx++)
-                            {
-                                int ix = xx * sw - pw + j;
-                                if (ix >= 0 && ix < w) dst[((b * c + ch) * h + iy) * w + ix] += cols[row + y * ow + xx];
-                            }
-                        }
-                    }
-    }
+        => Conv.Unfold("Emitted.Col2Im", dst, 0, cols, 0, n, c, h, w, kh, kw, sh, sw, ph, pw, forward: false, accumulate: false);
 }

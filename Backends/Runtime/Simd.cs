@@ -52,7 +52,28 @@ internal static unsafe class Simd
             return Avx512F.MaskLoad((double*)p, FirstLanes<double>(count), Vector512<double>.Zero).As<double, T>();
         }
 #endif
+        if (Avx.IsSupported) return LoadFirstAvx(p, count);
         return LoadFirstSlow(p, count);
+    }
+
+    /// <summary>Without AVX-512 (Vector512 then runs as two 256-bit halves): masked 256-bit loads of both halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> LoadFirstAvx<T>(T* p, int count) where T : unmanaged
+    {
+        int half = Vector256<T>.Count;
+        if (typeof(T) == typeof(float))
+        {
+            Vector256<float> lo = Avx.MaskLoad((float*)p, Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle());
+            Vector256<float> hi = count > half
+                ? Avx.MaskLoad((float*)p + half, Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count - half)).AsSingle())
+                : Vector256<float>.Zero;
+            return Vector512.Create(lo, hi).As<float, T>();
+        }
+        Vector256<double> dlo = Avx.MaskLoad((double*)p, Vector256.LessThan(Vector256<long>.Indices, Vector256.Create((long)count)).AsDouble());
+        Vector256<double> dhi = count > half
+            ? Avx.MaskLoad((double*)p + half, Vector256.LessThan(Vector256<long>.Indices, Vector256.Create((long)(count - half))).AsDouble())
+            : Vector256<double>.Zero;
+        return Vector512.Create(dlo, dhi).As<double, T>();
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -76,7 +97,25 @@ internal static unsafe class Simd
             return;
         }
 #endif
+        if (Avx.IsSupported) { StoreFirstAvx(p, v, count); return; }
         StoreFirstSlow(p, v, count);
+    }
+
+    /// <summary>Without AVX-512: masked 256-bit stores of the halves that hold any of the first <paramref name="count"/> lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreFirstAvx<T>(T* p, Vector512<T> v, int count) where T : unmanaged
+    {
+        int half = Vector256<T>.Count;
+        if (typeof(T) == typeof(float))
+        {
+            Avx.MaskStore((float*)p, Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle(), v.GetLower().AsSingle());
+            if (count > half)
+                Avx.MaskStore((float*)p + half, Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count - half)).AsSingle(), v.GetUpper().AsSingle());
+            return;
+        }
+        Avx.MaskStore((double*)p, Vector256.LessThan(Vector256<long>.Indices, Vector256.Create((long)count)).AsDouble(), v.GetLower().AsDouble());
+        if (count > half)
+            Avx.MaskStore((double*)p + half, Vector256.LessThan(Vector256<long>.Indices, Vector256.Create((long)(count - half))).AsDouble(), v.GetUpper().AsDouble());
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

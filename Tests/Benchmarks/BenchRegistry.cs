@@ -18,6 +18,7 @@ public static class BenchRegistry
         Cases.ExpressionMlpCases.All,
         Cases.ExpressionCompileCases.All,
         Cases.RoslynProfileCases.All,
+        Cases.LenetCases.All,
         Cases.PipelineCases.All,
     };
 
