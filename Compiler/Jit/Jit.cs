@@ -33,8 +33,11 @@ public static class Jit
         "with the Nabla source generator ([Network] on a static partial class) or as a model assembly " +
         "(`nabla build <model> -o <dir>`), then bind the generated class with Network.Bind(model, new TheModel(), TheModel.Signature).";
 
-    /// <summary>Test seam: replaces the <see cref="RuntimeFeature.IsDynamicCodeSupported"/> check.</summary>
-    internal static Func<bool> DynamicCodeSupported { get; set; } = () => RuntimeFeature.IsDynamicCodeSupported;
+    /// <summary>
+    /// Test seam: when set, replaces the <see cref="RuntimeFeature.IsDynamicCodeSupported"/> check for the current
+    /// asynchronous flow only (so a test pretending to run under NativeAOT does not affect tests running beside it).
+    /// </summary>
+    internal static readonly System.Threading.AsyncLocal<bool?> DynamicCodeOverride = new();
 
     /// <summary>
     /// Lowers <paramref name="model"/> with <paramref name="setup"/>, compiles it with <paramref name="backend"/> and binds
@@ -101,6 +104,6 @@ public static class Jit
 
     private static void EnsureDynamicCode()
     {
-        if (!DynamicCodeSupported()) throw new NotSupportedException(NoDynamicCodeMessage);
+        if (!(DynamicCodeOverride.Value ?? RuntimeFeature.IsDynamicCodeSupported)) throw new NotSupportedException(NoDynamicCodeMessage);
     }
 }

@@ -77,7 +77,9 @@ public static class Checkpoint
             Shape(src, t, p.Shape);
         }
         var known = new HashSet<string>(sig.Parameters.Select(p => p.Name), StringComparer.Ordinal);
-        var stateKeys = sig.State.Select(s => StateKey(s.Name)).ToArray();
+        // State under optimizer.{name}; files that store it under the bare name ({name}, as examples/Mnist1D wrote) load too.
+        var stateKeys = sig.State.Select(s => !file.Contains(StateKey(s.Name)) && file.Contains(s.Name) ? s.Name : StateKey(s.Name)).ToArray();
+        foreach (var k in stateKeys) if (!k.StartsWith(OptimizerPrefix, StringComparison.Ordinal)) known.Add(k);
         foreach (var name in file.Names)
         {
             if (known.Contains(name)) continue;

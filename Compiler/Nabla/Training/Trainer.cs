@@ -82,7 +82,7 @@ public static class Trainer
                 SamplesPerSecond = seen / Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9),
             };
             o.Progress.Step(info);
-            foreach (var c in o.Callbacks) c.OnStep(network, info, control);
+            for (int c = 0; c < o.Callbacks.Count; c++) o.Callbacks[c].OnStep(network, info, control); // no enumerator allocation per step
             if (!float.IsFinite(loss)) control.Stop($"the training loss became {loss} at step {network.Step} (learning rate {lr}); the run diverged");
             bool epochDone = loader.Position >= spe;
             if (!epochDone && network.Step < total && control.StopReason is null) continue;
@@ -109,7 +109,7 @@ public static class Trainer
                 else if (++wait >= es.Patience && control.StopReason is null)
                     control.Stop($"early stopping: the validation loss has not improved for {es.Patience} epoch(s) since epoch {bestEpoch?.ToString() ?? "none"}");
             }
-            foreach (var c in o.Callbacks) c.OnEpoch(network, record, control);
+            for (int c = 0; c < o.Callbacks.Count; c++) o.Callbacks[c].OnEpoch(network, record, control);
             if (epochDone)
             {
                 epoch++;

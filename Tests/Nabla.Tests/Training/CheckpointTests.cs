@@ -130,6 +130,19 @@ public class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void State_stored_under_bare_names_loads_too()
+    {
+        var net = Trained(Optimizer.Adam(0.01));
+        var tensors = net.Signature.Parameters.Select(p => new SafeTensor(p.Name, p.Shape, net.ParameterValues(p.Name)))
+            .Concat(net.State.Select(s => new SafeTensor(s.Name, s.Shape, net.StateValues(s.Name))));
+        SafeTensors.Save(P("bare.safetensors"), tensors, new System.Collections.Generic.Dictionary<string, string> { ["nabla.step"] = "5" });
+        var other = TrainerTests.Fresh(TrainerTests.Lowered(Optimizer.Adam(0.01)));
+        other.Load(P("bare.safetensors"));
+        Assert.Equal(net.StateValues("3.weight.v"), other.StateValues("3.weight.v"));
+        Assert.Equal(5, other.Step);
+    }
+
+    [Fact]
     public void A_checkpoint_callback_saves_after_each_epoch()
     {
         var net = TrainerTests.Fresh(TrainerTests.Lowered(Optimizer.Sgd(0.1)));
