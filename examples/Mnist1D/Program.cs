@@ -81,7 +81,7 @@ public static class Program
 
         // 2. Compile the training step (forward, backward and optimizer update in one generated method) and bind it.
         var optimizer = Optimizer.FromName(o.Optimizer, o.LearningRate, o.WeightDecay);
-        var setup = TrainingSetup.Classification(optimizer);
+        var setup = new TrainingSetup(Loss.SoftmaxCrossEntropy(), optimizer) { ModelName = "Mnist1dMlp" };
         var compileClock = Stopwatch.StartNew();
         var network = model.Compile(setup, Jit.ParseBackend(o.Backend), dropoutSeed: o.Seed);
         stdout.WriteLine($"compiled with {o.Backend} in {compileClock.Elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms; " +
