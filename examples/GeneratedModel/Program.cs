@@ -53,7 +53,10 @@ public static class Program
         var train = Csv.LoadClassification(Path.Combine(data, "train.csv"), classes: 10);
         var test = Csv.LoadClassification(Path.Combine(data, "test.csv"), classes: 10);
         var network = Mnist1dMlp.CreateNetwork();
-        Console.WriteLine($"model: {network.Model.ParameterCount} parameters, compiled at build time; dynamic code {(RuntimeFeature.IsDynamicCodeSupported ? "supported (JIT)" : "not supported (NativeAOT)")}");
+        Console.WriteLine($"model: {network.Model.ParameterCount} parameters, compiled at build time; " +
+            // PublishAot in the project turns dynamic code off on the JIT too, so `dotnet run` behaves as the native binary.
+            $"run-time code generation {(RuntimeFeature.IsDynamicCodeSupported ? "available" : "off")}; " +
+            $"Vector256 {(System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "accelerated" : "NOT accelerated (publish with -p:IlcInstructionSet=native)")}");
         Console.WriteLine($"data: {train.Count} training and {test.Count} test examples from {data}");
 
         var loader = new BatchLoader(train, BatchSize, shuffle: true, seed: seed);
