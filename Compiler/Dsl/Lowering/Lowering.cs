@@ -76,7 +76,8 @@ public static class Lowering
         var parameters = model.Parameters.Entries.Select(e => new ParameterInfo(e.Name, Dims(e.Parameter.Shape), e.Parameter.Trainable)).ToArray();
         var st = state.Select(s => new StateInfo(s.Name, Dims(s.Shape), s.Slot, s.Parameter, s.Initial)).ToArray();
         return new TrainingSignature(setup.ModelName, setup.DType.ShortName(), inputs, outputs, targets, masks, parameters, st,
-            setup.Optimizer.Describe(), setup.ToString(), setup.LearningRateInput, Model.LossOutput, setup.Optimizer.LearningRate);
+            setup.Optimizer.Describe(), setup.ToString(), setup.LearningRateInput, Model.LossOutput, setup.Optimizer.LearningRate,
+            setup.Reduction == Reduction.Sum ? "sum" : "mean");
     }
 }
 

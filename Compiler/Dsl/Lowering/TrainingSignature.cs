@@ -74,7 +74,7 @@ public sealed class TrainingSignature
     /// <summary>Creates a signature (generated code calls this with literals; see <see cref="ToCSharp"/>).</summary>
     public TrainingSignature(string modelName, string dtype, TensorInfo[] inputs, TensorInfo[] outputs, TensorInfo[] targets,
         MaskInfo[] masks, ParameterInfo[] parameters, StateInfo[] state, string optimizer, string setup,
-        string learningRateInput = "lr", string lossOutput = "loss", double learningRate = 0)
+        string learningRateInput = "lr", string lossOutput = "loss", double learningRate = 0, string lossReduction = "mean")
     {
         ModelName = modelName ?? throw new ArgumentNullException(nameof(modelName));
         DType = dtype ?? throw new ArgumentNullException(nameof(dtype));
@@ -89,6 +89,8 @@ public sealed class TrainingSignature
         if (!(learningRate >= 0) || double.IsInfinity(learningRate))
             throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, $"Training signature of \"{modelName}\": the default learning rate must be finite and >= 0.");
         LearningRate = learningRate;
+        LossReduction = lossReduction == "mean" || lossReduction == "sum" ? lossReduction
+            : throw new ArgumentException($"Training signature of \"{modelName}\": the loss reduction must be \"mean\" or \"sum\", not \"{lossReduction}\".", nameof(lossReduction));
         var names = InputOrder.Concat(Parameters.Select(p => p.Name)).Concat(State.Select(s => s.Name)).ToList();
         var dup = names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new ArgumentException($"Training signature of \"{modelName}\": the name \"{dup.Key}\" is used twice.");
@@ -118,6 +120,8 @@ public sealed class TrainingSignature
     public string LearningRateInput { get; }
     /// <summary>The optimizer's own learning rate (<see cref="Nabla.Optimizer.LearningRate"/>): what training uses when no schedule is given (0: unknown).</summary>
     public double LearningRate { get; }
+    /// <summary><c>mean</c> (the loss is the mean over the batch, the default) or <c>sum</c> (<see cref="Nabla.Reduction"/>).</summary>
+    public string LossReduction { get; }
     /// <summary>The scalar loss output of <c>Evaluate</c> and <c>TrainStep</c> (<c>loss</c>).</summary>
     public string LossOutput { get; }
 
@@ -156,7 +160,7 @@ public sealed class TrainingSignature
             $"new global::Nabla.ParameterInfo({Str(p.Name)}, {Ints(p.Shape)}, {(p.Trainable ? "true" : "false")})"))).Append(" },\n");
         sb.Append("    new global::Nabla.StateInfo[] { ").Append(string.Join(", ", State.Select(s =>
             $"new global::Nabla.StateInfo({Str(s.Name)}, {Ints(s.Shape)}, {Str(s.Slot)}, {(s.Parameter is null ? "null" : Str(s.Parameter))}, {Dbl(s.Initial)})"))).Append(" },\n");
-        sb.Append("    ").Append(Str(Optimizer)).Append(", ").Append(Str(Setup)).Append(", ").Append(Str(LearningRateInput)).Append(", ").Append(Str(LossOutput)).Append(", ").Append(Dbl(LearningRate)).Append(')');
+        sb.Append("    ").Append(Str(Optimizer)).Append(", ").Append(Str(Setup)).Append(", ").Append(Str(LearningRateInput)).Append(", ").Append(Str(LossOutput)).Append(", ").Append(Dbl(LearningRate)).Append(", ").Append(Str(LossReduction)).Append(')');
         return sb.ToString();
 
         static string T(TensorInfo t) => $"new global::Nabla.TensorInfo({Str(t.Name)}, {Ints(t.Shape)})";

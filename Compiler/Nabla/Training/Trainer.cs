@@ -47,6 +47,7 @@ public static class Trainer
         int spe = loader.BatchesPerEpoch;
         if (spe == 0) throw new ArgumentException($"With DropLast and batch size {o.BatchSize}, the training set of {train.Count} examples gives no batch.", nameof(options));
         long total = o.Steps ?? (long)o.Epochs * spe;
+        bool sumReduced = network.Signature.LossReduction == "sum";
         var history = new TrainingHistory();
         var control = new TrainingControl();
         var clock = Stopwatch.StartNew();
@@ -71,7 +72,7 @@ public static class Trainer
             if (!loader.Next(out var batch)) break; // cannot happen: the epoch ends below when its last batch is done
             lr = schedule.At(network.Step);
             float loss = network.TrainStep(batch.X, feed.Targets(batch), batch.Count, lr);
-            lossSum += (double)loss * batch.Count;
+            lossSum += sumReduced ? loss : (double)loss * batch.Count;
             seen += batch.Count;
             if (feed.Classes > 0) correct += Correct(network, batch.Labels, batch.Count, feed.Classes);
             stepInEpoch++;
@@ -157,7 +158,8 @@ public static class Trainer
         double sum = 0; long correct = 0; int n = 0;
         while (loader.Next(out var b))
         {
-            sum += (double)network.Evaluate(b.X, feed.Targets(b), b.Count) * b.Count;
+            float loss = network.Evaluate(b.X, feed.Targets(b), b.Count);
+            sum += network.Signature.LossReduction == "sum" ? loss : (double)loss * b.Count;
             if (feed.Classes > 0) correct += Correct(network, b.Labels, b.Count, feed.Classes);
             n += b.Count;
         }

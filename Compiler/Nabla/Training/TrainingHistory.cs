@@ -8,7 +8,7 @@ namespace Nabla.Training;
 /// <summary>One epoch of a training run.</summary>
 /// <param name="Epoch">The 1-based epoch number (counted from the network's step 0, so a resumed run continues the numbering).</param>
 /// <param name="Step">The network's step count at the end of the epoch.</param>
-/// <param name="TrainLoss">The mean of the mini-batch losses, weighted by batch size (the per-example mean for a mean-reduced loss), in training mode.</param>
+/// <param name="TrainLoss">The per-example mean of the training loss over the epoch's batches (in training mode, before each update; for a sum-reduced loss the batch sums divided by the examples).</param>
 /// <param name="TrainAccuracy">The fraction of training examples whose largest output was the label (computed during the steps, before each update), or null when the outputs are not class scores.</param>
 /// <param name="ValidationLoss">The validation loss after the epoch (evaluation mode), or null without a validation set.</param>
 /// <param name="ValidationAccuracy">The validation accuracy after the epoch, or null.</param>
@@ -65,7 +65,7 @@ public sealed class TrainingHistory
 }
 
 /// <summary>The loss and accuracy of a network on a dataset (see <see cref="Trainer.Evaluate"/>).</summary>
-/// <param name="Loss">The mean loss over the examples (evaluation mode; weighted by batch size).</param>
+/// <param name="Loss">The per-example mean loss over the examples (evaluation mode), whatever the batch size.</param>
 /// <param name="Accuracy">The fraction of examples whose largest output is the label, or null when the outputs are not class scores.</param>
 /// <param name="Examples">The number of examples.</param>
 public sealed record Metrics(double Loss, double? Accuracy, int Examples);

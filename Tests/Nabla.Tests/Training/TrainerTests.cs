@@ -60,6 +60,37 @@ public class TrainerTests
         Assert.NotEqual(a.ParameterValues("0.weight"), c.ParameterValues("0.weight"));
     }
 
+    [Fact]
+    public void Fit_takes_exactly_the_steps_of_a_hand_written_loop()
+    {
+        var lowered = Lowered(Optimizer.Adam(0.01));
+        var train = Blobs(90, 1);
+        var byHand = Fresh(lowered);
+        var loader = new BatchLoader(train, 16, shuffle: true, seed: 4);
+        for (int epoch = 0; epoch < 2; epoch++)
+        {
+            loader.Reset(epoch);
+            while (loader.Next(out var b)) byHand.TrainStep(b.X, b.T, b.Count, 0.01); // the optimizer's own rate is Fit's default
+        }
+        var fitted = Fresh(lowered);
+        fitted.Fit(train, new TrainingOptions { Epochs = 2, BatchSize = 16, Seed = 4 });
+        BitEqual(byHand, fitted);
+    }
+
+    [Fact]
+    public void Metrics_are_per_example_means_for_mean_and_sum_reduced_losses_and_any_batch_size()
+    {
+        var data = Blobs(50, 6);
+        var mean = Fresh(Lowered(Optimizer.Sgd(0.1)));
+        var sum = Fresh(Nabla.Lowering.Lower(NetworkTests.SmallMlp(seed: 5, dropout: 0.2),
+            new TrainingSetup(Loss.SoftmaxCrossEntropy(), Optimizer.Sgd(0.1)) { Reduction = Reduction.Sum }));
+        Assert.Equal("sum", sum.Signature.LossReduction);
+        double m = mean.Evaluate(data, batchSize: 50).Loss;
+        Assert.Equal(m, mean.Evaluate(data, batchSize: 7).Loss, 6);
+        Assert.Equal(m, sum.Evaluate(data, batchSize: 7).Loss, 6);
+        Assert.Equal(50 * m, sum.Evaluate(data.Features, data.OneHot(), 50), 4); // the compiled loss itself is the batch sum
+    }
+
     [Theory]
     [InlineData(6, 12)]  // stop at an epoch boundary (6 steps per epoch)
     [InlineData(7, 16)]  // stop mid-epoch; the last epoch (steps 13-16) starts after the resume in both cases

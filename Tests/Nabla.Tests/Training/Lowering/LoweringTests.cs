@@ -68,10 +68,10 @@ public class LoweringTests
     {
         var sig = Nabla.Lowering.Lower(Mlp(0.5), TrainingSetup.Classification(Optimizer.Adam(0.01))).Signature;
         var copy = new TrainingSignature(sig.ModelName, sig.DType, sig.Inputs.ToArray(), sig.Outputs.ToArray(), sig.Targets.ToArray(),
-            sig.Masks.ToArray(), sig.Parameters.ToArray(), sig.State.ToArray(), sig.Optimizer, sig.Setup, sig.LearningRateInput, sig.LossOutput, sig.LearningRate);
+            sig.Masks.ToArray(), sig.Parameters.ToArray(), sig.State.ToArray(), sig.Optimizer, sig.Setup, sig.LearningRateInput, sig.LossOutput, sig.LearningRate, sig.LossReduction);
         Assert.Equal(sig.ToString(), copy.ToString());
         Assert.Equal(0.01, sig.LearningRate);
-        Assert.EndsWith("\"lr\", \"loss\", 0.01d)", sig.ToCSharp());
+        Assert.EndsWith("\"lr\", \"loss\", 0.01d, \"mean\")", sig.ToCSharp());
         Assert.Contains("new global::Nabla.StateInfo(\"optimizer.step\", new int[0], \"step\", null, 0d)", sig.ToCSharp());
     }
 }
