@@ -57,6 +57,34 @@ internal sealed partial class MethodEmitter
             using (w.Block("for (int o = 0; o < outer; o++)"))
             {
                 w.Line("int i = 0;");
+                // Four 256-bit accumulators per pass over the length (32 outputs), so a [B, 100] column sum walks its rows
+                // 4 times instead of 13 (at batch 4000 the one-vector passes made this backend 1.6x slower than the
+                // expression backend). Each output still adds its values in order l = 0, 1, ...
+                if (!(k.Inner.IsStatic && k.Inner.Factor < 4 * Lanes(256)))
+                {
+                    int lanes = Lanes(256);
+                    using (w.Block("if (vec && Vector256.IsHardwareAccelerated)"))
+                    using (w.Block($"for (; i <= inner - {4 * lanes}; i += {4 * lanes})"))
+                    {
+                        w.Line($"Vector256<{T}> acc0 = Vector256.Create({init}), acc1 = acc0, acc2 = acc0, acc3 = acc0;");
+                        using (w.Block("for (int l = 0; l < len; l++)"))
+                        {
+                            w.Line("int at = (o * len + l) * inner + i;");
+                            for (int c = 0; c < 4; c++)
+                                using (w.Block())
+                                {
+                                    string at = c == 0 ? "at" : $"at + {c * lanes}";
+                                    foreach (var line in RenderBody(k.Body, k.Inputs, 256, at, at)) w.Line(line);
+                                    w.Line(Combine($"acc{c}", result));
+                                }
+                        }
+                        for (int c = 0; c < 4; c++)
+                        {
+                            string v = scaled == "acc" ? $"acc{c}" : $"acc{c} * scale";
+                            w.Line($"({v}).StoreUnsafe(ref out0, (nuint)(o * inner + i + {c * lanes}));");
+                        }
+                    }
+                }
                 foreach (int bits in new[] { 256, 128 })
                 {
                     int lanes = Lanes(bits);

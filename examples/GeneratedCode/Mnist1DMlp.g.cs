@@ -464,6 +464,37 @@ namespace Nabla.Examples.GeneratedCode
                     int i = 0;
                     if (vec && Vector256.IsHardwareAccelerated)
                     {
+                        for (; i <= inner - 32; i += 32)
+                        {
+                            Vector256<float> acc0 = Vector256.Create(0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+                            for (int l = 0; l < len; l++)
+                            {
+                                int at = (o * len + l) * inner + i;
+                                {
+                                    var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(at));
+                                    acc0 += t0;
+                                }
+                                {
+                                    var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(at + 8));
+                                    acc1 += t0;
+                                }
+                                {
+                                    var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(at + 16));
+                                    acc2 += t0;
+                                }
+                                {
+                                    var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(at + 24));
+                                    acc3 += t0;
+                                }
+                            }
+                            (acc0).StoreUnsafe(ref out0, (nuint)(o * inner + i + 0));
+                            (acc1).StoreUnsafe(ref out0, (nuint)(o * inner + i + 8));
+                            (acc2).StoreUnsafe(ref out0, (nuint)(o * inner + i + 16));
+                            (acc3).StoreUnsafe(ref out0, (nuint)(o * inner + i + 24));
+                        }
+                    }
+                    if (vec && Vector256.IsHardwareAccelerated)
+                    {
                         for (; i <= inner - 8; i += 8)
                         {
                             var acc = Vector256.Create(0f);
@@ -560,6 +591,37 @@ namespace Nabla.Examples.GeneratedCode
                 for (int o = 0; o < outer; o++)
                 {
                     int i = 0;
+                    if (vec && Vector256.IsHardwareAccelerated)
+                    {
+                        for (; i <= inner - 32; i += 32)
+                        {
+                            Vector256<float> acc0 = Vector256.Create(0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+                            for (int l = 0; l < len; l++)
+                            {
+                                int at = (o * len + l) * inner + i;
+                                {
+                                    var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(at));
+                                    acc0 += t0;
+                                }
+                                {
+                                    var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(at + 8));
+                                    acc1 += t0;
+                                }
+                                {
+                                    var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(at + 16));
+                                    acc2 += t0;
+                                }
+                                {
+                                    var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(at + 24));
+                                    acc3 += t0;
+                                }
+                            }
+                            (acc0).StoreUnsafe(ref out0, (nuint)(o * inner + i + 0));
+                            (acc1).StoreUnsafe(ref out0, (nuint)(o * inner + i + 8));
+                            (acc2).StoreUnsafe(ref out0, (nuint)(o * inner + i + 16));
+                            (acc3).StoreUnsafe(ref out0, (nuint)(o * inner + i + 24));
+                        }
+                    }
                     if (vec && Vector256.IsHardwareAccelerated)
                     {
                         for (; i <= inner - 8; i += 8)
