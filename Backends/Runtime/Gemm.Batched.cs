@@ -77,7 +77,7 @@ public static unsafe partial class Gemm
         int threads = Parallelism.MaxThreads;
         long work = (long)p.M * p.N * p.K;
         bool spread = threads > 1 && batch > 1 && strideC != 0 && work * batch >= ParallelThreshold && work < 8 * ParallelThreshold;
-        if (spread && WorkerPool.TryAcquire())
+        if (spread && WorkerPool.TryAcquire(threads))
         {
             BatchJob<T> job = BatchJob<T>.Instance;
             try

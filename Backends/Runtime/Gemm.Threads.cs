@@ -16,7 +16,15 @@ public static unsafe partial class Gemm
     internal static void RunPacked<T>(ref Problem<T> p, int threads) where T : unmanaged
     {
         int parts = PlanParts(in p, threads, out bool splitRows);
-        if (parts <= 1 || !WorkerPool.TryAcquire())
+        if (parts > 1)
+        {
+            // Size the caller's packing buffers for the whole product whether or not the pool is free now, so a later call
+            // that finds the pool busy (and runs everything here) does not grow them: no allocation after warm-up.
+            int L = Vector512<T>.Count, kc = BlockDepth(p.K);
+            Scratch<T>.A(Math.Min(MC, (p.M + MR - 1) / MR * MR) * kc);
+            Scratch<T>.B(Math.Min(NC, (p.N + L - 1) / L * L) * kc);
+        }
+        if (parts <= 1 || !WorkerPool.TryAcquire(threads))
         {
             Packed(in p, 0, p.M, 0, p.N);
             return;

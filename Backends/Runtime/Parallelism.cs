@@ -57,6 +57,17 @@ internal static class WorkerPool
     /// <summary>Tries to take the pool for the calling thread; false if another call holds it.</summary>
     public static bool TryAcquire() => Interlocked.CompareExchange(ref _busy, 1, 0) == 0;
 
+    /// <summary>
+    /// <see cref="TryAcquire()"/> for a job on <paramref name="threads"/> threads, creating the workers first even when the
+    /// pool is busy: otherwise a caller that only ever found the pool busy while warming up would create them (and
+    /// allocate) on a later call — a training step would allocate once after warm-up.
+    /// </summary>
+    public static bool TryAcquire(int threads)
+    {
+        if (threads > 1) EnsureWorkers(threads - 1);
+        return TryAcquire();
+    }
+
     public static void Release() => Volatile.Write(ref _busy, 0);
 
     /// <summary>
@@ -101,7 +112,7 @@ internal static class WorkerPool
     /// <summary>Runs the pieces on up to <paramref name="threads"/> threads, or all on the calling thread if the pool is busy.</summary>
     public static void Run(IParallelWork work, int parts, int threads)
     {
-        if (parts > 1 && threads > 1 && TryAcquire())
+        if (parts > 1 && threads > 1 && TryAcquire(threads))
         {
             try { RunAcquired(work, parts, threads); }
             finally { Release(); }
