@@ -72,7 +72,7 @@ internal static class WorkerPool
 
     /// <summary>
     /// Runs <paramref name="parts"/> pieces on the calling thread and up to <paramref name="threads"/> − 1 workers.
-    /// The caller must hold the pool (<see cref="TryAcquire"/>).
+    /// The caller must hold the pool (<see cref="TryAcquire(int)"/>).
     /// </summary>
     public static void RunAcquired(IParallelWork work, int parts, int threads)
     {
