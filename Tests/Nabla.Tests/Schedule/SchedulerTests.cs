@@ -9,28 +9,10 @@ namespace Nabla.Tests.Schedule;
 
 public class SchedulerTests
 {
-    // An MLP training step: dense layers with ReLU, mean softmax cross-entropy, SGD updates with a run-time learning rate.
-    internal static (Function Step, List<Node> Params) MlpStep(int[] widths, DType type = DType.F64)
-    {
-        var g = new Graph(type);
-        var x = g.Input("x", Shape.Of(Shape.Batch, widths[0]));
-        var t = g.Input("t", Shape.Of(Shape.Batch, widths[^1]));
-        var lr = g.Input("lr", Shape.Scalar);
-        Node h = x;
-        var ps = new List<Node>();
-        for (int i = 0; i + 1 < widths.Length; i++)
-        {
-            var w = g.Param($"{2 * i}.weight", Shape.Of(widths[i + 1], widths[i]));
-            var b = g.Param($"{2 * i}.bias", Shape.Of(widths[i + 1]));
-            ps.Add(w); ps.Add(b);
-            h = F.MatMul(h, F.T(w)) + b;
-            if (i + 2 < widths.Length) h = F.Relu(h);
-        }
-        var loss = F.Mean(-F.Sum(t * F.LogSoftmax(h), 1));
-        var grads = Autodiff.Grad(loss, ps);
-        var f = new Function(g, new[] { new Named("loss", loss), new Named("logits", h) }, ps.Select((p, i) => new Named(p.Name!, p - lr * grads[i])));
-        return (f, ps);
-    }
+    // An MLP training step: dense layers with ReLU, mean softmax cross-entropy, SGD updates with a run-time learning rate;
+    // outputs loss and logits (the benchmarks' graph, so tests and benchmarks exercise the same step).
+    internal static Function MlpStep(int[] widths, DType type = DType.F64) =>
+        Nabla.Benchmarks.Cases.MlpGraphs.TrainStep(widths, "sgd", type, withLogits: true);
 
     internal static Dictionary<string, Tensor> Bindings(Function f, int batch, int seed)
     {
@@ -66,7 +48,7 @@ public class SchedulerTests
     [InlineData(7)]
     public void MlpTrainingStepScheduleMatchesTheInterpreter(int batch)
     {
-        var (f, _) = MlpStep(new[] { 6, 8, 8, 3 });
+        var f = MlpStep(new[] { 6, 8, 8, 3 });
         var s = Scheduler.Build(f);
         var bind = Bindings(f, batch, 3);
         AssertSame(Interpreter.Run(f, bind), ScheduleInterpreter.Run(s, bind), 1e-12);
@@ -75,7 +57,7 @@ public class SchedulerTests
     [Fact]
     public void ForwardLayersFuseBiasAndReluIntoTheGemmAndBackwardUsesTheReluMask()
     {
-        var (f, _) = MlpStep(new[] { 6, 8, 8, 3 });
+        var f = MlpStep(new[] { 6, 8, 8, 3 });
         var s = Scheduler.Build(f);
         var gemms = s.Kernels.OfType<GemmKernel>().ToList();
         Assert.Equal(2, gemms.Count(k => k.Bias is not null && k.Activation == Op.Relu));
@@ -87,7 +69,8 @@ public class SchedulerTests
     [Fact]
     public void UpdatesAreWrittenInPlaceIntoTheParameterBuffers()
     {
-        var (f, ps) = MlpStep(new[] { 4, 5, 3 });
+        var f = MlpStep(new[] { 4, 5, 3 });
+        var ps = f.Params();
         var s = Scheduler.Build(f);
         foreach (var p in ps)
         {
@@ -102,7 +85,7 @@ public class SchedulerTests
     [Fact]
     public void MemoryPlanReusesSlotsAndOutputsLiveInTheCallersArrays()
     {
-        var (f, _) = MlpStep(new[] { 6, 8, 8, 8, 3 });
+        var f = MlpStep(new[] { 6, 8, 8, 8, 3 });
         var s = Scheduler.Build(f);
         Assert.True(s.TempBytes(32) < s.UnplannedTempBytes(32), $"planned {s.TempBytes(32)} bytes, unplanned {s.UnplannedTempBytes(32)}");
         Assert.All(s.Outputs, o => { Assert.True(o.Buffer.IsOutput); Assert.Equal(-1, o.Buffer.Slot); });

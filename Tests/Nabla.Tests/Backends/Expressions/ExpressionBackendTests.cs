@@ -17,7 +17,7 @@ public class ExpressionBackendTests
 {
     private static (ExpressionModel<float> Model, float[][] Inputs, float[][] Outputs) MlpModel(int batch)
     {
-        var (f, _) = SchedulerTests.MlpStep(new[] { 40, 100, 100, 10 }, DType.F32);
+        var f = SchedulerTests.MlpStep(new[] { 40, 100, 100, 10 }, DType.F32);
         var model = ExpressionBackend.Compile<float>(Scheduler.Build(f), "TrainStep");
         var bind = SchedulerTests.Bindings(f, batch, 1);
         for (int p = 0; p < model.Spec.Parameters.Count; p++)
@@ -45,7 +45,7 @@ public class ExpressionBackendTests
     public void The_mnist1d_training_step_matches_the_interpreter_over_several_steps()
     {
         // Three SGD steps in a row: parameters updated in place must feed the next step exactly as the interpreter's do.
-        var (f, _) = SchedulerTests.MlpStep(new[] { 40, 100, 100, 10 }, DType.F64);
+        var f = SchedulerTests.MlpStep(new[] { 40, 100, 100, 10 }, DType.F64);
         var model = ExpressionBackend.Compile<double>(Scheduler.Build(f), "TrainStep");
         var bind = SchedulerTests.Bindings(f, 8, 2);
         for (int step = 0; step < 3; step++)
@@ -90,7 +90,7 @@ public class ExpressionBackendTests
     [Fact]
     public void Compiling_with_the_wrong_element_type_names_both_types()
     {
-        var (f, _) = SchedulerTests.MlpStep(new[] { 3, 4, 2 }, DType.F64);
+        var f = SchedulerTests.MlpStep(new[] { 3, 4, 2 }, DType.F64);
         var e = Assert.Throws<ArgumentException>(() => ExpressionBackend.Compile<float>(Scheduler.Build(f)));
         Assert.Contains("f64", e.Message);
         Assert.Contains("Compile<double>", e.Message);
@@ -99,7 +99,7 @@ public class ExpressionBackendTests
     [Fact]
     public void Without_dynamic_code_compile_refuses_and_points_to_build_time_compilation()
     {
-        var (f, _) = SchedulerTests.MlpStep(new[] { 3, 4, 2 }, DType.F32);
+        var f = SchedulerTests.MlpStep(new[] { 3, 4, 2 }, DType.F32);
         var options = new ExpressionBackendOptions { DynamicCodeSupported = () => false };
         var e = Assert.Throws<NotSupportedException>(() => ExpressionBackend.Compile<float>(Scheduler.Build(f), "Step", options));
         Assert.Contains("cannot generate code", e.Message);
@@ -120,7 +120,7 @@ public class ExpressionBackendTests
     public void A_model_with_two_methods_shares_its_parameters()
     {
         // Forward reads the weights that TrainStep updates in place: after a step, Forward sees the new weights.
-        var (step, _) = SchedulerTests.MlpStep(new[] { 5, 6, 3 }, DType.F64);
+        var step = SchedulerTests.MlpStep(new[] { 5, 6, 3 }, DType.F64);
         var forward = new Function(step.Graph, ("logits", step["logits"]));
         var plan = new ModelPlan("Mlp", new[] { ("Forward", Scheduler.Build(forward)), ("TrainStep", Scheduler.Build(step)) });
         var model = ExpressionBackend.Compile<double>(plan);
@@ -140,7 +140,7 @@ public class ExpressionBackendTests
     [Fact]
     public void A_long_schedule_is_split_into_several_dynamic_methods_that_still_agree()
     {
-        var (f, _) = SchedulerTests.MlpStep(new[] { 7, 9, 9, 9, 4 }, DType.F64);
+        var f = SchedulerTests.MlpStep(new[] { 7, 9, 9, 9, 4 }, DType.F64);
         var s = Scheduler.Build(f);
         var model = ExpressionBackend.Compile<double>(s, "Step", new ExpressionBackendOptions { PartBudget = 30 });
         Assert.True(model.BuildInfo.Parts > 3, $"{model.BuildInfo.Parts} parts");

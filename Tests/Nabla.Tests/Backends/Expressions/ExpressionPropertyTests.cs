@@ -98,7 +98,7 @@ public class ExpressionPropertyTests
             select (widths, batch, type: f32 ? DType.F32 : DType.F64, seed);
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(40), Prop.ForAll(gen.ToArbitrary(), x =>
         {
-            var (f, _) = SchedulerTests.MlpStep(x.widths, x.type);
+            var f = SchedulerTests.MlpStep(x.widths, x.type);
             var bindings = SchedulerTests.Bindings(f, x.batch, x.seed);
             CheckAllModes(f, bindings, x.batch, x.type, $"MLP {string.Join("-", x.widths)} {x.type.ShortName()}");
         }));
