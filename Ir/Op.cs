@@ -33,11 +33,32 @@ public sealed class Op
     private readonly Func<double, double, double>? _f2;
 
     private Op(string name, OpKind kind, int arity, Func<double, double>? f1 = null, Func<double, double, double>? f2 = null,
-        bool commutative = false, bool comparison = false)
+        bool commutative = false, bool comparison = false, string? symbol = null)
     {
         Name = name; Kind = kind; Arity = arity; _f1 = f1; _f2 = f2;
         IsCommutative = commutative; IsComparison = comparison;
+        if (kind == OpKind.Elementwise)
+        {
+            Operator = symbol;
+            if (symbol is null) RuntimeFunction = RuntimeName(name);
+        }
     }
+
+    // The runtime function of an elementwise op: its name in PascalCase (exp → Exp, gt → Gt).
+    private static string RuntimeName(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);
+
+    /// <summary>
+    /// How an elementwise op lowers, when it is a C# operator: <c>+ - * /</c>, or <c>-</c> for the unary negation
+    /// (both emitters print it as the operator on scalars and vectors alike). Null for the other ops.
+    /// </summary>
+    public string? Operator { get; }
+
+    /// <summary>
+    /// How an elementwise op lowers when it is not an operator: the name of the function of <c>Nabla.Runtime.Emitted</c>
+    /// that computes it, overloaded for float, double, <c>Vector128&lt;T&gt;</c> and <c>Vector256&lt;T&gt;</c> with the same
+    /// value in every form (<c>Exp</c>, <c>Gt</c>, <c>Where</c>). Null for operators and for ops that are not elementwise.
+    /// </summary>
+    public string? RuntimeFunction { get; }
 
     /// <summary>Printed name, e.g. <c>mul</c>.</summary>
     public string Name { get; }
@@ -75,7 +96,7 @@ public sealed class Op
 
     // ---- unary elementwise ----
     /// <summary>−x.</summary>
-    public static readonly Op Neg = new("neg", OpKind.Elementwise, 1, x => -x);
+    public static readonly Op Neg = new("neg", OpKind.Elementwise, 1, x => -x, symbol: "-");
     /// <summary>eˣ.</summary>
     public static readonly Op Exp = new("exp", OpKind.Elementwise, 1, Math.Exp);
     /// <summary>Natural logarithm.</summary>
@@ -103,13 +124,13 @@ public sealed class Op
 
     // ---- binary elementwise ----
     /// <summary>x + y.</summary>
-    public static readonly Op Add = new("add", OpKind.Elementwise, 2, f2: (x, y) => x + y, commutative: true);
+    public static readonly Op Add = new("add", OpKind.Elementwise, 2, f2: (x, y) => x + y, commutative: true, symbol: "+");
     /// <summary>x − y.</summary>
-    public static readonly Op Sub = new("sub", OpKind.Elementwise, 2, f2: (x, y) => x - y);
+    public static readonly Op Sub = new("sub", OpKind.Elementwise, 2, f2: (x, y) => x - y, symbol: "-");
     /// <summary>x · y.</summary>
-    public static readonly Op Mul = new("mul", OpKind.Elementwise, 2, f2: (x, y) => x * y, commutative: true);
+    public static readonly Op Mul = new("mul", OpKind.Elementwise, 2, f2: (x, y) => x * y, commutative: true, symbol: "*");
     /// <summary>x / y.</summary>
-    public static readonly Op Div = new("div", OpKind.Elementwise, 2, f2: (x, y) => x / y);
+    public static readonly Op Div = new("div", OpKind.Elementwise, 2, f2: (x, y) => x / y, symbol: "/");
     /// <summary>xʸ.</summary>
     public static readonly Op Pow = new("pow", OpKind.Elementwise, 2, f2: Math.Pow);
     /// <summary>max(x, y).</summary>
