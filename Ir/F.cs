@@ -16,6 +16,10 @@ public static class F
     public static Node Exp(Node x) => Un(Op.Exp, x);
     /// <summary>Natural logarithm.</summary>
     public static Node Log(Node x) => Un(Op.Log, x);
+    /// <summary>log(1 + x), accurate near 0.</summary>
+    public static Node Log1p(Node x) => Un(Op.Log1p, x);
+    /// <summary>eˣ − 1, accurate near 0.</summary>
+    public static Node Expm1(Node x) => Un(Op.Expm1, x);
     /// <summary>Square root.</summary>
     public static Node Sqrt(Node x) => Un(Op.Sqrt, x);
     /// <summary>|x|.</summary>
@@ -102,10 +106,10 @@ public static class F
 
     // ---- layout ----
     /// <summary>Reinterprets <paramref name="x"/> with <paramref name="shape"/> (same number of elements).</summary>
-    public static Node Reshape(Node x, Shape shape) => x.Shape.Equals(shape) ? x : x.Graph.Make(Op.Reshape, Attrs.Of(shape.ToArray()), x);
+    public static Node Reshape(Node x, Shape shape) => x.Shape.Equals(shape) ? x : x.Graph.Make(Op.Reshape, new ShapeAttrs(shape), x);
     /// <summary>Permutes the axes: output axis i is input axis <paramref name="perm"/>[i].</summary>
     public static Node Transpose(Node x, params int[] perm) =>
-        perm.Select((p, i) => p == i).All(b => b) && perm.Length == x.Shape.Rank ? x : x.Graph.Make(Op.Transpose, Attrs.Of(perm), x);
+        perm.Select((p, i) => p == i).All(b => b) && perm.Length == x.Shape.Rank ? x : x.Graph.Make(Op.Transpose, new PermutationAttrs(perm), x);
     /// <summary>Swaps the last two axes (the matrix transpose).</summary>
     public static Node T(Node x)
     {
@@ -116,7 +120,7 @@ public static class F
         return Transpose(x, perm);
     }
     /// <summary>Broadcasts <paramref name="x"/> to <paramref name="shape"/> by NumPy rules.</summary>
-    public static Node BroadcastTo(Node x, Shape shape) => x.Shape.Equals(shape) ? x : x.Graph.Make(Op.Broadcast, Attrs.Of(shape.ToArray()), x);
+    public static Node BroadcastTo(Node x, Shape shape) => x.Shape.Equals(shape) ? x : x.Graph.Make(Op.Broadcast, new ShapeAttrs(shape), x);
 
     /// <summary>
     /// The adjoint of broadcasting: sums <paramref name="x"/> over the axes that broadcasting to its shape
@@ -136,20 +140,20 @@ public static class F
     /// <summary>Batched matrix product [..., m, k] · [..., k, n].</summary>
     public static Node MatMul(Node a, Node b) => a.Graph.Make(Op.MatMul, Attrs.None, a, b);
     /// <summary>Softmax along <paramref name="axis"/> (default: last).</summary>
-    public static Node Softmax(Node x, int axis = -1) => x.Graph.Make(Op.Softmax, Attrs.Of(new[] { Axis(Op.Softmax, x, axis) }), x);
+    public static Node Softmax(Node x, int axis = -1) => x.Graph.Make(Op.Softmax, new AxisAttrs(Axis(Op.Softmax, x, axis)), x);
     /// <summary>Log-softmax along <paramref name="axis"/> (default: last).</summary>
-    public static Node LogSoftmax(Node x, int axis = -1) => x.Graph.Make(Op.LogSoftmax, Attrs.Of(new[] { Axis(Op.LogSoftmax, x, axis) }), x);
+    public static Node LogSoftmax(Node x, int axis = -1) => x.Graph.Make(Op.LogSoftmax, new AxisAttrs(Axis(Op.LogSoftmax, x, axis)), x);
     /// <summary>log Σ exp along <paramref name="axis"/> (default: last).</summary>
     public static Node LogSumExp(Node x, int axis = -1, bool keepDims = false) =>
-        x.Graph.Make(Op.LogSumExp, Attrs.Of(new[] { Axis(Op.LogSumExp, x, axis) }, keepDims), x);
+        x.Graph.Make(Op.LogSumExp, new AxisAttrs(Axis(Op.LogSumExp, x, axis), keepDims), x);
 
     // ---- windows ----
     /// <summary>Sliding windows of an [N,C,H,W] tensor as [N, C·kh·kw, OH·OW] (zero padding).</summary>
     public static Node Im2Col(Node x, int kh, int kw, int strideH = 1, int strideW = 1, int padH = 0, int padW = 0) =>
-        x.Graph.Make(Op.Im2Col, Attrs.Of(new[] { kh, kw, strideH, strideW, padH, padW }), x);
+        x.Graph.Make(Op.Im2Col, new WindowAttrs(kh, kw, strideH, strideW, padH, padW), x);
     /// <summary>The adjoint of <see cref="Im2Col"/> back to [N, C, H, W].</summary>
     public static Node Col2Im(Node cols, int c, int h, int w, int kh, int kw, int strideH = 1, int strideW = 1, int padH = 0, int padW = 0) =>
-        cols.Graph.Make(Op.Col2Im, Attrs.Of(new[] { kh, kw, strideH, strideW, padH, padW, c, h, w }), cols);
+        cols.Graph.Make(Op.Col2Im, new WindowAttrs(kh, kw, strideH, strideW, padH, padW, c, h, w), cols);
 
     // ---- constants ----
     /// <summary>A tensor of zeros of <paramref name="shape"/> (a broadcast scalar).</summary>
@@ -175,6 +179,6 @@ public static class F
             ? Enumerable.Range(0, x.Shape.Rank).ToArray()
             : axes.Select(a => Axis(op, x, a)).Distinct().OrderBy(a => a).ToArray();
         if (norm.Length == 0) return x;
-        return x.Graph.Make(op, Attrs.Of(norm, keep), x);
+        return x.Graph.Make(op, new AxesAttrs(norm, keep), x);
     }
 }

@@ -34,7 +34,7 @@ public sealed class Graph
     public Node Param(string name, Shape shape, DType? type = null) => Leaf(Op.Param, name, shape, type ?? DefaultType);
 
     /// <summary>A scalar constant.</summary>
-    public Node Const(double value, DType? type = null) => Intern(Op.Const, Attrs.Scalar(value), Array.Empty<Node>(), Shape.Scalar, type ?? DefaultType);
+    public Node Const(double value, DType? type = null) => Intern(Op.Const, new ConstAttrs(value), Array.Empty<Node>(), Shape.Scalar, type ?? DefaultType);
 
     /// <summary>
     /// A tensor constant with row-major <paramref name="data"/> (copied). A rank-0 shape gives the scalar constant;
@@ -46,7 +46,7 @@ public sealed class Graph
         if (data.Length != shape.StaticSize) throw new ShapeException($"A constant of shape {shape} needs {shape.StaticSize} values, got {data.Length}.");
         var t = type ?? DefaultType;
         if (shape.Rank == 0) return Const(data[0], t);
-        return Intern(Op.Const, new Attrs(null, 0, data, shape.ToArray(), false), Array.Empty<Node>(), shape, t);
+        return Intern(Op.Const, new ConstAttrs(data, shape), Array.Empty<Node>(), shape, t);
     }
 
     /// <summary>The run-time batch size as a scalar.</summary>
@@ -84,7 +84,7 @@ public sealed class Graph
                 throw new ShapeException($"\"{name}\" is already defined as {existing.Op.Name} {existing.DType.ShortName()}{existing.Shape}; cannot redefine it as {op.Name} {type.ShortName()}{shape}.");
             return existing;
         }
-        var n = Intern(op, new Attrs(name, 0, null, shape.ToArray(), false), Array.Empty<Node>(), shape, type);
+        var n = Intern(op, new LeafAttrs(name), Array.Empty<Node>(), shape, type);
         _leaves[name] = n;
         return n;
     }

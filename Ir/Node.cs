@@ -33,6 +33,10 @@ public sealed class Node
     /// <summary>An optional human label (e.g. a layer name) shown by the printer and in errors; not part of identity.</summary>
     public string? Label { get; set; }
 
+    /// <summary>The attributes as the kind the op takes (<see cref="Op.AttrsType"/>), e.g. <c>n.Attr&lt;AxesAttrs&gt;().Axes</c>.</summary>
+    public T Attr<T>() where T : Attrs =>
+        Attrs as T ?? throw new System.InvalidOperationException($"{Describe()} has {Attrs.GetType().Name}, not {typeof(T).Name}.");
+
     /// <summary>First operand.</summary>
     public Node A => InputArray[0];
     /// <summary>Second operand.</summary>

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 
 namespace Nabla.Ir;
 
@@ -21,44 +23,62 @@ public enum OpKind
     Window,
 }
 
+/// <summary>The algebraic facts about an op that rewrites and analyses use.</summary>
+[Flags]
+public enum OpFacts
+{
+    /// <summary>Nothing known.</summary>
+    None = 0,
+    /// <summary>Operand order does not matter (<c>add</c>, <c>mul</c>, <c>max</c>, <c>min</c>, <c>eq</c>).</summary>
+    Commutative = 1,
+    /// <summary>A comparison: the result is 1 or 0.</summary>
+    Comparison = 2,
+    /// <summary>No element of the result is negative whatever the inputs (NaN may pass through).</summary>
+    NonNegative = 4,
+    /// <summary>Every element of the result is finite whatever the inputs hold (even NaN or ±∞).</summary>
+    Finite = 8,
+    /// <summary>The result is unchanged by layout ops on its input in the sense that signs and finiteness pass through (reductions and layout ops: facts of the input carry over).</summary>
+    PassesFacts = 16,
+}
+
+/// <summary>How a reduction combines the elements of its axes when it is lowered.</summary>
+public enum Combine
+{
+    /// <summary>Not a reduction.</summary>
+    None,
+    /// <summary>Adds them.</summary>
+    Sum,
+    /// <summary>Adds them and divides by their number.</summary>
+    Mean,
+    /// <summary>Takes the (NaN-propagating) maximum.</summary>
+    Max,
+}
+
 /// <summary>
-/// An IR operation: its printed name, family and arity, plus the scalar function that defines
-/// elementwise ops (the reference interpreter evaluates exactly this). The full set of ops is the
-/// table of static fields below; shape rules live in <see cref="ShapeRules"/>, derivative rules in
-/// <c>Autodiff/VjpRules.cs</c> and <c>Autodiff/JvpRules.cs</c>.
+/// The op registry: every IR operation with everything each stage of the compiler needs to know about it, in one entry —
+/// its printed name, family, arity and typed attributes (<see cref="AttrsType"/>); its meaning (the scalar function of
+/// an elementwise op, the <see cref="ShapeRule"/>, the reference kernel the interpreter runs); its derivatives
+/// (<see cref="Vjp"/> and <see cref="Jvp"/>, written in IR ops so gradients can be differentiated again); the algebraic
+/// <see cref="Facts"/> rewrites use; and how it lowers (<see cref="Operator"/> / <see cref="RuntimeFunction"/> for
+/// elementwise ops, <see cref="Combine"/> for reductions, <see cref="RuntimeFunction"/> for windows). The entries are
+/// the static fields below, in <see cref="All"/>; adding an op means adding an entry (and a runtime function if it lowers
+/// to one). A test enumerates every op against every consumer.
 /// </summary>
-public sealed class Op
+public sealed partial class Op
 {
     private readonly Func<double, double>? _f1;
     private readonly Func<double, double, double>? _f2;
 
-    private Op(string name, OpKind kind, int arity, Func<double, double>? f1 = null, Func<double, double, double>? f2 = null,
-        bool commutative = false, bool comparison = false, string? symbol = null)
+    private Op(string name, OpKind kind, int arity, string summary)
     {
-        Name = name; Kind = kind; Arity = arity; _f1 = f1; _f2 = f2;
-        IsCommutative = commutative; IsComparison = comparison;
-        if (kind == OpKind.Elementwise)
-        {
-            Operator = symbol;
-            if (symbol is null) RuntimeFunction = RuntimeName(name);
-        }
+        Name = name; Kind = kind; Arity = arity; Summary = summary;
     }
 
-    // The runtime function of an elementwise op: its name in PascalCase (exp → Exp, gt → Gt).
-    private static string RuntimeName(string name) => char.ToUpperInvariant(name[0]) + name.Substring(1);
-
-    /// <summary>
-    /// How an elementwise op lowers, when it is a C# operator: <c>+ - * /</c>, or <c>-</c> for the unary negation
-    /// (both emitters print it as the operator on scalars and vectors alike). Null for the other ops.
-    /// </summary>
-    public string? Operator { get; }
-
-    /// <summary>
-    /// How an elementwise op lowers when it is not an operator: the name of the function of <c>Nabla.Runtime.Emitted</c>
-    /// that computes it, overloaded for float, double, <c>Vector128&lt;T&gt;</c> and <c>Vector256&lt;T&gt;</c> with the same
-    /// value in every form (<c>Exp</c>, <c>Gt</c>, <c>Where</c>). Null for operators and for ops that are not elementwise.
-    /// </summary>
-    public string? RuntimeFunction { get; }
+    private Op(string name, OpKind kind, int arity, string summary, Func<double, double>? f1, Func<double, double, double>? f2)
+        : this(name, kind, arity, summary)
+    {
+        _f1 = f1; _f2 = f2;
+    }
 
     /// <summary>Printed name, e.g. <c>mul</c>.</summary>
     public string Name { get; }
@@ -66,10 +86,45 @@ public sealed class Op
     public OpKind Kind { get; }
     /// <summary>Number of inputs.</summary>
     public int Arity { get; }
+    /// <summary>One line saying what the op computes (for docs and listings).</summary>
+    public string Summary { get; }
+    /// <summary>The kind of <see cref="Attrs"/> the op takes (<see cref="Attrs"/> itself: none).</summary>
+    public Type AttrsType { get; private set; } = typeof(Attrs);
+    /// <summary>The output shape for inputs and attributes, throwing <see cref="ShapeException"/> when they do not fit.</summary>
+    public Func<Op, Attrs, Node[], Shape> ShapeRule { get; private set; } = ShapeRules.Leaf;
+    /// <summary>The reference kernel: the node's value from its inputs' values and the concrete output shape (float64).</summary>
+    public Func<Node, Tensor[], int[], Tensor>? Reference { get; private set; }
+    /// <summary>
+    /// The reverse-mode rule: for <c>y = op(a, b, …)</c> and the adjoint <c>g = ∂L/∂y</c>, each input's contribution (null
+    /// when zero); contributions may have y's broadcast shape. Null for leaves.
+    /// </summary>
+    public Func<Node, Node, Node?[]>? Vjp { get; private set; }
+    /// <summary>
+    /// The forward-mode rule: for <c>y = op(a, b, …)</c> and the inputs' tangents (null where an input does not depend on
+    /// the seeds), y's tangent (null when zero). Terms of absent tangents are never built. Null for leaves.
+    /// </summary>
+    public Func<Node, Node?[], Node?>? Jvp { get; private set; }
+    /// <summary>The algebraic facts rewrites use.</summary>
+    public OpFacts Facts { get; private set; }
+    /// <summary>
+    /// How an elementwise op lowers when it is a C# operator: <c>+ - * /</c>, or <c>-</c> for the unary negation (both
+    /// emitters print it as the operator on scalars and vectors alike). Null for the other ops.
+    /// </summary>
+    public string? Operator { get; private set; }
+    /// <summary>
+    /// How the op lowers to the runtime library: for an elementwise op that is not an operator, the function of
+    /// <c>Nabla.Runtime.Emitted</c> that computes it, overloaded for float, double, <c>Vector128&lt;T&gt;</c> and
+    /// <c>Vector256&lt;T&gt;</c> with the same value in every form (<c>Exp</c>, <c>Gt</c>, <c>Where</c>); for a window op
+    /// the runtime's window kernel (<c>Im2Col</c>, <c>Col2Im</c>). Null otherwise.
+    /// </summary>
+    public string? RuntimeFunction { get; private set; }
+    /// <summary>How a reduction combines its elements (<see cref="Ir.Combine.None"/> for other ops).</summary>
+    public Combine Combine { get; private set; }
+
     /// <summary>True for <c>add</c>, <c>mul</c>, <c>max</c>, <c>min</c>, <c>eq</c>: operand order does not matter.</summary>
-    public bool IsCommutative { get; }
+    public bool IsCommutative => (Facts & OpFacts.Commutative) != 0;
     /// <summary>True for comparisons, which produce 1 or 0 and have zero derivative.</summary>
-    public bool IsComparison { get; }
+    public bool IsComparison => (Facts & OpFacts.Comparison) != 0;
     /// <summary>True for elementwise ops of one input.</summary>
     public bool IsUnary => Kind == OpKind.Elementwise && Arity == 1;
     /// <summary>True for elementwise ops of two inputs.</summary>
@@ -81,135 +136,55 @@ public sealed class Op
     /// <summary>Applies a binary elementwise op to two values (float64 semantics).</summary>
     public double Apply(double x, double y) => _f2 is not null ? _f2(x, y) : throw new InvalidOperationException($"{Name} is not a binary elementwise op.");
 
+    /// <summary>Applies an elementwise op of any arity to its operands (<c>where</c>: c ≠ 0 ? a : b).</summary>
+    public double Apply(double[] args) => Arity switch
+    {
+        1 => Apply(args[0]),
+        2 => Apply(args[0], args[1]),
+        3 when this == Where => args[0] != 0 ? args[1] : args[2],
+        _ => throw new InvalidOperationException($"{Name} is not an elementwise op."),
+    };
+
+    /// <summary>The op called <paramref name="name"/> (its printed name), or null.</summary>
+    public static Op? ByName(string name) => All.FirstOrDefault(o => o.Name == name);
+
     /// <inheritdoc/>
     public override string ToString() => Name;
 
-    // ---- leaves ----
-    /// <summary>A named run-time input (data, labels).</summary>
-    public static readonly Op Input = new("input", OpKind.Leaf, 0);
-    /// <summary>A named parameter or optimizer state tensor; may be updated by a training step.</summary>
-    public static readonly Op Param = new("param", OpKind.Leaf, 0);
-    /// <summary>A constant: a scalar (attribute Value) or a tensor (attribute Data).</summary>
-    public static readonly Op Const = new("const", OpKind.Leaf, 0);
-    /// <summary>The run-time batch size as a scalar (used by means over the batch).</summary>
-    public static readonly Op BatchSize = new("batch_size", OpKind.Leaf, 0);
+    // ---- entry builders ----
 
-    // ---- unary elementwise ----
-    /// <summary>−x.</summary>
-    public static readonly Op Neg = new("neg", OpKind.Elementwise, 1, x => -x, symbol: "-");
-    /// <summary>eˣ.</summary>
-    public static readonly Op Exp = new("exp", OpKind.Elementwise, 1, Math.Exp);
-    /// <summary>Natural logarithm.</summary>
-    public static readonly Op Log = new("log", OpKind.Elementwise, 1, Math.Log);
-    /// <summary>Square root.</summary>
-    public static readonly Op Sqrt = new("sqrt", OpKind.Elementwise, 1, Math.Sqrt);
-    /// <summary>|x|.</summary>
-    public static readonly Op Abs = new("abs", OpKind.Elementwise, 1, Math.Abs);
-    /// <summary>sin x.</summary>
-    public static readonly Op Sin = new("sin", OpKind.Elementwise, 1, Math.Sin);
-    /// <summary>cos x.</summary>
-    public static readonly Op Cos = new("cos", OpKind.Elementwise, 1, Math.Cos);
-    /// <summary>tanh x.</summary>
-    public static readonly Op Tanh = new("tanh", OpKind.Elementwise, 1, Math.Tanh);
-    /// <summary>The logistic sigmoid 1/(1+e⁻ˣ), evaluated without overflow.</summary>
-    public static readonly Op Sigmoid = new("sigmoid", OpKind.Elementwise, 1, Scalar.Sigmoid);
-    /// <summary>max(x, 0); NaN stays NaN.</summary>
-    public static readonly Op Relu = new("relu", OpKind.Elementwise, 1, x => x > 0 ? x : (x <= 0 ? 0 : x));
-    /// <summary>Heaviside step: 1 where x &gt; 0, else 0 (the derivative of ReLU). Zero derivative.</summary>
-    public static readonly Op Step = new("step", OpKind.Elementwise, 1, x => x > 0 ? 1 : 0);
-    /// <summary>Sign: −1, 0 or 1 (NaN stays NaN). Zero derivative.</summary>
-    public static readonly Op Sign = new("sign", OpKind.Elementwise, 1, x => x > 0 ? 1 : x < 0 ? -1 : x);
-    /// <summary>log(1+eˣ), evaluated as max(x,0) + log1p(e^−|x|).</summary>
-    public static readonly Op Softplus = new("softplus", OpKind.Elementwise, 1, Scalar.Softplus);
+    private static Op Leaf(string name, string summary, Type attrs) => new(name, OpKind.Leaf, 0, summary) { AttrsType = attrs };
 
-    // ---- binary elementwise ----
-    /// <summary>x + y.</summary>
-    public static readonly Op Add = new("add", OpKind.Elementwise, 2, f2: (x, y) => x + y, commutative: true, symbol: "+");
-    /// <summary>x − y.</summary>
-    public static readonly Op Sub = new("sub", OpKind.Elementwise, 2, f2: (x, y) => x - y, symbol: "-");
-    /// <summary>x · y.</summary>
-    public static readonly Op Mul = new("mul", OpKind.Elementwise, 2, f2: (x, y) => x * y, commutative: true, symbol: "*");
-    /// <summary>x / y.</summary>
-    public static readonly Op Div = new("div", OpKind.Elementwise, 2, f2: (x, y) => x / y, symbol: "/");
-    /// <summary>xʸ.</summary>
-    public static readonly Op Pow = new("pow", OpKind.Elementwise, 2, f2: Math.Pow);
-    /// <summary>max(x, y).</summary>
-    public static readonly Op Max = new("max", OpKind.Elementwise, 2, f2: Math.Max, commutative: true);
-    /// <summary>min(x, y).</summary>
-    public static readonly Op Min = new("min", OpKind.Elementwise, 2, f2: Math.Min, commutative: true);
-    /// <summary>1 where x &gt; y, else 0.</summary>
-    public static readonly Op Greater = new("gt", OpKind.Elementwise, 2, f2: (x, y) => x > y ? 1 : 0, comparison: true);
-    /// <summary>1 where x ≥ y, else 0.</summary>
-    public static readonly Op GreaterEqual = new("ge", OpKind.Elementwise, 2, f2: (x, y) => x >= y ? 1 : 0, comparison: true);
-    /// <summary>1 where x = y, else 0.</summary>
-    public static readonly Op Equal = new("eq", OpKind.Elementwise, 2, f2: (x, y) => x == y ? 1 : 0, commutative: true, comparison: true);
+    private static Op Unary(string name, string summary, Func<double, double> f, Func<Node, Node, Node?[]> vjp, Func<Node, Node?[], Node?> jvp,
+        OpFacts facts = OpFacts.None, string? symbol = null) =>
+        Elementwise(new Op(name, OpKind.Elementwise, 1, summary, f, null), vjp, jvp, facts, symbol);
 
-    // ---- ternary ----
-    /// <summary>where(c, a, b): a where c ≠ 0, else b.</summary>
-    public static readonly Op Where = new("where", OpKind.Elementwise, 3);
+    private static Op Binary(string name, string summary, Func<double, double, double> f, Func<Node, Node, Node?[]> vjp, Func<Node, Node?[], Node?> jvp,
+        OpFacts facts = OpFacts.None, string? symbol = null) =>
+        Elementwise(new Op(name, OpKind.Elementwise, 2, summary, null, f), vjp, jvp, facts, symbol);
 
-    // ---- reductions (attributes: axes, keep) ----
-    /// <summary>Sum over axes.</summary>
-    public static readonly Op Sum = new("sum", OpKind.Reduce, 1);
-    /// <summary>Maximum over axes.</summary>
-    public static readonly Op ReduceMax = new("reduce_max", OpKind.Reduce, 1);
-    /// <summary>Mean over axes (divides by the run-time count when an axis is the batch).</summary>
-    public static readonly Op Mean = new("mean", OpKind.Reduce, 1);
-
-    // ---- layout ----
-    /// <summary>Reinterprets the row-major data with another shape of the same size (attribute: target dims).</summary>
-    public static readonly Op Reshape = new("reshape", OpKind.Layout, 1);
-    /// <summary>Permutes the axes (attribute: permutation; output axis i is input axis perm[i]).</summary>
-    public static readonly Op Transpose = new("transpose", OpKind.Layout, 1);
-    /// <summary>Broadcasts to a larger shape by NumPy rules (attribute: target dims).</summary>
-    public static readonly Op Broadcast = new("broadcast", OpKind.Layout, 1);
-
-    // ---- contraction ----
-    /// <summary>Batched matrix product [..., m, k] · [..., k, n] → [..., m, n]; leading dims broadcast.</summary>
-    public static readonly Op MatMul = new("matmul", OpKind.MatMul, 2);
-
-    // ---- normalizers along one axis (attribute: [axis]; logsumexp: keep flag) ----
-    /// <summary>softmax along an axis, shifted by the maximum.</summary>
-    public static readonly Op Softmax = new("softmax", OpKind.Normalize, 1);
-    /// <summary>log softmax along an axis: x − logsumexp(x).</summary>
-    public static readonly Op LogSoftmax = new("log_softmax", OpKind.Normalize, 1);
-    /// <summary>log Σ eˣ along an axis, shifted by the maximum.</summary>
-    public static readonly Op LogSumExp = new("logsumexp", OpKind.Normalize, 1);
-
-    // ---- windows (attributes: [kh, kw, strideH, strideW, padH, padW]) ----
-    /// <summary>Sliding windows of an NCHW tensor: [N,C,H,W] → [N, C·kh·kw, OH·OW] (zero padding).</summary>
-    public static readonly Op Im2Col = new("im2col", OpKind.Window, 1);
-    /// <summary>The adjoint of <see cref="Im2Col"/>: sums windows back into [N,C,H,W] (attribute Ints also holds C,H,W).</summary>
-    public static readonly Op Col2Im = new("col2im", OpKind.Window, 1);
-
-    /// <summary>Every op, in table order.</summary>
-    public static readonly Op[] All =
+    private static Op Elementwise(Op op, Func<Node, Node, Node?[]> vjp, Func<Node, Node?[], Node?> jvp, OpFacts facts, string? symbol)
     {
-        Input, Param, Const, BatchSize,
-        Neg, Exp, Log, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu, Step, Sign, Softplus,
-        Add, Sub, Mul, Div, Pow, Max, Min, Greater, GreaterEqual, Equal, Where,
-        Sum, ReduceMax, Mean, Reshape, Transpose, Broadcast, MatMul, Softmax, LogSoftmax, LogSumExp, Im2Col, Col2Im,
-    };
-}
-
-/// <summary>Scalar definitions shared by the interpreter and constant folding.</summary>
-public static class Scalar
-{
-    /// <summary>Logistic sigmoid without overflow for large |x|.</summary>
-    public static double Sigmoid(double x)
-    {
-        if (x >= 0) return 1 / (1 + Math.Exp(-x));
-        double e = Math.Exp(x);
-        return e / (1 + e);
+        op.ShapeRule = ShapeRules.Elementwise;
+        op.Reference = Interpreter.ElementwiseKernel;
+        op.Vjp = vjp; op.Jvp = jvp; op.Facts = facts;
+        op.Operator = symbol;
+        op.RuntimeFunction = symbol is null ? char.ToUpperInvariant(op.Name[0]) + op.Name.Substring(1) : null;
+        return op;
     }
 
-    /// <summary>Softplus log(1+eˣ) as max(x,0) + log1p(e^−|x|).</summary>
-    public static double Softplus(double x) => double.IsNaN(x) ? x : Math.Max(x, 0) + Log1p(Math.Exp(-Math.Abs(x)));
+    private static Op Structural(string name, OpKind kind, int arity, string summary, Type attrs, Func<Op, Attrs, Node[], Shape> shape,
+        Func<Node, Tensor[], int[], Tensor> reference, Func<Node, Node, Node?[]> vjp, Func<Node, Node?[], Node?> jvp, OpFacts facts = OpFacts.None,
+        Combine combine = Combine.None, string? runtime = null) =>
+        new(name, kind, arity, summary)
+        {
+            AttrsType = attrs, ShapeRule = shape, Reference = reference, Vjp = vjp, Jvp = jvp, Facts = facts, Combine = combine,
+            RuntimeFunction = runtime,
+        };
 
-    /// <summary>log(1+x), accurate for small x.</summary>
-    public static double Log1p(double x)
-    {
-        double u = 1 + x;
-        return u == 1 ? x : Math.Log(u) * x / (u - 1);
-    }
+    // Short names for the rule helpers (Autodiff/Rules.cs) and facts used by the entries below.
+    private const OpFacts NonNeg = OpFacts.NonNegative;
+    private static Node?[] None1(Node y, Node g) => new Node?[] { null };
+    private static Node?[] None2(Node y, Node g) => new Node?[] { null, null };
+    private static Node? NoTangent(Node y, Node?[] t) => null;
 }

@@ -43,8 +43,7 @@ public static class Printer
     }
 
     // Attributes as printed; target shapes of reshape and broadcast show the batch dimension as B.
-    private static string AttrText(Node n) =>
-        n.Op == Op.Reshape || n.Op == Op.Broadcast ? new Shape(n.Attrs.Ints).ToString() : n.Attrs.ToString();
+    private static string AttrText(Node n) => n.Attrs.ToString();
 
     private static string ConstText(Node n)
     {

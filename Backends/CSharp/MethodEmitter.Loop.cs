@@ -116,7 +116,7 @@ internal sealed partial class MethodEmitter
         if (op == Op.Sub) return $"{a[0]} - {a[1]}";
         if (op == Op.Mul) return $"{a[0]} * {a[1]}";
         if (op == Op.Div) return $"{a[0]} / {a[1]}";
-        if (!Helpers.TryGetValue(op.Name, out var name))
+        if (!Helpers.TryGetValue(op.Name, out var name) && (name = op.RuntimeFunction!) is null)
             throw new System.NotSupportedException($"The C# emitter has no rule for the elementwise op {op.Name}.");
         return $"Emitted.{name}({string.Join(", ", a)})";
     }

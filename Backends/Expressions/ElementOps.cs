@@ -61,6 +61,7 @@ internal sealed class ElementOps
         if (op == Op.GreaterEqual) return E.Condition(E.GreaterThanOrEqual(a[0], a[1]), Const(1), Const(0));
         if (op == Op.Equal) return E.Condition(E.Equal(a[0], a[1]), Const(1), Const(0));
         if (op == Op.Where) return E.Condition(E.NotEqual(a[0], Const(0)), a[1], a[2]);
+        if (op.RuntimeFunction is { } fn) return E.Call(typeof(Emitted), fn, null, a);
         throw new NotSupportedException($"The expression backend has no scalar form for op {op.Name}.");
     }
 
@@ -102,6 +103,7 @@ internal sealed class ElementOps
         if (op == Op.GreaterEqual) return OneWhere(v, v.Call("GreaterThanOrEqual", a[0], a[1]));
         if (op == Op.Equal) return OneWhere(v, v.Call("Equals", a[0], a[1]));
         if (op == Op.Where) return v.Call("ConditionalSelect", v.Call("Equals", a[0], v.Constant(0)), a[2], a[1]);
+        if (op.RuntimeFunction is { } fn) return E.Call(typeof(Emitted), fn, new[] { v.Element }, a);
         throw new NotSupportedException($"The expression backend has no vector form for op {op.Name}.");
     }
 

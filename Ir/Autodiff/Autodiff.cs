@@ -51,7 +51,7 @@ public static class Autodiff
             var y = nodes[k];
             if (y.IsLeaf || !adjoints.TryGetValue(y, out var contributions)) continue;
             var g = Total(contributions);
-            if (!VjpRules.Table.TryGetValue(y.Op, out var rule))
+            if (y.Op.Vjp is not { } rule)
                 throw new NotSupportedException($"No reverse-mode rule for {y.Op.Name} (at {y.Describe()}).");
             var parts = rule(y, g);
             for (int i = 0; i < y.InputArray.Length; i++)
@@ -83,7 +83,7 @@ public static class Autodiff
             if (y.IsLeaf || tangent.ContainsKey(y)) continue;
             var ts = y.InputArray.Select(x => tangent.TryGetValue(x, out var t) ? t : null).ToArray();
             if (ts.All(t => t is null)) continue;
-            if (!JvpRules.Table.TryGetValue(y.Op, out var rule))
+            if (y.Op.Jvp is not { } rule)
                 throw new NotSupportedException($"No forward-mode rule for {y.Op.Name} (at {y.Describe()}).");
             if (rule(y, ts) is { } ty) tangent[y] = F.BroadcastTo(ty, y.Shape);
         }

@@ -104,31 +104,16 @@ public static partial class Interpreter
     private static Tensor Eval(Node n, Dictionary<Node, Tensor> v, IReadOnlyDictionary<string, Tensor> bindings, int batch)
     {
         var outShape = n.Shape.Concrete(batch);
-        switch (n.Op.Kind)
+        if (n.Op.Kind != OpKind.Leaf)
         {
-            case OpKind.Leaf:
-                if (n.Op == Op.Const)
-                    return n.Attrs.Data is null ? Tensor.Scalar(n.Attrs.Value) : new Tensor(outShape, (double[])n.Attrs.Data.Clone());
-                if (n.Op == Op.BatchSize) return Tensor.Scalar(batch);
-                // A copy: results never alias the caller's arrays (an output may be an input, or a reshape of one).
-                var bound = bindings[n.Name!];
-                return new Tensor((int[])bound.Shape.Clone(), (double[])bound.Data.Clone());
-            case OpKind.Elementwise:
-                return Elementwise(n, n.InputArray.Select(i => v[i]).ToArray(), outShape);
-            case OpKind.Reduce:
-                return Reduce(n, v[n.A], outShape);
-            case OpKind.Layout:
-                if (n.Op == Op.Reshape) return new Tensor(outShape, (double[])v[n.A].Data.Clone());
-                if (n.Op == Op.Broadcast) return Elementwise(n, new[] { v[n.A] }, outShape);
-                return Transpose(v[n.A], n.Attrs.Ints, outShape);
-            case OpKind.MatMul:
-                return MatMul(v[n.A], v[n.B], outShape);
-            case OpKind.Normalize:
-                return Normalize(n.Op, v[n.A], n.Attrs.Ints[0], outShape);
-            case OpKind.Window:
-                return n.Op == Op.Im2Col ? Im2Col(v[n.A], n.Attrs.Ints, outShape) : Col2Im(v[n.A], n.Attrs.Ints, outShape);
-            default:
-                throw new InvalidOperationException($"Unknown op {n.Op.Name}.");
+            var kernel = n.Op.Reference ?? throw new InvalidOperationException($"The op registry has no reference kernel for {n.Op.Name}.");
+            return kernel(n, n.InputArray.Select(i => v[i]).ToArray(), outShape);
         }
+        if (n.Op == Op.Const)
+            return n.Attrs.Data is null ? Tensor.Scalar(n.Attrs.Value) : new Tensor(outShape, (double[])n.Attrs.Data.Clone());
+        if (n.Op == Op.BatchSize) return Tensor.Scalar(batch);
+        // A copy: results never alias the caller's arrays (an output may be an input, or a reshape of one).
+        var bound = bindings[n.Name!];
+        return new Tensor((int[])bound.Shape.Clone(), (double[])bound.Data.Clone());
     }
 }

@@ -32,7 +32,8 @@ public static partial class Interpreter
         return r;
     }
 
-    private static Tensor Elementwise(Node n, Tensor[] args, int[] outShape)
+    /// <summary>Elementwise ops and broadcast: each output element from the broadcast inputs.</summary>
+    internal static Tensor ElementwiseKernel(Node n, Tensor[] args, int[] outShape)
     {
         int size = Product(outShape);
         var strides = new int[args.Length][];
@@ -40,6 +41,7 @@ public static partial class Interpreter
         var outStrides = Strides(outShape);
         var result = new double[size];
         var offs = new int[args.Length];
+        bool broadcast = n.Op == Op.Broadcast;
         for (int o = 0; o < size; o++)
         {
             Array.Clear(offs, 0, offs.Length);
@@ -50,7 +52,7 @@ public static partial class Interpreter
                 for (int a = 0; a < args.Length; a++) offs[a] += ij * strides[a][j];
             }
             double x = args[0].Data[offs[0]];
-            result[o] = n.Op == Op.Broadcast ? x
+            result[o] = broadcast ? x
                 : args.Length == 1 ? n.Op.Apply(x)
                 : args.Length == 2 ? n.Op.Apply(x, args[1].Data[offs[1]])
                 : x != 0 ? args[1].Data[offs[1]] : args[2].Data[offs[2]];
@@ -58,15 +60,17 @@ public static partial class Interpreter
         return new Tensor(outShape, result);
     }
 
-    private static Tensor Reduce(Node n, Tensor x, int[] outShape)
+    /// <summary>Reductions: sum, mean or NaN-propagating maximum over the node's axes.</summary>
+    internal static Tensor ReduceKernel(Node n, Tensor[] args, int[] outShape)
     {
-        var axes = n.Attrs.Ints;
+        var x = args[0];
+        var axes = n.Attr<AxesAttrs>().Axes;
         var keptShape = (int[])x.Shape.Clone();
         int count = 1;
         foreach (var a in axes) { count *= keptShape[a]; keptShape[a] = 1; }
         var keptStrides = Strides(keptShape);
         var inStrides = Strides(x.Shape);
-        bool max = n.Op == Op.ReduceMax;
+        bool max = n.Op.Combine == Combine.Max;
         var result = new double[Product(keptShape)];
         if (max) for (int i = 0; i < result.Length; i++) result[i] = double.NegativeInfinity;
         for (int i = 0; i < x.Size; i++)
@@ -81,12 +85,18 @@ public static partial class Interpreter
             if (!max) result[o] += v;
             else if (v > result[o] || double.IsNaN(v)) result[o] = v;
         }
-        if (n.Op == Op.Mean) for (int i = 0; i < result.Length; i++) result[i] /= count;
+        if (n.Op.Combine == Combine.Mean) for (int i = 0; i < result.Length; i++) result[i] /= count;
         return new Tensor(outShape, result);
     }
 
-    private static Tensor Transpose(Tensor x, int[] perm, int[] outShape)
+    /// <summary>Reshape: the same data.</summary>
+    internal static Tensor ReshapeKernel(Node n, Tensor[] args, int[] outShape) => new(outShape, (double[])args[0].Data.Clone());
+
+    /// <summary>Transpose by the node's permutation.</summary>
+    internal static Tensor TransposeKernel(Node n, Tensor[] args, int[] outShape)
     {
+        var x = args[0];
+        var perm = n.Attr<PermutationAttrs>().Perm;
         var inStrides = Strides(x.Shape);
         var outStrides = Strides(outShape);
         var result = new double[x.Size];
@@ -103,8 +113,10 @@ public static partial class Interpreter
         return new Tensor(outShape, result);
     }
 
-    private static Tensor MatMul(Tensor a, Tensor b, int[] outShape)
+    /// <summary>Batched matrix product with broadcast leading dimensions.</summary>
+    internal static Tensor MatMulKernel(Node node, Tensor[] args, int[] outShape)
     {
+        Tensor a = args[0], b = args[1];
         int r = outShape.Length;
         int m = outShape[r - 2], n = outShape[r - 1], k = a.Shape[a.Rank - 1];
         var lead = Slice(outShape, 0, r - 2);
@@ -133,8 +145,10 @@ public static partial class Interpreter
         return new Tensor(outShape, result);
     }
 
-    private static Tensor Normalize(Op op, Tensor x, int axis, int[] outShape)
+    /// <summary>softmax, log_softmax or logsumexp along the node's axis, shifted by the maximum.</summary>
+    internal static Tensor NormalizeKernel(Node node, Tensor[] args, int[] outShape)
     {
+        var op = node.Op; var x = args[0]; int axis = node.Attr<AxisAttrs>().Axis;
         int outer = Product(Slice(x.Shape, 0, axis)), len = x.Shape[axis], inner = Product(Slice(x.Shape, axis + 1, x.Rank));
         bool lse = op == Op.LogSumExp;
         var result = new double[lse ? outer * inner : x.Size];
@@ -155,20 +169,24 @@ public static partial class Interpreter
         return new Tensor(outShape, result);
     }
 
-    private static Tensor Im2Col(Tensor x, int[] p, int[] outShape)
+    /// <summary>im2col: the windows of an [N,C,H,W] image as columns.</summary>
+    internal static Tensor Im2ColKernel(Node node, Tensor[] args, int[] outShape)
     {
+        var x = args[0]; var p = node.Attr<WindowAttrs>();
         int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
-        int kh = p[0], kw = p[1], sh = p[2], sw = p[3], ph = p[4], pw = p[5];
+        int kh = p.KernelH, kw = p.KernelW, sh = p.StrideH, sw = p.StrideW, ph = p.PadH, pw = p.PadW;
         int oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1;
         var result = new double[n * c * kh * kw * oh * ow];
         ForEachWindow(n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, (src, dst) => result[dst] = x.Data[src]);
         return new Tensor(outShape, result);
     }
 
-    private static Tensor Col2Im(Tensor cols, int[] p, int[] outShape)
+    /// <summary>col2im: columns summed back into the [N,C,H,W] image.</summary>
+    internal static Tensor Col2ImKernel(Node node, Tensor[] args, int[] outShape)
     {
-        int n = outShape[0], c = p[6], h = p[7], w = p[8];
-        int kh = p[0], kw = p[1], sh = p[2], sw = p[3], ph = p[4], pw = p[5];
+        var cols = args[0]; var p = node.Attr<WindowAttrs>();
+        int n = outShape[0], c = p.Channels, h = p.Height, w = p.Width;
+        int kh = p.KernelH, kw = p.KernelW, sh = p.StrideH, sw = p.StrideW, ph = p.PadH, pw = p.PadW;
         int oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1;
         var result = new double[n * c * h * w];
         ForEachWindow(n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, (src, dst) => result[src] += cols.Data[dst]);

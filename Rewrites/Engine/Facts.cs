@@ -146,7 +146,7 @@ public sealed class Facts
         if (n.Op != Op.Const) return n.Attrs.GetHashCode();
         long h = BitConverter.DoubleToInt64Bits(n.Attrs.Value);
         if (n.Attrs.Data is { } data) foreach (var d in data) h = Mix(unchecked(h * 31 + BitConverter.DoubleToInt64Bits(d)));
-        foreach (var d in n.Attrs.Ints) h = Mix(unchecked(h * 31 + d));
+        if (n.Attrs is ConstAttrs { TensorShape: { } shape }) foreach (var d in shape.Dims) h = Mix(unchecked(h * 31 + d));
         return h;
     }
 

@@ -37,7 +37,7 @@ public static class CommonSubexpressions
         {
             var ids = n.Inputs.Select(i => i.Id).ToArray();
             if (n.Op.IsCommutative) System.Array.Sort(ids);
-            var attrs = n.Op == Op.Const ? ConstKey(n) : n.Attrs.ToString() + "|" + n.Attrs.Flag;
+            var attrs = n.Op == Op.Const ? ConstKey(n) : n.Attrs.GetType().Name + "|" + n.Attrs.ToString();
             var key = $"{n.Op.Name}|{n.DType}|{n.Shape}|{attrs}|{string.Join(",", ids)}";
             if (seen.TryGetValue(key, out var other)) found.Add((other, n));
             else seen[key] = n;

@@ -25,7 +25,7 @@ public static class LayoutSimplification
         Rule("broadcast(broadcast(x)) → broadcast(x)", Broadcast(Broadcast(X)), m => F.BroadcastTo(m[X], m.Root.Shape)),
         Rule("reshape(reshape(x)) → reshape(x)", Reshape(Reshape(X)), m => F.Reshape(m[X], m.Root.Shape)),
         Rule("transpose(transpose(x, p), q) → transpose(x, p∘q)", Transpose(Transpose(X).As(Inner)),
-            m => F.Transpose(m[X], Compose(m[Inner].Attrs.Ints, m.Root.Attrs.Ints))),
+            m => F.Transpose(m[X], Compose(m[Inner].Attr<PermutationAttrs>().Perm, m.Root.Attr<PermutationAttrs>().Perm))),
         Rule("reshape(broadcast(s)) → broadcast(s)  (one element)", Reshape(Broadcast(X.If(OneElement))), m => Single(m[X])),
         Rule("transpose(broadcast(s)) → broadcast(s)  (one element)", Transpose(Broadcast(X.If(OneElement))), m => Single(m[X])),
         Rule("sum(broadcast(x)) → x * count", Sum(Broadcast(X)), m => ReduceOfBroadcast(m.Root, m[X], count: true)),
@@ -69,11 +69,12 @@ public static class LayoutSimplification
         return r;
     }
 
-    private static bool OverUnitAxes(Node n) => n.Attrs.Ints.All(a => n.A.Shape[a] == 1);
+    private static bool OverUnitAxes(Node n) => n.Attrs is AxesAttrs r && r.Axes.All(a => n.A.Shape[a] == 1);
 
     private static bool SwapsLastTwo(Node n)
     {
-        var p = n.Attrs.Ints;
+        if (n.Attrs is not PermutationAttrs pa) return false;
+        var p = pa.Perm;
         int r = p.Length;
         if (r < 2 || p[r - 2] != r - 1 || p[r - 1] != r - 2) return false;
         for (int i = 0; i < r - 2; i++) if (p[i] != i) return false;
@@ -89,7 +90,7 @@ public static class LayoutSimplification
         var dropFromX = new List<int>();
         double size = 1;
         int batches = 0;
-        foreach (int a in root.Attrs.Ints)
+        foreach (int a in root.Attr<AxesAttrs>().Axes)
         {
             int d = target[a];
             if (d == 0) return null; // empty reduction: its value is not x's
@@ -99,7 +100,7 @@ public static class LayoutSimplification
             if (d == Shape.Batch) batches++; else size *= d;
         }
         var y = x;
-        if (!root.Attrs.Flag && dropFromX.Count > 0)
+        if (!root.Attr<AxesAttrs>().KeepDims && dropFromX.Count > 0)
             y = F.Reshape(x, new Shape(Enumerable.Range(0, sx.Rank).Where(i => !dropFromX.Contains(i)).Select(i => sx[i]).ToArray()));
         if (!y.Shape.BroadcastsTo(root.Shape)) return null;
         if (!count || (size == 1 && batches == 0)) return y;

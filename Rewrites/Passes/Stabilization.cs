@@ -22,18 +22,18 @@ public static class Stabilization
     /// <summary>The stabilization rules, in the order they are tried.</summary>
     public static readonly RuleSet Rules = new("stabilize")
     {
-        Rule("log(softmax(x)) → log_softmax(x)", Log(Softmax(X).As(Sm)), m => F.LogSoftmax(m[X], m[Sm].Attrs.Ints[0])),
+        Rule("log(softmax(x)) → log_softmax(x)", Log(Softmax(X).As(Sm)), m => F.LogSoftmax(m[X], m[Sm].Attr<AxisAttrs>().Axis)),
         Rule("log(1 + exp(x)) → softplus(x)", Log(Add(Exp(X), One)), m => F.Softplus(m[X])),
         Rule("log(sigmoid(x)) → -softplus(-x)", Log(Sigmoid(X)), m => -F.Softplus(-m[X])),
         Rule("log(1 - sigmoid(x)) → -softplus(x)", Log(Sub(One, Sigmoid(X))), m => -F.Softplus(m[X])),
         Rule("log(exp(x)) → x", Log(Exp(X)), m => m[X]),
         Rule("log(sum(exp(x), axis)) → logsumexp(x, axis)", Log(Sum(Exp(X)).As(Sx).If(OneAxis)),
-            m => F.LogSumExp(m[X], m[Sx].Attrs.Ints[0], m[Sx].Attrs.Flag)),
+            m => F.LogSumExp(m[X], m[Sx].Attr<AxesAttrs>().Axes[0], m[Sx].Attr<AxesAttrs>().KeepDims)),
         Rule("exp(x) / sum(exp(x), axis, keep) → softmax(x, axis)", Div(Exp(X), Sum(Exp(X)).As(Sx).If(OneAxisKept)),
-            m => F.Softmax(m[X], m[Sx].Attrs.Ints[0])),
-        Rule("x - logsumexp(x, axis, keep) → log_softmax(x, axis)", Sub(X, LogSumExp(X).As(Sx).If(n => n.Attrs.Flag)),
-            m => F.LogSoftmax(m[X], m[Sx].Attrs.Ints[0])),
-        Rule("exp(log_softmax(x)) → softmax(x)", Exp(LogSoftmax(X).As(Sm)), m => F.Softmax(m[X], m[Sm].Attrs.Ints[0])),
+            m => F.Softmax(m[X], m[Sx].Attr<AxesAttrs>().Axes[0])),
+        Rule("x - logsumexp(x, axis, keep) → log_softmax(x, axis)", Sub(X, LogSumExp(X).As(Sx).If(n => n.Attrs is AxisAttrs { KeepDims: true })),
+            m => F.LogSoftmax(m[X], m[Sx].Attr<AxisAttrs>().Axis)),
+        Rule("exp(log_softmax(x)) → softmax(x)", Exp(LogSoftmax(X).As(Sm)), m => F.Softmax(m[X], m[Sm].Attr<AxisAttrs>().Axis)),
 
         // Reverse mode through log(p) divides by p; when p is a softmax or an exponential that can underflow to 0.
         Rule("p * (g/p) → g  (p = softmax, exp)", Mul(Positive(S), Div(G, S)), m => m[G]),
@@ -60,7 +60,7 @@ public static class Stabilization
 
     private static Pattern Positive(Capture c) => c.If(n => n.Op == Op.Softmax || n.Op == Op.Exp);
 
-    private static bool OneAxis(Node sum) => sum.Attrs.Ints.Length == 1;
+    private static bool OneAxis(Node sum) => sum.Attrs is AxesAttrs { Axes.Length: 1 };
 
-    private static bool OneAxisKept(Node sum) => sum.Attrs.Ints.Length == 1 && sum.Attrs.Flag;
+    private static bool OneAxisKept(Node sum) => sum.Attrs is AxesAttrs { Axes.Length: 1, KeepDims: true };
 }

@@ -38,7 +38,7 @@ internal sealed partial class ScheduleBuilder
     private static (Node, bool) Operand(Node x)
     {
         if (x.Op != Op.Transpose) return (x, false);
-        var p = x.Attrs.Ints; int r = p.Length;
+        var p = x.Attr<PermutationAttrs>().Perm; int r = p.Length;
         for (int i = 0; i < r - 2; i++) if (p[i] != i) return (x, false);
         return p[r - 2] == r - 1 && p[r - 1] == r - 2 ? (x.A, true) : (x, false);
     }

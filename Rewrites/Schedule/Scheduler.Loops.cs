@@ -96,7 +96,7 @@ internal sealed partial class ScheduleBuilder
         var firstNormalize = new Dictionary<(Node, int), Node>();
         foreach (var n in _nodes.Where(n => n.Op.Kind == OpKind.Normalize))
         {
-            var key = (n.A, n.Attrs.Ints[0]);
+            var key = (n.A, n.Attr<AxisAttrs>().Axis);
             if (!firstNormalize.TryGetValue(key, out var first)) firstNormalize[key] = first = n;
             _keyOf[n] = first;
         }
@@ -173,9 +173,9 @@ internal sealed partial class ScheduleBuilder
         else if (n.Op.Kind == OpKind.Reduce) MakeReduce(n);
         else if (n.Op.Kind == OpKind.Normalize) MakeNormalize(n);
         else if (n.Op == Op.Transpose)
-            AddPlan(new CopyKernel(Op.Transpose, Buf(n.A), OutBuf(n, new[] { n.A }, false), n.Attrs.Ints), new[] { n.A }, new[] { n }, new[] { n });
+            AddPlan(new CopyKernel(Op.Transpose, Buf(n.A), OutBuf(n, new[] { n.A }, false), n.Attr<PermutationAttrs>().Perm), new[] { n.A }, new[] { n }, new[] { n });
         else if (n.Op.Kind == OpKind.Window)
-            AddPlan(new WindowKernel(n.Op, Buf(n.A), OutBuf(n, new[] { n.A }, false), n.Attrs.Ints), new[] { n.A }, new[] { n }, new[] { n });
+            AddPlan(new WindowKernel(n.Op, Buf(n.A), OutBuf(n, new[] { n.A }, false), WindowParams(n.Attr<WindowAttrs>())), new[] { n.A }, new[] { n }, new[] { n });
         else if (n.Op == Op.Reshape) Buf(n);
         else if (!n.IsLeaf) throw new InvalidOperationException($"Scheduler: no kernel for {n.Describe()}.");
     }
@@ -259,7 +259,7 @@ internal sealed partial class ScheduleBuilder
 
     private void MakeReduce(Node r)
     {
-        var x = r.A; var axes = r.Attrs.Ints;
+        var x = r.A; var axes = r.Attr<AxesAttrs>().Axes;
         int a0 = axes.Length > 0 ? axes[0] : 0, a1 = axes.Length > 0 ? axes[axes.Length - 1] + 1 : 0;
         Group? g = _groupOf.TryGetValue(x, out var pg) && ReferenceEquals(pg.PrologueOf, r) ? pg : null;
         var loads = g is null ? new List<Node> { x } : Loads(g).ToList();
@@ -268,20 +268,23 @@ internal sealed partial class ScheduleBuilder
         if (g is null) { var b = new FusedBody.Builder(); b.Store(b.Load(0)); body = b.Build(); }
         else body = Body(g, loads, new[] { x });
         var scale = ScalarTerm.One;
-        if (r.Op == Op.Mean)
+        if (r.Op.Combine == Combine.Mean)
         {
             var count = Dim.Product(x.Shape, a0, a1);
             scale = new ScalarTerm(1.0 / count.Factor, -count.Power);
         }
-        var k = new ReduceKernel(r.Op == Op.ReduceMax ? ReduceOp.Max : ReduceOp.Sum,
+        var k = new ReduceKernel(r.Op.Combine == Combine.Max ? ReduceOp.Max : ReduceOp.Sum,
             Dim.Product(x.Shape, 0, a0), Dim.Product(x.Shape, a0, a1), Dim.Product(x.Shape, a1, x.Shape.Rank),
             inputs, body, OutBuf(r, loads, false), scale);
         AddPlan(k, loads, new[] { r }, g is null ? new[] { r } : g.Members.Concat(new[] { r }));
     }
 
+    // The window geometry as the window kernels take it: [kh, kw, strideH, strideW, padH, padW].
+    private static int[] WindowParams(WindowAttrs w) => new[] { w.KernelH, w.KernelW, w.StrideH, w.StrideW, w.PadH, w.PadW };
+
     private void MakeNormalize(Node first)
     {
-        var x = first.A; int axis = first.Attrs.Ints[0];
+        var x = first.A; int axis = first.Attr<AxisAttrs>().Axis;
         var k = new NormalizeKernel(Buf(x), Dim.Product(x.Shape, 0, axis), Dim.Of(x.Shape[axis]), Dim.Product(x.Shape, axis + 1, x.Shape.Rank));
         var members = _nodes.Where(n => ReferenceEquals(_keyOf[n], first)).ToList();
         var written = new List<Node>();

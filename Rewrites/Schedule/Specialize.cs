@@ -28,7 +28,7 @@ public static class Specialize
             var inputs = n.Inputs.Select(i => map[i]).ToArray();
             var m = n.IsLeaf || inputs.SequenceEqual(n.Inputs) ? n : n.Graph.Make(n.Op, n.Attrs, inputs);
             if (n.Op == Op.Step && hasRelu.Contains(n.A)) m = F.Step(F.Relu(m.A));
-            else if (m.Op.Kind == OpKind.Reduce && !Adjacent(m.Attrs.Ints)) m = SplitReduce(m);
+            else if (m.Op.Kind == OpKind.Reduce && !Adjacent(m.Attr<AxesAttrs>().Axes)) m = SplitReduce(m);
             if (!ReferenceEquals(m, n)) { changed = true; if (m.Label is null) m.Label = n.Label; }
             map[n] = m;
         }
@@ -45,12 +45,12 @@ public static class Specialize
     // Reduce the last adjacent run first, then the rest (axes shift when not kept).
     private static Node SplitReduce(Node r)
     {
-        var axes = r.Attrs.Ints;
+        var axes = r.Attr<AxesAttrs>().Axes; bool keep = r.Attr<AxesAttrs>().KeepDims;
         int start = axes.Length - 1;
         while (start > 0 && axes[start - 1] == axes[start] - 1) start--;
         var last = axes.Skip(start).ToArray();
         var rest = axes.Take(start).ToArray();
-        var inner = r.Graph.Make(r.Op, Attrs.Of(last, r.Attrs.Flag), r.A);
-        return r.Graph.Make(r.Op, Attrs.Of(rest, r.Attrs.Flag), inner);
+        var inner = r.Graph.Make(r.Op, new AxesAttrs(last, keep), r.A);
+        return r.Graph.Make(r.Op, new AxesAttrs(rest, keep), inner);
     }
 }

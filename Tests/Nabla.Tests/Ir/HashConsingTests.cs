@@ -68,7 +68,7 @@ public class HashConsingTests
         var perm = new[] { 2, 0, 1 };
         var t = F.Transpose(x, perm);
         perm[0] = 1; perm[1] = 2; perm[2] = 0;
-        Assert.Equal(new[] { 2, 0, 1 }, t.Attrs.Ints);
+        Assert.Equal(new[] { 2, 0, 1 }, t.Attr<PermutationAttrs>().Perm);
         Assert.Equal(new Shape(4, 2, 3), t.Shape);
         Assert.Same(t, F.Transpose(x, 2, 0, 1));
 

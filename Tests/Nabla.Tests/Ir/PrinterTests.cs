@@ -44,7 +44,7 @@ public class PrinterTests
         Assert.Equal($"%{b.Id} = broadcast(%{b.A.Id}) [B,2] : f64[B,2]", Printer.Line(b));
         Assert.Equal("1E-07", Printer.Infix(b.A));
         var im = F.Im2Col(g.Input("img", new Shape(Shape.Batch, 1, 4, 4)), 3, 3, 1, 1, 1, 1);
-        Assert.Equal($"%{im.Id} = im2col(%{im.A.Id}) [3,3,1,1,1,1] : f64[B,9,16]", Printer.Line(im));
+        Assert.Equal($"%{im.Id} = im2col(%{im.A.Id}) k3x3 s1,1 p1,1 : f64[B,9,16]", Printer.Line(im));
         Assert.Equal($"%{g.BatchSize().Id} = batch_size : f64[]", Printer.Line(g.BatchSize()));
     }
 

@@ -113,8 +113,8 @@ public class ConcreteGraphTests
         var softmax = diff.A.Inputs.Single(i => i.Op == Op.Softmax);
         var sumT = diff.A.Inputs.Single(i => i.Op == Op.Sum);
         Assert.Equal("t", sumT.A.Name);
-        Assert.Equal(new[] { 1 }, sumT.Attrs.Ints);
-        Assert.True(sumT.Attrs.Flag);
+        Assert.Equal(new[] { 1 }, sumT.Attr<AxesAttrs>().Axes);
+        Assert.True(sumT.Attr<AxesAttrs>().KeepDims);
         Assert.Equal(Op.Add, softmax.A.Op); // the logits x·W3ᵀ + b3
         Assert.Same(softmax.A, opt.Nodes().Single(n => n.Op == Op.LogSoftmax).A);
 

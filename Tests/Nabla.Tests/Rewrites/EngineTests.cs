@@ -90,7 +90,7 @@ public class EngineTests
         var m3 = g.Input("m", Shape.Of(2, 3, 4));
         var rules = new RuleSet("t")
         {
-            Rule("exp(transpose(x, [0,2,1])) → transpose(exp(x))", Exp(Transpose(X).If(n => n.Attrs.Ints.SequenceEqual(new[] { 0, 2, 1 }))),
+            Rule("exp(transpose(x, [0,2,1])) → transpose(exp(x))", Exp(Transpose(X).If(n => n.Attrs is PermutationAttrs p && p.Perm.SequenceEqual(new[] { 0, 2, 1 }))),
                 m => F.Transpose(F.Exp(m[X]), 0, 2, 1)),
             Rule("abs(x) → relu(x)  (rank 3; a marker)", Abs(X.If(n => n.Shape.Rank == 3)), m => F.Relu(m[X])),
         };

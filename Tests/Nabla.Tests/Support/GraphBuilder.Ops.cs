@@ -26,7 +26,8 @@ internal sealed partial class GraphBuilder
     {
         var x = First();
         if (op == Op.Log || op == Op.Sqrt) x = Positive(x, 0.2);
-        else if (op == Op.Exp) x = Limit(x, 2.5);
+        else if (op == Op.Log1p && Min(x) < -0.8) x = Positive(x, 0.2) - 1.0; // arguments ≥ -0.8: log1p's pole is at -1
+        else if (op == Op.Exp || op == Op.Expm1) x = Limit(x, 2.5);
         else if (op == Op.Relu || op == Op.Abs || op == Op.Step || op == Op.Sign)
         {
             if (AwayFromZero(x, _o.Margin) is { } ok) x = ok; else return null;
@@ -101,7 +102,7 @@ internal sealed partial class GraphBuilder
             if (fixedX is null) return null;
             x = fixedX;
         }
-        return _g.Make(op, Attrs.Of(axes, keep), x);
+        return _g.Make(op, new AxesAttrs(axes, keep), x);
     }
 
     // The divisors of n, in increasing order.
@@ -230,7 +231,7 @@ internal sealed partial class GraphBuilder
         int n0, c, h, w; int[] q;
         if (im is not null && _c.Next(3) > 0)
         {
-            var s = im.A.Shape; n0 = s[0]; c = s[1]; h = s[2]; w = s[3]; q = im.Attrs.Ints;
+            var s = im.A.Shape; n0 = s[0]; c = s[1]; h = s[2]; w = s[3]; var wa = im.Attr<WindowAttrs>(); q = new[] { wa.KernelH, wa.KernelW, wa.StrideH, wa.StrideW, wa.PadH, wa.PadW };
         }
         else
         {

@@ -60,7 +60,7 @@ public class RandomGraphCompiledTests
     /// <summary>Null when the compiled model agrees with the interpreter with vectors on and off; else the first difference.</summary>
     private static string? Check(GraphCase c, Type type)
     {
-        var want = Interpreter.Run(c.Function, c.Bindings, c.Function["y"].DType);
+        var want = Interpreter.Run(c.Function, c.Bindings, c.Function["y"].DType, c.Batch);
         foreach (bool vectors in new[] { true, false })
         {
             string? diff;

@@ -1,0 +1,214 @@
+using System;
+using static Nabla.Ir.Rules;
+
+namespace Nabla.Ir;
+
+// The entries of the op registry: one per op, each with its meaning, shape rule, derivative rules, facts and lowering.
+// To add an op: add an entry here and to All, an F function that builds it, and (if it lowers to one) the runtime
+// function its RuntimeFunction names; OpRegistryTests then checks it against every consumer.
+public sealed partial class Op
+{
+    // ---- leaves ----
+    /// <summary>A named run-time input (data, labels).</summary>
+    public static readonly Op Input = Leaf("input", "a named run-time input", typeof(LeafAttrs));
+    /// <summary>A named parameter or optimizer state tensor; may be updated by a training step.</summary>
+    public static readonly Op Param = Leaf("param", "a named parameter or optimizer state tensor", typeof(LeafAttrs));
+    /// <summary>A constant: a scalar or a tensor (<see cref="ConstAttrs"/>).</summary>
+    public static readonly Op Const = Leaf("const", "a scalar or tensor constant", typeof(ConstAttrs));
+    /// <summary>The run-time batch size as a scalar (used by means over the batch).</summary>
+    public static readonly Op BatchSize = Leaf("batch_size", "the run-time batch size", typeof(Attrs));
+
+    // ---- unary elementwise ----
+    /// <summary>−x.</summary>
+    public static readonly Op Neg = Unary("neg", "−x", x => -x,
+        (y, g) => new[] { -g }, (y, t) => -t[0]!, symbol: "-");
+    /// <summary>eˣ.</summary>
+    public static readonly Op Exp = Unary("exp", "eˣ", Math.Exp,
+        (y, g) => new[] { g * y }, (y, t) => t[0]! * y, NonNeg);
+    /// <summary>Natural logarithm.</summary>
+    public static readonly Op Log = Unary("log", "natural logarithm", Math.Log,
+        (y, g) => new[] { g / y.A }, (y, t) => t[0]! / y.A);
+    /// <summary>log(1 + x), accurate for small x.</summary>
+    public static readonly Op Log1p = Unary("log1p", "log(1 + x), accurate near 0", Scalar.Log1p,
+        (y, g) => new[] { g / (1.0 + y.A) }, (y, t) => t[0]! / (1.0 + y.A));
+    /// <summary>eˣ − 1, accurate for small x.</summary>
+    public static readonly Op Expm1 = Unary("expm1", "eˣ − 1, accurate near 0", Scalar.Expm1,
+        (y, g) => new[] { g * (y + 1.0) }, (y, t) => t[0]! * (y + 1.0));
+    /// <summary>Square root.</summary>
+    public static readonly Op Sqrt = Unary("sqrt", "square root", Math.Sqrt,
+        (y, g) => new[] { g * 0.5 / y }, (y, t) => t[0]! * 0.5 / y, NonNeg);
+    /// <summary>|x|.</summary>
+    public static readonly Op Abs = Unary("abs", "|x|", Math.Abs,
+        (y, g) => new[] { g * F.Sign(y.A) }, (y, t) => t[0]! * F.Sign(y.A), NonNeg);
+    /// <summary>sin x.</summary>
+    public static readonly Op Sin = Unary("sin", "sin x", Math.Sin,
+        (y, g) => new[] { g * F.Cos(y.A) }, (y, t) => t[0]! * F.Cos(y.A));
+    /// <summary>cos x.</summary>
+    public static readonly Op Cos = Unary("cos", "cos x", Math.Cos,
+        (y, g) => new[] { -(g * F.Sin(y.A)) }, (y, t) => -(t[0]! * F.Sin(y.A)));
+    /// <summary>tanh x.</summary>
+    public static readonly Op Tanh = Unary("tanh", "tanh x", Math.Tanh,
+        (y, g) => new[] { g * (1.0 - y * y) }, (y, t) => t[0]! * (1.0 - y * y));
+    /// <summary>The logistic sigmoid 1/(1+e⁻ˣ), evaluated without overflow.</summary>
+    public static readonly Op Sigmoid = Unary("sigmoid", "1/(1+e⁻ˣ) without overflow", Scalar.Sigmoid,
+        (y, g) => new[] { g * (y * (1.0 - y)) }, (y, t) => t[0]! * (y * (1.0 - y)), NonNeg);
+    /// <summary>max(x, 0); NaN stays NaN.</summary>
+    public static readonly Op Relu = Unary("relu", "max(x, 0); NaN stays NaN", x => x > 0 ? x : (x <= 0 ? 0 : x),
+        (y, g) => new[] { g * F.Step(y.A) }, (y, t) => t[0]! * F.Step(y.A), NonNeg);
+    /// <summary>Heaviside step: 1 where x &gt; 0, else 0 (the derivative of ReLU). Zero derivative.</summary>
+    public static readonly Op Step = Unary("step", "1 where x > 0, else 0", x => x > 0 ? 1 : 0,
+        None1, NoTangent, NonNeg | OpFacts.Finite);
+    /// <summary>Sign: −1, 0 or 1 (NaN stays NaN). Zero derivative.</summary>
+    public static readonly Op Sign = Unary("sign", "−1, 0 or 1; NaN stays NaN", x => x > 0 ? 1 : x < 0 ? -1 : x,
+        None1, NoTangent);
+    /// <summary>log(1+eˣ), evaluated as max(x,0) + log1p(e^−|x|).</summary>
+    public static readonly Op Softplus = Unary("softplus", "log(1+eˣ) as max(x,0) + log1p(e^−|x|)", Scalar.Softplus,
+        (y, g) => new[] { g * F.Sigmoid(y.A) }, (y, t) => t[0]! * F.Sigmoid(y.A), NonNeg);
+
+    // ---- binary elementwise ----
+    /// <summary>x + y.</summary>
+    public static readonly Op Add = Binary("add", "x + y", (x, y) => x + y,
+        (y, g) => new[] { g, g }, (y, t) => Plus(t[0], t[1]), OpFacts.Commutative, "+");
+    /// <summary>x − y.</summary>
+    public static readonly Op Sub = Binary("sub", "x − y", (x, y) => x - y,
+        (y, g) => new[] { g, -g }, (y, t) => Plus(t[0], On(t[1], d => -d)), symbol: "-");
+    /// <summary>x · y.</summary>
+    public static readonly Op Mul = Binary("mul", "x · y", (x, y) => x * y,
+        (y, g) => new[] { g * y.B, g * y.A }, (y, t) => Plus(On(t[0], d => d * y.B), On(t[1], d => y.A * d)), OpFacts.Commutative, "*");
+    /// <summary>x / y.</summary>
+    public static readonly Op Div = Binary("div", "x / y", (x, y) => x / y,
+        (y, g) => new[] { g / y.B, -(g * y / y.B) }, (y, t) => Plus(On(t[0], d => d / y.B), On(t[1], d => -(d * y / y.B))), symbol: "/");
+    /// <summary>xʸ.</summary>
+    public static readonly Op Pow = Binary("pow", "xʸ", Math.Pow,
+        (y, g) => new[] { g * (y.B * F.Pow(y.A, y.B - 1.0)), g * (y * F.Log(y.A)) },
+        (y, t) => Plus(On(t[0], d => d * (y.B * F.Pow(y.A, y.B - 1.0))), On(t[1], d => d * (y * F.Log(y.A)))));
+    /// <summary>max(x, y).</summary>
+    public static readonly Op Max = Binary("max", "max(x, y); NaN propagates", Math.Max,
+        (y, g) => new[] { F.Where(F.GreaterEqual(y.A, y.B), g, Zero(g)), F.Where(F.GreaterEqual(y.A, y.B), Zero(g), g) },
+        (y, t) => Select(F.GreaterEqual(y.A, y.B), t[0], t[1]), OpFacts.Commutative);
+    /// <summary>min(x, y).</summary>
+    public static readonly Op Min = Binary("min", "min(x, y); NaN propagates", Math.Min,
+        (y, g) => new[] { F.Where(F.LessEqual(y.A, y.B), g, Zero(g)), F.Where(F.LessEqual(y.A, y.B), Zero(g), g) },
+        (y, t) => Select(F.LessEqual(y.A, y.B), t[0], t[1]), OpFacts.Commutative);
+    /// <summary>1 where x &gt; y, else 0.</summary>
+    public static readonly Op Greater = Binary("gt", "1 where x > y, else 0", (x, y) => x > y ? 1 : 0,
+        None2, NoTangent, OpFacts.Comparison | NonNeg | OpFacts.Finite);
+    /// <summary>1 where x ≥ y, else 0.</summary>
+    public static readonly Op GreaterEqual = Binary("ge", "1 where x ≥ y, else 0", (x, y) => x >= y ? 1 : 0,
+        None2, NoTangent, OpFacts.Comparison | NonNeg | OpFacts.Finite);
+    /// <summary>1 where x = y, else 0.</summary>
+    public static readonly Op Equal = Binary("eq", "1 where x = y, else 0", (x, y) => x == y ? 1 : 0,
+        None2, NoTangent, OpFacts.Commutative | OpFacts.Comparison | NonNeg | OpFacts.Finite);
+
+    // ---- ternary ----
+    /// <summary>where(c, a, b): a where c ≠ 0, else b.</summary>
+    public static readonly Op Where = Elementwise(new Op("where", OpKind.Elementwise, 3, "a where c ≠ 0, else b", null, null),
+        (y, g) => new Node?[] { null, F.Where(y.A, g, Zero(g)), F.Where(y.A, Zero(g), g) },
+        (y, t) => Select(y.A, t[1], t[2]), OpFacts.None, null);
+
+    // ---- reductions ----
+    /// <summary>Sum over axes.</summary>
+    public static readonly Op Sum = Structural("sum", OpKind.Reduce, 1, "sum over axes", typeof(AxesAttrs), ShapeRules.Reduce, Interpreter.ReduceKernel,
+        (y, g) => new[] { F.BroadcastTo(Unreduce(g, y), y.A.Shape) },
+        (y, t) => F.Sum(t[0]!, Axes(y), Keep(y)), OpFacts.PassesFacts, Combine.Sum);
+    /// <summary>Maximum over axes.</summary>
+    public static readonly Op ReduceMax = Structural("reduce_max", OpKind.Reduce, 1, "maximum over axes; ties share the derivative equally",
+        typeof(AxesAttrs), ShapeRules.Reduce, Interpreter.ReduceKernel,
+        (y, g) => new[] { MaxShare(y) * Unreduce(g, y) },
+        (y, t) => F.Sum(MaxShare(y) * t[0]!, Axes(y), Keep(y)), OpFacts.PassesFacts, Combine.Max);
+    /// <summary>Mean over axes (divides by the run-time count when an axis is the batch).</summary>
+    public static readonly Op Mean = Structural("mean", OpKind.Reduce, 1, "mean over axes", typeof(AxesAttrs), ShapeRules.Reduce, Interpreter.ReduceKernel,
+        (y, g) => new[] { F.BroadcastTo(Unreduce(g, y) / F.Count(y.A, Axes(y)), y.A.Shape) },
+        (y, t) => F.Mean(t[0]!, Axes(y), Keep(y)), OpFacts.PassesFacts, Combine.Mean);
+
+    // ---- layout ----
+    /// <summary>Reinterprets the row-major data with another shape of the same size.</summary>
+    public static readonly Op Reshape = Structural("reshape", OpKind.Layout, 1, "the same row-major data with another shape",
+        typeof(ShapeAttrs), ShapeRules.Reshape, Interpreter.ReshapeKernel,
+        (y, g) => new[] { F.Reshape(g, y.A.Shape) }, (y, t) => F.Reshape(t[0]!, y.Shape), OpFacts.PassesFacts);
+    /// <summary>Permutes the axes (output axis i is input axis perm[i]).</summary>
+    public static readonly Op Transpose = Structural("transpose", OpKind.Layout, 1, "permutes the axes",
+        typeof(PermutationAttrs), ShapeRules.Transpose, Interpreter.TransposeKernel,
+        (y, g) => new[] { F.Transpose(g, y.Attr<PermutationAttrs>().Inverse()) },
+        (y, t) => F.Transpose(t[0]!, y.Attr<PermutationAttrs>().Perm), OpFacts.PassesFacts);
+    /// <summary>Broadcasts to a larger shape by NumPy rules.</summary>
+    public static readonly Op Broadcast = Structural("broadcast", OpKind.Layout, 1, "broadcasts to a larger shape by NumPy rules",
+        typeof(ShapeAttrs), ShapeRules.Broadcast, Interpreter.ElementwiseKernel,
+        (y, g) => new[] { F.SumTo(g, y.A.Shape) }, (y, t) => F.BroadcastTo(t[0]!, y.Shape), OpFacts.PassesFacts);
+
+    // ---- contraction ----
+    /// <summary>Batched matrix product [..., m, k] · [..., k, n] → [..., m, n]; leading dims broadcast.</summary>
+    public static readonly Op MatMul = Structural("matmul", OpKind.MatMul, 2, "batched matrix product; leading dimensions broadcast",
+        typeof(Attrs), ShapeRules.MatMul, Interpreter.MatMulKernel,
+        (y, g) => new[] { F.MatMul(g, F.T(y.B)), F.MatMul(F.T(y.A), g) },
+        (y, t) => Plus(On(t[0], d => F.MatMul(d, y.B)), On(t[1], d => F.MatMul(y.A, d))));
+
+    // ---- normalizers along one axis ----
+    /// <summary>softmax along an axis, shifted by the maximum.</summary>
+    public static readonly Op Softmax = Structural("softmax", OpKind.Normalize, 1, "e^(x−max) / Σ e^(x−max) along an axis",
+        typeof(AxisAttrs), ShapeRules.Normalize, Interpreter.NormalizeKernel,
+        (y, g) => new[] { y * (g - F.Sum(g * y, Axes(y), true)) },
+        (y, t) => y * (t[0]! - F.Sum(t[0]! * y, Axes(y), true)), NonNeg);
+    /// <summary>log softmax along an axis: x − logsumexp(x).</summary>
+    public static readonly Op LogSoftmax = Structural("log_softmax", OpKind.Normalize, 1, "x − logsumexp(x) along an axis",
+        typeof(AxisAttrs), ShapeRules.Normalize, Interpreter.NormalizeKernel,
+        (y, g) => new[] { g - F.Softmax(y.A, AxisOf(y)) * F.Sum(g, Axes(y), true) },
+        (y, t) => t[0]! - F.Sum(F.Softmax(y.A, AxisOf(y)) * t[0]!, Axes(y), true));
+    /// <summary>log Σ eˣ along an axis, shifted by the maximum.</summary>
+    public static readonly Op LogSumExp = Structural("logsumexp", OpKind.Normalize, 1, "log Σ eˣ along an axis, shifted by the maximum",
+        typeof(AxisAttrs), ShapeRules.Normalize, Interpreter.NormalizeKernel,
+        (y, g) => new[] { Unreduce(g, y) * F.Softmax(y.A, AxisOf(y)) },
+        (y, t) => F.Sum(F.Softmax(y.A, AxisOf(y)) * t[0]!, Axes(y), Keep(y)));
+
+    // ---- windows ----
+    /// <summary>Sliding windows of an NCHW tensor: [N,C,H,W] → [N, C·kh·kw, OH·OW] (zero padding).</summary>
+    public static readonly Op Im2Col = Structural("im2col", OpKind.Window, 1, "sliding windows [N,C,H,W] → [N, C·kh·kw, OH·OW], zero padding",
+        typeof(WindowAttrs), ShapeRules.Im2Col, Interpreter.Im2ColKernel,
+        (y, g) => new[] { Col2ImOf(g, y) }, (y, t) => Im2ColOf(t[0]!, y.Attr<WindowAttrs>()), runtime: "Im2Col");
+    /// <summary>The adjoint of <see cref="Im2Col"/>: sums windows back into [N,C,H,W] (the attributes record C, H, W).</summary>
+    public static readonly Op Col2Im = Structural("col2im", OpKind.Window, 1, "the adjoint of im2col: sums windows back into [N,C,H,W]",
+        typeof(WindowAttrs), ShapeRules.Col2Im, Interpreter.Col2ImKernel,
+        (y, g) => new[] { Im2ColOf(g, y.Attr<WindowAttrs>()) }, (y, t) => y.Graph.Make(y.Op, y.Attrs, t[0]!), runtime: "Col2Im");
+
+    /// <summary>Every op, in table order.</summary>
+    public static readonly Op[] All =
+    {
+        Input, Param, Const, BatchSize,
+        Neg, Exp, Log, Log1p, Expm1, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu, Step, Sign, Softplus,
+        Add, Sub, Mul, Div, Pow, Max, Min, Greater, GreaterEqual, Equal, Where,
+        Sum, ReduceMax, Mean, Reshape, Transpose, Broadcast, MatMul, Softmax, LogSoftmax, LogSumExp, Im2Col, Col2Im,
+    };
+}
+
+/// <summary>Scalar definitions shared by the interpreter and constant folding.</summary>
+public static class Scalar
+{
+    /// <summary>Logistic sigmoid without overflow for large |x|.</summary>
+    public static double Sigmoid(double x)
+    {
+        if (x >= 0) return 1 / (1 + Math.Exp(-x));
+        double e = Math.Exp(x);
+        return e / (1 + e);
+    }
+
+    /// <summary>Softplus log(1+eˣ) as max(x,0) + log1p(e^−|x|).</summary>
+    public static double Softplus(double x) => double.IsNaN(x) ? x : Math.Max(x, 0) + Log1p(Math.Exp(-Math.Abs(x)));
+
+    /// <summary>log(1+x), accurate for small x (Kahan: log(u)·x/(u−1) with u = 1+x).</summary>
+    public static double Log1p(double x)
+    {
+        double u = 1 + x;
+        if (u == 1 || double.IsInfinity(u)) return u == 1 ? x : Math.Log(u);
+        return Math.Log(u) * x / (u - 1);
+    }
+
+    /// <summary>eˣ − 1, accurate for small x (Kahan: (u−1)·x/log u with u = eˣ).</summary>
+    public static double Expm1(double x)
+    {
+        double u = Math.Exp(x);
+        if (u == 1) return x;
+        double um1 = u - 1;
+        if (um1 == -1 || double.IsInfinity(u)) return um1;
+        return um1 * x / Math.Log(u);
+    }
+}
