@@ -37,7 +37,7 @@ public enum OpFacts
     NonNegative = 4,
     /// <summary>Every element of the result is finite whatever the inputs hold (even NaN or ±∞).</summary>
     Finite = 8,
-    /// <summary>The result is unchanged by layout ops on its input in the sense that signs and finiteness pass through (reductions and layout ops: facts of the input carry over).</summary>
+    /// <summary>The result's elements are the input's, moved or combined by sum, mean or maximum, so a sign known for the input holds for the result (layout ops and reductions).</summary>
     PassesFacts = 16,
 }
 
@@ -153,7 +153,8 @@ public sealed partial class Op
 
     // ---- entry builders ----
 
-    private static Op Leaf(string name, string summary, Type attrs) => new(name, OpKind.Leaf, 0, summary) { AttrsType = attrs };
+    private static Op Leaf(string name, string summary, Type attrs, OpFacts facts = OpFacts.None) =>
+        new(name, OpKind.Leaf, 0, summary) { AttrsType = attrs, Facts = facts };
 
     private static Op Unary(string name, string summary, Func<double, double> f, Func<Node, Node, Node?[]> vjp, Func<Node, Node?[], Node?> jvp,
         OpFacts facts = OpFacts.None, string? symbol = null) =>

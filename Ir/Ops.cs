@@ -16,7 +16,7 @@ public sealed partial class Op
     /// <summary>A constant: a scalar or a tensor (<see cref="ConstAttrs"/>).</summary>
     public static readonly Op Const = Leaf("const", "a scalar or tensor constant", typeof(ConstAttrs));
     /// <summary>The run-time batch size as a scalar (used by means over the batch).</summary>
-    public static readonly Op BatchSize = Leaf("batch_size", "the run-time batch size", typeof(Attrs));
+    public static readonly Op BatchSize = Leaf("batch_size", "the run-time batch size", typeof(Attrs), NonNeg | OpFacts.Finite);
 
     // ---- unary elementwise ----
     /// <summary>−x.</summary>

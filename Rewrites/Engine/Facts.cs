@@ -62,15 +62,13 @@ public sealed class Facts
         if (Uniform(n, out double v)) return !(v < 0);
         if (depth == 0) return false;
         var op = n.Op;
-        if (op == Op.Exp || op == Op.Softmax || op == Op.Sigmoid || op == Op.Relu || op == Op.Step || op == Op.Abs
-            || op == Op.Sqrt || op == Op.Softplus || op == Op.BatchSize || op.IsComparison)
-            return true;
+        if ((op.Facts & OpFacts.NonNegative) != 0) return true;
         if (op == Op.Mul && ReferenceEquals(n.A, n.B)) return true;
         if (op == Op.Add || op == Op.Mul || op == Op.Div || op == Op.Min)
             return NotNegative(n.A, depth - 1) && NotNegative(n.B, depth - 1);
         if (op == Op.Max) return NotNegative(n.A, depth - 1) || NotNegative(n.B, depth - 1);
         if (op == Op.Where) return NotNegative(n.B, depth - 1) && NotNegative(n.C, depth - 1);
-        if (op.Kind == OpKind.Layout || op == Op.Sum || op == Op.Mean || op == Op.ReduceMax) return NotNegative(n.A, depth - 1);
+        if ((op.Facts & OpFacts.PassesFacts) != 0) return NotNegative(n.A, depth - 1);
         return false;
     }
 
@@ -86,7 +84,7 @@ public sealed class Facts
         if (Uniform(n, out double v)) return !double.IsNaN(v) && !double.IsInfinity(v);
         if (depth == 0) return false;
         var op = n.Op;
-        if (op.IsComparison || op == Op.Step || op == Op.BatchSize) return true;
+        if ((op.Facts & OpFacts.Finite) != 0) return true;
         if (op == Op.Const) return AllFinite(n.Attrs.Data);
         if (op == Op.Where) return Finite(n.B, depth - 1) && Finite(n.C, depth - 1);
         if (op.Kind == OpKind.Layout) return Finite(n.A, depth - 1);
