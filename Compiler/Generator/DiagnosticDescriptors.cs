@@ -9,7 +9,7 @@ namespace Nabla.Generator;
 /// Every diagnostic the Nabla generator reports: id, title, message and help text (also in the README's
 /// "Compile at build time" table). Errors stop generation for that class; nothing else is affected.
 /// </summary>
-public static class DiagnosticDescriptors
+internal static class DiagnosticDescriptors
 {
     private const string Category = "Nabla.Generator";
 

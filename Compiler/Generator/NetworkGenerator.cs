@@ -20,7 +20,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
     public const string AttributeName = "Nabla.NetworkAttribute";
 
     /// <summary>Tracking names of the pipeline's steps (for incrementality tests).</summary>
-    public static class Steps
+    internal static class Steps
     {
         /// <summary>The recipe read from each [Network] class.</summary>
         public const string Recipe = "Nabla.Recipe";

@@ -14,7 +14,7 @@ namespace Nabla.Generator.Emit;
 /// nested class <see cref="CompiledClass"/> and adds the glue (<see cref="Glue"/>). Never throws (except on
 /// cancellation): a failure is a diagnostic, an unexpected one NABLA000 at the class.
 /// </summary>
-public static class ModelBuilder
+internal static class ModelBuilder
 {
     /// <summary>The nested class holding the compiled model.</summary>
     public const string CompiledClass = "Compiled";

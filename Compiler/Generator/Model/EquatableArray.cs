@@ -9,7 +9,7 @@ namespace Nabla.Generator.Model;
 /// incremental generator caches a step only when its output equals the previous one).
 /// </summary>
 /// <typeparam name="T">An element type with value equality.</typeparam>
-public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadOnlyList<T>
+internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadOnlyList<T>
 {
     private readonly T[]? _items;
 
@@ -61,7 +61,7 @@ public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadO
 }
 
 /// <summary>Creation helpers for <see cref="EquatableArray{T}"/>.</summary>
-public static class EquatableArray
+internal static class EquatableArray
 {
     /// <summary>An equatable copy of <paramref name="items"/>.</summary>
     public static EquatableArray<T> From<T>(IEnumerable<T> items) => new(new List<T>(items).ToArray());

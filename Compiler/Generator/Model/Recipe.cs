@@ -8,7 +8,7 @@ namespace Nabla.Generator.Model;
 /// <param name="Assembly">The assembly the user's compilation found it in (e.g. <c>Nabla.Dsl</c>, <c>System.Runtime</c>).</param>
 /// <param name="Args">Generic arguments, or the element type of an array.</param>
 /// <param name="ArrayRank">0 for a non-array.</param>
-public sealed record TypeRef(string Name, string Assembly, EquatableArray<TypeRef> Args, int ArrayRank)
+internal sealed record TypeRef(string Name, string Assembly, EquatableArray<TypeRef> Args, int ArrayRank)
 {
     /// <summary>C#-like text for messages: <c>List&lt;Module&gt;</c>, <c>int[]</c>.</summary>
     public string Display
@@ -34,7 +34,7 @@ public sealed record TypeRef(string Name, string Assembly, EquatableArray<TypeRe
 /// <param name="TypeArgs">The method's own type arguments.</param>
 /// <param name="Params">The parameter types after substitution of type arguments.</param>
 /// <param name="Display">How messages name it, e.g. <c>Dense.Dense(int, int)</c>.</param>
-public sealed record MethodRef(TypeRef Type, string Name, EquatableArray<TypeRef> TypeArgs, EquatableArray<TypeRef> Params, string Display);
+internal sealed record MethodRef(TypeRef Type, string Name, EquatableArray<TypeRef> TypeArgs, EquatableArray<TypeRef> Params, string Display);
 
 /// <summary>A static member of the [Network] class that the evaluator runs from source (a helper method, property or field initializer).</summary>
 /// <param name="Id">A unique key (the member's documentation id).</param>
@@ -43,12 +43,12 @@ public sealed record MethodRef(TypeRef Type, string Name, EquatableArray<TypeRef
 /// <param name="Body">The body (an expression body is a block with one return).</param>
 /// <param name="IsField">True for a static field initializer, evaluated once per evaluation run.</param>
 /// <param name="At">The declaration.</param>
-public sealed record UserFunction(string Id, string Display, EquatableArray<string> Params, Stmt Body, bool IsField, SourceLocation? At);
+internal sealed record UserFunction(string Id, string Display, EquatableArray<string> Params, Stmt Body, bool IsField, SourceLocation? At);
 
 /// <summary>A member name of the [Network] class with its location (to report hiding of names the generated code uses).</summary>
 /// <param name="Name">The simple name.</param>
 /// <param name="At">Its declaration.</param>
-public sealed record MemberName(string Name, SourceLocation? At);
+internal sealed record MemberName(string Name, SourceLocation? At);
 
 /// <summary>
 /// Everything the generator read from one [Network] class: where to put the generated code, the network methods as
@@ -67,7 +67,7 @@ public sealed record MemberName(string Name, SourceLocation? At);
 /// <param name="At">The class declaration's identifier.</param>
 /// <param name="Diagnostics">Problems found while reading (errors stop generation).</param>
 /// <param name="CompilerErrors">True when some of the code does not bind: the compiler reports it, and nothing is generated.</param>
-public sealed record NetworkRecipe(
+internal sealed record NetworkRecipe(
     string ClassName, string Namespace, EquatableArray<string> ContainingTypes, string Declaration, string HintName,
     UserFunction? Build, UserFunction? Training, EquatableArray<UserFunction> Helpers, EquatableArray<MemberName> Members,
     SourceLocation? At, EquatableArray<DiagnosticInfo> Diagnostics, bool CompilerErrors)
@@ -89,9 +89,9 @@ public sealed record NetworkRecipe(
 /// <summary>One generated file.</summary>
 /// <param name="HintName">The file name (unique within the compilation).</param>
 /// <param name="Source">The C# text.</param>
-public sealed record GeneratedFile(string HintName, string Source);
+internal sealed record GeneratedFile(string HintName, string Source);
 
 /// <summary>What the generator adds for one class: the files (none when an error stopped generation) and the diagnostics.</summary>
 /// <param name="Files">The generated sources.</param>
 /// <param name="Diagnostics">Everything to report.</param>
-public sealed record GeneratorOutput(EquatableArray<GeneratedFile> Files, EquatableArray<DiagnosticInfo> Diagnostics);
+internal sealed record GeneratorOutput(EquatableArray<GeneratedFile> Files, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -14,7 +14,7 @@ namespace Nabla.Generator.Model;
 /// <param name="StartColumn">The first column (zero-based).</param>
 /// <param name="EndLine">The last line (zero-based).</param>
 /// <param name="EndColumn">The column after the end (zero-based).</param>
-public sealed record SourceLocation(string Path, int Start, int Length, int StartLine, int StartColumn, int EndLine, int EndColumn)
+internal sealed record SourceLocation(string Path, int Start, int Length, int StartLine, int StartColumn, int EndLine, int EndColumn)
 {
     /// <summary>The location of <paramref name="node"/>, or null when it is not in a source file.</summary>
     public static SourceLocation? Of(SyntaxNode? node) => node is null ? null : Of(node.GetLocation());
@@ -41,7 +41,7 @@ public sealed record SourceLocation(string Path, int Start, int Length, int Star
 /// <param name="Id">The <c>NABLA…</c> id (see <see cref="DiagnosticDescriptors"/>).</param>
 /// <param name="Location">Where, or null for the class as a whole.</param>
 /// <param name="Arguments">The message's format arguments.</param>
-public sealed record DiagnosticInfo(string Id, SourceLocation? Location, EquatableArray<string> Arguments)
+internal sealed record DiagnosticInfo(string Id, SourceLocation? Location, EquatableArray<string> Arguments)
 {
     /// <summary>Creates the info.</summary>
     public static DiagnosticInfo Create(DiagnosticDescriptor d, SourceLocation? at, params string[] args) => new(d.Id, at, new EquatableArray<string>(args));

@@ -14,7 +14,7 @@ namespace Nabla.Generator.Reading;
 /// <c>Training()</c>), and reads them, and every static helper they use, into evaluable trees. Used by the source
 /// generator and by <c>nabla build</c>, so both accept exactly the same code.
 /// </summary>
-public static class RecipeReader
+internal static class RecipeReader
 {
     /// <summary>The name of the required network method.</summary>
     public const string BuildMethod = "Build";
