@@ -78,7 +78,7 @@ public static partial class Emitted
                 int j = 0;
                 for (; j + L <= cols; j += L) s = TS.Add(s, TS.Load(er + j));
                 if (j < cols) s = TS.Add(s, TS.LoadPartial(er + j, cols - j, zero));
-                T sum = TS.SumAcross(s), logSum = Log(sum), max = maxes[r];
+                T sum = TS.SumAcross(s), logSum = T.Log(sum), max = maxes[r];
                 if (lse != null) lse[r] = max + logSum;
                 if (sm != null)
                 {
@@ -122,7 +122,7 @@ public static partial class Emitted
                 if (T.IsNegativeInfinity(max)) max = T.Zero;
                 T sum = T.Zero;
                 for (int l = 0; l < length; l++) sum += Exp(row[l * inner] - max);
-                T logSum = Log(sum);
+                T logSum = T.Log(sum);
                 long at0 = (long)o * length * inner + i;
                 if (lse != null) lse[(long)o * inner + i] = max + logSum;
                 for (int l = 0; l < length; l++)
@@ -139,13 +139,6 @@ public static partial class Emitted
     {
         if (typeof(T) == typeof(float)) { float r = VMath.Exp(Unsafe.As<T, float>(ref v)); return Unsafe.As<float, T>(ref r); }
         double d = VMath.Exp(Unsafe.As<T, double>(ref v)); return Unsafe.As<double, T>(ref d);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Log<T>(T v) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float)) { float r = VMath.Log(Unsafe.As<T, float>(ref v)); return Unsafe.As<float, T>(ref r); }
-        double d = VMath.Log(Unsafe.As<T, double>(ref v)); return Unsafe.As<double, T>(ref d);
     }
 
     /// <summary>

@@ -40,6 +40,8 @@ internal interface ISimd<TV, T> where TV : struct where T : unmanaged
     static abstract TV Or(TV a, TV b);
     static abstract TV Xor(TV a, TV b);
     static abstract bool Any(TV mask);
+    /// <summary>True when every lane of the mask is set.</summary>
+    static abstract bool All(TV mask);
     static abstract TV IAdd(TV a, TV b);
     static abstract TV ISub(TV a, TV b);
     static abstract TV IShl(TV a, int n);
@@ -105,6 +107,7 @@ internal readonly struct V128<T> : ISimd<Vector128<T>, T> where T : unmanaged
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Or(Vector128<T> a, Vector128<T> b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Xor(Vector128<T> a, Vector128<T> b) => a ^ b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool Any(Vector128<T> m) => m != Vector128<T>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool All(Vector128<T> m) => Vector128.EqualsAll(m.AsByte(), Vector128<byte>.AllBitsSet);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> IAdd(Vector128<T> a, Vector128<T> b) => typeof(T) == typeof(float)
         ? (a.AsInt32() + b.AsInt32()).As<int, T>() : (a.AsInt64() + b.AsInt64()).As<long, T>();
@@ -193,6 +196,7 @@ internal readonly struct V256<T> : ISimd<Vector256<T>, T> where T : unmanaged
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Or(Vector256<T> a, Vector256<T> b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Xor(Vector256<T> a, Vector256<T> b) => a ^ b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool Any(Vector256<T> m) => m != Vector256<T>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool All(Vector256<T> m) => Vector256.EqualsAll(m.AsByte(), Vector256<byte>.AllBitsSet);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> IAdd(Vector256<T> a, Vector256<T> b) => typeof(T) == typeof(float)
         ? (a.AsInt32() + b.AsInt32()).As<int, T>() : (a.AsInt64() + b.AsInt64()).As<long, T>();
@@ -279,6 +283,7 @@ internal readonly struct V512<T> : ISimd<Vector512<T>, T> where T : unmanaged
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Or(Vector512<T> a, Vector512<T> b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Xor(Vector512<T> a, Vector512<T> b) => a ^ b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool Any(Vector512<T> m) => m != Vector512<T>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool All(Vector512<T> m) => Vector512.EqualsAll(m.AsByte(), Vector512<byte>.AllBitsSet);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> IAdd(Vector512<T> a, Vector512<T> b) => typeof(T) == typeof(float)
         ? (a.AsInt32() + b.AsInt32()).As<int, T>() : (a.AsInt64() + b.AsInt64()).As<long, T>();
