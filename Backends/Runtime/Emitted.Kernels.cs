@@ -121,21 +121,21 @@ public static partial class Emitted
                 }
                 if (T.IsNegativeInfinity(max)) max = T.Zero;
                 T sum = T.Zero;
-                for (int l = 0; l < length; l++) sum += Exp(row[l * inner] - max);
+                for (int l = 0; l < length; l++) sum += ExpScalar(row[l * inner] - max);
                 T logSum = T.Log(sum);
                 long at0 = (long)o * length * inner + i;
                 if (lse != null) lse[(long)o * inner + i] = max + logSum;
                 for (int l = 0; l < length; l++)
                 {
                     long at = at0 + (long)l * inner;
-                    if (sm != null) sm[at] = Exp(x[at] - max) / sum;
+                    if (sm != null) sm[at] = ExpScalar(x[at] - max) / sum;
                     if (lsm != null) lsm[at] = x[at] - max - logSum;
                 }
             }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Exp<T>(T v) where T : unmanaged, IFloatingPointIeee754<T>
+    private static T ExpScalar<T>(T v) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float)) { float r = VMath.Exp(Unsafe.As<T, float>(ref v)); return Unsafe.As<float, T>(ref r); }
         double d = VMath.Exp(Unsafe.As<T, double>(ref v)); return Unsafe.As<double, T>(ref d);
