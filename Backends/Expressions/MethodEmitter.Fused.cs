@@ -69,7 +69,7 @@ internal sealed partial class MethodEmitter<T>
                 InstrKind.Load => Load(f.Inputs[ins.Input], index),
                 InstrKind.Const => _ops.Const(ins.Value),
                 InstrKind.Batch => E.Convert(Batch, typeof(T)),
-                _ => _ops.Scalar(ins.Op!, ins.Args.Select(a => (E)f.S[a]).ToArray(), Exponent(f.Body, ins)),
+                _ => _ops.Scalar(ins.Op!, ins.Args.Select(a => (E)f.S[a]).ToArray()),
             };
             yield return E.Assign(f.S[i], value);
         }
@@ -94,12 +94,8 @@ internal sealed partial class MethodEmitter<T>
             var ins = f.Body.Instrs[i];
             E value;
             if (ins.Kind == InstrKind.Load) value = _isa!.Load(Arr(f.Inputs[ins.Input].Buffer), index(f.Inputs[ins.Input].Access));
-            else value = _ops.Vector(ins.Op!, ins.Args.Select(a => (E)f.V[a]!).ToArray(), Exponent(f.Body, ins));
+            else value = _ops.Vector(ins.Op!, ins.Args.Select(a => (E)f.V[a]!).ToArray());
             yield return E.Assign(f.V[i]!, value);
         }
     }
-
-    // The constant exponent of a pow, or null.
-    private static double? Exponent(FusedBody body, Instr ins) =>
-        ins.Op == Nabla.Ir.Op.Pow && body.Instrs[ins.Args[1]].Kind == InstrKind.Const ? body.Instrs[ins.Args[1]].Value : null;
 }

@@ -12,11 +12,11 @@ namespace Nabla.Backends.Expressions;
 
 internal sealed partial class MethodEmitter<T>
 {
-    /// <summary>Softmax / log-softmax / log-sum-exp: one call of <see cref="ExpressionHelpers.Normalize{T}"/>.</summary>
+    /// <summary>Softmax / log-softmax / log-sum-exp: one call of <see cref="Emitted.Normalize{T}"/>, the kernel emitted C# calls.</summary>
     private E Normalize(NormalizeKernel k)
     {
         E Out(Buffer? b) => b is null ? E.Constant(null, typeof(T[])) : Arr(b);
-        return E.Call(typeof(ExpressionHelpers), nameof(ExpressionHelpers.Normalize), new[] { typeof(T) },
+        return E.Call(typeof(Emitted), nameof(Emitted.Normalize), new[] { typeof(T) },
             Arr(k.Input), Size(k.Outer), Size(k.Length), Size(k.Inner), Out(k.Softmax), Out(k.LogSoftmax), Out(k.LogSumExp), Vectors);
     }
 

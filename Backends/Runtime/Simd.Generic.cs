@@ -14,8 +14,6 @@ internal interface ISimd<TV, T> where TV : struct where T : unmanaged
 {
     static abstract int Count { get; }
     static abstract TV Splat(T x);
-    static abstract TV Load(ref T x);
-    static abstract void Store(TV v, ref T x);
     static abstract T First(TV v);
     static abstract TV Add(TV a, TV b);
     static abstract TV Sub(TV a, TV b);
@@ -27,6 +25,13 @@ internal interface ISimd<TV, T> where TV : struct where T : unmanaged
     /// <summary>Minimum/maximum with the platform's NaN behaviour (callers fix NaN lanes themselves).</summary>
     static abstract TV Min(TV a, TV b);
     static abstract TV Max(TV a, TV b);
+    /// <summary>IEEE 754:2019 minimum/maximum: NaN if either lane is NaN, −0 below +0 (<c>Math.Min</c>/<c>Math.Max</c> lane-wise).</summary>
+    static abstract TV Minimum(TV a, TV b);
+    static abstract TV Maximum(TV a, TV b);
+    static abstract TV Sqrt(TV a);
+    static abstract TV Ge(TV a, TV b);
+    /// <summary>True when every lane of a equals the lane of b.</summary>
+    static abstract bool EqualsAll(TV a, TV b);
     static abstract TV Lt(TV a, TV b);
     static abstract TV Gt(TV a, TV b);
     static abstract TV Eq(TV a, TV b);
@@ -35,6 +40,8 @@ internal interface ISimd<TV, T> where TV : struct where T : unmanaged
     static abstract TV Or(TV a, TV b);
     static abstract TV Xor(TV a, TV b);
     static abstract bool Any(TV mask);
+    /// <summary>True when every lane of the mask is set.</summary>
+    static abstract bool All(TV mask);
     static abstract TV IAdd(TV a, TV b);
     static abstract TV ISub(TV a, TV b);
     static abstract TV IShl(TV a, int n);
@@ -75,8 +82,6 @@ internal readonly struct V128<T> : ISimd<Vector128<T>, T> where T : unmanaged
 {
     public static int Count => Vector128<T>.Count;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Splat(T x) => Vector128.Create(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Load(ref T x) => Vector128.LoadUnsafe(ref x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector128<T> v, ref T x) => v.StoreUnsafe(ref x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T First(Vector128<T> v) => v.ToScalar();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Add(Vector128<T> a, Vector128<T> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Sub(Vector128<T> a, Vector128<T> b) => a - b;
@@ -89,6 +94,11 @@ internal readonly struct V128<T> : ISimd<Vector128<T>, T> where T : unmanaged
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Abs(Vector128<T> a) => Vector128.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Min(Vector128<T> a, Vector128<T> b) => Vector128.MinNative(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Max(Vector128<T> a, Vector128<T> b) => Vector128.MaxNative(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Minimum(Vector128<T> a, Vector128<T> b) => Vector128.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Maximum(Vector128<T> a, Vector128<T> b) => Vector128.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Sqrt(Vector128<T> a) => Vector128.Sqrt(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Ge(Vector128<T> a, Vector128<T> b) => Vector128.GreaterThanOrEqual(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool EqualsAll(Vector128<T> a, Vector128<T> b) => Vector128.EqualsAll(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Lt(Vector128<T> a, Vector128<T> b) => Vector128.LessThan(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Gt(Vector128<T> a, Vector128<T> b) => Vector128.GreaterThan(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Eq(Vector128<T> a, Vector128<T> b) => Vector128.Equals(a, b);
@@ -97,6 +107,7 @@ internal readonly struct V128<T> : ISimd<Vector128<T>, T> where T : unmanaged
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Or(Vector128<T> a, Vector128<T> b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Xor(Vector128<T> a, Vector128<T> b) => a ^ b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool Any(Vector128<T> m) => m != Vector128<T>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool All(Vector128<T> m) => Vector128.EqualsAll(m.AsByte(), Vector128<byte>.AllBitsSet);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> IAdd(Vector128<T> a, Vector128<T> b) => typeof(T) == typeof(float)
         ? (a.AsInt32() + b.AsInt32()).As<int, T>() : (a.AsInt64() + b.AsInt64()).As<long, T>();
@@ -160,8 +171,6 @@ internal readonly struct V256<T> : ISimd<Vector256<T>, T> where T : unmanaged
 {
     public static int Count => Vector256<T>.Count;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Splat(T x) => Vector256.Create(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Load(ref T x) => Vector256.LoadUnsafe(ref x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector256<T> v, ref T x) => v.StoreUnsafe(ref x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T First(Vector256<T> v) => v.ToScalar();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Sub(Vector256<T> a, Vector256<T> b) => a - b;
@@ -174,6 +183,11 @@ internal readonly struct V256<T> : ISimd<Vector256<T>, T> where T : unmanaged
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Abs(Vector256<T> a) => Vector256.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Min(Vector256<T> a, Vector256<T> b) => Vector256.MinNative(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Max(Vector256<T> a, Vector256<T> b) => Vector256.MaxNative(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Minimum(Vector256<T> a, Vector256<T> b) => Vector256.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Maximum(Vector256<T> a, Vector256<T> b) => Vector256.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Sqrt(Vector256<T> a) => Vector256.Sqrt(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Ge(Vector256<T> a, Vector256<T> b) => Vector256.GreaterThanOrEqual(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool EqualsAll(Vector256<T> a, Vector256<T> b) => Vector256.EqualsAll(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Lt(Vector256<T> a, Vector256<T> b) => Vector256.LessThan(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Gt(Vector256<T> a, Vector256<T> b) => Vector256.GreaterThan(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Eq(Vector256<T> a, Vector256<T> b) => Vector256.Equals(a, b);
@@ -182,6 +196,7 @@ internal readonly struct V256<T> : ISimd<Vector256<T>, T> where T : unmanaged
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Or(Vector256<T> a, Vector256<T> b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Xor(Vector256<T> a, Vector256<T> b) => a ^ b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool Any(Vector256<T> m) => m != Vector256<T>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool All(Vector256<T> m) => Vector256.EqualsAll(m.AsByte(), Vector256<byte>.AllBitsSet);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> IAdd(Vector256<T> a, Vector256<T> b) => typeof(T) == typeof(float)
         ? (a.AsInt32() + b.AsInt32()).As<int, T>() : (a.AsInt64() + b.AsInt64()).As<long, T>();
@@ -243,8 +258,6 @@ internal readonly struct V512<T> : ISimd<Vector512<T>, T> where T : unmanaged
 {
     public static int Count => Vector512<T>.Count;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Splat(T x) => Vector512.Create(x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Load(ref T x) => Vector512.LoadUnsafe(ref x);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<T> v, ref T x) => v.StoreUnsafe(ref x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T First(Vector512<T> v) => v.ToScalar();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Sub(Vector512<T> a, Vector512<T> b) => a - b;
@@ -257,6 +270,11 @@ internal readonly struct V512<T> : ISimd<Vector512<T>, T> where T : unmanaged
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Abs(Vector512<T> a) => Vector512.Abs(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Min(Vector512<T> a, Vector512<T> b) => Vector512.MinNative(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => Vector512.MaxNative(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Minimum(Vector512<T> a, Vector512<T> b) => Vector512.Min(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Maximum(Vector512<T> a, Vector512<T> b) => Vector512.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Sqrt(Vector512<T> a) => Vector512.Sqrt(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Ge(Vector512<T> a, Vector512<T> b) => Vector512.GreaterThanOrEqual(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool EqualsAll(Vector512<T> a, Vector512<T> b) => Vector512.EqualsAll(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Lt(Vector512<T> a, Vector512<T> b) => Vector512.LessThan(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Gt(Vector512<T> a, Vector512<T> b) => Vector512.GreaterThan(a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Eq(Vector512<T> a, Vector512<T> b) => Vector512.Equals(a, b);
@@ -265,6 +283,7 @@ internal readonly struct V512<T> : ISimd<Vector512<T>, T> where T : unmanaged
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Or(Vector512<T> a, Vector512<T> b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Xor(Vector512<T> a, Vector512<T> b) => a ^ b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool Any(Vector512<T> m) => m != Vector512<T>.Zero;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static bool All(Vector512<T> m) => Vector512.EqualsAll(m.AsByte(), Vector512<byte>.AllBitsSet);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> IAdd(Vector512<T> a, Vector512<T> b) => typeof(T) == typeof(float)
         ? (a.AsInt32() + b.AsInt32()).As<int, T>() : (a.AsInt64() + b.AsInt64()).As<long, T>();

@@ -10,10 +10,6 @@ namespace Nabla.Runtime;
 /// </summary>
 internal static unsafe class Simd
 {
-    /// <summary>True when the 512-bit kernels run in hardware. .NET reports <c>Vector512.IsHardwareAccelerated</c> false on
-    /// Intel parts it suspects of down-clocking, but AVX-512 instructions are still emitted when Avx512F is supported.</summary>
-    public static bool Has512 => Avx512F.IsSupported;
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Fma<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c) where T : unmanaged
     {

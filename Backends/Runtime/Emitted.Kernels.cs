@@ -1,99 +1,36 @@
 using System;
-using System.Runtime.CompilerServices;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Runtime;
 
-/// <summary>
-/// Small kernels that run-time-generated code calls (the System.Linq.Expressions backend): scalar forms of ReLU, step
-/// and sign (small and aggressively inlined, also into dynamic methods), a per-lane power, and softmax, log-softmax and
-/// log-sum-exp of one input computed together. Every result follows the reference interpreter's definitions
-/// (<c>Nabla.Ir.Op</c>). Nothing here allocates.
-/// </summary>
-public static class ExpressionHelpers
+public static partial class Emitted
 {
-    // ---- scalar ops (semantics of Nabla.Ir.Op) ----
-
-    /// <summary>max(x, 0); NaN stays NaN.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Relu(float x) => MathF.Max(x, 0f);
-    /// <summary>max(x, 0); NaN stays NaN.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Relu(double x) => Math.Max(x, 0d);
-    /// <summary>1 where x &gt; 0, else 0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Step(float x) => x > 0f ? 1f : 0f;
-    /// <summary>1 where x &gt; 0, else 0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Step(double x) => x > 0d ? 1d : 0d;
-    /// <summary>−1, 0 or 1; NaN and ±0 stay as they are.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sign(float x) => x > 0f ? 1f : x < 0f ? -1f : x;
-    /// <summary>−1, 0 or 1; NaN and ±0 stay as they are.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double Sign(double x) => x > 0d ? 1d : x < 0d ? -1d : x;
-
-    // ---- per-lane power (no vector pow exists; exact scalar semantics for negative bases) ----
-
-    /// <summary>xʸ lane by lane.</summary>
-    public static Vector256<float> Pow(Vector256<float> x, Vector256<float> y)
-    {
-        Vector256<float> r = default;
-        for (int i = 0; i < Vector256<float>.Count; i++) r = r.WithElement(i, MathF.Pow(x.GetElement(i), y.GetElement(i)));
-        return r;
-    }
-
-    /// <summary>xʸ lane by lane.</summary>
-    public static Vector256<double> Pow(Vector256<double> x, Vector256<double> y)
-    {
-        Vector256<double> r = default;
-        for (int i = 0; i < Vector256<double>.Count; i++) r = r.WithElement(i, Math.Pow(x.GetElement(i), y.GetElement(i)));
-        return r;
-    }
-
-    /// <summary>xʸ lane by lane.</summary>
-    public static Vector128<float> Pow(Vector128<float> x, Vector128<float> y)
-    {
-        Vector128<float> r = default;
-        for (int i = 0; i < Vector128<float>.Count; i++) r = r.WithElement(i, MathF.Pow(x.GetElement(i), y.GetElement(i)));
-        return r;
-    }
-
-    /// <summary>xʸ lane by lane.</summary>
-    public static Vector128<double> Pow(Vector128<double> x, Vector128<double> y)
-    {
-        Vector128<double> r = default;
-        for (int i = 0; i < Vector128<double>.Count; i++) r = r.WithElement(i, Math.Pow(x.GetElement(i), y.GetElement(i)));
-        return r;
-    }
-
-    // ---- softmax, log-softmax, log-sum-exp ----
-
     /// <summary>
     /// Softmax, log-softmax and log-sum-exp of <paramref name="x"/> along the middle axis of [outer, length, inner],
     /// from one shifted pass per slice: <c>m = max</c> (0 when every value is −∞; NaN when one is NaN),
-    /// <c>s = Σ e^(x−m)</c> (exponentials computed once), <c>softmax = e^(x−m)/s</c>, <c>log_softmax = (x − m) − log s</c>,
-    /// <c>lse = m + log s</c>. Outputs may be null (not wanted); <paramref name="logSumExp"/> is [outer, inner].
-    /// Rows (inner = 1) run on the widest vectors with masked tails; <paramref name="vectors"/> false takes the scalar path.
+    /// <c>s = Σ e^(x−m)</c> (exponentials computed once, by <see cref="VMath"/>), <c>softmax = e^(x−m)/s</c>,
+    /// <c>log_softmax = (x − m) − log s</c>, <c>lse = m + log s</c>. Any of the three outputs may be null (not wanted);
+    /// <paramref name="logSumExp"/> is [outer, inner]. Rows (inner = 1) run on the widest vectors with masked tails;
+    /// <paramref name="vectors"/> = false takes the scalar path. Nothing is allocated in steady state.
     /// </summary>
-    /// <exception cref="ArgumentException">An array is shorter than the shape needs.</exception>
+    /// <exception cref="ArgumentException">A size is negative or an array is shorter than the shape needs.</exception>
     public static unsafe void Normalize<T>(T[] x, int outer, int length, int inner, T[]? softmax, T[]? logSoftmax, T[]? logSumExp, bool vectors)
-        where T : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
-        long need = (long)outer * length * inner;
-        if (x.Length < need || (softmax is not null && softmax.Length < need) || (logSoftmax is not null && logSoftmax.Length < need)
-            || (logSumExp is not null && logSumExp.Length < (long)outer * inner))
-            throw new ArgumentException($"Normalize: an array is shorter than [{outer}, {length}, {inner}] needs.");
-        if (need == 0) return;
-        if (typeof(T) == typeof(float))
-        {
-            fixed (float* px = (float[])(object)x, ps = (float[]?)(object?)softmax, pl = (float[]?)(object?)logSoftmax, pe = (float[]?)(object?)logSumExp)
-                Normalize(px, outer, length, inner, ps, pl, pe, vectors);
-        }
-        else
-        {
-            fixed (double* px = (double[])(object)x, ps = (double[]?)(object?)softmax, pl = (double[]?)(object?)logSoftmax, pe = (double[]?)(object?)logSumExp)
-                Normalize(px, outer, length, inner, ps, pl, pe, vectors);
-        }
+        long size = (long)outer * length * inner;
+        if (outer < 0 || length < 0 || inner < 0 || x.Length < size || (softmax is not null && softmax.Length < size)
+            || (logSoftmax is not null && logSoftmax.Length < size) || (logSumExp is not null && logSumExp.Length < (long)outer * inner))
+            throw new ArgumentException($"Emitted.Normalize: arrays too short for [{outer}, {length}, {inner}].");
+        if (size == 0) return;
+        fixed (T* px = x, ps = softmax, pl = logSoftmax, pe = logSumExp)
+            NormalizeAll(px, outer, length, inner, ps, pl, pe, vectors);
     }
 
-    private static unsafe void Normalize<T>(T* x, int outer, int length, int inner, T* sm, T* lsm, T* lse, bool vectors)
+    private static unsafe void NormalizeAll<T>(T* x, int outer, int length, int inner, T* sm, T* lsm, T* lse, bool vectors)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!vectors || inner != 1) { NormalizeScalar(x, outer, length, inner, sm, lsm, lse); return; }
@@ -184,23 +121,41 @@ public static class ExpressionHelpers
                 }
                 if (T.IsNegativeInfinity(max)) max = T.Zero;
                 T sum = T.Zero;
-                for (int l = 0; l < length; l++) sum += Exp(row[l * inner] - max);
+                for (int l = 0; l < length; l++) sum += ExpScalar(row[l * inner] - max);
                 T logSum = T.Log(sum);
                 long at0 = (long)o * length * inner + i;
                 if (lse != null) lse[(long)o * inner + i] = max + logSum;
                 for (int l = 0; l < length; l++)
                 {
                     long at = at0 + (long)l * inner;
-                    if (sm != null) sm[at] = Exp(x[at] - max) / sum;
+                    if (sm != null) sm[at] = ExpScalar(x[at] - max) / sum;
                     if (lsm != null) lsm[at] = x[at] - max - logSum;
                 }
             }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Exp<T>(T v) where T : unmanaged, IFloatingPointIeee754<T>
+    private static T ExpScalar<T>(T v) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float)) { float r = VMath.Exp(Unsafe.As<T, float>(ref v)); return Unsafe.As<float, T>(ref r); }
         double d = VMath.Exp(Unsafe.As<T, double>(ref v)); return Unsafe.As<double, T>(ref d);
     }
+
+    /// <summary>
+    /// im2col of an NCHW image [n, c, h, w] into [n, c·kh·kw, oh·ow] (zero padding), as the IR's <c>im2col</c> defines it;
+    /// whole output rows are copied as spans (the loops of <see cref="Conv"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">A size is out of range or an array is too short.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Im2Col<T>(T[] src, T[] dst, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Conv.Unfold("Emitted.Im2Col", src, 0, dst, 0, n, c, h, w, kh, kw, sh, sw, ph, pw, forward: true, accumulate: false);
+
+    /// <summary>col2im, the adjoint of <see cref="Im2Col{T}"/>: sums [n, c·kh·kw, oh·ow] windows back into [n, c, h, w]
+    /// (cleared first), in the order channel, kernel row, kernel column, output row, output column.</summary>
+    /// <exception cref="ArgumentException">A size is out of range or an array is too short.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Col2Im<T>(T[] cols, T[] dst, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Conv.Unfold("Emitted.Col2Im", dst, 0, cols, 0, n, c, h, w, kh, kw, sh, sw, ph, pw, forward: false, accumulate: false);
 }
