@@ -20,6 +20,31 @@ internal static class Lanes<TS, TV, T> where TS : ISimd<TV, T> where TV : struct
         [MethodImpl(MethodImplOptions.AggressiveInlining)] get => TS.Splat(Emitted.Lit<T>(1));
     }
 
+    /// <summary>
+    /// log(1 + x), accurate near 0 (Kahan): log(u)·x/(u−1) with u = 1 + x; x itself where u rounds to 1, log u where u is +∞.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV Log1p(TV x)
+    {
+        var u = TS.Add(One, x);
+        var l = TS.Log(u);
+        var r = TS.Select(TS.Eq(u, TS.Splat(Emitted.Lit<T>(double.PositiveInfinity))), l, TS.Div(TS.Mul(l, x), TS.Sub(u, One)));
+        return TS.Select(TS.Eq(u, One), x, r);
+    }
+
+    /// <summary>
+    /// eˣ − 1, accurate near 0 (Kahan): (u−1)·x/log u with u = eˣ; x itself where u rounds to 1, u − 1 where u is 0 or +∞.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TV Expm1(TV x)
+    {
+        var u = TS.Exp(x);
+        var um1 = TS.Sub(u, One);
+        var special = TS.Or(TS.Eq(um1, TS.Splat(Emitted.Lit<T>(-1))), TS.Eq(u, TS.Splat(Emitted.Lit<T>(double.PositiveInfinity))));
+        var r = TS.Select(special, um1, TS.Div(TS.Mul(um1, x), TS.Log(u)));
+        return TS.Select(TS.Eq(u, One), x, r);
+    }
+
     /// <summary>√x (NaN below 0, −0 stays −0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static TV Sqrt(TV x) => TS.Sqrt(x);
 
