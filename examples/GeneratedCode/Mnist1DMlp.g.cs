@@ -64,7 +64,7 @@ namespace Nabla.Examples.GeneratedCode
             if (CheckNumerics) CheckFinite(0, batch, new float[][] { loss });
         }
 
-        /// <summary>The 21 kernels of TrainStep; arrays are checked by the caller.</summary>
+        /// <summary>The 19 kernels of TrainStep; arrays are checked by the caller.</summary>
         private void TrainStepKernels(int batch, float[] x, float[] t, float[] lr, float[] loss, float[][] slots)
         {
             bool vec = VectorsEnabled;
@@ -430,20 +430,25 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k12: gemm b21 = 1 * b18[Bx10] . b8[10x100] masked by b7 > 0
+            // k12: dense_backward gemm b21 = 1 * b18[Bx10] . b8[10x100] masked by b7 > 0; then gemm b8 = -1 * B^-1 * b0 * b18^T[10xB] . b7[Bx100] + 1 * b8
             //   %29 = matmul(%28, %14) : f32[B,100]
             //   %76 = mul(%29, %75) : f32[B,100]
+            //   %51 = transpose(%28) [1,0] : f32[10,B]
+            //   %52 = matmul(%51, %13) : f32[10,100]
+            //   %53 = mul(%52, %38) : f32[10,100]
+            //   %54 = sub(%14, %53) : f32[10,100]
             Gemm.SgemmDenseBackward(batch, 10, 100, slot3, 0, 10, _4_weight, 0, 100, slot2, 0, 100, slot1, 0, 100, (float)((-1d) / batch * lr[0]), slot1, 0, 100);
 
-            // k13: gemm b8 = -1 * B^-1 * b0 * b18^T[10xB] . b7[Bx100] + 1 * b8
-            //   runs inside k12 (one pass over the weights: input gradient and update)
-
-            // k14: gemm b22 = 1 * b21[Bx100] . b5[100x100] masked by b4 > 0
+            // k13: dense_backward gemm b22 = 1 * b21[Bx100] . b5[100x100] masked by b4 > 0; then gemm b5 = -1 * B^-1 * b0 * b21^T[100xB] . b4[Bx100] + 1 * b5
             //   %77 = matmul(%76, %9) : f32[B,100]
             //   %78 = mul(%74, %77) : f32[B,100]
+            //   %86 = transpose(%76) [1,0] : f32[100,B]
+            //   %87 = matmul(%86, %8) : f32[100,100]
+            //   %88 = mul(%87, %38) : f32[100,100]
+            //   %89 = sub(%9, %88) : f32[100,100]
             Gemm.SgemmDenseBackward(batch, 100, 100, slot2, 0, 100, _2_weight, 0, 100, slot1, 0, 100, slot0, 0, 100, (float)((-1d) / batch * lr[0]), slot0, 0, 100);
 
-            // k15: gemm b2 = -1 * B^-1 * b0 * b22^T[100xB] . b1[Bx40] + 1 * b2
+            // k14: gemm b2 = -1 * B^-1 * b0 * b22^T[100xB] . b1[Bx40] + 1 * b2
             //   %79 = transpose(%78) [1,0] : f32[100,B]
             //   %80 = matmul(%79, %2) : f32[100,40]
             //   %81 = mul(%80, %38) : f32[100,40]
@@ -453,7 +458,7 @@ namespace Nabla.Examples.GeneratedCode
                 Gemm.Sgemm(100, 40, batch, alpha, slot1, 0, 100, true, x, 0, 40, false, 1f, _0_weight, 0, 40, null, 0, BiasMode.None, Activation.None, null, 0, 0);
             }
 
-            // k16: reduce_sum[1 x (B) x 100] (b22:full) -> b23 scale 1 { t0 = in0; out0 = t0 }
+            // k15: reduce_sum[1 x (B) x 100] (b22:full) -> b23 scale 1 { t0 = in0; out0 = t0 }
             //   %83 = sum(%78) [0] : f32[100]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot1);
@@ -535,7 +540,7 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k17: loop[1 x 100] (b23:full, b19:scalar, b3:full) -> (b3) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
+            // k16: loop[1 x 100] (b23:full, b19:scalar, b3:full) -> (b3) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
             //   %84 = mul(%83, %38) : f32[100]
             //   %85 = sub(%6, %84) : f32[100]
             {
@@ -579,10 +584,7 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k18: gemm b5 = -1 * B^-1 * b0 * b21^T[100xB] . b4[Bx100] + 1 * b5
-            //   runs inside k14 (one pass over the weights: input gradient and update)
-
-            // k19: reduce_sum[1 x (B) x 100] (b21:full) -> b24 scale 1 { t0 = in0; out0 = t0 }
+            // k17: reduce_sum[1 x (B) x 100] (b21:full) -> b24 scale 1 { t0 = in0; out0 = t0 }
             //   %90 = sum(%76) [0] : f32[100]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
@@ -664,7 +666,7 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k20: loop[1 x 100] (b24:full, b19:scalar, b6:full) -> (b6) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
+            // k18: loop[1 x 100] (b24:full, b19:scalar, b6:full) -> (b6) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
             //   %91 = mul(%90, %38) : f32[100]
             //   %92 = sub(%1, %91) : f32[100]
             {
