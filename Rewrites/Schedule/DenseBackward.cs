@@ -11,7 +11,8 @@ namespace Nabla.Rewrites.Schedule;
 /// <c>DgemmDenseBackward</c>: first the input gradient <see cref="Gradient"/> (<c>dx = dy·W</c>, zeroed where the mask
 /// is not &gt; 0), then the update <see cref="Update"/> (<c>W = alpha·dyᵀ·x + W</c>) on the same dy and W. At batch 1 the
 /// runtime does both in one pass over W, reading it once instead of twice. The scheduler forms it from two GEMM kernels
-/// (<see cref="DenseBackwardFusion"/>); running <see cref="Gradient"/> then <see cref="Update"/> is its meaning.
+/// (<see cref="DenseBackwardFusion"/>); running <see cref="Gradient"/> then <see cref="Update"/> is its meaning. The two
+/// parts are not in <see cref="Schedule.Kernels"/>; their <see cref="Kernel.Id"/> is this kernel's.
 /// </summary>
 public sealed class DenseBackwardKernel : Kernel
 {
