@@ -31,10 +31,11 @@ internal sealed partial class MethodEmitter
     private readonly Schedule _s;
     private readonly EmitOptions _o;
     private readonly DType _type;
+    private readonly StorageLayout _layout;
     private readonly List<(Buffer Buffer, string Name)> _inputs = new();
     private readonly List<(string Name, Buffer Buffer, string Id)> _outputs = new();
-    private readonly Dictionary<Buffer, string> _array = new();
     private readonly List<(Buffer Buffer, string Local, int Index)> _params = new();
+    private readonly Dictionary<int, string> _paramLocal = new(); // model parameter index → local
     private readonly List<(Buffer Buffer, string Field)> _consts = new();
 
     public MethodEmitter(ModelEmitter model, ModelPlan plan, int index, string name, Schedule s, EmitOptions o)
@@ -42,25 +43,18 @@ internal sealed partial class MethodEmitter
         _model = model; _plan = plan; Index = index; Name = name; _s = s; _o = o; _type = s.DType;
         var reserved = Members.Concat(plan.Methods.SelectMany(m => new[] { m.Method, m.Method + "Kernels" }));
         var names = new NameTable(reserved, n => Internal.IsMatch(n) || n.StartsWith("s_const", StringComparison.Ordinal));
-        var order = o.InputOrder ?? Array.Empty<string>();
-        var inputs = s.Inputs.Select((b, i) => (b, i)).OrderBy(x => Rank(order, x.b.Name!)).ThenBy(x => x.i).Select(x => x.b);
-        foreach (var b in inputs) { var id = names.Take(b.Name!); _inputs.Add((b, id)); _array[b] = id; }
-        foreach (var (oname, b) in s.Outputs) { var id = names.Take(oname); _outputs.Add((oname, b, id)); _array[b] = id; }
-        foreach (var b in s.Params) { var id = names.Take(b.Name!); _params.Add((b, id, plan.ParameterIndex(b.Name!))); _array[b] = id; }
-        foreach (var b in s.Buffers.Where(b => b.ViewOf is null && b.Kind == BufferKind.Const))
+        // Where each buffer lives comes from the lowered layer; this only names the arrays.
+        _layout = new StorageLayout(s, o.InputOrder, plan);
+        foreach (var b in _layout.Inputs) _inputs.Add((b, names.Take(b.Name!)));
+        foreach (var (oname, b) in s.Outputs) _outputs.Add((oname, b, names.Take(oname)));
+        foreach (var b in _layout.Parameters)
         {
-            var field = $"s_const{index}_{b.Ref}";
-            _consts.Add((b, field));
-            _array[b] = field;
+            var local = names.Take(b.Name!);
+            int p = _layout.Locate(b).Index;
+            _params.Add((b, local, p));
+            _paramLocal[p] = local;
         }
-        foreach (var b in s.Buffers.Where(b => b.ViewOf is null && b.Kind == BufferKind.Temp && !b.IsOutput))
-            _array[b] = "slot" + b.Slot;
-    }
-
-    private static int Rank(IReadOnlyList<string> order, string name)
-    {
-        for (int i = 0; i < order.Count; i++) if (order[i] == name) return i;
-        return int.MaxValue;
+        foreach (var b in _layout.Constants) _consts.Add((b, $"s_const{index}_{b.Ref}"));
     }
 
     /// <summary>The method's index in the model.</summary>
@@ -75,8 +69,19 @@ internal sealed partial class MethodEmitter
         $"{Name}({string.Join(", ", _inputs.Select(i => i.Buffer.Name + i.Buffer.Shape))}) → {string.Join(", ", _outputs.Select(x => x.Name + x.Buffer.Shape))}"
         + (_s.Updates.Count > 0 ? $"; updates {string.Join(", ", _s.Updates.Select(u => u.Name))}" : "");
 
-    /// <summary>The array holding a buffer's storage.</summary>
-    private string Arr(Buffer b) => _array[b.Storage];
+    /// <summary>The array holding a buffer's storage, named from where the layout puts it.</summary>
+    private string Arr(Buffer b)
+    {
+        var at = _layout.Locate(b);
+        return at.Kind switch
+        {
+            StorageKind.Input => _inputs[at.Index].Name,
+            StorageKind.Output => _outputs[at.Index].Id,
+            StorageKind.Parameter => _paramLocal[at.Index],
+            StorageKind.Constant => _consts[at.Index].Field,
+            _ => "slot" + at.Index,
+        };
+    }
 
     public void WriteSpec(CodeWriter w, string pad)
     {
@@ -149,26 +154,18 @@ internal sealed partial class MethodEmitter
             foreach (var (b, local, idx) in _params) w.Line($"{T}[] {local} = Parameters[{idx}]; // {b}");
             for (int i = 0; i < _s.Slots.Count; i++) w.Line($"{T}[] slot{i} = slots[{i}]; // holds {string.Join(" | ", _s.Slots[i])} elements");
             w.Comment("Buffers:\n" + string.Join("\n", _s.Buffers.Select(b => $"  {b} -> {Arr(b)}")));
-            var pairs = FindDenseBackwardPairs();
-            var hoisted = new Dictionary<int, int>();
-            foreach (var pair in pairs) hoisted[pair.Value.Id] = pair.Key;
             foreach (var k in _s.Kernels)
             {
                 w.Line();
                 w.Line($"// k{k.Id}: {k}");
-                if (hoisted.TryGetValue(k.Id, out int into))
-                {
-                    w.Line($"//   runs inside k{into} (one pass over the weights: input gradient and update)");
-                    continue;
-                }
                 if (_o.IrComments) foreach (var n in k.Nodes) w.Line("//   " + Printer.Line(n));
                 if (_o.ProfileKernels) w.Line($"long tick{k.Id} = System.Diagnostics.Stopwatch.GetTimestamp();");
                 switch (k)
                 {
                     case ElementwiseKernel e: Loop(w, e); break;
                     case ReduceKernel r: Reduce(w, r); break;
-                    case GemmKernel g when pairs.TryGetValue(g.Id, out var u): DenseBackward(w, g, u); break;
                     case GemmKernel g: Gemm(w, g); break;
+                    case DenseBackwardKernel d: DenseBackward(w, d); break;
                     case NormalizeKernel n: Normalize(w, n); break;
                     case CopyKernel c: Copy(w, c); break;
                     case WindowKernel wk: Window(w, wk); break;

@@ -49,4 +49,22 @@ internal sealed partial class MethodEmitter<T>
         }
         return E.Block(new[] { alpha }, block);
     }
+
+    /// <summary>
+    /// A dense layer's input gradient and in-place update (a <see cref="DenseBackwardKernel"/>, chosen by the scheduler) as
+    /// one <c>Gemm.SgemmDenseBackward</c>/<c>DgemmDenseBackward</c> call, which at batch 1 reads the weights once.
+    /// </summary>
+    private E DenseBackward(DenseBackwardKernel d)
+    {
+        GemmKernel g = d.Gradient, u = d.Update;
+        var alpha = E.Variable(typeof(T), "alpha");
+        E zero = E.Constant(0);
+        E mask = g.Mask is null ? E.Constant(null, typeof(T[])) : Arr(g.Mask);
+        var call = E.Call(typeof(Runtime.Gemm), F32 ? "SgemmDenseBackward" : "DgemmDenseBackward", null,
+            Size(d.M), Size(d.N), Size(d.K),
+            Arr(g.A), zero, Size(g.Lda), Arr(g.B), zero, Size(g.Ldb), Arr(g.C), zero, Size(g.Ldc),
+            mask, zero, g.Mask is null ? zero : Size(g.Ldc),
+            alpha, Arr(u.B), zero, Size(u.Ldb));
+        return E.Block(new[] { alpha }, E.Assign(alpha, Term(u.Alpha)), call);
+    }
 }

@@ -66,6 +66,7 @@ internal sealed partial class MethodEmitter<T> where T : unmanaged
                 ElementwiseKernel e => Elementwise(e),
                 ReduceKernel r => Reduce(r),
                 GemmKernel g => Gemm(g),
+                DenseBackwardKernel d => DenseBackward(d),
                 NormalizeKernel n => Normalize(n),
                 CopyKernel c => Copy(c),
                 WindowKernel w => Window(w),
@@ -85,17 +86,17 @@ internal sealed partial class MethodEmitter<T> where T : unmanaged
     {
         var s = b.Storage;
         if (_arrays.TryGetValue(s, out var local)) return local;
-        var (source, index) = _layout.Locate(s);
-        var from = source switch
+        var at = _layout.Storage.Locate(s);
+        var from = at.Kind switch
         {
-            Source.Inputs => Inputs,
-            Source.Outputs => Outputs,
-            Source.Parameters => Parameters,
-            Source.Slots => Slots,
+            StorageKind.Input => Inputs,
+            StorageKind.Output => Outputs,
+            StorageKind.Parameter => Parameters,
+            StorageKind.Slot => Slots,
             _ => Constants,
         };
         local = E.Variable(typeof(T[]), (s.Name ?? "b" + s.Id).Replace('.', '_'));
-        _prologue.Add(E.Assign(local, E.ArrayIndex(from, E.Constant(index))));
+        _prologue.Add(E.Assign(local, E.ArrayIndex(from, E.Constant(at.Index))));
         return _arrays[s] = local;
     }
 

@@ -52,6 +52,7 @@ public static class ScheduleInterpreter
             case ElementwiseKernel e: Loop(e, arr, b); break;
             case ReduceKernel r: Reduce(r, arr, b); break;
             case GemmKernel g: Gemm(g, arr, b); break;
+            case DenseBackwardKernel d: Gemm(d.Gradient, arr, b); Gemm(d.Update, arr, b); break; // its meaning: the two products in order
             case NormalizeKernel n: Normalize(n, arr, b); break;
             case CopyKernel c: Copy(c, arr, b); break;
             case WindowKernel w:

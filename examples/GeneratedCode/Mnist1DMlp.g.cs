@@ -64,7 +64,7 @@ namespace Nabla.Examples.GeneratedCode
             if (CheckNumerics) CheckFinite(0, batch, new float[][] { loss });
         }
 
-        /// <summary>The 21 kernels of TrainStep; arrays are checked by the caller.</summary>
+        /// <summary>The 19 kernels of TrainStep; arrays are checked by the caller.</summary>
         private void TrainStepKernels(int batch, float[] x, float[] t, float[] lr, float[] loss, float[][] slots)
         {
             bool vec = VectorsEnabled;
@@ -107,9 +107,9 @@ namespace Nabla.Examples.GeneratedCode
             //   b24 temp f32[100] slot 3 -> slot3
 
             // k0: gemm b4 = relu(1 * b1[Bx40] . b2^T[40x100] + b3)
-            //   %5 = transpose(%4) [1,0] : f32[40,100]
-            //   %6 = matmul(%3, %5) : f32[B,100]
-            //   %7 = add(%2, %6) : f32[B,100]
+            //   %4 = transpose(%3) [1,0] : f32[40,100]
+            //   %5 = matmul(%2, %4) : f32[B,100]
+            //   %7 = add(%5, %6) : f32[B,100]
             //   %8 = relu(%7) : f32[B,100]
             Gemm.Sgemm(batch, 100, 40, 1f, x, 0, 40, false, _0_weight, 0, 40, true, 0f, slot0, 0, 100, _0_bias, 0, BiasMode.PerColumn, Activation.Relu, null, 0, 0);
 
@@ -123,20 +123,20 @@ namespace Nabla.Examples.GeneratedCode
             // k2: gemm b10 = 1 * b7[Bx100] . b8^T[100x10] + b9
             //   %15 = transpose(%14) [1,0] : f32[100,10]
             //   %16 = matmul(%13, %15) : f32[B,10]
-            //   %18 = add(%16, %17) : f32[B,10]
+            //   %17 = add(%0, %16) : f32[B,10]
             Gemm.Sgemm(batch, 10, 100, 1f, slot1, 0, 100, false, _4_weight, 0, 100, true, 0f, slot2, 0, 10, _4_bias, 0, BiasMode.PerColumn, Activation.None, null, 0, 0);
 
             // k3: normalize[B x (10) x 1] b10 -> softmax b12, log_softmax b11, logsumexp -
-            //   %19 = log_softmax(%18) [1] : f32[B,10]
-            //   %27 = softmax(%18) [1] : f32[B,10]
+            //   %18 = log_softmax(%17) [1] : f32[B,10]
+            //   %26 = softmax(%17) [1] : f32[B,10]
             Emitted.Normalize(slot2, batch, 10, 1, slot3, slot4, null, vec);
 
-            // k4: reduce_sum[B x (10) x 1] (b13:full, b11:full) -> b14 scale 1 { t0 = in0; t1 = in1; t2 = mul(t0, t1); out0 = t2 }
-            //   %20 = mul(%0, %19) : f32[B,10]
+            // k4: reduce_sum[B x (10) x 1] (b11:full, b13:full) -> b14 scale 1 { t0 = in0; t1 = in1; t2 = mul(t0, t1); out0 = t2 }
+            //   %20 = mul(%18, %19) : f32[B,10]
             //   %21 = sum(%20) [1] : f32[B]
             {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(t);
-                ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot4);
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot4);
+                ref float in1 = ref MemoryMarshal.GetArrayDataReference(t);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot2);
                 int outer = batch, len = 10;
                 for (int o = 0; o < outer; o++)
@@ -233,7 +233,7 @@ namespace Nabla.Examples.GeneratedCode
             }
 
             // k7: reduce_sum[B x (10) x 1] (b13:full) -> b17 scale 1 { t0 = in0; out0 = t0 }
-            //   %26 = sum(%0) [1] keep : f32[B,1]
+            //   %25 = sum(%19) [1] keep : f32[B,1]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(t);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot2);
@@ -272,8 +272,8 @@ namespace Nabla.Examples.GeneratedCode
             }
 
             // k8: loop[B x 10] (b17:col, b12:full, b13:full) -> (b18) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t2, t3); out0 = t4 }
-            //   %28 = mul(%26, %27) : f32[B,10]
-            //   %29 = sub(%28, %0) : f32[B,10]
+            //   %27 = mul(%25, %26) : f32[B,10]
+            //   %28 = sub(%27, %19) : f32[B,10]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
                 ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot3);
@@ -336,7 +336,7 @@ namespace Nabla.Examples.GeneratedCode
             }
 
             // k10: reduce_sum[1 x (B) x 10] (b18:full) -> b20 scale 1 { t0 = in0; out0 = t0 }
-            //   %55 = sum(%29) [0] : f32[10]
+            //   %55 = sum(%28) [0] : f32[10]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot3);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot2);
@@ -388,7 +388,7 @@ namespace Nabla.Examples.GeneratedCode
 
             // k11: loop[1 x 10] (b20:full, b19:scalar, b9:full) -> (b9) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
             //   %56 = mul(%55, %38) : f32[10]
-            //   %57 = sub(%17, %56) : f32[10]
+            //   %57 = sub(%0, %56) : f32[10]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
                 float s1 = slot4[0];
@@ -430,31 +430,36 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k12: gemm b21 = 1 * b18[Bx10] . b8[10x100] masked by b7 > 0
-            //   %30 = matmul(%29, %14) : f32[B,100]
-            //   %75 = mul(%74, %30) : f32[B,100]
+            // k12: dense_backward gemm b21 = 1 * b18[Bx10] . b8[10x100] masked by b7 > 0; then gemm b8 = -1 * B^-1 * b0 * b18^T[10xB] . b7[Bx100] + 1 * b8
+            //   %29 = matmul(%28, %14) : f32[B,100]
+            //   %76 = mul(%29, %75) : f32[B,100]
+            //   %51 = transpose(%28) [1,0] : f32[10,B]
+            //   %52 = matmul(%51, %13) : f32[10,100]
+            //   %53 = mul(%52, %38) : f32[10,100]
+            //   %54 = sub(%14, %53) : f32[10,100]
             Gemm.SgemmDenseBackward(batch, 10, 100, slot3, 0, 10, _4_weight, 0, 100, slot2, 0, 100, slot1, 0, 100, (float)((-1d) / batch * lr[0]), slot1, 0, 100);
 
-            // k13: gemm b8 = -1 * B^-1 * b0 * b18^T[10xB] . b7[Bx100] + 1 * b8
-            //   runs inside k12 (one pass over the weights: input gradient and update)
-
-            // k14: gemm b22 = 1 * b21[Bx100] . b5[100x100] masked by b4 > 0
-            //   %76 = matmul(%75, %9) : f32[B,100]
-            //   %77 = mul(%73, %76) : f32[B,100]
+            // k13: dense_backward gemm b22 = 1 * b21[Bx100] . b5[100x100] masked by b4 > 0; then gemm b5 = -1 * B^-1 * b0 * b21^T[100xB] . b4[Bx100] + 1 * b5
+            //   %77 = matmul(%76, %9) : f32[B,100]
+            //   %78 = mul(%74, %77) : f32[B,100]
+            //   %86 = transpose(%76) [1,0] : f32[100,B]
+            //   %87 = matmul(%86, %8) : f32[100,100]
+            //   %88 = mul(%87, %38) : f32[100,100]
+            //   %89 = sub(%9, %88) : f32[100,100]
             Gemm.SgemmDenseBackward(batch, 100, 100, slot2, 0, 100, _2_weight, 0, 100, slot1, 0, 100, slot0, 0, 100, (float)((-1d) / batch * lr[0]), slot0, 0, 100);
 
-            // k15: gemm b2 = -1 * B^-1 * b0 * b22^T[100xB] . b1[Bx40] + 1 * b2
-            //   %78 = transpose(%77) [1,0] : f32[100,B]
-            //   %79 = matmul(%78, %3) : f32[100,40]
-            //   %80 = mul(%79, %38) : f32[100,40]
-            //   %81 = sub(%4, %80) : f32[100,40]
+            // k14: gemm b2 = -1 * B^-1 * b0 * b22^T[100xB] . b1[Bx40] + 1 * b2
+            //   %79 = transpose(%78) [1,0] : f32[100,B]
+            //   %80 = matmul(%79, %2) : f32[100,40]
+            //   %81 = mul(%80, %38) : f32[100,40]
+            //   %82 = sub(%3, %81) : f32[100,40]
             {
                 float alpha = (float)((-1d) / batch * lr[0]);
                 Gemm.Sgemm(100, 40, batch, alpha, slot1, 0, 100, true, x, 0, 40, false, 1f, _0_weight, 0, 40, null, 0, BiasMode.None, Activation.None, null, 0, 0);
             }
 
-            // k16: reduce_sum[1 x (B) x 100] (b22:full) -> b23 scale 1 { t0 = in0; out0 = t0 }
-            //   %82 = sum(%77) [0] : f32[100]
+            // k15: reduce_sum[1 x (B) x 100] (b22:full) -> b23 scale 1 { t0 = in0; out0 = t0 }
+            //   %83 = sum(%78) [0] : f32[100]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot1);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot3);
@@ -535,9 +540,9 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k17: loop[1 x 100] (b23:full, b19:scalar, b3:full) -> (b3) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
-            //   %83 = mul(%82, %38) : f32[100]
-            //   %84 = sub(%2, %83) : f32[100]
+            // k16: loop[1 x 100] (b23:full, b19:scalar, b3:full) -> (b3) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
+            //   %84 = mul(%83, %38) : f32[100]
+            //   %85 = sub(%6, %84) : f32[100]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot3);
                 float s1 = slot4[0];
@@ -579,11 +584,8 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k18: gemm b5 = -1 * B^-1 * b0 * b21^T[100xB] . b4[Bx100] + 1 * b5
-            //   runs inside k14 (one pass over the weights: input gradient and update)
-
-            // k19: reduce_sum[1 x (B) x 100] (b21:full) -> b24 scale 1 { t0 = in0; out0 = t0 }
-            //   %89 = sum(%75) [0] : f32[100]
+            // k17: reduce_sum[1 x (B) x 100] (b21:full) -> b24 scale 1 { t0 = in0; out0 = t0 }
+            //   %90 = sum(%76) [0] : f32[100]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot3);
@@ -664,9 +666,9 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k20: loop[1 x 100] (b24:full, b19:scalar, b6:full) -> (b6) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
-            //   %90 = mul(%89, %38) : f32[100]
-            //   %91 = sub(%1, %90) : f32[100]
+            // k18: loop[1 x 100] (b24:full, b19:scalar, b6:full) -> (b6) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
+            //   %91 = mul(%90, %38) : f32[100]
+            //   %92 = sub(%1, %91) : f32[100]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot3);
                 float s1 = slot4[0];
