@@ -37,6 +37,13 @@ public sealed class EmitOptions
 
     /// <summary>Whether each kernel's comment lists the IR nodes it computes, one per line (default true).</summary>
     public bool IrComments { get; set; } = true;
+
+    /// <summary>
+    /// Writes, at the top of each method's kernels, the whole IR the schedule was built from (one node per line, as
+    /// <c>nabla ir</c> prints it), so the <c>%N</c> references of the kernel comments can be looked up in the file itself
+    /// (default false; the checked-in sample turns it on).
+    /// </summary>
+    public bool IrListing { get; set; }
 }
 
 /// <summary>

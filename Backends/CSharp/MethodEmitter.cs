@@ -150,6 +150,7 @@ internal sealed partial class MethodEmitter
         w.Line($"/// <summary>The {_s.Kernels.Count} kernels of {Name}; arrays are checked by the caller.</summary>");
         using (w.Block($"private void {KernelsName}({string.Join(", ", ps)})"))
         {
+            if (_o.IrListing) w.Comment($"IR of {Name} (the %N of the kernel comments below):\n" + Printer.Print(_s.Source).TrimEnd());
             w.Line("bool vec = VectorsEnabled;");
             foreach (var (b, local, idx) in _params) w.Line($"{T}[] {local} = Parameters[{idx}]; // {b}");
             for (int i = 0; i < _s.Slots.Count; i++) w.Line($"{T}[] slot{i} = slots[{i}]; // holds {string.Join(" | ", _s.Slots[i])} elements");

@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using Nabla.Backends.CSharp;
-using Nabla.Benchmarks.Cases;
 using Nabla.Ir;
 using Xunit;
 
@@ -10,10 +9,18 @@ namespace Nabla.Tests.Backends.CSharp;
 /// <summary>Keeps the checked-in sample examples/GeneratedCode/Mnist1DMlp.g.cs equal to what the emitter writes.</summary>
 public class SampleTests
 {
-    /// <summary>The MNIST-1D MLP training step (40-100-100-10, softmax cross-entropy, SGD) as the sample shows it.</summary>
-    internal static string SampleSource() =>
-        CSharpEmitter.Emit(MlpGraphs.Plan("Mnist1DMlp", "TrainStep", MlpGraphs.TrainStep(new[] { 40, 100, 100, 10 }, "sgd", DType.F32)),
-            new EmitOptions { Namespace = "Nabla.Examples.GeneratedCode", InputOrder = new[] { "x", "t", "lr" } });
+    /// <summary>
+    /// The MNIST-1D MLP (40-100-100-10, ReLU, softmax cross-entropy, SGD, float32) on the product's own path: the DSL's
+    /// network, <see cref="Lowering.Lower"/> (Forward, Evaluate and TrainStep, optimized and scheduled), the C# emitter —
+    /// with each method's IR listed in the file, so the kernels' %N comments can be looked up.
+    /// </summary>
+    internal static string SampleSource()
+    {
+        var model = Model.Build(Networks.Mlp(40, new[] { 100, 100 }, 10), 40);
+        var lowered = Lowering.Lower(model, new TrainingSetup(Loss.SoftmaxCrossEntropy(), Optimizer.Sgd(0.1)) { ModelName = "Mnist1DMlp", Dropout = false });
+        return CSharpEmitter.Emit(lowered.Plan,
+            new EmitOptions { Namespace = "Nabla.Examples.GeneratedCode", InputOrder = lowered.Signature.InputOrder, IrListing = true });
+    }
 
     [Fact]
     public void CheckedInSampleMatchesTheEmitter()
