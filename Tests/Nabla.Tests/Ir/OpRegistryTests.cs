@@ -160,4 +160,36 @@ public class OpRegistryTests
             if (op.IsComparison) Assert.True(r == 0 || r == 1, $"{name}({string.Join(", ", args)}) = {r}: a comparison gives 0 or 1");
         }
     }
+
+    /// <summary>
+    /// log1p and expm1 (added through the registry) keep full precision near 0 where log(1+x) and eˣ−1 lose it: against
+    /// their Taylor series (exact to double rounding for |x| ≤ 1e-5) and known values, in the reference interpreter and in
+    /// the runtime functions both backends call (float and double).
+    /// </summary>
+    [Fact]
+    public void Log1p_and_expm1_are_accurate_near_zero_in_the_interpreter_and_the_runtime()
+    {
+        foreach (double x in new[] { 1e-300, -3e-17, 1e-10, -2.5e-8, 7e-6 })
+        {
+            double log1p = x - x * x / 2 + x * x * x / 3, expm1 = x + x * x / 2 + x * x * x / 6;
+            Assert.Equal(log1p, Op.Log1p.Apply(x), 15);
+            Assert.Equal(expm1, Op.Expm1.Apply(x), 15);
+            Assert.True(Math.Abs(Emitted.Log1p(x) - log1p) <= 2e-16 * Math.Abs(log1p), $"Emitted.Log1p({x}) = {Emitted.Log1p(x)}, want {log1p}");
+            Assert.True(Math.Abs(Emitted.Expm1(x) - expm1) <= 2e-16 * Math.Abs(expm1), $"Emitted.Expm1({x}) = {Emitted.Expm1(x)}, want {expm1}");
+            Assert.True(Math.Abs(Emitted.Log1p((float)x) - (float)log1p) <= 2e-7 * Math.Abs(log1p), $"Emitted.Log1p({(float)x}f)");
+            Assert.True(Math.Abs(Emitted.Expm1((float)x) - (float)expm1) <= 2e-7 * Math.Abs(expm1), $"Emitted.Expm1({(float)x}f)");
+        }
+        Assert.Equal(Math.Log(2), Op.Log1p.Apply(1), 15);
+        Assert.Equal(Math.E - 1, Op.Expm1.Apply(1), 14);
+        Assert.Equal(Math.Log(2), Emitted.Log1p(1.0), 14);
+        Assert.Equal(Math.E - 1, Emitted.Expm1(1.0), 14);
+        Assert.Equal(double.NegativeInfinity, Op.Log1p.Apply(-1));
+        Assert.Equal(double.NegativeInfinity, Emitted.Log1p(-1.0));
+        Assert.Equal(-1, Op.Expm1.Apply(-800));
+        Assert.Equal(-1, Emitted.Expm1(-800.0));
+        Assert.Equal(double.PositiveInfinity, Op.Expm1.Apply(800));
+        Assert.Equal(double.PositiveInfinity, Emitted.Expm1(800.0));
+        Assert.Equal(double.PositiveInfinity, Emitted.Log1p(double.PositiveInfinity));
+        Assert.True(double.IsNaN(Emitted.Log1p(-2.0)) && double.IsNaN(Op.Log1p.Apply(-2)));
+    }
 }
