@@ -131,7 +131,7 @@ namespace Nabla.Examples.GeneratedCode
             //   %26 = softmax(%17) [1] : f32[B,10]
             Emitted.Normalize(slot2, batch, 10, 1, slot3, slot4, null, vec);
 
-            // k4: reduce_sum[B x (10) x 1] (b11:full, b13:full) -> b14 scale 1 { t0 = in0; t1 = in1; t2 = mul(t0, t1); out0 = t2 }
+            // k4: reduce_sum[B x (10) x 1] (b11:full, b13:full) -> b14 scale 1 { t0 = in0; t1 = in1; t2 = mul(t0, t1); out0 = t2 } plan contiguous 1x256,1x128
             //   %20 = mul(%18, %19) : f32[B,10]
             //   %21 = sum(%20) [1] : f32[B]
             {
@@ -143,29 +143,29 @@ namespace Nabla.Examples.GeneratedCode
                 {
                     int row = o * len, l = 0;
                     float acc = 0f;
-                    if (vec && Vector256.IsHardwareAccelerated && len - l >= 8)
+                    if (vec && Vector256.IsHardwareAccelerated)
                     {
-                        var acc256 = Vector256.Create(0f);
+                        Vector256<float> acc0 = Vector256.Create(0f);
                         for (; l <= len - 8; l += 8)
                         {
                             var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(row + l));
                             var t1 = Vector256.LoadUnsafe(ref in1, (nuint)(row + l));
                             var t2 = t0 * t1;
-                            acc256 += t2;
+                            acc0 += t2;
                         }
-                        acc += Emitted.Sum(acc256);
+                        acc = Emitted.Sum(acc0);
                     }
-                    if (vec && Vector128.IsHardwareAccelerated && len - l >= 4)
+                    else if (vec && Vector128.IsHardwareAccelerated)
                     {
-                        var acc128 = Vector128.Create(0f);
+                        Vector128<float> acc0 = Vector128.Create(0f);
                         for (; l <= len - 4; l += 4)
                         {
                             var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l));
                             var t1 = Vector128.LoadUnsafe(ref in1, (nuint)(row + l));
                             var t2 = t0 * t1;
-                            acc128 += t2;
+                            acc0 += t2;
                         }
-                        acc += Emitted.Sum(acc128);
+                        acc = Emitted.Sum(acc0);
                     }
                     for (; l < len; l++)
                     {
@@ -178,7 +178,7 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k5: reduce_sum[1 x (B) x 1] (b14:full) -> b15 scale 1 * B^-1 { t0 = in0; out0 = t0 }
+            // k5: reduce_sum[1 x (B) x 1] (b14:full) -> b15 scale 1 * B^-1 { t0 = in0; out0 = t0 } plan contiguous 4x256,4x128
             //   %22 = mean(%21) [0] : f32[]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
@@ -189,25 +189,69 @@ namespace Nabla.Examples.GeneratedCode
                 {
                     int row = o * len, l = 0;
                     float acc = 0f;
-                    if (vec && Vector256.IsHardwareAccelerated && len - l >= 8)
+                    if (vec && Vector256.IsHardwareAccelerated)
                     {
-                        var acc256 = Vector256.Create(0f);
+                        Vector256<float> acc0 = Vector256.Create(0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+                        for (; l <= len - 32; l += 32)
+                        {
+                            {
+                                var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(row + l));
+                                acc0 += t0;
+                            }
+                            {
+                                var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(row + l + 8));
+                                acc1 += t0;
+                            }
+                            {
+                                var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(row + l + 16));
+                                acc2 += t0;
+                            }
+                            {
+                                var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(row + l + 24));
+                                acc3 += t0;
+                            }
+                        }
+                        acc0 += acc1;
+                        acc2 += acc3;
+                        acc0 += acc2;
                         for (; l <= len - 8; l += 8)
                         {
                             var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(row + l));
-                            acc256 += t0;
+                            acc0 += t0;
                         }
-                        acc += Emitted.Sum(acc256);
+                        acc = Emitted.Sum(acc0);
                     }
-                    if (vec && Vector128.IsHardwareAccelerated && len - l >= 4)
+                    else if (vec && Vector128.IsHardwareAccelerated)
                     {
-                        var acc128 = Vector128.Create(0f);
+                        Vector128<float> acc0 = Vector128.Create(0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+                        for (; l <= len - 16; l += 16)
+                        {
+                            {
+                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l));
+                                acc0 += t0;
+                            }
+                            {
+                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l + 4));
+                                acc1 += t0;
+                            }
+                            {
+                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l + 8));
+                                acc2 += t0;
+                            }
+                            {
+                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l + 12));
+                                acc3 += t0;
+                            }
+                        }
+                        acc0 += acc1;
+                        acc2 += acc3;
+                        acc0 += acc2;
                         for (; l <= len - 4; l += 4)
                         {
                             var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l));
-                            acc128 += t0;
+                            acc0 += t0;
                         }
-                        acc += Emitted.Sum(acc128);
+                        acc = Emitted.Sum(acc0);
                     }
                     for (; l < len; l++)
                     {
@@ -218,7 +262,7 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k6: loop[1 x 1] (b15:full) -> (b16) { t0 = in0; t1 = neg(t0); out0 = t1 }
+            // k6: loop[1 x 1] (b15:full) -> (b16) { t0 = in0; t1 = neg(t0); out0 = t1 } plan scalar
             //   %23 = neg(%22) : f32[]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot4);
@@ -232,7 +276,7 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k7: reduce_sum[B x (10) x 1] (b13:full) -> b17 scale 1 { t0 = in0; out0 = t0 }
+            // k7: reduce_sum[B x (10) x 1] (b13:full) -> b17 scale 1 { t0 = in0; out0 = t0 } plan contiguous 1x256,1x128
             //   %25 = sum(%19) [1] keep : f32[B,1]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(t);
@@ -242,25 +286,25 @@ namespace Nabla.Examples.GeneratedCode
                 {
                     int row = o * len, l = 0;
                     float acc = 0f;
-                    if (vec && Vector256.IsHardwareAccelerated && len - l >= 8)
+                    if (vec && Vector256.IsHardwareAccelerated)
                     {
-                        var acc256 = Vector256.Create(0f);
+                        Vector256<float> acc0 = Vector256.Create(0f);
                         for (; l <= len - 8; l += 8)
                         {
                             var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(row + l));
-                            acc256 += t0;
+                            acc0 += t0;
                         }
-                        acc += Emitted.Sum(acc256);
+                        acc = Emitted.Sum(acc0);
                     }
-                    if (vec && Vector128.IsHardwareAccelerated && len - l >= 4)
+                    else if (vec && Vector128.IsHardwareAccelerated)
                     {
-                        var acc128 = Vector128.Create(0f);
+                        Vector128<float> acc0 = Vector128.Create(0f);
                         for (; l <= len - 4; l += 4)
                         {
                             var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l));
-                            acc128 += t0;
+                            acc0 += t0;
                         }
-                        acc += Emitted.Sum(acc128);
+                        acc = Emitted.Sum(acc0);
                     }
                     for (; l < len; l++)
                     {
@@ -271,7 +315,7 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k8: loop[B x 10] (b17:col, b12:full, b13:full) -> (b18) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t2, t3); out0 = t4 }
+            // k8: loop[B x 10] (b17:col, b12:full, b13:full) -> (b18) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t2, t3); out0 = t4 } plan 256,128,scalar
             //   %27 = mul(%25, %26) : f32[B,10]
             //   %28 = sub(%27, %19) : f32[B,10]
             {
@@ -320,7 +364,7 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k9: loop[1 x 1] (b0:full) -> (b19) { t0 = in0; t1 = B; t2 = div(t0, t1); out0 = t2 }
+            // k9: loop[1 x 1] (b0:full) -> (b19) { t0 = in0; t1 = B; t2 = div(t0, t1); out0 = t2 } plan scalar
             //   %38 = div(%36, %37) : f32[]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(lr);
@@ -335,7 +379,7 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k10: reduce_sum[1 x (B) x 10] (b18:full) -> b20 scale 1 { t0 = in0; out0 = t0 }
+            // k10: reduce_sum[1 x (B) x 10] (b18:full) -> b20 scale 1 { t0 = in0; out0 = t0 } plan strided 1x256 8/pass,1x128 4/pass
             //   %55 = sum(%28) [0] : f32[10]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot3);
@@ -346,30 +390,38 @@ namespace Nabla.Examples.GeneratedCode
                     int i = 0;
                     if (vec && Vector256.IsHardwareAccelerated)
                     {
-                        for (; i <= inner - 8; i += 8)
+                        if (inner >= 8)
                         {
-                            var acc = Vector256.Create(0f);
-                            for (int l = 0; l < len; l++)
+                            for (; i < inner; i += 8)
                             {
-                                int at = (o * len + l) * inner + i;
-                                var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(at));
-                                acc += t0;
+                                if (i > inner - 8) i = inner - 8;
+                                var acc = Vector256.Create(0f);
+                                for (int l = 0; l < len; l++)
+                                {
+                                    int at = (o * len + l) * inner + i;
+                                    var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(at));
+                                    acc += t0;
+                                }
+                                (acc).StoreUnsafe(ref out0, (nuint)(o * inner + i));
                             }
-                            (acc).StoreUnsafe(ref out0, (nuint)(o * inner + i));
                         }
                     }
-                    if (vec && Vector128.IsHardwareAccelerated)
+                    else if (vec && Vector128.IsHardwareAccelerated)
                     {
-                        for (; i <= inner - 4; i += 4)
+                        if (inner >= 4)
                         {
-                            var acc = Vector128.Create(0f);
-                            for (int l = 0; l < len; l++)
+                            for (; i < inner; i += 4)
                             {
-                                int at = (o * len + l) * inner + i;
-                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at));
-                                acc += t0;
+                                if (i > inner - 4) i = inner - 4;
+                                var acc = Vector128.Create(0f);
+                                for (int l = 0; l < len; l++)
+                                {
+                                    int at = (o * len + l) * inner + i;
+                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at));
+                                    acc += t0;
+                                }
+                                (acc).StoreUnsafe(ref out0, (nuint)(o * inner + i));
                             }
-                            (acc).StoreUnsafe(ref out0, (nuint)(o * inner + i));
                         }
                     }
                     for (; i < inner; i++)
@@ -386,7 +438,7 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k11: loop[1 x 10] (b20:full, b19:scalar, b9:full) -> (b9) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
+            // k11: loop[1 x 10] (b20:full, b19:scalar, b9:full) -> (b9) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 } plan 256,128,scalar
             //   %56 = mul(%55, %38) : f32[10]
             //   %57 = sub(%0, %56) : f32[10]
             {
@@ -453,7 +505,7 @@ namespace Nabla.Examples.GeneratedCode
                 Gemm.Sgemm(100, 40, batch, alpha, slot1, 0, 100, true, x, 0, 40, false, 1f, _0_weight, 0, 40, null, 0, BiasMode.None, Activation.None, null, 0, 0);
             }
 
-            // k16: reduce_sum[1 x (B) x 100] (b22:full) -> b23 scale 1 { t0 = in0; out0 = t0 }
+            // k16: reduce_sum[1 x (B) x 100] (b22:full) -> b23 scale 1 { t0 = in0; out0 = t0 } plan strided 4x256 32/pass,4x128 16/pass
             //   %83 = sum(%78) [0] : f32[100]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot1);
@@ -487,38 +539,71 @@ namespace Nabla.Examples.GeneratedCode
                                     acc3 += t0;
                                 }
                             }
-                            (acc0).StoreUnsafe(ref out0, (nuint)(o * inner + i + 0));
+                            (acc0).StoreUnsafe(ref out0, (nuint)(o * inner + i));
                             (acc1).StoreUnsafe(ref out0, (nuint)(o * inner + i + 8));
                             (acc2).StoreUnsafe(ref out0, (nuint)(o * inner + i + 16));
                             (acc3).StoreUnsafe(ref out0, (nuint)(o * inner + i + 24));
                         }
-                    }
-                    if (vec && Vector256.IsHardwareAccelerated)
-                    {
-                        for (; i <= inner - 8; i += 8)
+                        if (inner >= 8)
                         {
-                            var acc = Vector256.Create(0f);
-                            for (int l = 0; l < len; l++)
+                            for (; i < inner; i += 8)
                             {
-                                int at = (o * len + l) * inner + i;
-                                var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(at));
-                                acc += t0;
+                                if (i > inner - 8) i = inner - 8;
+                                var acc = Vector256.Create(0f);
+                                for (int l = 0; l < len; l++)
+                                {
+                                    int at = (o * len + l) * inner + i;
+                                    var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(at));
+                                    acc += t0;
+                                }
+                                (acc).StoreUnsafe(ref out0, (nuint)(o * inner + i));
                             }
-                            (acc).StoreUnsafe(ref out0, (nuint)(o * inner + i));
                         }
                     }
-                    if (vec && Vector128.IsHardwareAccelerated)
+                    else if (vec && Vector128.IsHardwareAccelerated)
                     {
-                        for (; i <= inner - 4; i += 4)
+                        for (; i <= inner - 16; i += 16)
                         {
-                            var acc = Vector128.Create(0f);
+                            Vector128<float> acc0 = Vector128.Create(0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
                             for (int l = 0; l < len; l++)
                             {
                                 int at = (o * len + l) * inner + i;
-                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at));
-                                acc += t0;
+                                {
+                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at));
+                                    acc0 += t0;
+                                }
+                                {
+                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at + 4));
+                                    acc1 += t0;
+                                }
+                                {
+                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at + 8));
+                                    acc2 += t0;
+                                }
+                                {
+                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at + 12));
+                                    acc3 += t0;
+                                }
                             }
-                            (acc).StoreUnsafe(ref out0, (nuint)(o * inner + i));
+                            (acc0).StoreUnsafe(ref out0, (nuint)(o * inner + i));
+                            (acc1).StoreUnsafe(ref out0, (nuint)(o * inner + i + 4));
+                            (acc2).StoreUnsafe(ref out0, (nuint)(o * inner + i + 8));
+                            (acc3).StoreUnsafe(ref out0, (nuint)(o * inner + i + 12));
+                        }
+                        if (inner >= 4)
+                        {
+                            for (; i < inner; i += 4)
+                            {
+                                if (i > inner - 4) i = inner - 4;
+                                var acc = Vector128.Create(0f);
+                                for (int l = 0; l < len; l++)
+                                {
+                                    int at = (o * len + l) * inner + i;
+                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at));
+                                    acc += t0;
+                                }
+                                (acc).StoreUnsafe(ref out0, (nuint)(o * inner + i));
+                            }
                         }
                     }
                     for (; i < inner; i++)
@@ -535,7 +620,7 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k17: loop[1 x 100] (b23:full, b19:scalar, b3:full) -> (b3) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
+            // k17: loop[1 x 100] (b23:full, b19:scalar, b3:full) -> (b3) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 } plan 256,128,scalar
             //   %84 = mul(%83, %38) : f32[100]
             //   %85 = sub(%6, %84) : f32[100]
             {
@@ -582,7 +667,7 @@ namespace Nabla.Examples.GeneratedCode
             // k18: gemm b5 = -1 * B^-1 * b0 * b21^T[100xB] . b4[Bx100] + 1 * b5
             //   runs inside k14 (one pass over the weights: input gradient and update)
 
-            // k19: reduce_sum[1 x (B) x 100] (b21:full) -> b24 scale 1 { t0 = in0; out0 = t0 }
+            // k19: reduce_sum[1 x (B) x 100] (b21:full) -> b24 scale 1 { t0 = in0; out0 = t0 } plan strided 4x256 32/pass,4x128 16/pass
             //   %90 = sum(%76) [0] : f32[100]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
@@ -616,38 +701,71 @@ namespace Nabla.Examples.GeneratedCode
                                     acc3 += t0;
                                 }
                             }
-                            (acc0).StoreUnsafe(ref out0, (nuint)(o * inner + i + 0));
+                            (acc0).StoreUnsafe(ref out0, (nuint)(o * inner + i));
                             (acc1).StoreUnsafe(ref out0, (nuint)(o * inner + i + 8));
                             (acc2).StoreUnsafe(ref out0, (nuint)(o * inner + i + 16));
                             (acc3).StoreUnsafe(ref out0, (nuint)(o * inner + i + 24));
                         }
-                    }
-                    if (vec && Vector256.IsHardwareAccelerated)
-                    {
-                        for (; i <= inner - 8; i += 8)
+                        if (inner >= 8)
                         {
-                            var acc = Vector256.Create(0f);
-                            for (int l = 0; l < len; l++)
+                            for (; i < inner; i += 8)
                             {
-                                int at = (o * len + l) * inner + i;
-                                var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(at));
-                                acc += t0;
+                                if (i > inner - 8) i = inner - 8;
+                                var acc = Vector256.Create(0f);
+                                for (int l = 0; l < len; l++)
+                                {
+                                    int at = (o * len + l) * inner + i;
+                                    var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(at));
+                                    acc += t0;
+                                }
+                                (acc).StoreUnsafe(ref out0, (nuint)(o * inner + i));
                             }
-                            (acc).StoreUnsafe(ref out0, (nuint)(o * inner + i));
                         }
                     }
-                    if (vec && Vector128.IsHardwareAccelerated)
+                    else if (vec && Vector128.IsHardwareAccelerated)
                     {
-                        for (; i <= inner - 4; i += 4)
+                        for (; i <= inner - 16; i += 16)
                         {
-                            var acc = Vector128.Create(0f);
+                            Vector128<float> acc0 = Vector128.Create(0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
                             for (int l = 0; l < len; l++)
                             {
                                 int at = (o * len + l) * inner + i;
-                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at));
-                                acc += t0;
+                                {
+                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at));
+                                    acc0 += t0;
+                                }
+                                {
+                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at + 4));
+                                    acc1 += t0;
+                                }
+                                {
+                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at + 8));
+                                    acc2 += t0;
+                                }
+                                {
+                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at + 12));
+                                    acc3 += t0;
+                                }
                             }
-                            (acc).StoreUnsafe(ref out0, (nuint)(o * inner + i));
+                            (acc0).StoreUnsafe(ref out0, (nuint)(o * inner + i));
+                            (acc1).StoreUnsafe(ref out0, (nuint)(o * inner + i + 4));
+                            (acc2).StoreUnsafe(ref out0, (nuint)(o * inner + i + 8));
+                            (acc3).StoreUnsafe(ref out0, (nuint)(o * inner + i + 12));
+                        }
+                        if (inner >= 4)
+                        {
+                            for (; i < inner; i += 4)
+                            {
+                                if (i > inner - 4) i = inner - 4;
+                                var acc = Vector128.Create(0f);
+                                for (int l = 0; l < len; l++)
+                                {
+                                    int at = (o * len + l) * inner + i;
+                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at));
+                                    acc += t0;
+                                }
+                                (acc).StoreUnsafe(ref out0, (nuint)(o * inner + i));
+                            }
                         }
                     }
                     for (; i < inner; i++)
@@ -664,7 +782,7 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k20: loop[1 x 100] (b24:full, b19:scalar, b6:full) -> (b6) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 }
+            // k20: loop[1 x 100] (b24:full, b19:scalar, b6:full) -> (b6) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 } plan 256,128,scalar
             //   %91 = mul(%90, %38) : f32[100]
             //   %92 = sub(%1, %91) : f32[100]
             {
