@@ -64,10 +64,13 @@ public sealed class PlanCase
         var t = type ?? (Next(2) == 0 ? DType.F32 : DType.F64);
         var k = kind ?? (PlanKind)Next(3);
         int batch = Extents[Next(Extents.Length)];
-        int rank = 2 + Next(2);
+        // A copy needs rank 3 for a broadcast the loop cannot index (a size-1 middle axis) and static axes other than 1
+        // (a transpose that moves only a size-1 axis is a reshape, no copy); the batch still takes every extent.
+        bool copy = k == PlanKind.Copy;
+        int rank = copy ? 3 : 2 + Next(2);
         var dims = new int[rank];
         dims[0] = Shape.Batch;
-        for (int i = 1; i < rank; i++) dims[i] = Extents[Next(Extents.Length)];
+        for (int i = 1; i < rank; i++) dims[i] = copy ? Extents[1 + Next(Extents.Length - 1)] : Extents[Next(Extents.Length)];
         // Keep cases small: at most about 12k elements at this batch.
         while (batch * dims.Skip(1).Aggregate(1, (a, b) => a * b) > 12000)
         {
