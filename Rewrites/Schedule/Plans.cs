@@ -12,8 +12,8 @@ namespace Nabla.Rewrites.Schedule;
 /// </summary>
 public sealed class PlanOptions
 {
-    /// <summary>The plans <see cref="Scheduler.Build"/> makes: 256- then 128-bit vectors, 4 chains, unroll limit 8, rows of 8.</summary>
-    public static PlanOptions Default { get; } = new();
+    /// <summary>The plans <see cref="Scheduler.Build"/> makes: 256- then 128-bit vectors, 4 chains, unroll limit 8, rows of 8 (a new instance each time).</summary>
+    public static PlanOptions Default => new();
 
     /// <summary>
     /// The vector widths in bits the code may use, widest first: a subset of the widths the runtime offers
