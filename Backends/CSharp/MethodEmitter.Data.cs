@@ -26,45 +26,31 @@ internal sealed partial class MethodEmitter
     }
 
     /// <summary>
-    /// A copy (an output or update that needs its own storage), or a transpose or broadcast: nested loops over the
-    /// output's axes, reading the input through permuted strides (stride 0 along broadcast axes).
+    /// A copy (an output or update that needs its own storage), or a transpose or broadcast, printed from the kernel's
+    /// <see cref="CopyPlan"/>: nested loops over the merged axes writing the output in order and reading the input through
+    /// the plan's strides (0 along broadcast axes); the innermost axis is copied element by element, or as a whole row
+    /// (<c>Array.Copy</c>) or fill (<c>Array.Fill</c>). A plain copy is one <c>Array.Copy</c>.
     /// </summary>
     private void Copy(CodeWriter w, CopyKernel k)
     {
         string src = Arr(k.Input), dst = Arr(k.Output);
-        if (k.Op == Op.Reshape)
+        var plan = k.Plan;
+        int axes = plan.Extents.Count, loops = plan.Loops, last = axes - 1;
+        if (loops == 0 && plan.Inner == CopyAction.CopyRow)
         {
-            w.Line($"Array.Copy({src}, 0, {dst}, 0, {Names.Size(k.Output.Size)});");
+            w.Line($"Array.Copy({src}, 0, {dst}, 0, {Names.Size(plan.Extents[0])});");
             return;
         }
-        Shape ins = k.Input.Shape, outs = k.Output.Shape;
-        int rank = outs.Rank;
-        var inStride = new Dim[ins.Rank];
-        var acc = new Dim(1);
-        for (int i = ins.Rank - 1; i >= 0; i--) { inStride[i] = acc; acc *= Rewrites.Schedule.Dim.Of(ins[i]); }
-        var stride = new Dim[rank];
-        int off = rank - ins.Rank;
-        for (int j = 0; j < rank; j++)
-        {
-            if (k.Op == Op.Transpose) stride[j] = inStride[k.Perm[j]];
-            else stride[j] = j < off || ins[j - off] == 1 ? new Dim(0) : inStride[j - off];
-        }
-        // Rows of at least RowCopy elements that are contiguous (stride 1) or constant (stride 0) in the input are copied
-        // or filled whole: element by element, a broadcast of [B,6,1,144] to [B,6,4,144] ran at 3 ns per element.
-        const int RowCopy = 8;
-        int last = rank - 1;
-        bool rows = rank >= 1 && outs[last] != Shape.Batch && outs[last] >= RowCopy && stride[last].IsStatic
-            && (stride[last].Factor == 1 || stride[last].Factor == 0);
-        int loops = rows ? last : rank;
         using (w.Block())
         {
             w.Line($"int at = 0;");
-            for (int j = 0; j < rank; j++) w.Line($"int d{j} = {Names.Size(Rewrites.Schedule.Dim.Of(outs[j]))}, st{j} = {Names.Size(stride[j])};");
+            // The stride of a row action's axis is never read: it is not declared (an unused local is a warning).
+            for (int j = 0; j < axes; j++) w.Line($"int d{j} = {Names.Size(plan.Extents[j])}{(j < loops ? $", st{j} = {Names.Size(plan.Strides[j])}" : "")};");
             for (int j = 0; j < loops; j++) w.Line(new string(' ', 4 * j) + $"for (int j{j} = 0; j{j} < d{j}; j{j}++)");
             var index = loops == 0 ? "0" : string.Join(" + ", Enumerable.Range(0, loops).Select(j => $"j{j} * st{j}"));
             string pad = new string(' ', 4 * loops);
-            if (!rows) w.Line(pad + $"{dst}[at++] = {src}[{index}];");
-            else if (stride[last].Factor == 1) w.Line(pad + $"{{ Array.Copy({src}, {index}, {dst}, at, d{last}); at += d{last}; }}");
+            if (plan.Inner == CopyAction.Element) w.Line(pad + $"{dst}[at++] = {src}[{index}];");
+            else if (plan.Inner == CopyAction.CopyRow) w.Line(pad + $"{{ Array.Copy({src}, {index}, {dst}, at, d{last}); at += d{last}; }}");
             else w.Line(pad + $"{{ Array.Fill({dst}, {src}[{index}], at, d{last}); at += d{last}; }}");
         }
     }

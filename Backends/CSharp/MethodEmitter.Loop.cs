@@ -7,13 +7,11 @@ namespace Nabla.Backends.CSharp;
 
 internal sealed partial class MethodEmitter
 {
-    /// <summary>Vector widths in elements of the element type: 256-bit and 128-bit.</summary>
-    private int Lanes(int bits) => bits / (_type == DType.F32 ? 32 : 64);
-
     /// <summary>
-    /// A fused elementwise loop over [rows, cols]: for each row, a Vector256 loop, a Vector128 loop (the tail of the
-    /// wider one, and the path on machines with 128-bit vectors only), then a scalar loop (the tail, and the path when
-    /// vectors are off). A flat loop (rows = 1) has no row loop.
+    /// A fused elementwise loop over [rows, cols]: for each row, a vector loop per width of the kernel's
+    /// <see cref="LoopPlan"/> in order (e.g. Vector256, then Vector128 for its tail and for machines with 128-bit vectors
+    /// only), each behind its <c>IsHardwareAccelerated</c> check, then a scalar loop (the tail, and the path when vectors
+    /// are off). A flat loop (rows = 1) has no row loop.
     /// </summary>
     private void Loop(CodeWriter w, ElementwiseKernel k)
     {
@@ -52,14 +50,13 @@ internal sealed partial class MethodEmitter
             w.Line($"ref {T} out{o} = ref MemoryMarshal.GetArrayDataReference({Arr(outputs[o])});");
     }
 
-    // The three loops over one row (or the flat range): index expressions for full and row-broadcast inputs.
+    // The plan's loops over one row (or the flat range): index expressions for full and row-broadcast inputs.
     private void LoopBody(CodeWriter w, ElementwiseKernel k, string full, string col, string count)
     {
         string v = full == "i" ? "i" : "c";
-        foreach (int bits in new[] { 256, 128 })
+        foreach (var width in k.Plan.Widths)
         {
-            int lanes = Lanes(bits);
-            if (k.Cols.IsStatic && k.Cols.Factor < lanes) continue;
+            int bits = width.Bits, lanes = width.Lanes;
             using (w.Block($"if (vec && Vector{bits}.IsHardwareAccelerated)"))
             using (w.Block($"for (; {v} <= {count} - {lanes}; {v} += {lanes})"))
             {

@@ -7,8 +7,23 @@ namespace Nabla.Backends.Expressions;
 
 internal sealed partial class MethodEmitter<T>
 {
+    private readonly Dictionary<int, ElementOps> _opsByBits = new();
+
     /// <summary>
-    /// A fused elementwise loop over [rows, cols]:
+    /// Selects the vectors of the next kernel: the first of its plan's <paramref name="widths"/> that this method may use
+    /// and the machine accelerates (<see cref="VectorIsa.FirstAccelerated"/>), or none (scalar code).
+    /// </summary>
+    private void UseVectors(IEnumerable<int> widths)
+    {
+        _isa = VectorIsa.FirstAccelerated(typeof(T), widths, _widest);
+        int bits = _isa?.Bits ?? 0;
+        if (!_opsByBits.TryGetValue(bits, out var ops)) _opsByBits[bits] = ops = new ElementOps(typeof(T), _isa);
+        _ops = ops;
+    }
+
+    /// <summary>
+    /// A fused elementwise loop over [rows, cols], at the first accelerated width of the kernel's <see cref="LoopPlan"/>
+    /// (one width: elementwise results do not depend on it):
     /// <code>
     /// kernel-invariant values (scalar, then broadcast)
     /// for r in rows:                       (omitted when rows = 1)
@@ -23,8 +38,9 @@ internal sealed partial class MethodEmitter<T>
     private E Elementwise(ElementwiseKernel k)
     {
         bool rowLoop = !IsOne(k.Rows);
+        UseVectors(k.Plan.Widths.Select(w => w.Bits));
         int W = _isa?.Width ?? 1;
-        bool vectors = _isa is not null && !(k.Cols.IsStatic && k.Cols.Factor < W);
+        bool vectors = _isa is not null;
         var f = new Fused(k.Body, k.Inputs, a => a switch { Access.Scalar => 0, Access.Col => rowLoop ? 1 : 0, _ => 2 },
             vectors, _isa?.Type ?? typeof(T));
         var rows = Int("rows"); var cols = Int("cols"); var r = Int("r"); var c = Int("c"); var rowBase = Int("rowBase"); var vlimit = Int("vlimit");

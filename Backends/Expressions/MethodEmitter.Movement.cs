@@ -39,50 +39,41 @@ internal sealed partial class MethodEmitter<T>
     }
 
     /// <summary>
-    /// A copy: a plain one (<see cref="Array.Copy(Array, int, Array, int, int)"/>), or a transpose / broadcast as a loop
-    /// nest that writes the output in order and reads the input through strides (0 along broadcast axes).
-    /// Adjacent output axes that the input also holds contiguously are merged first.
+    /// A copy printed from the kernel's <see cref="CopyPlan"/>: a plain one is one
+    /// <see cref="Array.Copy(Array, int, Array, int, int)"/> (nothing when both buffers share storage); a transpose or
+    /// broadcast is the plan's loop nest over the merged axes, writing the output in order and reading the input through
+    /// the plan's strides (0 along broadcast axes), with the innermost axis moved element by element, or as one
+    /// <see cref="Array.Copy(Array, int, Array, int, int)"/> or <see cref="Array.Fill{T}(T[], T, int, int)"/> per row.
     /// </summary>
     private E Copy(CopyKernel k)
     {
         var src = Arr(k.Input); var dst = Arr(k.Output);
-        if (k.Op == Op.Reshape)
+        var plan = k.Plan;
+        int loops = plan.Loops;
+        if (loops == 0 && plan.Inner == CopyAction.CopyRow)
             return ReferenceEquals(k.Input.Storage, k.Output.Storage) ? E.Empty()
-                : E.Call(typeof(Array), nameof(Array.Copy), null, src, E.Constant(0), dst, E.Constant(0), Size(k.Output.Size));
-        var outShape = k.Output.Shape; var inShape = k.Input.Shape;
-        var inStrides = Strides(inShape);
-        var dims = new List<Dim>(); var strides = new List<Dim>();
-        int off = outShape.Rank - inShape.Rank;
-        for (int j = 0; j < outShape.Rank; j++)
-        {
-            Dim stride = k.Op == Op.Transpose ? inStrides[k.Perm[j]]
-                : j >= off && inShape[j - off] != 1 ? inStrides[j - off] : new Dim(0);
-            var d = Dim.Of(outShape[j]);
-            if (IsOne(d)) continue;
-            // Merge with the previous axis when the input steps over it contiguously too.
-            if (dims.Count > 0 && strides[^1] == stride * d) { dims[^1] = dims[^1] * d; strides[^1] = stride; }
-            else { dims.Add(d); strides.Add(stride); }
-        }
+                : E.Call(typeof(Array), nameof(Array.Copy), null, src, E.Constant(0), dst, E.Constant(0), Size(plan.Extents[0]));
         var o = Int("o");
-        var idx = dims.Select((_, j) => Int("i" + j)).ToArray();
-        var at = dims.Select((_, j) => Int("at" + j)).ToArray();
-        E inner = E.Block(
-            E.Assign(E.ArrayAccess(dst, o), E.ArrayIndex(src, dims.Count == 0 ? E.Constant(0) : at[^1])),
-            E.PreIncrementAssign(o));
-        for (int j = dims.Count - 1; j >= 0; j--)
+        var idx = Enumerable.Range(0, loops).Select(j => Int("i" + j)).ToArray();
+        var at = Enumerable.Range(0, loops).Select(j => Int("at" + j)).ToArray();
+        E from = loops == 0 ? E.Constant(0) : at[^1];
+        E inner;
+        if (plan.Inner == CopyAction.Element)
+            inner = E.Block(E.Assign(E.ArrayAccess(dst, o), E.ArrayIndex(src, from)), E.PreIncrementAssign(o));
+        else
+        {
+            var row = Size(plan.Extents[^1]);
+            var move = plan.Inner == CopyAction.CopyRow
+                ? E.Call(typeof(Array), nameof(Array.Copy), null, src, from, dst, o, row)
+                : E.Call(typeof(Array), nameof(Array.Fill), new[] { typeof(T) }, dst, E.ArrayIndex(src, from), o, row);
+            inner = E.Block(move, E.AddAssign(o, row));
+        }
+        for (int j = loops - 1; j >= 0; j--)
         {
             E start = j == 0 ? E.Constant(0) : at[j - 1];
-            inner = For(idx[j], E.Constant(0), Size(dims[j]), 1,
-                E.Assign(at[j], E.Add(start, E.Multiply(idx[j], Size(strides[j])))), inner);
+            inner = For(idx[j], E.Constant(0), Size(plan.Extents[j]), 1,
+                E.Assign(at[j], E.Add(start, E.Multiply(idx[j], Size(plan.Strides[j])))), inner);
         }
         return E.Block(idx.Concat(at).Append(o), E.Assign(o, E.Constant(0)), inner);
-    }
-
-    private static Dim[] Strides(Shape s)
-    {
-        var r = new Dim[s.Rank];
-        var acc = new Dim(1);
-        for (int i = s.Rank - 1; i >= 0; i--) { r[i] = acc; acc *= Dim.Of(s[i]); }
-        return r;
     }
 }

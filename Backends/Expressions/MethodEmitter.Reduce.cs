@@ -9,26 +9,22 @@ namespace Nabla.Backends.Expressions;
 
 internal sealed partial class MethodEmitter<T>
 {
-    /// <summary>Independent vector accumulators of a reduction (hides the latency of the add/max chain).</summary>
-    private const int Chains = 4;
-
-    /// <summary>Reductions whose body has more instructions than this keep one accumulator (the unrolled body would be large).</summary>
-    private const int UnrollLimit = 8;
-
     /// <summary>
-    /// A reduction <c>out[o, i] = scale · ⊕_l body(o, l, i)</c> over [outer, length, inner], in a fixed order.
-    /// When inner is 1 the reduced elements are contiguous: <see cref="Chains"/> vector accumulators over blocks of
-    /// lanes, combined pairwise, then one accumulator, then across lanes, then the scalar tail. Otherwise
-    /// <see cref="Chains"/>·W adjacent outputs (then W, then one) are reduced at once, each strictly in l order — the same
-    /// order as the scalar path, so both give identical results.
+    /// A reduction <c>out[o, i] = scale · ⊕_l body(o, l, i)</c> over [outer, length, inner], printed from the kernel's
+    /// <see cref="ReducePlan"/> at its first width this machine accelerates (or scalar), in exactly the plan's order — the
+    /// order the C# backend prints too, so both give the same bits at one width. Contiguous (inner = 1): the plan's chains
+    /// over whole blocks, merged pairwise, one accumulator over the remaining vectors, across lanes, then the scalar tail.
+    /// Strided: chains·W adjacent outputs per pass, then W per pass with the last pass moved back to end at the last
+    /// output, each output strictly in l order (the scalar path's order, so both give identical results).
     /// </summary>
     private E Reduce(ReduceKernel k)
     {
-        bool contiguous = IsOne(k.Inner);
-        int W = _isa?.Width ?? 1;
-        var extent = contiguous ? k.Length : k.Inner;
-        bool vectors = _isa is not null && !(extent.IsStatic && extent.Factor < W);
-        bool unroll = vectors && k.Body.Instrs.Count <= UnrollLimit && !(extent.IsStatic && extent.Factor < Chains * W);
+        bool contiguous = k.Plan.Layout == ReduceLayout.Contiguous;
+        UseVectors(k.Plan.Widths.Select(w => w.Bits));
+        var width = _isa is null ? null : k.Plan.Widths.First(w => w.Bits == _isa.Bits);
+        bool vectors = width is not null;
+        int W = width?.Lanes ?? 1, chains = width?.Chains ?? 1;
+        bool unroll = chains > 1;
         var f = new Fused(k.Body, k.Inputs, a => a == Access.Scalar ? 0 : 2, vectors, _isa?.Type ?? typeof(T));
         bool max = k.Op == ReduceOp.Max;
         var outer = Int("outer"); var len = Int("length"); var inner = Int("inner");
@@ -36,7 +32,7 @@ internal sealed partial class MethodEmitter<T>
         var rowBase = Int("rowBase");
         var acc = E.Variable(typeof(T), "acc");
         var vtype = _isa?.Type ?? typeof(T);
-        var vacc = Enumerable.Range(0, Chains).Select(c => E.Variable(vtype, "vacc" + c)).ToArray();
+        var vacc = Enumerable.Range(0, chains).Select(c => E.Variable(vtype, "vacc" + c)).ToArray();
         var scale = E.Variable(typeof(T), "scale");
         bool scaled = !(k.Scale.IsConstant && k.Scale.Constant == 1);
         var output = Arr(k.Output);
@@ -66,10 +62,10 @@ internal sealed partial class MethodEmitter<T>
                 perOuter.Add(E.Assign(vacc[0], _isa!.Broadcast(identity)));
                 if (unroll)
                 {
-                    for (int c = 1; c < Chains; c++) perOuter.Add(E.Assign(vacc[c], vacc[0]));
-                    var block = Enumerable.Range(0, Chains).SelectMany(c => VectorStep(c, c * W)).Append(E.AddAssign(at, E.Constant(Chains * W)));
-                    perOuter.Add(While(l, ulimit, Chains * W, block.ToArray()));
-                    perOuter.Add(E.Assign(vacc[0], VCombine(VCombine(vacc[0], vacc[1]), VCombine(vacc[2], vacc[3]))));
+                    for (int c = 1; c < chains; c++) perOuter.Add(E.Assign(vacc[c], vacc[0]));
+                    var block = Enumerable.Range(0, chains).SelectMany(c => VectorStep(c, c * W)).Append(E.AddAssign(at, E.Constant(chains * W)));
+                    perOuter.Add(While(l, ulimit, chains * W, block.ToArray()));
+                    foreach (var (into, from) in ReducePlan.ChainMerges(chains)) perOuter.Add(E.Assign(vacc[into], VCombine(vacc[into], vacc[from])));
                 }
                 perOuter.Add(While(l, vlimit, W, VectorStep(0, 0).Append(E.AddAssign(at, E.Constant(W))).ToArray()));
                 perOuter.Add(E.Assign(acc, AcrossLanes(vacc[0], max)));
@@ -83,23 +79,28 @@ internal sealed partial class MethodEmitter<T>
             // Adjacent outputs (o, i..) at a time; at = (o·length + l)·inner + i.
             perOuter.Add(E.Assign(rowBase, E.Multiply(E.Multiply(o, len), inner)));
             perOuter.Add(E.Assign(i, E.Constant(0)));
-            E OutAt(int offset) => E.Add(E.Add(E.Multiply(o, inner), i), E.Constant(offset));
+            E OutAt(int offset) => offset == 0 ? E.Add(E.Multiply(o, inner), i) : E.Add(E.Add(E.Multiply(o, inner), i), E.Constant(offset));
             if (unroll)
             {
-                var init = Enumerable.Range(0, Chains).Select(c => (E)E.Assign(vacc[c], _isa!.Broadcast(identity)));
-                var body = Enumerable.Range(0, Chains).SelectMany(c => VectorStep(c, c * W)).Append(E.AddAssign(at, inner));
-                var stores = Enumerable.Range(0, Chains).Select(c => _isa!.Store(output, OutAt(c * W), VScaled(vacc[c])));
-                perOuter.Add(While(i, ulimit, Chains * W, init
+                var init = Enumerable.Range(0, chains).Select(c => (E)E.Assign(vacc[c], _isa!.Broadcast(identity)));
+                var body = Enumerable.Range(0, chains).SelectMany(c => VectorStep(c, c * W)).Append(E.AddAssign(at, inner));
+                var stores = Enumerable.Range(0, chains).Select(c => _isa!.Store(output, OutAt(c * W), VScaled(vacc[c])));
+                perOuter.Add(While(i, ulimit, chains * W, init
                     .Append(E.Assign(at, E.Add(rowBase, i)))
                     .Append(For(l, E.Constant(0), len, 1, body.ToArray()))
                     .Concat(stores).ToArray()));
             }
             if (vectors)
+            {
+                // W outputs per pass; the last pass starts at inner − W (vlimit is inner when inner ≥ W, else 0).
+                var last = E.Subtract(inner, E.Constant(W));
                 perOuter.Add(While(i, vlimit, W,
+                    E.Assign(i, E.Condition(E.GreaterThan(i, last), last, i)),
                     E.Assign(vacc[0], _isa!.Broadcast(identity)),
                     E.Assign(at, E.Add(rowBase, i)),
                     For(l, E.Constant(0), len, 1, VectorStep(0, 0).Append(E.AddAssign(at, inner)).ToArray()),
                     _isa.Store(output, OutAt(0), VScaled(vacc[0]))));
+            }
             perOuter.Add(While(i, inner, 1,
                 E.Assign(acc, identity),
                 E.Assign(at, E.Add(rowBase, i)),
@@ -112,8 +113,11 @@ internal sealed partial class MethodEmitter<T>
         frame.AddRange(ScalarValues(f, 0, _ => E.Constant(0)));
         frame.AddRange(Broadcasts(f, 0));
         var reduced = contiguous ? len : inner;
-        if (vectors) frame.Add(E.Assign(vlimit, E.Condition(Vectors, E.Subtract(reduced, E.Constant(W - 1)), E.Constant(0))));
-        if (unroll) frame.Add(E.Assign(ulimit, E.Condition(Vectors, E.Subtract(reduced, E.Constant(Chains * W - 1)), E.Constant(0))));
+        if (vectors)
+            frame.Add(E.Assign(vlimit, contiguous
+                ? E.Condition(Vectors, E.Subtract(len, E.Constant(W - 1)), E.Constant(0))
+                : E.Condition(E.AndAlso(Vectors, E.GreaterThanOrEqual(inner, E.Constant(W))), inner, E.Constant(0))));
+        if (unroll) frame.Add(E.Assign(ulimit, E.Condition(Vectors, E.Subtract(reduced, E.Constant(chains * W - 1)), E.Constant(0))));
         frame.Add(For(o, E.Constant(0), outer, 1, perOuter.ToArray()));
         var vars = f.Variables.Concat(new[] { outer, len, inner, o, l, i, vlimit, ulimit, at, rowBase, acc, scale });
         if (vectors) vars = vars.Concat(vacc);

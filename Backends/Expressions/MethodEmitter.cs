@@ -19,8 +19,9 @@ namespace Nabla.Backends.Expressions;
 internal sealed partial class MethodEmitter<T> where T : unmanaged
 {
     private readonly MethodLayout _layout;
-    private readonly VectorIsa? _isa;
-    private readonly ElementOps _ops;
+    private readonly VectorIsa? _widest;   // the widest vectors this method may use (null: scalar only)
+    private VectorIsa? _isa;               // the current kernel's vectors (set from its plan)
+    private ElementOps _ops;
     private readonly Dictionary<Buffer, ParameterExpression> _arrays = new();
     private readonly List<E> _prologue = new();
     private readonly ParameterExpression _vec = E.Variable(typeof(bool), "vectors");
@@ -28,7 +29,7 @@ internal sealed partial class MethodEmitter<T> where T : unmanaged
     public MethodEmitter(MethodLayout layout, VectorIsa? isa)
     {
         _layout = layout;
-        _isa = isa;
+        _widest = _isa = isa;
         _ops = new ElementOps(typeof(T), isa);
     }
 
@@ -48,7 +49,7 @@ internal sealed partial class MethodEmitter<T> where T : unmanaged
         var body = new List<E>();
         foreach (var k in kernels) body.Add(Kernel(k));
         var all = new List<E>();
-        if (_isa is not null) all.Add(E.Assign(_vec, E.Property(null, typeof(CompiledModel<T>), nameof(CompiledModel<T>.VectorsEnabled))));
+        if (_widest is not null) all.Add(E.Assign(_vec, E.Property(null, typeof(CompiledModel<T>), nameof(CompiledModel<T>.VectorsEnabled))));
         all.AddRange(_prologue);
         all.AddRange(body);
         all.Add(E.Empty());
@@ -131,7 +132,7 @@ internal sealed partial class MethodEmitter<T> where T : unmanaged
     }
 
     /// <summary>The vectors switch (false when no vector instruction set was selected).</summary>
-    private E Vectors => _isa is null ? E.Constant(false) : _vec;
+    private E Vectors => _widest is null ? E.Constant(false) : _vec;
 
     // ---- loops ----
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Linq;
 using System.Linq.Expressions;
 using System.Reflection;
@@ -47,6 +48,23 @@ internal sealed class VectorIsa
         if (maxBits < 0) return null;
         if ((maxBits == 0 || maxBits >= 256) && Vector256.IsHardwareAccelerated) return new VectorIsa(element, 256);
         if ((maxBits == 0 || maxBits >= 128) && Vector128.IsHardwareAccelerated) return new VectorIsa(element, 128);
+        return null;
+    }
+
+    /// <summary>
+    /// The first of <paramref name="widths"/> (bits, in a kernel plan's order) that is no wider than
+    /// <paramref name="widest"/> and hardware accelerated here, or null (scalar code) when none is or
+    /// <paramref name="widest"/> is null.
+    /// </summary>
+    public static VectorIsa? FirstAccelerated(Type element, IEnumerable<int> widths, VectorIsa? widest)
+    {
+        if (widest is null) return null;
+        foreach (var bits in widths)
+        {
+            if (bits > widest.Bits) continue;
+            if (bits == widest.Bits) return widest;
+            if (bits == 128 && Vector128.IsHardwareAccelerated) return new VectorIsa(element, 128);
+        }
         return null;
     }
 

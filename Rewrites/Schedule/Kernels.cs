@@ -61,6 +61,7 @@ public sealed class ElementwiseKernel : Kernel
     internal ElementwiseKernel(Dim rows, Dim cols, KernelInput[] inputs, Buffer[] outputs, FusedBody body)
     {
         Rows = rows; Cols = cols; Inputs = inputs; Outputs = outputs; Body = body;
+        Plan = Planner.Loop(cols, outputs.Length > 0 ? outputs[0].DType : DType.F64, PlanOptions.Default);
     }
     /// <summary>Number of rows (1 when the loop is flat).</summary>
     public Dim Rows { get; }
@@ -72,6 +73,8 @@ public sealed class ElementwiseKernel : Kernel
     public IReadOnlyList<Buffer> Outputs { get; }
     /// <summary>The scalar program.</summary>
     public FusedBody Body { get; }
+    /// <summary>The vector widths each row runs at, then the scalar tail (decided by <see cref="Planner"/>).</summary>
+    public LoopPlan Plan { get; internal set; }
     /// <inheritdoc/>
     public override IEnumerable<Buffer> Reads => Inputs.Select(i => i.Buffer);
     /// <inheritdoc/>
@@ -80,7 +83,7 @@ public sealed class ElementwiseKernel : Kernel
     public override string Kind => "loop";
     /// <inheritdoc/>
     public override string ToString() =>
-        $"loop[{Rows} x {Cols}] ({string.Join(", ", Inputs)}) -> ({string.Join(", ", Outputs.Select(o => o.Ref))}) {{ {Body} }}";
+        $"loop[{Rows} x {Cols}] ({string.Join(", ", Inputs)}) -> ({string.Join(", ", Outputs.Select(o => o.Ref))}) {{ {Body} }} {Plan}";
 }
 
 /// <summary>The combining operation of a <see cref="ReduceKernel"/>.</summary>
@@ -102,6 +105,7 @@ public sealed class ReduceKernel : Kernel
     internal ReduceKernel(ReduceOp op, Dim outer, Dim length, Dim inner, KernelInput[] inputs, FusedBody body, Buffer output, ScalarTerm scale)
     {
         Op = op; Outer = outer; Length = length; Inner = inner; Inputs = inputs; Body = body; Output = output; Scale = scale;
+        Plan = Planner.Reduce(this, output.DType, PlanOptions.Default);
     }
     /// <summary>Sum or max.</summary>
     public ReduceOp Op { get; }
@@ -119,6 +123,8 @@ public sealed class ReduceKernel : Kernel
     public Buffer Output { get; }
     /// <summary>Multiplies the result (1/count for a mean; 1 otherwise).</summary>
     public ScalarTerm Scale { get; }
+    /// <summary>The layout, vector widths, accumulator chains and combine order (decided by <see cref="Planner"/>).</summary>
+    public ReducePlan Plan { get; internal set; }
     /// <inheritdoc/>
     public override IEnumerable<Buffer> Reads => Inputs.Select(i => i.Buffer).Concat(Scale.Factors);
     /// <inheritdoc/>
@@ -127,7 +133,7 @@ public sealed class ReduceKernel : Kernel
     public override string Kind => "reduce";
     /// <inheritdoc/>
     public override string ToString() =>
-        $"reduce_{Op.ToString().ToLowerInvariant()}[{Outer} x ({Length}) x {Inner}] ({string.Join(", ", Inputs)}) -> {Output.Ref} scale {Scale} {{ {Body} }}";
+        $"reduce_{Op.ToString().ToLowerInvariant()}[{Outer} x ({Length}) x {Inner}] ({string.Join(", ", Inputs)}) -> {Output.Ref} scale {Scale} {{ {Body} }} {Plan}";
 }
 
 /// <summary>
@@ -245,7 +251,11 @@ public sealed class NormalizeKernel : Kernel
 /// <summary>A data-movement kernel: a general transpose or broadcast into a new buffer (shapes from the buffers).</summary>
 public sealed class CopyKernel : Kernel
 {
-    internal CopyKernel(Op op, Buffer input, Buffer output, int[] perm) { Op = op; Input = input; Output = output; Perm = perm; }
+    internal CopyKernel(Op op, Buffer input, Buffer output, int[] perm)
+    {
+        Op = op; Input = input; Output = output; Perm = perm;
+        Plan = Planner.Copy(this, PlanOptions.Default);
+    }
     /// <summary><see cref="Op.Transpose"/>, <see cref="Op.Broadcast"/> or <see cref="Op.Reshape"/> (a plain copy).</summary>
     public Op Op { get; }
     /// <summary>The source.</summary>
@@ -254,6 +264,8 @@ public sealed class CopyKernel : Kernel
     public Buffer Output { get; }
     /// <summary>The permutation of a transpose (output axis i is input axis Perm[i]).</summary>
     public IReadOnlyList<int> Perm { get; }
+    /// <summary>The merged loop nest and its innermost action (decided by <see cref="Planner"/>).</summary>
+    public CopyPlan Plan { get; internal set; }
     /// <inheritdoc/>
     public override IEnumerable<Buffer> Reads => new[] { Input };
     /// <inheritdoc/>
@@ -262,7 +274,7 @@ public sealed class CopyKernel : Kernel
     public override string Kind => "copy";
     /// <inheritdoc/>
     public override string ToString() =>
-        $"{Op.Name}{(Op == Op.Transpose ? $"[{string.Join(",", Perm)}]" : "")} {Input.Ref}{Input.Shape} -> {Output.Ref}{Output.Shape}";
+        $"{Op.Name}{(Op == Op.Transpose ? $"[{string.Join(",", Perm)}]" : "")} {Input.Ref}{Input.Shape} -> {Output.Ref}{Output.Shape}{(Op == Op.Reshape ? "" : " " + Plan)}";
 }
 
 /// <summary>Sliding-window data movement for convolution and pooling: im2col or col2im (parameters as in the IR attributes).</summary>
