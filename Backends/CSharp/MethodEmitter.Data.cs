@@ -15,14 +15,13 @@ internal sealed partial class MethodEmitter
             + $"{Out(k.Softmax)}, {Out(k.LogSoftmax)}, {Out(k.LogSumExp)}, vec);");
     }
 
-    /// <summary>im2col / col2im: one call of the runtime's window kernel with the image's [N, C, H, W].</summary>
+    /// <summary>im2col / col2im: one call of the runtime's window kernel the registry names, with the image's [N, C, H, W].</summary>
     private void Window(CodeWriter w, WindowKernel k)
     {
-        var image = k.Op == Op.Im2Col ? k.Input.Shape : k.Output.Shape;
-        string Dim(int i) => Names.Size(Rewrites.Schedule.Dim.Of(image[i]));
-        var p = k.Params;
-        string fn = k.Op == Op.Im2Col ? "Im2Col" : "Col2Im";
-        w.Line($"Emitted.{fn}({Arr(k.Input)}, {Arr(k.Output)}, {Dim(0)}, {Dim(1)}, {Dim(2)}, {Dim(3)}, {p[0]}, {p[1]}, {p[2]}, {p[3]}, {p[4]}, {p[5]});");
+        string Dim(int i) => Names.Size(Rewrites.Schedule.Dim.Of(k.Image[i]));
+        var p = k.Window;
+        w.Line($"Emitted.{k.Op.RuntimeFunction}({Arr(k.Input)}, {Arr(k.Output)}, {Dim(0)}, {Dim(1)}, {Dim(2)}, {Dim(3)}, "
+            + $"{p.KernelH}, {p.KernelW}, {p.StrideH}, {p.StrideW}, {p.PadH}, {p.PadW});");
     }
 
     /// <summary>

@@ -20,22 +20,17 @@ internal sealed partial class MethodEmitter<T>
             Arr(k.Input), Size(k.Outer), Size(k.Length), Size(k.Inner), Out(k.Softmax), Out(k.LogSoftmax), Out(k.LogSumExp), Vectors);
     }
 
-    /// <summary>im2col / col2im: one call of <see cref="Conv"/> with the image geometry (col2im overwrites its output).</summary>
+    /// <summary>im2col / col2im: one call of the runtime window kernel the registry names (<c>Emitted.Im2Col/Col2Im</c>, which emitted C# calls too; col2im overwrites its output).</summary>
     private E Window(WindowKernel k)
     {
-        var image = k.Op == Op.Im2Col ? k.Input : k.Output;
-        var p = k.Params;
-        var geometry = new E[]
+        var p = k.Window;
+        var args = new E[]
         {
-            Size(Dim.Of(image.Shape[0])), E.Constant(image.Shape[1]), E.Constant(image.Shape[2]), E.Constant(image.Shape[3]),
-            E.Constant(p[0]), E.Constant(p[1]), E.Constant(p[2]), E.Constant(p[3]), E.Constant(p[4]), E.Constant(p[5]),
+            Arr(k.Input), Arr(k.Output),
+            Size(Dim.Of(k.Image[0])), E.Constant(k.Image[1]), E.Constant(k.Image[2]), E.Constant(k.Image[3]),
+            E.Constant(p.KernelH), E.Constant(p.KernelW), E.Constant(p.StrideH), E.Constant(p.StrideW), E.Constant(p.PadH), E.Constant(p.PadW),
         };
-        var args = new List<E> { Arr(k.Input), E.Constant(0) };
-        args.AddRange(geometry);
-        args.Add(Arr(k.Output));
-        args.Add(E.Constant(0));
-        if (k.Op == Op.Col2Im) args.Add(E.Constant(false));
-        return E.Call(typeof(Conv), k.Op == Op.Im2Col ? nameof(Conv.Im2Col) : nameof(Conv.Col2Im), null, args.ToArray());
+        return E.Call(typeof(Emitted), k.Op.RuntimeFunction!, new[] { typeof(T) }, args);
     }
 
     /// <summary>

@@ -277,18 +277,23 @@ public sealed class CopyKernel : Kernel
         $"{Op.Name}{(Op == Op.Transpose ? $"[{string.Join(",", Perm)}]" : "")} {Input.Ref}{Input.Shape} -> {Output.Ref}{Output.Shape}{(Op == Op.Reshape ? "" : " " + Plan)}";
 }
 
-/// <summary>Sliding-window data movement for convolution and pooling: im2col or col2im (parameters as in the IR attributes).</summary>
+/// <summary>
+/// Sliding-window data movement for convolution and pooling: im2col or col2im, run by the runtime's window kernel the
+/// op's registry entry names (<see cref="Op.RuntimeFunction"/>), over the image [N, C, H, W] with the op's window.
+/// </summary>
 public sealed class WindowKernel : Kernel
 {
-    internal WindowKernel(Op op, Buffer input, Buffer output, int[] p) { Op = op; Input = input; Output = output; Params = p; }
+    internal WindowKernel(Op op, Buffer input, Buffer output, WindowAttrs window) { Op = op; Input = input; Output = output; Window = window.WithoutImage(); }
     /// <summary><see cref="Op.Im2Col"/> or <see cref="Op.Col2Im"/>.</summary>
     public Op Op { get; }
     /// <summary>The source.</summary>
     public Buffer Input { get; }
     /// <summary>The destination.</summary>
     public Buffer Output { get; }
-    /// <summary>[kh, kw, strideH, strideW, padH, padW] (col2im adds C, H, W).</summary>
-    public IReadOnlyList<int> Params { get; }
+    /// <summary>The window: kernel size, stride and padding.</summary>
+    public WindowAttrs Window { get; }
+    /// <summary>The image side's shape [N, C, H, W]: the input of im2col, the output of col2im.</summary>
+    public Shape Image => Op == Op.Im2Col ? Input.Shape : Output.Shape;
     /// <inheritdoc/>
     public override IEnumerable<Buffer> Reads => new[] { Input };
     /// <inheritdoc/>
@@ -296,5 +301,5 @@ public sealed class WindowKernel : Kernel
     /// <inheritdoc/>
     public override string Kind => "window";
     /// <inheritdoc/>
-    public override string ToString() => $"{Op.Name}[{string.Join(",", Params)}] {Input.Ref}{Input.Shape} -> {Output.Ref}{Output.Shape}";
+    public override string ToString() => $"{Op.Name}[{Window}] {Input.Ref}{Input.Shape} -> {Output.Ref}{Output.Shape}";
 }

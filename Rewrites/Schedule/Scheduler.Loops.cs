@@ -175,7 +175,7 @@ internal sealed partial class ScheduleBuilder
         else if (n.Op == Op.Transpose)
             AddPlan(new CopyKernel(Op.Transpose, Buf(n.A), OutBuf(n, new[] { n.A }, false), n.Attr<PermutationAttrs>().Perm), new[] { n.A }, new[] { n }, new[] { n });
         else if (n.Op.Kind == OpKind.Window)
-            AddPlan(new WindowKernel(n.Op, Buf(n.A), OutBuf(n, new[] { n.A }, false), WindowParams(n.Attr<WindowAttrs>())), new[] { n.A }, new[] { n }, new[] { n });
+            AddPlan(new WindowKernel(n.Op, Buf(n.A), OutBuf(n, new[] { n.A }, false), n.Attr<WindowAttrs>()), new[] { n.A }, new[] { n }, new[] { n });
         else if (n.Op == Op.Reshape) Buf(n);
         else if (!n.IsLeaf) throw new InvalidOperationException($"Scheduler: no kernel for {n.Describe()}.");
     }
@@ -278,9 +278,6 @@ internal sealed partial class ScheduleBuilder
             inputs, body, OutBuf(r, loads, false), scale);
         AddPlan(k, loads, new[] { r }, g is null ? new[] { r } : g.Members.Concat(new[] { r }));
     }
-
-    // The window geometry as the window kernels take it: [kh, kw, strideH, strideW, padH, padW].
-    private static int[] WindowParams(WindowAttrs w) => new[] { w.KernelH, w.KernelW, w.StrideH, w.StrideW, w.PadH, w.PadW };
 
     private void MakeNormalize(Node first)
     {
