@@ -11,8 +11,8 @@ namespace Nabla.Rewrites;
 /// <summary>
 /// The compiler's pipeline, one list in the order it runs, from the gradient to emitted code (<see cref="Stages"/>):
 /// autodiff (by the caller) → merge → a round of canonicalize → stabilize → specialize → cleanup repeated to a fixed
-/// point (the order of Theano's) → the schedule stages (specialize for scheduling, in-place updates, fuse, order,
-/// memory plan) → emit (by a backend). Every entry carries the reason for its place. Every graph pass maps a
+/// point (the order of Theano's) → the schedule stages (specialize for scheduling, fuse, in-place updates, kernels,
+/// order, memory plan) → emit (by a backend). Every entry carries the reason for its place. Every graph pass maps a
 /// <see cref="Function"/> to an equivalent one — the reference interpreter gives the same results, up to rounding and
 /// the documented stabilizations — and is linear in the size of the graph. <see cref="Optimize"/> runs the graph
 /// stages of the list, <see cref="Schedule.Scheduler.Build"/> the schedule stages, and
@@ -71,14 +71,19 @@ public static class Pipeline
         "step(z) → step(relu(z)), reductions over split axes → adjacent runs: kernel-shaped forms, after the rewrites since canonicalization would undo them",
         StageKind.Schedule);
 
+    /// <summary>The fusion plan.</summary>
+    public static readonly Stage Fuse = new("fuse",
+        "plan the kernels: GEMMs with bias/ReLU/mask/update epilogues, elementwise loops grouped by level, reduction prologues, one softmax kernel per input",
+        StageKind.Schedule);
+
     /// <summary>Which updates are written into their parameter's buffer.</summary>
     public static readonly Stage InPlace = new("in-place",
         "decide on the fusion plan which updates write their parameter in place, giving up (lowest id first) those whose kernels would wait on each other; before any buffer exists",
         StageKind.Schedule);
 
     /// <summary>Kernels and buffers.</summary>
-    public static readonly Stage Fuse = new("fuse",
-        "make the kernels: GEMMs with bias/ReLU/mask/update epilogues, elementwise loops, reduction prologues, one softmax kernel per input; needs the in-place decisions for its output buffers",
+    public static readonly Stage Kernels = new("kernels",
+        "make the planned kernels and their buffers: parameters for the in-place updates, temporaries and views for the rest",
         StageKind.Schedule);
 
     /// <summary>Kernel order.</summary>
@@ -97,7 +102,7 @@ public static class Pipeline
         StageKind.Emit);
 
     /// <summary>The whole pipeline, in the order it runs, from the gradient to emitted code.</summary>
-    public static IReadOnlyList<Stage> Stages { get; } = new[] { Gradient, MergeStage, Rewrite, ScheduleSpecialize, InPlace, Fuse, Order, MemoryPlan, Emit };
+    public static IReadOnlyList<Stage> Stages { get; } = new[] { Gradient, MergeStage, Rewrite, ScheduleSpecialize, Fuse, InPlace, Kernels, Order, MemoryPlan, Emit };
 
     /// <summary>The passes of <see cref="Simplify"/>: for showing derivatives to people, no reordering beyond need.</summary>
     public static IReadOnlyList<Pass> Display { get; } = new[]

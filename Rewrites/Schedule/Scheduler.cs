@@ -17,7 +17,7 @@ public static class Scheduler
 {
     /// <summary>
     /// Builds the schedule of <paramref name="f"/>, running the schedule stages of <see cref="Pipeline.Stages"/> in
-    /// order — <see cref="Specialize"/>, in-place updates, fuse, order, memory plan — and, when
+    /// order — <see cref="Specialize"/>, fuse, in-place updates, kernels, order, memory plan — and, when
     /// <paramref name="report"/> is given, recording each one's node or kernel counts and time in it.
     /// </summary>
     public static Schedule Build(Function f, PassReport? report = null)
@@ -29,18 +29,20 @@ public static class Scheduler
         var g = Specialize.Run(f);
         double t0 = clock.Elapsed.TotalMilliseconds;
         report?.AddStage(Pipeline.ScheduleSpecialize, PassReport.CountNodes(f), PassReport.CountNodes(g), null, t0);
-        // Decided up front, on the fusion plan: which updates cannot be written in place (see UpdatesToCopy).
-        var copied = ScheduleBuilder.UpdatesToCopy(g);
+        // Fusion is planned, then the in-place updates are decided on that plan, up front (see Planned); then the
+        // kernels are made once, on the same builder, and ordered, and their temporaries get slots.
+        var builder = ScheduleBuilder.Planned(g, clock);
         double t1 = clock.Elapsed.TotalMilliseconds;
-        var builder = new ScheduleBuilder(g, copied) { Clock = clock };
         var s = builder.Build();
         double t2 = clock.Elapsed.TotalMilliseconds;
         if (report is not null)
         {
-            int nodes = PassReport.CountNodes(g);
-            report.AddStage(Pipeline.InPlace, nodes, nodes, null, t1 - t0, f.Updates.Count == 0 ? "no updates" :
-                $"{f.Updates.Count - s.Kernels.Count(k => k is CopyKernel c && c.Op == Op.Reshape && c.Output.Kind == BufferKind.Param)} of {f.Updates.Count} updates in place" + (copied.Count > 0 ? $", {copied.Count} copied to break a cycle" : ""));
-            report.AddStage(Pipeline.Fuse, nodes, nodes, s.Kernels.Count, builder.OrderStart - t1);
+            int nodes = PassReport.CountNodes(g), copied = builder.CopiedUpdates;
+            int inPlace = f.Updates.Count - s.Kernels.Count(k => k is CopyKernel c && c.Op == Op.Reshape && c.Output.Kind == BufferKind.Param);
+            report.AddStage(Pipeline.Fuse, nodes, nodes, null, builder.PlanMs);
+            report.AddStage(Pipeline.InPlace, nodes, nodes, null, t1 - t0 - builder.PlanMs, f.Updates.Count == 0 ? "no updates" :
+                $"{inPlace} of {f.Updates.Count} updates in place" + (copied > 0 ? $", {copied} copied to break a cycle" : ""));
+            report.AddStage(Pipeline.Kernels, nodes, nodes, s.Kernels.Count, builder.OrderStart - t1);
             report.AddStage(Pipeline.Order, nodes, nodes, s.Kernels.Count, builder.OrderEnd - builder.OrderStart);
             report.AddStage(Pipeline.MemoryPlan, nodes, nodes, s.Kernels.Count, t2 - builder.OrderEnd, $"{s.Slots.Count} slots");
         }
@@ -263,7 +265,7 @@ internal sealed partial class ScheduleBuilder
         }
         if (result.Count != _plans.Sum(p => p.Kernels.Count))
         {
-            // UpdatesToCopy gave up every in-place update that closes a cycle: what is left is a bug, or plain copies in a cycle.
+            // Planned gave up every in-place update that closes a cycle: what is left is a bug, or plain copies in a cycle.
             var stuck = _plans.Where((p, i) => indegree[i] > 0).SelectMany(p => p.Kernels.SelectMany(k => k.Writes))
                 .Where(w => w.Kind == BufferKind.Param).Select(w => _f.Graph.Find(w.Name!)!).Where(p => !_copyUpdates.Contains(p)).OrderBy(p => p.Id).FirstOrDefault();
             if (stuck is null) throw new InvalidOperationException("Scheduler: the kernels have a dependence cycle that no in-place update explains.");
@@ -277,37 +279,44 @@ internal sealed partial class ScheduleBuilder
 
     /// <summary>When set, <see cref="Order"/> records on it when ordering starts and ends (the stage times of the report).</summary>
     internal Stopwatch? Clock;
-    internal double OrderStart, OrderEnd;
+    internal double OrderStart, OrderEnd, PlanMs;
+    internal int CopiedUpdates => _copyUpdates.Count;
+    private bool _planned; // PlanGemms and PlanGroups have run: Build does not run them again
 
-    // ---- in-place updates, decided before any buffer exists ----
+    // ---- in-place updates, decided before any kernel or buffer exists ----
 
     /// <summary>
-    /// The parameters whose updates must not be written in place. Each update is written into its parameter's
-    /// buffer when no reader of the old value depends on the new one (<see cref="CanWriteInPlace"/>), but fusion can
-    /// still close a cycle between kernels: with <c>w0' = w0 − w1/8</c> and <c>w1' = w1 − w0/8</c> each loop reads
-    /// the other's parameter, so each must run before the other overwrites it. This builds the kernel graph the
-    /// fusion plan will give — data edges, plus "every reader of a parameter's old value runs before the kernel that
-    /// overwrites it" — finds the kernels stuck on a cycle, and gives up the in-place update of the stuck parameter
-    /// with the lowest node id (its update goes to a temporary, copied in at the end), until no cycle is left. Only
-    /// when that parameter's update was a GEMM epilogue does the fusion plan change, and then it is planned again.
+    /// A builder with fusion planned (<see cref="PlanGemms"/>, <see cref="PlanGroups"/>) and the parameters whose
+    /// updates must not be written in place decided, ready for <see cref="Build"/>. Each update is written into its
+    /// parameter's buffer when no reader of the old value depends on the new one (<see cref="CanWriteInPlace"/>), but
+    /// fusion can still close a cycle between kernels: with <c>w0' = w0 − w1/8</c> and <c>w1' = w1 − w0/8</c> each
+    /// loop reads the other's parameter, so each must run before the other overwrites it. This builds the kernel graph
+    /// the fusion plan will give — data edges, plus "every reader of a parameter's old value runs before the kernel that
+    /// overwrites it" — finds the kernels stuck on a cycle, and gives up the in-place update of the stuck parameter with
+    /// the lowest node id (its update goes to a temporary, copied in at the end), until no cycle is left. Only when that
+    /// parameter's update was a GEMM epilogue does the fusion plan change, and then it is planned again.
     /// </summary>
-    internal static HashSet<Node> UpdatesToCopy(Function f)
+    internal static ScheduleBuilder Planned(Function f, Stopwatch? clock = null)
     {
         var copied = new HashSet<Node>();
-        if (f.Updates.Count == 0) return copied;
+        double planMs = 0;
         while (true)
         {
-            var plan = new ScheduleBuilder(f, copied);
-            plan.PlanGemms();
-            var gemmUpdates = new HashSet<Node>(plan._inPlace.Keys);
-            plan.PlanGroups();
+            double start = clock?.Elapsed.TotalMilliseconds ?? 0;
+            var b = new ScheduleBuilder(f, copied) { Clock = clock };
+            b.PlanGemms();
+            var gemmUpdates = new HashSet<Node>(b._inPlace.Keys);
+            b.PlanGroups();
+            b._planned = true;
+            planMs += (clock?.Elapsed.TotalMilliseconds ?? 0) - start;
             bool replan = false;
-            while (!replan && plan.StuckParam() is { } p)
-            {
-                copied.Add(p);
-                replan = gemmUpdates.Contains(p);
-            }
-            if (!replan) return copied;
+            if (f.Updates.Count > 0)
+                while (!replan && b.StuckParam() is { } p)
+                {
+                    copied.Add(p);
+                    replan = gemmUpdates.Contains(p);
+                }
+            if (!replan) { b.PlanMs = planMs; return b; }
         }
     }
 

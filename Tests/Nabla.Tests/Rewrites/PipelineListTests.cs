@@ -25,10 +25,10 @@ public class PipelineListTests
     [Fact]
     public void The_list_runs_from_autodiff_to_emit_and_every_stage_gives_its_reason()
     {
-        Assert.Equal(new[] { "autodiff", "merge", "rewrite", "schedule-specialize", "in-place", "fuse", "order", "memory-plan", "emit" },
+        Assert.Equal(new[] { "autodiff", "merge", "rewrite", "schedule-specialize", "fuse", "in-place", "kernels", "order", "memory-plan", "emit" },
             Pipeline.Stages.Select(s => s.Name));
         Assert.Equal(new[] { StageKind.Gradient, StageKind.Pass, StageKind.Round, StageKind.Schedule, StageKind.Schedule, StageKind.Schedule,
-            StageKind.Schedule, StageKind.Schedule, StageKind.Emit }, Pipeline.Stages.Select(s => s.Kind));
+            StageKind.Schedule, StageKind.Schedule, StageKind.Schedule, StageKind.Emit }, Pipeline.Stages.Select(s => s.Kind));
         Assert.All(Pipeline.Stages, s => Assert.False(string.IsNullOrWhiteSpace(s.Reason), s.Name));
         Assert.Equal(Pipeline.Round, Pipeline.Rewrite.Passes);
         Assert.Same(Pipeline.Canonicalize, Pipeline.Rewrite.Stop!.Probe);
@@ -49,21 +49,21 @@ public class PipelineListTests
         Assert.Equal(Scheduler.Build(alone).ToString(), s.ToString());
         Assert.Equal(passes.Passes.Select(p => p.Title), report.Passes.Select(p => p.Title));
 
-        // The rows follow the list: merge, the round's passes round by round, then the five schedule stages.
+        // The rows follow the list: merge, the round's passes round by round, then the six schedule stages.
         var rows = report.Stages;
-        Assert.Equal(report.Passes.Count + 5, rows.Count);
+        Assert.Equal(report.Passes.Count + 6, rows.Count);
         Assert.Same(Pipeline.MergeStage, rows[0].Stage);
         Assert.All(rows.Skip(1).Take(report.Passes.Count - 1), r => Assert.Same(Pipeline.Rewrite, r.Stage));
-        Assert.Equal(new[] { Pipeline.ScheduleSpecialize, Pipeline.InPlace, Pipeline.Fuse, Pipeline.Order, Pipeline.MemoryPlan },
+        Assert.Equal(new[] { Pipeline.ScheduleSpecialize, Pipeline.Fuse, Pipeline.InPlace, Pipeline.Kernels, Pipeline.Order, Pipeline.MemoryPlan },
             rows.Skip(report.Passes.Count).Select(r => r.Stage));
         Assert.Equal(f.Nodes().Count, rows[0].NodesBefore);
         for (int i = 1; i < report.Passes.Count; i++) Assert.Equal(rows[i - 1].NodesAfter, rows[i].NodesBefore);
         var specialize = rows[report.Passes.Count];
         Assert.Equal(opt.Nodes().Count, specialize.NodesBefore);
         Assert.Equal(s.Source.Nodes().Count, specialize.NodesAfter);
-        Assert.All(rows.Skip(report.Passes.Count + 2), r => Assert.Equal(s.Kernels.Count, r.Kernels));
+        Assert.All(rows.Skip(report.Passes.Count + 3), r => Assert.Equal(s.Kernels.Count, r.Kernels));
         Assert.All(rows, r => Assert.True(r.Milliseconds >= 0));
-        Assert.Equal($"{f.Updates.Count} of {f.Updates.Count} updates in place", rows[report.Passes.Count + 1].Note);
+        Assert.Equal($"{f.Updates.Count} of {f.Updates.Count} updates in place", rows[report.Passes.Count + 2].Note);
         var table = report.StageTable();
         int at = -1;
         foreach (var stage in Pipeline.Stages.Where(st => st.Kind is not StageKind.Gradient and not StageKind.Emit))
@@ -203,7 +203,7 @@ public class PipelineListTests
             foreach (bool optimize in new[] { true, false })
             {
                 var (opt, s, report) = Pipeline.Compile(f, RewriteChecks.Strict(), optimize);
-                if (report.Stages.Count(r => r.Stage?.Kind == StageKind.Schedule) != 5) throw new XunitException("schedule stages missing from the report");
+                if (report.Stages.Count(r => r.Stage?.Kind == StageKind.Schedule) != 6) throw new XunitException("schedule stages missing from the report");
                 var want = Interpreter.Run(f, c.Bindings, DType.F64, c.Batch);
                 var got = ScheduleInterpreter.Run(s, c.Bindings, c.Batch);
                 foreach (var (name, value) in want.Outputs.Concat(want.Updates).Select(kv => (kv.Key, kv.Value)))
