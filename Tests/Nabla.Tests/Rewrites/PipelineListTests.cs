@@ -182,6 +182,38 @@ public class PipelineListTests
         Assert.Equal(want["dot"].Data, got["dot"].Data);
     }
 
+    [Fact]
+    public void Two_gemm_updates_that_read_each_others_parameter_give_up_the_lower_ids_epilogue()
+    {
+        // w0' = w0 − x·w1/8 and w1' = w1 − x·w0/8: each product would accumulate into its parameter in place (β = 1)
+        // while the other still reads it. w0 (lowest id) loses its GEMM epilogue — fusion is planned again without
+        // it — and its update goes through a temporary; w1 keeps accumulating in place.
+        var g = new Graph(DType.F64);
+        var x = g.Input("x", Shape.Of(2, 2));
+        var w0 = g.Param("w0", Shape.Of(2, 2));
+        var w1 = g.Param("w1", Shape.Of(2, 2));
+        var f = new Function(g, new[] { new Named("n", F.Sum(x)) },
+            new[] { new Named("w0", w0 - F.MatMul(x, w1) * 0.125), new Named("w1", w1 - F.MatMul(x, w0) * 0.125) });
+        var report = new PassReport();
+        var s = Scheduler.Build(f, report);
+        Assert.Equal("w0", Assert.Single(s.Kernels.OfType<CopyKernel>(), k => k.Output.Kind == BufferKind.Param).Output.Name);
+        var gemms = s.Kernels.OfType<GemmKernel>().ToList();
+        Assert.Equal(2, gemms.Count);
+        Assert.Equal("w1", Assert.Single(gemms, k => k.Beta == 1).C.Name);
+        Assert.Equal("1 of 2 updates in place, 1 copied to break a cycle", report.Stages.Single(r => r.Stage == Pipeline.InPlace).Note);
+        Verifier.CheckSchedule("test", s);
+        var bind = new Dictionary<string, Tensor>
+        {
+            ["x"] = new(new[] { 2, 2 }, new double[] { 1, 2, 3, 4 }),
+            ["w0"] = new(new[] { 2, 2 }, new double[] { 8, -8, 16, 0 }),
+            ["w1"] = new(new[] { 2, 2 }, new double[] { 0, 24, -16, 8 }),
+        };
+        var want = Interpreter.Run(f, bind);
+        var got = ScheduleInterpreter.Run(s, bind);
+        Assert.Equal(want.Updates["w0"].Data, got.Updates["w0"].Data);
+        Assert.Equal(want.Updates["w1"].Data, got.Updates["w1"].Data);
+    }
+
     // ---- the verifier over random graphs ----
 
     // The case's output, its gradients, and an SGD-like update of every parameter (in-place writes and their cycles).
