@@ -23,7 +23,7 @@ public sealed class IrCommand : ICommand
     public string Name => "ir";
 
     /// <inheritdoc/>
-    public string Summary => "show the optimized IR, per-pass node counts and the fused kernels of a formula";
+    public string Summary => "show the optimized IR, every pipeline stage with node counts and times, and the fused kernels of a formula";
 
     /// <inheritdoc/>
     public string Usage =>
