@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -10,9 +12,10 @@ namespace Nabla.Cli;
 
 /// <summary>
 /// <c>nabla ir "&lt;expr&gt;" [--grad] [--f32] [--batch N] [--dot FILE]</c>: builds the IR of a formula (and, with
-/// <c>--grad</c>, its gradient), runs the optimization pipeline, and prints the optimized graph, the node counts
-/// before and after each pass, and the kernels the scheduler fuses it into; <c>--dot</c> writes a Graphviz drawing
-/// with every fused kernel as a cluster.
+/// <c>--grad</c>, its gradient), runs the pipeline (<see cref="Pipeline.Stages"/>), and prints the optimized graph, the
+/// pipeline list as it ran (each stage in order with node counts before and after, per pass and round, the kernel
+/// count after scheduling and the time of each), the op counts after each pass, and the kernels the scheduler fuses
+/// it into; <c>--dot</c> writes a Graphviz drawing with every fused kernel as a cluster.
 /// </summary>
 public sealed class IrCommand : ICommand
 {
@@ -20,7 +23,7 @@ public sealed class IrCommand : ICommand
     public string Name => "ir";
 
     /// <inheritdoc/>
-    public string Summary => "show the optimized IR, per-pass node counts and the fused kernels of a formula";
+    public string Summary => "show the optimized IR, every pipeline stage with node counts and times, and the fused kernels of a formula";
 
     /// <inheritdoc/>
     public string Usage =>
@@ -41,8 +44,16 @@ public sealed class IrCommand : ICommand
             var g = new Graph(o.F32 ? DType.F32 : DType.F64);
             var (root, variables) = ExpressionParser.Parse(o.Expr, g);
             var f = new Function(g, ("f", root));
-            if (o.Grad) f = Autodiff.Grad(f, "f", variables.Select(v => v.Name).ToArray());
-            Report(f, o.Batch, o.Dot, stdout);
+            var report = new PassReport();
+            if (o.Grad)
+            {
+                int before = PassReport.CountNodes(f);
+                var clock = Stopwatch.StartNew();
+                f = Autodiff.Grad(f, "f", variables.Select(v => v.Name).ToArray());
+                double ms = clock.Elapsed.TotalMilliseconds;
+                report.AddStage(Pipeline.Gradient, before, PassReport.CountNodes(f), null, ms, string.Join(", ", variables.Select(v => "d/d" + v.Name)));
+            }
+            Report(f, o.Batch, o.Dot, stdout, report);
             return CommandLine.Ok;
         }
         catch (InputException e)
@@ -52,17 +63,25 @@ public sealed class IrCommand : ICommand
         }
     }
 
-    /// <summary>Optimizes and schedules <paramref name="f"/> and prints the graph, the pass table and the kernels.</summary>
-    public static void Report(Function f, int batch, string? dot, TextWriter w)
+    /// <summary>
+    /// Optimizes and schedules <paramref name="f"/> (<see cref="Pipeline.Compile"/>) and prints the graph, the pipeline
+    /// list as it ran — every stage of <see cref="Pipeline.Stages"/> in order, one line per pass and round, with nodes
+    /// before → after, kernels once scheduled and milliseconds; <paramref name="report"/> may already hold the gradient
+    /// stage — the op table, and the kernels.
+    /// </summary>
+    public static void Report(Function f, int batch, string? dot, TextWriter w, PassReport? report = null)
     {
         var kernelsBefore = Scheduler.Build(f).Kernels.Count;
-        var (opt, report) = Pipeline.Optimize(f);
-        var s = Scheduler.Build(opt);
+        var (opt, s, stages) = Pipeline.Compile(f, report: report);
         w.WriteLine("optimized graph:");
         w.Write(Printer.Print(opt));
         w.WriteLine();
         w.WriteLine("passes:");
-        w.Write(report.ToString());
+        var skipped = new Dictionary<Stage, string> { [Pipeline.Emit] = "by a backend (nabla build, Network.Compile), not by nabla ir" };
+        if (!stages.Stages.Any(r => r.Stage == Pipeline.Gradient)) skipped[Pipeline.Gradient] = "not asked (--grad)";
+        w.Write(stages.StageTable(skipped));
+        w.WriteLine();
+        w.Write(stages.OpTable());
         w.WriteLine();
         w.WriteLine($"kernels: {kernelsBefore} unoptimized -> {s.Kernels.Count} ({string.Join(", ", s.Kernels.GroupBy(k => k.Kind).Select(k => $"{k.Count()} {k.Key}"))})");
         w.WriteLine(string.Format(CultureInfo.InvariantCulture, "temporaries at batch {0}: {1} bytes in {2} slots ({3} bytes without reuse)",

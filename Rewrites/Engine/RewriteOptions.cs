@@ -28,6 +28,13 @@ public sealed class RewriteOptions
     /// <summary>When set, each rule run is followed by a second sweep that must fire nothing (a test of confluence); otherwise it throws.</summary>
     public bool CheckFixpoint { get; set; }
 
-    /// <summary>When set, the pipeline verifies after every pass that no two reachable nodes are structurally equal and that shapes and types were kept.</summary>
+    /// <summary>
+    /// When set (a debug option, off by default), <see cref="Verifier"/> runs after every stage of the pipeline and
+    /// throws naming the stage: after each graph pass, the outputs and updates keep their names, shapes and types,
+    /// every node's shape is what <c>ShapeRules.Infer</c> gives for its op, attributes and inputs, inputs precede their
+    /// users, and a merging pass leaves no two structurally equal nodes; after scheduling (<see cref="Pipeline.Compile"/>),
+    /// every buffer read was written earlier or is an input, parameter or constant, no slot holds two live values, and
+    /// every output and update is produced. The rewrite rounds must also reach their fixed point within <see cref="MaxRounds"/>.
+    /// </summary>
     public bool Verify { get; set; }
 }

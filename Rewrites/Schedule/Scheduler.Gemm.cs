@@ -20,6 +20,7 @@ internal sealed partial class ScheduleBuilder
 
     private void PlanGemms()
     {
+        if (_planned) return; // already planned by Scheduler.Build's in-place analysis
         foreach (var mm in _nodes.Where(n => n.Op == Op.MatMul))
         {
             var g = new GemmMatch { Mm = mm, Out = mm };

@@ -40,6 +40,7 @@ internal sealed partial class ScheduleBuilder
     /// </summary>
     private void PlanGroups()
     {
+        if (_planned) return; // already planned by Scheduler.Build's in-place analysis
         // As soon as possible, forward; then as late as possible, backward (results keep their earliest level).
         var level = new Dictionary<Node, int>();
         foreach (var n in _nodes)

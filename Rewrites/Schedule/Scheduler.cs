@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using Nabla.Ir;
 
@@ -14,29 +15,39 @@ namespace Nabla.Rewrites.Schedule;
 /// </summary>
 public static class Scheduler
 {
-    /// <summary>Builds the schedule of <paramref name="f"/> (after <see cref="Specialize"/>).</summary>
-    public static Schedule Build(Function f)
+    /// <summary>
+    /// Builds the schedule of <paramref name="f"/>, running the schedule stages of <see cref="Pipeline.Stages"/> in
+    /// order — <see cref="Specialize"/>, fuse, in-place updates, kernels, order, memory plan — and, when
+    /// <paramref name="report"/> is given, recording each one's node or kernel counts and time in it.
+    /// </summary>
+    public static Schedule Build(Function f, PassReport? report = null)
     {
         if (f.Outputs.Count == 0 && f.Updates.Count == 0) throw new ArgumentException("The function has no outputs and no updates: nothing to schedule.");
         var types = f.Roots.Select(n => n.DType).Distinct().ToArray();
         if (types.Length > 1) throw new ArgumentException("A schedule needs one element type; this function mixes f32 and f64.");
+        var clock = Stopwatch.StartNew();
         var g = Specialize.Run(f);
-        // Writing updates in place can make two updates each wait for the other (w0' reads w1, w1' reads w0):
-        // then that parameter's update goes to a temporary and is copied in at the end, and we schedule again.
-        var copied = new HashSet<Node>();
-        while (true)
+        double t0 = clock.Elapsed.TotalMilliseconds;
+        report?.AddStage(Pipeline.ScheduleSpecialize, PassReport.CountNodes(f), PassReport.CountNodes(g), null, t0);
+        // Fusion is planned, then the in-place updates are decided on that plan, up front (see Planned); then the
+        // kernels are made once, on the same builder, and ordered, and their temporaries get slots.
+        var builder = ScheduleBuilder.Planned(g, clock);
+        double t1 = clock.Elapsed.TotalMilliseconds;
+        var s = builder.Build();
+        double t2 = clock.Elapsed.TotalMilliseconds;
+        if (report is not null)
         {
-            try { return new ScheduleBuilder(g, copied).Build(); }
-            catch (InPlaceCycleException e) when (!copied.Contains(e.Param)) { copied.Add(e.Param); }
+            int nodes = PassReport.CountNodes(g), copied = builder.CopiedUpdates;
+            int inPlace = f.Updates.Count - s.Kernels.Count(k => k is CopyKernel c && c.Op == Op.Reshape && c.Output.Kind == BufferKind.Param);
+            report.AddStage(Pipeline.Fuse, nodes, nodes, null, builder.PlanMs);
+            report.AddStage(Pipeline.InPlace, nodes, nodes, null, t1 - t0 - builder.PlanMs, f.Updates.Count == 0 ? "no updates" :
+                $"{inPlace} of {f.Updates.Count} updates in place" + (copied > 0 ? $", {copied} copied to break a cycle" : ""));
+            report.AddStage(Pipeline.Kernels, nodes, nodes, s.Kernels.Count, builder.OrderStart - t1);
+            report.AddStage(Pipeline.Order, nodes, nodes, s.Kernels.Count, builder.OrderEnd - builder.OrderStart);
+            report.AddStage(Pipeline.MemoryPlan, nodes, nodes, s.Kernels.Count, t2 - builder.OrderEnd, $"{s.Slots.Count} slots");
         }
+        return s;
     }
-}
-
-/// <summary>Ordering found a cycle through the in-place update of <see cref="Param"/>.</summary>
-internal sealed class InPlaceCycleException : Exception
-{
-    public InPlaceCycleException(Node param) : base($"In-place update of \"{param.Name}\" closes a dependence cycle.") { Param = param; }
-    public Node Param { get; }
 }
 
 /// <summary>What one kernel (plus any helper copies it needs first) reads and writes, in IR terms.</summary>
@@ -215,6 +226,7 @@ internal sealed partial class ScheduleBuilder
     /// </summary>
     private List<Kernel> Order()
     {
+        if (Clock is not null) OrderStart = Clock.Elapsed.TotalMilliseconds;
         var index = new Dictionary<KernelPlan, int>();
         for (int i = 0; i < _plans.Count; i++) index[_plans[i]] = i;
         var after = _plans.Select(_ => new HashSet<int>()).ToArray(); // plan → plans that must wait for it
@@ -253,15 +265,161 @@ internal sealed partial class ScheduleBuilder
         }
         if (result.Count != _plans.Sum(p => p.Kernels.Count))
         {
-            // Only write-after-read edges of in-place updates can close a cycle: give one of them up.
+            // Planned gave up every in-place update that closes a cycle: what is left is a bug, or plain copies in a cycle.
             var stuck = _plans.Where((p, i) => indegree[i] > 0).SelectMany(p => p.Kernels.SelectMany(k => k.Writes))
                 .Where(w => w.Kind == BufferKind.Param).Select(w => _f.Graph.Find(w.Name!)!).Where(p => !_copyUpdates.Contains(p)).OrderBy(p => p.Id).FirstOrDefault();
             if (stuck is null) throw new InvalidOperationException("Scheduler: the kernels have a dependence cycle that no in-place update explains.");
-            throw new InPlaceCycleException(stuck);
+            throw new InvalidOperationException($"Scheduler: the in-place update of \"{stuck.Name}\" closes a dependence cycle that the in-place analysis did not foresee.");
         }
+        if (Clock is not null) OrderEnd = Clock.Elapsed.TotalMilliseconds;
         return result;
 
         (int, int, int) Key(int i) => (_plans[i].IsUpdateCopy ? 1 : 0, _plans[i].Order, i);
+    }
+
+    /// <summary>When set, <see cref="Order"/> records on it when ordering starts and ends (the stage times of the report).</summary>
+    internal Stopwatch? Clock;
+    internal double OrderStart, OrderEnd, PlanMs;
+    internal int CopiedUpdates => _copyUpdates.Count;
+    private bool _planned; // PlanGemms and PlanGroups have run: Build does not run them again
+
+    // ---- in-place updates, decided before any kernel or buffer exists ----
+
+    /// <summary>
+    /// A builder with fusion planned (<see cref="PlanGemms"/>, <see cref="PlanGroups"/>) and the parameters whose
+    /// updates must not be written in place decided, ready for <see cref="Build"/>. Each update is written into its
+    /// parameter's buffer when no reader of the old value depends on the new one (<see cref="CanWriteInPlace"/>), but
+    /// fusion can still close a cycle between kernels: with <c>w0' = w0 − w1/8</c> and <c>w1' = w1 − w0/8</c> each
+    /// loop reads the other's parameter, so each must run before the other overwrites it. This builds the kernel graph
+    /// the fusion plan will give — data edges, plus "every reader of a parameter's old value runs before the kernel that
+    /// overwrites it" — finds the kernels stuck on a cycle, and gives up the in-place update of the stuck parameter with
+    /// the lowest node id (its update goes to a temporary, copied in at the end), until no cycle is left. Only when that
+    /// parameter's update was a GEMM epilogue does the fusion plan change, and then it is planned again.
+    /// </summary>
+    internal static ScheduleBuilder Planned(Function f, Stopwatch? clock = null)
+    {
+        var copied = new HashSet<Node>();
+        double planMs = 0;
+        while (true)
+        {
+            double start = clock?.Elapsed.TotalMilliseconds ?? 0;
+            var b = new ScheduleBuilder(f, copied) { Clock = clock };
+            b.PlanGemms();
+            var gemmUpdates = new HashSet<Node>(b._inPlace.Keys);
+            b.PlanGroups();
+            b._planned = true;
+            planMs += (clock?.Elapsed.TotalMilliseconds ?? 0) - start;
+            bool replan = false;
+            if (f.Updates.Count > 0)
+                while (!replan && b.StuckParam() is { } p)
+                {
+                    copied.Add(p);
+                    replan = gemmUpdates.Contains(p);
+                }
+            if (!replan) { b.PlanMs = planMs; return b; }
+        }
+    }
+
+    /// <summary>
+    /// On a planned builder (GEMMs and groups, no buffers yet): the kernel plans <see cref="Build"/> will make, with
+    /// the in-place decisions <see cref="OutBuf"/> and <see cref="UpdateBuffer"/> will take, ordered as
+    /// <see cref="Order"/> orders them; returns the stuck parameter of lowest id not yet copied, or null when the
+    /// order is complete (or no such parameter is left: then <see cref="Order"/> reports the cycle).
+    /// </summary>
+    private Node? StuckParam()
+    {
+        var reads = new List<IReadOnlyList<Node>>();
+        var writesParam = new List<List<Node>>();
+        var producer = new Dictionary<Node, int>();
+        var inPlace = new Dictionary<Node, Node>(_inPlace); // param → value (the GEMM epilogues so far)
+        int Plan(IEnumerable<Node> r, IEnumerable<Node> writes)
+        {
+            reads.Add(r.Distinct().ToList());
+            writesParam.Add(new List<Node>());
+            foreach (var w in writes) producer[w] = reads.Count - 1;
+            return reads.Count - 1;
+        }
+        void Target(int plan, Node n, IReadOnlyList<Node> kernelReads, bool readsAreElementwise)
+        {
+            if (!_updateTargets.TryGetValue(n, out var targets)) return;
+            foreach (var p in targets)
+                if (!inPlace.ContainsKey(p) && CanWriteInPlace(p, n) && (readsAreElementwise || !kernelReads.Any(r => SameStorage(r, p))))
+                {
+                    inPlace[p] = n;
+                    writesParam[plan].Add(p);
+                    return;
+                }
+        }
+        foreach (var n in _nodes)
+        {
+            if (!_required.Contains(n) || !ReferenceEquals(_keyOf[n], n)) continue;
+            if (_gemmAt.TryGetValue(n, out var gm))
+            {
+                var r = GemmReads(gm).ToList();
+                int k = Plan(r, new[] { gm.Out });
+                if (gm.Param is not null) writesParam[k].Add(gm.Param);
+                else Target(k, gm.Out, r, false);
+            }
+            else if (_groupOf.TryGetValue(n, out var g))
+            {
+                var loads = Loads(g).ToList();
+                int k = Plan(loads, g.Stored);
+                foreach (var m in g.Stored) Target(k, m, loads, true);
+            }
+            else if (n.Op.Kind == OpKind.Reduce)
+            {
+                var loads = KernelReads(n).ToList();
+                Target(Plan(loads, new[] { n }), n, loads, false);
+            }
+            else if (n.Op.Kind == OpKind.Normalize)
+            {
+                var members = _nodes.Where(m => ReferenceEquals(_keyOf[m], n)).ToList();
+                int k = Plan(new[] { n.A }, members);
+                foreach (var m in members.GroupBy(m => m.Op).Select(ms => ms.First())) Target(k, m, new[] { n.A }, false);
+            }
+            else if (n.Op == Op.Transpose || n.Op.Kind == OpKind.Window) Target(Plan(new[] { n.A }, new[] { n }), n, new[] { n.A }, false);
+        }
+        foreach (var u in _f.Updates)
+        {
+            var p = _f.Graph.Find(u.Name)!;
+            if (inPlace.TryGetValue(p, out var w) && ReferenceEquals(w, u.Node)) continue;
+            writesParam[Plan(new[] { u.Node }, Array.Empty<Node>())].Add(p);
+            inPlace[p] = u.Node;
+        }
+
+        // Data edges and write-after-read edges, as in Order.
+        int count = reads.Count;
+        var after = new HashSet<int>[count];
+        for (int i = 0; i < count; i++) after[i] = new HashSet<int>();
+        var indegree = new int[count];
+        void Edge(int from, int to) { if (from != to && after[from].Add(to)) indegree[to]++; }
+        var readers = new Dictionary<Node, List<int>>();
+        for (int i = 0; i < count; i++)
+            foreach (var r in reads[i])
+            {
+                var src = Source(r);
+                if (producer.TryGetValue(src, out var prod)) Edge(prod, i);
+                if (src.Op == Op.Param)
+                {
+                    if (!readers.TryGetValue(src, out var list)) readers[src] = list = new List<int>();
+                    list.Add(i);
+                }
+            }
+        for (int i = 0; i < count; i++)
+            foreach (var p in writesParam[i])
+                if (readers.TryGetValue(p, out var list))
+                    foreach (var r in list) Edge(r, i);
+        var ready = new Stack<int>();
+        for (int i = 0; i < count; i++) if (indegree[i] == 0) ready.Push(i);
+        int done = 0;
+        while (ready.Count > 0)
+        {
+            int i = ready.Pop(); done++;
+            foreach (var j in after[i]) if (--indegree[j] == 0) ready.Push(j);
+        }
+        if (done == count) return null;
+        return Enumerable.Range(0, count).Where(i => indegree[i] > 0).SelectMany(i => writesParam[i])
+            .Where(p => !_copyUpdates.Contains(p)).OrderBy(p => p.Id).FirstOrDefault();
     }
 
     // A reshape reads its source's storage: depend on whoever produced the source.

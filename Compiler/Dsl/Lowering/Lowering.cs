@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using Nabla.Ir;
 using Nabla.Rewrites;
@@ -11,8 +12,8 @@ namespace Nabla;
 /// The lowering from the DSL to what backends compile: a <see cref="Model"/> and a <see cref="TrainingSetup"/> become
 /// three IR functions — <c>Forward</c> (evaluation mode), <c>Evaluate</c> (evaluation mode, with the loss) and
 /// <c>TrainStep</c> (training mode: loss, gradients by <see cref="Autodiff.Grad(Node, IReadOnlyList{Node})"/> with respect to
-/// the trainable parameters only, and the optimizer's updates) — each optimized by <see cref="Pipeline.Optimize"/> and
-/// scheduled by <see cref="Scheduler.Build"/> into one <see cref="ModelPlan"/>, plus the <see cref="TrainingSignature"/> the
+/// the trainable parameters only, and the optimizer's updates) — each optimized and scheduled by <see cref="Pipeline.Compile"/>
+/// (the stages of <see cref="Pipeline.Stages"/>) into one <see cref="ModelPlan"/>, plus the <see cref="TrainingSignature"/> the
 /// run time binds by. Deterministic: the same model, weights aside, and setup give the same plan and the same emitted
 /// source (so compile caches and the source generator's incrementality work). Parameter values are not part of
 /// the plan; a run-time <c>Network</c> copies them from the model's <see cref="ParameterStore"/>.
@@ -30,7 +31,10 @@ public static class Lowering
         var forward = model.Trace(setup.DType, TraceMode.Eval).Forward;
         var evaluate = model.BuildLoss(terms, setup.Reduction, regs, setup.DType, TraceMode.Eval).Loss;
         var train = model.BuildLoss(terms, setup.Reduction, regs, setup.DType, setup.Dropout ? TraceMode.Train : TraceMode.Eval);
+        int traced = PassReport.CountNodes(train.Loss);
+        var clock = Stopwatch.StartNew();
         var (step, state) = TrainStep(train, setup);
+        double gradientMs = clock.Elapsed.TotalMilliseconds;
         var functions = new[] { forward, evaluate, step };
         var names = new[] { TrainingSignature.ForwardMethod, TrainingSignature.EvaluateMethod, TrainingSignature.TrainStepMethod };
         var optimized = new Function[3];
@@ -38,9 +42,13 @@ public static class Lowering
         var schedules = new List<(string, Schedule)>();
         for (int i = 0; i < 3; i++)
         {
-            if (setup.Optimize) (optimized[i], reports[i]) = Pipeline.Optimize(functions[i]);
-            else optimized[i] = functions[i];
-            schedules.Add((names[i], Scheduler.Build(optimized[i])));
+            // The pipeline list from the gradient (built above for TrainStep) to the memory plan; emission is the backend's.
+            var report = new PassReport();
+            if (i == 2) report.AddStage(Pipeline.Gradient, traced, PassReport.CountNodes(step), null, gradientMs);
+            var (opt, schedule, _) = Pipeline.Compile(functions[i], optimize: setup.Optimize, report: report);
+            optimized[i] = opt;
+            reports[i] = setup.Optimize ? report : null;
+            schedules.Add((names[i], schedule));
         }
         var plan = new ModelPlan(setup.ModelName, schedules);
         var signature = Signature(model, setup, train, state);
@@ -114,7 +122,10 @@ public sealed class LoweredModel
 
     /// <summary>The IR of a method after the rewrite pipeline (what was scheduled).</summary>
     public Function Optimized(string method) => _optimized[Index(method)];
-    /// <summary>What each rewrite pass did to a method (null when <see cref="TrainingSetup.Optimize"/> was off).</summary>
+    /// <summary>
+    /// What each stage of the pipeline did to a method — for <c>TrainStep</c> the gradient, then every rewrite pass and
+    /// the schedule stages (null when <see cref="TrainingSetup.Optimize"/> was off).
+    /// </summary>
     public PassReport? Report(string method) => _reports[Index(method)];
     /// <summary>The schedule of a method.</summary>
     public Schedule Schedule(string method) => Plan.Methods[Index(method)].Schedule;
