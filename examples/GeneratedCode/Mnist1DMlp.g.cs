@@ -13,7 +13,7 @@ using Nabla.Runtime;
 
 namespace Nabla.Examples.GeneratedCode
 {
-    /// <summary>Compiled model "Mnist1DMlp" (f32): TrainStep(x[B,40], t[B,10], lr[]) → loss[]; updates 0.weight, 0.bias, 2.weight, 2.bias, 4.weight, 4.bias.</summary>
+    /// <summary>Compiled model "Mnist1DMlp" (f32): Forward(x[B,40]) → y[B,10], Evaluate(x[B,40], t[B,10]) → loss[], y[B,10], TrainStep(x[B,40], t[B,10], lr[]) → loss[], y[B,10]; updates 0.weight, 0.bias, 2.weight, 2.bias, 4.weight, 4.bias.</summary>
     public sealed partial class Mnist1DMlp : CompiledModel<float>
     {
         /// <summary>Parameters, methods, inputs, outputs and temporaries of this model.</summary>
@@ -29,11 +29,21 @@ namespace Nabla.Examples.GeneratedCode
             },
             new MethodSpec[]
             {
+                new MethodSpec("Forward",
+                    new TensorSpec[] { new TensorSpec("x", new int[] { -1, 40 }) },
+                    new TensorSpec[] { new TensorSpec("y", new int[] { -1, 10 }) },
+                    new string[] {  },
+                    new SlotSpec[] { new SlotSpec(new long[] { 100L }, new int[] { 1 }), new SlotSpec(new long[] { 100L }, new int[] { 1 }) }),
+                new MethodSpec("Evaluate",
+                    new TensorSpec[] { new TensorSpec("x", new int[] { -1, 40 }), new TensorSpec("t", new int[] { -1, 10 }) },
+                    new TensorSpec[] { new TensorSpec("loss", new int[0]), new TensorSpec("y", new int[] { -1, 10 }) },
+                    new string[] {  },
+                    new SlotSpec[] { new SlotSpec(new long[] { 100L, 10L, 1L }, new int[] { 1, 1, 0 }), new SlotSpec(new long[] { 100L, 1L }, new int[] { 1, 1 }) }),
                 new MethodSpec("TrainStep",
                     new TensorSpec[] { new TensorSpec("x", new int[] { -1, 40 }), new TensorSpec("t", new int[] { -1, 10 }), new TensorSpec("lr", new int[0]) },
-                    new TensorSpec[] { new TensorSpec("loss", new int[0]) },
+                    new TensorSpec[] { new TensorSpec("loss", new int[0]), new TensorSpec("y", new int[] { -1, 10 }) },
                     new string[] { "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias" },
-                    new SlotSpec[] { new SlotSpec(new long[] { 100L }, new int[] { 1 }), new SlotSpec(new long[] { 100L }, new int[] { 1 }), new SlotSpec(new long[] { 10L, 1L, 10L, 100L }, new int[] { 1, 1, 0, 1 }), new SlotSpec(new long[] { 10L, 100L }, new int[] { 1, 0 }), new SlotSpec(new long[] { 10L, 1L }, new int[] { 1, 0 }) }),
+                    new SlotSpec[] { new SlotSpec(new long[] { 100L }, new int[] { 1 }), new SlotSpec(new long[] { 100L }, new int[] { 1 }), new SlotSpec(new long[] { 10L, 100L }, new int[] { 1, 0 }), new SlotSpec(new long[] { 10L, 1L }, new int[] { 1, 0 }), new SlotSpec(new long[] { 1L, 10L, 100L }, new int[] { 1, 0, 1 }) }),
             });
 
         /// <summary>Creates the model with zero-filled parameters (fill <see cref="CompiledModel{T}.Parameters"/> before use).</summary>
@@ -44,29 +54,416 @@ namespace Nabla.Examples.GeneratedCode
         {
             switch (method)
             {
-                case 0: TrainStepKernels(batch, inputs[0], inputs[1], inputs[2], outputs[0], Slots(0)); return;
+                case 0: ForwardKernels(batch, inputs[0], outputs[0], Slots(0)); return;
+                case 1: EvaluateKernels(batch, inputs[0], inputs[1], outputs[0], outputs[1], Slots(1)); return;
+                case 2: TrainStepKernels(batch, inputs[0], inputs[1], inputs[2], outputs[0], outputs[1], Slots(2)); return;
                 default: throw new ArgumentOutOfRangeException(nameof(method), $"No method {method}.");
             }
         }
 
         /// <summary>
-        /// TrainStep(x[B,40], t[B,10], lr[]) → loss[]; updates 0.weight, 0.bias, 2.weight, 2.bias, 4.weight, 4.bias.
+        /// Forward(x[B,40]) → y[B,10].
         /// Arrays hold at least their shape's size at <paramref name="batch"/> (B); outputs are overwritten.
         /// </summary>
-        public void TrainStep(int batch, float[] x, float[] t, float[] lr, float[] loss)
+        public void Forward(int batch, float[] x, float[] y)
         {
             float[][] slots = Prepare(0, batch);
             if (x is null || x.Length < 40L * batch) ThrowBadArray(0, false, 0, x, batch);
-            if (t is null || t.Length < 10L * batch) ThrowBadArray(0, false, 1, t, batch);
-            if (lr is null || lr.Length < 1L) ThrowBadArray(0, false, 2, lr, batch);
-            if (loss is null || loss.Length < 1L) ThrowBadArray(0, true, 0, loss, batch);
-            TrainStepKernels(batch, x, t, lr, loss, slots);
-            if (CheckNumerics) CheckFinite(0, batch, new float[][] { loss });
+            if (y is null || y.Length < 10L * batch) ThrowBadArray(0, true, 0, y, batch);
+            ForwardKernels(batch, x, y, slots);
+            if (CheckNumerics) CheckFinite(0, batch, new float[][] { y });
         }
 
-        /// <summary>The 21 kernels of TrainStep; arrays are checked by the caller.</summary>
-        private void TrainStepKernels(int batch, float[] x, float[] t, float[] lr, float[] loss, float[][] slots)
+        /// <summary>The 3 kernels of Forward; arrays are checked by the caller.</summary>
+        private void ForwardKernels(int batch, float[] x, float[] y, float[][] slots)
         {
+            // IR of Forward (the %N of the kernel comments below):
+            // %0 = param "2.bias" : f32[100]
+            // %1 = param "0.bias" : f32[100]
+            // %2 = input "x" : f32[B,40]
+            // %3 = param "0.weight" : f32[100,40]
+            // %4 = transpose(%3) [1,0] : f32[40,100]
+            // %5 = matmul(%2, %4) : f32[B,100]
+            // %6 = add(%1, %5) : f32[B,100]
+            // %7 = relu(%6) : f32[B,100]  // 1 ReLU
+            // %8 = param "2.weight" : f32[100,100]
+            // %9 = transpose(%8) [1,0] : f32[100,100]
+            // %10 = matmul(%7, %9) : f32[B,100]
+            // %11 = add(%0, %10) : f32[B,100]
+            // %12 = relu(%11) : f32[B,100]  // 3 ReLU
+            // %13 = param "4.weight" : f32[10,100]
+            // %14 = transpose(%13) [1,0] : f32[100,10]
+            // %15 = matmul(%12, %14) : f32[B,10]
+            // %16 = param "4.bias" : f32[10]
+            // %17 = add(%15, %16) : f32[B,10]  // 4 Dense
+            // return y = %17
+            bool vec = VectorsEnabled;
+            float[] _0_weight = Parameters[0]; // b1 param "0.weight" f32[100,40]
+            float[] _0_bias = Parameters[1]; // b2 param "0.bias" f32[100]
+            float[] _2_weight = Parameters[2]; // b4 param "2.weight" f32[100,100]
+            float[] _2_bias = Parameters[3]; // b5 param "2.bias" f32[100]
+            float[] _4_weight = Parameters[4]; // b7 param "4.weight" f32[10,100]
+            float[] _4_bias = Parameters[5]; // b8 param "4.bias" f32[10]
+            float[] slot0 = slots[0]; // holds 100*B elements
+            float[] slot1 = slots[1]; // holds 100*B elements
+            // Buffers:
+            //   b0 input "x" f32[B,40] -> x
+            //   b1 param "0.weight" f32[100,40] -> _0_weight
+            //   b2 param "0.bias" f32[100] -> _0_bias
+            //   b3 temp f32[B,100] slot 0 -> slot0
+            //   b4 param "2.weight" f32[100,100] -> _2_weight
+            //   b5 param "2.bias" f32[100] -> _2_bias
+            //   b6 temp f32[B,100] slot 1 -> slot1
+            //   b7 param "4.weight" f32[10,100] -> _4_weight
+            //   b8 param "4.bias" f32[10] -> _4_bias
+            //   b9 temp f32[B,10] output -> y
+
+            // k0: gemm b3 = relu(1 * b0[Bx40] . b1^T[40x100] + b2)
+            //   %4 = transpose(%3) [1,0] : f32[40,100]
+            //   %5 = matmul(%2, %4) : f32[B,100]
+            //   %6 = add(%1, %5) : f32[B,100]
+            //   %7 = relu(%6) : f32[B,100]  // 1 ReLU
+            Gemm.Sgemm(batch, 100, 40, 1f, x, 0, 40, false, _0_weight, 0, 40, true, 0f, slot0, 0, 100, _0_bias, 0, BiasMode.PerColumn, Activation.Relu, null, 0, 0);
+
+            // k1: gemm b6 = relu(1 * b3[Bx100] . b4^T[100x100] + b5)
+            //   %9 = transpose(%8) [1,0] : f32[100,100]
+            //   %10 = matmul(%7, %9) : f32[B,100]
+            //   %11 = add(%0, %10) : f32[B,100]
+            //   %12 = relu(%11) : f32[B,100]  // 3 ReLU
+            Gemm.Sgemm(batch, 100, 100, 1f, slot0, 0, 100, false, _2_weight, 0, 100, true, 0f, slot1, 0, 100, _2_bias, 0, BiasMode.PerColumn, Activation.Relu, null, 0, 0);
+
+            // k2: gemm b9 = 1 * b6[Bx100] . b7^T[100x10] + b8
+            //   %14 = transpose(%13) [1,0] : f32[100,10]
+            //   %15 = matmul(%12, %14) : f32[B,10]
+            //   %17 = add(%15, %16) : f32[B,10]  // 4 Dense
+            Gemm.Sgemm(batch, 10, 100, 1f, slot1, 0, 100, false, _4_weight, 0, 100, true, 0f, y, 0, 10, _4_bias, 0, BiasMode.PerColumn, Activation.None, null, 0, 0);
+        }
+
+        /// <summary>
+        /// Evaluate(x[B,40], t[B,10]) → loss[], y[B,10].
+        /// Arrays hold at least their shape's size at <paramref name="batch"/> (B); outputs are overwritten.
+        /// </summary>
+        public void Evaluate(int batch, float[] x, float[] t, float[] loss, float[] y)
+        {
+            float[][] slots = Prepare(1, batch);
+            if (x is null || x.Length < 40L * batch) ThrowBadArray(1, false, 0, x, batch);
+            if (t is null || t.Length < 10L * batch) ThrowBadArray(1, false, 1, t, batch);
+            if (loss is null || loss.Length < 1L) ThrowBadArray(1, true, 0, loss, batch);
+            if (y is null || y.Length < 10L * batch) ThrowBadArray(1, true, 1, y, batch);
+            EvaluateKernels(batch, x, t, loss, y, slots);
+            if (CheckNumerics) CheckFinite(1, batch, new float[][] { loss, y });
+        }
+
+        /// <summary>The 7 kernels of Evaluate; arrays are checked by the caller.</summary>
+        private void EvaluateKernels(int batch, float[] x, float[] t, float[] loss, float[] y, float[][] slots)
+        {
+            // IR of Evaluate (the %N of the kernel comments below):
+            // %0 = input "t" : f32[B,10]
+            // %1 = param "2.bias" : f32[100]
+            // %2 = param "0.bias" : f32[100]
+            // %3 = input "x" : f32[B,40]
+            // %4 = param "0.weight" : f32[100,40]
+            // %5 = transpose(%4) [1,0] : f32[40,100]
+            // %6 = matmul(%3, %5) : f32[B,100]
+            // %7 = add(%2, %6) : f32[B,100]
+            // %8 = relu(%7) : f32[B,100]  // 1 ReLU
+            // %9 = param "2.weight" : f32[100,100]
+            // %10 = transpose(%9) [1,0] : f32[100,100]
+            // %11 = matmul(%8, %10) : f32[B,100]
+            // %12 = add(%1, %11) : f32[B,100]
+            // %13 = relu(%12) : f32[B,100]  // 3 ReLU
+            // %14 = param "4.weight" : f32[10,100]
+            // %15 = transpose(%14) [1,0] : f32[100,10]
+            // %16 = matmul(%13, %15) : f32[B,10]
+            // %17 = param "4.bias" : f32[10]
+            // %18 = add(%16, %17) : f32[B,10]  // 4 Dense
+            // %19 = log_softmax(%18) [1] : f32[B,10]
+            // %20 = mul(%0, %19) : f32[B,10]
+            // %21 = sum(%20) [1] : f32[B]
+            // %22 = mean(%21) [0] : f32[]
+            // %23 = neg(%22) : f32[]
+            // return loss = %23, y = %18
+            bool vec = VectorsEnabled;
+            float[] _0_weight = Parameters[0]; // b1 param "0.weight" f32[100,40]
+            float[] _0_bias = Parameters[1]; // b2 param "0.bias" f32[100]
+            float[] _2_weight = Parameters[2]; // b4 param "2.weight" f32[100,100]
+            float[] _2_bias = Parameters[3]; // b5 param "2.bias" f32[100]
+            float[] _4_weight = Parameters[4]; // b7 param "4.weight" f32[10,100]
+            float[] _4_bias = Parameters[5]; // b8 param "4.bias" f32[10]
+            float[] slot0 = slots[0]; // holds 100*B | 10*B | 1 elements
+            float[] slot1 = slots[1]; // holds 100*B | B elements
+            // Buffers:
+            //   b0 input "x" f32[B,40] -> x
+            //   b1 param "0.weight" f32[100,40] -> _0_weight
+            //   b2 param "0.bias" f32[100] -> _0_bias
+            //   b3 temp f32[B,100] slot 0 -> slot0
+            //   b4 param "2.weight" f32[100,100] -> _2_weight
+            //   b5 param "2.bias" f32[100] -> _2_bias
+            //   b6 temp f32[B,100] slot 1 -> slot1
+            //   b7 param "4.weight" f32[10,100] -> _4_weight
+            //   b8 param "4.bias" f32[10] -> _4_bias
+            //   b9 temp f32[B,10] output -> y
+            //   b10 temp f32[B,10] slot 0 -> slot0
+            //   b11 input "t" f32[B,10] -> t
+            //   b12 temp f32[B] slot 1 -> slot1
+            //   b13 temp f32[] slot 0 -> slot0
+            //   b14 temp f32[] output -> loss
+
+            // k0: gemm b3 = relu(1 * b0[Bx40] . b1^T[40x100] + b2)
+            //   %5 = transpose(%4) [1,0] : f32[40,100]
+            //   %6 = matmul(%3, %5) : f32[B,100]
+            //   %7 = add(%2, %6) : f32[B,100]
+            //   %8 = relu(%7) : f32[B,100]  // 1 ReLU
+            Gemm.Sgemm(batch, 100, 40, 1f, x, 0, 40, false, _0_weight, 0, 40, true, 0f, slot0, 0, 100, _0_bias, 0, BiasMode.PerColumn, Activation.Relu, null, 0, 0);
+
+            // k1: gemm b6 = relu(1 * b3[Bx100] . b4^T[100x100] + b5)
+            //   %10 = transpose(%9) [1,0] : f32[100,100]
+            //   %11 = matmul(%8, %10) : f32[B,100]
+            //   %12 = add(%1, %11) : f32[B,100]
+            //   %13 = relu(%12) : f32[B,100]  // 3 ReLU
+            Gemm.Sgemm(batch, 100, 100, 1f, slot0, 0, 100, false, _2_weight, 0, 100, true, 0f, slot1, 0, 100, _2_bias, 0, BiasMode.PerColumn, Activation.Relu, null, 0, 0);
+
+            // k2: gemm b9 = 1 * b6[Bx100] . b7^T[100x10] + b8
+            //   %15 = transpose(%14) [1,0] : f32[100,10]
+            //   %16 = matmul(%13, %15) : f32[B,10]
+            //   %18 = add(%16, %17) : f32[B,10]  // 4 Dense
+            Gemm.Sgemm(batch, 10, 100, 1f, slot1, 0, 100, false, _4_weight, 0, 100, true, 0f, y, 0, 10, _4_bias, 0, BiasMode.PerColumn, Activation.None, null, 0, 0);
+
+            // k3: normalize[B x (10) x 1] b9 -> softmax -, log_softmax b10, logsumexp -
+            //   %19 = log_softmax(%18) [1] : f32[B,10]
+            Emitted.Normalize(y, batch, 10, 1, null, slot0, null, vec);
+
+            // k4: reduce_sum[B x (10) x 1] (b11:full, b10:full) -> b12 scale 1 { t0 = in0; t1 = in1; t2 = mul(t0, t1); out0 = t2 } plan contiguous 1x256,1x128
+            //   %20 = mul(%0, %19) : f32[B,10]
+            //   %21 = sum(%20) [1] : f32[B]
+            {
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(t);
+                ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot0);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot1);
+                int outer = batch, len = 10;
+                for (int o = 0; o < outer; o++)
+                {
+                    int row = o * len, l = 0;
+                    float acc = 0f;
+                    if (vec && Vector256.IsHardwareAccelerated)
+                    {
+                        Vector256<float> acc0 = Vector256.Create(0f);
+                        for (; l <= len - 8; l += 8)
+                        {
+                            var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(row + l));
+                            var t1 = Vector256.LoadUnsafe(ref in1, (nuint)(row + l));
+                            var t2 = t0 * t1;
+                            acc0 += t2;
+                        }
+                        acc = Emitted.Sum(acc0);
+                    }
+                    else if (vec && Vector128.IsHardwareAccelerated)
+                    {
+                        Vector128<float> acc0 = Vector128.Create(0f);
+                        for (; l <= len - 4; l += 4)
+                        {
+                            var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l));
+                            var t1 = Vector128.LoadUnsafe(ref in1, (nuint)(row + l));
+                            var t2 = t0 * t1;
+                            acc0 += t2;
+                        }
+                        acc = Emitted.Sum(acc0);
+                    }
+                    for (; l < len; l++)
+                    {
+                        var t0 = Unsafe.Add(ref in0, row + l);
+                        var t1 = Unsafe.Add(ref in1, row + l);
+                        var t2 = t0 * t1;
+                        acc += t2;
+                    }
+                    Unsafe.Add(ref out0, o) = acc;
+                }
+            }
+
+            // k5: reduce_sum[1 x (B) x 1] (b12:full) -> b13 scale 1 * B^-1 { t0 = in0; out0 = t0 } plan contiguous 4x256,4x128
+            //   %22 = mean(%21) [0] : f32[]
+            {
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot1);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot0);
+                float scale = (float)(1d / batch);
+                int outer = 1, len = batch;
+                for (int o = 0; o < outer; o++)
+                {
+                    int row = o * len, l = 0;
+                    float acc = 0f;
+                    if (vec && Vector256.IsHardwareAccelerated)
+                    {
+                        Vector256<float> acc0 = Vector256.Create(0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+                        for (; l <= len - 32; l += 32)
+                        {
+                            {
+                                var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(row + l));
+                                acc0 += t0;
+                            }
+                            {
+                                var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(row + l + 8));
+                                acc1 += t0;
+                            }
+                            {
+                                var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(row + l + 16));
+                                acc2 += t0;
+                            }
+                            {
+                                var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(row + l + 24));
+                                acc3 += t0;
+                            }
+                        }
+                        acc0 += acc1;
+                        acc2 += acc3;
+                        acc0 += acc2;
+                        for (; l <= len - 8; l += 8)
+                        {
+                            var t0 = Vector256.LoadUnsafe(ref in0, (nuint)(row + l));
+                            acc0 += t0;
+                        }
+                        acc = Emitted.Sum(acc0);
+                    }
+                    else if (vec && Vector128.IsHardwareAccelerated)
+                    {
+                        Vector128<float> acc0 = Vector128.Create(0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+                        for (; l <= len - 16; l += 16)
+                        {
+                            {
+                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l));
+                                acc0 += t0;
+                            }
+                            {
+                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l + 4));
+                                acc1 += t0;
+                            }
+                            {
+                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l + 8));
+                                acc2 += t0;
+                            }
+                            {
+                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l + 12));
+                                acc3 += t0;
+                            }
+                        }
+                        acc0 += acc1;
+                        acc2 += acc3;
+                        acc0 += acc2;
+                        for (; l <= len - 4; l += 4)
+                        {
+                            var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l));
+                            acc0 += t0;
+                        }
+                        acc = Emitted.Sum(acc0);
+                    }
+                    for (; l < len; l++)
+                    {
+                        var t0 = Unsafe.Add(ref in0, row + l);
+                        acc += t0;
+                    }
+                    Unsafe.Add(ref out0, o) = acc * scale;
+                }
+            }
+
+            // k6: loop[1 x 1] (b13:full) -> (b14) { t0 = in0; t1 = neg(t0); out0 = t1 } plan scalar
+            //   %23 = neg(%22) : f32[]
+            {
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot0);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(loss);
+                int n = 1, i = 0;
+                for (; i < n; i++)
+                {
+                    var t0 = Unsafe.Add(ref in0, i);
+                    var t1 = -t0;
+                    Unsafe.Add(ref out0, i) = t1;
+                }
+            }
+        }
+
+        /// <summary>
+        /// TrainStep(x[B,40], t[B,10], lr[]) → loss[], y[B,10]; updates 0.weight, 0.bias, 2.weight, 2.bias, 4.weight, 4.bias.
+        /// Arrays hold at least their shape's size at <paramref name="batch"/> (B); outputs are overwritten.
+        /// </summary>
+        public void TrainStep(int batch, float[] x, float[] t, float[] lr, float[] loss, float[] y)
+        {
+            float[][] slots = Prepare(2, batch);
+            if (x is null || x.Length < 40L * batch) ThrowBadArray(2, false, 0, x, batch);
+            if (t is null || t.Length < 10L * batch) ThrowBadArray(2, false, 1, t, batch);
+            if (lr is null || lr.Length < 1L) ThrowBadArray(2, false, 2, lr, batch);
+            if (loss is null || loss.Length < 1L) ThrowBadArray(2, true, 0, loss, batch);
+            if (y is null || y.Length < 10L * batch) ThrowBadArray(2, true, 1, y, batch);
+            TrainStepKernels(batch, x, t, lr, loss, y, slots);
+            if (CheckNumerics) CheckFinite(2, batch, new float[][] { loss, y });
+        }
+
+        /// <summary>The 19 kernels of TrainStep; arrays are checked by the caller.</summary>
+        private void TrainStepKernels(int batch, float[] x, float[] t, float[] lr, float[] loss, float[] y, float[][] slots)
+        {
+            // IR of TrainStep (the %N of the kernel comments below):
+            // %0 = input "t" : f32[B,10]
+            // %1 = param "2.bias" : f32[100]
+            // %2 = param "0.bias" : f32[100]
+            // %3 = input "x" : f32[B,40]
+            // %4 = param "0.weight" : f32[100,40]
+            // %5 = transpose(%4) [1,0] : f32[40,100]
+            // %6 = matmul(%3, %5) : f32[B,100]
+            // %7 = add(%2, %6) : f32[B,100]
+            // %8 = relu(%7) : f32[B,100]  // 1 ReLU
+            // %9 = param "2.weight" : f32[100,100]
+            // %10 = transpose(%9) [1,0] : f32[100,100]
+            // %11 = matmul(%8, %10) : f32[B,100]
+            // %12 = add(%1, %11) : f32[B,100]
+            // %13 = relu(%12) : f32[B,100]  // 3 ReLU
+            // %14 = param "4.weight" : f32[10,100]
+            // %15 = transpose(%14) [1,0] : f32[100,10]
+            // %16 = matmul(%13, %15) : f32[B,10]
+            // %17 = param "4.bias" : f32[10]
+            // %18 = add(%16, %17) : f32[B,10]  // 4 Dense
+            // %19 = log_softmax(%18) [1] : f32[B,10]
+            // %20 = mul(%0, %19) : f32[B,10]
+            // %21 = sum(%20) [1] : f32[B]
+            // %22 = mean(%21) [0] : f32[]
+            // %23 = neg(%22) : f32[]
+            // %26 = sum(%0) [1] keep : f32[B,1]
+            // %27 = softmax(%18) [1] : f32[B,10]
+            // %28 = mul(%26, %27) : f32[B,10]
+            // %29 = sub(%28, %0) : f32[B,10]
+            // %30 = matmul(%29, %14) : f32[B,100]
+            // %36 = input "lr" : f32[]
+            // %37 = batch_size : f32[]
+            // %38 = div(%36, %37) : f32[]
+            // %51 = transpose(%29) [1,0] : f32[10,B]
+            // %52 = matmul(%51, %13) : f32[10,100]
+            // %53 = mul(%52, %38) : f32[10,100]
+            // %54 = sub(%14, %53) : f32[10,100]
+            // %55 = sum(%29) [0] : f32[10]
+            // %56 = mul(%55, %38) : f32[10]
+            // %57 = sub(%17, %56) : f32[10]
+            // %73 = step(%8) : f32[B,100]
+            // %74 = step(%13) : f32[B,100]
+            // %75 = mul(%74, %30) : f32[B,100]
+            // %76 = matmul(%75, %9) : f32[B,100]
+            // %77 = mul(%73, %76) : f32[B,100]
+            // %78 = transpose(%77) [1,0] : f32[100,B]
+            // %79 = matmul(%78, %3) : f32[100,40]
+            // %80 = mul(%79, %38) : f32[100,40]
+            // %81 = sub(%4, %80) : f32[100,40]
+            // %82 = sum(%77) [0] : f32[100]
+            // %83 = mul(%82, %38) : f32[100]
+            // %84 = sub(%2, %83) : f32[100]
+            // %85 = transpose(%75) [1,0] : f32[100,B]
+            // %86 = matmul(%85, %8) : f32[100,100]
+            // %87 = mul(%86, %38) : f32[100,100]
+            // %88 = sub(%9, %87) : f32[100,100]
+            // %89 = sum(%75) [0] : f32[100]
+            // %90 = mul(%89, %38) : f32[100]
+            // %91 = sub(%1, %90) : f32[100]
+            // return loss = %23, y = %18
+            // update 0.weight <- %81
+            // update 0.bias <- %84
+            // update 2.weight <- %88
+            // update 2.bias <- %91
+            // update 4.weight <- %54
+            // update 4.bias <- %57
             bool vec = VectorsEnabled;
             float[] _0_weight = Parameters[0]; // b2 param "0.weight" f32[100,40]
             float[] _0_bias = Parameters[1]; // b3 param "0.bias" f32[100]
@@ -76,9 +473,9 @@ namespace Nabla.Examples.GeneratedCode
             float[] _4_bias = Parameters[5]; // b9 param "4.bias" f32[10]
             float[] slot0 = slots[0]; // holds 100*B elements
             float[] slot1 = slots[1]; // holds 100*B elements
-            float[] slot2 = slots[2]; // holds 10*B | B | 10 | 100*B elements
-            float[] slot3 = slots[3]; // holds 10*B | 100 elements
-            float[] slot4 = slots[4]; // holds 10*B | 1 elements
+            float[] slot2 = slots[2]; // holds 10*B | 100 elements
+            float[] slot3 = slots[3]; // holds 10*B | 1 elements
+            float[] slot4 = slots[4]; // holds B | 10 | 100*B elements
             // Buffers:
             //   b0 input "lr" f32[] -> lr
             //   b1 input "x" f32[B,40] -> x
@@ -90,54 +487,54 @@ namespace Nabla.Examples.GeneratedCode
             //   b7 temp f32[B,100] slot 1 -> slot1
             //   b8 param "4.weight" f32[10,100] -> _4_weight
             //   b9 param "4.bias" f32[10] -> _4_bias
-            //   b10 temp f32[B,10] slot 2 -> slot2
-            //   b11 temp f32[B,10] slot 4 -> slot4
-            //   b12 temp f32[B,10] slot 3 -> slot3
+            //   b10 temp f32[B,10] output -> y
+            //   b11 temp f32[B,10] slot 3 -> slot3
+            //   b12 temp f32[B,10] slot 2 -> slot2
             //   b13 input "t" f32[B,10] -> t
-            //   b14 temp f32[B] slot 2 -> slot2
-            //   b15 temp f32[] slot 4 -> slot4
+            //   b14 temp f32[B] slot 4 -> slot4
+            //   b15 temp f32[] slot 3 -> slot3
             //   b16 temp f32[] output -> loss
-            //   b17 temp f32[B,1] slot 2 -> slot2
-            //   b18 temp f32[B,10] slot 3 -> slot3
-            //   b19 temp f32[] slot 4 -> slot4
-            //   b20 temp f32[10] slot 2 -> slot2
-            //   b21 temp f32[B,100] slot 2 -> slot2
+            //   b17 temp f32[B,1] slot 4 -> slot4
+            //   b18 temp f32[B,10] slot 2 -> slot2
+            //   b19 temp f32[] slot 3 -> slot3
+            //   b20 temp f32[10] slot 4 -> slot4
+            //   b21 temp f32[B,100] slot 4 -> slot4
             //   b22 temp f32[B,100] slot 1 -> slot1
-            //   b23 temp f32[100] slot 3 -> slot3
-            //   b24 temp f32[100] slot 3 -> slot3
+            //   b23 temp f32[100] slot 2 -> slot2
+            //   b24 temp f32[100] slot 2 -> slot2
 
             // k0: gemm b4 = relu(1 * b1[Bx40] . b2^T[40x100] + b3)
-            //   %4 = transpose(%3) [1,0] : f32[40,100]
-            //   %5 = matmul(%2, %4) : f32[B,100]
-            //   %7 = add(%5, %6) : f32[B,100]
-            //   %8 = relu(%7) : f32[B,100]
+            //   %5 = transpose(%4) [1,0] : f32[40,100]
+            //   %6 = matmul(%3, %5) : f32[B,100]
+            //   %7 = add(%2, %6) : f32[B,100]
+            //   %8 = relu(%7) : f32[B,100]  // 1 ReLU
             Gemm.Sgemm(batch, 100, 40, 1f, x, 0, 40, false, _0_weight, 0, 40, true, 0f, slot0, 0, 100, _0_bias, 0, BiasMode.PerColumn, Activation.Relu, null, 0, 0);
 
             // k1: gemm b7 = relu(1 * b4[Bx100] . b5^T[100x100] + b6)
             //   %10 = transpose(%9) [1,0] : f32[100,100]
             //   %11 = matmul(%8, %10) : f32[B,100]
             //   %12 = add(%1, %11) : f32[B,100]
-            //   %13 = relu(%12) : f32[B,100]
+            //   %13 = relu(%12) : f32[B,100]  // 3 ReLU
             Gemm.Sgemm(batch, 100, 100, 1f, slot0, 0, 100, false, _2_weight, 0, 100, true, 0f, slot1, 0, 100, _2_bias, 0, BiasMode.PerColumn, Activation.Relu, null, 0, 0);
 
             // k2: gemm b10 = 1 * b7[Bx100] . b8^T[100x10] + b9
             //   %15 = transpose(%14) [1,0] : f32[100,10]
             //   %16 = matmul(%13, %15) : f32[B,10]
-            //   %17 = add(%0, %16) : f32[B,10]
-            Gemm.Sgemm(batch, 10, 100, 1f, slot1, 0, 100, false, _4_weight, 0, 100, true, 0f, slot2, 0, 10, _4_bias, 0, BiasMode.PerColumn, Activation.None, null, 0, 0);
+            //   %18 = add(%16, %17) : f32[B,10]  // 4 Dense
+            Gemm.Sgemm(batch, 10, 100, 1f, slot1, 0, 100, false, _4_weight, 0, 100, true, 0f, y, 0, 10, _4_bias, 0, BiasMode.PerColumn, Activation.None, null, 0, 0);
 
             // k3: normalize[B x (10) x 1] b10 -> softmax b12, log_softmax b11, logsumexp -
-            //   %18 = log_softmax(%17) [1] : f32[B,10]
-            //   %26 = softmax(%17) [1] : f32[B,10]
-            Emitted.Normalize(slot2, batch, 10, 1, slot3, slot4, null, vec);
+            //   %19 = log_softmax(%18) [1] : f32[B,10]
+            //   %27 = softmax(%18) [1] : f32[B,10]
+            Emitted.Normalize(y, batch, 10, 1, slot2, slot3, null, vec);
 
-            // k4: reduce_sum[B x (10) x 1] (b11:full, b13:full) -> b14 scale 1 { t0 = in0; t1 = in1; t2 = mul(t0, t1); out0 = t2 } plan contiguous 1x256,1x128
-            //   %20 = mul(%18, %19) : f32[B,10]
+            // k4: reduce_sum[B x (10) x 1] (b13:full, b11:full) -> b14 scale 1 { t0 = in0; t1 = in1; t2 = mul(t0, t1); out0 = t2 } plan contiguous 1x256,1x128
+            //   %20 = mul(%0, %19) : f32[B,10]
             //   %21 = sum(%20) [1] : f32[B]
             {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot4);
-                ref float in1 = ref MemoryMarshal.GetArrayDataReference(t);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot2);
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(t);
+                ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot3);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot4);
                 int outer = batch, len = 10;
                 for (int o = 0; o < outer; o++)
                 {
@@ -181,8 +578,8 @@ namespace Nabla.Examples.GeneratedCode
             // k5: reduce_sum[1 x (B) x 1] (b14:full) -> b15 scale 1 * B^-1 { t0 = in0; out0 = t0 } plan contiguous 4x256,4x128
             //   %22 = mean(%21) [0] : f32[]
             {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot4);
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot4);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot3);
                 float scale = (float)(1d / batch);
                 int outer = 1, len = batch;
                 for (int o = 0; o < outer; o++)
@@ -265,7 +662,7 @@ namespace Nabla.Examples.GeneratedCode
             // k6: loop[1 x 1] (b15:full) -> (b16) { t0 = in0; t1 = neg(t0); out0 = t1 } plan scalar
             //   %23 = neg(%22) : f32[]
             {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot4);
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot3);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(loss);
                 int n = 1, i = 0;
                 for (; i < n; i++)
@@ -277,10 +674,10 @@ namespace Nabla.Examples.GeneratedCode
             }
 
             // k7: reduce_sum[B x (10) x 1] (b13:full) -> b17 scale 1 { t0 = in0; out0 = t0 } plan contiguous 1x256,1x128
-            //   %25 = sum(%19) [1] keep : f32[B,1]
+            //   %26 = sum(%0) [1] keep : f32[B,1]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(t);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot2);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot4);
                 int outer = batch, len = 10;
                 for (int o = 0; o < outer; o++)
                 {
@@ -316,13 +713,13 @@ namespace Nabla.Examples.GeneratedCode
             }
 
             // k8: loop[B x 10] (b17:col, b12:full, b13:full) -> (b18) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t2, t3); out0 = t4 } plan 256,128,scalar
-            //   %27 = mul(%25, %26) : f32[B,10]
-            //   %28 = sub(%27, %19) : f32[B,10]
+            //   %28 = mul(%26, %27) : f32[B,10]
+            //   %29 = sub(%28, %0) : f32[B,10]
             {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
-                ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot3);
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot4);
+                ref float in1 = ref MemoryMarshal.GetArrayDataReference(slot2);
                 ref float in2 = ref MemoryMarshal.GetArrayDataReference(t);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot3);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot2);
                 int rows = batch, cols = 10;
                 for (int r = 0; r < rows; r++)
                 {
@@ -368,7 +765,7 @@ namespace Nabla.Examples.GeneratedCode
             //   %38 = div(%36, %37) : f32[]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(lr);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot4);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot3);
                 int n = 1, i = 0;
                 for (; i < n; i++)
                 {
@@ -380,10 +777,10 @@ namespace Nabla.Examples.GeneratedCode
             }
 
             // k10: reduce_sum[1 x (B) x 10] (b18:full) -> b20 scale 1 { t0 = in0; out0 = t0 } plan strided 1x256 8/pass,1x128 4/pass
-            //   %55 = sum(%28) [0] : f32[10]
+            //   %55 = sum(%29) [0] : f32[10]
             {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot3);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot2);
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot4);
                 int outer = 1, len = batch, inner = 10;
                 for (int o = 0; o < outer; o++)
                 {
@@ -440,10 +837,10 @@ namespace Nabla.Examples.GeneratedCode
 
             // k11: loop[1 x 10] (b20:full, b19:scalar, b9:full) -> (b9) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 } plan 256,128,scalar
             //   %56 = mul(%55, %38) : f32[10]
-            //   %57 = sub(%0, %56) : f32[10]
+            //   %57 = sub(%17, %56) : f32[10]
             {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
-                float s1 = slot4[0];
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot4);
+                float s1 = slot3[0];
                 ref float in2 = ref MemoryMarshal.GetArrayDataReference(_4_bias);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(_4_bias);
                 int n = 10, i = 0;
@@ -482,34 +879,39 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k12: gemm b21 = 1 * b18[Bx10] . b8[10x100] masked by b7 > 0
-            //   %29 = matmul(%28, %14) : f32[B,100]
-            //   %76 = mul(%29, %75) : f32[B,100]
-            Gemm.SgemmDenseBackward(batch, 10, 100, slot3, 0, 10, _4_weight, 0, 100, slot2, 0, 100, slot1, 0, 100, (float)((-1d) / batch * lr[0]), slot1, 0, 100);
+            // k12: dense_backward gemm b21 = 1 * b18[Bx10] . b8[10x100] masked by b7 > 0; then gemm b8 = -1 * B^-1 * b0 * b18^T[10xB] . b7[Bx100] + 1 * b8
+            //   %30 = matmul(%29, %14) : f32[B,100]
+            //   %75 = mul(%74, %30) : f32[B,100]
+            //   %51 = transpose(%29) [1,0] : f32[10,B]
+            //   %52 = matmul(%51, %13) : f32[10,100]
+            //   %53 = mul(%52, %38) : f32[10,100]
+            //   %54 = sub(%14, %53) : f32[10,100]
+            Gemm.SgemmDenseBackward(batch, 10, 100, slot2, 0, 10, _4_weight, 0, 100, slot4, 0, 100, slot1, 0, 100, (float)((-1d) / batch * lr[0]), slot1, 0, 100);
 
-            // k13: gemm b8 = -1 * B^-1 * b0 * b18^T[10xB] . b7[Bx100] + 1 * b8
-            //   runs inside k12 (one pass over the weights: input gradient and update)
+            // k13: dense_backward gemm b22 = 1 * b21[Bx100] . b5[100x100] masked by b4 > 0; then gemm b5 = -1 * B^-1 * b0 * b21^T[100xB] . b4[Bx100] + 1 * b5
+            //   %76 = matmul(%75, %9) : f32[B,100]
+            //   %77 = mul(%73, %76) : f32[B,100]
+            //   %85 = transpose(%75) [1,0] : f32[100,B]
+            //   %86 = matmul(%85, %8) : f32[100,100]
+            //   %87 = mul(%86, %38) : f32[100,100]
+            //   %88 = sub(%9, %87) : f32[100,100]
+            Gemm.SgemmDenseBackward(batch, 100, 100, slot4, 0, 100, _2_weight, 0, 100, slot1, 0, 100, slot0, 0, 100, (float)((-1d) / batch * lr[0]), slot0, 0, 100);
 
-            // k14: gemm b22 = 1 * b21[Bx100] . b5[100x100] masked by b4 > 0
-            //   %77 = matmul(%76, %9) : f32[B,100]
-            //   %78 = mul(%74, %77) : f32[B,100]
-            Gemm.SgemmDenseBackward(batch, 100, 100, slot2, 0, 100, _2_weight, 0, 100, slot1, 0, 100, slot0, 0, 100, (float)((-1d) / batch * lr[0]), slot0, 0, 100);
-
-            // k15: gemm b2 = -1 * B^-1 * b0 * b22^T[100xB] . b1[Bx40] + 1 * b2
-            //   %79 = transpose(%78) [1,0] : f32[100,B]
-            //   %80 = matmul(%79, %2) : f32[100,40]
-            //   %81 = mul(%80, %38) : f32[100,40]
-            //   %82 = sub(%3, %81) : f32[100,40]
+            // k14: gemm b2 = -1 * B^-1 * b0 * b22^T[100xB] . b1[Bx40] + 1 * b2
+            //   %78 = transpose(%77) [1,0] : f32[100,B]
+            //   %79 = matmul(%78, %3) : f32[100,40]
+            //   %80 = mul(%79, %38) : f32[100,40]
+            //   %81 = sub(%4, %80) : f32[100,40]
             {
                 float alpha = (float)((-1d) / batch * lr[0]);
                 Gemm.Sgemm(100, 40, batch, alpha, slot1, 0, 100, true, x, 0, 40, false, 1f, _0_weight, 0, 40, null, 0, BiasMode.None, Activation.None, null, 0, 0);
             }
 
-            // k16: reduce_sum[1 x (B) x 100] (b22:full) -> b23 scale 1 { t0 = in0; out0 = t0 } plan strided 4x256 32/pass,4x128 16/pass
-            //   %83 = sum(%78) [0] : f32[100]
+            // k15: reduce_sum[1 x (B) x 100] (b22:full) -> b23 scale 1 { t0 = in0; out0 = t0 } plan strided 4x256 32/pass,4x128 16/pass
+            //   %82 = sum(%77) [0] : f32[100]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot1);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot3);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot2);
                 int outer = 1, len = batch, inner = 100;
                 for (int o = 0; o < outer; o++)
                 {
@@ -620,12 +1022,12 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k17: loop[1 x 100] (b23:full, b19:scalar, b3:full) -> (b3) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 } plan 256,128,scalar
-            //   %84 = mul(%83, %38) : f32[100]
-            //   %85 = sub(%6, %84) : f32[100]
+            // k16: loop[1 x 100] (b23:full, b19:scalar, b3:full) -> (b3) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 } plan 256,128,scalar
+            //   %83 = mul(%82, %38) : f32[100]
+            //   %84 = sub(%2, %83) : f32[100]
             {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot3);
-                float s1 = slot4[0];
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
+                float s1 = slot3[0];
                 ref float in2 = ref MemoryMarshal.GetArrayDataReference(_0_bias);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(_0_bias);
                 int n = 100, i = 0;
@@ -664,14 +1066,11 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k18: gemm b5 = -1 * B^-1 * b0 * b21^T[100xB] . b4[Bx100] + 1 * b5
-            //   runs inside k14 (one pass over the weights: input gradient and update)
-
-            // k19: reduce_sum[1 x (B) x 100] (b21:full) -> b24 scale 1 { t0 = in0; out0 = t0 } plan strided 4x256 32/pass,4x128 16/pass
-            //   %90 = sum(%76) [0] : f32[100]
+            // k17: reduce_sum[1 x (B) x 100] (b21:full) -> b24 scale 1 { t0 = in0; out0 = t0 } plan strided 4x256 32/pass,4x128 16/pass
+            //   %89 = sum(%75) [0] : f32[100]
             {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
-                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot3);
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot4);
+                ref float out0 = ref MemoryMarshal.GetArrayDataReference(slot2);
                 int outer = 1, len = batch, inner = 100;
                 for (int o = 0; o < outer; o++)
                 {
@@ -782,12 +1181,12 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k20: loop[1 x 100] (b24:full, b19:scalar, b6:full) -> (b6) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 } plan 256,128,scalar
-            //   %91 = mul(%90, %38) : f32[100]
-            //   %92 = sub(%1, %91) : f32[100]
+            // k18: loop[1 x 100] (b24:full, b19:scalar, b6:full) -> (b6) { t0 = in0; t1 = in1; t2 = mul(t0, t1); t3 = in2; t4 = sub(t3, t2); out0 = t4 } plan 256,128,scalar
+            //   %90 = mul(%89, %38) : f32[100]
+            //   %91 = sub(%1, %90) : f32[100]
             {
-                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot3);
-                float s1 = slot4[0];
+                ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot2);
+                float s1 = slot3[0];
                 ref float in2 = ref MemoryMarshal.GetArrayDataReference(_2_bias);
                 ref float out0 = ref MemoryMarshal.GetArrayDataReference(_2_bias);
                 int n = 100, i = 0;
