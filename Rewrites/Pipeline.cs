@@ -55,7 +55,7 @@ public static class Pipeline
 
     /// <summary>Building the gradients (<c>Autodiff.Grad</c>): done by the caller, before the passes.</summary>
     public static readonly Stage Gradient = new("autodiff",
-        "build the gradients first (Lowering.TrainStep, nabla ir --grad), so that forward and backward are optimized as one graph",
+        "build the gradients first (Lowerer.TrainStep, nabla ir --grad), so that forward and backward are optimized as one graph",
         StageKind.Gradient);
 
     /// <summary>The <see cref="Merge"/> pass, once.</summary>

@@ -10,6 +10,8 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Nabla.Checkpoints;
 using NetworkGenerator = NablaGenerator::Nabla.Generator.NetworkGenerator;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla.Cli;
 

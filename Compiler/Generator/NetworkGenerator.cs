@@ -9,7 +9,7 @@ namespace Nabla.Generator;
 /// <summary>
 /// The Nabla source generator. For every <c>[Network] static partial class</c> it reads <c>Build()</c> (and
 /// <c>Training()</c>) into a value-equatable recipe, evaluates the recipe with the linked DSL at build time, lowers the
-/// model (<c>Lowering.Lower</c>: forward, evaluation and training step with gradients and optimizer updates) and adds
+/// model (<c>Lowerer.Lower</c>: forward, evaluation and training step with gradients and optimizer updates) and adds
 /// the C# of the compiled model as a nested class <c>Compiled</c>, with <c>Signature</c> and <c>CreateNetwork()</c>.
 /// Problems are <c>NABLA…</c> diagnostics at their source location; the generator never throws.
 /// </summary>

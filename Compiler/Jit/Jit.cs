@@ -6,6 +6,8 @@ using Nabla.Ir;
 using Nabla.Backends.Expressions;
 using Nabla.Backends.Roslyn;
 using Nabla.Runtime;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla;
 
@@ -19,7 +21,7 @@ public enum Backend
 }
 
 /// <summary>
-/// Run-time compilation: <c>model.Compile(setup)</c> lowers the model (<see cref="Lowering.Lower"/>), compiles the plan
+/// Run-time compilation: <c>model.Compile(setup)</c> lowers the model (<see cref="Lowerer.Lower"/>), compiles the plan
 /// with the chosen <see cref="Backend"/> and binds the result to the model as a <see cref="Network"/>. Needs a process
 /// that can generate code; under NativeAOT (or with dynamic code disabled) it throws a
 /// <see cref="NotSupportedException"/> saying to compile the model at build time instead.
@@ -50,7 +52,7 @@ public static class Jit
         if (model is null) throw new ArgumentNullException(nameof(model));
         if (setup is null) throw new ArgumentNullException(nameof(setup));
         EnsureDynamicCode();
-        return Compile(Lowering.Lower(model, setup), backend, dropoutSeed);
+        return Compile(Lowerer.Lower(model, setup), backend, dropoutSeed);
     }
 
     /// <summary>Compiles an already lowered model and binds it to its model.</summary>

@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Nabla.Runtime;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla;
 

@@ -4,7 +4,7 @@ using System.Linq;
 using Nabla.Ir;
 using Nabla.Rewrites.Passes;
 
-namespace Nabla;
+namespace Nabla.Analysis;
 
 /// <summary>
 /// Combines consecutive affine layers of a <see cref="Sequential"/> network into one <see cref="Dense"/> layer — the

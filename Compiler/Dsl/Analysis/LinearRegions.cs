@@ -4,7 +4,7 @@ using System.Linq;
 using System.Numerics;
 using Nabla.Ir;
 
-namespace Nabla;
+namespace Nabla.Analysis;
 
 /// <summary>
 /// The lecture's "shallow versus deep" argument in numbers: how many linear regions a ReLU network can carve its

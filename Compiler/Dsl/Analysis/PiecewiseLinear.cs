@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Nabla.Ir;
 
-namespace Nabla;
+namespace Nabla.Analysis;
 
 /// <summary>
 /// The exact decomposition of a piecewise-linear network (affine maps, ReLU, leaky ReLU, abs, max/min, sums,

@@ -5,7 +5,7 @@ using System.Linq;
 using System.Text;
 using Nabla.Ir;
 
-namespace Nabla;
+namespace Nabla.Analysis;
 
 /// <summary>One module call in a trace: where it sits, what it is, its shapes and parameter counts.</summary>
 /// <param name="Path">The module's path (<c>2</c>, <c>features.0</c>; "" for the whole network).</param>

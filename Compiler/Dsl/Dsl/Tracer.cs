@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using Nabla.Ir;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla;
 

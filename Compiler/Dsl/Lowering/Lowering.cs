@@ -6,7 +6,7 @@ using Nabla.Ir;
 using Nabla.Rewrites;
 using Nabla.Rewrites.Schedule;
 
-namespace Nabla;
+namespace Nabla.Lowering;
 
 /// <summary>
 /// The lowering from the DSL to what backends compile: a <see cref="Model"/> and a <see cref="TrainingSetup"/> become
@@ -18,7 +18,7 @@ namespace Nabla;
 /// source (so compile caches and the source generator's incrementality work). Parameter values are not part of
 /// the plan; a run-time <c>Network</c> copies them from the model's <see cref="ParameterStore"/>.
 /// </summary>
-public static class Lowering
+public static class Lowerer
 {
     /// <summary>Lowers <paramref name="model"/> for training with <paramref name="setup"/>.</summary>
     /// <exception cref="ArgumentException">A name clashes (the learning-rate input, a target or an optimizer state tensor), or the setup does not fit the model; the message names it.</exception>

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 
-namespace Nabla;
+namespace Nabla.Lowering;
 
 /// <summary>A named tensor of a compiled method: its shape with −1 for the batch dimension.</summary>
 /// <param name="Name">The name (input, output or target).</param>
@@ -150,20 +150,20 @@ public sealed class TrainingSignature
     public string ToCSharp()
     {
         var sb = new StringBuilder();
-        sb.Append("new global::Nabla.TrainingSignature(").Append(Str(ModelName)).Append(", ").Append(Str(DType)).Append(",\n");
-        sb.Append("    new global::Nabla.TensorInfo[] { ").Append(string.Join(", ", Inputs.Select(T))).Append(" },\n");
-        sb.Append("    new global::Nabla.TensorInfo[] { ").Append(string.Join(", ", Outputs.Select(T))).Append(" },\n");
-        sb.Append("    new global::Nabla.TensorInfo[] { ").Append(string.Join(", ", Targets.Select(T))).Append(" },\n");
-        sb.Append("    new global::Nabla.MaskInfo[] { ").Append(string.Join(", ", Masks.Select(m =>
-            $"new global::Nabla.MaskInfo({Str(m.Name)}, {Ints(m.Shape)}, {Dbl(m.P)})"))).Append(" },\n");
-        sb.Append("    new global::Nabla.ParameterInfo[] { ").Append(string.Join(", ", Parameters.Select(p =>
-            $"new global::Nabla.ParameterInfo({Str(p.Name)}, {Ints(p.Shape)}, {(p.Trainable ? "true" : "false")})"))).Append(" },\n");
-        sb.Append("    new global::Nabla.StateInfo[] { ").Append(string.Join(", ", State.Select(s =>
-            $"new global::Nabla.StateInfo({Str(s.Name)}, {Ints(s.Shape)}, {Str(s.Slot)}, {(s.Parameter is null ? "null" : Str(s.Parameter))}, {Dbl(s.Initial)})"))).Append(" },\n");
+        sb.Append("new global::Nabla.Lowering.TrainingSignature(").Append(Str(ModelName)).Append(", ").Append(Str(DType)).Append(",\n");
+        sb.Append("    new global::Nabla.Lowering.TensorInfo[] { ").Append(string.Join(", ", Inputs.Select(T))).Append(" },\n");
+        sb.Append("    new global::Nabla.Lowering.TensorInfo[] { ").Append(string.Join(", ", Outputs.Select(T))).Append(" },\n");
+        sb.Append("    new global::Nabla.Lowering.TensorInfo[] { ").Append(string.Join(", ", Targets.Select(T))).Append(" },\n");
+        sb.Append("    new global::Nabla.Lowering.MaskInfo[] { ").Append(string.Join(", ", Masks.Select(m =>
+            $"new global::Nabla.Lowering.MaskInfo({Str(m.Name)}, {Ints(m.Shape)}, {Dbl(m.P)})"))).Append(" },\n");
+        sb.Append("    new global::Nabla.Lowering.ParameterInfo[] { ").Append(string.Join(", ", Parameters.Select(p =>
+            $"new global::Nabla.Lowering.ParameterInfo({Str(p.Name)}, {Ints(p.Shape)}, {(p.Trainable ? "true" : "false")})"))).Append(" },\n");
+        sb.Append("    new global::Nabla.Lowering.StateInfo[] { ").Append(string.Join(", ", State.Select(s =>
+            $"new global::Nabla.Lowering.StateInfo({Str(s.Name)}, {Ints(s.Shape)}, {Str(s.Slot)}, {(s.Parameter is null ? "null" : Str(s.Parameter))}, {Dbl(s.Initial)})"))).Append(" },\n");
         sb.Append("    ").Append(Str(Optimizer)).Append(", ").Append(Str(Setup)).Append(", ").Append(Str(LearningRateInput)).Append(", ").Append(Str(LossOutput)).Append(", ").Append(Dbl(LearningRate)).Append(", ").Append(Str(LossReduction)).Append(')');
         return sb.ToString();
 
-        static string T(TensorInfo t) => $"new global::Nabla.TensorInfo({Str(t.Name)}, {Ints(t.Shape)})";
+        static string T(TensorInfo t) => $"new global::Nabla.Lowering.TensorInfo({Str(t.Name)}, {Ints(t.Shape)})";
     }
 
     /// <summary>A listing: one line per method with its inputs and outputs, then parameters and state.</summary>

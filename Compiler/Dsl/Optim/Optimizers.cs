@@ -1,5 +1,7 @@
 using System.Collections.Generic;
 using Nabla.Ir;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla;
 

@@ -3,6 +3,8 @@ using System.Linq;
 using System.Text.RegularExpressions;
 using Nabla.Backends.CSharp;
 using Nabla.Generator.Model;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla.Generator.Emit;
 
@@ -31,7 +33,7 @@ internal static class Glue
         using (w.Block(recipe.Declaration))
         {
             w.Line($"/// <summary>The methods, inputs, outputs, parameters and optimizer state of <see cref=\"{ModelBuilder.CompiledClass}\"/> (for <c>Network.Bind</c>).</summary>");
-            w.Line($"public static global::Nabla.TrainingSignature Signature {{ get; }} = {Indent(lowered.Signature.ToCSharp())};");
+            w.Line($"public static global::Nabla.Lowering.TrainingSignature Signature {{ get; }} = {Indent(lowered.Signature.ToCSharp())};");
             if (bindable && lowered.Plan.DType == Nabla.Ir.DType.F32)
             {
                 w.Line();

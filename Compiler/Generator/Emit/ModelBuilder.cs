@@ -5,12 +5,14 @@ using System.Threading;
 using Nabla.Backends.CSharp;
 using Nabla.Generator.Evaluation;
 using Nabla.Generator.Model;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla.Generator.Emit;
 
 /// <summary>
 /// Turns a <see cref="NetworkRecipe"/> into generated files: evaluates <c>Build()</c> and <c>Training()</c> with the
-/// linked DSL, lowers the model with <see cref="Lowering.Lower"/>, emits the plan with <see cref="CSharpEmitter"/> as the
+/// linked DSL, lowers the model with <see cref="Lowerer.Lower"/>, emits the plan with <see cref="CSharpEmitter"/> as the
 /// nested class <see cref="CompiledClass"/> and adds the glue (<see cref="Glue"/>). Never throws (except on
 /// cancellation): a failure is a diagnostic, an unexpected one NABLA000 at the class.
 /// </summary>
@@ -35,7 +37,7 @@ internal static class ModelBuilder
             ct.ThrowIfCancellationRequested();
 
             LoweredModel lowered;
-            try { lowered = Lowering.Lower(model!, setup!); }
+            try { lowered = Lowerer.Lower(model!, setup!); }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
                 diags.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidNetwork, (recipe.Training ?? recipe.Build).At, e.Message));

@@ -4,6 +4,8 @@ using System.Diagnostics;
 using System.Linq;
 using Nabla.Data;
 using Nabla.Reporting;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla.Training;
 

@@ -6,6 +6,8 @@ using Nabla.Backends.CSharp;
 using Nabla.Backends.Roslyn;
 using Nabla.Ir;
 using Nabla.Runtime;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla.Benchmarks.Cases;
 
@@ -76,7 +78,7 @@ public sealed class LenetCase : IBenchCase
             var net = new Sequential(new Conv2d(1, 6, 5), new ReLU(), Pool.Max2d(2), new Conv2d(6, 16, 5), new ReLU(), Pool.Max2d(2),
                 new Flatten(), new Dense(256, 120), new ReLU(), new Dense(120, 84), new ReLU(), new Dense(84, 10));
             var model = Model.Build(net, Shape.Of(Shape.Batch, 1, 28, 28), seed: 1);
-            var lowered = Lowering.Lower(model, TrainingSetup.Classification(Nabla.Optimizer.Sgd(0.01)));
+            var lowered = Lowerer.Lower(model, TrainingSetup.Classification(Nabla.Optimizer.Sgd(0.01)));
             var compiled = RoslynBackend.Compile<float>(lowered.Plan, new EmitOptions { Namespace = "Nabla.Benchmarks.Lenet", ClassName = "LeNet28" });
             s_compileMs = sw.Elapsed.TotalMilliseconds;
             s_model = compiled.Create();

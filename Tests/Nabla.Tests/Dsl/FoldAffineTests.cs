@@ -4,6 +4,8 @@ using Nabla.Ir;
 using Nabla.Rewrites;
 using Nabla.Rewrites.Passes;
 using Xunit;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla.Tests.Dsl;
 

@@ -5,6 +5,8 @@ using FsCheck;
 using FsCheck.Fluent;
 using Nabla.Ir;
 using Xunit;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla.Tests.Dsl;
 

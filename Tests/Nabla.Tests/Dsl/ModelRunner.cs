@@ -1,6 +1,8 @@
 using System.Collections.Generic;
 using System.Linq;
 using Nabla.Ir;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla.Tests.Dsl;
 

@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Linq;
 using Nabla.Ir;
 using Xunit;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla.Tests.Dsl;
 

@@ -5,6 +5,8 @@ using Nabla.Backends.CSharp;
 using Nabla.Backends.Roslyn;
 using Nabla.Runtime;
 using Xunit;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla.Tests.Generator;
 
@@ -91,7 +93,7 @@ public class GeneratedModelTests
         var signature = (TrainingSignature)type.GetProperty("Signature")!.GetValue(null)!;
         var generated = (CompiledModel<float>)Activator.CreateInstance(type.GetNestedType("Compiled")!)!;
 
-        var lowered = Lowering.Lower(model, setup);
+        var lowered = Lowerer.Lower(model, setup);
         Assert.Equal(lowered.Signature.ToCSharp(), signature.ToCSharp());
         var runtime = RoslynBackend.Create<float>(lowered.Plan, new EmitOptions { ClassName = "RunTime", InputOrder = lowered.Signature.InputOrder });
 

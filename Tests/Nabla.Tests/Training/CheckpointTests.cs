@@ -68,7 +68,7 @@ public class CheckpointTests : IDisposable
     {
         var net = Trained(Optimizer.Sgd(0.1));
         net.Save(P("small.safetensors"));
-        var wide = Nabla.Lowering.Lower(Model.Build(new Sequential(new Dense(4, 7), new Tanh(), new Dropout(0.2), new Dense(7, 3)), 4),
+        var wide = Nabla.Lowering.Lowerer.Lower(Model.Build(new Sequential(new Dense(4, 7), new Tanh(), new Dropout(0.2), new Dense(7, 3)), 4),
             TrainingSetup.Classification(Optimizer.Sgd(0.1))).Compile(Backend.Expressions);
         var before = wide.SnapshotParameters();
         var e = Assert.Throws<CheckpointException>(() => wide.Load(P("small.safetensors")));

@@ -4,6 +4,8 @@ using System.Linq;
 using Nabla.Ir;
 using Nabla.Runtime;
 using Xunit;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla.Tests.Training;
 
@@ -48,7 +50,7 @@ public class NetworkTests
     public void Compiled_f64_TrainStep_agrees_with_the_interpreter_on_the_lowered_IR(Backend backend)
     {
         var model = SmallMlp();
-        var lowered = Nabla.Lowering.Lower(model, new TrainingSetup(Loss.SoftmaxCrossEntropy(), Optimizer.Adam(0.05)) { DType = DType.F64 });
+        var lowered = Nabla.Lowering.Lowerer.Lower(model, new TrainingSetup(Loss.SoftmaxCrossEntropy(), Optimizer.Adam(0.05)) { DType = DType.F64 });
         var compiled = Jit.CompileModel<double>(lowered, backend);
         var spec = compiled.Spec;
         var b = Bindings(model, lowered, Data(5, 1).X, Data(5, 1).T, 5, 0.05);
@@ -74,7 +76,7 @@ public class NetworkTests
     public void Network_TrainStep_agrees_with_the_interpreter_to_float32_accuracy()
     {
         var model = SmallMlp();
-        var lowered = Nabla.Lowering.Lower(model, TrainingSetup.Classification(Optimizer.Momentum(0.1)));
+        var lowered = Nabla.Lowering.Lowerer.Lower(model, TrainingSetup.Classification(Optimizer.Momentum(0.1)));
         var net = lowered.Compile(Backend.Expressions);
         var (x, t) = Data(8, 2);
         var b = Bindings(model, lowered, x, t, 8, 0.1);
@@ -102,7 +104,7 @@ public class NetworkTests
     public void Predict_and_Evaluate_run_in_evaluation_mode_and_agree_with_the_interpreter()
     {
         var model = SmallMlp(dropout: 0.5);
-        var lowered = Nabla.Lowering.Lower(model, TrainingSetup.Classification(Optimizer.Sgd(0.1)));
+        var lowered = Nabla.Lowering.Lowerer.Lower(model, TrainingSetup.Classification(Optimizer.Sgd(0.1)));
         var net = lowered.Compile(Backend.Expressions);
         var (x, t) = Data(6, 3);
         var b = Bindings(model, lowered, x, t, 6, 0.1);
@@ -119,7 +121,7 @@ public class NetworkTests
         var (x, t) = Data(16, 4);
         float[] Run(long seed)
         {
-            var net = Nabla.Lowering.Lower(SmallMlp(dropout: 0.5), TrainingSetup.Classification(Optimizer.Sgd(0.1))).Compile(Backend.Expressions, seed);
+            var net = Nabla.Lowering.Lowerer.Lower(SmallMlp(dropout: 0.5), TrainingSetup.Classification(Optimizer.Sgd(0.1))).Compile(Backend.Expressions, seed);
             return Enumerable.Range(0, 3).Select(_ => net.TrainStep(x, t, 16, 0.1)).ToArray();
         }
         Assert.Equal(Run(11), Run(11));
@@ -129,7 +131,7 @@ public class NetworkTests
     [Fact]
     public void Bad_arguments_give_clear_errors_naming_the_tensor()
     {
-        var net = Nabla.Lowering.Lower(SmallMlp(), TrainingSetup.Classification(Optimizer.Sgd(0.1))).Compile(Backend.Expressions);
+        var net = Nabla.Lowering.Lowerer.Lower(SmallMlp(), TrainingSetup.Classification(Optimizer.Sgd(0.1))).Compile(Backend.Expressions);
         var (x, t) = Data(4, 5);
         var e = Assert.ThrowsAny<ArgumentException>(() => net.Predict(new float[7], 2));
         Assert.Contains("\"x\"", e.Message);
@@ -147,7 +149,7 @@ public class NetworkTests
     [Fact]
     public void Binding_a_compiled_model_to_a_different_model_names_the_mismatch()
     {
-        var lowered = Nabla.Lowering.Lower(SmallMlp(), TrainingSetup.Classification(Optimizer.Sgd(0.1)));
+        var lowered = Nabla.Lowering.Lowerer.Lower(SmallMlp(), TrainingSetup.Classification(Optimizer.Sgd(0.1)));
         var compiled = Jit.CompileModel(lowered, Backend.Expressions);
         var other = Model.Build(new Sequential(new Dense(4, 7), new Tanh(), new Dense(7, 3)), 4);
         var e = Assert.Throws<BindingException>(() => Network.Bind(other, compiled, lowered.Signature));

@@ -6,6 +6,8 @@ using Nabla.Data;
 using Nabla.Reporting;
 using Nabla.Training;
 using Xunit;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla.Tests.Training;
 
@@ -32,7 +34,7 @@ public class TrainerTests
     }
 
     internal static LoweredModel Lowered(Optimizer opt, double dropout = 0.2) =>
-        Nabla.Lowering.Lower(NetworkTests.SmallMlp(seed: 5, dropout: dropout), TrainingSetup.Classification(opt));
+        Nabla.Lowering.Lowerer.Lower(NetworkTests.SmallMlp(seed: 5, dropout: dropout), TrainingSetup.Classification(opt));
 
     internal static Network Fresh(LoweredModel lowered, long dropoutSeed = 9) => lowered.Compile(Backend.Expressions, dropoutSeed);
 
@@ -82,7 +84,7 @@ public class TrainerTests
     {
         var data = Blobs(50, 6);
         var mean = Fresh(Lowered(Optimizer.Sgd(0.1)));
-        var sum = Fresh(Nabla.Lowering.Lower(NetworkTests.SmallMlp(seed: 5, dropout: 0.2),
+        var sum = Fresh(Nabla.Lowering.Lowerer.Lower(NetworkTests.SmallMlp(seed: 5, dropout: 0.2),
             new TrainingSetup(Loss.SoftmaxCrossEntropy(), Optimizer.Sgd(0.1)) { Reduction = Reduction.Sum }));
         Assert.Equal("sum", sum.Signature.LossReduction);
         double m = mean.Evaluate(data, batchSize: 50).Loss;

@@ -3,6 +3,8 @@ using System.IO;
 using Nabla.Backends.CSharp;
 using Nabla.Ir;
 using Xunit;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla.Tests.Backends.CSharp;
 
@@ -11,13 +13,13 @@ public class SampleTests
 {
     /// <summary>
     /// The MNIST-1D MLP (40-100-100-10, ReLU, softmax cross-entropy, SGD, float32) on the product's own path: the DSL's
-    /// network, <see cref="Lowering.Lower"/> (Forward, Evaluate and TrainStep, optimized and scheduled), the C# emitter —
+    /// network, <see cref="Lowerer.Lower"/> (Forward, Evaluate and TrainStep, optimized and scheduled), the C# emitter —
     /// with each method's IR listed in the file, so the kernels' %N comments can be looked up.
     /// </summary>
     internal static string SampleSource()
     {
         var model = Model.Build(Networks.Mlp(40, new[] { 100, 100 }, 10), 40);
-        var lowered = Lowering.Lower(model, new TrainingSetup(Loss.SoftmaxCrossEntropy(), Optimizer.Sgd(0.1)) { ModelName = "Mnist1DMlp", Dropout = false });
+        var lowered = Lowerer.Lower(model, new TrainingSetup(Loss.SoftmaxCrossEntropy(), Optimizer.Sgd(0.1)) { ModelName = "Mnist1DMlp", Dropout = false });
         return CSharpEmitter.Emit(lowered.Plan,
             new EmitOptions { Namespace = "Nabla.Examples.GeneratedCode", InputOrder = lowered.Signature.InputOrder, IrListing = true });
     }

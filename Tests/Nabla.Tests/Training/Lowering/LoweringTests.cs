@@ -2,6 +2,8 @@ using System;
 using System.Linq;
 using Nabla.Ir;
 using Xunit;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla.Tests.Training;
 
@@ -15,7 +17,7 @@ public class LoweringTests
     [Fact]
     public void Lower_gives_three_methods_and_a_signature_with_pytorch_names_and_optimizer_state()
     {
-        var lowered = Nabla.Lowering.Lower(Mlp(0.25), TrainingSetup.Classification(Optimizer.Adam(0.01)));
+        var lowered = Nabla.Lowering.Lowerer.Lower(Mlp(0.25), TrainingSetup.Classification(Optimizer.Adam(0.01)));
         Assert.Equal(new[] { "Forward", "Evaluate", "TrainStep" }, lowered.Plan.Methods.Select(m => m.Method));
         var sig = lowered.Signature;
         Assert.Equal(new[] { "0.weight", "0.bias", "3.weight", "3.bias" }, sig.Parameters.Select(p => p.Name));
@@ -36,8 +38,8 @@ public class LoweringTests
     [Fact]
     public void Lowering_is_deterministic()
     {
-        var a = Nabla.Lowering.Lower(Mlp(), TrainingSetup.Classification(Optimizer.Momentum(0.1)));
-        var b = Nabla.Lowering.Lower(Mlp(), TrainingSetup.Classification(Optimizer.Momentum(0.1)));
+        var a = Nabla.Lowering.Lowerer.Lower(Mlp(), TrainingSetup.Classification(Optimizer.Momentum(0.1)));
+        var b = Nabla.Lowering.Lowerer.Lower(Mlp(), TrainingSetup.Classification(Optimizer.Momentum(0.1)));
         Assert.Equal(Printer.Print(a.Optimized("TrainStep")), Printer.Print(b.Optimized("TrainStep")));
         Assert.Equal(a.Signature.ToCSharp(), b.Signature.ToCSharp());
     }
@@ -47,7 +49,7 @@ public class LoweringTests
     {
         var net = Networks.Mlp(4, new[] { 5 }, 3);
         net.Layers[0].Freeze();
-        var lowered = Nabla.Lowering.Lower(Model.Build(net, 4), TrainingSetup.Classification(Optimizer.Momentum(0.1)));
+        var lowered = Nabla.Lowering.Lowerer.Lower(Model.Build(net, 4), TrainingSetup.Classification(Optimizer.Momentum(0.1)));
         Assert.Equal(new[] { "2.weight", "2.bias", "2.weight.m", "2.bias.m" }, lowered.TrainStep.Updates.Select(u => u.Name));
         Assert.False(lowered.Signature.Parameters[0].Trainable);
     }
@@ -56,22 +58,22 @@ public class LoweringTests
     public void A_name_clash_with_the_learning_rate_input_is_reported()
     {
         var model = Model.Build(Networks.Mlp(4, new[] { 5 }, 3), new[] { InputSpec.Batched("lr", 4) });
-        var e = Assert.Throws<ArgumentException>(() => Nabla.Lowering.Lower(model, TrainingSetup.Classification(Optimizer.Sgd(0.1))));
+        var e = Assert.Throws<ArgumentException>(() => Nabla.Lowering.Lowerer.Lower(model, TrainingSetup.Classification(Optimizer.Sgd(0.1))));
         Assert.Contains("\"lr\"", e.Message);
         Assert.Contains("LearningRateInput", e.Message);
-        var ok = Nabla.Lowering.Lower(model, new TrainingSetup(Loss.SoftmaxCrossEntropy(), Optimizer.Sgd(0.1)) { LearningRateInput = "eta" });
+        var ok = Nabla.Lowering.Lowerer.Lower(model, new TrainingSetup(Loss.SoftmaxCrossEntropy(), Optimizer.Sgd(0.1)) { LearningRateInput = "eta" });
         Assert.Equal("eta", ok.Signature.InputOrder.Last());
     }
 
     [Fact]
     public void Signature_source_round_trips_through_its_csharp_listing()
     {
-        var sig = Nabla.Lowering.Lower(Mlp(0.5), TrainingSetup.Classification(Optimizer.Adam(0.01))).Signature;
+        var sig = Nabla.Lowering.Lowerer.Lower(Mlp(0.5), TrainingSetup.Classification(Optimizer.Adam(0.01))).Signature;
         var copy = new TrainingSignature(sig.ModelName, sig.DType, sig.Inputs.ToArray(), sig.Outputs.ToArray(), sig.Targets.ToArray(),
             sig.Masks.ToArray(), sig.Parameters.ToArray(), sig.State.ToArray(), sig.Optimizer, sig.Setup, sig.LearningRateInput, sig.LossOutput, sig.LearningRate, sig.LossReduction);
         Assert.Equal(sig.ToString(), copy.ToString());
         Assert.Equal(0.01, sig.LearningRate);
         Assert.EndsWith("\"lr\", \"loss\", 0.01d, \"mean\")", sig.ToCSharp());
-        Assert.Contains("new global::Nabla.StateInfo(\"optimizer.step\", new int[0], \"step\", null, 0d)", sig.ToCSharp());
+        Assert.Contains("new global::Nabla.Lowering.StateInfo(\"optimizer.step\", new int[0], \"step\", null, 0d)", sig.ToCSharp());
     }
 }

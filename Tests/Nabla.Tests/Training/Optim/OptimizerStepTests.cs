@@ -4,6 +4,8 @@ using System.Linq;
 using Nabla.Ir;
 using Nabla.Tests.Dsl;
 using Xunit;
+using Nabla.Lowering;
+using Nabla.Analysis;
 
 namespace Nabla.Tests.Training;
 
@@ -55,7 +57,7 @@ public class OptimizerStepTests
     private static List<double[]> Interpreted(Optimizer opt, Reduction reduction = Reduction.Mean, bool optimized = false)
     {
         var model = TinyModel();
-        var lowered = Lowering.Lower(model, new TrainingSetup(Loss.LeastSquares(), opt) { DType = DType.F64, Reduction = reduction });
+        var lowered = Lowerer.Lower(model, new TrainingSetup(Loss.LeastSquares(), opt) { DType = DType.F64, Reduction = reduction });
         var f = optimized ? lowered.Optimized(TrainingSignature.TrainStepMethod) : lowered.TrainStep;
         var b = new Dictionary<string, Tensor>
         {
@@ -233,7 +235,7 @@ public class OptimizerStepTests
         const double lambda = 0.2;
         var model = TinyModel();
         var setup = new TrainingSetup(Loss.LeastSquares(), Optimizer.Sgd(Lr)) { DType = DType.F64, Regularizers = new[] { Regularizer.L2(lambda) } };
-        var lowered = Lowering.Lower(model, setup);
+        var lowered = Lowerer.Lower(model, setup);
         var b = new Dictionary<string, Tensor>
         {
             ["0.weight"] = Tensor.Of(W0.ToArray(), 1, 2), ["0.bias"] = Tensor.Of(new[] { B0 }, 1),
