@@ -30,6 +30,7 @@ public static partial class Emitted
             NormalizeAll(px, outer, length, inner, ps, pl, pe, vectors);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimized from the first call: a step may not run long enough to tier up
     private static unsafe void NormalizeAll<T>(T* x, int outer, int length, int inner, T* sm, T* lsm, T* lse, bool vectors)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -42,6 +43,7 @@ public static partial class Emitted
 
     // Rows of [rows, cols]. A row's own work is a short chain (max, then sum, then outputs) and the exponentials run in
     // one flat pass over the whole block, so short rows (10 logits) overlap instead of waiting on one exp each.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimized from the first call: a step may not run long enough to tier up
     private static unsafe void NormalizeRows<TS, TV, T>(T* x, int rows, int cols, T* sm, T* lsm, T* lse)
         where TS : ISimd<TV, T> where TV : unmanaged where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -106,6 +108,7 @@ public static partial class Emitted
     }
 
     // The same definitions one element at a time, for any inner extent (and with vectors switched off).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // fully optimized from the first call: a step may not run long enough to tier up
     private static unsafe void NormalizeScalar<T>(T* x, int outer, int length, int inner, T* sm, T* lsm, T* lse)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

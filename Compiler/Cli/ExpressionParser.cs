@@ -38,14 +38,14 @@ public sealed class InputException : Exception
 /// primary := number | name | name '(' expr (',' expr)* ')' | '(' expr ')'
 /// </code>
 /// Numbers are decimal with an optional exponent (<c>1.5e-3</c>). Functions of one argument: sin cos exp log
-/// sqrt abs tanh sigmoid relu softplus; of two: max min pow. Every other name is a variable, which becomes a
+/// log1p expm1 sqrt abs tanh sigmoid relu softplus; of two: max min pow. Every other name is a variable, which becomes a
 /// scalar float64 input of the graph.
 /// </summary>
 public sealed class ExpressionParser
 {
     private static readonly Dictionary<string, Func<Node, Node>> Unary = new()
     {
-        ["sin"] = F.Sin, ["cos"] = F.Cos, ["exp"] = F.Exp, ["log"] = F.Log, ["sqrt"] = F.Sqrt, ["abs"] = F.Abs,
+        ["sin"] = F.Sin, ["cos"] = F.Cos, ["exp"] = F.Exp, ["log"] = F.Log, ["log1p"] = F.Log1p, ["expm1"] = F.Expm1, ["sqrt"] = F.Sqrt, ["abs"] = F.Abs,
         ["tanh"] = F.Tanh, ["sigmoid"] = F.Sigmoid, ["relu"] = F.Relu, ["softplus"] = F.Softplus,
     };
 
