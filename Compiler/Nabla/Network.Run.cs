@@ -31,7 +31,7 @@ public sealed partial class Network
         return y;
     }
 
-    /// <summary>Inference with several inputs and outputs, each in the order of <see cref="TrainingSignature.Inputs"/> and <see cref="TrainingSignature.Outputs"/>.</summary>
+    /// <summary>Inference with several inputs and outputs, each in the order of <see cref="Nabla.Lowering.TrainingSignature.Inputs"/> and <see cref="Nabla.Lowering.TrainingSignature.Outputs"/>.</summary>
     public void Predict(float[][] inputs, int batch, float[][] outputs)
     {
         Count("Predict", inputs, Signature.Inputs.Count, "input"); Count("Predict", outputs, Signature.Outputs.Count, "output");

@@ -141,7 +141,7 @@ public abstract class Module
     /// <summary>Train or eval: the mode of the trace running this module's Forward.</summary>
     protected TraceMode Mode => Tracer.CurrentFor(this, "the trace mode").Mode;
 
-    /// <summary>A new mask input for this call (dropout in train mode); see <see cref="DropoutMask"/>.</summary>
+    /// <summary>A new mask input for this call (dropout in train mode); see <see cref="Nabla.Lowering.DropoutMask"/>.</summary>
     internal Node MaskInput(Shape shape, double p) => Tracer.CurrentFor(this, "a mask input").MaskInput(this, shape, p);
 
     /// <summary>Creates a parameter with given values before any trace (used to build layers from known weights).</summary>

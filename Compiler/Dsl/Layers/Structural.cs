@@ -64,7 +64,7 @@ public sealed class Reshape : Module
 /// <summary>
 /// Dropout with drop probability p. In <see cref="TraceMode.Eval"/> it is the identity. In <see cref="TraceMode.Train"/>
 /// it computes <c>x · m / (1−p)</c> where <c>m</c> is a new 0/1 input (the keep-mask) of x's shape named <c>PATH.mask</c>;
-/// the training loop feeds a fresh seeded mask each step (see <see cref="DropoutMask"/> and <see cref="TracedNetwork.Masks"/>).
+/// the training loop feeds a fresh seeded mask each step (see <see cref="Nabla.Lowering.DropoutMask"/> and <see cref="Nabla.Lowering.TracedNetwork.Masks"/>).
 /// </summary>
 public sealed class Dropout : Module
 {

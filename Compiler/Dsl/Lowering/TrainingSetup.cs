@@ -7,7 +7,7 @@ namespace Nabla;
 
 /// <summary>
 /// How a <see cref="Model"/> is trained: the loss and its batch reduction, the optimizer, regularizers, element type
-/// and whether dropout is active in the training step. <see cref="Lowerer.Lower"/> turns a model and a setup into the
+/// and whether dropout is active in the training step. <see cref="Nabla.Lowering.Lowerer.Lower"/> turns a model and a setup into the
 /// compiled methods <c>Forward</c>, <c>Evaluate</c> and <c>TrainStep</c>.
 /// </summary>
 public sealed class TrainingSetup
