@@ -280,7 +280,7 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k5: reduce_sum[1 x (B) x 1] (b12:full) -> b13 scale 1 * B^-1 { t0 = in0; out0 = t0 } plan contiguous 4x256,4x128
+            // k5: reduce_sum[1 x (B) x 1] (b12:full) -> b13 scale 1 * B^-1 { t0 = in0; out0 = t0 } plan contiguous 4x256,1x128
             //   %22 = mean(%21) [0] : f32[]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot1);
@@ -325,29 +325,7 @@ namespace Nabla.Examples.GeneratedCode
                     }
                     else if (vec && Vector128.IsHardwareAccelerated)
                     {
-                        Vector128<float> acc0 = Vector128.Create(0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-                        for (; l <= len - 16; l += 16)
-                        {
-                            {
-                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l));
-                                acc0 += t0;
-                            }
-                            {
-                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l + 4));
-                                acc1 += t0;
-                            }
-                            {
-                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l + 8));
-                                acc2 += t0;
-                            }
-                            {
-                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l + 12));
-                                acc3 += t0;
-                            }
-                        }
-                        acc0 += acc1;
-                        acc2 += acc3;
-                        acc0 += acc2;
+                        Vector128<float> acc0 = Vector128.Create(0f);
                         for (; l <= len - 4; l += 4)
                         {
                             var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l));
@@ -575,7 +553,7 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k5: reduce_sum[1 x (B) x 1] (b14:full) -> b15 scale 1 * B^-1 { t0 = in0; out0 = t0 } plan contiguous 4x256,4x128
+            // k5: reduce_sum[1 x (B) x 1] (b14:full) -> b15 scale 1 * B^-1 { t0 = in0; out0 = t0 } plan contiguous 4x256,1x128
             //   %22 = mean(%21) [0] : f32[]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot4);
@@ -620,29 +598,7 @@ namespace Nabla.Examples.GeneratedCode
                     }
                     else if (vec && Vector128.IsHardwareAccelerated)
                     {
-                        Vector128<float> acc0 = Vector128.Create(0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-                        for (; l <= len - 16; l += 16)
-                        {
-                            {
-                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l));
-                                acc0 += t0;
-                            }
-                            {
-                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l + 4));
-                                acc1 += t0;
-                            }
-                            {
-                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l + 8));
-                                acc2 += t0;
-                            }
-                            {
-                                var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l + 12));
-                                acc3 += t0;
-                            }
-                        }
-                        acc0 += acc1;
-                        acc2 += acc3;
-                        acc0 += acc2;
+                        Vector128<float> acc0 = Vector128.Create(0f);
                         for (; l <= len - 4; l += 4)
                         {
                             var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(row + l));
@@ -907,7 +863,7 @@ namespace Nabla.Examples.GeneratedCode
                 Gemm.Sgemm(100, 40, batch, alpha, slot1, 0, 100, true, x, 0, 40, false, 1f, _0_weight, 0, 40, null, 0, BiasMode.None, Activation.None, null, 0, 0);
             }
 
-            // k15: reduce_sum[1 x (B) x 100] (b22:full) -> b23 scale 1 { t0 = in0; out0 = t0 } plan strided 4x256 32/pass,4x128 16/pass
+            // k15: reduce_sum[1 x (B) x 100] (b22:full) -> b23 scale 1 { t0 = in0; out0 = t0 } plan strided 4x256 32/pass,1x128 4/pass
             //   %82 = sum(%77) [0] : f32[100]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot1);
@@ -964,34 +920,6 @@ namespace Nabla.Examples.GeneratedCode
                     }
                     else if (vec && Vector128.IsHardwareAccelerated)
                     {
-                        for (; i <= inner - 16; i += 16)
-                        {
-                            Vector128<float> acc0 = Vector128.Create(0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-                            for (int l = 0; l < len; l++)
-                            {
-                                int at = (o * len + l) * inner + i;
-                                {
-                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at));
-                                    acc0 += t0;
-                                }
-                                {
-                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at + 4));
-                                    acc1 += t0;
-                                }
-                                {
-                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at + 8));
-                                    acc2 += t0;
-                                }
-                                {
-                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at + 12));
-                                    acc3 += t0;
-                                }
-                            }
-                            (acc0).StoreUnsafe(ref out0, (nuint)(o * inner + i));
-                            (acc1).StoreUnsafe(ref out0, (nuint)(o * inner + i + 4));
-                            (acc2).StoreUnsafe(ref out0, (nuint)(o * inner + i + 8));
-                            (acc3).StoreUnsafe(ref out0, (nuint)(o * inner + i + 12));
-                        }
                         if (inner >= 4)
                         {
                             for (; i < inner; i += 4)
@@ -1066,7 +994,7 @@ namespace Nabla.Examples.GeneratedCode
                 }
             }
 
-            // k17: reduce_sum[1 x (B) x 100] (b21:full) -> b24 scale 1 { t0 = in0; out0 = t0 } plan strided 4x256 32/pass,4x128 16/pass
+            // k17: reduce_sum[1 x (B) x 100] (b21:full) -> b24 scale 1 { t0 = in0; out0 = t0 } plan strided 4x256 32/pass,1x128 4/pass
             //   %89 = sum(%75) [0] : f32[100]
             {
                 ref float in0 = ref MemoryMarshal.GetArrayDataReference(slot4);
@@ -1123,34 +1051,6 @@ namespace Nabla.Examples.GeneratedCode
                     }
                     else if (vec && Vector128.IsHardwareAccelerated)
                     {
-                        for (; i <= inner - 16; i += 16)
-                        {
-                            Vector128<float> acc0 = Vector128.Create(0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-                            for (int l = 0; l < len; l++)
-                            {
-                                int at = (o * len + l) * inner + i;
-                                {
-                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at));
-                                    acc0 += t0;
-                                }
-                                {
-                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at + 4));
-                                    acc1 += t0;
-                                }
-                                {
-                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at + 8));
-                                    acc2 += t0;
-                                }
-                                {
-                                    var t0 = Vector128.LoadUnsafe(ref in0, (nuint)(at + 12));
-                                    acc3 += t0;
-                                }
-                            }
-                            (acc0).StoreUnsafe(ref out0, (nuint)(o * inner + i));
-                            (acc1).StoreUnsafe(ref out0, (nuint)(o * inner + i + 4));
-                            (acc2).StoreUnsafe(ref out0, (nuint)(o * inner + i + 8));
-                            (acc3).StoreUnsafe(ref out0, (nuint)(o * inner + i + 12));
-                        }
                         if (inner >= 4)
                         {
                             for (; i < inner; i += 4)
