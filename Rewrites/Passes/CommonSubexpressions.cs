@@ -18,7 +18,7 @@ public static class CommonSubexpressions
     /// <summary>The ordering rule (also part of canonicalization).</summary>
     public static readonly RuleSet Rules = new("cse")
     {
-        Rule("commutative operands in canonical order", new[] { Op.Add, Op.Mul, Op.Max, Op.Min, Op.Equal }, Order),
+        Rule("commutative operands in canonical order", Op.All.Where(o => o.IsCommutative).ToArray(), Order),
     };
 
     /// <summary>The pass: merges equal values of <paramref name="f"/> and drops dead nodes.</summary>
