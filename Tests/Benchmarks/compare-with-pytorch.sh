@@ -1,10 +1,10 @@
 #!/bin/bash
 # Nabla then PyTorch, minutes apart, both at SCHED_FIFO priority 10 (chrt -f 10) on the shared 2-core machine.
 # Usage: Tests/Benchmarks/compare-with-pytorch.sh   (results in $OUT, default /tmp/nabla-bench: *.jsonl from Nabla, *.csv from
-# PyTorch; TORCH_BENCH points at torch_bench.py, default ../shared/bench/torch_bench.py beside the repository).
+# PyTorch; TORCH_BENCH must point at the PyTorch benchmark script, torch_bench.py — issue 16 brings it into the repository).
 cd "$(dirname "$0")/../.."
 B="dotnet Tests/Benchmarks/bin/Release/net10.0/Nabla.Benchmarks.dll"
-T="/usr/bin/python3 ${TORCH_BENCH:-../shared/bench/torch_bench.py} --worker --quiet-header --wait-budget 20"
+T="/usr/bin/python3 ${TORCH_BENCH:?set TORCH_BENCH to the path of the PyTorch benchmark script (torch_bench.py)} --worker --quiet-header --wait-budget 20"
 OUT=${OUT:-/tmp/nabla-bench}; mkdir -p $OUT
 dotnet build -c Release Tests/Benchmarks || exit 1
 date > $OUT/started

@@ -143,7 +143,7 @@ public class CsvTests
     public void LoadsTheShippedMnist1DFiles()
     {
         string? dir = Mnist1DData.Find();
-        Assert.True(dir is not null, "examples/Mnist1D/data (or ../shared/data/mnist1d) not found above the test directory");
+        Assert.True(dir is not null, "examples/Mnist1D/data not found above the test directory");
         var train = Csv.LoadClassification(Path.Combine(dir!, "train.csv"), classes: 10);
         var test = Csv.LoadClassification(Path.Combine(dir!, "test.csv"), classes: 10);
         Assert.Equal(4000, train.Count);
