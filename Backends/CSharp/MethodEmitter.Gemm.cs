@@ -19,11 +19,10 @@ internal sealed partial class MethodEmitter
         string lda = Names.Size(k.Lda), ldb = Names.Size(k.Ldb), ldc = Names.Size(k.Ldc);
         string a = Arr(k.A), b = Arr(k.B), c = Arr(k.C);
         string Bool(bool x) => x ? "true" : "false";
-        bool single = k.Batch == new Dim(1);
-        bool epilogue = k.Bias is not null || k.Activation is not null || k.Mask is not null;
+        bool single = k.Form == GemmForm.Single;
         var lines = new List<string>();
         if (!k.Alpha.IsConstant) lines.Add($"{T} alpha = {Term(k.Alpha)};");
-        if (!single && !epilogue)
+        if (k.Form == GemmForm.Batched)
         {
             lines.Add($"Gemm.{prefix}gemmBatched({Names.Size(k.Batch)}, {m}, {n}, {kk}, {alpha}, {a}, 0, {lda}, {Names.Size(k.StrideA)}, {Bool(k.TransA)}, "
                 + $"{b}, 0, {ldb}, {Names.Size(k.StrideB)}, {Bool(k.TransB)}, {beta}, {c}, 0, {ldc}, {Names.Size(k.StrideC)});");

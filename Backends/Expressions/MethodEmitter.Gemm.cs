@@ -25,15 +25,14 @@ internal sealed partial class MethodEmitter<T>
         E mask = g.Mask is null ? E.Constant(null, typeof(T[])) : Arr(g.Mask);
         var biasMode = E.Constant(g.Bias is null ? BiasMode.None : g.BiasPerRow ? BiasMode.PerRow : BiasMode.PerColumn);
         var activation = E.Constant(g.Activation is null ? Activation.None : Activation.Relu);
-        bool epilogue = g.Bias is not null || g.Mask is not null || g.Activation is not null;
         E m = Size(g.M), n = Size(g.N), k = Size(g.K);
 
         E Call(E offA, E offB, E offC) => E.Call(typeof(Runtime.Gemm), F32 ? "Sgemm" : "Dgemm", null,
             m, n, k, alpha, a, offA, Size(g.Lda), E.Constant(g.TransA), b, offB, Size(g.Ldb), E.Constant(g.TransB),
             beta, c, offC, Size(g.Ldc), bias, E.Constant(0), biasMode, activation, mask, offC, Size(g.Ldc));
 
-        if (IsOne(g.Batch)) block.Add(Call(E.Constant(0), E.Constant(0), E.Constant(0)));
-        else if (!epilogue)
+        if (g.Form == GemmForm.Single) block.Add(Call(E.Constant(0), E.Constant(0), E.Constant(0)));
+        else if (g.Form == GemmForm.Batched)
             block.Add(E.Call(typeof(Runtime.Gemm), F32 ? "SgemmBatched" : "DgemmBatched", null,
                 Size(g.Batch), m, n, k, alpha,
                 a, E.Constant(0), Size(g.Lda), Size(g.StrideA), E.Constant(g.TransA),

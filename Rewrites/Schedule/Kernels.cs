@@ -136,6 +136,17 @@ public sealed class ReduceKernel : Kernel
         $"reduce_{Op.ToString().ToLowerInvariant()}[{Outer} x ({Length}) x {Inner}] ({string.Join(", ", Inputs)}) -> {Output.Ref} scale {Scale} {{ {Body} }} {Plan}";
 }
 
+/// <summary>How a <see cref="GemmKernel"/> is run (<see cref="GemmKernel.Form"/>).</summary>
+public enum GemmForm
+{
+    /// <summary>One product: one call of the runtime GEMM with the epilogue.</summary>
+    Single,
+    /// <summary>A batch of products without an epilogue: one call of the runtime's batched GEMM.</summary>
+    Batched,
+    /// <summary>A batch of products with an epilogue: one call per product, at its offsets.</summary>
+    PerProduct,
+}
+
 /// <summary>
 /// A (batched) matrix product with a fused epilogue, run by the runtime GEMM:
 /// <c>C = Alpha·op(A)·op(B) + Beta·C</c>, then + bias, then the activation, then the mask
@@ -144,6 +155,14 @@ public sealed class ReduceKernel : Kernel
 /// </summary>
 public sealed class GemmKernel : Kernel
 {
+    /// <summary>
+    /// How the product is run, which both emitters print: one call (<see cref="GemmForm.Single"/>), one batched call of
+    /// the runtime (<see cref="GemmForm.Batched"/>, for a batch of products without an epilogue, which the batched entry
+    /// point does not take), or one call per product at its offsets (<see cref="GemmForm.PerProduct"/>).
+    /// </summary>
+    public GemmForm Form =>
+        Batch == new Dim(1) ? GemmForm.Single : Bias is null && Activation is null && Mask is null ? GemmForm.Batched : GemmForm.PerProduct;
+
     /// <summary>Operand A.</summary>
     public Buffer A { get; internal set; } = null!;
     /// <summary>A is stored transposed (k×m).</summary>
