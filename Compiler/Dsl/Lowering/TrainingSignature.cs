@@ -25,14 +25,16 @@ public sealed record MaskInfo(string Name, IReadOnlyList<int> Shape, double P)
     public override string ToString() => TrainingSignature.Format(Name, Shape) + " p=" + P.ToString("R", CultureInfo.InvariantCulture);
 }
 
-/// <summary>A model parameter (PyTorch state-dict name and shape) and whether the training step updates it.</summary>
-/// <param name="Name">The full name (<c>0.weight</c>).</param>
+/// <summary>A model parameter or buffer (PyTorch state-dict name and shape) and whether the training step updates it.</summary>
+/// <param name="Name">The full name (<c>0.weight</c>, <c>1.running_mean</c>).</param>
 /// <param name="Shape">Its static shape.</param>
-/// <param name="Trainable">False for a frozen parameter: no gradient, no update.</param>
-public sealed record ParameterInfo(string Name, IReadOnlyList<int> Shape, bool Trainable)
+/// <param name="Trainable">False for a frozen parameter (no gradient, no update) and for a buffer.</param>
+/// <param name="Buffer">True for a buffer (module state such as BatchNorm's running statistics): no gradient, no optimizer
+/// update; <c>TrainStep</c> writes the value its layer computes, <c>Forward</c> and <c>Evaluate</c> read it.</param>
+public sealed record ParameterInfo(string Name, IReadOnlyList<int> Shape, bool Trainable, bool Buffer = false)
 {
     /// <summary><c>0.weight[100,40]</c>.</summary>
-    public override string ToString() => TrainingSignature.Format(Name, Shape) + (Trainable ? "" : " (frozen)");
+    public override string ToString() => TrainingSignature.Format(Name, Shape) + (Buffer ? " (buffer)" : Trainable ? "" : " (frozen)");
 }
 
 /// <summary>An optimizer state tensor of the compiled model (see <see cref="OptimizerState"/>).</summary>
@@ -157,7 +159,7 @@ public sealed class TrainingSignature
         sb.Append("    new global::Nabla.Lowering.MaskInfo[] { ").Append(string.Join(", ", Masks.Select(m =>
             $"new global::Nabla.Lowering.MaskInfo({Str(m.Name)}, {Ints(m.Shape)}, {Dbl(m.P)})"))).Append(" },\n");
         sb.Append("    new global::Nabla.Lowering.ParameterInfo[] { ").Append(string.Join(", ", Parameters.Select(p =>
-            $"new global::Nabla.Lowering.ParameterInfo({Str(p.Name)}, {Ints(p.Shape)}, {(p.Trainable ? "true" : "false")})"))).Append(" },\n");
+            $"new global::Nabla.Lowering.ParameterInfo({Str(p.Name)}, {Ints(p.Shape)}, {(p.Trainable ? "true" : "false")}{(p.Buffer ? ", true" : "")})"))).Append(" },\n");
         sb.Append("    new global::Nabla.Lowering.StateInfo[] { ").Append(string.Join(", ", State.Select(s =>
             $"new global::Nabla.Lowering.StateInfo({Str(s.Name)}, {Ints(s.Shape)}, {Str(s.Slot)}, {(s.Parameter is null ? "null" : Str(s.Parameter))}, {Dbl(s.Initial)})"))).Append(" },\n");
         sb.Append("    ").Append(Str(Optimizer)).Append(", ").Append(Str(Setup)).Append(", ").Append(Str(LearningRateInput)).Append(", ").Append(Str(LossOutput)).Append(", ").Append(Dbl(LearningRate)).Append(", ").Append(Str(LossReduction)).Append(')');
