@@ -327,7 +327,9 @@ public class NormLayerTests
         Assert.Equal(new[] { 6 }, file["1.running_mean"].Shape);
         Assert.Equal(new[] { 6 }, file["1.running_var"].Shape);
         Assert.Empty(file["1.num_batches_tracked"].Shape);
+        Assert.Equal(Nabla.Checkpoints.TensorDType.I64, file["1.num_batches_tracked"].DType); // as PyTorch stores it
         Assert.Equal(3.0, file["1.num_batches_tracked"].ToDouble()[0]);
+        Assert.Equal(Nabla.Checkpoints.TensorDType.F32, file["1.running_mean"].DType);
         Assert.Equal(net.ParameterValues("1.running_var"), file["1.running_var"].ToSingle());
         Assert.DoesNotContain(file.Names, n => n.StartsWith("optimizer.1.running", StringComparison.Ordinal));
 
@@ -341,10 +343,39 @@ public class NormLayerTests
 
         // PyTorch's state dict (the fixture's trained weights and statistics, by PyTorch's names) loads and predicts as PyTorch.
         var torchPath = Path.Combine(dir.Path, "torch.safetensors");
-        Nabla.Checkpoints.SafeTensors.Save(torchPath, State(c.GetProperty("final")).Select(kv => new Nabla.Checkpoints.SafeTensor(kv.Key, kv.Value.Shape, kv.Value.Data)).ToList(),
+        // As safetensors' save_file writes a PyTorch state dict: float tensors, and the counter as int64.
+        Nabla.Checkpoints.SafeTensors.Save(torchPath, State(c.GetProperty("final")).Select(kv => kv.Key.EndsWith("num_batches_tracked", StringComparison.Ordinal)
+                ? new Nabla.Checkpoints.SafeTensor(kv.Key, kv.Value.Shape, kv.Value.Data.Select(v => (long)v).ToArray())
+                : new Nabla.Checkpoints.SafeTensor(kv.Key, kv.Value.Shape, kv.Value.Data)).ToList(),
             new Dictionary<string, string> { ["format"] = "pt" });
+        Assert.Equal(Nabla.Checkpoints.TensorDType.I64, Nabla.Checkpoints.SafeTensors.Load(torchPath)["1.num_batches_tracked"].DType);
         fresh.Load(torchPath);
+        Assert.Equal(new[] { 3f }, fresh.ParameterValues("1.num_batches_tracked"));
         NetworkTests.Close(Tensor(c.GetProperty("y_eval")).Data, fresh.Predict(xe, 6), 1e-5, "y (eval, PyTorch weights)");
+    }
+
+    [Fact]
+    public void Int64_tensors_round_trip_through_safetensors_and_only_counters_load_from_int64()
+    {
+        var bytes = Nabla.Checkpoints.SafeTensors.Serialize(new[]
+        {
+            new Nabla.Checkpoints.SafeTensor("a.num_batches_tracked", Array.Empty<int>(), new long[] { 1L << 40 }),
+            new Nabla.Checkpoints.SafeTensor("b", new[] { 3 }, new long[] { -2, 0, 7 }),
+        });
+        var file = Nabla.Checkpoints.SafeTensors.Parse(bytes);
+        Assert.Equal(new[] { (double)(1L << 40) }, file["a.num_batches_tracked"].ToDouble());
+        Assert.Equal(new[] { -2f, 0f, 7f }, file["b"].ToSingle());
+        Assert.Equal("b I64 [3]", file["b"].ToString());
+
+        // A model parameter stored as int64 is refused by name (it is not a counter).
+        var net = Model.Build(new Sequential(new Dense(2, 2), new BatchNorm1d(2)), 2).Compile(TrainingSetup.Classification(Optimizer.Sgd(0.1)), Backend.Expressions);
+        using var dir = new Nabla.Tests.Data.TempDir();
+        var path = dir.File("int.safetensors");
+        Nabla.Checkpoints.SafeTensors.Save(path, net.Signature.Parameters.Select(p => p.Name == "0.bias"
+            ? new Nabla.Checkpoints.SafeTensor(p.Name, p.Shape, new long[] { 1, 2 })
+            : new Nabla.Checkpoints.SafeTensor(p.Name, p.Shape, net.ParameterValues(p.Name))).ToList());
+        var e = Assert.Throws<Nabla.Checkpoints.CheckpointException>(() => net.Load(path));
+        Assert.Contains("'0.bias' is I64", e.Message);
     }
 
     [Fact]
