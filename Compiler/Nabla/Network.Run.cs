@@ -103,6 +103,7 @@ public sealed partial class Network
         if (!(lr > 0) || double.IsInfinity(lr))
             throw new ArgumentOutOfRangeException(nameof(lr), lr, "TrainStep: the learning rate must be a positive finite number.");
         CheckBatch(batch);
+        CheckTrainingBatch(batch);
         EnsureCapacity(batch);
         _lr[0] = (float)lr;
         FillMasks(batch);

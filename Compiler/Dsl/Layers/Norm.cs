@@ -74,8 +74,8 @@ public sealed class LayerNorm : Module
 /// The running statistics are buffers (<see cref="Parameter.IsBuffer"/>), saved under PyTorch's names
 /// <c>PATH.running_mean</c> [C], <c>PATH.running_var</c> [C] and <c>PATH.num_batches_tracked</c> [] (float32 in the
 /// compiled model). Without <see cref="TrackRunningStats"/> there are no buffers and batch statistics are used in
-/// evaluation too. In training, each channel needs more than one value per batch (PyTorch refuses a batch of one for
-/// [B, C]); with one, <c>running_var</c> becomes NaN.
+/// evaluation too. In training, each channel needs more than one value per batch, as in PyTorch: a <c>Network</c> refuses a
+/// training step on a batch of one for a [B, C] input (<see cref="MinimumTrainingBatch"/>), naming the layer.
 /// </summary>
 public abstract class BatchNorm : Module
 {
@@ -115,12 +115,26 @@ public abstract class BatchNorm : Module
     /// <summary>Checks the input's layout and channel count (the error names the layer, the expected and the actual shape).</summary>
     private protected abstract void CheckInput(Shape s);
 
+    /// <summary>
+    /// The smallest batch a training step can normalize with batch statistics (more than one value per channel, as PyTorch
+    /// requires): 2 when each example holds one value per channel ([B, C], or a length or area of 1), else 1. Known after
+    /// the first trace (0 before).
+    /// </summary>
+    public int MinimumTrainingBatch { get; private set; }
+
+    /// <summary>The input shape of the last trace (null before the first).</summary>
+    public Shape? InputShape { get; private set; }
+
     /// <inheritdoc/>
     protected override Node Forward(Node x)
     {
         var s = x.Shape;
         CheckInput(s);
         int r = s.Rank, c = Features;
+        long perExample = 1;
+        for (int i = 2; i < r; i++) perExample *= s[i];
+        MinimumTrainingBatch = perExample == 1 ? 2 : 1;
+        InputShape = s;
         var axes = new[] { 0 }.Concat(Enumerable.Range(2, r - 2)).ToArray();
         var perChannel = Shape.Of(new[] { 1, c }.Concat(Enumerable.Repeat(1, r - 2)).ToArray());
         var channels = Shape.Of(c);

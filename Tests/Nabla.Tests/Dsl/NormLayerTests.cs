@@ -397,6 +397,28 @@ public class NormLayerTests
     }
 
     [Fact]
+    public void A_training_step_on_one_value_per_channel_is_refused_naming_the_layer_as_PyTorch_does()
+    {
+        var net = Model.Build(new Sequential(new Dense(2, 3), new BatchNorm1d(3), new Dense(3, 2)), 2).Compile(TrainingSetup.Classification(Optimizer.Sgd(0.1)), Backend.Expressions);
+        var before = net.ParameterValues("1.running_var").ToArray();
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => net.TrainStep(new float[] { 1, 2 }, new float[] { 1, 0 }, 1, 0.1));
+        Assert.Contains("layer 1 (BatchNorm1d(3))", e.Message);
+        Assert.Contains("[B,3]", e.Message);
+        Assert.Contains("at least 2", e.Message);
+        Assert.Equal(before, net.ParameterValues("1.running_var"));
+        Assert.Equal(0, net.Step);
+        net.TrainStep(new float[] { 1, 2, 3, 5 }, new float[] { 1, 0, 0, 1 }, 2, 0.1);
+        Assert.True(net.ParameterValues("1.running_var").All(float.IsFinite));
+        Assert.Equal(1, net.Predict(new float[] { 1, 2 }, 1).Length / 2); // evaluation reads the running statistics: any batch
+
+        // With a length axis, one example holds several values per channel: a batch of one trains.
+        var seq = Model.Build(new Sequential(new Conv1d(1, 2, 3), new BatchNorm1d(2), new Flatten(), new Dense(8, 2)), Shape.Of(Shape.Batch, 1, 6))
+            .Compile(TrainingSetup.Classification(Optimizer.Sgd(0.1)), Backend.Expressions);
+        seq.TrainStep(new float[] { 1, 2, 0, 4, 5, 1 }, new float[] { 0, 1 }, 1, 0.1);
+        Assert.True(seq.ParameterValues("1.running_var").All(float.IsFinite));
+    }
+
+    [Fact]
     public void A_module_with_running_statistics_called_twice_in_one_step_is_refused_by_name()
     {
         var bn = new BatchNorm1d(3);
