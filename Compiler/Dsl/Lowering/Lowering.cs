@@ -12,7 +12,8 @@ namespace Nabla.Lowering;
 /// The lowering from the DSL to what backends compile: a <see cref="Model"/> and a <see cref="TrainingSetup"/> become
 /// three IR functions — <c>Forward</c> (evaluation mode), <c>Evaluate</c> (evaluation mode, with the loss) and
 /// <c>TrainStep</c> (training mode: loss, gradients by <see cref="Autodiff.Grad(Node, IReadOnlyList{Node})"/> with respect to
-/// the trainable parameters only, and the optimizer's updates) — each optimized and scheduled by <see cref="Pipeline.Compile"/>
+/// the trainable parameters only, the optimizer's updates, and the new values of the buffers the layers set, see
+/// <see cref="TracedNetwork.BufferUpdates"/>) — each optimized and scheduled by <see cref="Pipeline.Compile"/>
 /// (the stages of <see cref="Pipeline.Stages"/>) into one <see cref="ModelPlan"/>, plus the <see cref="TrainingSignature"/> the
 /// run time binds by. Deterministic: the same model, weights aside, and setup give the same plan and the same emitted
 /// source (so compile caches and the source generator's incrementality work). Parameter values are not part of

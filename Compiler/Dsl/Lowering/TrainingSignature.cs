@@ -59,7 +59,8 @@ public sealed record StateInfo(string Name, IReadOnlyList<int> Shape, string Slo
 /// <item><c>Evaluate</c>: <see cref="Inputs"/>, <see cref="Targets"/> → <see cref="LossOutput"/>, then <see cref="Outputs"/> (evaluation mode).</item>
 /// <item><c>TrainStep</c>: <see cref="Inputs"/>, <see cref="Targets"/>, <see cref="Masks"/>, <see cref="LearningRateInput"/> →
 /// <see cref="LossOutput"/>, then <see cref="Outputs"/> (training mode, before the update); updates every trainable
-/// parameter and every <see cref="State"/> tensor in place.</item>
+/// parameter, every <see cref="State"/> tensor and every buffer (<see cref="ParameterInfo.Buffer"/>: BatchNorm's running
+/// statistics) in place.</item>
 /// </list>
 /// Inputs of the compiled methods are bound by name; <see cref="InputOrder"/> is the order the typed methods of
 /// generated code take them in (pass it as the C# emitter's <c>EmitOptions.InputOrder</c>).
@@ -110,7 +111,7 @@ public sealed class TrainingSignature
     public IReadOnlyList<TensorInfo> Targets { get; }
     /// <summary>The dropout masks <c>TrainStep</c> reads (empty without dropout).</summary>
     public IReadOnlyList<MaskInfo> Masks { get; }
-    /// <summary>The model's parameters in state-dict order.</summary>
+    /// <summary>The model's parameters and buffers in state-dict order.</summary>
     public IReadOnlyList<ParameterInfo> Parameters { get; }
     /// <summary>The optimizer state tensors.</summary>
     public IReadOnlyList<StateInfo> State { get; }
