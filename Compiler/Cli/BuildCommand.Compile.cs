@@ -138,6 +138,7 @@ internal static class ModelAssembly
                 var file = global::Nabla.Checkpoints.SafeTensors.Parse(bytes, "embedded weights");
                 foreach (var e in network.Model.Parameters.Entries)
                     file[e.Name].CopyTo(e.Parameter.Data, e.Parameter.Shape.ToArray(), "embedded weights");
+                network.LoadParametersFrom(network.Model.Parameters); // the network owns copies made when it was bound
                 return network;
             }
             """ + "\n" + close + "\n";
@@ -155,8 +156,9 @@ internal static class ModelAssembly
             {
                 var type = asm.GetType(MetadataName(n), throwOnError: true)!;
                 var signature = (TrainingSignature)type.GetProperty("Signature")!.GetValue(null)!;
-                long count = signature.Parameters.Sum(p => p.Shape.Aggregate(1L, (a, d) => a * d));
-                lines.Add($"{MetadataName(n).Replace('+', '.')}: {count:N0} parameters; {TrainingSignature.ForwardMethod}, {TrainingSignature.EvaluateMethod}, {TrainingSignature.TrainStepMethod}; CreateNetwork(){(weights is null ? "" : ", CreateTrainedNetwork()")}");
+                long count = signature.Parameters.Where(p => !p.Buffer).Sum(p => p.Shape.Aggregate(1L, (a, d) => a * d));
+                long state = signature.Parameters.Where(p => p.Buffer).Sum(p => p.Shape.Aggregate(1L, (a, d) => a * d)); // running statistics
+                lines.Add($"{MetadataName(n).Replace('+', '.')}: {count:N0} parameters{(state > 0 ? $" (+{state:N0} buffer values)" : "")}; {TrainingSignature.ForwardMethod}, {TrainingSignature.EvaluateMethod}, {TrainingSignature.TrainStepMethod}; CreateNetwork(){(weights is null ? "" : ", CreateTrainedNetwork()")}");
                 if (weights is not null) CheckWeights(SafeTensors.Parse(weights, weightsPath!), signature, weightsPath!);
             }
             return lines;

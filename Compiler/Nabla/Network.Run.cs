@@ -63,7 +63,8 @@ public sealed partial class Network
 
     /// <summary>
     /// One training step on a batch with learning rate <paramref name="lr"/>: computes the loss (training mode, with fresh
-    /// dropout masks), then updates the trainable parameters and the optimizer state in place, and counts the step.
+    /// dropout masks; BatchNorm with batch statistics), then updates the trainable parameters, the optimizer state and the
+    /// buffers (running statistics) in place, and counts the step.
     /// Returns the loss before the update; <see cref="Output"/> holds the outputs computed with it. Allocates nothing
     /// once the batch fits.
     /// </summary>
@@ -103,6 +104,7 @@ public sealed partial class Network
         if (!(lr > 0) || double.IsInfinity(lr))
             throw new ArgumentOutOfRangeException(nameof(lr), lr, "TrainStep: the learning rate must be a positive finite number.");
         CheckBatch(batch);
+        CheckTrainingBatch(batch);
         EnsureCapacity(batch);
         _lr[0] = (float)lr;
         FillMasks(batch);

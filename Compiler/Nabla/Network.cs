@@ -96,7 +96,8 @@ public sealed partial class Network
 
     /// <summary>
     /// The live values of parameter <paramref name="name"/> (PyTorch name, e.g. <c>0.weight</c>, row-major [out, in]): the
-    /// array the compiled model reads and updates. A parameter no compiled method uses gets a private array.
+    /// array the compiled model reads and updates. Buffers are read the same way (<c>1.running_mean</c>). A parameter no
+    /// compiled method uses gets a private array.
     /// </summary>
     public float[] ParameterValues(string name)
     {

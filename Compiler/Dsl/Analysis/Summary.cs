@@ -34,7 +34,7 @@ public sealed class Summary
     {
         Inputs = inputs;
         Rows = rows.ToArray();
-        TotalParameters = parameters.Sum(p => (long)p.Size);
+        TotalParameters = parameters.Where(p => !p.IsBuffer).Sum(p => (long)p.Size); // buffers are state, not parameters (as PyTorch counts)
         TrainableParameters = parameters.Where(p => p.Trainable).Sum(p => (long)p.Size);
     }
 
@@ -44,7 +44,7 @@ public sealed class Summary
     public IReadOnlyList<SummaryRow> Rows { get; }
     /// <summary>The rows of layers: calls of modules without children (activations included).</summary>
     public IReadOnlyList<SummaryRow> Layers => Rows.Where(r => !r.IsContainer).ToArray();
-    /// <summary>Total number of scalar parameters (shared parameters counted once).</summary>
+    /// <summary>Total number of scalar parameters (shared parameters counted once; buffers such as running statistics are not parameters).</summary>
     public long TotalParameters { get; }
     /// <summary>Number of trainable scalar parameters.</summary>
     public long TrainableParameters { get; }

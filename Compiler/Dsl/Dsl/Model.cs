@@ -11,7 +11,7 @@ namespace Nabla;
 /// A network with its inputs, seed and parameters: the entry point from the DSL to the IR.
 /// <see cref="Build(Module, int, long, InitScheme?)"/> traces the network once (inferring widths, checking every
 /// shape and drawing the initial weights); <see cref="Trace"/> yields the forward IR function and
-/// <see cref="BuildLoss(Loss, Reduction, IReadOnlyList{Regularizer}?, DType, TraceMode, string?, string)"/> the training objective, both with parameters as named <see cref="Op.Param"/> leaves whose
+/// <see cref="BuildLoss(Loss, Reduction, IReadOnlyList{Regularizer}?, DType, TraceMode, string?, string, bool)"/> the training objective, both with parameters as named <see cref="Op.Param"/> leaves whose
 /// values are in <see cref="Parameters"/>.
 /// </summary>
 public sealed class Model
@@ -81,12 +81,14 @@ public sealed class Model
     /// <summary>
     /// Traces the network to IR in element type <paramref name="dtype"/>. In <see cref="TraceMode.Eval"/> dropout is the
     /// identity; in <see cref="TraceMode.Train"/> each dropout call reads a mask input (see <see cref="TracedNetwork.Masks"/>).
-    /// Every call builds a fresh graph.
+    /// Every call builds a fresh graph. In a training trace, layers with state (BatchNorm) normalize with the batch's
+    /// statistics and set their buffers' new values (<see cref="TracedNetwork.BufferUpdates"/>); <paramref name="dropout"/>
+    /// false keeps dropout the identity in a training trace (<see cref="TrainingSetup.Dropout"/>).
     /// </summary>
-    public TracedNetwork Trace(DType dtype = DType.F32, TraceMode mode = TraceMode.Eval)
+    public TracedNetwork Trace(DType dtype = DType.F32, TraceMode mode = TraceMode.Eval, bool dropout = true)
     {
         var g = new Graph(dtype);
-        var tracer = new Tracer(g, Network, Seed, Scheme, mode);
+        var tracer = new Tracer(g, Network, Seed, Scheme, mode) { Dropout = dropout };
         IReadOnlyList<Node> outs;
         Node[] inputs;
         try
@@ -102,7 +104,7 @@ public sealed class Model
                 if (!_store.Contains(p.Name))
                     throw new InvalidOperationException($"The {mode} trace uses parameter \"{p.Name}\", which the model's build trace did not; build the model again.");
         var summary = new Summary(Inputs, tracer.Rows, parameters.Select(p => p.Parameter).ToArray());
-        return new TracedNetwork(g, forward, inputs, parameters, tracer.Masks, mode, summary);
+        return new TracedNetwork(g, forward, inputs, parameters, tracer.Masks, mode, summary, tracer.BufferUpdates.ToArray());
     }
 
     /// <summary>
@@ -112,26 +114,26 @@ public sealed class Model
     /// the lectures' 1/m), plus each regularization term.
     /// </summary>
     public TrainingGraph BuildLoss(Loss loss, Reduction reduction = Reduction.Mean, IReadOnlyList<Regularizer>? regularizers = null,
-        DType dtype = DType.F32, TraceMode mode = TraceMode.Train, string? output = null, string target = DefaultTarget)
+        DType dtype = DType.F32, TraceMode mode = TraceMode.Train, string? output = null, string target = DefaultTarget, bool dropout = true)
     {
         if (loss is null) throw new ArgumentNullException(nameof(loss));
         var outName = output ?? (OutputNames.Count == 1 ? OutputNames[0]
             : throw new ArgumentException($"The model has outputs {string.Join(", ", OutputNames)}; say which one the loss {loss.Name} applies to."));
-        return BuildLoss(new[] { new LossTerm(outName, loss, target) }, reduction, regularizers, dtype, mode);
+        return BuildLoss(new[] { new LossTerm(outName, loss, target) }, reduction, regularizers, dtype, mode, dropout);
     }
 
     /// <summary>
     /// Traces the network and adds a training objective with one term per head: Σ weightᵢ·lossᵢ(outputᵢ, targetᵢ), each
     /// reduced over the batch by <paramref name="reduction"/>, plus each regularization term. Every term gets its own
-    /// target input.
+    /// target input. <paramref name="dropout"/> false keeps dropout the identity in a training trace.
     /// </summary>
     public TrainingGraph BuildLoss(IReadOnlyList<LossTerm> terms, Reduction reduction = Reduction.Mean, IReadOnlyList<Regularizer>? regularizers = null,
-        DType dtype = DType.F32, TraceMode mode = TraceMode.Train)
+        DType dtype = DType.F32, TraceMode mode = TraceMode.Train, bool dropout = true)
     {
         if (terms is null || terms.Count == 0) throw new ArgumentException("Give at least one loss term.", nameof(terms));
         if (terms.Select(x => x.Target).Distinct().Count() != terms.Count)
             throw new ArgumentException($"Each loss term needs its own target name; got {string.Join(", ", terms.Select(x => x.Target))}.");
-        var t = Trace(dtype, mode);
+        var t = Trace(dtype, mode, dropout);
         var g = t.Graph;
         Node? data = null;
         var targets = new List<Node>();

@@ -18,7 +18,7 @@ namespace Nabla;
 /// (a module called twice uses the same parameters).
 /// </para>
 /// </summary>
-public abstract class Module
+public abstract partial class Module
 {
     private readonly List<KeyValuePair<string, Module>> _children = new();
     private readonly List<Parameter> _params = new();
@@ -114,6 +114,7 @@ public abstract class Module
     {
         var tracer = Tracer.CurrentFor(this, $"parameter {name}");
         var p = _params.FirstOrDefault(q => q.LocalName == name);
+        if (p is { IsBuffer: true }) throw tracer.Error(this, $"{name} is a buffer of this layer, not a parameter");
         if (p is null)
         {
             if (string.IsNullOrEmpty(name) || name.Contains('.'))
@@ -164,7 +165,7 @@ public abstract class Module
         foreach (var m in Descendants())
         {
             m._frozen = frozen;
-            foreach (var p in m._params) p.Trainable = !frozen;
+            foreach (var p in m._params) if (!p.IsBuffer) p.Trainable = !frozen;
         }
     }
 

@@ -22,11 +22,14 @@ public enum ParamRole
 /// </summary>
 public sealed class Parameter
 {
-    internal Parameter(Module owner, string localName, Shape shape, ParamRole role, Fans fans, Initializer? initializer, bool trainable)
+    internal Parameter(Module owner, string localName, Shape shape, ParamRole role, Fans fans, Initializer? initializer, bool trainable, bool isBuffer = false)
     {
-        Owner = owner; LocalName = localName; Shape = shape; Role = role; Fans = fans; Initializer = initializer; Trainable = trainable;
+        Owner = owner; LocalName = localName; Shape = shape; Role = role; Fans = fans; Initializer = initializer; IsBuffer = isBuffer;
+        _trainable = trainable && !isBuffer;
         Data = new float[checked((int)shape.StaticSize)];
     }
+
+    private bool _trainable;
 
     /// <summary>The module that declared the parameter.</summary>
     public Module Owner { get; }
@@ -44,8 +47,27 @@ public sealed class Parameter
     public float[] Data { get; }
     /// <summary>Number of scalars.</summary>
     public int Size => Data.Length;
-    /// <summary>False for a frozen parameter: it gets no gradient and no update (transfer learning).</summary>
-    public bool Trainable { get; set; }
+    /// <summary>False for a frozen parameter: it gets no gradient and no update (transfer learning). Always false for a buffer.</summary>
+    /// <exception cref="InvalidOperationException">Set to true on a buffer (<see cref="IsBuffer"/>).</exception>
+    public bool Trainable
+    {
+        get => _trainable;
+        set
+        {
+            if (value && IsBuffer)
+                throw new InvalidOperationException($"{LocalName} of {Owner.Description} is a buffer (module state such as a running mean), not a trainable parameter: it has no gradient and only its layer's training step updates it.");
+            _trainable = value;
+        }
+    }
+
+    /// <summary>
+    /// True for a buffer: module state (PyTorch's <c>register_buffer</c>, e.g. BatchNorm's <c>running_mean</c>) that a
+    /// layer reads and whose new value the training step computes (<see cref="Module.Buffer"/>,
+    /// <see cref="Module.UpdateBuffer"/>). A buffer is never trainable: the optimizer gives it no gradient, no update and no
+    /// weight decay. It is saved in checkpoints under its full name like a parameter, and is not counted in
+    /// <see cref="Model.ParameterCount"/>.
+    /// </summary>
+    public bool IsBuffer { get; }
 
     /// <summary>Redraws the values with <paramref name="init"/> from <paramref name="rng"/>.</summary>
     public void Initialize(Initializer init, Rng rng) => init.Fill(Data, Fans, rng);
@@ -68,5 +90,5 @@ public sealed class Parameter
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"{LocalName} {Shape}{(Trainable ? "" : " (frozen)")}";
+    public override string ToString() => $"{LocalName} {Shape}{(IsBuffer ? " (buffer)" : Trainable ? "" : " (frozen)")}";
 }

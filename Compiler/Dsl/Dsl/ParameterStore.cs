@@ -34,14 +34,16 @@ public sealed class ParameterStore
     public IEnumerable<string> Names => _entries.Select(e => e.Name);
     /// <summary>Number of tensors.</summary>
     public int Count => _entries.Count;
-    /// <summary>Number of scalars in all parameters.</summary>
-    public long TotalSize => _entries.Sum(e => (long)e.Parameter.Size);
+    /// <summary>Number of scalars in all parameters (buffers excluded, as PyTorch's <c>parameters()</c>).</summary>
+    public long TotalSize => _entries.Where(e => !e.Parameter.IsBuffer).Sum(e => (long)e.Parameter.Size);
     /// <summary>Number of scalars in trainable parameters.</summary>
     public long TrainableSize => _entries.Where(e => e.Parameter.Trainable).Sum(e => (long)e.Parameter.Size);
     /// <summary>The trainable parameters.</summary>
     public IEnumerable<NamedParameter> Trainable => _entries.Where(e => e.Parameter.Trainable);
-    /// <summary>The frozen parameters.</summary>
-    public IEnumerable<NamedParameter> Frozen => _entries.Where(e => !e.Parameter.Trainable);
+    /// <summary>The frozen parameters (buffers excluded).</summary>
+    public IEnumerable<NamedParameter> Frozen => _entries.Where(e => !e.Parameter.Trainable && !e.Parameter.IsBuffer);
+    /// <summary>The buffers (module state such as BatchNorm's running statistics; see <see cref="Parameter.IsBuffer"/>).</summary>
+    public IEnumerable<NamedParameter> Buffers => _entries.Where(e => e.Parameter.IsBuffer);
 
     /// <summary>True when a parameter of that name exists.</summary>
     public bool Contains(string name) => _byName.ContainsKey(name);
@@ -70,13 +72,13 @@ public sealed class ParameterStore
         p.Load(values);
     }
 
-    /// <summary>Sets the trainable flag of every parameter whose name equals <paramref name="nameOrPrefix"/> or starts with it followed by a dot.</summary>
+    /// <summary>Sets the trainable flag of every parameter whose name equals <paramref name="nameOrPrefix"/> or starts with it followed by a dot (buffers, never trainable, are skipped).</summary>
     /// <returns>How many parameters changed.</returns>
     public int SetTrainable(string nameOrPrefix, bool trainable)
     {
         int n = 0;
         foreach (var e in _entries)
-            if (e.Name == nameOrPrefix || e.Name.StartsWith(nameOrPrefix + ".", StringComparison.Ordinal)) { e.Parameter.Trainable = trainable; n++; }
+            if (!e.Parameter.IsBuffer && (e.Name == nameOrPrefix || e.Name.StartsWith(nameOrPrefix + ".", StringComparison.Ordinal))) { e.Parameter.Trainable = trainable; n++; }
         if (n == 0) throw new KeyNotFoundException($"No parameter is called \"{nameOrPrefix}\" or starts with \"{nameOrPrefix}.\"; the model has: {string.Join(", ", Names)}.");
         return n;
     }

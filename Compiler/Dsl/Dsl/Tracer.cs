@@ -13,7 +13,7 @@ namespace Nabla;
 /// met so far (with their IR nodes), dropout mask inputs and summary rows. Modules find it through the graph
 /// of their input node; <see cref="Module.Param"/> finds it as the innermost module call on this thread.
 /// </summary>
-internal sealed class Tracer
+internal sealed partial class Tracer
 {
     private static readonly ConditionalWeakTable<Graph, Tracer> Active = new();
     [ThreadStatic] private static Tracer? _current;
@@ -130,7 +130,7 @@ internal sealed class Tracer
             throw Error(m, $"parameter name \"{name}\" collides with the {existing.Op.Name} of the same name");
         n = Graph.Param(name, p.Shape);
         _paramNodes.Add(p, n);
-        _frames[_frames.Count - 1].Own += p.Size;
+        if (!p.IsBuffer) _frames[_frames.Count - 1].Own += p.Size;
         return n;
     }
 

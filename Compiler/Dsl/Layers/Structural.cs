@@ -84,7 +84,7 @@ public sealed class Dropout : Module
     /// <inheritdoc/>
     protected override Node Forward(Node x)
     {
-        if (P == 0 || Mode == TraceMode.Eval) return x;
+        if (P == 0 || !DropoutActive) return x;
         var mask = MaskInput(x.Shape, P);
         return x * mask * (1.0 / (1.0 - P));
     }

@@ -12,7 +12,8 @@ namespace Nabla.Lowering;
 /// The lowering from the DSL to what backends compile: a <see cref="Model"/> and a <see cref="TrainingSetup"/> become
 /// three IR functions — <c>Forward</c> (evaluation mode), <c>Evaluate</c> (evaluation mode, with the loss) and
 /// <c>TrainStep</c> (training mode: loss, gradients by <see cref="Autodiff.Grad(Node, IReadOnlyList{Node})"/> with respect to
-/// the trainable parameters only, and the optimizer's updates) — each optimized and scheduled by <see cref="Pipeline.Compile"/>
+/// the trainable parameters only, the optimizer's updates, and the new values of the buffers the layers set, see
+/// <see cref="TracedNetwork.BufferUpdates"/>) — each optimized and scheduled by <see cref="Pipeline.Compile"/>
 /// (the stages of <see cref="Pipeline.Stages"/>) into one <see cref="ModelPlan"/>, plus the <see cref="TrainingSignature"/> the
 /// run time binds by. Deterministic: the same model, weights aside, and setup give the same plan and the same emitted
 /// source (so compile caches and the source generator's incrementality work). Parameter values are not part of
@@ -30,7 +31,8 @@ public static class Lowerer
         var regs = setup.Regularizers ?? Array.Empty<Regularizer>();
         var forward = model.Trace(setup.DType, TraceMode.Eval).Forward;
         var evaluate = model.BuildLoss(terms, setup.Reduction, regs, setup.DType, TraceMode.Eval).Loss;
-        var train = model.BuildLoss(terms, setup.Reduction, regs, setup.DType, setup.Dropout ? TraceMode.Train : TraceMode.Eval);
+        // Training mode (BatchNorm uses batch statistics and updates its running ones); dropout only when the setup asks.
+        var train = model.BuildLoss(terms, setup.Reduction, regs, setup.DType, TraceMode.Train, setup.Dropout);
         int traced = PassReport.CountNodes(train.Loss);
         var clock = Stopwatch.StartNew();
         var (step, state) = TrainStep(train, setup);
@@ -70,8 +72,10 @@ public static class Lowerer
         var grads = trainable.Length == 0 ? Array.Empty<Node>() : Autodiff.Grad(train.LossNode, trainable.Select(p => p.Node).ToArray());
         var pg = trainable.Select((p, i) => new ParameterGradient(p.Name, p.Node, grads[i], p.Parameter.Role)).ToArray();
         var opt = setup.Optimizer.Apply(pg, lr);
-        // With every parameter frozen there are no updates, and the compiled step does not read lr.
-        return (new Function(g, train.Loss.Outputs, opt.Updates), opt.State);
+        // With every parameter frozen there are no optimizer updates, and the compiled step does not read lr.
+        // Buffers (module state: running statistics) take the values the layers set; the optimizer never sees them.
+        var updates = train.BufferUpdates.Count == 0 ? opt.Updates : opt.Updates.Concat(train.BufferUpdates).ToArray();
+        return (new Function(g, train.Loss.Outputs, updates), opt.State);
     }
 
     private static TrainingSignature Signature(Model model, TrainingSetup setup, TrainingGraph train, IReadOnlyList<OptimizerState> state)
@@ -81,7 +85,7 @@ public static class Lowerer
         var outputs = train.Forward.Outputs.Select(o => new TensorInfo(o.Name, Dims(o.Node.Shape))).ToArray();
         var targets = train.Targets.Select(t => new TensorInfo(t.Name!, Dims(t.Shape))).ToArray();
         var masks = train.Masks.Select(m => new MaskInfo(m.InputName, Dims(m.Shape), m.P)).ToArray();
-        var parameters = model.Parameters.Entries.Select(e => new ParameterInfo(e.Name, Dims(e.Parameter.Shape), e.Parameter.Trainable)).ToArray();
+        var parameters = model.Parameters.Entries.Select(e => new ParameterInfo(e.Name, Dims(e.Parameter.Shape), e.Parameter.Trainable, e.Parameter.IsBuffer)).ToArray();
         var st = state.Select(s => new StateInfo(s.Name, Dims(s.Shape), s.Slot, s.Parameter, s.Initial)).ToArray();
         return new TrainingSignature(setup.ModelName, setup.DType.ShortName(), inputs, outputs, targets, masks, parameters, st,
             setup.Optimizer.Describe(), setup.ToString(), setup.LearningRateInput, Model.LossOutput, setup.Optimizer.LearningRate,

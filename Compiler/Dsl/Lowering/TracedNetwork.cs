@@ -48,9 +48,10 @@ public sealed record DropoutMask(string InputName, Shape Shape, double P, string
 public class TracedNetwork
 {
     internal TracedNetwork(Graph graph, Function forward, IReadOnlyList<Node> inputs, IReadOnlyList<TracedParameter> parameters,
-        IReadOnlyList<DropoutMask> masks, TraceMode mode, Summary summary)
+        IReadOnlyList<DropoutMask> masks, TraceMode mode, Summary summary, IReadOnlyList<Named>? bufferUpdates = null)
     {
         Graph = graph; Forward = forward; Inputs = inputs; Parameters = parameters; Masks = masks; Mode = mode; Summary = summary;
+        BufferUpdates = bufferUpdates ?? Array.Empty<Named>();
         TrainableNodes = parameters.Where(p => p.Parameter.Trainable).Select(p => p.Node).ToArray();
         FrozenNodes = parameters.Where(p => !p.Parameter.Trainable).Select(p => p.Node).ToArray();
     }
@@ -80,6 +81,13 @@ public class TracedNetwork
     /// <summary>The leaves of the parameters that were frozen when the network was traced: bind their values, never differentiate or update them.</summary>
     public IReadOnlyList<Node> FrozenNodes { get; }
 
+    /// <summary>
+    /// The new values of the buffers (module state such as BatchNorm's running statistics, see <see cref="Parameter.IsBuffer"/>)
+    /// that the layers set in a training trace: leaf name → value. The training step writes them beside the optimizer's
+    /// updates; empty in an evaluation trace.
+    /// </summary>
+    public IReadOnlyList<Named> BufferUpdates { get; }
+
     /// <summary>Float64 copies of the parameter values by leaf name (interpreter bindings).</summary>
     public Dictionary<string, Tensor> ParameterBindings() => Parameters.ToDictionary(p => p.Name, p => p.Parameter.ToTensor());
 }
@@ -93,7 +101,7 @@ public class TracedNetwork
 public sealed class TrainingGraph : TracedNetwork
 {
     internal TrainingGraph(TracedNetwork t, Function loss, Node lossNode, Node dataLoss, Node? regularization, IReadOnlyList<Node> targets)
-        : base(t.Graph, t.Forward, t.Inputs, t.Parameters, t.Masks, t.Mode, t.Summary)
+        : base(t.Graph, t.Forward, t.Inputs, t.Parameters, t.Masks, t.Mode, t.Summary, t.BufferUpdates)
     {
         Loss = loss; LossNode = lossNode; DataLoss = dataLoss; Regularization = regularization; Targets = targets;
     }

@@ -25,14 +25,16 @@ public sealed record MaskInfo(string Name, IReadOnlyList<int> Shape, double P)
     public override string ToString() => TrainingSignature.Format(Name, Shape) + " p=" + P.ToString("R", CultureInfo.InvariantCulture);
 }
 
-/// <summary>A model parameter (PyTorch state-dict name and shape) and whether the training step updates it.</summary>
-/// <param name="Name">The full name (<c>0.weight</c>).</param>
+/// <summary>A model parameter or buffer (PyTorch state-dict name and shape) and whether the training step updates it.</summary>
+/// <param name="Name">The full name (<c>0.weight</c>, <c>1.running_mean</c>).</param>
 /// <param name="Shape">Its static shape.</param>
-/// <param name="Trainable">False for a frozen parameter: no gradient, no update.</param>
-public sealed record ParameterInfo(string Name, IReadOnlyList<int> Shape, bool Trainable)
+/// <param name="Trainable">False for a frozen parameter (no gradient, no update) and for a buffer.</param>
+/// <param name="Buffer">True for a buffer (module state such as BatchNorm's running statistics): no gradient, no optimizer
+/// update; <c>TrainStep</c> writes the value its layer computes, <c>Forward</c> and <c>Evaluate</c> read it.</param>
+public sealed record ParameterInfo(string Name, IReadOnlyList<int> Shape, bool Trainable, bool Buffer = false)
 {
     /// <summary><c>0.weight[100,40]</c>.</summary>
-    public override string ToString() => TrainingSignature.Format(Name, Shape) + (Trainable ? "" : " (frozen)");
+    public override string ToString() => TrainingSignature.Format(Name, Shape) + (Buffer ? " (buffer)" : Trainable ? "" : " (frozen)");
 }
 
 /// <summary>An optimizer state tensor of the compiled model (see <see cref="OptimizerState"/>).</summary>
@@ -57,7 +59,8 @@ public sealed record StateInfo(string Name, IReadOnlyList<int> Shape, string Slo
 /// <item><c>Evaluate</c>: <see cref="Inputs"/>, <see cref="Targets"/> → <see cref="LossOutput"/>, then <see cref="Outputs"/> (evaluation mode).</item>
 /// <item><c>TrainStep</c>: <see cref="Inputs"/>, <see cref="Targets"/>, <see cref="Masks"/>, <see cref="LearningRateInput"/> →
 /// <see cref="LossOutput"/>, then <see cref="Outputs"/> (training mode, before the update); updates every trainable
-/// parameter and every <see cref="State"/> tensor in place.</item>
+/// parameter, every <see cref="State"/> tensor and every buffer (<see cref="ParameterInfo.Buffer"/>: BatchNorm's running
+/// statistics) in place.</item>
 /// </list>
 /// Inputs of the compiled methods are bound by name; <see cref="InputOrder"/> is the order the typed methods of
 /// generated code take them in (pass it as the C# emitter's <c>EmitOptions.InputOrder</c>).
@@ -108,7 +111,7 @@ public sealed class TrainingSignature
     public IReadOnlyList<TensorInfo> Targets { get; }
     /// <summary>The dropout masks <c>TrainStep</c> reads (empty without dropout).</summary>
     public IReadOnlyList<MaskInfo> Masks { get; }
-    /// <summary>The model's parameters in state-dict order.</summary>
+    /// <summary>The model's parameters and buffers in state-dict order.</summary>
     public IReadOnlyList<ParameterInfo> Parameters { get; }
     /// <summary>The optimizer state tensors.</summary>
     public IReadOnlyList<StateInfo> State { get; }
@@ -157,7 +160,7 @@ public sealed class TrainingSignature
         sb.Append("    new global::Nabla.Lowering.MaskInfo[] { ").Append(string.Join(", ", Masks.Select(m =>
             $"new global::Nabla.Lowering.MaskInfo({Str(m.Name)}, {Ints(m.Shape)}, {Dbl(m.P)})"))).Append(" },\n");
         sb.Append("    new global::Nabla.Lowering.ParameterInfo[] { ").Append(string.Join(", ", Parameters.Select(p =>
-            $"new global::Nabla.Lowering.ParameterInfo({Str(p.Name)}, {Ints(p.Shape)}, {(p.Trainable ? "true" : "false")})"))).Append(" },\n");
+            $"new global::Nabla.Lowering.ParameterInfo({Str(p.Name)}, {Ints(p.Shape)}, {(p.Trainable ? "true" : "false")}{(p.Buffer ? ", true" : "")})"))).Append(" },\n");
         sb.Append("    new global::Nabla.Lowering.StateInfo[] { ").Append(string.Join(", ", State.Select(s =>
             $"new global::Nabla.Lowering.StateInfo({Str(s.Name)}, {Ints(s.Shape)}, {Str(s.Slot)}, {(s.Parameter is null ? "null" : Str(s.Parameter))}, {Dbl(s.Initial)})"))).Append(" },\n");
         sb.Append("    ").Append(Str(Optimizer)).Append(", ").Append(Str(Setup)).Append(", ").Append(Str(LearningRateInput)).Append(", ").Append(Str(LossOutput)).Append(", ").Append(Dbl(LearningRate)).Append(", ").Append(Str(LossReduction)).Append(')');

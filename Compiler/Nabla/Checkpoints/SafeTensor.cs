@@ -11,17 +11,21 @@ public enum TensorDType
 
     /// <summary>IEEE-754 binary64, 8 bytes little-endian ("F64").</summary>
     F64,
+
+    /// <summary>Signed 64-bit integer, 8 bytes little-endian ("I64"): PyTorch's type for counters such as BatchNorm's <c>num_batches_tracked</c>. Loads as floating point.</summary>
+    I64,
 }
 
 /// <summary>
 /// One named tensor of a checkpoint: a shape (row-major, e.g. [out, in] for a dense weight as PyTorch stores it) and
-/// float32 or float64 values. The values are copied in, so the tensor is a snapshot.
+/// float32 or float64 values (or int64, PyTorch's type for counters such as num_batches_tracked). The values are copied in, so the tensor is a snapshot.
 /// </summary>
 public sealed class SafeTensor
 {
     private readonly int[] _shape;
     private readonly float[]? _f32;
     private readonly double[]? _f64;
+    private readonly long[]? _i64;
 
     /// <summary>The tensor's name, e.g. "0.weight" or "optimizer.m.0.weight".</summary>
     public string Name { get; }
@@ -54,6 +58,14 @@ public sealed class SafeTensor
         _f64 = values.ToArray();
     }
 
+    /// <summary>An int64 tensor (PyTorch's counters, e.g. <c>num_batches_tracked</c>): <paramref name="values"/> (copied) must hold exactly the product of <paramref name="shape"/> values.</summary>
+    public SafeTensor(string name, IReadOnlyList<int> shape, ReadOnlySpan<long> values)
+    {
+        (Name, _shape, ElementCount) = Check(name, shape, values.Length);
+        DType = TensorDType.I64;
+        _i64 = values.ToArray();
+    }
+
     /// <summary>Whether the shape equals <paramref name="shape"/>.</summary>
     public bool HasShape(IReadOnlyList<int> shape)
     {
@@ -62,19 +74,21 @@ public sealed class SafeTensor
         return true;
     }
 
-    /// <summary>The values as float32 (a copy; float64 values are rounded to nearest).</summary>
+    /// <summary>The values as float32 (a copy; float64 and int64 values are rounded to nearest).</summary>
     public float[] ToSingle()
     {
         if (_f32 is not null) return (float[])_f32.Clone();
+        if (_i64 is not null) return Array.ConvertAll(_i64, v => (float)v);
         var r = new float[_f64!.Length];
         for (int i = 0; i < r.Length; i++) r[i] = (float)_f64[i];
         return r;
     }
 
-    /// <summary>The values as float64 (a copy; float32 values convert exactly).</summary>
+    /// <summary>The values as float64 (a copy; float32 values convert exactly, int64 ones up to 2^53).</summary>
     public double[] ToDouble()
     {
         if (_f64 is not null) return (double[])_f64.Clone();
+        if (_i64 is not null) return Array.ConvertAll(_i64, v => (double)v);
         var r = new double[_f32!.Length];
         for (int i = 0; i < r.Length; i++) r[i] = _f32[i];
         return r;
@@ -95,6 +109,7 @@ public sealed class SafeTensor
         if (destination.Length != ElementCount)
             throw new ArgumentException($"The destination holds {destination.Length} values; tensor '{Name}' has {ElementCount}.", nameof(destination));
         if (_f32 is not null) _f32.CopyTo(destination);
+        else if (_i64 is not null) for (int i = 0; i < _i64.Length; i++) destination[i] = _i64[i];
         else for (int i = 0; i < _f64!.Length; i++) destination[i] = (float)_f64[i];
     }
 
@@ -103,6 +118,7 @@ public sealed class SafeTensor
 
     internal ReadOnlySpan<float> Single => _f32;
     internal ReadOnlySpan<double> Double => _f64;
+    internal ReadOnlySpan<long> Int64 => _i64;
 
     private static (string, int[], long) Check(string name, IReadOnlyList<int> shape, int length)
     {

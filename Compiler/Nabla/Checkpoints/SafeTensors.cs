@@ -37,6 +37,7 @@ public static class SafeTensors
     {
         TensorDType.F32 => 4,
         TensorDType.F64 => 8,
+        TensorDType.I64 => 8,
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "Unknown dtype."),
     };
 
@@ -129,6 +130,7 @@ public static class SafeTensors
         {
             int n = (int)t.ByteCount;
             if (t.DType == TensorDType.F32) WriteLittleEndian(t.Single, data.Slice(0, n));
+            else if (t.DType == TensorDType.I64) WriteLittleEndian(t.Int64, data.Slice(0, n));
             else WriteLittleEndian(t.Double, data.Slice(0, n));
             data = data.Slice(n);
         }
@@ -166,6 +168,12 @@ public static class SafeTensors
     {
         if (BitConverter.IsLittleEndian) { MemoryMarshal.AsBytes(v).CopyTo(dst); return; }
         for (int i = 0; i < v.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(dst.Slice(4 * i), v[i]);
+    }
+
+    private static void WriteLittleEndian(ReadOnlySpan<long> v, Span<byte> dst)
+    {
+        if (BitConverter.IsLittleEndian) { MemoryMarshal.AsBytes(v).CopyTo(dst); return; }
+        for (int i = 0; i < v.Length; i++) BinaryPrimitives.WriteInt64LittleEndian(dst.Slice(8 * i), v[i]);
     }
 
     private static void WriteLittleEndian(ReadOnlySpan<double> v, Span<byte> dst)

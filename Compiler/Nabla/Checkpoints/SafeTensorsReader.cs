@@ -72,7 +72,12 @@ internal static class SafeTensorsReader
         foreach (var e in order)
         {
             var raw = data.Slice((int)e.Begin, (int)(e.End - e.Begin));
-            tensors.Add(e.DType == TensorDType.F32 ? new SafeTensor(e.Name, e.Shape, ToSingle(raw)) : new SafeTensor(e.Name, e.Shape, ToDouble(raw)));
+            tensors.Add(e.DType switch
+            {
+                TensorDType.F32 => new SafeTensor(e.Name, e.Shape, ToSingle(raw)),
+                TensorDType.I64 => new SafeTensor(e.Name, e.Shape, ToInt64(raw)),
+                _ => new SafeTensor(e.Name, e.Shape, ToDouble(raw)),
+            });
         }
         return new SafeTensorsFile(source, tensors, metadata);
     }
@@ -103,7 +108,8 @@ internal static class SafeTensorsReader
         {
             "F32" => TensorDType.F32,
             "F64" => TensorDType.F64,
-            _ => throw Fail(source, $"tensor '{name}': dtype '{dts}' is not supported (Nabla reads F32 and F64).", name),
+            "I64" => TensorDType.I64,
+            _ => throw Fail(source, $"tensor '{name}': dtype '{dts}' is not supported (Nabla reads F32, F64 and I64).", name),
         };
 
         if (!value.TryGetProperty("shape", out var sh) || sh.ValueKind != JsonValueKind.Array)
@@ -147,6 +153,14 @@ internal static class SafeTensorsReader
         var r = new float[raw.Length / 4];
         if (BitConverter.IsLittleEndian) raw.CopyTo(MemoryMarshal.AsBytes(r.AsSpan()));
         else for (int i = 0; i < r.Length; i++) r[i] = BinaryPrimitives.ReadSingleLittleEndian(raw.Slice(4 * i));
+        return r;
+    }
+
+    private static long[] ToInt64(ReadOnlySpan<byte> raw)
+    {
+        var r = new long[raw.Length / 8];
+        if (BitConverter.IsLittleEndian) raw.CopyTo(MemoryMarshal.AsBytes(r.AsSpan()));
+        else for (int i = 0; i < r.Length; i++) r[i] = BinaryPrimitives.ReadInt64LittleEndian(raw.Slice(8 * i));
         return r;
     }
 

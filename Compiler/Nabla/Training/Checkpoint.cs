@@ -11,6 +11,9 @@ namespace Nabla;
 /// <list type="bullet">
 /// <item>Parameters under their PyTorch <c>nn.Sequential</c> state-dict names and shapes (<c>0.weight</c> [out, in],
 /// <c>0.bias</c> [out]), float32: the file loads into the same PyTorch model after dropping the <c>optimizer.</c> keys.</item>
+/// <item>Buffers (module state: BatchNorm's <c>1.running_mean</c>, <c>1.running_var</c>, <c>1.num_batches_tracked</c>) under
+/// their state-dict names like parameters; <c>num_batches_tracked</c> as int64, as PyTorch stores it (it loads from I64,
+/// F32 or F64).</item>
 /// <item>Optimizer state under <c>optimizer.{name}</c> (<c>optimizer.0.weight.m</c>) and the step counter of Adam as
 /// <c>optimizer.step</c>.</item>
 /// <item>Metadata: <c>format=pt</c>, <c>nabla.step</c> (the network's step count), <c>nabla.dropout_seed</c>,
@@ -37,7 +40,8 @@ public static class Checkpoint
         var sig = network.Signature;
         var tensors = new List<SafeTensor>();
         foreach (var p in sig.Parameters)
-            tensors.Add(Tensor(path, p.Name, p.Shape, network.ParameterValues(p.Name), allowNonFinite));
+            tensors.Add(p.Buffer && IsCounter(p.Name) ? Counter(path, p.Name, p.Shape, network.ParameterValues(p.Name))
+                : Tensor(path, p.Name, p.Shape, network.ParameterValues(p.Name), allowNonFinite));
         if (includeOptimizerState)
             foreach (var s in sig.State)
                 tensors.Add(Tensor(path, StateKey(s.Name), s.Shape, network.StateValues(s.Name), allowNonFinite));
@@ -148,8 +152,23 @@ public static class Checkpoint
     {
         if (!t.HasShape(want))
             throw new CheckpointException($"{src}: tensor '{t.Name}' has shape {Fmt(t.Shape)}, but the model expects {Fmt(want)}; nothing was loaded.", src, t.Name);
-        if (t.DType != TensorDType.F32 && t.DType != TensorDType.F64)
-            throw new CheckpointException($"{src}: tensor '{t.Name}' is {t.DType}; only F32 and F64 load.", src, t.Name);
+        if (t.DType != TensorDType.F32 && t.DType != TensorDType.F64 && !(t.DType == TensorDType.I64 && IsCounter(t.Name)))
+            throw new CheckpointException($"{src}: tensor '{t.Name}' is {t.DType}; only F32 and F64 load (and I64 for a num_batches_tracked counter).", src, t.Name);
+    }
+
+    /// <summary>A batch counter (BatchNorm's <c>num_batches_tracked</c>), which PyTorch stores as int64.</summary>
+    private static bool IsCounter(string name) => name == "num_batches_tracked" || name.EndsWith(".num_batches_tracked", StringComparison.Ordinal);
+
+    private static SafeTensor Counter(string path, string name, IReadOnlyList<int> shape, float[] values)
+    {
+        var counts = new long[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!(values[i] >= 0 && values[i] == Math.Floor(values[i])))
+                throw new CheckpointException($"{path}: not saved: the counter '{name}' holds {values[i]} at element {i}, not a count; the previous file is unchanged.", path, name);
+            counts[i] = (long)values[i];
+        }
+        return new SafeTensor(name, shape, counts);
     }
 
     private static string Fmt(IReadOnlyList<int> shape) => "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
