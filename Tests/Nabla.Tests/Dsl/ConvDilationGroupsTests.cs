@@ -275,7 +275,7 @@ public class ConvDilationGroupsTests
         Assert.Equal(new[] { 1.5, 4.5, 7.5 }, Pool1d(3, 10));             // 10 → 3: [0,4) [3,7) [6,10)
         Assert.Equal(new[] { 0.5, 2, 4, 5.5 }, Pool1d(4, 7));             // 7 → 4: [0,2) [1,4) [3,6) [5,7)
         Assert.Equal(new[] { 0.0, 0.5, 1, 1.5, 2.5, 3, 3.5, 4 }, Pool1d(8, 5)); // 5 → 8: [0,1) [0,2) [1,2) [1,3) [2,4) [3,4) [3,5) [4,5)
-        Assert.Equal(new[] { 2.0, 6 }, Pool1d(2, 8));                     // divisible: plain average pooling
+        Assert.Equal(new[] { 1.5, 5.5 }, Pool1d(2, 8));                   // divisible: plain average pooling, [0,4) [4,8)
         // 2-D: rows 5 → 2 ([0,3) [2,5)) and columns 4 → 3 ([0,2) [1,3) [2,4)) of x[i, j] = 10·i + j.
         var img = new Tensor(new[] { 1, 1, 5, 4 }, Enumerable.Range(0, 20).Select(k => 10.0 * (k / 4) + k % 4).ToArray());
         var y = ModelRunner.Forward(Model.Build(new AdaptiveAvgPool2d((2, 3)), Shape.Of(Shape.Batch, 1, 5, 4)), img);
