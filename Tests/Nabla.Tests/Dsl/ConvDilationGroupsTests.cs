@@ -82,6 +82,12 @@ public class ConvDilationGroupsTests
     /// </summary>
     private static (Function F, Node Scalar, Dictionary<string, Tensor> Bind, int Batch) Build(Case c)
     {
+        var (f, scalar, bind, batch, _, _) = BuildWithNodes(c);
+        return (f, scalar, bind, batch);
+    }
+
+    private static (Function F, Node Scalar, Dictionary<string, Tensor> Bind, int Batch, Node Y, Node[] Wrt) BuildWithNodes(Case c)
+    {
         var model = Model.Build(Layer(c), new Shape(new[] { Shape.Batch }.Concat(c.XShape.Skip(1)).ToArray()));
         var t = model.Trace(DType.F64);
         Assert.Equal(c.Params.Select(p => p.Name), t.Parameters.Select(p => p.Name)); // PyTorch's names, in its order
@@ -99,7 +105,7 @@ public class ConvDilationGroupsTests
             Assert.Equal(p.Shape, node.Shape.ToArray()); // PyTorch's shapes: weight [out, in/groups, k…], bias [out]
             bind[p.Name] = new Tensor(p.Shape, (double[])p.Value.Clone());
         }
-        return (new Function(t.Graph, outputs), scalar, bind, c.XShape[0]);
+        return (new Function(t.Graph, outputs), scalar, bind, c.XShape[0], y, wrt);
     }
 
     private static void Close(double[] want, double[] got, double tol, string what)
@@ -143,6 +149,36 @@ public class ConvDilationGroupsTests
                 worst = Math.Max(worst, GradCheck.Error(GradCheck.Central(scalar, bind, batch, wrt, i, 1e-5), analytic[i]));
         }
         Assert.True(worst < 1e-8, $"{name}: worst relative gradient error {worst:E2}");
+    }
+
+    [Theory]
+    [MemberData(nameof(ConvCases))]
+    [MemberData(nameof(AdaptiveCases))]
+    public void Jvp_agrees_with_the_vjp_and_with_a_central_difference_along_the_tangent(string name)
+    {
+        var (_, _, bind, batch, y, wrt) = BuildWithNodes(Find(name));
+        var rng = new Random(name.Length);
+        var tangents = wrt.Select(n => y.Graph.Input("t_" + n.Name, n.Shape)).ToArray();
+        foreach (var n in wrt) bind["t_" + n.Name] = GradCheck.Random(bind[n.Name!].Shape, rng);
+        var jy = Autodiff.Jvp(new[] { y }, wrt, tangents)[0];
+        var grads = Autodiff.Grad(F.Sum(y * y.Graph.Input("u", y.Shape)), wrt);
+        var values = Interpreter.Evaluate(new[] { jy }.Concat(grads).ToArray(), bind, DType.F64, batch);
+        // <J·t, u> = Σ <t_k, Jᵀ·u>_k
+        double forward = GradCheck.Dot(values[jy], bind["u"]), reverse = 0;
+        for (int k = 0; k < wrt.Length; k++) reverse += GradCheck.Dot(bind["t_" + wrt[k].Name], values[grads[k]]);
+        Assert.True(GradCheck.Error(forward, reverse) < 1e-12, $"{name}: <Jt,u> = {forward:R}, <t,J^T u> = {reverse:R}");
+        // J·t = (y(p + h·t) − y(p − h·t)) / 2h: exact up to rounding, since the layers are (bi)linear in their arguments.
+        const double h = 1e-3;
+        Tensor At(double sign)
+        {
+            var moved = new Dictionary<string, Tensor>(bind);
+            foreach (var n in wrt)
+                moved[n.Name!] = new Tensor(bind[n.Name!].Shape, bind[n.Name!].Data.Zip(bind["t_" + n.Name].Data, (p, t) => p + sign * h * t).ToArray());
+            return Interpreter.Evaluate(new[] { y }, moved, DType.F64, batch)[y];
+        }
+        var (up, down) = (At(1), At(-1));
+        for (int i = 0; i < up.Size; i++)
+            Assert.True(GradCheck.Error((up.Data[i] - down.Data[i]) / (2 * h), values[jy].Data[i]) < 1e-8, $"{name}: J·t[{i}]");
     }
 
     [Theory]
