@@ -36,6 +36,7 @@ public abstract class Attrs : IEquatable<Attrs>
         if (ReferenceEquals(this, o)) return true;
         if (o.GetType() != GetType() || o.GetHashCode() != GetHashCode()) return false;
         object[] a = Key, b = o.Key;
+        if (a.Length != b.Length) return false; // a key may grow with optional fields (WindowAttrs' dilation)
         for (int i = 0; i < a.Length; i++) if (!FieldEquals(a[i], b[i])) return false;
         return true;
     }
@@ -204,17 +205,21 @@ public sealed class PermutationAttrs : Attrs
 }
 
 /// <summary>
-/// The geometry of sliding windows over an [N, C, H, W] image: kernel size, stride and zero padding. For
-/// <c>col2im</c>, which maps windows back to the image, also the image's channels, height and width
-/// (<see cref="Channels"/> is 0 for <c>im2col</c>, whose input shape holds them).
+/// The geometry of sliding windows over an [N, C, H, W] image: kernel size, stride, zero padding and dilation (the
+/// spacing of a window's taps, 1 = adjacent, as PyTorch's <c>dilation</c>). For <c>col2im</c>, which maps windows back
+/// to the image, also the image's channels, height and width (<see cref="Channels"/> is 0 for <c>im2col</c>, whose input
+/// shape holds them). A dilation of 1 adds nothing to the key or the printed form, so undilated windows hash and print
+/// as they did before dilation existed.
 /// </summary>
 public sealed class WindowAttrs : Attrs
 {
     /// <summary>Creates the attributes.</summary>
-    public WindowAttrs(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, int channels = 0, int height = 0, int width = 0)
+    public WindowAttrs(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, int channels = 0, int height = 0, int width = 0,
+        int dilationH = 1, int dilationW = 1)
     {
         KernelH = kernelH; KernelW = kernelW; StrideH = strideH; StrideW = strideW; PadH = padH; PadW = padW;
         Channels = channels; Height = height; Width = width;
+        DilationH = dilationH; DilationW = dilationW;
     }
     /// <summary>Kernel height.</summary>
     public int KernelH { get; }
@@ -237,20 +242,35 @@ public sealed class WindowAttrs : Attrs
     /// <summary>True when the image size is recorded (col2im).</summary>
     public bool HasImage => Channels > 0;
     /// <summary>The same window with the image's channels, height and width recorded (for col2im).</summary>
-    public WindowAttrs WithImage(int channels, int height, int width) => new(KernelH, KernelW, StrideH, StrideW, PadH, PadW, channels, height, width);
+    public WindowAttrs WithImage(int channels, int height, int width) => new(KernelH, KernelW, StrideH, StrideW, PadH, PadW, channels, height, width, DilationH, DilationW);
     /// <summary>The same window without the image size (for im2col).</summary>
-    public WindowAttrs WithoutImage() => new(KernelH, KernelW, StrideH, StrideW, PadH, PadW);
+    public WindowAttrs WithoutImage() => new(KernelH, KernelW, StrideH, StrideW, PadH, PadW, 0, 0, 0, DilationH, DilationW);
     /// <summary>The output height of windows over an image of height <paramref name="h"/>.</summary>
-    public int OutH(int h) => (h + 2 * PadH - KernelH) / StrideH + 1;
+    public int OutH(int h) => (h + 2 * PadH - SpanH) / StrideH + 1;
     /// <summary>The output width of windows over an image of width <paramref name="w"/>.</summary>
-    public int OutW(int w) => (w + 2 * PadW - KernelW) / StrideW + 1;
+    public int OutW(int w) => (w + 2 * PadW - SpanW) / StrideW + 1;
     /// <inheritdoc/>
-    protected override object[] Key => new object[] { KernelH, KernelW, StrideH, StrideW, PadH, PadW, Channels, Height, Width };
+    protected override object[] Key => IsDilated
+        ? new object[] { KernelH, KernelW, StrideH, StrideW, PadH, PadW, Channels, Height, Width, DilationH, DilationW }
+        : new object[] { KernelH, KernelW, StrideH, StrideW, PadH, PadW, Channels, Height, Width };
     /// <inheritdoc/>
     public override string ToString()
     {
         var sb = new StringBuilder().Append($"k{KernelH}x{KernelW} s{StrideH},{StrideW} p{PadH},{PadW}");
+        if (IsDilated) sb.Append($" d{DilationH},{DilationW}");
         if (HasImage) sb.Append($" image {Channels}x{Height}x{Width}");
         return sb.ToString();
     }
+
+    // ---- dilation (issue 12) ----
+    /// <summary>Vertical dilation: rows between a window's taps (1 = adjacent rows).</summary>
+    public int DilationH { get; }
+    /// <summary>Horizontal dilation: columns between a window's taps (1 = adjacent columns).</summary>
+    public int DilationW { get; }
+    /// <summary>True when either dilation is not 1.</summary>
+    public bool IsDilated => DilationH != 1 || DilationW != 1;
+    /// <summary>The rows one window covers: <c>DilationH·(KernelH − 1) + 1</c>.</summary>
+    public int SpanH => DilationH * (KernelH - 1) + 1;
+    /// <summary>The columns one window covers: <c>DilationW·(KernelW − 1) + 1</c>.</summary>
+    public int SpanW => DilationW * (KernelW - 1) + 1;
 }

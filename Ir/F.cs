@@ -149,11 +149,13 @@ public static partial class F
 
     // ---- windows ----
     /// <summary>Sliding windows of an [N,C,H,W] tensor as [N, C·kh·kw, OH·OW] (zero padding).</summary>
-    public static Node Im2Col(Node x, int kh, int kw, int strideH = 1, int strideW = 1, int padH = 0, int padW = 0) =>
-        x.Graph.Make(Op.Im2Col, new WindowAttrs(kh, kw, strideH, strideW, padH, padW), x);
+    /// <remarks>With a dilation d, a window's taps are d apart: column <c>(c·kh + i)·kw + j</c> of output position (oy, ox)
+    /// reads <c>x[c, oy·strideH − padH + i·dilationH, ox·strideW − padW + j·dilationW]</c>.</remarks>
+    public static Node Im2Col(Node x, int kh, int kw, int strideH = 1, int strideW = 1, int padH = 0, int padW = 0, int dilationH = 1, int dilationW = 1) =>
+        x.Graph.Make(Op.Im2Col, new WindowAttrs(kh, kw, strideH, strideW, padH, padW, 0, 0, 0, dilationH, dilationW), x);
     /// <summary>The adjoint of <see cref="Im2Col"/> back to [N, C, H, W].</summary>
-    public static Node Col2Im(Node cols, int c, int h, int w, int kh, int kw, int strideH = 1, int strideW = 1, int padH = 0, int padW = 0) =>
-        cols.Graph.Make(Op.Col2Im, new WindowAttrs(kh, kw, strideH, strideW, padH, padW, c, h, w), cols);
+    public static Node Col2Im(Node cols, int c, int h, int w, int kh, int kw, int strideH = 1, int strideW = 1, int padH = 0, int padW = 0, int dilationH = 1, int dilationW = 1) =>
+        cols.Graph.Make(Op.Col2Im, new WindowAttrs(kh, kw, strideH, strideW, padH, padW, c, h, w, dilationH, dilationW), cols);
 
     // ---- constants ----
     /// <summary>A tensor of zeros of <paramref name="shape"/> (a broadcast scalar).</summary>

@@ -121,7 +121,7 @@ public static partial class ShapeRules
         if (x.Rank != 4) throw Fail(op, inputs, "expects an [N,C,H,W] input");
         if (w.HasImage) throw Fail(op, inputs, "takes no image size (its input has it)");
         if (x[1] == Shape.Batch || x[2] == Shape.Batch || x[3] == Shape.Batch) throw Fail(op, inputs, "only N may be the batch dimension");
-        int oh = OutSize(op, inputs, x[2], w.KernelH, w.StrideH, w.PadH, "height"), ow = OutSize(op, inputs, x[3], w.KernelW, w.StrideW, w.PadW, "width");
+        int oh = OutSize(op, inputs, x[2], w.KernelH, w.StrideH, w.PadH, "height", w.DilationH), ow = OutSize(op, inputs, x[3], w.KernelW, w.StrideW, w.PadW, "width", w.DilationW);
         return new Shape(x[0], x[1] * w.KernelH * w.KernelW, oh * ow);
     }
 
@@ -131,17 +131,21 @@ public static partial class ShapeRules
         var x = inputs[0].Shape;
         var w = (WindowAttrs)attrs;
         if (x.Rank != 3 || !w.HasImage) throw Fail(op, inputs, "expects an [N,C·kh·kw,OH·OW] input and the image's C, H, W");
-        int oh = OutSize(op, inputs, w.Height, w.KernelH, w.StrideH, w.PadH, "height"), ow = OutSize(op, inputs, w.Width, w.KernelW, w.StrideW, w.PadW, "width");
+        int oh = OutSize(op, inputs, w.Height, w.KernelH, w.StrideH, w.PadH, "height", w.DilationH), ow = OutSize(op, inputs, w.Width, w.KernelW, w.StrideW, w.PadW, "width", w.DilationW);
         if (x[1] != w.Channels * w.KernelH * w.KernelW || x[2] != oh * ow)
             throw Fail(op, inputs, $"input does not match C={w.Channels}, H={w.Height}, W={w.Width}");
         return new Shape(x[0], w.Channels, w.Height, w.Width);
     }
 
-    private static int OutSize(Op op, Node[] inputs, int size, int k, int stride, int pad, string what)
+    private static int OutSize(Op op, Node[] inputs, int size, int k, int stride, int pad, string what, int dilation = 1)
     {
         if (k <= 0 || stride <= 0 || pad < 0) throw Fail(op, inputs, $"kernel {k}, stride {stride}, padding {pad} are invalid");
-        if (size + 2 * pad < k) throw Fail(op, inputs, $"kernel {k} is larger than the padded {what} {size + 2 * pad}");
-        return (size + 2 * pad - k) / stride + 1;
+        if (dilation <= 0) throw Fail(op, inputs, $"dilation {dilation} is invalid (it must be positive)");
+        int span = dilation * (k - 1) + 1; // the extent of one window: k taps, dilation apart
+        if (size + 2 * pad < span)
+            throw Fail(op, inputs, dilation == 1 ? $"kernel {k} is larger than the padded {what} {size + 2 * pad}"
+                : $"kernel {k} with dilation {dilation} spans {span}, more than the padded {what} {size + 2 * pad}");
+        return (size + 2 * pad - span) / stride + 1;
     }
 
     private static string Dim(Shape s, int fromRight) => fromRight < s.Rank ? DimText(s[s.Rank - 1 - fromRight]) : "absent";

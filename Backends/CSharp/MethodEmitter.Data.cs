@@ -20,8 +20,9 @@ internal sealed partial class MethodEmitter
     {
         string Dim(int i) => Names.Size(Rewrites.Schedule.Dim.Of(k.Image[i]));
         var p = k.Window;
+        string dilation = p.IsDilated ? $", {p.DilationH}, {p.DilationW}" : ""; // the dilated overload only when dilated
         w.Line($"Emitted.{k.Op.RuntimeFunction}({Arr(k.Input)}, {Arr(k.Output)}, {Dim(0)}, {Dim(1)}, {Dim(2)}, {Dim(3)}, "
-            + $"{p.KernelH}, {p.KernelW}, {p.StrideH}, {p.StrideW}, {p.PadH}, {p.PadW});");
+            + $"{p.KernelH}, {p.KernelW}, {p.StrideH}, {p.StrideW}, {p.PadH}, {p.PadW}{dilation});");
     }
 
     /// <summary>

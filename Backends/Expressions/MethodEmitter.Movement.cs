@@ -30,6 +30,7 @@ internal sealed partial class MethodEmitter<T>
             Size(Dim.Of(k.Image[0])), E.Constant(k.Image[1]), E.Constant(k.Image[2]), E.Constant(k.Image[3]),
             E.Constant(p.KernelH), E.Constant(p.KernelW), E.Constant(p.StrideH), E.Constant(p.StrideW), E.Constant(p.PadH), E.Constant(p.PadW),
         };
+        if (p.IsDilated) args = args.Concat(new E[] { E.Constant(p.DilationH), E.Constant(p.DilationW) }).ToArray(); // the dilated overload, as emitted C# calls
         return E.Call(typeof(Emitted), k.Op.RuntimeFunction!, new[] { typeof(T) }, args);
     }
 

@@ -80,16 +80,30 @@ public static unsafe class Conv
         fixed (T* px = x, pc = col) g.Run(px + xOff, pc + colOff, forward, accumulate);
     }
 
+    /// <summary>
+    /// Dilated Im2Col (<paramref name="forward"/>) or Col2Im for any element type: a window's taps are
+    /// <paramref name="dilationH"/> rows and <paramref name="dilationW"/> columns apart, so tap (ki, kj) of output (oy, ox)
+    /// reads <c>x[oy·strideH − padH + ki·dilationH, ox·strideW − padW + kj·dilationW]</c>; the output size is
+    /// <c>(h + 2·padH − dilationH·(kh − 1) − 1) / strideH + 1</c>, likewise the width.
+    /// </summary>
+    internal static void Unfold<T>(string op, T[] x, int xOff, T[] col, int colOff, int n, int c, int h, int w, int kh, int kw,
+        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW, bool forward, bool accumulate) where T : unmanaged, INumber<T>
+    {
+        var g = Geometry.Create(op, n, c, h, w, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW);
+        g.Check(x, xOff, col, colOff, op);
+        fixed (T* px = x, pc = col) g.Run(px + xOff, pc + colOff, forward, accumulate);
+    }
+
     private readonly struct Geometry
     {
-        public readonly int N, C, H, W, Kh, Kw, Sh, Sw, Ph, Pw, Oh, Ow;
+        public readonly int N, C, H, W, Kh, Kw, Sh, Sw, Ph, Pw, Oh, Ow, Dh, Dw;
 
-        private Geometry(int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow)
+        private Geometry(int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, int dh, int dw)
         {
-            N = n; C = c; H = h; W = w; Kh = kh; Kw = kw; Sh = sh; Sw = sw; Ph = ph; Pw = pw; Oh = oh; Ow = ow;
+            N = n; C = c; H = h; W = w; Kh = kh; Kw = kw; Sh = sh; Sw = sw; Ph = ph; Pw = pw; Oh = oh; Ow = ow; Dh = dh; Dw = dw;
         }
 
-        public static Geometry Create(string op, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw)
+        public static Geometry Create(string op, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh = 1, int dw = 1)
         {
             Guard.NonNegative(n, nameof(n), op);
             Guard.NonNegative(c, nameof(c), op);
@@ -101,9 +115,14 @@ public static unsafe class Conv
             Guard.Positive(sw, "strideW", op);
             Guard.NonNegative(ph, "padH", op);
             Guard.NonNegative(pw, "padW", op);
-            if (h + 2 * ph < kh) throw new ArgumentException($"{op}: kernel height {kh} exceeds padded height {h} + 2·{ph}.", nameof(kh));
-            if (w + 2 * pw < kw) throw new ArgumentException($"{op}: kernel width {kw} exceeds padded width {w} + 2·{pw}.", nameof(kw));
-            return new Geometry(n, c, h, w, kh, kw, sh, sw, ph, pw, (h + 2 * ph - kh) / sh + 1, (w + 2 * pw - kw) / sw + 1);
+            Guard.Positive(dh, "dilationH", op);
+            Guard.Positive(dw, "dilationW", op);
+            long spanH = (long)dh * (kh - 1) + 1, spanW = (long)dw * (kw - 1) + 1; // a window's extent: k taps, d apart
+            if (h + 2 * ph < spanH) throw new ArgumentException(dh == 1 ? $"{op}: kernel height {kh} exceeds padded height {h} + 2·{ph}."
+                : $"{op}: kernel height {kh} with dilation {dh} spans {spanH}, more than the padded height {h} + 2·{ph}.", nameof(kh));
+            if (w + 2 * pw < spanW) throw new ArgumentException(dw == 1 ? $"{op}: kernel width {kw} exceeds padded width {w} + 2·{pw}."
+                : $"{op}: kernel width {kw} with dilation {dw} spans {spanW}, more than the padded width {w} + 2·{pw}.", nameof(kw));
+            return new Geometry(n, c, h, w, kh, kw, sh, sw, ph, pw, (int)((h + 2 * ph - spanH) / sh + 1), (int)((w + 2 * pw - spanW) / sw + 1), dh, dw);
         }
 
         public long ImageSize => (long)C * H * W;
@@ -141,21 +160,21 @@ public static unsafe class Conv
                     for (int kj = 0; kj < Kw; kj++)
                     {
                         T* dst = col + ((long)(ch * Kh + ki) * Kw + kj) * plane;
-                        // Output columns whose input column ox·Sw − Pw + kj lies inside [0, W).
-                        int lo = Pw - kj, hi = W - 1 + Pw - kj;
+                        // Output columns whose input column ox·Sw − Pw + kj·Dw lies inside [0, W).
+                        int lo = Pw - kj * Dw, hi = W - 1 + Pw - kj * Dw;
                         int ox0 = Math.Min(Ow, lo <= 0 ? 0 : (lo + Sw - 1) / Sw);
                         int ox1 = hi < 0 ? 0 : Math.Min(Ow, hi / Sw + 1);
                         if (ox1 < ox0) ox1 = ox0;
                         for (int oy = 0; oy < Oh; oy++)
                         {
                             T* d = dst + (long)oy * Ow;
-                            int iy = oy * Sh - Ph + ki;
+                            int iy = oy * Sh - Ph + ki * Dh;
                             if ((uint)iy >= (uint)H || ox1 <= ox0)
                             {
                                 if (forward) new Span<T>(d, Ow).Clear();
                                 continue;
                             }
-                            T* s = xc + (long)iy * W + (ox0 * Sw - Pw + kj);
+                            T* s = xc + (long)iy * W + (ox0 * Sw - Pw + kj * Dw);
                             if (forward)
                             {
                                 for (int ox = 0; ox < ox0; ox++) d[ox] = T.Zero;

@@ -161,4 +161,25 @@ public static partial class Emitted
     public static void Col2Im<T>(T[] cols, T[] dst, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw)
         where T : unmanaged, IFloatingPointIeee754<T>
         => Conv.Unfold("Emitted.Col2Im", dst, 0, cols, 0, n, c, h, w, kh, kw, sh, sw, ph, pw, forward: false, accumulate: false);
+
+    // ---- dilated windows (issue 12): emitted only for a dilation other than 1, so undilated code is unchanged ----
+
+    /// <summary>
+    /// Dilated im2col of [n, c, h, w] into [n, c·kh·kw, oh·ow]: tap (ki, kj) of output (oy, ox) reads
+    /// <c>src[oy·sh − ph + ki·dh, ox·sw − pw + kj·dw]</c> (zero outside), with
+    /// <c>oh = (h + 2·ph − dh·(kh − 1) − 1) / sh + 1</c>, likewise ow; as the IR's <c>im2col</c> with a dilation defines it.
+    /// </summary>
+    /// <exception cref="ArgumentException">A size is out of range or an array is too short.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Im2Col<T>(T[] src, T[] dst, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Conv.Unfold("Emitted.Im2Col", src, 0, dst, 0, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, forward: true, accumulate: false);
+
+    /// <summary>Dilated col2im, the adjoint of the dilated <c>Im2Col</c>: sums [n, c·kh·kw, oh·ow] windows back into
+    /// [n, c, h, w] (cleared first), in the order channel, kernel row, kernel column, output row, output column.</summary>
+    /// <exception cref="ArgumentException">A size is out of range or an array is too short.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Col2Im<T>(T[] cols, T[] dst, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Conv.Unfold("Emitted.Col2Im", dst, 0, cols, 0, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, forward: false, accumulate: false);
 }

@@ -39,13 +39,13 @@ internal static class Rules
     }
 
     /// <summary>im2col of <paramref name="x"/> with the window <paramref name="w"/>.</summary>
-    internal static Node Im2ColOf(Node x, WindowAttrs w) => F.Im2Col(x, w.KernelH, w.KernelW, w.StrideH, w.StrideW, w.PadH, w.PadW);
+    internal static Node Im2ColOf(Node x, WindowAttrs w) => F.Im2Col(x, w.KernelH, w.KernelW, w.StrideH, w.StrideW, w.PadH, w.PadW, w.DilationH, w.DilationW);
 
     /// <summary>col2im of <paramref name="cols"/> back to the image <paramref name="im2col"/> read.</summary>
     internal static Node Col2ImOf(Node cols, Node im2col)
     {
         var w = im2col.Attr<WindowAttrs>(); var s = im2col.A.Shape;
-        return F.Col2Im(cols, s[1], s[2], s[3], w.KernelH, w.KernelW, w.StrideH, w.StrideW, w.PadH, w.PadW);
+        return F.Col2Im(cols, s[1], s[2], s[3], w.KernelH, w.KernelW, w.StrideH, w.StrideW, w.PadH, w.PadW, w.DilationH, w.DilationW);
     }
 
     /// <summary>f(t), or null when the tangent is absent.</summary>

@@ -175,9 +175,9 @@ public static partial class Interpreter
         var x = args[0]; var p = node.Attr<WindowAttrs>();
         int n = x.Shape[0], c = x.Shape[1], h = x.Shape[2], w = x.Shape[3];
         int kh = p.KernelH, kw = p.KernelW, sh = p.StrideH, sw = p.StrideW, ph = p.PadH, pw = p.PadW;
-        int oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1;
+        int oh = p.OutH(h), ow = p.OutW(w);
         var result = new double[n * c * kh * kw * oh * ow];
-        ForEachWindow(n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, (src, dst) => result[dst] = x.Data[src]);
+        ForEachWindow(n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, (src, dst) => result[dst] = x.Data[src], p.DilationH, p.DilationW);
         return new Tensor(outShape, result);
     }
 
@@ -187,14 +187,15 @@ public static partial class Interpreter
         var cols = args[0]; var p = node.Attr<WindowAttrs>();
         int n = outShape[0], c = p.Channels, h = p.Height, w = p.Width;
         int kh = p.KernelH, kw = p.KernelW, sh = p.StrideH, sw = p.StrideW, ph = p.PadH, pw = p.PadW;
-        int oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1;
+        int oh = p.OutH(h), ow = p.OutW(w);
         var result = new double[n * c * h * w];
-        ForEachWindow(n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, (src, dst) => result[src] += cols.Data[dst]);
+        ForEachWindow(n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, (src, dst) => result[src] += cols.Data[dst], p.DilationH, p.DilationW);
         return new Tensor(outShape, result);
     }
 
-    // Calls visit(imageIndex, columnIndex) for every window element that falls inside the image.
-    private static void ForEachWindow(int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, Action<int, int> visit)
+    // Calls visit(imageIndex, columnIndex) for every window element that falls inside the image (taps dh, dw apart).
+    private static void ForEachWindow(int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int oh, int ow, Action<int, int> visit,
+        int dh = 1, int dw = 1)
     {
         for (int b = 0; b < n; b++)
             for (int ch = 0; ch < c; ch++)
@@ -205,7 +206,7 @@ public static partial class Interpreter
                         for (int y = 0; y < oh; y++)
                             for (int xx = 0; xx < ow; xx++)
                             {
-                                int iy = y * sh - ph + i, ix = xx * sw - pw + j;
+                                int iy = y * sh - ph + i * dh, ix = xx * sw - pw + j * dw;
                                 if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
                                 visit(((b * c + ch) * h + iy) * w + ix, ((b * c * kh * kw) + row) * oh * ow + y * ow + xx);
                             }
