@@ -21,6 +21,8 @@ public enum OpKind
     Normalize,
     /// <summary>Sliding windows for convolution and pooling: <c>im2col</c> and its adjoint <c>col2im</c>.</summary>
     Window,
+    /// <summary>Regions moved along axes without arithmetic: <c>slice</c>, <c>concat</c> (variadic) and <c>pad</c>.</summary>
+    Movement,
 }
 
 /// <summary>The algebraic facts about an op that rewrites and analyses use.</summary>
@@ -84,8 +86,12 @@ public sealed partial class Op
     public string Name { get; }
     /// <summary>The op's family.</summary>
     public OpKind Kind { get; }
-    /// <summary>Number of inputs.</summary>
+    /// <summary>Number of inputs; <see cref="Variadic"/> (−1) for an op that takes one or more (<c>concat</c>).</summary>
     public int Arity { get; }
+    /// <summary>The <see cref="Arity"/> of an op that takes any positive number of inputs.</summary>
+    public const int Variadic = -1;
+    /// <summary>True when the op takes any positive number of inputs (<see cref="Arity"/> is <see cref="Variadic"/>).</summary>
+    public bool IsVariadic => Arity == Variadic;
     /// <summary>One line saying what the op computes (for docs and listings).</summary>
     public string Summary { get; }
     /// <summary>The kind of <see cref="Attrs"/> the op takes (<see cref="Attrs"/> itself: none).</summary>

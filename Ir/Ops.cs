@@ -170,6 +170,21 @@ public sealed partial class Op
         typeof(WindowAttrs), ShapeRules.Col2Im, Interpreter.Col2ImKernel,
         (y, g) => new[] { Im2ColOf(g, y.Attr<WindowAttrs>()) }, (y, t) => y.Graph.Make(y.Op, y.Attrs, t[0]!), runtime: "Col2Im");
 
+    // ---- movement: regions along axes (helpers, shape rules and kernels in Ops.Movement.cs, ShapeRules.Movement.cs,
+    // Interpret/Kernels.Movement.cs; entries here so that All, below, is initialized after them) ----
+    /// <summary>A region of the input: start:stop:step per axis (Python rules; the batch axis whole).</summary>
+    public static readonly Op Slice = Structural("slice", OpKind.Movement, 1, "the region start:stop:step of every axis (Python rules)",
+        typeof(SliceAttrs), ShapeRules.Slice, Interpreter.SliceKernel,
+        (y, g) => new[] { SliceAdjoint(g, y) }, (y, t) => y.Graph.Make(y.Op, y.Attrs, t[0]!), OpFacts.PassesFacts);
+    /// <summary>The inputs joined along one axis (they agree on every other axis).</summary>
+    public static readonly Op Concat = Structural("concat", OpKind.Movement, Variadic, "the inputs joined along one axis",
+        typeof(AxisAttrs), ShapeRules.Concat, Interpreter.ConcatKernel,
+        (y, g) => ConcatAdjoint(g, y), ConcatTangent, OpFacts.PassesFacts);
+    /// <summary>The input with elements of a constant value added before, after and between the elements of each axis.</summary>
+    public static readonly Op Pad = Structural("pad", OpKind.Movement, 1, "constant padding before, after and between the elements of every axis",
+        typeof(PadAttrs), ShapeRules.Pad, Interpreter.PadKernel,
+        (y, g) => new[] { PadAdjoint(g, y) }, (y, t) => PadTangent(t[0]!, y));
+
     /// <summary>Every op, in table order.</summary>
     public static readonly Op[] All =
     {
@@ -177,6 +192,7 @@ public sealed partial class Op
         Neg, Exp, Log, Log1p, Expm1, Sqrt, Abs, Sin, Cos, Tanh, Sigmoid, Relu, Step, Sign, Softplus,
         Add, Sub, Mul, Div, Pow, Max, Min, Greater, GreaterEqual, Equal, Where,
         Sum, ReduceMax, Mean, Reshape, Transpose, Broadcast, MatMul, Softmax, LogSoftmax, LogSumExp, Im2Col, Col2Im,
+        Slice, Concat, Pad, // movement (Ops.Movement.cs)
     };
 }
 

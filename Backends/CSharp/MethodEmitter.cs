@@ -170,6 +170,7 @@ internal sealed partial class MethodEmitter
                     case NormalizeKernel n: Normalize(w, n); break;
                     case CopyKernel c: Copy(w, c); break;
                     case WindowKernel wk: Window(w, wk); break;
+                    case MoveKernel mk: Move(w, mk); break;
                     default: throw new NotSupportedException($"The C# emitter has no rule for kernel {k.GetType().Name} ({k}).");
                 }
                 if (_o.ProfileKernels) w.Line($"KernelTicks[{Index}][{k.Id}] += System.Diagnostics.Stopwatch.GetTimestamp() - tick{k.Id};");

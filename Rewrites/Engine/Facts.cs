@@ -68,7 +68,12 @@ public sealed class Facts
             return NotNegative(n.A, depth - 1) && NotNegative(n.B, depth - 1);
         if (op == Op.Max) return NotNegative(n.A, depth - 1) || NotNegative(n.B, depth - 1);
         if (op == Op.Where) return NotNegative(n.B, depth - 1) && NotNegative(n.C, depth - 1);
-        if ((op.Facts & OpFacts.PassesFacts) != 0) return NotNegative(n.A, depth - 1);
+        if ((op.Facts & OpFacts.PassesFacts) != 0)
+        {
+            foreach (var i in n.Inputs) if (!NotNegative(i, depth - 1)) return false; // concat: every part
+            return true;
+        }
+        if (op == Op.Pad) return !(n.Attr<PadAttrs>().Fill < 0) && NotNegative(n.A, depth - 1);
         return false;
     }
 
@@ -88,6 +93,12 @@ public sealed class Facts
         if (op == Op.Const) return AllFinite(n.Attrs.Data);
         if (op == Op.Where) return Finite(n.B, depth - 1) && Finite(n.C, depth - 1);
         if (op.Kind == OpKind.Layout) return Finite(n.A, depth - 1);
+        if (op.Kind == OpKind.Movement)
+        {
+            if (op == Op.Pad && (double.IsNaN(n.Attr<PadAttrs>().Fill) || double.IsInfinity(n.Attr<PadAttrs>().Fill))) return false;
+            foreach (var i in n.Inputs) if (!Finite(i, depth - 1)) return false;
+            return true;
+        }
         return false;
     }
 

@@ -55,6 +55,7 @@ public static class ScheduleInterpreter
             case DenseBackwardKernel d: Gemm(d.Gradient, arr, b); Gemm(d.Update, arr, b); break; // its meaning: the two products in order
             case NormalizeKernel n: Normalize(n, arr, b); break;
             case CopyKernel c: Copy(c, arr, b); break;
+            case MoveKernel m: Move(m, arr, b); break;
             case WindowKernel w:
                 {
                     var node = w.Nodes[0];
@@ -170,6 +171,31 @@ public static class ScheduleInterpreter
                 else if (j >= off && inShape[j - off] != 1) at += ij * inStrides[j - off];
             }
             dst[o] = src[at];
+        }
+    }
+
+    // The regions of a slice, concat or pad, index by index as the plan says (after the fill).
+    private static void Move(MoveKernel m, Func<Buffer, double[]> arr, int b)
+    {
+        var dst = arr(m.Output);
+        if (m.Fill is double f) for (long i = 0, n = m.Output.Size.Eval(b); i < n; i++) dst[i] = f;
+        foreach (var mv in m.Moves)
+        {
+            var src = arr(mv.Input);
+            var p = mv.Plan;
+            long inOff = p.InOffset.Sum(t => t.Eval(b)), outOff = p.OutOffset.Sum(t => t.Eval(b));
+            var ext = p.Extents.Select(e => e.Eval(b)).ToArray();
+            long total = ext.Aggregate(1L, (x, y) => x * y);
+            for (long k = 0; k < total; k++)
+            {
+                long rem = k, si = inOff, di = outOff;
+                for (int j = ext.Length - 1; j >= 0; j--)
+                {
+                    long ij = rem % ext[j]; rem /= ext[j];
+                    si += ij * p.InStrides[j].Eval(b); di += ij * p.OutStrides[j].Eval(b);
+                }
+                dst[di] = src[si];
+            }
         }
     }
 

@@ -378,6 +378,11 @@ internal sealed partial class ScheduleBuilder
                 foreach (var m in members.GroupBy(m => m.Op).Select(ms => ms.First())) Target(k, m, new[] { n.A }, false);
             }
             else if (n.Op == Op.Transpose || n.Op.Kind == OpKind.Window) Target(Plan(new[] { n.A }, new[] { n }), n, new[] { n.A }, false);
+            else if (n.Op.Kind == OpKind.Movement)
+            {
+                var parts = n.Inputs.Distinct().ToList();
+                Target(Plan(parts, new[] { n }), n, parts, false);
+            }
         }
         foreach (var u in _f.Updates)
         {

@@ -52,6 +52,9 @@ public class OpRegistryTests
             OpKind.Normalize => g.Make(op, new AxisAttrs(1), In("x", Shape.Batch, 4)),
             OpKind.Window when op == Op.Im2Col => F.Im2Col(In("x", Shape.Batch, 2, 4, 4), 3, 3, 1, 1, 1, 1),
             OpKind.Window when op == Op.Col2Im => F.Col2Im(In("x", Shape.Batch, 18, 16), 2, 4, 4, 3, 3, 1, 1, 1, 1),
+            OpKind.Movement when op == Op.Slice => F.Slice(In("x", Shape.Batch, 7, 3), 1, -6, 7, 2),
+            OpKind.Movement when op == Op.Concat => F.Concat(1, In("x", Shape.Batch, 2, 3), In("z", Shape.Batch, 1, 3), In("w", Shape.Batch, 4, 3)),
+            OpKind.Movement when op == Op.Pad => F.Pad(In("x", Shape.Batch, 4, 3), new PadAttrs(new[] { 0, 2, 0 }, new[] { 0, 1, 3 }, new[] { 0, 1, 0 }, 0.5)),
             _ => throw new InvalidOperationException($"OpRegistryTests has no example for op {op.Name} (family {op.Kind}): add one."),
         };
         Assert.Same(op, y.Op);

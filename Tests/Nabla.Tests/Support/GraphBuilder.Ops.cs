@@ -18,6 +18,7 @@ internal sealed partial class GraphBuilder
             case OpKind.MatMul: return MatMulOp();
             case OpKind.Normalize: return NormalizeOp(op);
             case OpKind.Window: return op == Op.Im2Col ? Im2ColOp() : Col2ImOp();
+            case OpKind.Movement: return op == Op.Slice ? SliceOp() : op == Op.Concat ? ConcatOp() : PadOp();
             default: return null;
         }
     }
