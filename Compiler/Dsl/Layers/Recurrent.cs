@@ -216,13 +216,13 @@ public abstract class RecurrentLayer : Module
                 }
             }
             if (l + 1 < NumLayers)
-                for (int t = 0; t < steps; t++) inputs[t] = dirs == 1 ? states[0][t] : Seq.Concat(1, states[0][t], states[1][t]);
+                for (int t = 0; t < steps; t++) inputs[t] = dirs == 1 ? states[0][t] : F.Concat(1, states[0][t], states[1][t]);
         }
 
         if (Output == RecurrentOutput.Last)
-            return dirs == 1 ? states[0][steps - 1] : Seq.Concat(1, states[0][steps - 1], states[1][0]);
+            return dirs == 1 ? states[0][steps - 1] : F.Concat(1, states[0][steps - 1], states[1][0]);
         var forward = RecurrentMath.StackTime(states[0]);
-        return dirs == 1 ? forward : Seq.Concat(2, forward, RecurrentMath.StackTime(states[1]));
+        return dirs == 1 ? forward : F.Concat(2, forward, RecurrentMath.StackTime(states[1]));
     }
 
     internal delegate Node ParamFactory(string name, Shape shape, ParamRole role, Initializer? init, Fans? fans);

@@ -27,7 +27,7 @@ internal sealed class CellWeights
         Node[] Rows(Node w)
         {
             var r = new Node[gates];
-            for (int g = 0; g < gates; g++) r[g] = gates == 1 ? w : Seq.Slice(w, 0, g * hidden, (g + 1) * hidden);
+            for (int g = 0; g < gates; g++) r[g] = gates == 1 ? w : F.Slice(w, 0, g * hidden, (g + 1) * hidden);
             return r;
         }
         Node?[] Maybe(Node? b) => b is null ? new Node?[gates] : Rows(b);
@@ -101,7 +101,7 @@ internal static class RecurrentMath
     public static Node TimeStep(Node sequence, int t)
     {
         var s = sequence.Shape;
-        return F.Reshape(Seq.Slice(sequence, 1, t, t + 1), Shape.Of(s[0], s[2]));
+        return F.Reshape(F.Slice(sequence, 1, t, t + 1), Shape.Of(s[0], s[2]));
     }
 
     /// <summary>Per-step states [B, H] stacked along time: [B, T, H].</summary>
@@ -109,6 +109,6 @@ internal static class RecurrentMath
     {
         var parts = new Node[steps.Count];
         for (int t = 0; t < parts.Length; t++) parts[t] = steps[t];
-        return Seq.Stack(1, parts);
+        return F.Stack(1, parts);
     }
 }
