@@ -11,8 +11,15 @@ public sealed class Options
 {
     /// <summary>The optimizers the example offers.</summary>
     public static readonly string[] OptimizerNames = { "sgd", "momentum", "rmsprop", "adagrad", "adam" };
+    /// <summary>The models the example offers.</summary>
+    public static readonly string[] ModelNames = { "mlp", "gru" };
+    /// <summary>The learning-rate schedules the example offers.</summary>
+    public static readonly string[] ScheduleNames = { "constant", "cosine" };
 
-    /// <summary>The hidden layer widths (default 100,100: the MNIST-1D paper's MLP).</summary>
+    /// <summary>The model: mlp (the MNIST-1D paper's MLP, the default) or gru (the notebooks' bidirectional GRU, see <see cref="Grus"/>).</summary>
+    public string Model { get; private set; } = "mlp";
+
+    /// <summary>The hidden layer widths (default 100,100: the MNIST-1D paper's MLP; for the GRU one width, default 6).</summary>
     public int[] Hidden { get; private set; } = { 100, 100 };
     /// <summary>Whether a hidden layer as wide as the one before adds a skip connection, h + relu(W h + b) (the paper's MLP has one).</summary>
     public bool Residual { get; private set; } = true;
@@ -36,9 +43,15 @@ public sealed class Options
     public int? Threads { get; private set; }
     /// <summary>
     /// Dropout probability after each hidden layer (default 0.2; 0: none). The paper's notebook has none; with none this
-    /// MLP overfits to 0.63–0.66 test accuracy here, with 0.2 it reaches 0.68–0.69 (seeds 1–5).
+    /// MLP overfits to 0.63–0.66 test accuracy here, with 0.2 it reaches 0.68–0.69 (seeds 1–5). For the GRU: dropout on
+    /// its flattened output, before the linear layer (default 0, as the notebooks).
     /// </summary>
-    public double Dropout { get; private set; } = 0.2;
+    public double Dropout => _dropout ?? (Model == "gru" ? 0 : 0.2);
+    private double? _dropout;
+    /// <summary>The learning-rate schedule: constant (default) or cosine (annealed to 0 over the run).</summary>
+    public string Schedule { get; private set; } = "constant";
+    /// <summary>Training examples held out (a seeded random subset) as the validation split watched during training (0: the test split is watched).</summary>
+    public int Validation { get; private set; }
     /// <summary>L2 weight decay (0: none).</summary>
     public double WeightDecay { get; private set; }
     /// <summary>A checkpoint to start from.</summary>
@@ -70,10 +83,11 @@ public sealed class Options
     public const string Usage =
 @"Usage: dotnet run -c Release --project examples/Mnist1D -- [options]
 
-Trains an MLP on MNIST-1D (4000 training / 1000 test examples of 40 values, 10 classes) and prints
+Trains an MLP or a GRU on MNIST-1D (4000 training / 1000 test examples of 40 values, 10 classes) and prints
 train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the MNIST-1D paper's MLP.
 
-  --hidden 100,100        hidden layer widths (comma-separated)
+  --model NAME            mlp | gru (default mlp; gru: the notebooks' bidirectional GRU, hidden 6, over the 40 steps)
+  --hidden 100,100        hidden layer widths (comma-separated; for --model gru one hidden size, default 6)
   --no-residual           no skip connections (by default a hidden layer as wide as the previous one adds one)
   --init NAME             pytorch | he | glorot weight initialization (default pytorch, as the paper's notebook)
   --optimizer NAME        sgd | momentum | rmsprop | adagrad | adam (default adam)
@@ -82,8 +96,11 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
   --epochs N | --steps N  training length, counted from step 0 (default 6000 steps; after --load, the rest)
   --seed N                seed of initialization, shuffling, dropout and random labels (default 1)
   --threads N             kernel threads (default: all cores)
-  --dropout P             dropout probability after each hidden layer, in [0, 1) (default 0.2; 0 = the notebook's exact MLP)
+  --dropout P             dropout probability after each hidden layer, in [0, 1) (default 0.2; 0 = the notebook's exact MLP;
+                          gru: before its linear layer, default 0)
   --weight-decay X        L2 weight decay (default 0)
+  --schedule NAME         constant | cosine learning rate (default constant; cosine anneals to 0 over the run)
+  --validation N          hold out N training examples (seeded) and watch them instead of the test split (default 0)
   --load FILE             start from a safetensors checkpoint (parameters, and optimizer state if present)
   --save FILE             write a safetensors checkpoint after training
   --normalize             standardize inputs with the training set's mean and std (default)
@@ -119,6 +136,21 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
             switch (name)
             {
                 case "--help": case "-h": Flag(); o.Help = true; break;
+                case "--model":
+                    string model = Value().Trim().ToLowerInvariant();
+                    if (!ModelNames.Contains(model)) throw new UsageException($"--model: unknown model '{model}'; use {string.Join(" or ", ModelNames)}.");
+                    o.Model = model;
+                    break;
+                case "--schedule":
+                    string schedule = Value().Trim().ToLowerInvariant();
+                    if (!ScheduleNames.Contains(schedule)) throw new UsageException($"--schedule: unknown schedule '{schedule}'; use {string.Join(" or ", ScheduleNames)}.");
+                    o.Schedule = schedule;
+                    break;
+                case "--validation":
+                    int v = ParseInt(name, Value());
+                    if (v < 0) throw new UsageException($"--validation: the number of held-out examples must be >= 0, got {v}.");
+                    o.Validation = v;
+                    break;
                 case "--hidden": o.Hidden = ParseWidths(Value()); o.HiddenGiven = true; break;
                 case "--residual": Flag(); o.Residual = true; break;
                 case "--no-residual": Flag(); o.Residual = false; break;
@@ -167,7 +199,7 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
                 case "--dropout":
                     double p = ParseDouble(name, Value());
                     if (!(p >= 0 && p < 1)) throw new UsageException($"--dropout: the probability must be in [0, 1), got {Show(p)}.");
-                    o.Dropout = p;
+                    o._dropout = p;
                     break;
                 case "--weight-decay":
                     double wd = ParseDouble(name, Value());
@@ -197,6 +229,12 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
         }
         if (o.Epochs is not null && o.Steps is not null) throw new UsageException("give either --epochs or --steps, not both.");
         if (o.Epochs is null && o.Steps is null && !o.Figure202) o.Steps = 6000;
+        if (o.Model == "gru")
+        {
+            if (o.Figure202) throw new UsageException("--figure-20-2 trains MLPs; it cannot be combined with --model gru.");
+            if (!o.HiddenGiven) o.Hidden = new[] { Grus.DefaultHidden };
+            else if (o.Hidden.Length != 1) throw new UsageException($"--hidden: --model gru takes one hidden size, got {o.Hidden.Length} widths.");
+        }
         return o;
     }
 

@@ -14,7 +14,7 @@ using Nabla.Training;
 namespace Mnist1D;
 
 /// <summary>
-/// Trains an MLP on MNIST-1D: loads the CSVs, builds and compiles the network (the training step, optimizer update
+/// Trains an MLP (or, with <c>--model gru</c>, a bidirectional GRU) on MNIST-1D: loads the CSVs, builds and compiles the network (the training step, optimizer update
 /// included, is generated code), trains with a progress display, writes a loss/accuracy plot, and prints
 /// <c>train_accuracy=…</c> and <c>test_accuracy=…</c>. Bad input is one line on stderr and exit code 2, with nothing
 /// written: everything is read and checked before training starts, and files are written only at the end.
@@ -59,21 +59,31 @@ public static class Program
     {
         // 1. Read and check everything that can be wrong before any work or any output file.
         var (train, test) = LoadData(o.Data);
+        Dataset? validation = null;
+        if (o.Validation > 0)
+        {
+            if (o.Validation >= train.Count)
+                throw new UsageException($"--validation: {o.Validation} held-out examples leave none of the {train.Count} training examples to train on.");
+            (train, validation) = train.Split((train.Count - o.Validation) / (double)train.Count, ValidationSplitSeed);
+        }
         if (o.Normalize)
         {
             var norm = Normalizer.Fit(train);
             train = norm.Apply(train);
             test = norm.Apply(test);
+            if (validation is not null) validation = norm.Apply(validation);
         }
         if (o.RandomLabels) train = train.WithRandomLabels(o.Seed);
-        var net = Mlps.Build(train.ExampleSize, o.Hidden, Classes, o.Residual, o.Dropout);
+        bool gru = o.Model == "gru";
+        var net = gru ? Grus.Build(train.ExampleSize, o.Hidden[0], Classes, o.Dropout) : Mlps.Build(train.ExampleSize, o.Hidden, Classes, o.Residual, o.Dropout);
         var model = Model.Build(net, train.ExampleSize, o.Seed, InitSchemeOf(o.Init));
         if (o.Load is not null) SafeTensors.Load(o.Load);   // a missing or corrupt file fails before the compile
         CheckWritable(o.Plot, "--plot");
         if (o.Save is not null) CheckWritable(o.Save, "--save");
 
-        string description = Mlps.Describe(train.ExampleSize, o.Hidden, Classes, o.Residual, o.Dropout);
+        string description = gru ? Grus.Describe(o.Hidden[0], o.Dropout) : Mlps.Describe(train.ExampleSize, o.Hidden, Classes, o.Residual, o.Dropout);
         stdout.WriteLine($"MNIST-1D: {train.Count} training and {test.Count} test examples of {train.ExampleSize} values, {Classes} classes" +
+                         (validation is not null ? $", {validation.Count} more held out for validation" : "") +
                          (o.Normalize ? ", standardized with the training set's mean and std" : ", not normalized") +
                          (o.RandomLabels ? ", RANDOM training labels" : ""));
         stdout.WriteLine(model.Summary);
@@ -81,7 +91,7 @@ public static class Program
 
         // 2. Compile the training step (forward, backward and optimizer update in one generated method) and bind it.
         var optimizer = Optimizer.FromName(o.Optimizer, o.LearningRate, o.WeightDecay);
-        var setup = new TrainingSetup(Loss.SoftmaxCrossEntropy(), optimizer) { ModelName = "Mnist1dMlp" };
+        var setup = new TrainingSetup(Loss.SoftmaxCrossEntropy(), optimizer) { ModelName = gru ? "Mnist1dGru" : "Mnist1dMlp" };
         var compileClock = Stopwatch.StartNew();
         var network = model.Compile(setup, Jit.ParseBackend(o.Backend), dropoutSeed: o.Seed);
         stdout.WriteLine($"compiled with {o.Backend} in {compileClock.Elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms; " +
@@ -101,19 +111,19 @@ public static class Program
         {
             var options = new TrainingOptions
             {
-                BatchSize = o.Batch, Shuffle = o.Shuffle, Seed = o.Seed, LearningRate = LearningRate.Constant(o.LearningRate),
+                BatchSize = o.Batch, Shuffle = o.Shuffle, Seed = o.Seed, LearningRate = ScheduleOf(o, train.Count),
                 Progress = progress, EvaluationBatchSize = 1000,
             };
             if (o.Steps is long steps) options.Steps = steps;
             else options.Epochs = o.Epochs!.Value;
-            history = network.Fit(train, options, validation: test);
+            history = network.Fit(train, options, validation: validation ?? test);
         }
         double seconds = clock.Elapsed.TotalSeconds;
 
         // 4. Final numbers, plot, checkpoint.
         var trainMetrics = network.Evaluate(train);
         var testMetrics = network.Evaluate(test);
-        WritePlot(o.Plot, history, description, o.RandomLabels);
+        WritePlot(o.Plot, history, description, o.RandomLabels, validation is not null ? "validation" : "test");
         stdout.WriteLine($"plot written to {o.Plot}");
         if (o.Save is not null)
         {
@@ -123,8 +133,22 @@ public static class Program
         stdout.WriteLine($"train_time_s={seconds.ToString("0.00", CultureInfo.InvariantCulture)} steps={network.Step.ToString(CultureInfo.InvariantCulture)} " +
                          $"test_loss={testMetrics.Loss.ToString("0.0000", CultureInfo.InvariantCulture)}");
         stdout.WriteLine($"train_accuracy={(trainMetrics.Accuracy ?? 0).ToString("0.0000", CultureInfo.InvariantCulture)}");
+        if (validation is not null)
+            stdout.WriteLine($"validation_accuracy={(network.Evaluate(validation).Accuracy ?? 0).ToString("0.0000", CultureInfo.InvariantCulture)}");
         stdout.WriteLine($"test_accuracy={(testMetrics.Accuracy ?? 0).ToString("0.0000", CultureInfo.InvariantCulture)}");
         return 0;
+    }
+
+    /// <summary>The seed of the <c>--validation</c> split: the same held-out examples whatever <c>--seed</c> is, so runs compare.</summary>
+    public const long ValidationSplitSeed = 0;
+
+    /// <summary>The learning-rate schedule of <c>--schedule</c> over the run's steps.</summary>
+    private static LearningRate ScheduleOf(Options o, int trainCount)
+    {
+        if (o.Schedule != "cosine") return LearningRate.Constant(o.LearningRate);
+        long perEpoch = (trainCount + o.Batch - 1) / o.Batch;
+        long total = o.Steps ?? perEpoch * o.Epochs!.Value;
+        return LearningRate.Cosine(o.LearningRate, total);
     }
 
     /// <summary>The initialization scheme called <paramref name="name"/> (pytorch, he, glorot).</summary>
@@ -135,14 +159,14 @@ public static class Program
         _ => InitScheme.PyTorch,
     };
 
-    private static void WritePlot(string path, TrainingHistory h, string description, bool randomLabels)
+    private static void WritePlot(string path, TrainingHistory h, string description, bool randomLabels, string watched)
     {
         var steps = h.Epochs.Select(e => (double)e.Step).ToArray();
         var plot = new SvgPlot($"MNIST-1D, {description}{(randomLabels ? ", random labels" : "")}", "step", "loss / accuracy") { Width = 800, Height = 480 };
         plot.Add("train loss", steps, h.Epochs.Select(e => e.TrainLoss).ToArray())
-            .Add("test loss", steps, h.Epochs.Select(e => e.ValidationLoss ?? double.NaN).ToArray())
+            .Add(watched + " loss", steps, h.Epochs.Select(e => e.ValidationLoss ?? double.NaN).ToArray())
             .Add("train accuracy", steps, h.Epochs.Select(e => e.TrainAccuracy ?? double.NaN).ToArray())
-            .Add("test accuracy", steps, h.Epochs.Select(e => e.ValidationAccuracy ?? double.NaN).ToArray());
+            .Add(watched + " accuracy", steps, h.Epochs.Select(e => e.ValidationAccuracy ?? double.NaN).ToArray());
         plot.Save(path);
     }
 
