@@ -7,7 +7,7 @@ namespace Nabla.Ir;
 /// The functions that build IR nodes (named as in NumPy where possible). Each call goes through
 /// <see cref="Graph.Make"/>: shapes are inferred and checked at once, and identical calls return the same node.
 /// </summary>
-public static class F
+public static partial class F
 {
     // ---- elementwise, unary ----
     /// <summary>−x.</summary>

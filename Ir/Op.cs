@@ -21,6 +21,11 @@ public enum OpKind
     Normalize,
     /// <summary>Sliding windows for convolution and pooling: <c>im2col</c> and its adjoint <c>col2im</c>.</summary>
     Window,
+    /// <summary>
+    /// Data movement by integer indices: <c>gather</c>, its adjoint <c>scatter_add</c>, and <c>one_hot</c>. Each runs as
+    /// one runtime kernel (<see cref="Op.RuntimeFunction"/>) that checks every index it reads.
+    /// </summary>
+    Index,
 }
 
 /// <summary>The algebraic facts about an op that rewrites and analyses use.</summary>

@@ -8,16 +8,14 @@ namespace Nabla.Ir;
 /// attributes the op takes), then the op's own <see cref="Op.ShapeRule"/> — one of the family rules below. Every failure
 /// names the op and its inputs.
 /// </summary>
-public static class ShapeRules
+public static partial class ShapeRules
 {
     /// <summary>The output shape of <paramref name="op"/> applied to <paramref name="inputs"/>, or a <see cref="ShapeException"/>.</summary>
     public static Shape Infer(Op op, Attrs attrs, Node[] inputs)
     {
         if (inputs.Length != op.Arity)
             throw new ShapeException($"{op.Name} takes {op.Arity} input(s), got {inputs.Length}.");
-        for (int i = 1; i < inputs.Length; i++)
-            if (inputs[i].DType != inputs[0].DType)
-                throw Fail(op, inputs, $"element types differ ({inputs[0].DType.ShortName()} vs {inputs[i].DType.ShortName()})");
+        if (op.TypeRule is null) CheckTypes(op, inputs); // ops with their own type rule check their inputs' types themselves
         if (!op.AttrsType.IsInstanceOfType(attrs) || (op.AttrsType == typeof(Attrs) && !ReferenceEquals(attrs, Attrs.None)))
             throw Fail(op, inputs, $"takes {(op.AttrsType == typeof(Attrs) ? "no attributes" : op.AttrsType.Name)}, got {attrs.GetType().Name} {attrs}");
         return op.ShapeRule(op, attrs, inputs);

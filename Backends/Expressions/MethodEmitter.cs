@@ -71,6 +71,7 @@ internal sealed partial class MethodEmitter<T> where T : unmanaged
                 NormalizeKernel n => Normalize(n),
                 CopyKernel c => Copy(c),
                 WindowKernel w => Window(w),
+                IndexKernel x => IndexOp(x),
                 _ => throw new NotSupportedException($"The expression backend has no emitter for {k.GetType().Name}."),
             };
         }

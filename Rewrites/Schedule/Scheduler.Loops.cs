@@ -134,6 +134,7 @@ internal sealed partial class ScheduleBuilder
         if (_groupOf.TryGetValue(key, out var g) && g.PrologueOf is null) return Loads(g);
         if (key.Op.Kind == OpKind.Reduce)
             return _groupOf.TryGetValue(key.A, out var pg) && ReferenceEquals(pg.PrologueOf, key) ? Loads(pg) : new[] { key.A };
+        if (key.Op.Kind == OpKind.Index) return key.Inputs;
         return key.IsLeaf ? Array.Empty<Node>() : new[] { key.A };
     }
 
@@ -177,6 +178,13 @@ internal sealed partial class ScheduleBuilder
             AddPlan(new CopyKernel(Op.Transpose, Buf(n.A), OutBuf(n, new[] { n.A }, false), n.Attr<PermutationAttrs>().Perm), new[] { n.A }, new[] { n }, new[] { n });
         else if (n.Op.Kind == OpKind.Window)
             AddPlan(new WindowKernel(n.Op, Buf(n.A), OutBuf(n, new[] { n.A }, false), n.Attr<WindowAttrs>()), new[] { n.A }, new[] { n }, new[] { n });
+        else if (n.Op.Kind == OpKind.Index)
+        {
+            var reads = n.Inputs.ToArray();
+            var input = n.Op == Op.OneHot ? null : Buf(n.A);
+            var k = IndexKernel.For(n, input, Buf(n.Op == Op.OneHot ? n.A : n.B), OutBuf(n, reads, false));
+            AddPlan(k, reads, new[] { n }, new[] { n });
+        }
         else if (n.Op == Op.Reshape) Buf(n);
         else if (!n.IsLeaf) throw new InvalidOperationException($"Scheduler: no kernel for {n.Describe()}.");
     }
