@@ -4,7 +4,9 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using Nabla.Ir;
+using Nabla.Data;
 using Nabla.Lowering;
+using Nabla.Training;
 using Nabla.Runtime;
 using Nabla.Tests.Backends.CSharp;
 using Xunit;
@@ -175,6 +177,33 @@ public class EmbeddingTests
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => compiled.Run(compiled.Spec.MethodIndex("Forward"), batch, new[] { bad }, new[] { new float[fwd.Outputs[0].Size(batch)] }));
         Assert.Contains("Embedding", e.Message);
         Assert.Contains($"index 12 at position {Length + 3} is not an integer in [0, 10)", e.Message);
+    }
+
+    [Fact]
+    public void Trainer_fits_an_embedding_classifier_on_token_ids_with_integer_labels()
+    {
+        // Class c draws its 5 tokens from {c, c+3, c+6}: the mean embedding separates the classes.
+        var rng = new Random(9);
+        const int n = 90;
+        var tokens = new float[n * Length];
+        var labels = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            labels[i] = i % Classes;
+            for (int j = 0; j < Length; j++) tokens[i * Length + j] = labels[i] + 3 * rng.Next(3);
+        }
+        var data = new Dataset(tokens, new[] { Length }, labels, Classes);
+        var net = Lowerer.Lower(Classifier(), new TrainingSetup(Loss.SoftmaxCrossEntropy(ClassTargets.IntegerIndices), Optimizer.Adam(0.05))).Compile(Backend.Expressions);
+        double before = net.Evaluate(data).Loss;
+        var history = net.Fit(data, new TrainingOptions { Epochs = 12, BatchSize = 15, Seed = 1 });
+        var after = net.Evaluate(data);
+        Assert.True(after.Loss < before / 4, $"loss {before} -> {after.Loss}");
+        Assert.Equal(1.0, after.Accuracy);
+        Assert.Equal(1.0, history.Last!.TrainAccuracy);
+        // A token outside the table in the data set stops training with the example and the value.
+        var bad = (float[])tokens.Clone(); bad[7 * Length + 2] = 10;
+        var e = Assert.Throws<ArgumentException>(() => net.Fit(new Dataset(bad, new[] { Length }, labels, Classes), new TrainingOptions { Steps = net.Step + 1, BatchSize = 90, Shuffle = false }));
+        Assert.Contains("holds 10 at example 7, position 2", e.Message);
     }
 
     private static void Close(double[] want, double[] got, string what)
