@@ -67,7 +67,7 @@ public sealed class Graph
             if (i is null) throw new ArgumentNullException(nameof(inputs), $"{op.Name}: an input is null.");
             if (!ReferenceEquals(i.Graph, this)) throw new ArgumentException($"{op.Name}: input {i.Describe()} belongs to another graph.");
         }
-        var key = new Key(op, inputs, attrs, inputs.Length > 0 ? inputs[0].DType : DefaultType);
+        var key = new Key(op, inputs, attrs, op.TypeRule is { } typeRule ? typeRule(attrs, inputs) : inputs.Length > 0 ? inputs[0].DType : DefaultType);
         if (_cache.TryGetValue(key, out var found)) return found;
         var shape = ShapeRules.Infer(op, attrs, inputs);
         // The node keeps its own copy: a caller may reuse its array for the next call.

@@ -23,6 +23,11 @@ public enum OpKind
     Window,
     /// <summary>Regions moved along axes without arithmetic: <c>slice</c>, <c>concat</c> (variadic) and <c>pad</c>.</summary>
     Movement,
+    /// <summary>
+    /// Data movement by integer indices: <c>gather</c>, its adjoint <c>scatter_add</c>, and <c>one_hot</c>. Each runs as
+    /// one runtime kernel (<see cref="Op.RuntimeFunction"/>) that checks every index it reads.
+    /// </summary>
+    Index,
 }
 
 /// <summary>The algebraic facts about an op that rewrites and analyses use.</summary>

@@ -184,6 +184,25 @@ public sealed partial class Op
     public static readonly Op Pad = Structural("pad", OpKind.Movement, 1, "constant padding before, after and between the elements of every axis",
         typeof(PadAttrs), ShapeRules.Pad, Interpreter.PadKernel,
         (y, g) => new[] { PadAdjoint(g, y) }, (y, t) => PadTangent(t[0]!, y));
+    // ---- integers and indices (DType.I32) ----
+    // Declared here, before All, because static fields initialize in declaration order within a file.
+    /// <summary>Converts between i32 and a float type (to i32: truncation toward zero). No gradient flows through it.</summary>
+    public static readonly Op Cast = CastEntry();
+    /// <summary>
+    /// Selects along an axis by i32 indices (NumPy's <c>take</c>, PyTorch's <c>index_select</c> generalized to index
+    /// tensors): x [..., n, ...] and indices [i...] give [..., i..., ...]. Every index must be an integer in [0, n).
+    /// </summary>
+    public static readonly Op Gather = Indexing("gather", 2, "x.take(indices, axis): selects along an axis by i32 indices",
+        ShapeRules.Gather, Interpreter.GatherKernel,
+        (y, g) => new Node?[] { ScatterAddOf(g, y), null }, (y, t) => On(t[0], d => F.Gather(d, y.B, y.Attr<IndexAttrs>().Axis)), "Gather");
+    /// <summary>The adjoint of <see cref="Gather"/>: adds each update into the result at its index along the axis (repeated indices accumulate).</summary>
+    public static readonly Op ScatterAdd = Indexing("scatter_add", 2, "adds updates into zeros at i32 indices along an axis (the adjoint of gather)",
+        ShapeRules.ScatterAdd, Interpreter.ScatterAddKernel,
+        (y, g) => new Node?[] { F.Gather(g, y.B, y.Attr<IndexAttrs>().Axis), null },
+        (y, t) => On(t[0], d => y.Graph.Make(y.Op, y.Attrs, d, y.B)), "ScatterAdd");
+    /// <summary>One-hot rows of i32 class indices: [i...] → [i..., classes] of a float type. Every index must be in [0, classes).</summary>
+    public static readonly Op OneHot = Indexing("one_hot", 1, "one-hot rows [i..., classes] of i32 class indices",
+        ShapeRules.OneHot, Interpreter.OneHotKernel, None1, NoTangent, "OneHot");
 
     /// <summary>Every op, in table order.</summary>
     public static readonly Op[] All =
@@ -193,6 +212,7 @@ public sealed partial class Op
         Add, Sub, Mul, Div, Pow, Max, Min, Greater, GreaterEqual, Equal, Where,
         Sum, ReduceMax, Mean, Reshape, Transpose, Broadcast, MatMul, Softmax, LogSoftmax, LogSumExp, Im2Col, Col2Im,
         Slice, Concat, Pad, // movement (Ops.Movement.cs)
+        Cast, Gather, ScatterAdd, OneHot,
     };
 }
 

@@ -15,9 +15,7 @@ public static partial class ShapeRules
     {
         if (op.IsVariadic ? inputs.Length == 0 : inputs.Length != op.Arity)
             throw new ShapeException($"{op.Name} takes {(op.IsVariadic ? "one or more" : op.Arity.ToString())} input(s), got {inputs.Length}.");
-        for (int i = 1; i < inputs.Length; i++)
-            if (inputs[i].DType != inputs[0].DType)
-                throw Fail(op, inputs, $"element types differ ({inputs[0].DType.ShortName()} vs {inputs[i].DType.ShortName()})");
+        if (op.TypeRule is null) CheckTypes(op, inputs); // ops with their own type rule check their inputs' types themselves
         if (!op.AttrsType.IsInstanceOfType(attrs) || (op.AttrsType == typeof(Attrs) && !ReferenceEquals(attrs, Attrs.None)))
             throw Fail(op, inputs, $"takes {(op.AttrsType == typeof(Attrs) ? "no attributes" : op.AttrsType.Name)}, got {attrs.GetType().Name} {attrs}");
         return op.ShapeRule(op, attrs, inputs);

@@ -62,8 +62,8 @@ public static class Verifier
                 if (i.Id >= n.Id)
                     throw new InvalidOperationException($"Pass '{stage}': {Printer.Line(n)} reads %{i.Id}, which does not precede it.");
             }
-            if (inputs.Length > 0 && n.DType != inputs[0].DType)
-                throw new InvalidOperationException($"Pass '{stage}': {Printer.Line(n)} has type {n.DType.ShortName()}, its first input {inputs[0].DType.ShortName()}.");
+            if (inputs.Length > 0 && n.DType != (n.Op.TypeRule is { } typeRule ? typeRule(n.Attrs, inputs) : inputs[0].DType))
+                throw new InvalidOperationException($"Pass '{stage}': {Printer.Line(n)} has type {n.DType.ShortName()}, but its op and inputs give {(n.Op.TypeRule is { } t ? t(n.Attrs, inputs) : inputs[0].DType).ShortName()}.");
             Shape inferred;
             try { inferred = ShapeRules.Infer(n.Op, n.Attrs, inputs); }
             catch (ShapeException e) { throw new InvalidOperationException($"Pass '{stage}': {Printer.Line(n)} is ill-shaped: {e.Message}"); }

@@ -86,7 +86,7 @@ internal sealed partial class MethodEmitter
     public void WriteSpec(CodeWriter w, string pad)
     {
         string Tensors(IEnumerable<(string Name, Shape Shape)> ts) =>
-            "new TensorSpec[] { " + string.Join(", ", ts.Select(t => $"new TensorSpec({Names.Quote(t.Name)}, {Names.Dims(t.Shape)})")) + " }";
+            "new TensorSpec[] { " + string.Join(", ", ts.Select(t => $"new TensorSpec({Names.Quote(t.Name)}, {Names.Dims(t.Shape)}{(_s.HoldsIntegers(t.Name) ? ", true" : "")})")) + " }";
         var slots = _s.Slots.Select(sizes =>
             $"new SlotSpec(new long[] {{ {string.Join(", ", sizes.Select(d => d.Factor + "L"))} }}, new int[] {{ {string.Join(", ", sizes.Select(d => d.Power))} }})");
         w.Line($"{pad}new MethodSpec({Names.Quote(Name)},");
@@ -171,6 +171,7 @@ internal sealed partial class MethodEmitter
                     case CopyKernel c: Copy(w, c); break;
                     case WindowKernel wk: Window(w, wk); break;
                     case MoveKernel mk: Move(w, mk); break;
+                    case IndexKernel ik: IndexOp(w, ik); break;
                     default: throw new NotSupportedException($"The C# emitter has no rule for kernel {k.GetType().Name} ({k}).");
                 }
                 if (_o.ProfileKernels) w.Line($"KernelTicks[{Index}][{k.Id}] += System.Diagnostics.Stopwatch.GetTimestamp() - tick{k.Id};");

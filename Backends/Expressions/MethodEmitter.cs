@@ -72,6 +72,7 @@ internal sealed partial class MethodEmitter<T> where T : unmanaged
                 CopyKernel c => Copy(c),
                 WindowKernel w => Window(w),
                 MoveKernel m => Move(m),
+                IndexKernel x => IndexOp(x),
                 _ => throw new NotSupportedException($"The expression backend has no emitter for {k.GetType().Name}."),
             };
         }

@@ -43,8 +43,8 @@ internal sealed class MethodLayout
         Storage = new StorageLayout(schedule, null, plan);
         var slots = schedule.Slots.Select(s => new SlotSpec(s.Select(d => d.Factor).ToArray(), s.Select(d => d.Power).ToArray())).ToArray();
         Spec = new MethodSpec(name,
-            Storage.Inputs.Select(b => new TensorSpec(b.Name!, b.Shape.ToArray())).ToArray(),
-            schedule.Outputs.Select(o => new TensorSpec(o.Name, o.Buffer.Shape.ToArray())).ToArray(),
+            Storage.Inputs.Select(b => new TensorSpec(b.Name!, b.Shape.ToArray(), schedule.HoldsIntegers(b.Name!))).ToArray(),
+            schedule.Outputs.Select(o => new TensorSpec(o.Name, o.Buffer.Shape.ToArray(), schedule.HoldsIntegers(o.Name))).ToArray(),
             schedule.Updates.Select(u => u.Name).ToArray(),
             slots);
     }

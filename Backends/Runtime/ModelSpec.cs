@@ -17,6 +17,17 @@ public sealed class TensorSpec
             if (d < -1) throw new ArgumentException($"Tensor \"{name}\": invalid dimension {d}.");
     }
 
+    /// <summary>
+    /// Creates the spec of a tensor that holds i32 values (indices, class labels) when <paramref name="integer"/>. A
+    /// compiled model has one element type, so such a tensor is passed in the model's float or double arrays, holding
+    /// exact integers (up to 2²⁴ in float); the kernels that read indices check each one and throw an
+    /// <see cref="ArgumentOutOfRangeException"/> naming the op, the value and the valid range otherwise.
+    /// </summary>
+    public TensorSpec(string name, int[] shape, bool integer) : this(name, shape) { IsInteger = integer; }
+
+    /// <summary>True when the tensor holds i32 values (see <see cref="TensorSpec(string, int[], bool)"/>).</summary>
+    public bool IsInteger { get; }
+
     /// <summary>The tensor's name (an input, output or parameter name).</summary>
     public string Name { get; }
     /// <summary>The dimensions; -1 is the batch.</summary>
@@ -32,8 +43,8 @@ public sealed class TensorSpec
         return s;
     }
 
-    /// <summary><c>x[B,40]</c>.</summary>
-    public override string ToString() => $"{Name}[{string.Join(",", Array.ConvertAll(_shape, d => d == -1 ? "B" : d.ToString()))}]";
+    /// <summary><c>x[B,40]</c> (<c>x[B,40] i32</c> for integers).</summary>
+    public override string ToString() => $"{Name}[{string.Join(",", Array.ConvertAll(_shape, d => d == -1 ? "B" : d.ToString()))}]" + (IsInteger ? " i32" : "");
 }
 
 /// <summary>A temporary memory slot of a method: its capacity is the largest of <c>Factors[i]·B^Powers[i]</c>.</summary>

@@ -19,6 +19,7 @@ public sealed partial class Network
         Single("Predict", Signature.Inputs.Count, "input"); Single("Predict", Signature.Outputs.Count, "output");
         _fwd.Set(Signature.Inputs[0].Name, x);
         _fwd.SetOutput(Signature.Outputs[0].Name, y);
+        CheckIntegers(_fwd, "Predict", batch);
         Compiled.Run(_forward, batch, _fwd.Inputs, _fwd.Outputs);
     }
 
@@ -37,6 +38,7 @@ public sealed partial class Network
         Count("Predict", inputs, Signature.Inputs.Count, "input"); Count("Predict", outputs, Signature.Outputs.Count, "output");
         for (int i = 0; i < inputs.Length; i++) _fwd.Set(Signature.Inputs[i].Name, inputs[i]);
         for (int i = 0; i < outputs.Length; i++) _fwd.SetOutput(Signature.Outputs[i].Name, outputs[i]);
+        CheckIntegers(_fwd, "Predict", batch);
         Compiled.Run(_forward, batch, _fwd.Inputs, _fwd.Outputs);
     }
 
@@ -94,6 +96,7 @@ public sealed partial class Network
         CheckBatch(batch);
         EnsureCapacity(batch);
         _lastBatch = 0;
+        CheckIntegers(_eval, "Evaluate", batch);
         Compiled.Run(_evaluate, batch, _eval.Inputs, _eval.Outputs);
         _lastBatch = batch;
         return _loss[0];
@@ -109,6 +112,7 @@ public sealed partial class Network
         _lr[0] = (float)lr;
         FillMasks(batch);
         _lastBatch = 0;
+        CheckIntegers(_step, "TrainStep", batch);
         Compiled.Run(_train, batch, _step.Inputs, _step.Outputs);
         _lastBatch = batch;
         Step++;

@@ -34,6 +34,7 @@ public static class Autodiff
             if (!ReferenceEquals(seeds[i].Graph, outputs[i].Graph)) throw new ArgumentException($"Vjp: seed {seeds[i].Describe()} belongs to another graph.");
         }
         SameGraph("Vjp", outputs, wrt);
+        NoIntegers("Vjp", outputs.Concat(wrt));
         var nodes = Topo.Reachable(outputs);
         var active = Active(nodes, wrt);
         var adjoints = new Dictionary<Node, List<Node>>();
@@ -71,6 +72,7 @@ public static class Autodiff
     {
         if (wrt.Count != tangents.Count) throw new ArgumentException($"Jvp: {wrt.Count} variables but {tangents.Count} tangents.");
         SameGraph("Jvp", outputs, wrt.Concat(tangents).ToArray());
+        NoIntegers("Jvp", wrt);
         var tangent = new Dictionary<Node, Node>();
         for (int i = 0; i < wrt.Count; i++)
         {
@@ -80,7 +82,7 @@ public static class Autodiff
         }
         foreach (var y in Topo.Reachable(outputs))
         {
-            if (y.IsLeaf || tangent.ContainsKey(y)) continue;
+            if (y.IsLeaf || tangent.ContainsKey(y) || y.DType == DType.I32) continue; // i32 values have no tangent
             var ts = y.InputArray.Select(x => tangent.TryGetValue(x, out var t) ? t : null).ToArray();
             if (ts.All(t => t is null)) continue;
             if (y.Op.Jvp is not { } rule)
@@ -120,12 +122,20 @@ public static class Autodiff
             if (!ReferenceEquals(n.Graph, g)) throw new ArgumentException($"{what}: {n.Describe()} belongs to another graph than {outputs[0].Describe()}.");
     }
 
-    // The nodes that lie on a path from some variable in `wrt` (in `nodes`, which is topologically ordered).
+    // No derivative is taken of or with respect to an i32 tensor (indices, labels): it is piecewise constant.
+    private static void NoIntegers(string what, IEnumerable<Node> nodes)
+    {
+        foreach (var n in nodes)
+            if (n.DType == DType.I32) throw new ShapeException($"{what}: {n.Describe()} holds i32 indices; no derivative is taken of or with respect to an integer tensor.");
+    }
+
+    // The nodes that lie on a path from some variable in `wrt` (in `nodes`, which is topologically ordered). An i32 node
+    // is never active: no gradient flows into an integer tensor (cast to i32 stops it).
     private static HashSet<Node> Active(IReadOnlyList<Node> nodes, IReadOnlyList<Node> wrt)
     {
         var active = new HashSet<Node>(wrt);
         foreach (var n in nodes)
-            if (!n.IsLeaf && n.InputArray.Any(active.Contains)) active.Add(n);
+            if (!n.IsLeaf && n.DType != DType.I32 && n.InputArray.Any(active.Contains)) active.Add(n);
         return active;
     }
 

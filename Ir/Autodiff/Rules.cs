@@ -48,6 +48,13 @@ internal static class Rules
         return F.Col2Im(cols, s[1], s[2], s[3], w.KernelH, w.KernelW, w.StrideH, w.StrideW, w.PadH, w.PadW, w.DilationH, w.DilationW);
     }
 
+    /// <summary>The adjoint of the gather <paramref name="gather"/> for its adjoint <paramref name="g"/>: scatter-add back into its input's shape.</summary>
+    internal static Node ScatterAddOf(Node g, Node gather)
+    {
+        int axis = gather.Attr<IndexAttrs>().Axis;
+        return F.ScatterAdd(g, gather.B, axis, gather.A.Shape[axis]);
+    }
+
     /// <summary>f(t), or null when the tangent is absent.</summary>
     internal static Node? On(Node? t, Func<Node, Node> f) => t is null ? null : f(t);
 

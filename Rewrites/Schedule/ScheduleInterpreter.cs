@@ -64,6 +64,15 @@ public static class ScheduleInterpreter
                     Array.Copy(result.Data, arr(w.Output), result.Size);
                     break;
                 }
+            case IndexKernel x:
+                {
+                    var node = x.Nodes[0];
+                    var inputs = node.Inputs.Select(i => new Tensor(i.Shape.Concrete(b), arr(ReferenceEquals(i, node.A) && x.Input is not null ? x.Input : x.Indices)
+                        .Take((int)Dim.SizeOf(i.Shape).Eval(b)).ToArray())).ToArray();
+                    var result = Interpreter.EvalNode(node, inputs, b);
+                    Array.Copy(result.Data, arr(x.Output), result.Size);
+                    break;
+                }
             default: throw new InvalidOperationException($"Unknown kernel {k.GetType().Name}.");
         }
     }

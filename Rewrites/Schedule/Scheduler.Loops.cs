@@ -135,6 +135,7 @@ internal sealed partial class ScheduleBuilder
         if (key.Op.Kind == OpKind.Reduce)
             return _groupOf.TryGetValue(key.A, out var pg) && ReferenceEquals(pg.PrologueOf, key) ? Loads(pg) : new[] { key.A };
         if (key.Op.Kind == OpKind.Movement) return key.Inputs.Distinct(); // concat reads every part
+        if (key.Op.Kind == OpKind.Index) return key.Inputs;
         return key.IsLeaf ? Array.Empty<Node>() : new[] { key.A };
     }
 
@@ -179,6 +180,13 @@ internal sealed partial class ScheduleBuilder
         else if (n.Op.Kind == OpKind.Window)
             AddPlan(new WindowKernel(n.Op, Buf(n.A), OutBuf(n, new[] { n.A }, false), n.Attr<WindowAttrs>()), new[] { n.A }, new[] { n }, new[] { n });
         else if (n.Op.Kind == OpKind.Movement) MakeMove(n);
+        else if (n.Op.Kind == OpKind.Index)
+        {
+            var reads = n.Inputs.ToArray();
+            var input = n.Op == Op.OneHot ? null : Buf(n.A);
+            var k = IndexKernel.For(n, input, Buf(n.Op == Op.OneHot ? n.A : n.B), OutBuf(n, reads, false));
+            AddPlan(k, reads, new[] { n }, new[] { n });
+        }
         else if (n.Op == Op.Reshape) Buf(n);
         else if (!n.IsLeaf) throw new InvalidOperationException($"Scheduler: no kernel for {n.Describe()}.");
     }

@@ -23,8 +23,7 @@ public static class Scheduler
     public static Schedule Build(Function f, PassReport? report = null)
     {
         if (f.Outputs.Count == 0 && f.Updates.Count == 0) throw new ArgumentException("The function has no outputs and no updates: nothing to schedule.");
-        var types = f.Roots.Select(n => n.DType).Distinct().ToArray();
-        if (types.Length > 1) throw new ArgumentException("A schedule needs one element type; this function mixes f32 and f64.");
+        ElementType(f);
         var clock = Stopwatch.StartNew();
         var g = Specialize.Run(f);
         double t0 = clock.Elapsed.TotalMilliseconds;
@@ -47,6 +46,18 @@ public static class Scheduler
             report.AddStage(Pipeline.MemoryPlan, nodes, nodes, s.Kernels.Count, t2 - builder.OrderEnd, $"{s.Slots.Count} slots");
         }
         return s;
+    }
+
+    /// <summary>
+    /// The element type every buffer of <paramref name="f"/>'s schedule is stored in: its one float type. An i32 value
+    /// (indices, labels) is stored in it too (exact for integers up to 2²⁴ in f32), and the kernels that read indices
+    /// check them; a function with no float value at all is stored in f32.
+    /// </summary>
+    public static DType ElementType(Function f)
+    {
+        var types = f.Nodes().Select(n => n.DType).Where(t => t.IsFloat()).Distinct().ToArray();
+        if (types.Length > 1) throw new ArgumentException("A schedule needs one element type; this function mixes f32 and f64.");
+        return types.Length == 1 ? types[0] : DType.F32;
     }
 }
 
@@ -87,7 +98,7 @@ internal sealed partial class ScheduleBuilder
             foreach (var i in n.Inputs.Distinct()) _consumers[i].Add(n);
         }
         _roots = new HashSet<Node>(f.Roots);
-        _type = f.Roots.First().DType;
+        _type = Scheduler.ElementType(f);
         foreach (var u in f.Updates)
         {
             var p = f.Graph.Find(u.Name)!;
@@ -383,6 +394,7 @@ internal sealed partial class ScheduleBuilder
                 var parts = n.Inputs.Distinct().ToList();
                 Target(Plan(parts, new[] { n }), n, parts, false);
             }
+            else if (n.Op.Kind == OpKind.Index) Target(Plan(n.Inputs, new[] { n }), n, n.Inputs, false);
         }
         foreach (var u in _f.Updates)
         {

@@ -93,7 +93,7 @@ public sealed class Model
         Node[] inputs;
         try
         {
-            inputs = Inputs.Select(s => g.Input(s.Name, s.Shape)).ToArray();
+            inputs = Inputs.Select(s => g.Input(s.Name, s.Shape, s.ElementType)).ToArray();
             outs = Network.Call(inputs);
         }
         finally { tracer.Finish(); }
@@ -144,7 +144,7 @@ public sealed class Model
             if (g.Find(term.Target) is { } clash)
                 throw new ArgumentException($"The target name \"{term.Target}\" is already used by the {clash.Op.Name} {clash.Describe()}.");
             var y = t.Forward[term.Output];
-            var targetNode = g.Input(term.Target, term.Loss.TargetShape(y, term.Output));
+            var targetNode = g.Input(term.Target, term.Loss.TargetShape(y, term.Output), term.Loss.TargetType(y.DType));
             targets.Add(targetNode);
             var value = term.Loss.Apply(y, targetNode, reduction);
             if (term.Weight != 1) value = term.Weight * value;

@@ -21,6 +21,15 @@ public sealed record InputSpec(string Name, Shape Shape)
 {
     /// <summary>An input of shape [B, <paramref name="dims"/>…].</summary>
     public static InputSpec Batched(string name, params int[] dims) => new(name, new Shape(new[] { Shape.Batch }.Concat(dims).ToArray()));
+
+    /// <summary>
+    /// An input of i32 indices of shape [B, <paramref name="dims"/>…] (token ids for an <see cref="Embedding"/>). A
+    /// compiled model passes it in its float arrays as exact integers; the kernels that read it check every index.
+    /// </summary>
+    public static InputSpec Indices(string name, params int[] dims) => Batched(name, dims) with { ElementType = DType.I32 };
+
+    /// <summary>The element type: null for the model's float type, or <see cref="DType.I32"/> for indices.</summary>
+    public DType? ElementType { get; init; }
 }
 
 /// <summary>One term of a multi-head training objective: <see cref="Weight"/>·<see cref="Loss"/>(output, target).</summary>

@@ -24,7 +24,8 @@ internal sealed class SoftmaxCrossEntropyLoss : Loss
 {
     private readonly ClassTargets _targets;
     public SoftmaxCrossEntropyLoss(ClassTargets targets) { _targets = targets; }
-    public override string Name => _targets == ClassTargets.Indices ? "SoftmaxCrossEntropy(indices)" : "SoftmaxCrossEntropy";
+    public override string Name => _targets == ClassTargets.Indices ? "SoftmaxCrossEntropy(indices)" : _targets == ClassTargets.IntegerIndices ? "SoftmaxCrossEntropy(integer indices)" : "SoftmaxCrossEntropy";
+    protected override DType TargetTypeFor(DType prediction) => _targets == ClassTargets.IntegerIndices ? DType.I32 : prediction;
 
     protected override Shape TargetShapeFor(Shape p)
     {
@@ -38,7 +39,7 @@ internal sealed class SoftmaxCrossEntropyLoss : Loss
     protected override Node Compute(Node y, Node t)
     {
         var logp = F.LogSoftmax(y, -1);
-        var probs = _targets == ClassTargets.Probabilities ? t : Labels.OneHotNode(t, y.Shape[1]);
+        var probs = _targets == ClassTargets.Probabilities ? t : _targets == ClassTargets.IntegerIndices ? F.OneHot(t, y.Shape[1], y.DType) : Labels.OneHotNode(t, y.Shape[1]);
         return OverExample(-F.Sum(probs * logp, new[] { y.Shape.Rank - 1 }, false), mean: true);
     }
 }

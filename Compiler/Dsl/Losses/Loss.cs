@@ -23,6 +23,13 @@ public enum ClassTargets
     /// [0, C) matches no class and would contribute 0, so the data layer must check the range (<see cref="Labels"/> does).
     /// </summary>
     Indices,
+    /// <summary>
+    /// The class index per example as an i32 target input [B] (<see cref="Ir.DType.I32"/>; PyTorch's integer targets). The
+    /// loss builds the one-hot rows with <see cref="F.OneHot"/>, whose kernel throws when an index is not an integer in
+    /// [0, C); the run-time library also checks the labels when they are passed in (<c>Network.TrainStep</c> with an
+    /// <c>int[]</c> or a float array).
+    /// </summary>
+    IntegerIndices,
 }
 
 /// <summary>A loss was given a prediction or target whose shape does not fit; the message names the loss and both shapes.</summary>
@@ -39,7 +46,7 @@ public sealed class LossException : ArgumentException
 /// <see cref="Apply"/> (mean by default). Every loss is built from stable primitives (<see cref="F.LogSoftmax"/>,
 /// <see cref="F.LogSumExp"/>, <see cref="F.Softplus"/>), so large logits give finite values and gradients.
 /// </summary>
-public abstract class Loss
+public abstract partial class Loss
 {
     /// <summary>The loss's name (used in errors).</summary>
     public abstract string Name { get; }
@@ -65,8 +72,8 @@ public abstract class Loss
         var want = TargetShape(prediction.Shape);
         if (!target.Shape.Equals(want))
             throw Error($"the target {Label(target)} has shape {target.Shape}, but for the prediction {prediction.Shape} it must be {want}");
-        if (prediction.DType != target.DType)
-            throw Error($"the prediction is {prediction.DType.ShortName()} but the target is {target.DType.ShortName()}");
+        if (TargetType(prediction.DType) != target.DType)
+            throw Error($"the prediction is {prediction.DType.ShortName()}, so the target must be {TargetType(prediction.DType).ShortName()}, but it is {target.DType.ShortName()}");
         return Compute(prediction, target);
     }
 

@@ -78,12 +78,30 @@ public static class Lowerer
         return (new Function(g, train.Loss.Outputs, updates), opt.State);
     }
 
+    // An input or target: whether it holds i32 values and, if so, the limit its values must stay below when the graph
+    // says (the smallest size of an axis a gather selects from with it, or number of classes a one_hot makes from it).
+    private static TensorInfo Info(Graph g, string name, int[] shape)
+    {
+        var leaf = g.Find(name);
+        if (leaf is null || leaf.DType != DType.I32) return new TensorInfo(name, shape);
+        int? limit = null;
+        var views = new HashSet<Node> { leaf };
+        foreach (var n in g.Nodes)
+        {
+            if (n.Op == Op.Reshape && views.Contains(n.A)) views.Add(n);
+            int? l = n.Op == Op.Gather && views.Contains(n.B) ? n.A.Shape[n.Attr<IndexAttrs>().Axis]
+                : n.Op == Op.OneHot && views.Contains(n.A) ? n.Attr<IndexAttrs>().Size : null;
+            if (l is { } v && (limit is null || v < limit)) limit = v;
+        }
+        return new TensorInfo(name, shape) { IsInteger = true, IndexLimit = limit };
+    }
+
     private static TrainingSignature Signature(Model model, TrainingSetup setup, TrainingGraph train, IReadOnlyList<OptimizerState> state)
     {
         static int[] Dims(Shape s) => s.ToArray();
-        var inputs = model.Inputs.Select(i => new TensorInfo(i.Name, Dims(i.Shape))).ToArray();
-        var outputs = train.Forward.Outputs.Select(o => new TensorInfo(o.Name, Dims(o.Node.Shape))).ToArray();
-        var targets = train.Targets.Select(t => new TensorInfo(t.Name!, Dims(t.Shape))).ToArray();
+        var inputs = model.Inputs.Select(i => Info(train.Graph, i.Name, Dims(i.Shape))).ToArray();
+        var outputs = train.Forward.Outputs.Select(o => new TensorInfo(o.Name, Dims(o.Node.Shape)) { IsInteger = o.Node.DType == DType.I32 }).ToArray();
+        var targets = train.Targets.Select(t => Info(train.Graph, t.Name!, Dims(t.Shape))).ToArray();
         var masks = train.Masks.Select(m => new MaskInfo(m.InputName, Dims(m.Shape), m.P)).ToArray();
         var parameters = model.Parameters.Entries.Select(e => new ParameterInfo(e.Name, Dims(e.Parameter.Shape), e.Parameter.Trainable, e.Parameter.IsBuffer)).ToArray();
         var st = state.Select(s => new StateInfo(s.Name, Dims(s.Shape), s.Slot, s.Parameter, s.Initial)).ToArray();

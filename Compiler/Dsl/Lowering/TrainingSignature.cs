@@ -11,8 +11,18 @@ namespace Nabla.Lowering;
 /// <param name="Shape">The dimensions; −1 is the batch.</param>
 public sealed record TensorInfo(string Name, IReadOnlyList<int> Shape)
 {
-    /// <summary><c>x[B,40]</c>.</summary>
-    public override string ToString() => TrainingSignature.Format(Name, Shape);
+    /// <summary>
+    /// True when the tensor holds i32 values (token ids, class labels). A compiled model has one element type, so it is
+    /// passed in the model's float arrays as exact integers; <c>Network</c> checks each value at the boundary, and the
+    /// kernels that read indices check them again.
+    /// </summary>
+    public bool IsInteger { get; init; }
+
+    /// <summary>For an i32 tensor, the exclusive upper limit of its values when the compiler knows it (the rows of the embedding or the classes of the one-hot that reads it), else null.</summary>
+    public int? IndexLimit { get; init; }
+
+    /// <summary><c>x[B,40]</c> (<c>t[B] i32 &lt; 10</c> for integers).</summary>
+    public override string ToString() => TrainingSignature.Format(Name, Shape) + (IsInteger ? " i32" + (IndexLimit is { } l ? " < " + l.ToString(CultureInfo.InvariantCulture) : "") : "");
 }
 
 /// <summary>A dropout keep-mask input of <c>TrainStep</c>: shape (with −1 for the batch) and drop probability.</summary>
@@ -166,7 +176,8 @@ public sealed class TrainingSignature
         sb.Append("    ").Append(Str(Optimizer)).Append(", ").Append(Str(Setup)).Append(", ").Append(Str(LearningRateInput)).Append(", ").Append(Str(LossOutput)).Append(", ").Append(Dbl(LearningRate)).Append(", ").Append(Str(LossReduction)).Append(')');
         return sb.ToString();
 
-        static string T(TensorInfo t) => $"new global::Nabla.Lowering.TensorInfo({Str(t.Name)}, {Ints(t.Shape)})";
+        static string T(TensorInfo t) => $"new global::Nabla.Lowering.TensorInfo({Str(t.Name)}, {Ints(t.Shape)})"
+            + (t.IsInteger ? $" {{ IsInteger = true{(t.IndexLimit is { } l ? ", IndexLimit = " + l.ToString(CultureInfo.InvariantCulture) : "")} }}" : "");
     }
 
     /// <summary>A listing: one line per method with its inputs and outputs, then parameters and state.</summary>

@@ -39,8 +39,18 @@ public class OpRegistryTests
             bind[name] = new Tensor(concrete, Enumerable.Range(0, concrete.Aggregate(1, (a, b) => a * b)).Select(_ => 0.3 + 1.4 * rnd.NextDouble()).ToArray());
             return g.Input(name, shape);
         }
+        // i32 indices in [0, size), with a repeat (so scatter_add accumulates), bound as exact integers.
+        Node Idx(string name, int size, params int[] dims)
+        {
+            var shape = new Shape(dims);
+            var concrete = shape.Concrete(Batch);
+            var n = concrete.Aggregate(1, (a, b) => a * b);
+            bind[name] = new Tensor(concrete, Enumerable.Range(0, n).Select(i => (double)(i == n - 1 && n > 1 ? 0 : rnd.Next(size))).ToArray());
+            return g.Input(name, shape, DType.I32);
+        }
         Node y = op.Kind switch
         {
+            OpKind.Elementwise when op == Op.Cast => F.Cast(F.Cast(In("x", Shape.Batch, 5) * 3.0, DType.I32), type), // f64 → i32 (truncation) → f64
             OpKind.Elementwise when op.Arity == 1 => g.Make(op, Attrs.None, In("x", Shape.Batch, 5)),
             OpKind.Elementwise when op.Arity == 2 => g.Make(op, Attrs.None, In("x", Shape.Batch, 5), In("z", 5)),
             OpKind.Elementwise when op.Arity == 3 => g.Make(op, Attrs.None, F.Greater(In("c", Shape.Batch, 5), g.Const(1.0)), In("x", Shape.Batch, 5), In("z", 5)),
@@ -55,6 +65,9 @@ public class OpRegistryTests
             OpKind.Movement when op == Op.Slice => F.Slice(In("x", Shape.Batch, 7, 3), 1, -6, 7, 2),
             OpKind.Movement when op == Op.Concat => F.Concat(1, In("x", Shape.Batch, 2, 3), In("z", Shape.Batch, 1, 3), In("w", Shape.Batch, 4, 3)),
             OpKind.Movement when op == Op.Pad => F.Pad(In("x", Shape.Batch, 4, 3), new PadAttrs(new[] { 0, 2, 0 }, new[] { 0, 1, 3 }, new[] { 0, 1, 0 }, 0.5)),
+            OpKind.Index when op == Op.Gather => F.Gather(In("x", 5, 3), Idx("i", 5, Shape.Batch, 2), 0),
+            OpKind.Index when op == Op.ScatterAdd => F.ScatterAdd(In("x", Shape.Batch, 2, 5, 3), Idx("i", 4, 2, 5), 1, 4),
+            OpKind.Index when op == Op.OneHot => F.OneHot(Idx("i", 4, Shape.Batch, 2), 4, type),
             _ => throw new InvalidOperationException($"OpRegistryTests has no example for op {op.Name} (family {op.Kind}): add one."),
         };
         Assert.Same(op, y.Op);
@@ -75,7 +88,12 @@ public class OpRegistryTests
         {
             case OpKind.Elementwise:
                 Assert.True(op.Operator is null != (op.RuntimeFunction is null), $"{name}: an elementwise op lowers to exactly one of an operator or a runtime function");
-                Assert.Equal(typeof(Attrs), op.AttrsType);
+                Assert.Equal(op == Op.Cast ? typeof(CastAttrs) : typeof(Attrs), op.AttrsType); // cast names its result type
+                break;
+            case OpKind.Index:
+                Assert.NotNull(op.RuntimeFunction);
+                Assert.Equal(typeof(IndexAttrs), op.AttrsType);
+                Assert.NotNull(op.TypeRule);
                 break;
             case OpKind.Reduce:
                 Assert.NotEqual(Combine.None, op.Combine);
@@ -105,7 +123,7 @@ public class OpRegistryTests
         Assert.All(want["y"].Data, v => Assert.False(double.IsNaN(v), $"{name}: NaN on the example's domain"));
 
         // Autodiff: reverse and forward mode through the entry's rules.
-        var inputs = f.Nodes().Where(n => n.Op == Op.Input).ToArray();
+        var inputs = f.Nodes().Where(n => n.Op == Op.Input && n.DType != DType.I32).ToArray(); // no derivative with respect to i32 indices
         var grads = Autodiff.Grad(F.Sum(y), inputs);
         Assert.Equal(inputs.Length, grads.Length);
         var tangents = Autodiff.Jvp(new[] { y }, inputs, inputs.Select(i => F.Fill(i.Graph, 1, i.Shape, i.DType)).ToArray());

@@ -19,12 +19,14 @@ internal sealed partial class GraphBuilder
             case OpKind.Normalize: return NormalizeOp(op);
             case OpKind.Window: return op == Op.Im2Col ? Im2ColOp() : Col2ImOp();
             case OpKind.Movement: return op == Op.Slice ? SliceOp() : op == Op.Concat ? ConcatOp() : PadOp();
+            case OpKind.Index: return IndexOp(op);
             default: return null;
         }
     }
 
     private Node? Unary(Op op)
     {
+        if (op == Op.Cast) return CastOp();
         var x = First();
         if (op == Op.Log || op == Op.Sqrt) x = Positive(x, 0.2);
         else if (op == Op.Log1p && Min(x) < -0.8) x = Positive(x, 0.2) - 1.0; // arguments ≥ -0.8: log1p's pole is at -1

@@ -1,0 +1,42 @@
+using Nabla.Ir;
+
+namespace Nabla;
+
+// Integer (i32) class-index targets: the target's element type, and PyTorch's NLLLoss.
+public abstract partial class Loss
+{
+    /// <summary>
+    /// The element type of the target input for a prediction of element type <paramref name="prediction"/>: the same
+    /// float type, or <see cref="DType.I32"/> for class-index targets (<see cref="Nll"/>,
+    /// <see cref="ClassTargets.IntegerIndices"/>).
+    /// </summary>
+    public DType TargetType(DType prediction) => TargetTypeFor(prediction);
+
+    /// <summary>The target's element type for a prediction of <paramref name="prediction"/> (override for integer targets).</summary>
+    protected virtual DType TargetTypeFor(DType prediction) => prediction;
+
+    /// <summary>
+    /// The negative log-likelihood of log-probabilities, PyTorch's <c>NLLLoss</c>: the prediction is log p [B, C] (e.g.
+    /// the output of <c>LogSoftmax</c>), the target the i32 class index per example [B], and the loss of an example
+    /// −log p[t]. Composed with a log-softmax it is <see cref="SoftmaxCrossEntropy"/> with
+    /// <see cref="ClassTargets.IntegerIndices"/>. An index outside [0, C) is an error (the one-hot kernel checks it).
+    /// </summary>
+    public static Loss Nll() => new NllLoss();
+}
+
+/// <summary>−log p[t] per example for log-probabilities p [B, C] and i32 class indices t [B].</summary>
+internal sealed class NllLoss : Loss
+{
+    public override string Name => "Nll";
+
+    protected override DType TargetTypeFor(DType prediction) => DType.I32;
+
+    protected override Shape TargetShapeFor(Shape p)
+    {
+        if (p.Rank != 2) throw Error($"the prediction must be log-probabilities [B, classes]; got {p}");
+        if (p[1] == Shape.Batch) throw Error($"the class axis (last) of the prediction {p} is the batch axis");
+        return Shape.Of(p[0]);
+    }
+
+    protected override Node Compute(Node y, Node t) => -F.Sum(F.OneHot(t, y.Shape[1], y.DType) * y, new[] { 1 }, false);
+}
