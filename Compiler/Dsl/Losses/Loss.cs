@@ -39,7 +39,7 @@ public sealed class LossException : ArgumentException
 /// <see cref="Apply"/> (mean by default). Every loss is built from stable primitives (<see cref="F.LogSoftmax"/>,
 /// <see cref="F.LogSumExp"/>, <see cref="F.Softplus"/>), so large logits give finite values and gradients.
 /// </summary>
-public abstract class Loss
+public abstract partial class Loss
 {
     /// <summary>The loss's name (used in errors).</summary>
     public abstract string Name { get; }
@@ -74,8 +74,16 @@ public abstract class Loss
     public Node Apply(Node prediction, Node target, Reduction reduction = Reduction.Mean)
     {
         var per = PerExample(prediction, target);
-        return reduction == Reduction.Mean ? F.Mean(per, 0) : F.Sum(per, 0);
+        return Reduce(per, prediction, target, reduction);
     }
+
+    /// <summary>
+    /// Reduces the per-example losses <paramref name="perExample"/> [B] over the batch: the mean (default) or the sum.
+    /// A loss whose mean divides by something other than the batch size overrides it (the class-weighted
+    /// cross-entropy divides by Σᵢ w[yᵢ], as PyTorch does).
+    /// </summary>
+    protected virtual Node Reduce(Node perExample, Node prediction, Node target, Reduction reduction) =>
+        reduction == Reduction.Mean ? F.Mean(perExample, 0) : F.Sum(perExample, 0);
 
     /// <summary>The target shape for a valid prediction shape (override to check the prediction too).</summary>
     protected virtual Shape TargetShapeFor(Shape prediction) => prediction;
