@@ -102,7 +102,7 @@ public sealed partial class Network
         return _loss[0];
     }
 
-    private float RunTrain(int batch, double lr)
+    private float RunTrain(int batch, double lr, float[][]? masks = null)
     {
         if (!(lr > 0) || double.IsInfinity(lr))
             throw new ArgumentOutOfRangeException(nameof(lr), lr, "TrainStep: the learning rate must be a positive finite number.");
@@ -110,7 +110,8 @@ public sealed partial class Network
         CheckTrainingBatch(batch);
         EnsureCapacity(batch);
         _lr[0] = (float)lr;
-        FillMasks(batch);
+        if (masks is null) FillMasks(batch);
+        else UseMasks(masks, batch);
         _lastBatch = 0;
         CheckIntegers(_step, "TrainStep", batch);
         Compiled.Run(_train, batch, _step.Inputs, _step.Outputs);

@@ -117,6 +117,7 @@ public sealed class Model
         DType dtype = DType.F32, TraceMode mode = TraceMode.Train, string? output = null, string target = DefaultTarget, bool dropout = true)
     {
         if (loss is null) throw new ArgumentNullException(nameof(loss));
+        if (loss is JointLoss joint && output is null) return BuildLoss(new[] { JointOverAllOutputs(joint, target) }, reduction, regularizers, dtype, mode, dropout);
         var outName = output ?? (OutputNames.Count == 1 ? OutputNames[0]
             : throw new ArgumentException($"The model has outputs {string.Join(", ", OutputNames)}; say which one the loss {loss.Name} applies to."));
         return BuildLoss(new[] { new LossTerm(outName, loss, target) }, reduction, regularizers, dtype, mode, dropout);
@@ -131,8 +132,9 @@ public sealed class Model
         DType dtype = DType.F32, TraceMode mode = TraceMode.Train, bool dropout = true)
     {
         if (terms is null || terms.Count == 0) throw new ArgumentException("Give at least one loss term.", nameof(terms));
-        if (terms.Select(x => x.Target).Distinct().Count() != terms.Count)
-            throw new ArgumentException($"Each loss term needs its own target name; got {string.Join(", ", terms.Select(x => x.Target))}.");
+        var named = terms.Where(x => x.Loss is not JointLoss j || j.HasTarget).Select(x => x.Target).ToList();
+        if (named.Distinct().Count() != named.Count)
+            throw new ArgumentException($"Each loss term needs its own target name; got {string.Join(", ", named)}.");
         var t = Trace(dtype, mode, dropout);
         var g = t.Graph;
         Node? data = null;
@@ -140,6 +142,14 @@ public sealed class Model
         foreach (var term in terms)
         {
             if (term.Loss is null) throw new ArgumentException($"The loss term for output \"{term.Output}\" has no loss.");
+            if (term.Loss is JointLoss joint)
+            {
+                var between = JointTerm(t, term, joint, targets, reduction);
+                data = data is null ? between : data + between;
+                continue;
+            }
+            if (term.With.Count > 0)
+                throw new ArgumentException($"The loss term on outputs {string.Join(", ", term.Outputs)} names several outputs, but {term.Loss.Name} is a loss between a prediction and target data; use a loss between outputs (JointLoss).");
             if (!OutputNames.Contains(term.Output)) throw new ArgumentException($"The model has no output \"{term.Output}\" (outputs: {string.Join(", ", OutputNames)}).");
             if (g.Find(term.Target) is { } clash)
                 throw new ArgumentException($"The target name \"{term.Target}\" is already used by the {clash.Op.Name} {clash.Describe()}.");
@@ -159,6 +169,43 @@ public sealed class Model
         var total = reg is null ? data! : data! + reg;
         var fn = new Function(g, new[] { new Named(LossOutput, total) }.Concat(t.Forward.Outputs));
         return new TrainingGraph(t, fn, total, data!, reg, targets);
+    }
+
+    /// <summary>
+    /// The term of a loss between outputs given alone (no output named): it reads the model's outputs in order, so the
+    /// model must have exactly <see cref="JointLoss.Arity"/> of them.
+    /// </summary>
+    internal LossTerm JointOverAllOutputs(JointLoss joint, string target)
+    {
+        if (OutputNames.Count != joint.Arity)
+            throw new ArgumentException($"The loss {joint.Name} is between {joint.Arity} outputs, but the model has {OutputNames.Count} ({string.Join(", ", OutputNames)}); name them with LossTerm.Between(...) or LossTerm.Among(...).");
+        return LossTerm.Among(OutputNames, joint, 1, target);
+    }
+
+    /// <summary>
+    /// The weighted, batch-reduced value of a term whose loss is between outputs: reads every output it names (each
+    /// must exist), checks their shapes (the error names them) and adds a target input only when the loss has one.
+    /// </summary>
+    private Node JointTerm(TracedNetwork t, LossTerm term, JointLoss joint, List<Node> targets, Reduction reduction)
+    {
+        var names = term.Outputs;
+        if (names.Count != joint.Arity)
+            throw new ArgumentException($"The loss {joint.Name} reads {joint.Arity} outputs, but the term names {names.Count} ({string.Join(", ", names)}); use LossTerm.Between or LossTerm.Among.");
+        foreach (var n in names)
+            if (!OutputNames.Contains(n))
+                throw new ArgumentException($"The loss {joint.Name} reads output \"{n}\", but the model has no such output (outputs: {string.Join(", ", OutputNames)}).");
+        var outs = names.Select(n => t.Forward[n]).ToArray();
+        var want = joint.TargetShape(outs.Select(o => o.Shape).ToArray(), names);
+        Node? target = null;
+        if (want is not null)
+        {
+            if (t.Graph.Find(term.Target) is { } clash)
+                throw new ArgumentException($"The target name \"{term.Target}\" is already used by the {clash.Op.Name} {clash.Describe()}.");
+            target = t.Graph.Input(term.Target, want);
+            targets.Add(target);
+        }
+        var value = joint.Apply(outs, target, reduction);
+        return term.Weight != 1 ? term.Weight * value : value;
     }
 
     /// <summary>Redraws every parameter from <paramref name="seed"/> (each from its own stream, see <see cref="Rng.ForName"/>).</summary>

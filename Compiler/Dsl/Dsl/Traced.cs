@@ -37,5 +37,36 @@ public sealed record InputSpec(string Name, Shape Shape)
 /// <param name="Loss">The loss.</param>
 /// <param name="Target">The name of the target input it creates (distinct per term).</param>
 /// <param name="Weight">The term's weight in the sum.</param>
-public sealed record LossTerm(string Output, Loss Loss, string Target = Model.DefaultTarget, double Weight = 1);
+public sealed record LossTerm(string Output, Loss Loss, string Target = Model.DefaultTarget, double Weight = 1)
+{
+    /// <summary>
+    /// For a loss between outputs (<see cref="JointLoss"/>): the outputs it reads after <see cref="Output"/>, in order
+    /// (empty for a loss against target data). Set by <see cref="Between(string, string, JointLoss, double, string)"/> and <see cref="Among"/>.
+    /// </summary>
+    public IReadOnlyList<string> With { get; init; } = Array.Empty<string>();
+
+    /// <summary>Every output the term reads: <see cref="Output"/>, then <see cref="With"/>.</summary>
+    public IReadOnlyList<string> Outputs => new[] { Output }.Concat(With).ToArray();
+
+    /// <summary>True when the term is a loss between outputs of the network (a <see cref="JointLoss"/>).</summary>
+    public bool IsBetweenOutputs => Loss is JointLoss;
+
+    /// <summary>
+    /// A loss between two outputs of the network, e.g. <c>LossTerm.Between("q", "k", Loss.InfoNceInBatch(0.1))</c>:
+    /// both are network values, so the gradient reaches both branches. <paramref name="target"/> names the target input
+    /// of a loss that has one (the label of <see cref="Loss.ContrastiveMargin"/>); it is unused otherwise.
+    /// </summary>
+    public static LossTerm Between(string first, string second, JointLoss loss, double weight = 1, string target = Model.DefaultTarget) =>
+        Among(new[] { first, second }, loss, weight, target);
+
+    /// <summary>A loss between several outputs (anchor, positive, negative for <see cref="Loss.TripletMargin"/>), in the loss's order.</summary>
+    public static LossTerm Among(IReadOnlyList<string> outputs, JointLoss loss, double weight = 1, string target = Model.DefaultTarget)
+    {
+        if (outputs is null || outputs.Count == 0 || outputs.Any(o => o is null)) throw new ArgumentException("Name the outputs the loss reads.", nameof(outputs));
+        if (loss is null) throw new ArgumentNullException(nameof(loss));
+        if (outputs.Count != loss.Arity)
+            throw new ArgumentException($"The loss {loss.Name} reads {loss.Arity} outputs; {outputs.Count} were named ({string.Join(", ", outputs)}).", nameof(outputs));
+        return new LossTerm(outputs[0], loss, target, weight) { With = outputs.Skip(1).ToArray() };
+    }
+}
 

@@ -81,8 +81,16 @@ public abstract partial class Loss
     public Node Apply(Node prediction, Node target, Reduction reduction = Reduction.Mean)
     {
         var per = PerExample(prediction, target);
-        return reduction == Reduction.Mean ? F.Mean(per, 0) : F.Sum(per, 0);
+        return Reduce(per, prediction, target, reduction);
     }
+
+    /// <summary>
+    /// Reduces the per-example losses <paramref name="perExample"/> [B] over the batch: the mean (default) or the sum.
+    /// A loss whose mean divides by something other than the batch size overrides it (the class-weighted
+    /// cross-entropy divides by Σᵢ w[yᵢ], as PyTorch does).
+    /// </summary>
+    protected virtual Node Reduce(Node perExample, Node prediction, Node target, Reduction reduction) =>
+        reduction == Reduction.Mean ? F.Mean(perExample, 0) : F.Sum(perExample, 0);
 
     /// <summary>The target shape for a valid prediction shape (override to check the prediction too).</summary>
     protected virtual Shape TargetShapeFor(Shape prediction) => prediction;

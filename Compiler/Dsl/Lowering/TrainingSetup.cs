@@ -60,6 +60,7 @@ public sealed class TrainingSetup
     public IReadOnlyList<LossTerm> LossTerms(Model model)
     {
         if (Terms is not null) return Terms;
+        if (Loss is JointLoss joint && Output is null) return new[] { model.JointOverAllOutputs(joint, Target) };
         var output = Output ?? (model.OutputNames.Count == 1 ? model.OutputNames[0]
             : throw new ArgumentException($"The model has outputs {string.Join(", ", model.OutputNames)}; set TrainingSetup.Output to the one the loss {Loss.Name} applies to."));
         return new[] { new LossTerm(output, Loss, Target) };
@@ -68,7 +69,7 @@ public sealed class TrainingSetup
     /// <summary>A one-line description (loss, reduction, optimizer, regularizers, type, dropout).</summary>
     public override string ToString()
     {
-        var loss = Terms is null ? Loss.Name : string.Join(" + ", Terms.Select(t => $"{t.Weight}·{t.Loss.Name}({t.Output})"));
+        var loss = Terms is null ? Loss.Name : string.Join(" + ", Terms.Select(t => $"{t.Weight}·{t.Loss.Name}({string.Join(", ", t.Outputs)})"));
         var regs = Regularizers.Count == 0 ? "" : ", regularizers: " + string.Join(", ", Regularizers.Select(r => r is L2Regularizer l ? $"L2({l.Lambda})" : r.GetType().Name));
         return $"loss {loss} ({Reduction.ToString().ToLowerInvariant()}), optimizer {Optimizer.Describe()}{regs}, {DType.ShortName()}, dropout {(Dropout ? "on" : "off")}";
     }

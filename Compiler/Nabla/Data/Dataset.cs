@@ -9,7 +9,7 @@ namespace Nabla.Data;
 /// as immutable: every operation returns a new dataset (<see cref="Reshape"/> shares the feature array, the others
 /// copy), and nothing in the library writes into <see cref="Features"/>.
 /// </summary>
-public sealed class Dataset
+public sealed partial class Dataset
 {
     private readonly int[] _exampleShape;
 

@@ -23,7 +23,7 @@ namespace Nabla.Training;
 /// Console.WriteLine($"test_accuracy={net.Evaluate(test).Accuracy:F4}");
 /// history.LossPlot().Save("loss.svg");
 /// </code></example>
-public static class Trainer
+public static partial class Trainer
 {
     /// <summary>
     /// Trains <paramref name="network"/> on <paramref name="train"/> as <paramref name="options"/> say, evaluating on
@@ -73,7 +73,7 @@ public static class Trainer
         {
             if (!loader.Next(out var batch)) break; // cannot happen: the epoch ends below when its last batch is done
             lr = schedule.At(network.Step);
-            float loss = network.TrainStep(batch.X, feed.Targets(batch), batch.Count, lr);
+            float loss = feed.TrainStep(network, batch, lr);
             lossSum += sumReduced ? loss : (double)loss * batch.Count;
             seen += batch.Count;
             if (feed.Classes > 0) correct += Correct(network, batch.Labels, batch.Count, feed.Classes);
@@ -160,7 +160,7 @@ public static class Trainer
         double sum = 0; long correct = 0; int n = 0;
         while (loader.Next(out var b))
         {
-            float loss = network.Evaluate(b.X, feed.Targets(b), b.Count);
+            float loss = feed.Evaluate(network, b);
             sum += network.Signature.LossReduction == "sum" ? loss : (double)loss * b.Count;
             if (feed.Classes > 0) correct += Correct(network, b.Labels, b.Count, feed.Classes);
             n += b.Count;
@@ -190,8 +190,14 @@ public static class Trainer
         public Feed(Network network, Dataset data, string what)
         {
             var sig = network.Signature;
+            if (sig.Inputs.Count > 1 || sig.Targets.Count == 0)
+            {
+                _multi = new MultiFeed(network, data, what);
+                Classes = _multi.Classes;
+                return;
+            }
             if (sig.Inputs.Count != 1 || sig.Targets.Count != 1 || sig.Outputs.Count < 1)
-                throw new ArgumentException($"Trainer.Fit trains models with one input and one target; \"{sig.ModelName}\" has {sig.Inputs.Count} input(s) and {sig.Targets.Count} target(s). Call Network.TrainStep with arrays instead.");
+                throw new ArgumentException($"Trainer.Fit trains models with one input and one target, or with several inputs and at most one target; \"{sig.ModelName}\" has {sig.Inputs.Count} input(s) and {sig.Targets.Count} target(s). Call Network.TrainStep with arrays instead.");
             var x = sig.Inputs[0];
             if (data.ExampleSize != network.InputWidth())
                 throw new ArgumentException($"The {what} has examples of shape [{string.Join(",", data.ExampleShape)}] ({data.ExampleSize} values), but the network's input \"{x.Name}\" is {TrainingSignature.Format(x.Name, x.Shape)} ({network.InputWidth()} values per example).");
@@ -207,6 +213,16 @@ public static class Trainer
 
         /// <summary>The number of classes when the output is class scores (accuracy is computed), else 0.</summary>
         public int Classes { get; }
+
+        private readonly MultiFeed? _multi;
+
+        /// <summary>One training step on a batch (the single-input arrays, or the batch split into every input).</summary>
+        public float TrainStep(Network network, in Batch b, double lr) =>
+            _multi is { } m ? m.TrainStep(network, b, lr) : network.TrainStep(b.X, Targets(b), b.Count, lr);
+
+        /// <summary>The evaluation-mode loss of a batch.</summary>
+        public float Evaluate(Network network, in Batch b) =>
+            _multi is { } m ? m.Evaluate(network, b) : network.Evaluate(b.X, Targets(b), b.Count);
 
         private float[] _buffer = Array.Empty<float>();
 
