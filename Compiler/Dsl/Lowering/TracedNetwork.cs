@@ -53,7 +53,7 @@ public class TracedNetwork
         Graph = graph; Forward = forward; Inputs = inputs; Parameters = parameters; Masks = masks; Mode = mode; Summary = summary;
         BufferUpdates = bufferUpdates ?? Array.Empty<Named>();
         TrainableNodes = parameters.Where(p => p.Parameter.Trainable).Select(p => p.Node).ToArray();
-        FrozenNodes = parameters.Where(p => !p.Parameter.Trainable).Select(p => p.Node).ToArray();
+        FrozenNodes = parameters.Where(p => !p.Parameter.Trainable && !p.Parameter.IsBuffer).Select(p => p.Node).ToArray(); // buffers are state, updated by their layers
     }
 
     /// <summary>The graph holding every node of the trace (and, for a <see cref="TrainingGraph"/>, the loss).</summary>

@@ -432,6 +432,24 @@ public class NormLayerTests
     }
 
     [Fact]
+    public void Without_running_statistics_BatchNorm_has_no_buffers_and_uses_batch_statistics_in_evaluation_too()
+    {
+        var model = Model.Build(new BatchNorm1d(2, trackRunningStats: false), 2);
+        Assert.Empty(model.Parameters.Buffers);
+        Assert.Equal(new[] { "weight", "bias" }, model.Parameters.Names);
+        var x = new Tensor(new[] { 3, 2 }, new[] { 1.0, 5.0, 3.0, 9.0, 2.0, 4.0 });
+        var train = model.Trace(DType.F64, TraceMode.Train);
+        Assert.Empty(train.BufferUpdates);
+        Assert.Empty(train.FrozenNodes);
+        var b = train.ParameterBindings();
+        b["x"] = x;
+        var expected = Interpreter.Run(train.Forward, b).Outputs["y"];
+        Close(expected, ModelRunner.Forward(model, x), 0, "y (eval)");
+        // Column 0 is (1, 3, 2): mean 2, biased variance 2/3.
+        Assert.Equal(-1 / Math.Sqrt(2.0 / 3 + 1e-5), expected.Data[0], 12);
+    }
+
+    [Fact]
     public void A_train_trace_with_dropout_off_normalizes_with_batch_statistics_without_masks()
     {
         var model = Model.Build(new Sequential(new BatchNorm1d(2), new Dropout(0.5)), 2);
