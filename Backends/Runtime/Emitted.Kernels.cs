@@ -154,7 +154,7 @@ public static partial class Emitted
         where T : unmanaged, IFloatingPointIeee754<T>
         => Conv.Unfold("Emitted.Im2Col", src, 0, dst, 0, n, c, h, w, kh, kw, sh, sw, ph, pw, forward: true, accumulate: false);
 
-    /// <summary>col2im, the adjoint of <see cref="Im2Col{T}"/>: sums [n, c·kh·kw, oh·ow] windows back into [n, c, h, w]
+    /// <summary>col2im, the adjoint of <see cref="Im2Col{T}(T[], T[], int, int, int, int, int, int, int, int, int, int)"/>: sums [n, c·kh·kw, oh·ow] windows back into [n, c, h, w]
     /// (cleared first), in the order channel, kernel row, kernel column, output row, output column.</summary>
     /// <exception cref="ArgumentException">A size is out of range or an array is too short.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
