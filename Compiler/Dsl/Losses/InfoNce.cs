@@ -9,6 +9,9 @@ namespace Nabla;
 /// scores are cosine similarities over a temperature τ, and the loss is the cross-entropy of picking the positive:
 /// <code>ℓ = −log_softmax(s)₀ = logsumexp_j(s_j) − s₀,   s_j = cos(q, k_j)/τ</code>
 /// With one negative this is softplus(s₁ − s₀).
+/// The keys are target data, so no gradient reaches whatever produced them; when the keys are network outputs too
+/// (both views through the encoder, the other examples of the batch as negatives), use <see cref="Loss.InfoNceInBatch"/>
+/// with <see cref="LossTerm.Between(string, string, JointLoss, double, string)"/>.
 /// </summary>
 public sealed class InfoNceLoss : Loss
 {

@@ -1,15 +1,14 @@
 #!/usr/bin/env python3
-"""Produces dropout_step.json: two SGD steps of an MLP with dropout in PyTorch, with the dropout masks given.
+"""Produces dropout_step.json: two SGD steps of an MLP with dropout in PyTorch, with the dropout keep-masks recorded.
 
 Run from this folder with Debian's python3-torch (1.13):
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 dropout_step.py
 The model is Sequential(Linear(4, 6), Tanh(), Dropout(0.5), Linear(6, 3)) with CrossEntropyLoss on one-hot
-(probability) targets, mean over the batch, and SGD (lr 0.1). PyTorch's dropout multiplies by a Bernoulli keep-mask
-and by 1/(1-p); here the keep-mask of each step is recorded. It is applied as
-(h * mask / (1 - p)); the script draws the mask from nn.Dropout itself (same RNG state) and asserts that the
-module's output equals that product. Nabla's test feeds the same
-masks to its compiled TrainStep (the mask input "2.mask") and compares the loss and the weights after each step.
-Everything is float64.
+(probability) targets, mean over the batch, and SGD (lr 0.1). nn.Dropout multiplies by a Bernoulli keep-mask and by
+1/(1-p). Each step reads the keep-mask nn.Dropout is about to draw (F.dropout of ones from the same RNG state), runs
+the real module, and asserts that its output equals Linear(h * mask / (1 - p)). Nabla's test feeds the recorded masks
+to its compiled TrainStep (the mask input "2.mask") and compares the loss, the outputs and the weights after each
+step. Everything is float64.
 """
 import json
 import torch

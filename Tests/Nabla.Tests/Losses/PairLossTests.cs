@@ -177,6 +177,21 @@ public class PairLossTests
     }
 
     [Fact]
+    public void A_dropout_in_the_shared_encoder_draws_one_mask_per_view()
+    {
+        var model = Model.Build(new Siamese(new Sequential(new Dense(In, 8), new Dropout(0.5), new Dense(8, Embed))),
+            new[] { InputSpec.Batched("x1", In), InputSpec.Batched("x2", In) }, new[] { "q", "k" }, seed: 3);
+        var net = model.Compile(Setup(), Backend.Expressions);
+        Assert.Equal(new[] { "encoder.1.mask[B,8] p=0.5", "encoder.1.mask_2[B,8] p=0.5" }, net.Signature.Masks.Select(m => m.ToString()));
+        // Keeping every unit of view 1 and none of view 2: the keys are the last bias alone, the same for every example,
+        // so every row of the similarity matrix is constant and the loss is log B exactly (up to float32).
+        const int batch = 4;
+        var (x1, x2) = Views(batch, 8);
+        float loss = net.TrainStep(new[] { x1, x2 }, Array.Empty<float[]>(), new[] { Enumerable.Repeat(1f, batch * 8).ToArray(), new float[batch * 8] }, batch, 1e-30);
+        Assert.Equal(Math.Log(batch), loss, 5);
+    }
+
+    [Fact]
     public void A_pair_loss_naming_a_missing_output_is_an_error_naming_it()
     {
         var e = Assert.Throws<ArgumentException>(() => Siamese().BuildLoss(new[] { LossTerm.Between("q", "keys", Loss.InfoNceInBatch()) }));
