@@ -12,6 +12,9 @@ namespace Nabla.Rewrites.Schedule;
 /// forward GEMM keep <c>z</c> in registers (bias + ReLU epilogue) while the backward GEMM masks with <c>relu(z)</c>.</item>
 /// <item>a reduction over non-adjacent axes becomes reductions over adjacent runs, so every reduce kernel sees
 /// an [outer, length, inner] space.</item>
+/// <item>a batched <c>matmul</c> operand whose leading (batch) axes broadcast only in part against the product's — e.g.
+/// [G, m, k]·[N, G, k, n] — is broadcast to the product's batch axes first: a GEMM kernel gives each operand one batch
+/// stride (every product, or none), which cannot express a partial broadcast.</item>
 /// </list>
 /// </summary>
 public static class Specialize
@@ -29,11 +32,33 @@ public static class Specialize
             var m = n.IsLeaf || inputs.SequenceEqual(n.Inputs) ? n : n.Graph.Make(n.Op, n.Attrs, inputs);
             if (n.Op == Op.Step && hasRelu.Contains(n.A)) m = F.Step(F.Relu(m.A));
             else if (m.Op.Kind == OpKind.Reduce && !Adjacent(m.Attr<AxesAttrs>().Axes)) m = SplitReduce(m);
+            else if (m.Op == Op.MatMul && (PartlyBroadcast(m.A, m.Shape) || PartlyBroadcast(m.B, m.Shape)))
+                m = F.MatMul(Batched(m.A, m.Shape), Batched(m.B, m.Shape));
             if (!ReferenceEquals(m, n)) { changed = true; if (m.Label is null) m.Label = n.Label; }
             map[n] = m;
         }
         if (!changed) return f;
         return new Function(f.Graph, f.Outputs.Select(o => new Named(o.Name, map[o.Node])), f.Updates.Select(u => new Named(u.Name, map[u.Node])));
+    }
+
+    // An operand with batch axes that are not exactly the product's: one stride per operand cannot address it.
+    private static bool PartlyBroadcast(Node operand, Shape product)
+    {
+        var s = operand.Shape;
+        if (s.Rank <= 2) return false;
+        if (s.Rank != product.Rank) return true;
+        for (int i = 0; i < s.Rank - 2; i++) if (s[i] != product[i]) return true;
+        return false;
+    }
+
+    private static Node Batched(Node operand, Shape product)
+    {
+        if (!PartlyBroadcast(operand, product)) return operand;
+        var s = operand.Shape;
+        var dims = new int[product.Rank];
+        for (int i = 0; i < product.Rank - 2; i++) dims[i] = product[i];
+        dims[product.Rank - 2] = s[s.Rank - 2]; dims[product.Rank - 1] = s[s.Rank - 1];
+        return F.BroadcastTo(operand, new Shape(dims));
     }
 
     private static bool Adjacent(int[] axes)
