@@ -56,7 +56,17 @@ public static partial class F
             if (p.Op == Op.Concat && p.Attr<AxisAttrs>().Axis == a && p.Shape.Rank == first.Shape.Rank) flat.AddRange(p.Inputs);
             else flat.Add(p);
         }
-        return first.Graph.Make(Op.Concat, new AxisAttrs(a), flat.ToArray());
+        // Parts of length 0 add nothing (unless every part has length 0).
+        if (flat.Any(p => p.Shape[a] != 0)) flat.RemoveAll(p => p.Shape[a] == 0);
+        // Adjacent slices of one tensor that continue each other along the axis are one slice.
+        var merged = new List<Node>(flat.Count);
+        foreach (var p in flat)
+        {
+            if (merged.Count > 0 && Continues(merged[merged.Count - 1], p, a) is { } joined) merged[merged.Count - 1] = joined;
+            else merged.Add(p);
+        }
+        if (merged.Count == 1) return merged[0];
+        return first.Graph.Make(Op.Concat, new AxisAttrs(a), merged.ToArray());
     }
 
     /// <summary>
@@ -121,6 +131,24 @@ public static partial class F
             stops[i] = count == 0 ? start : start + (count - 1) * step + 1;
         }
         return new SliceAttrs(starts, stops, steps);
+    }
+
+    // p and q slices of one tensor, equal but along `axis`, where q's elements follow p's with p's step: the joined slice, or null.
+    private static Node? Continues(Node p, Node q, int axis)
+    {
+        if (p.Op != Op.Slice || q.Op != Op.Slice || !ReferenceEquals(p.A, q.A)) return null;
+        var rp = p.Attr<SliceAttrs>().Resolve(p.A.Shape, out _)!;
+        var rq = q.Attr<SliceAttrs>().Resolve(q.A.Shape, out _)!;
+        for (int i = 0; i < rp.Length; i++)
+            if (i != axis && (rp[i].Start != rq[i].Start || rp[i].Count != rq[i].Count || (rp[i].Count > 1 && rp[i].Step != rq[i].Step))) return null;
+        var (ps, pstep, pc) = rp[axis];
+        var (qs, qstep, qc) = rq[axis];
+        if (pc <= 0 || qc <= 0) return null;
+        int step = pc > 1 ? pstep : qc > 1 ? qstep : qs - ps;
+        if (step < 1 || (pc > 1 && qc > 1 && pstep != qstep) || qs != ps + pc * step) return null;
+        var joined = rp.ToArray();
+        joined[axis] = (ps, step, pc + qc);
+        return Slice(p.A, FromResolved(joined));
     }
 
     // A slice of concat c that lies inside one part: that part and the slice of it, or null.

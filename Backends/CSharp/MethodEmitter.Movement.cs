@@ -8,8 +8,9 @@ internal sealed partial class MethodEmitter
 {
     /// <summary>
     /// A slice, concat or pad, printed from the kernel's <see cref="MovePlan"/>s: the fill of a pad (<c>Array.Fill</c> over
-    /// the output), then for each region the plan's loop nest, each loop advancing the input and output positions by its
-    /// strides (<c>in0</c>, <c>out0</c>, …); the innermost axis is copied element by element or as one <c>Array.Copy</c>.
+    /// the output), then for each region loops over all but its last two merged axes (each advancing the input and output
+    /// positions <c>in0</c>, <c>out0</c>, … by its strides) around one call of the runtime's region copy
+    /// <c>Emitted.Move</c>, which takes the last two.
     /// </summary>
     private void Move(CodeWriter w, MoveKernel k)
     {
@@ -21,6 +22,10 @@ internal sealed partial class MethodEmitter
             var p = m.Plan;
             int loops = p.Loops;
             string inAt = Offset(p.InOffset), outAt = Offset(p.OutOffset);
+            var (outer, inOuter, outOuter, inner, inInner, outInner) = p.Call;
+            string call = $"Emitted.Move({src}, {{0}}, {dst}, {{1}}, {Names.Size(outer)}, {Names.Size(inOuter)}, {Names.Size(outOuter)}, "
+                + $"{Names.Size(inner)}, {Names.Size(inInner)}, {Names.Size(outInner)});";
+            if (loops == 0) { w.Line(string.Format(call, inAt, outAt)); continue; }
             using (w.Block())
             {
                 for (int j = 0; j < loops; j++)
@@ -31,10 +36,7 @@ internal sealed partial class MethodEmitter
                     w.Line(pad + "{");
                     w.Line(pad + $"    int in{j} = {inFrom} + j{j} * {Names.Size(p.InStrides[j])}, out{j} = {outFrom} + j{j} * {Names.Size(p.OutStrides[j])};");
                 }
-                string inner = new string(' ', 4 * loops);
-                string si = loops == 0 ? inAt : $"in{loops - 1}", di = loops == 0 ? outAt : $"out{loops - 1}";
-                if (p.Inner == CopyAction.CopyRow) w.Line(inner + $"Array.Copy({src}, {si}, {dst}, {di}, {Names.Size(p.Extents[p.Extents.Count - 1])});");
-                else w.Line(inner + $"{dst}[{di}] = {src}[{si}];");
+                w.Line(new string(' ', 4 * loops) + string.Format(call, $"in{loops - 1}", $"out{loops - 1}"));
                 for (int j = loops - 1; j >= 0; j--) w.Line(new string(' ', 4 * j) + "}");
             }
         }

@@ -118,7 +118,7 @@ public static class ExpressionBackend
         ElementwiseKernel e => 12 + 2 * e.Body.Instrs.Count,
         ReduceKernel r => 16 + 2 * r.Body.Instrs.Count,
         CopyKernel c => 4 + 2 * c.Output.Shape.Rank,
-        MoveKernel m => 4 + m.Moves.Sum(x => 4 + 3 * x.Plan.Extents.Count),
+        MoveKernel m => 4 + m.Moves.Sum(x => 4 + 3 * x.Plan.Loops),
         _ => 4,
     };
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Nabla.Rewrites.Schedule;
+using Nabla.Runtime;
 using E = System.Linq.Expressions.Expression;
 
 namespace Nabla.Backends.Expressions;
@@ -10,9 +11,9 @@ internal sealed partial class MethodEmitter<T>
 {
     /// <summary>
     /// A slice, concat or pad, printed from the kernel's <see cref="MovePlan"/>s as emitted C# prints them: the fill of a pad
-    /// (<see cref="Array.Fill{T}(T[], T, int, int)"/> over the output), then for each region the plan's loop nest, each
-    /// loop advancing the input and output positions by its strides, with the innermost axis copied element by element or
-    /// as one <see cref="Array.Copy(Array, int, Array, int, int)"/>.
+    /// (<see cref="Array.Fill{T}(T[], T, int, int)"/> over the output), then for each region loops over all but its last two
+    /// merged axes (each advancing the input and output positions by its strides) around one call of
+    /// <see cref="Emitted.Move{T}"/>, which takes the last two.
     /// </summary>
     private E Move(MoveKernel k)
     {
@@ -31,19 +32,19 @@ internal sealed partial class MethodEmitter<T>
             var outs = Enumerable.Range(0, loops).Select(j => Int("out" + j)).ToArray();
             locals.AddRange(idx); locals.AddRange(ins); locals.AddRange(outs);
             E inAt = Offset(p.InOffset), outAt = Offset(p.OutOffset);
-            E si = loops == 0 ? inAt : ins[loops - 1], di = loops == 0 ? outAt : outs[loops - 1];
-            E inner = p.Inner == CopyAction.CopyRow
-                ? E.Call(typeof(Array), nameof(Array.Copy), null, src, si, dst, di, Size(p.Extents[p.Extents.Count - 1]))
-                : E.Assign(E.ArrayAccess(dst, di), E.ArrayIndex(src, si));
+            var (outer, inOuter, outOuter, inner, inInner, outInner) = p.Call;
+            E inner0 = E.Call(typeof(Emitted), nameof(Emitted.Move), new[] { typeof(T) },
+                src, loops == 0 ? inAt : ins[loops - 1], dst, loops == 0 ? outAt : outs[loops - 1],
+                Size(outer), Size(inOuter), Size(outOuter), Size(inner), Size(inInner), Size(outInner));
             for (int j = loops - 1; j >= 0; j--)
             {
                 E inFrom = j == 0 ? inAt : ins[j - 1], outFrom = j == 0 ? outAt : outs[j - 1];
-                inner = For(idx[j], E.Constant(0), Size(p.Extents[j]), 1,
+                inner0 = For(idx[j], E.Constant(0), Size(p.Extents[j]), 1,
                     E.Assign(ins[j], E.Add(inFrom, E.Multiply(idx[j], Size(p.InStrides[j])))),
                     E.Assign(outs[j], E.Add(outFrom, E.Multiply(idx[j], Size(p.OutStrides[j])))),
-                    inner);
+                    inner0);
             }
-            body.Add(inner);
+            body.Add(inner0);
         }
         body.Add(E.Empty());
         return E.Block(locals, body);

@@ -61,7 +61,7 @@ public static class Canonicalization
     };
 
     /// <summary>The rules this pass runs to a joint fixed point: folding, simplification, layout and canonical forms feed each other.</summary>
-    public static readonly RuleSet Joint = CommonSubexpressions.Rules.With("canonicalize", ConstantFolding.Rules, AlgebraicSimplification.Rules, LayoutSimplification.Rules, Rules);
+    public static readonly RuleSet Joint = CommonSubexpressions.Rules.With("canonicalize", ConstantFolding.Rules, AlgebraicSimplification.Rules, LayoutSimplification.Rules, Rules, MovementSimplification.Rules);
 
     /// <summary>The pass: brings <paramref name="f"/> to canonical form.</summary>
     public static Function Run(Function f, RewriteOptions? options = null, RewriteReport? report = null) =>

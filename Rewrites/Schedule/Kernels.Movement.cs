@@ -9,14 +9,15 @@ namespace Nabla.Rewrites.Schedule;
 /// The loop nest of one region a <see cref="MoveKernel"/> copies: for every index (j0, j1, …) below
 /// <see cref="Extents"/>, <c>out[OutOffset + Σ jk·OutStrides[k]] = in[InOffset + Σ jk·InStrides[k]]</c>. Size-1 axes are
 /// dropped and adjacent axes that both sides step over contiguously are merged, so a region has as few, as long loops as
-/// it can; when both sides are contiguous along the innermost axis and it is long, it is moved as a whole row
-/// (<c>Array.Copy</c>). Offsets are sums of sizes (<see cref="Dim"/> terms of different batch powers).
+/// it can (a slice x[:, t, :] of [B, T, F] is B rows of F). The emitters print loops over all but the last two axes around
+/// one call of the runtime's region copy <c>Emitted.Move</c>, which takes the last two (a contiguous row is one block
+/// copy). Offsets are sums of sizes (<see cref="Dim"/> terms of different batch powers).
 /// </summary>
 public sealed class MovePlan
 {
-    internal MovePlan(Dim[] extents, Dim[] inStrides, Dim[] outStrides, Dim[] inOffset, Dim[] outOffset, CopyAction inner)
+    internal MovePlan(Dim[] extents, Dim[] inStrides, Dim[] outStrides, Dim[] inOffset, Dim[] outOffset)
     {
-        Extents = extents; InStrides = inStrides; OutStrides = outStrides; InOffset = inOffset; OutOffset = outOffset; Inner = inner;
+        Extents = extents; InStrides = inStrides; OutStrides = outStrides; InOffset = inOffset; OutOffset = outOffset;
     }
     /// <summary>The extents of the merged axes, outermost first (empty: one element).</summary>
     public IReadOnlyList<Dim> Extents { get; }
@@ -28,16 +29,14 @@ public sealed class MovePlan
     public IReadOnlyList<Dim> InOffset { get; }
     /// <summary>Where the region starts in the output: the sum of these terms (empty: 0).</summary>
     public IReadOnlyList<Dim> OutOffset { get; }
-    /// <summary><see cref="CopyAction.Element"/> (every axis is a loop) or <see cref="CopyAction.CopyRow"/> (the last axis is one row copy).</summary>
-    public CopyAction Inner { get; }
-    /// <summary>The number of loops: every axis for an element move, all but the last for a row copy.</summary>
-    public int Loops => Inner == CopyAction.Element ? Extents.Count : Extents.Count - 1;
+    /// <summary>The number of loops the emitters print around the runtime call: the merged axes but the last two.</summary>
+    public int Loops => Math.Max(Extents.Count - 2, 0);
 
     /// <summary>
     /// The plan of a region given axis by axis (before merging): its extents and both sides' strides and offsets. Null when
     /// the region is empty (some extent is 0).
     /// </summary>
-    internal static MovePlan? Make(Dim[] extents, Dim[] inStrides, Dim[] outStrides, IEnumerable<Dim> inOffset, IEnumerable<Dim> outOffset, PlanOptions o)
+    internal static MovePlan? Make(Dim[] extents, Dim[] inStrides, Dim[] outStrides, IEnumerable<Dim> inOffset, IEnumerable<Dim> outOffset)
     {
         var dims = new List<Dim>(); var ins = new List<Dim>(); var outs = new List<Dim>();
         for (int j = 0; j < extents.Length; j++)
@@ -52,21 +51,23 @@ public sealed class MovePlan
             }
             else { dims.Add(d); ins.Add(inStrides[j]); outs.Add(outStrides[j]); }
         }
-        var action = CopyAction.Element;
-        if (dims.Count > 0)
-        {
-            var row = dims[dims.Count - 1];
-            bool longRow = !row.IsStatic || row.Factor >= o.RowCopy;
-            if (longRow && ins[ins.Count - 1] == new Dim(1) && outs[outs.Count - 1] == new Dim(1)) action = CopyAction.CopyRow;
-        }
-        return new MovePlan(dims.ToArray(), ins.ToArray(), outs.ToArray(), Sum(inOffset), Sum(outOffset), action);
+        return new MovePlan(dims.ToArray(), ins.ToArray(), outs.ToArray(), Sum(inOffset), Sum(outOffset));
     }
 
-    /// <summary>The same region planned again with other options (the row-copy threshold).</summary>
-    internal MovePlan Replan(PlanOptions o)
+    /// <summary>
+    /// The two innermost axes as the runtime call takes them — (outer, its input and output strides, inner, its input and
+    /// output strides) — with extent 1 and stride 0 standing in for missing axes.
+    /// </summary>
+    public (Dim Outer, Dim InOuter, Dim OutOuter, Dim Inner, Dim InInner, Dim OutInner) Call
     {
-        // Re-merging merged axes changes nothing; only the innermost action depends on the options.
-        return Make(Extents.ToArray(), InStrides.ToArray(), OutStrides.ToArray(), InOffset, OutOffset, o) ?? this;
+        get
+        {
+            int n = Extents.Count;
+            var one = new Dim(1); var zero = new Dim(0);
+            if (n == 0) return (one, zero, zero, one, zero, zero);
+            if (n == 1) return (one, zero, zero, Extents[0], InStrides[0], OutStrides[0]);
+            return (Extents[n - 2], InStrides[n - 2], OutStrides[n - 2], Extents[n - 1], InStrides[n - 1], OutStrides[n - 1]);
+        }
     }
 
     // Terms of equal batch power added up; zero terms dropped; ascending power.
@@ -74,12 +75,11 @@ public sealed class MovePlan
         terms.Where(t => t.Factor != 0).GroupBy(t => t.Power).OrderBy(g => g.Key)
             .Select(g => new Dim(g.Sum(t => t.Factor), g.Key)).Where(t => t.Factor != 0).ToArray();
 
-    /// <summary><c>plan [B:240:240, 6:1:1] +6 -> +0 copy-row</c>: extent:input stride:output stride per axis, the offsets and the action.</summary>
+    /// <summary><c>plan [B:240:240, 6:1:1] +6 -> +0</c>: extent:input stride:output stride per merged axis, then the offsets.</summary>
     public override string ToString()
     {
         string Off(IReadOnlyList<Dim> t) => t.Count == 0 ? "0" : string.Join("+", t);
-        return $"plan [{string.Join(", ", Extents.Select((e, i) => $"{e}:{InStrides[i]}:{OutStrides[i]}"))}] +{Off(InOffset)} -> +{Off(OutOffset)} "
-            + (Inner == CopyAction.CopyRow ? "copy-row" : "element");
+        return $"plan [{string.Join(", ", Extents.Select((e, i) => $"{e}:{InStrides[i]}:{OutStrides[i]}"))}] +{Off(InOffset)} -> +{Off(OutOffset)}";
     }
 }
 
@@ -90,7 +90,7 @@ public sealed class Move
     /// <summary>The source.</summary>
     public Buffer Input { get; }
     /// <summary>The loop nest (decided by the scheduler).</summary>
-    public MovePlan Plan { get; internal set; }
+    public MovePlan Plan { get; }
     /// <summary><c>b3 plan [...]</c>.</summary>
     public override string ToString() => $"{Input.Ref} {Plan}";
 }

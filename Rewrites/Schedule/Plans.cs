@@ -195,7 +195,6 @@ public static class Planner
                 case ElementwiseKernel e: e.Plan = Loop(e.Cols, schedule.DType, options); break;
                 case ReduceKernel r: r.Plan = Reduce(r, schedule.DType, options); break;
                 case CopyKernel c: c.Plan = Copy(c, options); break;
-                case MoveKernel m: foreach (var move in m.Moves) move.Plan = move.Plan.Replan(options); break;
             }
     }
 

@@ -15,12 +15,11 @@ internal sealed partial class ScheduleBuilder
         var reads = n.Inputs.Distinct().ToList();
         var output = OutBuf(n, reads, false);
         var outStrides = Strides(n.Shape);
-        var o = PlanOptions.Default;
         var moves = new List<Move>();
         double? fill = null;
         void Add(Node input, Dim[] extents, Dim[] inStrides, Dim[] outStr, IEnumerable<Dim> inOffset, IEnumerable<Dim> outOffset)
         {
-            if (MovePlan.Make(extents, inStrides, outStr, inOffset, outOffset, o) is { } plan) moves.Add(new Move(Buf(input), plan));
+            if (MovePlan.Make(extents, inStrides, outStr, inOffset, outOffset) is { } plan) moves.Add(new Move(Buf(input), plan));
         }
         if (n.Op == Op.Slice)
         {

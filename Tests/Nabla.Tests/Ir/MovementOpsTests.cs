@@ -116,6 +116,32 @@ public class MovementOpsTests
         Assert.Equal(3, nested.Inputs.Count);
     }
 
+    [Fact]
+    public void The_gradient_of_many_slices_of_one_tensor_optimizes_to_one_concat_instead_of_a_sum_of_pads()
+    {
+        var g = new Graph(DType.F64);
+        var x = g.Input("x", new Shape(Shape.Batch, 12, 3));
+        var h = F.Tanh(x);
+        Node? total = null;
+        foreach (int t in new[] { 0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11 }) // step 4 unused: a gap of zeros
+        {
+            var s = F.Slice(h, 1, t, t + 1);
+            var term = F.Sum(s * s) * (t + 1.0);
+            total = total is null ? term : total + term;
+        }
+        var grad = Autodiff.Grad(total!, new[] { x })[0];
+        var f = new Function(g, new[] { new Named("g", grad) });
+        Assert.Equal(11, f.Nodes().Count(n => n.Op == Op.Pad)); // as built: one full-size pad per slice, then their sum
+        var (optimized, _) = Pipeline.Optimize(f, new RewriteOptions { Verify = true });
+        Assert.DoesNotContain(optimized.Nodes(), n => n.Op == Op.Pad);
+        Assert.Single(optimized.Nodes(), n => n.Op == Op.Concat);
+        var bind = new Dictionary<string, Tensor> { ["x"] = GradCheck.Random(new[] { 2, 12, 3 }, new Random(5)) };
+        Assert.Null(CompiledRunner.Compare(Interpreter.Run(f, bind), Interpreter.Run(optimized, bind), 1e-14));
+        // The gradient of the unused step is zero.
+        var value = Interpreter.Run(optimized, bind)["g"];
+        for (int b = 0; b < 2; b++) for (int c = 0; c < 3; c++) Assert.Equal(0.0, value[b, 4, c]);
+    }
+
     // ---- errors ----
 
     [Fact]
