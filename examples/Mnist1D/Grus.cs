@@ -13,6 +13,13 @@ public static class Grus
 {
     /// <summary>The notebooks' hidden size.</summary>
     public const int DefaultHidden = 6;
+    /// <summary>
+    /// The example's dropout before the linear layer (the notebooks have none). Chosen on a validation split held out of
+    /// the training set (<c>--validation 500</c>, seeds 1–3), never on the test set; see docs/notes/rnn.md.
+    /// </summary>
+    public const double DefaultDropout = 0.2;
+    /// <summary>The example's learning-rate schedule for the GRU: cosine from --lr to 0 (the notebooks keep 0.01 constant); chosen as <see cref="DefaultDropout"/>.</summary>
+    public const string DefaultSchedule = "cosine";
 
     /// <summary>
     /// [B, <paramref name="steps"/>] → view [B, steps, 1] → GRU(1, <paramref name="hidden"/>, bidirectional) → flatten →

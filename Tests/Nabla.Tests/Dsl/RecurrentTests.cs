@@ -187,8 +187,8 @@ public class RecurrentTests
         var rng = new Rng(12);
         foreach (var layer in new Module[]
                  {
-                     new GRU(2, 3, numLayers: 2, bidirectional: true), new LSTM(2, 2, bidirectional: true, output: RecurrentOutput.Last),
-                     new RNN(2, 3, nonlinearity: RnnNonlinearity.Tanh, bidirectional: true, bias: false),
+                     new GRU(2, 2, numLayers: 2, bidirectional: true), new LSTM(2, 2, bidirectional: true, output: RecurrentOutput.Last),
+                     new RNN(2, 2, nonlinearity: RnnNonlinearity.Tanh, bidirectional: true, bias: false),
                  })
         {
             var model = Model.Build(layer, Shape.Of(Shape.Batch, 3, 2), seed: 6);
@@ -248,6 +248,41 @@ public class RecurrentTests
                 bool affected = forward ? t >= 2 : t <= 2;
                 Assert.True(affected == (ya[0, t, k] != yb[0, t, k]), $"step {t}, unit {k}");
             }
+    }
+
+    /// <summary>A GRU layer written by hand: a GRUCell (named "cell") applied to each step from the zero state, the states stacked.</summary>
+    private sealed class HandUnrolled : Module
+    {
+        private readonly Module _cell;
+        public HandUnrolled(Module cell) : base("HandUnrolled") => _cell = Add("cell", cell);
+        protected override Node Forward(Node x)
+        {
+            var s = x.Shape;
+            var h = F.Zeros(x.Graph, Shape.Of(s[0], 3), x.DType);
+            var states = new List<Node>();
+            for (int t = 0; t < s[1]; t++)
+            {
+                h = _cell.Call(F.Reshape(F.Slice(x, 1, t, t + 1), Shape.Of(s[0], s[2])), h)[0];
+                states.Add(h);
+            }
+            return F.Stack(1, states.ToArray());
+        }
+    }
+
+    [Fact]
+    public void A_cell_unrolled_by_hand_equals_the_layer_with_the_same_weights()
+    {
+        var rng = new Rng(13);
+        var x = Oracle.Random(rng, -1, 1, 2, 4, 2);
+        var layer = Model.Build(new GRU(2, 3), Shape.Of(Shape.Batch, 4, 2), seed: 8);
+        var hand = Model.Build(new HandUnrolled(new GRUCell(2, 3)), Shape.Of(Shape.Batch, 4, 2), seed: 9);
+        Assert.Equal(new[] { "cell.weight_ih", "cell.weight_hh", "cell.bias_ih", "cell.bias_hh" }, hand.Parameters.Names);
+        foreach (var n in new[] { "weight_ih", "weight_hh", "bias_ih", "bias_hh" })
+            hand.Parameters["cell." + n].Load(layer.Parameters[n + "_l0"].Data);
+        var expected = ModelRunner.Forward(layer, x);
+        var actual = ModelRunner.Forward(hand, x);
+        Close(expected, actual, 1e-15, "hand-unrolled");
+        Assert.Equal(new[] { 2, 4, 3 }, actual.Shape);
     }
 
     [Fact]

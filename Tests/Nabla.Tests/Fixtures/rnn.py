@@ -5,13 +5,14 @@ Writes, next to this script:
   rnn.safetensors      float64 cases: for each case its input(s), PyTorch's parameters under their state-dict names,
                        a fixed weighting u of the output, the outputs, and the gradients of L = sum(u * output) (plus
                        sum(v * c') for the LSTM cell) with respect to the input(s) and every parameter.
-  gru_mnist1d.safetensors
-                       a float32 PyTorch state dict of the MNIST-1D notebooks' GRU model (view, rnn = nn.GRU(1, 6,
-                       batch_first=True, bidirectional=True), linear = nn.Linear(480, 10)) with the names the
-                       example's Grus.Build gives, which the tests load into a compiled Nabla network through the
-                       checkpoint path; the same file holds no other tensor (so it is a plain state dict).
-  gru_mnist1d_io.safetensors
-                       three inputs [3, 40] and the model's float32 logits [3, 10].
+  gru_classifier.safetensors
+                       a float32 PyTorch state dict (nothing else in it) of the MNIST-1D notebooks' GRU model
+                       (rnn = nn.GRU(1, 6, batch_first=True, bidirectional=True), linear = nn.Linear(2*6*T, 10)),
+                       here over T = 10 steps to keep the test's compile short (the example's model has T = 40); the
+                       names are the ones examples/Mnist1D's Grus.Build gives, and the tests load the file into a
+                       compiled Nabla network through the checkpoint path (Network.Load).
+  gru_classifier_io.safetensors
+                       three inputs [3, 10] and the model's float32 logits [3, 10].
 
 Every parameter is rounded to float32 first (Nabla stores parameters in float32), then the cases run in float64.
 Tensor names: "<case>.<name>", e.g. "gru.weight_ih_l0_reverse", "gru.grad.x", "gru.output".
@@ -175,14 +176,14 @@ def make_fixtures():
     meta["torch"] = torch.__version__
     write_safetensors(os.path.join(HERE, "rnn.safetensors"), out, meta)
 
-    model = Mnist1dGru()
+    model = Mnist1dGru(steps=10)
     state = {k: v.float() for k, v in model.state_dict().items()}
-    write_safetensors(os.path.join(HERE, "gru_mnist1d.safetensors"), state, {"format": "pt"})
-    x = torch.randn(3, 40)
+    write_safetensors(os.path.join(HERE, "gru_classifier.safetensors"), state, {"format": "pt"})
+    x = torch.randn(3, 10)
     with torch.no_grad():
         logits = model(x)
-    write_safetensors(os.path.join(HERE, "gru_mnist1d_io.safetensors"), {"x": x, "logits": logits}, {"torch": torch.__version__})
-    print(f"wrote {len(out)} tensors to rnn.safetensors, {len(state)} to gru_mnist1d.safetensors")
+    write_safetensors(os.path.join(HERE, "gru_classifier_io.safetensors"), {"x": x, "logits": logits}, {"torch": torch.__version__})
+    print(f"wrote {len(out)} tensors to rnn.safetensors, {len(state)} to gru_classifier.safetensors")
 
 
 def read_csv(path):
@@ -204,7 +205,7 @@ def check(checkpoint, data_dir):
     tensors = read_safetensors(checkpoint)
     state = {k: v.float() for k, v in tensors.items() if not k.startswith("optimizer.")}
     hidden = state["rnn.weight_hh_l0"].shape[1]
-    model = Mnist1dGru(hidden=hidden)
+    model = Mnist1dGru(hidden=hidden, steps=state["linear.weight"].shape[1] // (2 * hidden))
     model.load_state_dict(state)
     xs, ys = read_csv(os.path.join(data_dir, "test.csv"))
     xs = [[(v - mean) / std for v in row] for row in xs]
