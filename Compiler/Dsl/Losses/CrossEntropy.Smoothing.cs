@@ -44,6 +44,7 @@ internal sealed class SmoothedSoftmaxCrossEntropyLoss : Loss
         {
             var parts = new System.Collections.Generic.List<string>();
             if (_targets == ClassTargets.Indices) parts.Add("indices");
+            if (_targets == ClassTargets.IntegerIndices) parts.Add("i32 indices");
             if (_smoothing != 0) parts.Add("smoothing=" + _smoothing.ToString("R", CultureInfo.InvariantCulture));
             if (_weights is not null) parts.Add($"weights[{_weights.Length}]");
             return parts.Count == 0 ? "SoftmaxCrossEntropy" : $"SoftmaxCrossEntropy({string.Join(", ", parts)})";
@@ -61,13 +62,19 @@ internal sealed class SmoothedSoftmaxCrossEntropyLoss : Loss
         return Shape.Of(p[0]);
     }
 
+    protected override DType TargetTypeFor(DType prediction) => _targets == ClassTargets.IntegerIndices ? DType.I32 : prediction;
+
+    // The one-hot rows [B, C] of class indices: i32 through one_hot, float indices through eq(t[:,None], iota).
+    private Node OneHotOf(Node t, int classes, DType type) =>
+        _targets == ClassTargets.IntegerIndices ? F.OneHot(t, classes, type) : Labels.OneHotNode(t, classes);
+
     private Node? WeightNode(Node y) => _weights is null ? null : y.Graph.Const(_weights, Shape.Of(_weights.Length), y.DType);
 
     protected override Node Compute(Node y, Node t)
     {
         int axis = y.Shape.Rank - 1, classes = y.Shape[axis];
         var logp = F.LogSoftmax(y, -1);
-        var probs = _targets == ClassTargets.Probabilities ? t : Labels.OneHotNode(t, classes);
+        var probs = _targets == ClassTargets.Probabilities ? t : OneHotOf(t, classes, y.DType);
         if (_smoothing != 0) probs = (1 - _smoothing) * probs + _smoothing / classes;
         if (WeightNode(y) is { } w) probs = probs * w;
         return OverExample(-F.Sum(probs * logp, new[] { axis }, false), mean: true);
@@ -78,7 +85,7 @@ internal sealed class SmoothedSoftmaxCrossEntropyLoss : Loss
         if (reduction == Reduction.Sum) return F.Sum(perExample, 0);
         if (_targets == ClassTargets.Probabilities || WeightNode(prediction) is not { } w) return F.Mean(perExample, 0);
         // PyTorch's weighted mean: Σᵢ ℓᵢ / Σᵢ w[yᵢ] (a batch whose targets all weigh 0 gives 0/0 = NaN, as in PyTorch).
-        var targetWeights = F.Sum(Labels.OneHotNode(target, _weights!.Length) * w);
+        var targetWeights = F.Sum(OneHotOf(target, _weights!.Length, prediction.DType) * w);
         return F.Sum(perExample, 0) / targetWeights;
     }
 }

@@ -152,3 +152,43 @@ public class LossFixtureTests
             Oracle.Close(c.GetProperty("mean").GetDouble(), want[$"{c.GetProperty("name").GetString()}_Mean"].Value, 1e-10);
     }
 }
+
+/// <summary>
+/// Cross-entropy with label smoothing and class weights takes i32 class indices too
+/// (<see cref="ClassTargets.IntegerIndices"/>): the fixture's index cases give PyTorch's value and logit gradient.
+/// </summary>
+public class SmoothedCrossEntropyIntegerTargetTests
+{
+    private static readonly JsonElement Data = Fixtures.Load("losses.json");
+
+    public static IEnumerable<object[]> IndexCases() => Data.GetProperty("cases").EnumerateArray()
+        .Where(c => c.GetProperty("loss").GetString() == "SoftmaxCrossEntropy" && c.GetProperty("params").GetProperty("targets").GetString() == "indices")
+        .Select(c => new object[] { c.GetProperty("name").GetString()! });
+
+    [Theory]
+    [MemberData(nameof(IndexCases))]
+    public void Integer_class_indices_give_PyTorchs_value_and_gradient(string name)
+    {
+        var c = Data.GetProperty("cases").EnumerateArray().First(x => x.GetProperty("name").GetString() == name);
+        var p = c.GetProperty("params");
+        var loss = Loss.SoftmaxCrossEntropy(ClassTargets.IntegerIndices, p.GetProperty("smoothing").GetDouble(), Fixtures.Doubles(p.GetProperty("weights")));
+        var z = Fixtures.Tensor(c.GetProperty("inputs").GetProperty("z"));
+        var t = Fixtures.Tensor(c.GetProperty("inputs").GetProperty("t"));
+        foreach (var (r, key) in new[] { (Reduction.Mean, "mean"), (Reduction.Sum, "sum") })
+        {
+            var g = new Graph(DType.F64);
+            var zi = g.Input("z", new Shape(new[] { Shape.Batch }.Concat(z.Shape.Skip(1)).ToArray()));
+            var ti = g.Input("t", Shape.Of(Shape.Batch), DType.I32);
+            var value = loss.Apply(zi, ti, r);
+            var grad = Autodiff.Grad(value, new[] { zi })[0];
+            var got = Interpreter.Evaluate(new[] { value, grad }, new Dictionary<string, Tensor> { ["z"] = z, ["t"] = t });
+            Oracle.Close(c.GetProperty(key).GetDouble(), got[value].Value, 1e-12);
+            var want = Fixtures.Tensor(c.GetProperty("grad_" + key).GetProperty("z"));
+            for (int e = 0; e < want.Size; e++)
+                Assert.True(Math.Abs(want.Data[e] - got[grad].Data[e]) <= 1e-12 * Math.Max(1, Math.Abs(want.Data[e])), $"{name} ({key}): dz[{e}]");
+        }
+        var wrong = new Graph(DType.F64);
+        var ex = Assert.ThrowsAny<ArgumentException>(() => loss.Apply(wrong.Input("z", Shape.Of(Shape.Batch, z.Shape[1])), wrong.Input("t", Shape.Of(Shape.Batch))));
+        Assert.Contains("i32", ex.Message);
+    }
+}
