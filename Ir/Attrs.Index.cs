@@ -11,7 +11,7 @@ public sealed class IndexAttrs : Attrs
     public IndexAttrs(int axis, int size = 0, DType? type = null) { Axis = axis; Size = size; Type = type; }
     /// <summary>The axis indexed (gather, scatter_add); for one_hot the new class axis (always last).</summary>
     public int Axis { get; }
-    /// <summary>scatter_add: the length of the indexed axis of the result (may be <see cref="Shape.Batch"/>); one_hot: the number of classes; gather: 0.</summary>
+    /// <summary>scatter_add: the length (&gt; 0) of the indexed axis of the result; one_hot: the number of classes; gather: 0.</summary>
     public int Size { get; }
     /// <summary>one_hot: the element type of the result (a float type); null for the others.</summary>
     public DType? Type { get; }

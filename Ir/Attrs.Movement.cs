@@ -70,7 +70,7 @@ public sealed class SliceAttrs : Attrs
             }
             int d = x[i];
             int start = Clamp(Starts[i], d), stop = Clamp(Stops[i], d);
-            int count = stop > start ? (stop - start + step - 1) / step : 0;
+            int count = stop > start ? 1 + (stop - start - 1) / step : 0; // no overflow for any step ≥ 1
             r[i] = count == 0 ? (0, 1, 0) : (start, step, count);
         }
         return r;

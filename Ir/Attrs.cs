@@ -246,9 +246,9 @@ public sealed class WindowAttrs : Attrs
     /// <summary>The same window without the image size (for im2col).</summary>
     public WindowAttrs WithoutImage() => new(KernelH, KernelW, StrideH, StrideW, PadH, PadW, 0, 0, 0, DilationH, DilationW);
     /// <summary>The output height of windows over an image of height <paramref name="h"/>.</summary>
-    public int OutH(int h) => (h + 2 * PadH - SpanH) / StrideH + 1;
+    public int OutH(int h) => (int)((h + 2L * PadH - SpanH) / StrideH + 1);
     /// <summary>The output width of windows over an image of width <paramref name="w"/>.</summary>
-    public int OutW(int w) => (w + 2 * PadW - SpanW) / StrideW + 1;
+    public int OutW(int w) => (int)((w + 2L * PadW - SpanW) / StrideW + 1);
     /// <inheritdoc/>
     protected override object[] Key => IsDilated
         ? new object[] { KernelH, KernelW, StrideH, StrideW, PadH, PadW, Channels, Height, Width, DilationH, DilationW }
@@ -270,7 +270,7 @@ public sealed class WindowAttrs : Attrs
     /// <summary>True when either dilation is not 1.</summary>
     public bool IsDilated => DilationH != 1 || DilationW != 1;
     /// <summary>The rows one window covers: <c>DilationH·(KernelH − 1) + 1</c>.</summary>
-    public int SpanH => DilationH * (KernelH - 1) + 1;
+    public long SpanH => (long)DilationH * (KernelH - 1) + 1;
     /// <summary>The columns one window covers: <c>DilationW·(KernelW − 1) + 1</c>.</summary>
-    public int SpanW => DilationW * (KernelW - 1) + 1;
+    public long SpanW => (long)DilationW * (KernelW - 1) + 1;
 }

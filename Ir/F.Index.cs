@@ -5,7 +5,8 @@ public static partial class F
 {
     /// <summary>
     /// <paramref name="x"/> converted to <paramref name="type"/> (x itself when it already has it). One side must be
-    /// <see cref="DType.I32"/>: float → i32 truncates toward zero (values must be finite and within the i32 range);
+    /// <see cref="DType.I32"/>: float → i32 truncates toward zero — a compiled model keeps i32 values in its float arrays, so a value outside the
+    /// i32 range, an infinity or NaN is not checked here and passes through as it is (index kernels check what they read);
     /// i32 → float is exact. No gradient flows through a cast.
     /// </summary>
     public static Node Cast(Node x, DType type) => x.DType == type ? x : x.Graph.Make(Op.Cast, new CastAttrs(type), x);

@@ -139,11 +139,11 @@ public static partial class ShapeRules
     {
         if (k <= 0 || stride <= 0 || pad < 0) throw Fail(op, inputs, $"kernel {k}, stride {stride}, padding {pad} are invalid");
         if (dilation <= 0) throw Fail(op, inputs, $"dilation {dilation} is invalid (it must be positive)");
-        int span = dilation * (k - 1) + 1; // the extent of one window: k taps, dilation apart
-        if (size + 2 * pad < span)
+        long span = (long)dilation * (k - 1) + 1; // the extent of one window: k taps, dilation apart (no int overflow)
+        if (size + 2L * pad < span)
             throw Fail(op, inputs, dilation == 1 ? $"kernel {k} is larger than the padded {what} {size + 2 * pad}"
                 : $"kernel {k} with dilation {dilation} spans {span}, more than the padded {what} {size + 2 * pad}");
-        return (size + 2 * pad - span) / stride + 1;
+        return (int)((size + 2L * pad - span) / stride + 1);
     }
 
     private static string Dim(Shape s, int fromRight) => fromRight < s.Rank ? DimText(s[s.Rank - 1 - fromRight]) : "absent";

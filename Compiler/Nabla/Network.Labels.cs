@@ -61,10 +61,11 @@ public sealed partial class Network
             for (long j = 0; j < n; j++)
             {
                 float v = a[j];
-                if (v >= 0 && v == MathF.Floor(v) && (info.IndexLimit is not { } l || v < l)) continue;
+                // An integer in [0, limit); without a limit still finite and exact in float (≤ 2²⁴).
+                if (v >= 0 && v == MathF.Floor(v) && (info.IndexLimit is { } l ? v < l : v <= 16777216f)) continue;
                 string where = per > 1 ? $"example {j / per}, position {j % per}" : $"example {j}";
                 throw new ArgumentException($"{method}: the {kind} \"{spec.Name}\" holds {v.ToString("R", CultureInfo.InvariantCulture)} at {where}, "
-                    + $"which is not an integer in [0, {(info.IndexLimit is { } m ? m.ToString(CultureInfo.InvariantCulture) : "∞")}) (it holds i32 {(kind == "target" ? "class indices" : "indices")}).");
+                    + $"which is not an integer in [0, {(info.IndexLimit is { } m ? m.ToString(CultureInfo.InvariantCulture) : "2^24]")}{(info.IndexLimit is null ? "" : ")")} (it holds {(info.IsInteger ? "i32 " : "")}{(kind == "target" ? "class indices" : "indices")}).");
             }
         }
     }
@@ -73,9 +74,9 @@ public sealed partial class Network
     private TensorInfo? IntegerInfo(string name, out string kind)
     {
         for (int i = 0; i < Signature.Inputs.Count; i++)
-            if (Signature.Inputs[i].Name == name) { kind = "input"; return Signature.Inputs[i].IsInteger ? Signature.Inputs[i] : null; }
+            if (Signature.Inputs[i].Name == name) { kind = "input"; return Signature.Inputs[i].HoldsIndices ? Signature.Inputs[i] : null; }
         for (int i = 0; i < Signature.Targets.Count; i++)
-            if (Signature.Targets[i].Name == name) { kind = "target"; return Signature.Targets[i].IsInteger ? Signature.Targets[i] : null; }
+            if (Signature.Targets[i].Name == name) { kind = "target"; return Signature.Targets[i].HoldsIndices ? Signature.Targets[i] : null; }
         kind = "";
         return null;
     }

@@ -26,10 +26,10 @@ internal static class Windows
     public static int OutSize(Module layer, Shape input, string axis, int size, int kernel, int stride, int pad, int dilation)
     {
         if (dilation == 1) return OutSize(layer, input, axis, size, kernel, stride, pad);
-        int span = dilation * (kernel - 1) + 1;
-        if (size + 2 * pad < span)
-            throw layer.LayerError($"kernel {kernel} with dilation {dilation} spans {span}, more than the padded input {axis} {size + 2 * pad} (input {input}, padding {pad})");
-        return (size + 2 * pad - span) / stride + 1;
+        long span = (long)dilation * (kernel - 1) + 1; // in 64 bits: a huge dilation must not wrap around
+        if (size + 2L * pad < span)
+            throw layer.LayerError($"kernel {kernel} with dilation {dilation} spans {span}, more than the padded input {axis} {size + 2L * pad} (input {input}, padding {pad})");
+        return (int)((size + 2L * pad - span) / stride + 1);
     }
 
     /// <summary>Checks dilation and groups at construction: both positive, and both channel counts divisible by the groups.</summary>

@@ -39,8 +39,11 @@ internal sealed class SoftmaxCrossEntropyLoss : Loss
     protected override Node Compute(Node y, Node t)
     {
         var logp = F.LogSoftmax(y, -1);
-        var probs = _targets == ClassTargets.Probabilities ? t : _targets == ClassTargets.IntegerIndices ? F.OneHot(t, y.Shape[1], y.DType) : Labels.OneHotNode(t, y.Shape[1]);
-        return OverExample(-F.Sum(probs * logp, new[] { y.Shape.Rank - 1 }, false), mean: true);
+        if (_targets == ClassTargets.Probabilities) return OverExample(-F.Sum(t * logp, new[] { y.Shape.Rank - 1 }, false), mean: true);
+        // Class indices pick the target's log-probability (as PyTorch's nll_loss), so a −∞ logit of another class
+        // does not turn into 0·(−∞) = NaN.
+        var hit = _targets == ClassTargets.IntegerIndices ? F.OneHot(t, y.Shape[1], y.DType) : Labels.OneHotNode(t, y.Shape[1]);
+        return -F.Sum(F.Where(hit, logp, y.Graph.Const(0.0, y.DType)), new[] { 1 }, false);
     }
 }
 

@@ -38,5 +38,7 @@ internal sealed class NllLoss : Loss
         return Shape.Of(p[0]);
     }
 
-    protected override Node Compute(Node y, Node t) => -F.Sum(F.OneHot(t, y.Shape[1], y.DType) * y, new[] { 1 }, false);
+    // Picks log p[t] (a −∞ log-probability of another class stays out of the sum, as in PyTorch's nll_loss).
+    protected override Node Compute(Node y, Node t) =>
+        -F.Sum(F.Where(F.OneHot(t, y.Shape[1], y.DType), y, y.Graph.Const(0.0, y.DType)), new[] { 1 }, false);
 }

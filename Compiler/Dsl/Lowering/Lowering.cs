@@ -83,7 +83,16 @@ public static class Lowerer
     private static TensorInfo Info(Graph g, string name, int[] shape)
     {
         var leaf = g.Find(name);
-        if (leaf is null || leaf.DType != DType.I32) return new TensorInfo(name, shape);
+        if (leaf is null) return new TensorInfo(name, shape);
+        if (leaf.DType != DType.I32)
+        {
+            // Float class indices (ClassTargets.Indices): Labels.OneHotNode compares t[:, None] with the constant
+            // [0 … C−1]; the classes C are the limit, so Network checks each label is an integer in [0, C).
+            foreach (var n in g.Nodes)
+                if (n.Op == Op.Equal && n.A.Op == Op.Reshape && ReferenceEquals(n.A.A, leaf) && n.B.Op == Op.Const && n.B.Shape.Rank == 1)
+                    return new TensorInfo(name, shape) { IndexLimit = n.B.Shape[0] };
+            return new TensorInfo(name, shape);
+        }
         int? limit = null;
         var views = new HashSet<Node> { leaf };
         foreach (var n in g.Nodes)

@@ -43,7 +43,11 @@ public sealed class TrainingSetup
     public IReadOnlyList<Regularizer> Regularizers { get; init; } = Array.Empty<Regularizer>();
     /// <summary>The element type (f32 by default; a <c>Network</c> runs f32 models).</summary>
     public DType DType { get; init; } = DType.F32;
-    /// <summary>True (default): dropout layers drop units in the training step (mask inputs); false: they are the identity everywhere.</summary>
+    /// <summary>
+    /// True (default): dropout layers drop units in the training step (mask inputs); false: they are the identity
+    /// everywhere. Either way the training step is traced in <see cref="TraceMode.Train"/> (so BatchNorm uses batch
+    /// statistics); a custom module that switches its own behaviour on the mode sees Train in the training step.
+    /// </summary>
     public bool Dropout { get; init; } = true;
     /// <summary>The output the single loss applies to (null: the model's only output).</summary>
     public string? Output { get; init; }

@@ -18,11 +18,19 @@ public sealed record TensorInfo(string Name, IReadOnlyList<int> Shape)
     /// </summary>
     public bool IsInteger { get; init; }
 
-    /// <summary>For an i32 tensor, the exclusive upper limit of its values when the compiler knows it (the rows of the embedding or the classes of the one-hot that reads it), else null.</summary>
+    /// <summary>
+    /// The exclusive upper limit of the tensor's values when they are indices and the compiler knows it (the rows of the
+    /// embedding or the classes of the one-hot that reads it), else null. An i32 tensor, or a float tensor of class
+    /// indices (<c>ClassTargets.Indices</c>): either way <c>Network</c> checks each value is an integer in [0, limit).
+    /// </summary>
     public int? IndexLimit { get; init; }
 
-    /// <summary><c>x[B,40]</c> (<c>t[B] i32 &lt; 10</c> for integers).</summary>
-    public override string ToString() => TrainingSignature.Format(Name, Shape) + (IsInteger ? " i32" + (IndexLimit is { } l ? " < " + l.ToString(CultureInfo.InvariantCulture) : "") : "");
+    /// <summary>True when the values must be integer indices: an i32 tensor or a float tensor with an <see cref="IndexLimit"/>.</summary>
+    public bool HoldsIndices => IsInteger || IndexLimit is not null;
+
+    /// <summary><c>x[B,40]</c> (<c>t[B] i32 &lt; 10</c> for integers, <c>t[B] indices &lt; 10</c> for float class indices).</summary>
+    public override string ToString() => TrainingSignature.Format(Name, Shape)
+        + (IsInteger ? " i32" : IndexLimit is not null ? " indices" : "") + (IndexLimit is { } l ? " < " + l.ToString(CultureInfo.InvariantCulture) : "");
 }
 
 /// <summary>A dropout keep-mask input of <c>TrainStep</c>: shape (with −1 for the batch) and drop probability.</summary>
@@ -177,7 +185,8 @@ public sealed class TrainingSignature
         return sb.ToString();
 
         static string T(TensorInfo t) => $"new global::Nabla.Lowering.TensorInfo({Str(t.Name)}, {Ints(t.Shape)})"
-            + (t.IsInteger ? $" {{ IsInteger = true{(t.IndexLimit is { } l ? ", IndexLimit = " + l.ToString(CultureInfo.InvariantCulture) : "")} }}" : "");
+            + (t.IsInteger ? $" {{ IsInteger = true{(t.IndexLimit is { } l ? ", IndexLimit = " + l.ToString(CultureInfo.InvariantCulture) : "")} }}"
+                : t.IndexLimit is { } fl ? $" {{ IndexLimit = {fl.ToString(CultureInfo.InvariantCulture)} }}" : "");
     }
 
     /// <summary>A listing: one line per method with its inputs and outputs, then parameters and state.</summary>
