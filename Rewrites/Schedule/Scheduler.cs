@@ -141,6 +141,16 @@ internal sealed partial class ScheduleBuilder
             var src = Buf(n.A);
             b = NewBuffer(src.Kind, null, n.Shape, viewOf: src);
         }
+        else if (n.Op == Op.BatchSize && !_groupOf.ContainsKey(n))
+        {
+            // The batch size is an instruction of the loops that read it directly. A kernel or view that reads it
+            // from memory (reshape(batch_size) [1], left by the rewrites of sum(broadcast(1) [B])) gets it from a
+            // one-element loop that stores it.
+            var g = new Group { Root = n };
+            g.Set.Add(n); g.Stored.Add(n);
+            MakeLoop(g);
+            return _bufferOf[n];
+        }
         else throw new InvalidOperationException($"Scheduler: no buffer for {n.Describe()} ({Printer.Line(n)}); it was not produced by any kernel.");
         _bufferOf[n] = b;
         return b;

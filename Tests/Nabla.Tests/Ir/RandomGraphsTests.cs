@@ -34,6 +34,20 @@ public class RandomGraphsTests
         }));
     }
 
+    // Recipes drawn by seeded System.Random that once built a node over the limit: the op's result fitted but an operand
+    // it made did not (the builder checked only the result).
+    [Theory]
+    [InlineData(3848)] // im2col's own image leaf [B,2,3,3] at batch 3: 54 elements
+    [InlineData(9778)] // matmul's right operand [7,3,3] after a concat lengthened the leading axis to 7: 63 elements
+    public void The_operands_an_op_makes_fit_the_element_limit_too(int seed)
+    {
+        var rng = new Random(seed);
+        var recipe = Enumerable.Range(0, RandomGraphs.RecipeLength).Select(_ => rng.Next(0, 10000)).ToArray();
+        var c = RandomGraphs.Build(recipe);
+        Assert.All(c.Function.Nodes(), n => Assert.True(n.Shape.Size(c.Batch) <= c.Options.MaxElements, Printer.Line(n)));
+        Assert.Empty(Margins.Violations(c));
+    }
+
     [Fact]
     public void Cases_cover_the_batch_dimension_broadcasting_and_both_leaf_kinds()
     {

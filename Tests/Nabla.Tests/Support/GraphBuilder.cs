@@ -41,7 +41,7 @@ internal sealed partial class GraphBuilder
         {
             var op = _o.Ops[_c.Next(_o.Ops.Count)];
             var n = Apply(op);
-            if (n is not null && Finite(n) && Elements(n.Shape) <= _o.MaxElements) _pool.Add(Bounded(n));
+            if (n is not null && Finite(n) && Fits(n)) _pool.Add(Bounded(n));
         }
         var y = _pool[_pool.Count - 1];
         var f = new Function(_g, ("y", y));
@@ -66,6 +66,10 @@ internal sealed partial class GraphBuilder
     private double MaxAbs(Node n) => Value(n).Data.Select(Math.Abs).DefaultIfEmpty(0).Max();
 
     private long Elements(Shape s) => s.Size(_batch);
+
+    // True when `n` and every node it reads has at most MaxElements elements: the new leaves and operands an op makes
+    // (a matmul's right operand after a concat lengthened the batch axes, an im2col image) must fit as well.
+    private bool Fits(Node n) => new Function(_g, ("n", n)).Nodes().All(m => Elements(m.Shape) <= _o.MaxElements);
 
     // ---- leaves and operands ----
 
