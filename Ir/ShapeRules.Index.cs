@@ -6,13 +6,13 @@ namespace Nabla.Ir;
 public static partial class ShapeRules
 {
     // The type check of ops without their own type rule: one element type for all inputs, and no integers unless the op
-    // only moves data. Integers carry indices and labels; arithmetic on them (and so a gradient) has no meaning here.
+    // only moves data (layout and movement ops: reshape, transpose, broadcast, slice, concat, pad). Integers carry indices and labels; arithmetic on them (and so a gradient) has no meaning here.
     private static void CheckTypes(Op op, Node[] inputs)
     {
         for (int i = 1; i < inputs.Length; i++)
             if (inputs[i].DType != inputs[0].DType)
                 throw Fail(op, inputs, $"element types differ ({inputs[0].DType.ShortName()} vs {inputs[i].DType.ShortName()})");
-        if (inputs.Length > 0 && inputs[0].DType == DType.I32 && op.Kind != OpKind.Layout)
+        if (inputs.Length > 0 && inputs[0].DType == DType.I32 && op.Kind != OpKind.Layout && op.Kind != OpKind.Movement)
             throw Fail(op, inputs, "takes float tensors, not i32 indices (convert them with F.Cast, or use F.Gather / F.OneHot)");
     }
 

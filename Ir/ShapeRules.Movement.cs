@@ -18,6 +18,8 @@ public static partial class ShapeRules
         var x = inputs[0].Shape;
         var p = (PadAttrs)attrs;
         if (p.Rank != x.Rank) throw Fail(op, inputs, $"the padding {p} has {p.Rank} axes but the input has rank {x.Rank}");
+        if (inputs[0].DType == DType.I32 && !(p.Fill == System.Math.Floor(p.Fill) && System.Math.Abs(p.Fill) <= 16777216))
+            throw Fail(op, inputs, $"an i32 tensor is padded with an integer (at most 2^24 in size), not {p.Fill}");
         for (int i = 0; i < x.Rank; i++)
         {
             if (p.Before[i] < 0 || p.After[i] < 0 || p.Interior[i] < 0) throw Fail(op, inputs, $"the padding {p} of axis {i} is negative");
