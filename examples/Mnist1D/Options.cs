@@ -12,11 +12,11 @@ public sealed class Options
     /// <summary>The optimizers the example offers.</summary>
     public static readonly string[] OptimizerNames = { "sgd", "momentum", "rmsprop", "adagrad", "adam" };
     /// <summary>The models the example offers.</summary>
-    public static readonly string[] ModelNames = { "mlp", "gru" };
+    public static readonly string[] ModelNames = { "mlp", "gru", "logistic" };
     /// <summary>The learning-rate schedules the example offers.</summary>
     public static readonly string[] ScheduleNames = { "constant", "cosine" };
 
-    /// <summary>The model: mlp (the MNIST-1D paper's MLP, the default) or gru (the notebooks' bidirectional GRU, see <see cref="Grus"/>).</summary>
+    /// <summary>The model: mlp (the MNIST-1D paper's MLP, the default), gru (the notebooks' bidirectional GRU, see <see cref="Grus"/>) or logistic (one Linear(40, 10), the paper's logistic regression).</summary>
     public string Model { get; private set; } = "mlp";
 
     /// <summary>The hidden layer widths (default 100,100: the MNIST-1D paper's MLP; for the GRU one width, default 6).</summary>
@@ -87,7 +87,8 @@ public sealed class Options
 Trains an MLP or a GRU on MNIST-1D (4000 training / 1000 test examples of 40 values, 10 classes) and prints
 train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the MNIST-1D paper's MLP.
 
-  --model NAME            mlp | gru (default mlp; gru: the notebooks' bidirectional GRU, hidden 6, over the 40 steps)
+  --model NAME            mlp | gru | logistic (default mlp; gru: the notebooks' bidirectional GRU, hidden 6, over the
+                          40 steps; logistic: one Linear(40, 10), 410 parameters)
   --hidden 100,100        hidden layer widths (comma-separated; for --model gru one hidden size, default 6)
   --no-residual           no skip connections (by default a hidden layer as wide as the previous one adds one)
   --init NAME             pytorch | he | glorot weight initialization (default pytorch, as the paper's notebook)
@@ -139,7 +140,7 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
                 case "--help": case "-h": Flag(); o.Help = true; break;
                 case "--model":
                     string model = Value().Trim().ToLowerInvariant();
-                    if (!ModelNames.Contains(model)) throw new UsageException($"--model: unknown model '{model}'; use {string.Join(" or ", ModelNames)}.");
+                    if (!ModelNames.Contains(model)) throw new UsageException($"--model: unknown model '{model}'; use {string.Join(", ", ModelNames.Take(ModelNames.Length - 1))} or {ModelNames[ModelNames.Length - 1]}.");
                     o.Model = model;
                     break;
                 case "--schedule":
@@ -235,6 +236,12 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
             if (o.Figure202) throw new UsageException("--figure-20-2 trains MLPs; it cannot be combined with --model gru.");
             if (!o.HiddenGiven) o.Hidden = new[] { Grus.DefaultHidden };
             else if (o.Hidden.Length != 1) throw new UsageException($"--hidden: --model gru takes one hidden size, got {o.Hidden.Length} widths.");
+        }
+        if (o.Model == "logistic")
+        {
+            if (o.Figure202) throw new UsageException("--figure-20-2 trains MLPs; it cannot be combined with --model logistic.");
+            if (o.HiddenGiven) throw new UsageException("--hidden: --model logistic has no hidden layer (it is one Linear(40, 10)).");
+            o.Hidden = Array.Empty<int>();
         }
         return o;
     }

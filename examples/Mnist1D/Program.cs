@@ -81,7 +81,9 @@ public static class Program
         CheckWritable(o.Plot, "--plot");
         if (o.Save is not null) CheckWritable(o.Save, "--save");
 
-        string description = gru ? Grus.Describe(o.Hidden[0], o.Dropout) : Mlps.Describe(train.ExampleSize, o.Hidden, Classes, o.Residual, o.Dropout);
+        string description = gru ? Grus.Describe(o.Hidden[0], o.Dropout)
+            : o.Model == "logistic" ? $"logistic regression {train.ExampleSize}-{Classes}"
+            : Mlps.Describe(train.ExampleSize, o.Hidden, Classes, o.Residual, o.Dropout);
         stdout.WriteLine($"MNIST-1D: {train.Count} training and {test.Count} test examples of {train.ExampleSize} values, {Classes} classes" +
                          (validation is not null ? $", {validation.Count} more held out for validation" : "") +
                          (o.Normalize ? ", standardized with the training set's mean and std" : ", not normalized") +
@@ -91,7 +93,7 @@ public static class Program
 
         // 2. Compile the training step (forward, backward and optimizer update in one generated method) and bind it.
         var optimizer = Optimizer.FromName(o.Optimizer, o.LearningRate, o.WeightDecay);
-        var setup = new TrainingSetup(Loss.SoftmaxCrossEntropy(), optimizer) { ModelName = gru ? "Mnist1dGru" : "Mnist1dMlp" };
+        var setup = new TrainingSetup(Loss.SoftmaxCrossEntropy(), optimizer) { ModelName = gru ? "Mnist1dGru" : o.Model == "logistic" ? "Mnist1dLogistic" : "Mnist1dMlp" };
         var compileClock = Stopwatch.StartNew();
         var network = model.Compile(setup, Jit.ParseBackend(o.Backend), dropoutSeed: o.Seed);
         stdout.WriteLine($"compiled with {o.Backend} in {compileClock.Elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms; " +

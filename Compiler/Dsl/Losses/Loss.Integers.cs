@@ -18,7 +18,7 @@ public abstract partial class Loss
     /// <summary>
     /// The negative log-likelihood of log-probabilities, PyTorch's <c>NLLLoss</c>: the prediction is log p [B, C] (e.g.
     /// the output of <c>LogSoftmax</c>), the target the i32 class index per example [B], and the loss of an example
-    /// −log p[t]. Composed with a log-softmax it is <see cref="SoftmaxCrossEntropy"/> with
+    /// −log p[t]. Composed with a log-softmax it is <see cref="SoftmaxCrossEntropy(ClassTargets)"/> with
     /// <see cref="ClassTargets.IntegerIndices"/>. An index outside [0, C) is an error (the one-hot kernel checks it).
     /// </summary>
     public static Loss Nll() => new NllLoss();

@@ -12,7 +12,7 @@ public enum Reduction
     Sum,
 }
 
-/// <summary>How class targets are given to <see cref="Loss.SoftmaxCrossEntropy"/>.</summary>
+/// <summary>How class targets are given to <see cref="Loss.SoftmaxCrossEntropy(ClassTargets)"/>.</summary>
 public enum ClassTargets
 {
     /// <summary>A probability vector per example (one-hot for hard labels): target [B, classes].</summary>

@@ -21,7 +21,9 @@ public class Mnist1DGruOptionsTests
     }
 
     [Theory]
-    [InlineData("--model rnn", "--model: unknown model 'rnn'; use mlp or gru.")]
+    [InlineData("--model rnn", "--model: unknown model 'rnn'; use mlp, gru or logistic.")]
+    [InlineData("--model logistic --hidden 5", "--hidden: --model logistic has no hidden layer (it is one Linear(40, 10)).")]
+    [InlineData("--model logistic --figure-20-2", "--figure-20-2 trains MLPs; it cannot be combined with --model logistic.")]
     [InlineData("--model gru --hidden 6,6", "--hidden: --model gru takes one hidden size, got 2 widths.")]
     [InlineData("--model gru --figure-20-2", "--figure-20-2 trains MLPs; it cannot be combined with --model gru.")]
     [InlineData("--schedule linear", "--schedule: unknown schedule 'linear'; use constant or cosine.")]
@@ -57,6 +59,18 @@ public class Mnist1DGruOptionsTests
         Assert.Equal("constant", given.Schedule);
         Assert.Contains("--model", Options.Usage);
         Assert.Contains("--validation", Options.Usage);
+    }
+
+    [Fact]
+    public void The_logistic_model_is_one_linear_layer_of_410_parameters_and_learns_above_chance()
+    {
+        Assert.Empty(Options.Parse(new[] { "--model", "logistic" }).Hidden);
+        var (code, output, err) = Run("--model", "logistic", "--steps", "400", "--backend", "expressions", "--plot", Path.Combine(Path.GetTempPath(), $"nabla-logistic-{Guid.NewGuid():N}.svg"));
+        Assert.True(code == 0, err);
+        Assert.Contains("parameters=410", output);
+        var line = output.Split('\n').Select(l => l.Trim()).Last(l => l.StartsWith("test_accuracy=", StringComparison.Ordinal));
+        double acc = double.Parse(line.Substring("test_accuracy=".Length), CultureInfo.InvariantCulture);
+        Assert.InRange(acc, 0.2, 0.45); // chance is 0.1; the paper's logistic regression reaches 32 %
     }
 
     [Fact]
