@@ -26,6 +26,7 @@ internal sealed class SoftmaxCrossEntropyLoss : Loss
     public SoftmaxCrossEntropyLoss(ClassTargets targets) { _targets = targets; }
     public override string Name => _targets == ClassTargets.Indices ? "SoftmaxCrossEntropy(indices)" : _targets == ClassTargets.IntegerIndices ? "SoftmaxCrossEntropy(integer indices)" : "SoftmaxCrossEntropy";
     protected override DType TargetTypeFor(DType prediction) => _targets == ClassTargets.IntegerIndices ? DType.I32 : prediction;
+    internal override bool TakesFloatClassIndices => _targets == ClassTargets.Indices;
 
     protected override Shape TargetShapeFor(Shape p)
     {

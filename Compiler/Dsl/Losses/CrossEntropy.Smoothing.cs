@@ -63,6 +63,7 @@ internal sealed class SmoothedSoftmaxCrossEntropyLoss : Loss
     }
 
     protected override DType TargetTypeFor(DType prediction) => _targets == ClassTargets.IntegerIndices ? DType.I32 : prediction;
+    internal override bool TakesFloatClassIndices => _targets == ClassTargets.Indices;
 
     // The one-hot rows [B, C] of class indices: i32 through one_hot, float indices through eq(t[:,None], iota).
     private Node OneHotOf(Node t, int classes, DType type) =>

@@ -15,6 +15,9 @@ public abstract partial class Loss
     /// <summary>The target's element type for a prediction of <paramref name="prediction"/> (override for integer targets).</summary>
     protected virtual DType TargetTypeFor(DType prediction) => prediction;
 
+    /// <summary>True when the target is class indices held as floats (<see cref="ClassTargets.Indices"/>): the lowering records the classes as the target's index limit.</summary>
+    internal virtual bool TakesFloatClassIndices => false;
+
     /// <summary>
     /// The negative log-likelihood of log-probabilities, PyTorch's <c>NLLLoss</c>: the prediction is log p [B, C] (e.g.
     /// the output of <c>LogSoftmax</c>), the target the i32 class index per example [B], and the loss of an example

@@ -80,19 +80,11 @@ public static class Lowerer
 
     // An input or target: whether it holds i32 values and, if so, the limit its values must stay below when the graph
     // says (the smallest size of an axis a gather selects from with it, or number of classes a one_hot makes from it).
-    private static TensorInfo Info(Graph g, string name, int[] shape)
+    // A float target a loss reads as class indices (floatClasses: ClassTargets.Indices) gets its classes as the limit.
+    private static TensorInfo Info(Graph g, string name, int[] shape, int? floatClasses = null)
     {
         var leaf = g.Find(name);
-        if (leaf is null) return new TensorInfo(name, shape);
-        if (leaf.DType != DType.I32)
-        {
-            // Float class indices (ClassTargets.Indices): Labels.OneHotNode compares t[:, None] with the constant
-            // [0 … C−1]; the classes C are the limit, so Network checks each label is an integer in [0, C).
-            foreach (var n in g.Nodes)
-                if (n.Op == Op.Equal && n.A.Op == Op.Reshape && ReferenceEquals(n.A.A, leaf) && n.B.Op == Op.Const && n.B.Shape.Rank == 1)
-                    return new TensorInfo(name, shape) { IndexLimit = n.B.Shape[0] };
-            return new TensorInfo(name, shape);
-        }
+        if (leaf is null || leaf.DType != DType.I32) return new TensorInfo(name, shape) { IndexLimit = floatClasses };
         int? limit = null;
         var views = new HashSet<Node> { leaf };
         foreach (var n in g.Nodes)
@@ -108,9 +100,13 @@ public static class Lowerer
     private static TrainingSignature Signature(Model model, TrainingSetup setup, TrainingGraph train, IReadOnlyList<OptimizerState> state)
     {
         static int[] Dims(Shape s) => s.ToArray();
+        static int Classes(Shape prediction) => prediction[prediction.Rank - 1];
         var inputs = model.Inputs.Select(i => Info(train.Graph, i.Name, Dims(i.Shape))).ToArray();
         var outputs = train.Forward.Outputs.Select(o => new TensorInfo(o.Name, Dims(o.Node.Shape)) { IsInteger = o.Node.DType == DType.I32 }).ToArray();
-        var targets = train.Targets.Select(t => Info(train.Graph, t.Name!, Dims(t.Shape))).ToArray();
+        // Float class-index targets: the loss says so, and the classes are its prediction's last axis.
+        var floatClasses = setup.LossTerms(model).Where(term => !term.IsBetweenOutputs && term.Loss.TakesFloatClassIndices)
+            .ToDictionary(term => term.Target, term => Classes(train.Forward.Outputs.First(o => o.Name == term.Output).Node.Shape));
+        var targets = train.Targets.Select(t => Info(train.Graph, t.Name!, Dims(t.Shape), floatClasses.TryGetValue(t.Name!, out int c) ? c : null)).ToArray();
         var masks = train.Masks.Select(m => new MaskInfo(m.InputName, Dims(m.Shape), m.P)).ToArray();
         var parameters = model.Parameters.Entries.Select(e => new ParameterInfo(e.Name, Dims(e.Parameter.Shape), e.Parameter.Trainable, e.Parameter.IsBuffer)).ToArray();
         var st = state.Select(s => new StateInfo(s.Name, Dims(s.Shape), s.Slot, s.Parameter, s.Initial)).ToArray();
