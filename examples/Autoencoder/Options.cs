@@ -1,6 +1,6 @@
 using System;
-using System.Globalization;
 using System.IO;
+using Nabla.Examples;
 
 namespace Autoencoder;
 
@@ -24,7 +24,7 @@ public sealed class Options
     /// <summary>The run-time compiler backend: roslyn or expressions.</summary>
     public string Backend { get; private set; } = "expressions";
     /// <summary>The folder with train.csv and test.csv (default: the data linked beside the program).</summary>
-    public string Data { get; private set; } = Path.Combine(AppContext.BaseDirectory, "data");
+    public string Data { get; private set; } = Mnist1DFiles.DefaultFolder;
     /// <summary>Where the SVG goes.</summary>
     public string Svg { get; private set; } = Path.Combine("out", "autoencoder.svg");
     /// <summary>Whether to print the usage and stop.</summary>
@@ -48,57 +48,23 @@ public sealed class Options
     public static Options Parse(string[] args)
     {
         var o = new Options();
-        for (int i = 0; i < args.Length; i++)
-        {
-            string name = args[i];
-            string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{name} needs a value.");
-            int Positive(int max = int.MaxValue)
+        var a = new OptionReader(args);
+        while (a.Next())
+            switch (a.Name)
             {
-                string v = Value();
-                if (!int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n)) throw new UsageException($"{name}: '{v}' is not an integer.");
-                if (n <= 0 || n > max) throw new UsageException($"{name}: must be in 1..{max}, got {n}.");
-                return n;
-            }
-            switch (name)
-            {
-                case "--bottleneck": o.Bottleneck = Positive(); break;
-                case "--hidden": o.Hidden = Positive(); break;
-                case "--epochs": o.Epochs = Positive(); break;
-                case "--batch": o.Batch = Positive(); break;
-                case "--examples": o.Examples = Positive(8); break;
-                case "--seed":
-                    {
-                        string v = Value();
-                        o.Seed = long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out long s) ? s : throw new UsageException($"--seed: '{v}' is not an integer.");
-                        break;
-                    }
-                case "--lr":
-                    {
-                        string v = Value();
-                        if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double lr) || !double.IsFinite(lr))
-                            throw new UsageException($"--lr: '{v}' is not a finite number.");
-                        o.LearningRate = lr > 0 ? lr : throw new UsageException($"--lr: the learning rate must be positive, got {v}.");
-                        break;
-                    }
-                case "--backend":
-                    {
-                        string v = Value().Trim().ToLowerInvariant();
-                        o.Backend = v is "roslyn" or "expressions" ? v : throw new UsageException($"--backend: unknown backend '{v}' (roslyn or expressions).");
-                        break;
-                    }
-                case "--data": o.Data = Value(); break;
-                case "--svg": o.Svg = Value(); break;
+                case "--bottleneck": o.Bottleneck = a.Int(); break;
+                case "--hidden": o.Hidden = a.Int(); break;
+                case "--epochs": o.Epochs = a.Int(); break;
+                case "--batch": o.Batch = a.Int(); break;
+                case "--examples": o.Examples = a.Int(1, 8); break;
+                case "--seed": o.Seed = a.Long(); break;
+                case "--lr": o.LearningRate = a.Positive(); break;
+                case "--backend": o.Backend = a.Choice("expressions", "roslyn"); break;
+                case "--data": o.Data = a.String(); break;
+                case "--svg": o.Svg = a.String(); break;
                 case "--help" or "-h": o.Help = true; break;
-                default: throw new UsageException($"unknown option '{name}' (--help lists them).");
+                default: throw a.Unknown();
             }
-        }
         return o;
     }
-}
-
-/// <summary>Bad input to the example (an option or a data file): printed as one line on stderr, exit code 2.</summary>
-public sealed class UsageException : Exception
-{
-    /// <summary>A problem described by <paramref name="message"/> (one line).</summary>
-    public UsageException(string message) : base(message) { }
 }

@@ -3,9 +3,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Xml.Linq;
 using Nabla;
 using Nabla.Data;
+using Nabla.Examples;
 using Nabla.Reporting;
 
 namespace Autoencoder;
@@ -26,17 +26,12 @@ public static class Program
     /// <summary>Runs the example with <paramref name="args"/>, writing to <paramref name="stdout"/> and <paramref name="stderr"/>; returns the exit code (0, or 2 for bad input).</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        try
+        return ExampleHost.Run(stderr, () =>
         {
             var o = Options.Parse(args);
             if (o.Help) { stdout.WriteLine(Options.Usage); return 0; }
             return Train(o, stdout);
-        }
-        catch (Exception e) when (e is UsageException or DataException)
-        {
-            stderr.WriteLine("error: " + e.Message);
-            return 2;
-        }
+        });
     }
 
     /// <summary>The autoencoder: Dense(40→hidden), ReLU, Dense(hidden→bottleneck), Dense(bottleneck→hidden), ReLU, Dense(hidden→40).</summary>
@@ -67,12 +62,8 @@ public static class Program
     private static int Train(Options o, TextWriter stdout)
     {
         // 1. Everything that can be wrong, before any work.
-        if (!Directory.Exists(o.Data)) throw new UsageException($"--data: folder '{o.Data}' not found (it should hold train.csv and test.csv).");
-        var train = Csv.LoadClassification(Path.Combine(o.Data, "train.csv"), classes: 10);
-        var test = Csv.LoadClassification(Path.Combine(o.Data, "test.csv"), classes: 10);
-        if (test.ExampleSize != train.ExampleSize)
-            throw new UsageException($"{Path.Combine(o.Data, "test.csv")}: examples have {test.ExampleSize} values but train.csv's have {train.ExampleSize}.");
-        if (Directory.Exists(o.Svg)) throw new UsageException($"--svg: '{o.Svg}' is a folder, not a file.");
+        var (train, test) = Mnist1DFiles.Load(o.Data);
+        ExampleHost.CheckOutputFile("--svg", o.Svg);
         int size = train.ExampleSize;
 
         var model = Model.Build(Build(size, o.Hidden, o.Bottleneck), size, o.Seed);
@@ -122,32 +113,20 @@ public static class Program
     public static void WriteFigure(string path, Network network, Dataset test, int count, int bottleneck)
     {
         count = Math.Min(count, test.Count);
-        int size = test.ExampleSize, cols = Math.Min(2, count), rows = (count + cols - 1) / cols;
-        const int w = 460, h = 280;
+        int size = test.ExampleSize;
         var y = network.Predict(test.Features.AsSpan(0, count * size).ToArray(), count);
-        XNamespace svg = "http://www.w3.org/2000/svg";
-        var root = new XElement(svg + "svg", new XAttribute("width", cols * w), new XAttribute("height", rows * h + 30),
-            new XAttribute("viewBox", $"0 0 {cols * w} {rows * h + 30}"), new XAttribute("font-family", "sans-serif"));
-        root.Add(new XElement(svg + "rect", new XAttribute("width", cols * w), new XAttribute("height", rows * h + 30), new XAttribute("fill", "white")));
-        root.Add(new XElement(svg + "text", new XAttribute("x", cols * w / 2), new XAttribute("y", 20), new XAttribute("text-anchor", "middle"),
-            new XAttribute("font-size", 15), new XAttribute("font-weight", "bold"), $"MNIST-1D test signals and their reconstructions through a {bottleneck}-value code"));
         var xs = Enumerable.Range(0, size).Select(i => (double)i).ToArray();
+        var panels = new SvgPlot[count];
         for (int k = 0; k < count; k++)
         {
             var input = Enumerable.Range(0, size).Select(i => (double)test.Features[k * size + i]).ToArray();
             var output = Enumerable.Range(0, size).Select(i => (double)y[k * size + i]).ToArray();
             double mse = input.Zip(output, (a, b) => (a - b) * (a - b)).Average();
-            var plot = new SvgPlot($"test signal {k} (digit {test.Labels![k]}), mse {F(mse, "0.000")}", "position", "value") { Width = w, Height = h };
-            plot.Add("input", xs, input).Add("reconstruction", xs, output);
-            var panel = XDocument.Parse(plot.ToSvg()).Root!;
-            panel.SetAttributeValue("x", k % cols * w);
-            panel.SetAttributeValue("y", 30 + k / cols * h);
-            root.Add(panel);
+            panels[k] = new SvgPlot($"test signal {k} (digit {test.Labels![k]}), mse {F(mse, "0.000")}", "position", "value") { Width = 460, Height = 280 };
+            panels[k].Add("input", xs, input).Add("reconstruction", xs, output);
         }
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        File.WriteAllText(path, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" + root + "\n");
+        SvgPlot.SaveGrid(path, $"MNIST-1D test signals and their reconstructions through a {bottleneck}-value code", panels, columns: 2);
     }
 
-    private static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+    private static string F(double v, string format) => ExampleHost.F(v, format);
 }

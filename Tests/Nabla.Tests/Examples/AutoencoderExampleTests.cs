@@ -58,8 +58,8 @@ public class AutoencoderExampleTests
 
     [Theory]
     [InlineData("--bottleneck 0", "--bottleneck: must be in 1..")]
-    [InlineData("--lr -1", "--lr: the learning rate must be positive, got -1.")]
-    [InlineData("--backend llvm", "unknown backend 'llvm'")]
+    [InlineData("--lr -1", "--lr: must be positive, got -1.")]
+    [InlineData("--backend llvm", "--backend: unknown backend 'llvm'")]
     [InlineData("--examples 9", "--examples: must be in 1..8, got 9.")]
     [InlineData("--frobnicate", "unknown option '--frobnicate'")]
     [InlineData("--data /nonexistent-nabla-folder", "--data: folder '/nonexistent-nabla-folder' not found")]

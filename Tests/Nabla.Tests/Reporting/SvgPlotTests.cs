@@ -75,4 +75,100 @@ public class SvgPlotTests
     public void SeriesLengthsMustAgree() =>
         Assert.Contains("'s' has 2 x values but 1 y values",
             Assert.Throws<ArgumentException>(() => new SvgPlot().Add("s", new double[] { 1, 2 }, new double[] { 1 })).Message);
+
+    [Fact]
+    public void PointsAreCirclesWithTheirRadiiAndVerticalLinesSpanThePlot()
+    {
+        var plot = new SvgPlot("fit", "x", "y");
+        plot.AddPoints("data", new double[] { 0, 1, 2 }, new double[] { 0, 1, 4 }, radii: new double[] { 1, 0, 6 })
+            .Add("fit", new double[] { 0, 2 }, new double[] { 0, 4 }, color: "black", dashed: true)
+            .AddVerticalLine(3, "joint 1");
+        var root = XDocument.Parse(plot.ToSvg()).Root!;
+        var data = root.Descendants(Svg + "g").Single(g => (string?)g.Attribute("data-series") == "data");
+        // The zero-radius point is not drawn; the others keep their radius.
+        Assert.Equal(new[] { "1", "6" }, data.Elements(Svg + "circle").Select(c => c.Attribute("r")!.Value));
+        var fit = root.Descendants(Svg + "polyline").Single();
+        Assert.Equal("black", fit.Attribute("stroke")!.Value);
+        Assert.NotNull(fit.Attribute("stroke-dasharray"));
+        // The x axis covers the vertical line (x = 3) beyond the last point (x = 2); the line runs from the top to the bottom of the frame.
+        var joint = root.Descendants(Svg + "g").Single(g => (string?)g.Attribute("class") == "vertical-lines").Elements(Svg + "line").Single();
+        double jx = double.Parse(joint.Attribute("x1")!.Value, CultureInfo.InvariantCulture);
+        double lastX = Points(fit).Last().X;
+        Assert.True(jx > lastX, $"joint at {jx}, last point at {lastX}");
+        Assert.Equal("joint 1", joint.Element(Svg + "title")!.Value);
+        Assert.NotEqual(joint.Attribute("y1")!.Value, joint.Attribute("y2")!.Value);
+        Assert.Throws<ArgumentException>(() => new SvgPlot().AddPoints("p", new double[] { 1 }, new double[] { 1 }, radii: new double[] { 1, 2 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SvgPlot().AddPoints("p", new double[] { 1 }, new double[] { 1 }, radii: new double[] { double.NaN }));
+    }
+
+    [Fact]
+    public void ContoursOfACircleLieOnTheCircle()
+    {
+        // f = x² + y² at level 1 is the unit circle: every traced segment end is within the grid's interpolation error of it.
+        var plot = new SvgPlot("circle") { Width = 400, Height = 400, XRange = (-2, 2), YRange = (-2, 2) };
+        plot.AddContours("f = 1", (x, y) => x * x + y * y, -2, 2, -2, 2, new double[] { 1 }, resolution: 80);
+        var root = XDocument.Parse(plot.ToSvg()).Root!;
+        var path = root.Descendants(Svg + "path").Single();
+        var coords = path.Attribute("d")!.Value.Split(new[] { 'M', 'L', ' ' }, StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        Assert.True(coords.Length > 100, $"{coords.Length} segment ends");
+        // Map pixels back: the frame is 304 × 300 pixels for 4 units, left 72, top 44.
+        double w = 400 - 72 - 24, h = 400 - 44 - 56;
+        foreach (var c in coords)
+        {
+            double x = -2 + (c[0] - 72) / w * 4, y = 2 - (c[1] - 44) / h * 4;
+            Assert.InRange(Math.Sqrt(x * x + y * y), 0.99, 1.01);
+        }
+        Assert.Contains(root.Descendants(Svg + "clipPath"), c => (string?)c.Attribute("id") == "plot-area");
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SvgPlot { XRange = (1, 1) });
+    }
+
+    [Fact]
+    public void AContourSaddleIsSplitByTheCellsCentre()
+    {
+        // f = x·y on one grid cell [-1, 1]²: corners (-1,-1) → 1, (1,-1) → -1, (1,1) → 1, (-1,1) → -1, all four edges
+        // cross the level 0.1. The centre's value (0) is below it like the corners (1,-1) and (-1,1), so the two
+        // segments must cut off the corners above it, (-1,-1) and (1,1), not join them across the centre.
+        var plot = new SvgPlot { XRange = (-1, 1), YRange = (-1, 1), Width = 400, Height = 400 };
+        plot.AddContours("xy", (x, y) => x * y, -1, 1, -1, 1, new double[] { 0.1 }, resolution: 1);
+        var d = XDocument.Parse(plot.ToSvg()).Root!.Descendants(Svg + "path").Single().Attribute("d")!.Value;
+        var segments = d.Split('M', StringSplitOptions.RemoveEmptyEntries)
+            .Select(seg => seg.Split('L').Select(p => p.Trim().Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToArray())
+            .ToArray();
+        Assert.Equal(2, segments.Length);
+        double cx = 72 + (400 - 72 - 24) / 2.0, cy = 44 + (400 - 44 - 56) / 2.0;
+        foreach (var seg in segments)
+        {
+            // Both ends in the same quadrant: left-bottom (x < centre, y below centre on the page) or right-top.
+            bool leftBottom = seg.All(p => p[0] < cx && p[1] > cy), rightTop = seg.All(p => p[0] > cx && p[1] < cy);
+            Assert.True(leftBottom || rightTop, $"segment {string.Join(" ", seg.Select(p => $"{p[0]},{p[1]}"))}");
+        }
+    }
+
+    [Fact]
+    public void AGridPlacesPanelsInRowsWithTheirOwnClipPaths()
+    {
+        using var dir = new TempDir();
+        var panels = Enumerable.Range(0, 3).Select(k =>
+        {
+            var p = new SvgPlot($"panel {k}") { Width = 300, Height = 200 + 50 * k, XRange = (0, 1) };
+            return p.Add("s", new double[] { 0, 1 }, new double[] { k, k + 1 });
+        }).ToArray();
+        string path = dir.File("grid.svg");
+        SvgPlot.SaveGrid(path, "three panels", panels, columns: 2);
+        var root = XDocument.Load(path).Root!;
+        var nested = root.Elements(Svg + "svg").ToArray();
+        Assert.Equal(3, nested.Length);
+        Assert.Equal(new[] { "0", "300", "0" }, nested.Select(n => n.Attribute("x")!.Value));
+        // Row 1 is as tall as its taller panel (250): row 2 starts at 30 (the title) + 250.
+        Assert.Equal(new[] { "30", "30", "280" }, nested.Select(n => n.Attribute("y")!.Value));
+        Assert.Equal("600", root.Attribute("width")!.Value);
+        Assert.Equal("580", root.Attribute("height")!.Value);
+        var ids = root.Descendants(Svg + "clipPath").Select(c => (string)c.Attribute("id")!).ToArray();
+        Assert.Equal(3, ids.Distinct().Count());
+        Assert.Equal(ids.Select(i => $"url(#{i})"), root.Descendants().Select(e => (string?)e.Attribute("clip-path")).Where(v => v is not null));
+        Assert.Contains("three panels", root.Elements(Svg + "text").Select(t => t.Value));
+        Assert.Throws<ArgumentException>(() => SvgPlot.Grid("", Array.Empty<SvgPlot>()));
+        Assert.Throws<IOException>(() => SvgPlot.SaveGrid(dir.Path, "", panels));
+    }
 }
