@@ -10,13 +10,13 @@ namespace Mnist1D;
 public sealed class Options
 {
     /// <summary>The optimizers the example offers.</summary>
-    public static readonly string[] OptimizerNames = { "sgd", "momentum", "rmsprop", "adagrad", "adam" };
+    public static readonly string[] OptimizerNames = { "sgd", "momentum", "rmsprop", "adagrad", "adam", "adamw" };
     /// <summary>The models the example offers.</summary>
-    public static readonly string[] ModelNames = { "mlp", "gru", "logistic" };
+    public static readonly string[] ModelNames = { "mlp", "gru", "logistic", "cnn" };
     /// <summary>The learning-rate schedules the example offers.</summary>
     public static readonly string[] ScheduleNames = { "constant", "cosine" };
 
-    /// <summary>The model: mlp (the MNIST-1D paper's MLP, the default), gru (the notebooks' bidirectional GRU, see <see cref="Grus"/>) or logistic (one Linear(40, 10), the paper's logistic regression).</summary>
+    /// <summary>The model: mlp (the MNIST-1D paper's MLP, the default), gru (the notebooks' bidirectional GRU, see <see cref="Grus"/>), logistic (one Linear(40, 10), the paper's logistic regression) or cnn (the paper's three-convolution CNN, see <see cref="Cnns"/>).</summary>
     public string Model { get; private set; } = "mlp";
 
     /// <summary>The hidden layer widths (default 100,100: the MNIST-1D paper's MLP; for the GRU one width, default 6).</summary>
@@ -46,11 +46,16 @@ public sealed class Options
     /// MLP overfits to 0.63–0.66 test accuracy here, with 0.2 it reaches 0.68–0.69 (seeds 1–5). For the GRU: dropout on
     /// its flattened output, before the linear layer (default <see cref="Grus.DefaultDropout"/>).
     /// </summary>
-    public double Dropout => _dropout ?? (Model == "gru" ? Grus.DefaultDropout : 0.2);
+    public double Dropout => _dropout ?? (Model == "gru" ? Grus.DefaultDropout : Model == "cnn" ? Cnns.DefaultDropout : 0.2);
     private double? _dropout;
     /// <summary>The learning-rate schedule: constant (the MLP's default) or cosine (annealed to 0 over the run; the GRU's default, <see cref="Grus.DefaultSchedule"/>).</summary>
-    public string Schedule => _schedule ?? (Model == "gru" ? Grus.DefaultSchedule : "constant");
+    public string Schedule => _schedule ?? (Model == "gru" ? Grus.DefaultSchedule : Model == "cnn" ? Cnns.DefaultSchedule : "constant");
     private string? _schedule;
+    /// <summary>The largest random shift (in positions, edge-filled, per training example and step) of the training inputs; 0: none (the default, except for the CNN: <see cref="Cnns.DefaultShift"/>).</summary>
+    public int Shift => _shift ?? (Model == "cnn" ? Cnns.DefaultShift : 0);
+    private int? _shift;
+    /// <summary>The standard deviation of Gaussian noise added to the training inputs per step (0: none, the default).</summary>
+    public double Noise { get; private set; }
     /// <summary>Training examples held out (a seeded random subset) as the validation split watched during training (0: the test split is watched).</summary>
     public int Validation { get; private set; }
     /// <summary>L2 weight decay (0: none).</summary>
@@ -84,24 +89,29 @@ public sealed class Options
     public const string Usage =
 @"Usage: dotnet run -c Release --project examples/Mnist1D -- [options]
 
-Trains an MLP or a GRU on MNIST-1D (4000 training / 1000 test examples of 40 values, 10 classes) and prints
+Trains an MLP, a GRU or a CNN on MNIST-1D (4000 training / 1000 test examples of 40 values, 10 classes) and prints
 train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the MNIST-1D paper's MLP.
 
-  --model NAME            mlp | gru | logistic (default mlp; gru: the notebooks' bidirectional GRU, hidden 6, over the
-                          40 steps; logistic: one Linear(40, 10), 410 parameters)
+  --model NAME            mlp | gru | logistic | cnn (default mlp; gru: the notebooks' bidirectional GRU, hidden 6,
+                          over the 40 steps; logistic: one Linear(40, 10), 410 parameters; cnn: the paper's three
+                          strided Conv1d of 25 channels and Linear(125, 10), 5,210 parameters)
   --hidden 100,100        hidden layer widths (comma-separated; for --model gru one hidden size, default 6)
   --no-residual           no skip connections (by default a hidden layer as wide as the previous one adds one)
   --init NAME             pytorch | he | glorot weight initialization (default pytorch, as the paper's notebook)
-  --optimizer NAME        sgd | momentum | rmsprop | adagrad | adam (default adam)
+  --optimizer NAME        sgd | momentum | rmsprop | adagrad | adam | adamw (default adam; adamw: decoupled weight decay)
   --lr X                  learning rate (default 0.01; 0.0025 with --figure-20-2)
   --batch N               mini-batch size (default 100; ≥ 4000 means full batch)
   --epochs N | --steps N  training length, counted from step 0 (default 6000 steps; after --load, the rest)
   --seed N                seed of initialization, shuffling, dropout and random labels (default 1)
   --threads N             kernel threads (default: all cores)
   --dropout P             dropout probability after each hidden layer, in [0, 1) (default 0.2; 0 = the notebook's exact MLP;
-                          gru: before its linear layer, default 0.2)
+                          gru: before its linear layer, default 0.2; cnn: before its linear layer, default CNNDROPOUT)
   --weight-decay X        L2 weight decay (default 0)
-  --schedule NAME         constant | cosine learning rate (default constant, gru: cosine, annealed to 0 over the run)
+  --schedule NAME         constant | cosine learning rate (default constant, gru: cosine, annealed to 0 over the run;
+                          cnn: CNNSCHEDULE)
+  --shift N               shift each training signal by a random -N..N positions per step, edge-filled (default 0;
+                          cnn: CNNSHIFT)
+  --noise S               add Gaussian noise of standard deviation S to the training inputs per step (default 0)
   --validation N          hold out N training examples (seeded) and watch them instead of the test split (default 0)
   --load FILE             start from a safetensors checkpoint (parameters, and optimizer state if present)
   --save FILE             write a safetensors checkpoint after training
@@ -147,6 +157,16 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
                     string schedule = Value().Trim().ToLowerInvariant();
                     if (!ScheduleNames.Contains(schedule)) throw new UsageException($"--schedule: unknown schedule '{schedule}'; use {string.Join(" or ", ScheduleNames)}.");
                     o._schedule = schedule;
+                    break;
+                case "--shift":
+                    int sh = ParseInt(name, Value());
+                    if (sh < 0 || sh >= 40) throw new UsageException($"--shift: the largest shift must be in 0..39 positions, got {sh}.");
+                    o._shift = sh;
+                    break;
+                case "--noise":
+                    double sigma = ParseDouble(name, Value());
+                    if (!(sigma >= 0)) throw new UsageException($"--noise: the standard deviation must be >= 0, got {Show(sigma)}.");
+                    o.Noise = sigma;
                     break;
                 case "--validation":
                     int v = ParseInt(name, Value());
@@ -236,6 +256,12 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
             if (o.Figure202) throw new UsageException("--figure-20-2 trains MLPs; it cannot be combined with --model gru.");
             if (!o.HiddenGiven) o.Hidden = new[] { Grus.DefaultHidden };
             else if (o.Hidden.Length != 1) throw new UsageException($"--hidden: --model gru takes one hidden size, got {o.Hidden.Length} widths.");
+        }
+        if (o.Model == "cnn")
+        {
+            if (o.Figure202) throw new UsageException("--figure-20-2 trains MLPs; it cannot be combined with --model cnn.");
+            if (o.HiddenGiven) throw new UsageException("--hidden: --model cnn has the paper's fixed layers (three Conv1d of 25 channels, Linear(125, 10)).");
+            o.Hidden = Array.Empty<int>();
         }
         if (o.Model == "logistic")
         {

@@ -74,26 +74,31 @@ public static class Program
             if (validation is not null) validation = norm.Apply(validation);
         }
         if (o.RandomLabels) train = train.WithRandomLabels(o.Seed);
-        bool gru = o.Model == "gru";
-        var net = gru ? Grus.Build(train.ExampleSize, o.Hidden[0], Classes, o.Dropout) : Mlps.Build(train.ExampleSize, o.Hidden, Classes, o.Residual, o.Dropout);
+        bool gru = o.Model == "gru", cnn = o.Model == "cnn";
+        var net = gru ? Grus.Build(train.ExampleSize, o.Hidden[0], Classes, o.Dropout)
+            : cnn ? Cnns.Build(train.ExampleSize, Classes, o.Dropout)
+            : Mlps.Build(train.ExampleSize, o.Hidden, Classes, o.Residual, o.Dropout);
         var model = Model.Build(net, train.ExampleSize, o.Seed, InitSchemeOf(o.Init));
         if (o.Load is not null) SafeTensors.Load(o.Load);   // a missing or corrupt file fails before the compile
         CheckWritable(o.Plot, "--plot");
         if (o.Save is not null) CheckWritable(o.Save, "--save");
 
         string description = gru ? Grus.Describe(o.Hidden[0], o.Dropout)
+            : cnn ? Cnns.Describe(o.Dropout, o.Shift)
             : o.Model == "logistic" ? $"logistic regression {train.ExampleSize}-{Classes}"
             : Mlps.Describe(train.ExampleSize, o.Hidden, Classes, o.Residual, o.Dropout);
         stdout.WriteLine($"MNIST-1D: {train.Count} training and {test.Count} test examples of {train.ExampleSize} values, {Classes} classes" +
                          (validation is not null ? $", {validation.Count} more held out for validation" : "") +
                          (o.Normalize ? ", standardized with the training set's mean and std" : ", not normalized") +
                          (o.RandomLabels ? ", RANDOM training labels" : ""));
+        var augmentation = AugmentationOf(o);
+        if (augmentation is not null) stdout.WriteLine("augmentation of the training inputs per step: " + augmentation);
         stdout.WriteLine(model.Summary);
         stdout.WriteLine($"parameters={model.ParameterCount.ToString(CultureInfo.InvariantCulture)}");
 
         // 2. Compile the training step (forward, backward and optimizer update in one generated method) and bind it.
         var optimizer = Optimizer.FromName(o.Optimizer, o.LearningRate, o.WeightDecay);
-        var setup = new TrainingSetup(Loss.SoftmaxCrossEntropy(), optimizer) { ModelName = gru ? "Mnist1dGru" : o.Model == "logistic" ? "Mnist1dLogistic" : "Mnist1dMlp" };
+        var setup = new TrainingSetup(Loss.SoftmaxCrossEntropy(), optimizer) { ModelName = gru ? "Mnist1dGru" : cnn ? "Mnist1dCnn" : o.Model == "logistic" ? "Mnist1dLogistic" : "Mnist1dMlp" };
         var compileClock = Stopwatch.StartNew();
         var network = model.Compile(setup, Jit.ParseBackend(o.Backend), dropoutSeed: o.Seed);
         stdout.WriteLine($"compiled with {o.Backend} in {compileClock.Elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms; " +
@@ -114,7 +119,7 @@ public static class Program
             var options = new TrainingOptions
             {
                 BatchSize = o.Batch, Shuffle = o.Shuffle, Seed = o.Seed, LearningRate = ScheduleOf(o, train.Count),
-                Progress = progress, EvaluationBatchSize = 1000,
+                Progress = progress, EvaluationBatchSize = 1000, Augmentation = augmentation,
             };
             if (o.Steps is long steps) options.Steps = steps;
             else options.Epochs = o.Epochs!.Value;
@@ -139,6 +144,15 @@ public static class Program
             stdout.WriteLine($"validation_accuracy={(network.Evaluate(validation).Accuracy ?? 0).ToString("0.0000", CultureInfo.InvariantCulture)}");
         stdout.WriteLine($"test_accuracy={(testMetrics.Accuracy ?? 0).ToString("0.0000", CultureInfo.InvariantCulture)}");
         return 0;
+    }
+
+    /// <summary>The augmentation of <c>--shift</c> and <c>--noise</c> (shift first), or null when both are 0.</summary>
+    private static TrainingAugmentation? AugmentationOf(Options o)
+    {
+        var steps = new List<IAugmentation>();
+        if (o.Shift > 0) steps.Add(new RandomShift(o.Shift, ShiftFill.Edge));
+        if (o.Noise > 0) steps.Add(new GaussianNoise(o.Noise));
+        return steps.Count == 0 ? null : new TrainingAugmentation(steps, o.Shift, o.Noise);
     }
 
     /// <summary>The seed of the <c>--validation</c> split: the same held-out examples whatever <c>--seed</c> is, so runs compare.</summary>

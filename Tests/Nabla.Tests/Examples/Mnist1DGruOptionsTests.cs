@@ -21,7 +21,7 @@ public class Mnist1DGruOptionsTests
     }
 
     [Theory]
-    [InlineData("--model rnn", "--model: unknown model 'rnn'; use mlp, gru or logistic.")]
+    [InlineData("--model rnn", "--model: unknown model 'rnn'; use mlp, gru, logistic or cnn.")]
     [InlineData("--model logistic --hidden 5", "--hidden: --model logistic has no hidden layer (it is one Linear(40, 10)).")]
     [InlineData("--model logistic --figure-20-2", "--figure-20-2 trains MLPs; it cannot be combined with --model logistic.")]
     [InlineData("--model gru --hidden 6,6", "--hidden: --model gru takes one hidden size, got 2 widths.")]

@@ -1,0 +1,56 @@
+using System.Globalization;
+using Nabla;
+
+namespace Mnist1D;
+
+/// <summary>
+/// The MNIST-1D paper's convolutional network (its <c>ConvBase</c>, the lecture's <c>Networks.Mnist1dCnn()</c>), named as
+/// the PyTorch module names its parameters (<c>conv1.weight</c>, …, <c>linear.bias</c>), so a checkpoint moves between
+/// the two: the 40 values are one channel ([B, 40] → [B, 1, 40]); Conv1d(1→25, k5, s2, p1) → ReLU → Conv1d(25→25, k3,
+/// s2, p1) → ReLU → Conv1d(25→25, k3, s2, p1) → ReLU gives [B, 25, 5] (lengths 40 → 19 → 10 → 5), flattened to 125
+/// values for one Linear(125, 10): 5,210 parameters.
+/// </summary>
+public static class Cnns
+{
+    /// <summary>The paper's channel count of every convolution.</summary>
+    public const int Channels = 25;
+    /// <summary>The paper's parameter count for 40 inputs and 10 classes.</summary>
+    public const int ParameterCount = 5210;
+
+    /// <summary>
+    /// The example's dropout on the flattened features, before the linear layer (the paper has none). Chosen on a
+    /// validation split held out of the training set (<c>--validation 500</c>), never on the test set; see docs/notes/cnn.md.
+    /// </summary>
+    public const double DefaultDropout = 0.0;
+    /// <summary>The example's learning-rate schedule for the CNN (the paper keeps 0.01 constant); chosen as <see cref="DefaultDropout"/>.</summary>
+    public const string DefaultSchedule = "constant";
+    /// <summary>The example's largest random shift of the training signals, in positions (0: none); chosen as <see cref="DefaultDropout"/>.</summary>
+    public const int DefaultShift = 0;
+
+    /// <summary>
+    /// [B, <paramref name="length"/>] → view [B, 1, length] → three strided Conv1d + ReLU → flatten → (dropout
+    /// <paramref name="dropout"/> if &gt; 0) → Linear(<see cref="Channels"/>·L3, <paramref name="outputs"/>).
+    /// </summary>
+    public static Sequential Build(int length, int outputs, double dropout = 0)
+    {
+        int l1 = (length + 2 - 5) / 2 + 1, l2 = (l1 + 2 - 3) / 2 + 1, l3 = (l2 + 2 - 3) / 2 + 1;
+        var head = ("linear", (Module)new Dense(Channels * l3, outputs));
+        var layers = new System.Collections.Generic.List<(string, Module)>
+        {
+            ("view", new Reshape(1, length)),
+            ("conv1", new Conv1d(1, Channels, 5, stride: 2, padding: 1)), ("relu1", new ReLU()),
+            ("conv2", new Conv1d(Channels, Channels, 3, stride: 2, padding: 1)), ("relu2", new ReLU()),
+            ("conv3", new Conv1d(Channels, Channels, 3, stride: 2, padding: 1)), ("relu3", new ReLU()),
+            ("flatten", new Flatten()),
+        };
+        if (dropout > 0) layers.Add(("dropout", new Dropout(dropout)));
+        layers.Add(head);
+        return new Sequential(layers.ToArray());
+    }
+
+    /// <summary>"cnn 3×conv1d 25" for progress lines and plot titles.</summary>
+    public static string Describe(double dropout, int shift) =>
+        "cnn 3x conv1d " + Channels.ToString(CultureInfo.InvariantCulture) +
+        (dropout > 0 ? " dropout " + dropout.ToString(CultureInfo.InvariantCulture) : "") +
+        (shift > 0 ? " shift ±" + shift.ToString(CultureInfo.InvariantCulture) : "");
+}
