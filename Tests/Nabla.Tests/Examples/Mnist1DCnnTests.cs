@@ -1,10 +1,13 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Text.Json;
 using System.Xml.Linq;
 using Mnist1D;
 using Nabla.Data;
+using Nabla.Ir;
 using Nabla.Tests.Data;
 using Xunit;
 
@@ -43,6 +46,65 @@ public class Mnist1DCnnTests
         Assert.Equal(new[] { 10, 125 }, m.Parameters["linear.weight"].Shape.ToArray()); // 25 channels × length 5, flattened
         // Dropout adds no parameter and keeps the names.
         Assert.Equal(m.Parameters.Names, Model.Build(Cnns.Build(40, 10, dropout: 0.1), 40).Parameters.Names);
+    }
+
+    /// <summary>
+    /// The CNN's logits and cross-entropy gradients (input and every parameter) equal PyTorch's for PyTorch's parameters
+    /// (Fixtures/mnist1d_cnn.json, made by the script beside it), in float64: the names, shapes, the flatten order of the
+    /// [25, 5] features and the strided, padded convolutions all match, so checkpoints move between the two.
+    /// </summary>
+    [Fact]
+    public void The_CNN_computes_PyTorchs_logits_and_gradients_from_PyTorchs_parameters()
+    {
+        string? path = null;
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null && path is null; d = d.Parent)
+        {
+            string p = Path.Combine(d.FullName, "Tests", "Nabla.Tests", "Fixtures", "mnist1d_cnn.json");
+            if (File.Exists(p)) path = p;
+        }
+        Assert.True(path is not null, "Tests/Nabla.Tests/Fixtures/mnist1d_cnn.json not found above the test folder");
+        using var doc = JsonDocument.Parse(File.ReadAllText(path!));
+        var root = doc.RootElement;
+        static double[] Doubles(JsonElement e) => e.EnumerateArray().Select(v => v.GetDouble()).ToArray();
+        double[] x = Doubles(root.GetProperty("x")), y = Doubles(root.GetProperty("y"));
+        int[] labels = root.GetProperty("labels").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+        int n = labels.Length;
+
+        var t = Model.Build(Cnns.Build(40, 10), 40).Trace(DType.F64);
+        var logits = t.Outputs[0].Node;
+        // ∂ mean CE / ∂ logits = (softmax(y) − onehot) / n, a constant cotangent u; then ∂ sum(u·logits) is the CE gradient.
+        var u = new double[n * 10];
+        for (int r = 0; r < n; r++)
+        {
+            double max = y.Skip(r * 10).Take(10).Max(), z = 0;
+            for (int c = 0; c < 10; c++) z += Math.Exp(y[r * 10 + c] - max);
+            for (int c = 0; c < 10; c++) u[r * 10 + c] = (Math.Exp(y[r * 10 + c] - max) / z - (c == labels[r] ? 1 : 0)) / n;
+        }
+        var uNode = t.Graph.Input("u", logits.Shape);
+        var wrt = new[] { t.Inputs[0] }.Concat(t.Parameters.Select(p => p.Node)).ToArray();
+        var grads = Autodiff.Grad(F.Sum(logits * uNode), wrt);
+        var outputs = new List<Named> { new("y", logits), new("grad_x", grads[0]) };
+        for (int i = 0; i < t.Parameters.Count; i++) outputs.Add(new Named("grad_" + t.Parameters[i].Name, grads[i + 1]));
+        var bind = new Dictionary<string, Tensor> { [t.Inputs[0].Name!] = new Tensor(new[] { n, 40 }, x), ["u"] = new Tensor(new[] { n, 10 }, u) };
+        var ps = root.GetProperty("params");
+        Assert.Equal(ps.EnumerateObject().Select(p => p.Name), t.Parameters.Select(p => p.Name)); // PyTorch's names, in its order
+        foreach (var p in ps.EnumerateObject())
+        {
+            int[] shape = p.Value.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+            Assert.Equal(shape, t.Parameters.Single(q => q.Name == p.Name).Node.Shape.ToArray());
+            bind[p.Name] = new Tensor(shape, Doubles(p.Value.GetProperty("value")));
+        }
+        var r2 = Interpreter.Run(new Function(t.Graph, outputs), bind, batch: n);
+
+        static void Close(double[] want, double[] got, string what)
+        {
+            Assert.Equal(want.Length, got.Length);
+            for (int i = 0; i < want.Length; i++)
+                Assert.True(Math.Abs(want[i] - got[i]) <= 1e-12 * (1 + Math.Abs(want[i])), $"{what}[{i}]: PyTorch {want[i]:R}, Nabla {got[i]:R}");
+        }
+        Close(y, r2["y"].Data, "logits");
+        Close(Doubles(root.GetProperty("grad_x")), r2["grad_x"].Data, "grad_x");
+        foreach (var p in ps.EnumerateObject()) Close(Doubles(p.Value.GetProperty("grad")), r2["grad_" + p.Name].Data, "grad_" + p.Name);
     }
 
     [Fact]
