@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using Nabla.Ir;
 
 namespace Nabla;
@@ -32,6 +33,23 @@ public sealed class MixtureDensityLoss : Loss
 
     /// <inheritdoc/>
     public override string Name => $"MixtureDensity(K={K}, D={D})";
+
+    /// <summary>
+    /// The mixture that example <paramref name="example"/> of a batch of network outputs describes: reads its
+    /// <see cref="Width"/> values from <paramref name="outputs"/> (row-major [batch, <see cref="Width"/>], as
+    /// <c>Network.Predict</c> returns them) and applies this loss's layout (softmax of the logits, σ = e^s).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="outputs"/> does not hold example <paramref name="example"/>, or its logits are not finite.</exception>
+    public GaussianMixture Mixture(IReadOnlyList<float> outputs, int example)
+    {
+        if (outputs is null) throw new ArgumentNullException(nameof(outputs));
+        if (outputs.Count % Width != 0)
+            throw new ArgumentException($"{Name}: the outputs hold {outputs.Count} values, not a multiple of the {Width} per example (K·(1+2D)).", nameof(outputs));
+        int count = outputs.Count / Width;
+        if (example < 0 || example >= count)
+            throw new ArgumentOutOfRangeException(nameof(example), example, $"{Name}: the outputs hold examples 0..{count - 1}.");
+        return GaussianMixture.Decode(outputs, example * Width, K, D);
+    }
 
     /// <inheritdoc/>
     protected override Shape TargetShapeFor(Shape p)
