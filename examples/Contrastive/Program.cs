@@ -97,6 +97,9 @@ public static class Program
         var x2 = new float[o.Batch * size];
         var inputs = new[] { x1, x2 };
         var losses = new List<double>();
+        var monitor = new List<(double Epoch, double Accuracy)> { (0, KnnAccuracy(network, train, test, o.Embedding)) };
+        int every = Math.Max(1, o.Epochs / 20);
+        stdout.WriteLine($"epoch    0: {Knn}-NN test accuracy on the embeddings {F(monitor[0].Accuracy)} (untrained encoder)");
         for (int epoch = 0; epoch < o.Epochs; epoch++)
         {
             loader.Reset(epoch);
@@ -109,8 +112,12 @@ public static class Program
                 sum += (double)loss * b.Count; seen += b.Count;
             }
             losses.Add(sum / seen);
-            if ((epoch + 1) % Math.Max(1, o.Epochs / 10) == 0 || epoch + 1 == o.Epochs)
-                stdout.WriteLine($"epoch {epoch + 1,4}: InfoNCE {F(sum / seen, "0.0000")} (chance log {o.Batch} = {F(Math.Log(o.Batch), "0.0000")})");
+            if ((epoch + 1) % every == 0 || epoch + 1 == o.Epochs)
+            {
+                monitor.Add((epoch + 1, KnnAccuracy(network, train, test, o.Embedding)));
+                stdout.WriteLine($"epoch {epoch + 1,4}: InfoNCE {F(sum / seen, "0.0000")} (chance log {o.Batch} = {F(Math.Log(o.Batch), "0.0000")}), " +
+                                 $"{Knn}-NN test accuracy {F(monitor[^1].Accuracy)}");
+            }
         }
         double pretrainSeconds = clock.Elapsed.TotalSeconds;
         var trained = network.SnapshotParameters();
@@ -134,10 +141,10 @@ public static class Program
         double probeSeconds = clock.Elapsed.TotalSeconds;
 
         // 5. The figure and the numbers.
-        WriteFigure(o.Svg, losses, o.Batch, network, test, o.Embedding, probe.Test, random.Test);
+        WriteFigure(o.Svg, losses, o.Batch, monitor, probe.Test, random.Test, logisticTest);
         stdout.WriteLine($"figure written to {o.Svg}");
         stdout.WriteLine($"pretrain_time_s={F(pretrainSeconds, "0.00")} probe_time_s={F(probeSeconds, "0.00")} steps={network.Step.ToString(CultureInfo.InvariantCulture)} " +
-                         $"final_infonce={F(losses[^1])} raw_logistic_test_accuracy={F(logisticTest)}");
+                         $"final_infonce={F(losses[^1])} knn_test_accuracy={F(monitor[^1].Accuracy)} raw_logistic_test_accuracy={F(logisticTest)}");
         ExampleHost.Result(stdout, "probe_test_accuracy", probe.Test);
         ExampleHost.Result(stdout, "random_probe_test_accuracy", random.Test);
         return 0;
@@ -159,87 +166,87 @@ public static class Program
         return (network.Evaluate(train).Accuracy ?? 0, network.Evaluate(test).Accuracy ?? 0);
     }
 
-    /// <summary>
-    /// Two panels: the InfoNCE training loss per epoch (with chance, log B), and the test signals' embeddings
-    /// (L2-normalized, as the loss sees them) projected on their first two principal components, one colour per digit.
-    /// </summary>
-    public static void WriteFigure(string path, IReadOnlyList<double> losses, int batch, Network contrastive, Dataset test, int embedding, double probeAccuracy, double randomAccuracy)
-    {
-        var lossPanel = new SvgPlot("contrastive pre-training", "epoch", "InfoNCE (in-batch)") { Width = 520, Height = 360 };
-        var epochs = Enumerable.Range(1, losses.Count).Select(e => (double)e).ToArray();
-        lossPanel.Add("training loss", epochs, losses.ToArray());
-        lossPanel.Add($"chance: log {batch}", new[] { 1.0, Math.Max(2, losses.Count) }, new[] { Math.Log(batch), Math.Log(batch) }, "#888888", dashed: true);
+    /// <summary>The k of the k-nearest-neighbour monitor.</summary>
+    public const int Knn = 10;
 
-        var z = Embed(contrastive, test, embedding);
-        var (px, py) = Pca2(z, test.Count, embedding);
-        var scatter = new SvgPlot($"test embeddings, PCA (probe {F(probeAccuracy, "0.000")}, random {F(randomAccuracy, "0.000")})", "PC 1", "PC 2") { Width = 520, Height = 360 };
-        for (int digit = 0; digit < Classes; digit++)
-        {
-            var rows = Enumerable.Range(0, test.Count).Where(i => test.Labels![i] == digit).ToArray();
-            scatter.AddPoints($"digit {digit}", rows.Select(i => px[i]).ToArray(), rows.Select(i => py[i]).ToArray(), rows.Select(_ => 2.0).ToArray());
-        }
-        SvgPlot.SaveGrid(path, "MNIST-1D: contrastive pre-training without labels", new[] { lossPanel, scatter }, columns: 2);
+    /// <summary>
+    /// Two panels: the InfoNCE training loss per epoch (with chance, log B); and during pre-training the test accuracy of
+    /// a <see cref="Knn"/>-nearest-neighbour classifier on the embeddings (cosine similarity to the training signals'
+    /// embeddings, no training), with the final linear probes and logistic regression on the raw signal as levels.
+    /// </summary>
+    public static void WriteFigure(string path, IReadOnlyList<double> losses, int batch, IReadOnlyList<(double Epoch, double Accuracy)> monitor,
+        double probeAccuracy, double randomAccuracy, double logisticAccuracy)
+    {
+        var lossPanel = new SvgPlot("contrastive pre-training (no labels)", "epoch", "InfoNCE (in-batch)") { Width = 520, Height = 360 };
+        var epochs = Enumerable.Range(1, losses.Count).Select(e => (double)e).ToArray();
+        double last = Math.Max(2, losses.Count);
+        lossPanel.Add("training loss", epochs, losses.ToArray());
+        lossPanel.Add($"chance: log {batch}", new[] { 1.0, last }, new[] { Math.Log(batch), Math.Log(batch) }, "#888888", dashed: true);
+        lossPanel.YRange = (0, Math.Log(batch) * 1.1);
+
+        var accuracy = new SvgPlot("what the embedding knows about the digit", "pre-training epoch", "test accuracy") { Width = 520, Height = 360 };
+        accuracy.Add($"{Knn}-NN on the embeddings", monitor.Select(m => m.Epoch).ToArray(), monitor.Select(m => m.Accuracy).ToArray());
+        accuracy.Add($"linear probe, pre-trained ({F(probeAccuracy, "0.000")})", new[] { 0.0, last }, new[] { probeAccuracy, probeAccuracy }, "#d62728", dashed: true);
+        accuracy.Add($"linear probe, untrained ({F(randomAccuracy, "0.000")})", new[] { 0.0, last }, new[] { randomAccuracy, randomAccuracy }, "#7f7f7f", dashed: true);
+        accuracy.Add($"logistic, raw signal ({F(logisticAccuracy, "0.000")})", new[] { 0.0, last }, new[] { logisticAccuracy, logisticAccuracy }, "#2ca02c", dashed: true);
+        accuracy.Add("chance (0.1)", new[] { 0.0, last }, new[] { 0.1, 0.1 }, "#bbbbbb", dashed: true);
+        accuracy.YRange = (0, 1);
+        SvgPlot.SaveGrid(path, "MNIST-1D: contrastive pre-training with InfoNCE, then a linear probe", new[] { lossPanel, accuracy }, columns: 2);
     }
 
-    /// <summary>The trained encoder's embeddings of <paramref name="data"/> (its output <c>q</c> for input <c>x1</c>), L2-normalized per row: [count, embedding].</summary>
-    public static double[] Embed(Network contrastive, Dataset data, int embedding)
+    /// <summary>The encoder's embeddings of <paramref name="data"/> (output <c>q</c> for input <c>x1</c>), L2-normalized per row: [count, embedding].</summary>
+    public static float[] Embed(Network contrastive, Dataset data, int embedding)
     {
         var q = new float[data.Count * embedding];
         var k = new float[data.Count * embedding];
         contrastive.Predict(new[] { data.Features, data.Features }, data.Count, new[] { q, k });
-        var z = new double[data.Count * embedding];
         for (int i = 0; i < data.Count; i++)
         {
+            var row = q.AsSpan(i * embedding, embedding);
             double norm = 0;
-            for (int j = 0; j < embedding; j++) norm += (double)q[i * embedding + j] * q[i * embedding + j];
-            norm = Math.Sqrt(norm + 1e-12);
-            for (int j = 0; j < embedding; j++) z[i * embedding + j] = q[i * embedding + j] / norm;
+            foreach (float v in row) norm += (double)v * v;
+            float inv = (float)(1 / Math.Sqrt(norm + 1e-12));
+            for (int j = 0; j < embedding; j++) row[j] *= inv;
         }
-        return z;
+        return q;
     }
 
-    /// <summary>The projections of the rows of <paramref name="z"/> [n, d] on its first two principal components (power iteration with deflation).</summary>
-    public static (double[] X, double[] Y) Pca2(double[] z, int n, int d)
+    /// <summary>
+    /// The test accuracy of <see cref="Knn"/>-nearest-neighbour classification on the normalized embeddings: each test
+    /// signal takes the most frequent label among the training signals with the most similar embeddings (cosine; a tie
+    /// goes to the class with the larger summed similarity).
+    /// </summary>
+    public static double KnnAccuracy(Network contrastive, Dataset train, Dataset test, int embedding)
     {
-        var mean = new double[d];
-        for (int i = 0; i < n; i++) for (int j = 0; j < d; j++) mean[j] += z[i * d + j] / n;
-        var c = new double[d, d];
-        for (int i = 0; i < n; i++)
-            for (int a = 0; a < d; a++)
-            {
-                double u = z[i * d + a] - mean[a];
-                for (int b = 0; b < d; b++) c[a, b] += u * (z[i * d + b] - mean[b]) / n;
-            }
-        var v1 = TopEigenvector(c, d);
-        double l1 = Rayleigh(c, v1, d);
-        for (int a = 0; a < d; a++) for (int b = 0; b < d; b++) c[a, b] -= l1 * v1[a] * v1[b];
-        var v2 = TopEigenvector(c, d);
-        var x = new double[n];
-        var y = new double[n];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < d; j++) { double u = z[i * d + j] - mean[j]; x[i] += u * v1[j]; y[i] += u * v2[j]; }
-        return (x, y);
-    }
-
-    private static double[] TopEigenvector(double[,] c, int d)
-    {
-        var v = Enumerable.Range(0, d).Select(j => 1.0 + 0.01 * j).ToArray();
-        for (int iter = 0; iter < 500; iter++)
+        var a = Embed(contrastive, train, embedding);
+        var b = Embed(contrastive, test, embedding);
+        var bestSim = new float[Knn];
+        var bestLabel = new int[Knn];
+        var votes = new int[Classes];
+        var weight = new double[Classes];
+        int correct = 0;
+        for (int i = 0; i < test.Count; i++)
         {
-            var w = new double[d];
-            for (int a = 0; a < d; a++) for (int b = 0; b < d; b++) w[a] += c[a, b] * v[b];
-            double norm = Math.Sqrt(w.Sum(t => t * t));
-            if (norm == 0) return v.Select(t => t / Math.Sqrt(v.Sum(s => s * s))).ToArray();
-            v = w.Select(t => t / norm).ToArray();
+            var qi = b.AsSpan(i * embedding, embedding);
+            Array.Fill(bestSim, float.NegativeInfinity);
+            for (int j = 0; j < train.Count; j++)
+            {
+                var kj = a.AsSpan(j * embedding, embedding);
+                float sim = 0;
+                for (int d = 0; d < embedding; d++) sim += qi[d] * kj[d];
+                if (sim <= bestSim[Knn - 1]) continue;
+                int p = Knn - 1;
+                while (p > 0 && bestSim[p - 1] < sim) { bestSim[p] = bestSim[p - 1]; bestLabel[p] = bestLabel[p - 1]; p--; }
+                bestSim[p] = sim; bestLabel[p] = train.Labels![j];
+            }
+            Array.Clear(votes); Array.Clear(weight);
+            for (int r = 0; r < Knn; r++) { votes[bestLabel[r]]++; weight[bestLabel[r]] += bestSim[r]; }
+            int best = 0;
+            for (int c = 1; c < Classes; c++)
+                if (votes[c] > votes[best] || (votes[c] == votes[best] && weight[c] > weight[best])) best = c;
+            if (best == test.Labels![i]) correct++;
         }
-        return v;
-    }
-
-    private static double Rayleigh(double[,] c, double[] v, int d)
-    {
-        double s = 0;
-        for (int a = 0; a < d; a++) for (int b = 0; b < d; b++) s += v[a] * c[a, b] * v[b];
-        return s;
+        return (double)correct / test.Count;
     }
 
     private static string F(double v, string format = "0.0000") => ExampleHost.F(v, format);
