@@ -1,15 +1,253 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
 using System.IO;
+using System.Linq;
+using Nabla;
+using Nabla.Data;
 using Nabla.Examples;
+using Nabla.Reporting;
+using Nabla.Training;
 
 namespace Contrastive;
 
-/// <summary>The Contrastive example (being written for issue 13).</summary>
+/// <summary>
+/// Contrastive pre-training on MNIST-1D without labels, then a linear probe. One encoder (the MNIST-1D paper's CNN
+/// with a Linear to a small embedding, or an MLP) with shared weights (<see cref="Siamese"/>) embeds two random views
+/// of each training signal (shift, amplitude scale, Gaussian noise); in-batch InfoNCE
+/// (<see cref="Loss.InfoNceInBatch"/> between the two outputs) pulls the views of one signal together and pushes the
+/// other signals of the batch apart. The labels are then used only to train a Linear(embedding, 10) on top of the
+/// frozen encoder (<see cref="Module.Freeze"/>); its test accuracy is compared with the same probe on a frozen encoder
+/// of the same architecture that was never trained (the contrastive encoder's own initial weights) and with logistic
+/// regression on the raw signal. Bad input is one line on stderr and exit code 2, before any training.
+/// </summary>
 public static class Program
 {
-    /// <summary>The process entry point.</summary>
-    public static int Main(string[] args) => Run(args, System.Console.Out, System.Console.Error);
+    private const int Classes = 10;
+    private const int ProbeBatch = 100;
 
-    /// <summary>Runs the example with <paramref name="args"/>; returns the exit code (0, or 2 for bad input).</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
-        ExampleHost.Run(stderr, () => throw new UsageException("not written yet"));
+    /// <summary>The process entry point.</summary>
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs the example with <paramref name="args"/>, writing to <paramref name="stdout"/> and <paramref name="stderr"/>; returns the exit code (0, or 2 for bad input).</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        return ExampleHost.Run(stderr, () =>
+        {
+            var o = Options.Parse(args);
+            if (o.Help) { stdout.WriteLine(Options.Usage); return 0; }
+            return Train(o, stdout);
+        });
+    }
+
+    /// <summary>
+    /// The encoder, 40 values → <paramref name="embedding"/> values. <c>cnn</c>: the input viewed as [1, 40], three
+    /// Conv1d of <paramref name="hidden"/> channels (kernels 5, 3, 3, stride 2, padding 1) with ReLU, flattened into a
+    /// Linear to the embedding (the MNIST-1D paper's CNN with the embedding in place of the 10 classes). <c>mlp</c>:
+    /// Dense(40→hidden), ReLU, Dense(hidden→hidden), ReLU, Dense(hidden→embedding).
+    /// </summary>
+    public static Sequential BuildEncoder(string kind, int size, int hidden, int embedding) => kind switch
+    {
+        "cnn" => Networks.Mnist1dCnn(size, hidden, embedding),
+        "mlp" => new Sequential(new Dense(size, hidden), new ReLU(), new Dense(hidden, hidden), new ReLU(), new Dense(hidden, embedding)),
+        _ => throw new UsageException($"--encoder: unknown encoder '{kind}' (cnn, mlp)."),
+    };
+
+    /// <summary>The pre-training model: the encoder with shared weights on two inputs <c>x1</c>, <c>x2</c> (the views), outputs <c>q</c>, <c>k</c>.</summary>
+    public static Model BuildContrastive(Sequential encoder, int size, long seed) =>
+        Model.Build(new Siamese(encoder), new[] { InputSpec.Batched("x1", size), InputSpec.Batched("x2", size) }, new[] { "q", "k" }, seed);
+
+    /// <summary>
+    /// The probe model: the encoder, frozen, under the child name <c>encoder</c> (so its parameters are named
+    /// <c>encoder.…</c> as in the <see cref="Siamese"/> pre-training model) followed by the trainable <c>probe</c>, a
+    /// Linear(embedding, 10).
+    /// </summary>
+    public static Model BuildProbe(Sequential encoder, int size, int embedding, long seed) =>
+        Model.Build(new Sequential(("encoder", encoder.Freeze()), ("probe", new Dense(embedding, Classes))), size, seed);
+
+    private static int Train(Options o, TextWriter stdout)
+    {
+        // 1. Everything that can be wrong, before any work.
+        var (train, test) = Mnist1DFiles.Load(o.Data);
+        ExampleHost.CheckOutputFile("--svg", o.Svg);
+        if (o.Batch > train.Count) throw new UsageException($"--batch: {o.Batch} is larger than the {train.Count} training signals.");
+        int size = train.ExampleSize;
+        var backend = Jit.ParseBackend(o.Backend);
+
+        var model = BuildContrastive(BuildEncoder(o.Encoder, size, o.Hidden, o.Embedding), size, o.Seed);
+        stdout.WriteLine($"MNIST-1D contrastive pre-training: {train.Count} training signals (labels unused), {test.Count} test signals of {size} values; " +
+                         $"{o.Encoder} encoder {size} → {o.Embedding}, two views per signal (shift ±{o.Shift}, scale ±{F(o.Scale, "0.##")}, noise σ {F(o.Noise, "0.###")}), " +
+                         $"in-batch InfoNCE τ {F(o.Tau, "G")}, batch {o.Batch}, Adam lr {F(o.LearningRate, "G")}, {o.Epochs} epochs");
+        stdout.WriteLine(model.Summary);
+        stdout.WriteLine($"encoder_parameters={model.ParameterCount.ToString(CultureInfo.InvariantCulture)}");
+
+        // 2. Compile the two-view step: both views through the one encoder, the [B, B] similarities, InfoNCE, Adam.
+        var clock = Stopwatch.StartNew();
+        var setup = new TrainingSetup(new[] { LossTerm.Between("q", "k", Loss.InfoNceInBatch(o.Tau)) }, Optimizer.Adam(o.LearningRate)) { ModelName = "Mnist1dContrastive" };
+        var network = model.Compile(setup, backend);
+        var initial = network.SnapshotParameters();   // the untrained encoder: the random-features baseline
+        stdout.WriteLine($"compiled with {o.Backend} in {F(clock.Elapsed.TotalMilliseconds, "0")} ms");
+
+        // 3. Pre-train: each batch's signals are augmented twice, independently, into the two inputs.
+        clock.Restart();
+        var views = new ViewPair(o.Shift, o.Scale, o.Noise, o.Seed);
+        var loader = new BatchLoader(train, o.Batch, shuffle: true, seed: o.Seed, dropLast: true);
+        var x1 = new float[o.Batch * size];
+        var x2 = new float[o.Batch * size];
+        var inputs = new[] { x1, x2 };
+        var losses = new List<double>();
+        var monitor = new List<(double Epoch, double Accuracy)> { (0, KnnAccuracy(network, train, test, o.Embedding)) };
+        int every = Math.Max(1, o.Epochs / 20);
+        stdout.WriteLine($"epoch    0: {Knn}-NN test accuracy on the embeddings {F(monitor[0].Accuracy)} (untrained encoder)");
+        for (int epoch = 0; epoch < o.Epochs; epoch++)
+        {
+            loader.Reset(epoch);
+            double sum = 0; int seen = 0;
+            while (loader.Next(out var b))
+            {
+                views.Make(b.X, b.Count, size, network.Step, x1, x2);
+                float loss = network.TrainStep(inputs, Array.Empty<float[]>(), b.Count, o.LearningRate);
+                if (!float.IsFinite(loss)) throw new UsageException($"the InfoNCE loss became {loss} in epoch {epoch + 1}; lower --lr or raise --tau.");
+                sum += (double)loss * b.Count; seen += b.Count;
+            }
+            losses.Add(sum / seen);
+            if ((epoch + 1) % every == 0 || epoch + 1 == o.Epochs)
+            {
+                monitor.Add((epoch + 1, KnnAccuracy(network, train, test, o.Embedding)));
+                stdout.WriteLine($"epoch {epoch + 1,4}: InfoNCE {F(sum / seen, "0.0000")} (chance log {o.Batch} = {F(Math.Log(o.Batch), "0.0000")}), " +
+                                 $"{Knn}-NN test accuracy {F(monitor[^1].Accuracy)}");
+            }
+        }
+        double pretrainSeconds = clock.Elapsed.TotalSeconds;
+        var trained = network.SnapshotParameters();
+
+        // 4. Linear probes on the frozen encoders (trained and untrained) and logistic regression on the raw signal.
+        clock.Restart();
+        var probeOptions = new TrainingOptions
+        {
+            Epochs = o.ProbeEpochs, BatchSize = ProbeBatch, Shuffle = true, Seed = o.Seed,
+            LearningRate = LearningRate.Constant(o.ProbeLearningRate), EvaluationBatchSize = 1000,
+        };
+        TrainingSetup ProbeSetup(string name) => new(Loss.SoftmaxCrossEntropy(), Optimizer.Adam(o.ProbeLearningRate)) { ModelName = name };
+        var probe = Probe(o, size, trained, ProbeSetup("Mnist1dProbe"), probeOptions, backend, train, test);
+        stdout.WriteLine($"linear probe on the contrastive encoder: train accuracy {F(probe.Train)}, test accuracy {F(probe.Test)}");
+        var random = Probe(o, size, initial, ProbeSetup("Mnist1dRandomProbe"), probeOptions, backend, train, test);
+        stdout.WriteLine($"linear probe on the untrained encoder:   train accuracy {F(random.Train)}, test accuracy {F(random.Test)}");
+        var logistic = Model.Build(new Dense(size, Classes), size, o.Seed).Compile(ProbeSetup("Mnist1dLogistic"), backend);
+        logistic.Fit(train, probeOptions);
+        double logisticTest = logistic.Evaluate(test).Accuracy ?? 0;
+        stdout.WriteLine($"logistic regression on the raw signal:    train accuracy {F(logistic.Evaluate(train).Accuracy ?? 0)}, test accuracy {F(logisticTest)}");
+        double probeSeconds = clock.Elapsed.TotalSeconds;
+
+        // 5. The figure and the numbers.
+        WriteFigure(o.Svg, losses, o.Batch, monitor, probe.Test, random.Test, logisticTest);
+        stdout.WriteLine($"figure written to {o.Svg}");
+        stdout.WriteLine($"pretrain_time_s={F(pretrainSeconds, "0.00")} probe_time_s={F(probeSeconds, "0.00")} steps={network.Step.ToString(CultureInfo.InvariantCulture)} " +
+                         $"final_infonce={F(losses[^1])} knn_test_accuracy={F(monitor[^1].Accuracy)} raw_logistic_test_accuracy={F(logisticTest)}");
+        ExampleHost.Result(stdout, "probe_test_accuracy", probe.Test);
+        ExampleHost.Result(stdout, "random_probe_test_accuracy", random.Test);
+        return 0;
+    }
+
+    /// <summary>
+    /// Trains a linear probe on the frozen encoder whose weights are <paramref name="encoderWeights"/> (named
+    /// <c>encoder.…</c>) and returns its train and test accuracy; checks that the encoder did not move.
+    /// </summary>
+    private static (double Train, double Test) Probe(Options o, int size, IReadOnlyDictionary<string, float[]> encoderWeights, TrainingSetup setup,
+        TrainingOptions options, Nabla.Backend backend, Dataset train, Dataset test)
+    {
+        var network = BuildProbe(BuildEncoder(o.Encoder, size, o.Hidden, o.Embedding), size, o.Embedding, o.Seed).Compile(setup, backend);
+        network.RestoreParameters(encoderWeights);
+        network.Fit(train, options);
+        foreach (var (name, values) in encoderWeights)
+            if (!network.ParameterValues(name).AsSpan().SequenceEqual(values))
+                throw new InvalidOperationException($"the frozen encoder's parameter {name} changed while the probe trained.");
+        return (network.Evaluate(train).Accuracy ?? 0, network.Evaluate(test).Accuracy ?? 0);
+    }
+
+    /// <summary>The k of the k-nearest-neighbour monitor.</summary>
+    public const int Knn = 10;
+
+    /// <summary>
+    /// Two panels: the InfoNCE training loss per epoch (with chance, log B); and during pre-training the test accuracy of
+    /// a <see cref="Knn"/>-nearest-neighbour classifier on the embeddings (cosine similarity to the training signals'
+    /// embeddings, no training), with the final linear probes and logistic regression on the raw signal as levels.
+    /// </summary>
+    public static void WriteFigure(string path, IReadOnlyList<double> losses, int batch, IReadOnlyList<(double Epoch, double Accuracy)> monitor,
+        double probeAccuracy, double randomAccuracy, double logisticAccuracy)
+    {
+        var lossPanel = new SvgPlot("contrastive pre-training (no labels)", "epoch", "InfoNCE (in-batch)") { Width = 520, Height = 360 };
+        var epochs = Enumerable.Range(1, losses.Count).Select(e => (double)e).ToArray();
+        double last = Math.Max(2, losses.Count);
+        lossPanel.Add("training loss", epochs, losses.ToArray());
+        lossPanel.Add($"chance: log {batch}", new[] { 1.0, last }, new[] { Math.Log(batch), Math.Log(batch) }, "#888888", dashed: true);
+        lossPanel.YRange = (0, Math.Log(batch) * 1.1);
+
+        var accuracy = new SvgPlot("what the embedding knows about the digit", "pre-training epoch", "test accuracy") { Width = 520, Height = 360 };
+        accuracy.Add($"{Knn}-NN on the embeddings", monitor.Select(m => m.Epoch).ToArray(), monitor.Select(m => m.Accuracy).ToArray());
+        accuracy.Add($"linear probe, pre-trained ({F(probeAccuracy, "0.000")})", new[] { 0.0, last }, new[] { probeAccuracy, probeAccuracy }, "#d62728", dashed: true);
+        accuracy.Add($"linear probe, untrained ({F(randomAccuracy, "0.000")})", new[] { 0.0, last }, new[] { randomAccuracy, randomAccuracy }, "#7f7f7f", dashed: true);
+        accuracy.Add($"logistic, raw signal ({F(logisticAccuracy, "0.000")})", new[] { 0.0, last }, new[] { logisticAccuracy, logisticAccuracy }, "#2ca02c", dashed: true);
+        accuracy.Add("chance (0.1)", new[] { 0.0, last }, new[] { 0.1, 0.1 }, "#bbbbbb", dashed: true);
+        accuracy.YRange = (0, 1);
+        SvgPlot.SaveGrid(path, "MNIST-1D: contrastive pre-training with InfoNCE, then a linear probe", new[] { lossPanel, accuracy }, columns: 2);
+    }
+
+    /// <summary>The encoder's embeddings of <paramref name="data"/> (output <c>q</c> for input <c>x1</c>), L2-normalized per row: [count, embedding].</summary>
+    public static float[] Embed(Network contrastive, Dataset data, int embedding)
+    {
+        var q = new float[data.Count * embedding];
+        var k = new float[data.Count * embedding];
+        contrastive.Predict(new[] { data.Features, data.Features }, data.Count, new[] { q, k });
+        for (int i = 0; i < data.Count; i++)
+        {
+            var row = q.AsSpan(i * embedding, embedding);
+            double norm = 0;
+            foreach (float v in row) norm += (double)v * v;
+            float inv = (float)(1 / Math.Sqrt(norm + 1e-12));
+            for (int j = 0; j < embedding; j++) row[j] *= inv;
+        }
+        return q;
+    }
+
+    /// <summary>
+    /// The test accuracy of <see cref="Knn"/>-nearest-neighbour classification on the normalized embeddings: each test
+    /// signal takes the most frequent label among the training signals with the most similar embeddings (cosine; a tie
+    /// goes to the class with the larger summed similarity).
+    /// </summary>
+    public static double KnnAccuracy(Network contrastive, Dataset train, Dataset test, int embedding)
+    {
+        var a = Embed(contrastive, train, embedding);
+        var b = Embed(contrastive, test, embedding);
+        var bestSim = new float[Knn];
+        var bestLabel = new int[Knn];
+        var votes = new int[Classes];
+        var weight = new double[Classes];
+        int correct = 0;
+        for (int i = 0; i < test.Count; i++)
+        {
+            var qi = b.AsSpan(i * embedding, embedding);
+            Array.Fill(bestSim, float.NegativeInfinity);
+            for (int j = 0; j < train.Count; j++)
+            {
+                var kj = a.AsSpan(j * embedding, embedding);
+                float sim = 0;
+                for (int d = 0; d < embedding; d++) sim += qi[d] * kj[d];
+                if (sim <= bestSim[Knn - 1]) continue;
+                int p = Knn - 1;
+                while (p > 0 && bestSim[p - 1] < sim) { bestSim[p] = bestSim[p - 1]; bestLabel[p] = bestLabel[p - 1]; p--; }
+                bestSim[p] = sim; bestLabel[p] = train.Labels![j];
+            }
+            Array.Clear(votes); Array.Clear(weight);
+            for (int r = 0; r < Knn; r++) { votes[bestLabel[r]]++; weight[bestLabel[r]] += bestSim[r]; }
+            int best = 0;
+            for (int c = 1; c < Classes; c++)
+                if (votes[c] > votes[best] || (votes[c] == votes[best] && weight[c] > weight[best])) best = c;
+            if (best == test.Labels![i]) correct++;
+        }
+        return (double)correct / test.Count;
+    }
+
+    private static string F(double v, string format = "0.0000") => ExampleHost.F(v, format);
 }

@@ -1,0 +1,138 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Xml.Linq;
+using Nabla.Data;
+using Nabla.Tests.Data;
+using Xunit;
+
+namespace Nabla.Tests.Examples;
+
+/// <summary>The MNIST-1D contrastive example called in-process through its entry point (a short run: seconds).</summary>
+[Collection("Jit")]
+public class ContrastiveExampleTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = Contrastive.Program.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    private static double Value(string output, string name)
+    {
+        var token = output.Split(new[] { ' ', '\n', '\r' }, StringSplitOptions.RemoveEmptyEntries).Last(t => t.StartsWith(name + "="));
+        return double.Parse(token.Substring(name.Length + 1), CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public void A_short_run_pretrains_without_labels_and_its_probe_beats_the_untrained_encoders()
+    {
+        string? data = Mnist1DData.Find();
+        Assert.True(data is not null, "examples/Mnist1D/data not found");
+        using var dir = new TempDir();
+        string svg = dir.File("contrastive.svg");
+        var (code, output, err) = Run("--epochs", "3", "--probe-epochs", "5", "--data", data!, "--svg", svg);
+        Assert.True(code == 0, err);
+        var last = output.TrimEnd().Split('\n').TakeLast(2).ToArray();
+        Assert.StartsWith("probe_test_accuracy=", last[0]);
+        Assert.StartsWith("random_probe_test_accuracy=", last[1]);
+        Assert.Contains(" steps=60 ", output); // 3 epochs of 4000 signals in batches of 200
+
+        // The InfoNCE loss starts below chance (log 200 ≈ 5.30) after one epoch and falls.
+        var infonce = output.Split('\n').Where(l => l.StartsWith("epoch ") && l.Contains("InfoNCE"))
+            .Select(l => double.Parse(l.Split("InfoNCE ")[1].Split(' ')[0], CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(3, infonce.Length);
+        Assert.True(infonce[2] < infonce[0] && infonce[0] < Math.Log(200), string.Join(", ", infonce));
+
+        // Every accuracy is a fraction above chance (0.1); three epochs already put the probe on the pre-trained
+        // encoder well above the same probe on the untrained one (measured 0.386 vs 0.271 at this length, seed 1).
+        double probe = Value(output, "probe_test_accuracy"), random = Value(output, "random_probe_test_accuracy");
+        double knn = Value(output, "knn_test_accuracy"), logistic = Value(output, "raw_logistic_test_accuracy");
+        foreach (var a in new[] { probe, random, knn, logistic }) Assert.InRange(a, 0.15, 1);
+        Assert.True(probe > random + 0.05, $"probe {probe} vs untrained {random}");
+        Assert.True(knn > 0.25, $"k-NN {knn}");
+
+        // Two panels: the loss per epoch (3 points) and the k-NN monitor (epoch 0 plus one point per epoch) beside the levels.
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        var panels = XDocument.Load(svg).Root!.Elements(ns + "svg").ToArray();
+        Assert.Equal(2, panels.Length);
+        int Points(XElement panel, string prefix) => ((string)panel.Descendants(ns + "polyline").Single(l => ((string)l.Attribute("data-series")!).StartsWith(prefix)).Attribute("points")!).Split(' ').Length;
+        Assert.Equal(3, Points(panels[0], "training loss"));
+        Assert.Equal(4, Points(panels[1], "10-NN on the embeddings"));
+        Assert.Equal(2, Points(panels[1], "linear probe, pre-trained"));
+        Assert.Equal(2, Points(panels[1], "linear probe, untrained"));
+    }
+
+    [Fact]
+    public void The_probe_model_freezes_the_encoder_and_names_its_parameters_as_the_siamese_model_does()
+    {
+        var encoder = Contrastive.Program.BuildEncoder("mlp", 40, 8, 4);
+        var siamese = Contrastive.Program.BuildContrastive(encoder, 40, seed: 5);
+        var probe = Contrastive.Program.BuildProbe(Contrastive.Program.BuildEncoder("mlp", 40, 8, 4), 40, 4, seed: 5);
+        var encoderNames = siamese.Parameters.Names.ToArray();
+        Assert.All(encoderNames, n => Assert.StartsWith("encoder.", n));
+        Assert.Equal(encoderNames, probe.Parameters.Frozen.Select(p => p.Name));
+        Assert.Equal(new[] { "probe.weight", "probe.bias" }, probe.Parameters.Trainable.Select(p => p.Name));
+        // The same seed gives the probe's encoder exactly the siamese encoder's initial weights: the untrained baseline.
+        foreach (var n in encoderNames) Assert.Equal(siamese.Parameters[n].Data, probe.Parameters[n].Data);
+    }
+
+    [Fact]
+    public void The_two_views_differ_from_each_other_and_are_reproducible()
+    {
+        var source = Enumerable.Range(0, 3 * 40).Select(i => (float)Math.Sin(i * 0.3)).ToArray();
+        var (a1, a2, b1, b2) = (new float[120], new float[120], new float[120], new float[120]);
+        new Contrastive.ViewPair(4, 0.2, 0.1, seed: 7).Make(source, 3, 40, step: 11, a1, a2);
+        new Contrastive.ViewPair(4, 0.2, 0.1, seed: 7).Make(source, 3, 40, step: 11, b1, b2);
+        Assert.Equal(a1, b1);
+        Assert.Equal(a2, b2);
+        Assert.NotEqual(a1, a2);
+        // Without shift, scale or noise both views are the signal itself.
+        var (c1, c2) = (new float[120], new float[120]);
+        new Contrastive.ViewPair(0, 0, 0, seed: 7).Make(source, 3, 40, step: 11, c1, c2);
+        Assert.Equal(source, c1);
+        Assert.Equal(source, c2);
+        // A scale alone multiplies each signal by one factor in [0.8, 1.2].
+        new Contrastive.ViewPair(0, 0.2, 0, seed: 7).Make(source, 3, 40, step: 11, c1, c2);
+        for (int e = 0; e < 3; e++)
+        {
+            double f = c1[e * 40 + 1] / source[e * 40 + 1];
+            Assert.InRange(f, 0.8, 1.2);
+            for (int j = 0; j < 40; j++) Assert.Equal(source[e * 40 + j] * f, c1[e * 40 + j], 4);
+        }
+    }
+
+    [Theory]
+    [InlineData("--tau 0", "--tau: must be positive, got 0.")]
+    [InlineData("--batch 1", "--batch: must be in 2..4000, got 1.")]
+    [InlineData("--epochs x", "--epochs: 'x' is not an integer.")]
+    [InlineData("--lr -1", "--lr: must be positive, got -1.")]
+    [InlineData("--scale 1", "--scale: must be in [0, 0.99], got 1.")]
+    [InlineData("--encoder rnn", "--encoder: unknown encoder 'rnn' (cnn, mlp).")]
+    [InlineData("--backend llvm", "--backend: unknown backend 'llvm'")]
+    [InlineData("--seed", "--seed needs a value.")]
+    [InlineData("--frobnicate", "unknown option '--frobnicate'")]
+    [InlineData("--data /nonexistent-nabla-folder", "--data: folder '/nonexistent-nabla-folder' not found")]
+    public void Bad_options_give_one_line_and_exit_code_2(string args, string expected)
+    {
+        var (code, output, err) = Run(args.Split(' '));
+        Assert.Equal(2, code);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.Contains(expected, lines[0]);
+        Assert.DoesNotContain("probe_test_accuracy", output);
+    }
+
+    [Fact]
+    public void Help_prints_the_usage_with_every_option()
+    {
+        var (code, output, _) = Run("--help");
+        Assert.Equal(0, code);
+        foreach (var option in new[] { "--tau", "--epochs", "--batch", "--seed", "--lr", "--svg", "--backend", "--probe-epochs" })
+            Assert.Contains(option, output);
+    }
+}
