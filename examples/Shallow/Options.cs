@@ -16,8 +16,8 @@ public sealed class Options
     public long DataSeed { get; private set; }
     /// <summary>The number of training points (default 100).</summary>
     public int Points { get; private set; } = 100;
-    /// <summary>The standard deviation of the Gaussian noise added to the targets (default 0.2).</summary>
-    public double Noise { get; private set; } = 0.2;
+    /// <summary>The standard deviation of the Gaussian noise added to the targets (default 0.3, the notebook's σ_y).</summary>
+    public double Noise { get; private set; } = 0.3;
     /// <summary>The run-time compiler backend: expressions or roslyn.</summary>
     public string Backend { get; private set; } = "expressions";
     /// <summary>Where the SVG goes.</summary>
@@ -33,7 +33,7 @@ public sealed class Options
         "  --seed N         initialization seed (default 1)\n" +
         "  --data-seed N    seed of the generated data (default 0)\n" +
         "  --points N       training points (default 100, at most 100000)\n" +
-        "  --noise X        standard deviation of the target noise (default 0.2, in [0, 10])\n" +
+        "  --noise X        standard deviation of the target noise (default 0.3, in [0, 10])\n" +
         "  --backend NAME   expressions (default) or roslyn\n" +
         "  --svg FILE       the figure (default out/shallow.svg)";
 

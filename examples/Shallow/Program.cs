@@ -44,9 +44,9 @@ public static class Program
     }
 
     /// <summary>
-    /// The function behind the data: <c>exp(−sin(πx))</c> on [−1, 1] — the lectures' bias–variance notebook's curve
-    /// <c>exp(sin(2πu))</c> on u ∈ [0, 1], with the input centred as x = 2u − 1 (so that He initialization's zero biases
-    /// put every joint in the middle of the data, not at its edge).
+    /// The function behind the data: <c>exp(−sin(πx))</c> on [−1, 1] — the lecture notebooks' curve <c>exp(sin(2πu))</c>
+    /// on u ∈ [0, 1] (bias–variance and double-descent notebooks), with the input centred as x = 2u − 1 (so that He
+    /// initialization's zero biases put every joint in the middle of the data, not at its edge).
     /// </summary>
     public static double TrueFunction(double x) => Math.Exp(-Math.Sin(Math.PI * x));
 
@@ -58,16 +58,16 @@ public static class Program
     }
 
     /// <summary>
-    /// <paramref name="count"/> points with x uniform on [Lo, Hi] and t = <see cref="TrueFunction"/>(x) + noise·N(0, 1),
-    /// drawn from the stream named <paramref name="name"/> of <paramref name="seed"/> (so the training and held-out sets
-    /// are independent and each is the same on every machine).
+    /// <paramref name="count"/> points spread over [Lo, Hi] as the notebook spreads them (point i uniform in the i-th of
+    /// <paramref name="count"/> equal slices) with t = <see cref="TrueFunction"/>(x) + noise·N(0, 1), drawn from the
+    /// stream named <paramref name="name"/> of <paramref name="seed"/> (so the training and held-out sets are
+    /// independent and each is the same on every machine).
     /// </summary>
     public static Data Generate(int count, double noise, long seed, string name)
     {
         var rng = Rng.ForName(seed, name);
         var x = new double[count];
-        for (int i = 0; i < count; i++) x[i] = rng.Uniform(Lo, Hi);
-        Array.Sort(x);
+        for (int i = 0; i < count; i++) x[i] = Lo + (Hi - Lo) * (i + rng.NextDouble()) / count;
         var t = new float[count];
         for (int i = 0; i < count; i++) t[i] = (float)(TrueFunction(x[i]) + noise * rng.NextGaussian());
         return new Data(x.Select(v => (float)v).ToArray(), t);
