@@ -7,8 +7,8 @@ namespace Nabla;
 /// One example's conditional density p(t | x) as a mixture density network predicts it: K Gaussian components over
 /// D-dimensional targets with diagonal covariances, decoded from the network's raw output by
 /// <see cref="MixtureDensityLoss.Mixture"/> (weights π = softmax(logits), means μ as output, scales σ = e^(log-scale)).
-/// Everything is in double precision, so <see cref="LogDensity"/> is the exact negative of the loss's per-example value
-/// up to the float32 rounding of the output it was decoded from.
+/// Everything is in double precision: <see cref="LogDensity"/> is minus the loss's per-example value evaluated in float64
+/// on the same outputs (a float32 network's own loss differs from it by float32 rounding).
 /// </summary>
 public sealed class GaussianMixture
 {
