@@ -214,7 +214,7 @@ public static class Program
         var shotCounts = o.CurveShots.Append(o.Shots).Distinct().OrderBy(s => s).ToArray();
         var fewShot = shotCounts.ToDictionary(s => s, s => FewShot(target, s, o.Seed)); // checks every class has enough signals
         var backend = Jit.ParseBackend(o.Backend);
-        
+
         // 2. Pre-train features + head on digits 0-4.
         var features = Features(length, o.Channels, o.FrozenConvs);
         var pretrainModel = Model.Build(Build(features, Head(length, o.Channels, o.FrozenConvs)), length, o.Seed);
