@@ -13,6 +13,8 @@ public sealed class Options
     public int Shots { get; private set; } = 50;
     /// <summary>Channels of each convolution (default 25, the paper's CNN).</summary>
     public int Channels { get; private set; } = 25;
+    /// <summary>How many of the CNN's three convolutions are pre-trained and frozen; the rest and the Linear layer form the new head (default 2).</summary>
+    public int FrozenConvs { get; private set; } = 2;
     /// <summary>Epochs of pre-training on the training signals of digits 0–4 (default 40).</summary>
     public int PretrainEpochs { get; private set; } = 40;
     /// <summary>Training steps of fine-tuning the new head (default 300).</summary>
@@ -49,6 +51,7 @@ public sealed class Options
         "usage: dotnet run -c Release --project examples/Transfer [options]\n" +
         "  --shots N            labelled training signals per digit 5-9 (default 50, at most 350)\n" +
         "  --channels N         channels of each convolution (default 25)\n" +
+        "  --frozen-convs N     convolutions pre-trained and frozen, 1-3; the rest join the new head (default 2)\n" +
         "  --pretrain-epochs N  epochs of pre-training on digits 0-4 (default 40)\n" +
         "  --finetune-steps N   steps of fine-tuning the new head (default 300)\n" +
         "  --scratch-steps N    steps of training from scratch (default: --finetune-steps)\n" +
@@ -71,6 +74,7 @@ public sealed class Options
             {
                 case "--shots": o.Shots = a.Int(1, MaxShots); break;
                 case "--channels": o.Channels = a.Int(1, 1024); break;
+                case "--frozen-convs": o.FrozenConvs = a.Int(1, 3); break;
                 case "--pretrain-epochs": o.PretrainEpochs = a.Int(1, 100_000); break;
                 case "--finetune-steps": o.FinetuneSteps = a.Int(1, 10_000_000); break;
                 case "--scratch-steps": o.ScratchSteps = a.Int(1, 10_000_000); break;

@@ -15,14 +15,15 @@ using Nabla.Training;
 namespace Transfer;
 
 /// <summary>
-/// Transfer learning on MNIST-1D. The MNIST-1D paper's CNN (three Conv1d layers with ReLU as the feature extractor,
-/// 125 features, then a Linear head) is pre-trained on the training signals of digits 0–4. Its feature layers are then
-/// frozen (<see cref="Module.Freeze"/>) and a new Linear head for digits 5–9 is fine-tuned on a few labelled signals of
-/// each of those digits; the same architecture trained from scratch on the same few labels is the comparison. Both are
-/// tested on the test set's digits 5–9. The compiled fine-tuning step computes no gradient of the frozen weights and no
-/// backward pass below the head (the step's kernels and multiply-adds are printed beside the full network's), and
-/// both steps are timed at the same batch size. Writes an SVG of test accuracy against the number of labels per class.
-/// Bad input is one line on stderr and exit code 2, before any training.
+/// Transfer learning on MNIST-1D with the MNIST-1D paper's CNN (three Conv1d layers with ReLU, flattened into a Linear
+/// layer). The whole CNN is pre-trained on the training signals of digits 0–4. Its lower convolutions (the features;
+/// by default conv1 and conv2) are then frozen (<see cref="Module.Freeze"/>) and a new head (a fresh conv3 and Linear
+/// for digits 5–9) is trained on a few labelled signals of each of those digits; the same CNN trained from scratch on
+/// the same few labels is the comparison. Both are tested on the test set's digits 5–9. The compiled fine-tuning step
+/// computes no gradient of the frozen weights and no backward pass below the head (its kernels, matrix products and
+/// multiply-adds are printed beside the full network's), the frozen weights are checked bit for bit after fine-tuning,
+/// and both steps are timed at the same batch size. Writes an SVG of test accuracy against the number of labels per
+/// digit. Bad input is one line on stderr and exit code 2, before any training.
 /// </summary>
 public static class Program
 {
@@ -44,21 +45,39 @@ public static class Program
     }
 
     /// <summary>
-    /// The feature extractor of the MNIST-1D paper's CNN: the signal [B, 40] viewed as [B, 1, 40], Conv1d(1→C, k5, s2,
-    /// p1), ReLU, Conv1d(C→C, k3, s2, p1), ReLU, Conv1d(C→C, k3, s2, p1), ReLU, flattened to C·5 features (C = 25: 125).
+    /// The first <paramref name="convs"/> layers of the MNIST-1D paper's CNN, the part that is pre-trained and then frozen:
+    /// the signal [B, L] viewed as [B, 1, L], then Conv1d(1→C, k5, s2, p1), ReLU, Conv1d(C→C, k3, s2, p1), ReLU,
+    /// Conv1d(C→C, k3, s2, p1), ReLU (C = <paramref name="channels"/>; the paper's 25), as many of them as asked.
     /// </summary>
-    public static Sequential Features(int length = 40, int channels = 25)
+    public static Sequential Features(int length = 40, int channels = 25, int convs = 3)
     {
         if (length < 8) throw new ArgumentOutOfRangeException(nameof(length), length, "The signals must have at least 8 values for three stride-2 convolutions.");
-        return new Sequential(
-            ("view", new Reshape(1, length)),
-            ("conv1", new Conv1d(1, channels, 5, stride: 2, padding: 1)), ("relu1", new ReLU()),
-            ("conv2", new Conv1d(channels, channels, 3, stride: 2, padding: 1)), ("relu2", new ReLU()),
-            ("conv3", new Conv1d(channels, channels, 3, stride: 2, padding: 1)), ("relu3", new ReLU()),
-            ("flatten", new Flatten()));
+        if (convs < 1 || convs > 3) throw new ArgumentOutOfRangeException(nameof(convs), convs, "The CNN has three convolutions.");
+        var layers = new List<(string, Module)> { ("view", new Reshape(1, length)) };
+        for (int i = 1; i <= convs; i++) layers.AddRange(Conv(i, channels));
+        return new Sequential(layers.ToArray());
     }
 
-    /// <summary>The number of features <see cref="Features"/> makes of a signal of <paramref name="length"/> values.</summary>
+    /// <summary>
+    /// The rest of the CNN after <see cref="Features"/> with <paramref name="convs"/> convolutions: the remaining
+    /// convolutions (new, trainable), the flattening and Linear(C·5, 5).
+    /// </summary>
+    public static Sequential Head(int length = 40, int channels = 25, int convs = 3)
+    {
+        var layers = new List<(string, Module)>();
+        for (int i = convs + 1; i <= 3; i++) layers.AddRange(Conv(i, channels));
+        layers.Add(("flatten", new Flatten()));
+        layers.Add(("linear", new Dense(FeatureWidth(length, channels), Classes)));
+        return new Sequential(layers.ToArray());
+    }
+
+    private static (string, Module)[] Conv(int i, int channels) => new (string, Module)[]
+    {
+        ($"conv{i}", i == 1 ? new Conv1d(1, channels, 5, stride: 2, padding: 1) : new Conv1d(channels, channels, 3, stride: 2, padding: 1)),
+        ($"relu{i}", new ReLU()),
+    };
+
+    /// <summary>The width of the last convolution's output, flattened (C·5 for signals of 40 values; 125 for C = 25).</summary>
     public static int FeatureWidth(int length = 40, int channels = 25)
     {
         int l1 = (length + 2 - 5) / 2 + 1, l2 = (l1 + 2 - 3) / 2 + 1, l3 = (l2 + 2 - 3) / 2 + 1;
@@ -195,11 +214,10 @@ public static class Program
         var shotCounts = o.CurveShots.Append(o.Shots).Distinct().OrderBy(s => s).ToArray();
         var fewShot = shotCounts.ToDictionary(s => s, s => FewShot(target, s, o.Seed)); // checks every class has enough signals
         var backend = Jit.ParseBackend(o.Backend);
-        int width = FeatureWidth(length, o.Channels);
 
         // 2. Pre-train features + head on digits 0-4.
-        var features = Features(length, o.Channels);
-        var pretrainModel = Model.Build(Build(features, new Dense(width, Classes)), length, o.Seed);
+        var features = Features(length, o.Channels, o.FrozenConvs);
+        var pretrainModel = Model.Build(Build(features, Head(length, o.Channels, o.FrozenConvs)), length, o.Seed);
         stdout.WriteLine($"MNIST-1D transfer: pre-train the paper's CNN on digits 0-4 ({source.Count} training signals), then a new head for digits 5-9 " +
                          $"from {o.Shots} labels per digit ({fewShot[o.Shots].Count} signals); Adam lr {F(o.LearningRate, "G")}, batch {o.Batch}, seed {o.Seed}, {o.Backend}");
         stdout.WriteLine(pretrainModel.Summary);
@@ -218,8 +236,8 @@ public static class Program
 
         // 3. Freeze the features and put a new head on them; the same architecture from scratch for comparison.
         features.Freeze();
-        var finetuneModel = Model.Build(Build(features, new Dense(width, Classes)), length, o.Seed + 1);
-        var scratchModel = Model.Build(Build(Features(length, o.Channels), new Dense(width, Classes)), length, o.Seed + 1);
+        var finetuneModel = Model.Build(Build(features, Head(length, o.Channels, o.FrozenConvs)), length, o.Seed + 1);
+        var scratchModel = Model.Build(Build(Features(length, o.Channels, o.FrozenConvs), Head(length, o.Channels, o.FrozenConvs)), length, o.Seed + 1);
         stdout.WriteLine($"fine-tune: {finetuneModel.Parameters.TrainableSize} trainable of {finetuneModel.ParameterCount} parameters (features frozen); " +
                          $"scratch: {scratchModel.Parameters.TrainableSize} trainable");
         var finetuneLowered = Lowerer.Lower(finetuneModel, Setup(o.LearningRate, "TransferFinetune"));
