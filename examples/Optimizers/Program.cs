@@ -30,8 +30,8 @@ public static class Program
     /// <summary>The optimizers' colours in the figure, by key order.</summary>
     public static readonly IReadOnlyList<string> Colors = new[] { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd" };
 
-    /// <summary>The learning rates tried for each optimizer: 1, 2 and 5 per decade from 1e-4 to 1.</summary>
-    public static readonly IReadOnlyList<double> Grid = new[] { 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1.0 };
+    /// <summary>The learning rates tried for each optimizer: 1, 2 and 5 per decade from 1e-4 to 5.</summary>
+    public static readonly IReadOnlyList<double> Grid = new[] { 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0 };
 
     /// <summary>A run is stopped as diverged once |x| or |y| exceeds this (or a value is not finite).</summary>
     public const double DivergedBeyond = 1e6;
