@@ -31,7 +31,7 @@ public sealed class Options
         "  --max-steps N     step cap of each run (default 20000)\n" +
         "  --tolerance X     converged when the distance to the minimum is below X (default 1e-3)\n" +
         "  --lr-gd X, --lr-momentum X, --lr-adagrad X, --lr-rmsprop X, --lr-adam X\n" +
-        "                    fix that optimizer's learning rate (default: the best of the grid 1e-4, 2e-4, 5e-4, ..., 1)\n" +
+        "                    fix that optimizer's learning rate (default: the best of the grid 1e-4, 2e-4, 5e-4, ..., 5)\n" +
         "  --backend NAME    expressions (default) or roslyn\n" +
         "  --svg FILE        the figure (default out/optimizers-FUNCTION.svg)";
 

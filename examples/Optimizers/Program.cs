@@ -30,8 +30,8 @@ public static class Program
     /// <summary>The optimizers' colours in the figure, by key order.</summary>
     public static readonly IReadOnlyList<string> Colors = new[] { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd" };
 
-    /// <summary>The learning rates tried for each optimizer: 1, 2 and 5 per decade from 1e-4 to 1.</summary>
-    public static readonly IReadOnlyList<double> Grid = new[] { 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1.0 };
+    /// <summary>The learning rates tried for each optimizer: 1, 2 and 5 per decade from 1e-4 to 5.</summary>
+    public static readonly IReadOnlyList<double> Grid = new[] { 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0 };
 
     /// <summary>A run is stopped as diverged once |x| or |y| exceeds this (or a value is not finite).</summary>
     public const double DivergedBeyond = 1e6;
@@ -133,7 +133,7 @@ public static class Program
         ExampleHost.CheckOutputFile("--svg", svg);
         stdout.WriteLine($"{f.Name}: f(x, y) = {f.Formula}, minimum 0 at ({F(f.Minimum.X)}, {F(f.Minimum.Y)}), start ({F(f.Start.X)}, {F(f.Start.Y)}), " +
                          $"f(start) = {F(f.Value(f.Start.X, f.Start.Y))}");
-        stdout.WriteLine($"converged: distance to the minimum < {F(o.Tolerance)}; at most {o.MaxSteps} steps per run; backend {o.Backend}");
+        stdout.WriteLine($"converged: distance to the minimum < {F(o.Tolerance, "G")}; at most {o.MaxSteps} steps per run; backend {o.Backend}");
 
         // 2. Each optimizer: compile its training step once (the learning rate is a run-time input), then run the grid.
         var runs = new PathRun[Keys.Count];
@@ -141,12 +141,13 @@ public static class Program
         for (int i = 0; i < Keys.Count; i++)
         {
             double fixedLr = o.LearningRates[i];
+            // (The rate given to the optimizer is only its default; each run passes its own to TrainStep.)
             var network = Compile(f, Create(Keys[i], double.IsNaN(fixedLr) ? 0.01 : fixedLr), o.Backend);
             var rates = double.IsNaN(fixedLr) ? Grid : new[] { fixedLr };
             var (best, all) = Search(network, f, rates, o.MaxSteps, o.Tolerance);
             runs[i] = best;
             if (all.Count > 1)
-                stdout.WriteLine($"{Keys[i],-8} grid: " + string.Join(", ", all.Select(r => $"{F(r.LearningRate)}→{Outcome(r)}")));
+                stdout.WriteLine($"{Keys[i],-8} grid: " + string.Join(", ", all.Select(r => $"{F(r.LearningRate, "G")}→{Outcome(r)}")));
             string how = all.Count > 1 ? "best of the grid" : "fixed by --lr-" + Keys[i];
             stdout.WriteLine($"{Keys[i],-8} {Create(Keys[i], best.LearningRate).Describe()} ({how}): " +
                              (best.Reached ? $"reached the tolerance in {best.Steps} steps"

@@ -92,7 +92,7 @@ public sealed class TestFunction
             return (2 * a * (y - 1) + 2 * b * (y * y - 1) + 2 * c * (y * y * y - 1), 2 * a * x + 4 * b * x * y + 6 * c * x * y * y);
         },
         (x, y) => new[] { x * (1.0 - y), x * (1.0 - y * y), x * (1.0 - y * y * y) },
-        new[] { 1.5, 2.25, 2.625 }, (1.0, 1.5), (3.0, 0.5), (-1.0, 5.0), (-3.0, 3.0), LogLevels(-4, 10));
+        new[] { 1.5, 2.25, 2.625 }, (1.0, 1.5), (3.0, 0.5), (-2.0, 5.0), (-4.0, 6.0), LogLevels(-4, 10));
 
     private static double Sq(double v) => v * v;
 }
