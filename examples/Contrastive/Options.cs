@@ -16,7 +16,7 @@ public sealed class Options
     public double Tau { get; private set; } = 0.1;
     /// <summary>Contrastive pre-training epochs over the 4000 training signals (default 60).</summary>
     public int Epochs { get; private set; } = 60;
-    /// <summary>The contrastive batch: each signal's other view is its positive, the other 2·(batch − 1)… keys its negatives (default 200).</summary>
+    /// <summary>The contrastive batch: each view's positive is the other view of its signal, the batch's other batch − 1 keys are its negatives (default 200).</summary>
     public int Batch { get; private set; } = 200;
     /// <summary>Adam's learning rate for the contrastive pre-training (default 0.003).</summary>
     public double LearningRate { get; private set; } = 0.003;

@@ -48,7 +48,7 @@ public class ContrastiveExampleTests
         Assert.True(infonce[2] < infonce[0] && infonce[0] < Math.Log(200), string.Join(", ", infonce));
 
         // Every accuracy is a fraction above chance (0.1); three epochs already put the probe on the pre-trained
-        // encoder well above the same probe on the untrained one (measured 0.386 vs 0.271 at this length, seed 1).
+        // encoder well above the same probe on the untrained one (measured 0.377 vs 0.271 at this length, seed 1).
         double probe = Value(output, "probe_test_accuracy"), random = Value(output, "random_probe_test_accuracy");
         double knn = Value(output, "knn_test_accuracy"), logistic = Value(output, "raw_logistic_test_accuracy");
         foreach (var a in new[] { probe, random, knn, logistic }) Assert.InRange(a, 0.15, 1);
@@ -81,28 +81,16 @@ public class ContrastiveExampleTests
     }
 
     [Fact]
-    public void The_two_views_differ_from_each_other_and_are_reproducible()
+    public void The_two_views_of_a_signal_differ_and_reduce_to_the_signal_without_augmentation()
     {
-        var source = Enumerable.Range(0, 3 * 40).Select(i => (float)Math.Sin(i * 0.3)).ToArray();
-        var (a1, a2, b1, b2) = (new float[120], new float[120], new float[120], new float[120]);
-        new Contrastive.ViewPair(4, 0.2, 0.1, seed: 7).Make(source, 3, 40, step: 11, a1, a2);
-        new Contrastive.ViewPair(4, 0.2, 0.1, seed: 7).Make(source, 3, 40, step: 11, b1, b2);
-        Assert.Equal(a1, b1);
-        Assert.Equal(a2, b2);
-        Assert.NotEqual(a1, a2);
-        // Without shift, scale or noise both views are the signal itself.
-        var (c1, c2) = (new float[120], new float[120]);
-        new Contrastive.ViewPair(0, 0, 0, seed: 7).Make(source, 3, 40, step: 11, c1, c2);
-        Assert.Equal(source, c1);
-        Assert.Equal(source, c2);
-        // A scale alone multiplies each signal by one factor in [0.8, 1.2].
-        new Contrastive.ViewPair(0, 0.2, 0, seed: 7).Make(source, 3, 40, step: 11, c1, c2);
-        for (int e = 0; e < 3; e++)
-        {
-            double f = c1[e * 40 + 1] / source[e * 40 + 1];
-            Assert.InRange(f, 0.8, 1.2);
-            for (int j = 0; j < 40; j++) Assert.Equal(source[e * 40 + j] * f, c1[e * 40 + j], 4);
-        }
+        var signals = Enumerable.Range(0, 3 * 40).Select(i => (float)Math.Sin(i * 0.3)).ToArray();
+        var pairs = Dataset.Zip(new Dataset(signals, new[] { 40 }), new Dataset(signals, new[] { 40 })).Features;
+        var a = (float[])pairs.Clone();
+        Contrastive.Program.Views(4, 0.2, 0.1, 40).Apply(a, 3, 80, new Rng(7));
+        for (int e = 0; e < 3; e++) Assert.NotEqual(a.Skip(e * 80).Take(40), a.Skip(e * 80 + 40).Take(40));
+        var b = (float[])pairs.Clone();
+        Contrastive.Program.Views(0, 0, 0, 40).Apply(b, 3, 80, new Rng(7));
+        Assert.Equal(pairs, b);
     }
 
     [Theory]
