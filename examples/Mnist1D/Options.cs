@@ -37,7 +37,7 @@ public sealed class Options
     public int? Epochs { get; private set; }
     /// <summary>Training length in optimizer steps (default 6000 unless epochs are given).</summary>
     public long? Steps { get; private set; }
-    /// <summary>The seed of initialization, shuffling, dropout and random labels.</summary>
+    /// <summary>The seed of initialization, shuffling, dropout, augmentation (--shift, --noise) and random labels.</summary>
     public long Seed { get; private set; } = 1;
     /// <summary>Kernel threads (default: all cores).</summary>
     public int? Threads { get; private set; }
@@ -102,7 +102,7 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
   --lr X                  learning rate (default 0.01; 0.0025 with --figure-20-2)
   --batch N               mini-batch size (default 100; ≥ 4000 means full batch)
   --epochs N | --steps N  training length, counted from step 0 (default 6000 steps; after --load, the rest)
-  --seed N                seed of initialization, shuffling, dropout and random labels (default 1)
+  --seed N                seed of initialization, shuffling, dropout, augmentation and random labels (default 1)
   --threads N             kernel threads (default: all cores)
   --dropout P             dropout probability after each hidden layer, in [0, 1) (default 0.2; 0 = the notebook's exact MLP;
                           gru: before its linear layer, default 0.2; cnn: before its linear layer, default 0)
