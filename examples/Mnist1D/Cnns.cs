@@ -54,7 +54,7 @@ public static class Cnns
         return new Sequential(layers.ToArray());
     }
 
-    /// <summary>"cnn 3×conv1d 25" for progress lines and plot titles.</summary>
+    /// <summary>"cnn 3x conv1d 25 shift ±4" for progress lines and plot titles.</summary>
     public static string Describe(double dropout, int shift) =>
         "cnn 3x conv1d " + Channels.ToString(CultureInfo.InvariantCulture) +
         (dropout > 0 ? " dropout " + dropout.ToString(CultureInfo.InvariantCulture) : "") +
