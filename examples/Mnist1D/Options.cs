@@ -37,7 +37,7 @@ public sealed class Options
     public int? Epochs { get; private set; }
     /// <summary>Training length in optimizer steps (default 6000 unless epochs are given).</summary>
     public long? Steps { get; private set; }
-    /// <summary>The seed of initialization, shuffling, dropout and random labels.</summary>
+    /// <summary>The seed of initialization, shuffling, dropout, augmentation (--shift, --noise) and random labels.</summary>
     public long Seed { get; private set; } = 1;
     /// <summary>Kernel threads (default: all cores).</summary>
     public int? Threads { get; private set; }
@@ -102,15 +102,15 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
   --lr X                  learning rate (default 0.01; 0.0025 with --figure-20-2)
   --batch N               mini-batch size (default 100; ≥ 4000 means full batch)
   --epochs N | --steps N  training length, counted from step 0 (default 6000 steps; after --load, the rest)
-  --seed N                seed of initialization, shuffling, dropout and random labels (default 1)
+  --seed N                seed of initialization, shuffling, dropout, augmentation and random labels (default 1)
   --threads N             kernel threads (default: all cores)
   --dropout P             dropout probability after each hidden layer, in [0, 1) (default 0.2; 0 = the notebook's exact MLP;
-                          gru: before its linear layer, default 0.2; cnn: before its linear layer, default CNNDROPOUT)
+                          gru: before its linear layer, default 0.2; cnn: before its linear layer, default 0)
   --weight-decay X        L2 weight decay (default 0)
   --schedule NAME         constant | cosine learning rate (default constant, gru: cosine, annealed to 0 over the run;
-                          cnn: CNNSCHEDULE)
+                          cnn: cosine)
   --shift N               shift each training signal by a random -N..N positions per step, edge-filled (default 0;
-                          cnn: CNNSHIFT)
+                          cnn: 4)
   --noise S               add Gaussian noise of standard deviation S to the training inputs per step (default 0)
   --validation N          hold out N training examples (seeded) and watch them instead of the test split (default 0)
   --load FILE             start from a safetensors checkpoint (parameters, and optimizer state if present)

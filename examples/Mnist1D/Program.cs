@@ -14,7 +14,7 @@ using Nabla.Training;
 namespace Mnist1D;
 
 /// <summary>
-/// Trains an MLP (or, with <c>--model gru</c>, a bidirectional GRU) on MNIST-1D: loads the CSVs, builds and compiles the network (the training step, optimizer update
+/// Trains an MLP (or, with <c>--model gru</c>, a bidirectional GRU; with <c>--model cnn</c>, the paper's CNN) on MNIST-1D: loads the CSVs, builds and compiles the network (the training step, optimizer update
 /// included, is generated code), trains with a progress display, writes a loss/accuracy plot, and prints
 /// <c>train_accuracy=…</c> and <c>test_accuracy=…</c>. Bad input is one line on stderr and exit code 2, with nothing
 /// written: everything is read and checked before training starts, and files are written only at the end.
