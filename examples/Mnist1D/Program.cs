@@ -91,8 +91,8 @@ public static class Program
                          (validation is not null ? $", {validation.Count} more held out for validation" : "") +
                          (o.Normalize ? ", standardized with the training set's mean and std" : ", not normalized") +
                          (o.RandomLabels ? ", RANDOM training labels" : ""));
-        var augmentation = AugmentationOf(o);
-        if (augmentation is not null) stdout.WriteLine("augmentation of the training inputs per step: " + augmentation);
+        var (augmentation, augmentationText) = AugmentationOf(o);
+        if (augmentation is not null) stdout.WriteLine("augmentation of the training inputs per step: " + augmentationText);
         stdout.WriteLine(model.Summary);
         stdout.WriteLine($"parameters={model.ParameterCount.ToString(CultureInfo.InvariantCulture)}");
 
@@ -146,13 +146,25 @@ public static class Program
         return 0;
     }
 
-    /// <summary>The augmentation of <c>--shift</c> and <c>--noise</c> (shift first), or null when both are 0.</summary>
-    private static TrainingAugmentation? AugmentationOf(Options o)
+    /// <summary>
+    /// The augmentation of <c>--shift</c> and <c>--noise</c> (shift first, then noise, from the loader's generator) and
+    /// its description for the progress lines, or (null, "") when both are 0.
+    /// </summary>
+    public static (IAugmentation? Augmentation, string Description) AugmentationOf(Options o)
     {
         var steps = new List<IAugmentation>();
-        if (o.Shift > 0) steps.Add(new RandomShift(o.Shift, ShiftFill.Edge));
-        if (o.Noise > 0) steps.Add(new GaussianNoise(o.Noise));
-        return steps.Count == 0 ? null : new TrainingAugmentation(steps, o.Shift, o.Noise);
+        var parts = new List<string>();
+        if (o.Shift > 0)
+        {
+            steps.Add(new RandomShift(o.Shift, ShiftFill.Edge));
+            parts.Add("random shift ±" + o.Shift.ToString(CultureInfo.InvariantCulture) + " (edge-filled)");
+        }
+        if (o.Noise > 0)
+        {
+            steps.Add(new GaussianNoise(o.Noise));
+            parts.Add("gaussian noise σ=" + o.Noise.ToString(CultureInfo.InvariantCulture));
+        }
+        return steps.Count == 0 ? (null, "") : (new ComposedAugmentation(steps.ToArray()), string.Join(", ", parts));
     }
 
     /// <summary>The seed of the <c>--validation</c> split: the same held-out examples whatever <c>--seed</c> is, so runs compare.</summary>

@@ -176,11 +176,12 @@ public class Mnist1DCnnTests
         new RandomShift(2, ShiftFill.Edge).Apply(want, 3, 8, rng);
         new GaussianNoise(0.1).Apply(want, 3, 8, rng);
         var got = (float[])x.Clone();
-        var aug = new TrainingAugmentation(new IAugmentation[] { new RandomShift(2, ShiftFill.Edge), new GaussianNoise(0.1) }, 2, 0.1);
-        aug.Apply(got, 3, 8, new Rng(5));
+        var (aug, text) = Mnist1D.Program.AugmentationOf(Mnist1D.Options.Parse(new[] { "--shift", "2", "--noise", "0.1" }));
+        aug!.Apply(got, 3, 8, new Rng(5));
         Assert.Equal(want, got);
         Assert.NotEqual(x, got);
-        Assert.Equal("random shift ±2 (edge-filled), gaussian noise σ=0.1", aug.ToString());
+        Assert.Equal("random shift ±2 (edge-filled), gaussian noise σ=0.1", text);
+        Assert.Null(Mnist1D.Program.AugmentationOf(Mnist1D.Options.Parse(new[] { "--model", "cnn", "--shift", "0" })).Augmentation);
     }
 
     [Theory]
