@@ -12,19 +12,9 @@ namespace Nabla.Tests.Examples;
 [Collection("Jit")]
 public class AutoencoderExampleTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Autoencoder.Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => ExampleRun.Run(Autoencoder.Program.Run, args);
 
-    private static double Value(string output, string name)
-    {
-        var token = output.Split(new[] { ' ', '\n', '\r' }, StringSplitOptions.RemoveEmptyEntries).Last(t => t.StartsWith(name + "="));
-        return double.Parse(token.Substring(name.Length + 1), CultureInfo.InvariantCulture);
-    }
+    private static double Value(string output, string name) => ExampleRun.Value(output, name);
 
     [Fact]
     public void A_short_run_learns_to_reconstruct_and_draws_inputs_beside_reconstructions()
@@ -65,12 +55,6 @@ public class AutoencoderExampleTests
     [InlineData("--data /nonexistent-nabla-folder", "--data: folder '/nonexistent-nabla-folder' not found")]
     public void Bad_options_give_one_line_and_exit_code_2(string args, string expected)
     {
-        var (code, output, err) = Run(args.Split(' '));
-        Assert.Equal(2, code);
-        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.StartsWith("error: ", lines[0]);
-        Assert.Contains(expected, lines[0]);
-        Assert.DoesNotContain("test_reconstruction_mse", output);
+        Assert.Contains(expected, ExampleRun.BadOptions(Autoencoder.Program.Run, args, "test_reconstruction_mse"));
     }
 }

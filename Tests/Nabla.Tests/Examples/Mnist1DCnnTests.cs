@@ -21,13 +21,7 @@ namespace Nabla.Tests.Examples;
 [Collection("Jit")]
 public class Mnist1DCnnTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => ExampleRun.Run(Program.Run, args);
 
     [Fact]
     public void The_CNN_is_the_papers_with_PyTorchs_names_shapes_and_5210_parameters()
@@ -195,10 +189,6 @@ public class Mnist1DCnnTests
     [InlineData("--model cnn --optimizer lamb", "--optimizer: unknown optimizer 'lamb'; use one of sgd, momentum, rmsprop, adagrad, adam, adamw.")]
     public void Bad_options_give_one_line_and_exit_code_2(string args, string expected)
     {
-        var (code, _, err) = Run(args.Split(' '));
-        Assert.Equal(2, code);
-        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.Equal("error: " + expected, lines[0].TrimEnd('\r'));
+        Assert.Equal(expected, ExampleRun.BadOptions(Program.Run, args, "test_accuracy"));
     }
 }

@@ -14,13 +14,7 @@ namespace Nabla.Tests.Examples;
 /// <summary>The MNIST-1D example called in-process through its entry point: exit codes, error lines, files written or not.</summary>
 public class Mnist1DExampleTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => ExampleRun.Run(Program.Run, args);
 
     private static void AssertOneErrorLine(string err, string expected)
     {

@@ -12,13 +12,7 @@ namespace Nabla.Tests.Examples;
 /// <summary>The MNIST-1D example's --model, --schedule and --validation options (the GRU itself is trained by the example, not here).</summary>
 public class Mnist1DGruOptionsTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => ExampleRun.Run(Program.Run, args);
 
     [Theory]
     [InlineData("--model rnn", "--model: unknown model 'rnn'; use mlp, gru, logistic or cnn.")]
@@ -31,11 +25,7 @@ public class Mnist1DGruOptionsTests
     [InlineData("--validation 4000", "--validation: 4000 held-out examples leave none of the 4000 training examples to train on.")]
     public void Bad_options_give_one_line_and_exit_code_2(string args, string expected)
     {
-        var (code, _, err) = Run(args.Split(' '));
-        Assert.Equal(2, code);
-        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.Equal("error: " + expected, lines[0].TrimEnd('\r'));
+        Assert.Equal(expected, ExampleRun.BadOptions(Program.Run, args, "test_accuracy"));
     }
 
     [Fact]

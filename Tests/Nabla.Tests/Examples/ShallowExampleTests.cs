@@ -14,19 +14,9 @@ namespace Nabla.Tests.Examples;
 [Collection("Jit")]
 public class ShallowExampleTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Shallow.Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => ExampleRun.Run(Shallow.Program.Run, args);
 
-    private static double Value(string output, string name)
-    {
-        var token = output.Split(new[] { ' ', '\n', '\r' }, StringSplitOptions.RemoveEmptyEntries).Last(t => t.StartsWith(name + "="));
-        return double.Parse(token.Substring(name.Length + 1), CultureInfo.InvariantCulture);
-    }
+    private static double Value(string output, string name) => ExampleRun.Value(output, name);
 
     [Fact]
     public void A_short_run_counts_regions_within_their_bounds_and_draws_fits_joints_and_the_composition()
@@ -179,13 +169,7 @@ public class ShallowExampleTests
     [InlineData("--frobnicate", "unknown option '--frobnicate'")]
     public void Bad_options_give_one_line_and_exit_code_2(string args, string expected)
     {
-        var (code, output, err) = Run(args.Split(' '));
-        Assert.Equal(2, code);
-        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.StartsWith("error: ", lines[0]);
-        Assert.Contains(expected, lines[0]);
-        Assert.DoesNotContain("fit_mse", output);
+        Assert.Contains(expected, ExampleRun.BadOptions(Shallow.Program.Run, args, "fit_mse"));
     }
 
     [Fact]
