@@ -21,7 +21,7 @@ public sealed class Options
     public int FinetuneSteps { get; private set; } = 300;
     /// <summary>Training steps of the network trained from scratch on the same few labels (default: as many as fine-tuning).</summary>
     public int? ScratchSteps { get; private set; }
-    /// <summary>The mini-batch size of every phase and of the step-time measurement (default 50).</summary>
+    /// <summary>The mini-batch size of every phase and of the step-time measurement (default 50; at most the few-shot set's size, checked once the data is read).</summary>
     public int Batch { get; private set; } = 50;
     /// <summary>Adam's learning rate in every phase (default 0.01).</summary>
     public double LearningRate { get; private set; } = 0.01;
@@ -55,7 +55,7 @@ public sealed class Options
         "  --pretrain-epochs N  epochs of pre-training on digits 0-4 (default 40)\n" +
         "  --finetune-steps N   steps of fine-tuning the new head (default 300)\n" +
         "  --scratch-steps N    steps of training from scratch (default: --finetune-steps)\n" +
-        "  --batch N            mini-batch size of every phase and of the timing (default 50)\n" +
+        "  --batch N            mini-batch size of every phase and of the timing (default 50; at most 5 x --shots)\n" +
         "  --lr X               Adam learning rate of every phase (default 0.01)\n" +
         "  --seed N             initialization, shuffling and label-choice seed (default 1)\n" +
         "  --curve-shots LIST   shots per class for the figure, comma-separated (default 5,10,20,50,100)\n" +

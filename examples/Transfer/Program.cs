@@ -19,7 +19,9 @@ namespace Transfer;
 /// layer). The whole CNN is pre-trained on the training signals of digits 0–4. Its lower convolutions (the features;
 /// by default conv1 and conv2) are then frozen (<see cref="Module.Freeze"/>) and a new head (a fresh conv3 and Linear
 /// for digits 5–9) is trained on a few labelled signals of each of those digits; the same CNN trained from scratch on
-/// the same few labels is the comparison. Both are tested on the test set's digits 5–9. The compiled fine-tuning step
+/// the same few labels is the comparison. Both are validated on the training signals of digits 5–9 outside the
+/// few-shot set (a held-out set: choices such as <c>--frozen-convs</c> are made on it) and tested once on the test set's
+/// digits 5–9. Fine-tuning is checked to start from the pre-trained feature values bit for bit. The compiled fine-tuning step
 /// computes no gradient of the frozen weights and no backward pass below the head (its kernels, matrix products and
 /// multiply-adds are printed beside the full network's), the frozen weights are checked bit for bit after fine-tuning,
 /// and both steps are timed at the same batch size. Writes an SVG of test accuracy against the number of labels per
@@ -45,44 +47,34 @@ public static class Program
     }
 
     /// <summary>
-    /// The first <paramref name="convs"/> layers of the MNIST-1D paper's CNN, the part that is pre-trained and then frozen:
-    /// the signal [B, L] viewed as [B, 1, L], then Conv1d(1→C, k5, s2, p1), ReLU, Conv1d(C→C, k3, s2, p1), ReLU,
-    /// Conv1d(C→C, k3, s2, p1), ReLU (C = <paramref name="channels"/>; the paper's 25), as many of them as asked.
+    /// The first <paramref name="convs"/> convolutions of the MNIST-1D paper's CNN (the library's
+    /// <see cref="Networks.Mnist1dCnn"/>), the part that is pre-trained and then frozen: the signal [B, L] viewed as
+    /// [B, 1, L], then Conv1d(1→C, k5, s2, p1), ReLU, Conv1d(C→C, k3, s2, p1), ReLU, Conv1d(C→C, k3, s2, p1), ReLU
+    /// (C = <paramref name="channels"/>; the paper's 25), as many of them as asked.
     /// </summary>
-    public static Sequential Features(int length = 40, int channels = 25, int convs = 3)
+    public static Sequential Features(int length = 40, int channels = 25, int convs = 3) => Split(length, channels, convs).Features;
+
+    /// <summary>
+    /// The rest of the MNIST-1D paper's CNN (<see cref="Networks.Mnist1dCnn"/>) after <see cref="Features"/> with
+    /// <paramref name="convs"/> convolutions: the remaining convolutions (new, trainable), the flattening and
+    /// Linear(C·5, 5).
+    /// </summary>
+    public static Sequential Head(int length = 40, int channels = 25, int convs = 3) => Split(length, channels, convs).Head;
+
+    /// <summary>A fresh <see cref="Networks.Mnist1dCnn"/> with <see cref="Classes"/> outputs cut after its <paramref name="convs"/>-th convolution's ReLU (layer names kept: view, conv1, relu1, …, flatten, linear).</summary>
+    private static (Sequential Features, Sequential Head) Split(int length, int channels, int convs)
     {
         if (length < 8) throw new ArgumentOutOfRangeException(nameof(length), length, "The signals must have at least 8 values for three stride-2 convolutions.");
         if (convs < 1 || convs > 3) throw new ArgumentOutOfRangeException(nameof(convs), convs, "The CNN has three convolutions.");
-        var layers = new List<(string, Module)> { ("view", new Reshape(1, length)) };
-        for (int i = 1; i <= convs; i++) layers.AddRange(Conv(i, channels));
-        return new Sequential(layers.ToArray());
+        var layers = Networks.Mnist1dCnn(length, channels, Classes).Children.Select(c => (c.Key, c.Value)).ToArray();
+        int cut = 1 + 2 * convs; // "view", then a Conv1d and a ReLU per convolution
+        if (layers[cut - 1].Key != $"relu{convs}") throw new InvalidOperationException($"Networks.Mnist1dCnn's layers changed: expected relu{convs} at position {cut - 1}, found {layers[cut - 1].Key}.");
+        return (new Sequential(layers.Take(cut).ToArray()), new Sequential(layers.Skip(cut).ToArray()));
     }
 
-    /// <summary>
-    /// The rest of the CNN after <see cref="Features"/> with <paramref name="convs"/> convolutions: the remaining
-    /// convolutions (new, trainable), the flattening and Linear(C·5, 5).
-    /// </summary>
-    public static Sequential Head(int length = 40, int channels = 25, int convs = 3)
-    {
-        var layers = new List<(string, Module)>();
-        for (int i = convs + 1; i <= 3; i++) layers.AddRange(Conv(i, channels));
-        layers.Add(("flatten", new Flatten()));
-        layers.Add(("linear", new Dense(FeatureWidth(length, channels), Classes)));
-        return new Sequential(layers.ToArray());
-    }
-
-    private static (string, Module)[] Conv(int i, int channels) => new (string, Module)[]
-    {
-        ($"conv{i}", i == 1 ? new Conv1d(1, channels, 5, stride: 2, padding: 1) : new Conv1d(channels, channels, 3, stride: 2, padding: 1)),
-        ($"relu{i}", new ReLU()),
-    };
-
-    /// <summary>The width of the last convolution's output, flattened (C·5 for signals of 40 values; 125 for C = 25).</summary>
-    public static int FeatureWidth(int length = 40, int channels = 25)
-    {
-        int l1 = (length + 2 - 5) / 2 + 1, l2 = (l1 + 2 - 3) / 2 + 1, l3 = (l2 + 2 - 3) / 2 + 1;
-        return channels * l3;
-    }
+    /// <summary>The width of the last convolution's output, flattened: the input width of <see cref="Networks.Mnist1dCnn"/>'s Linear layer (C·5 for signals of 40 values; 125 for C = 25).</summary>
+    public static int FeatureWidth(int length = 40, int channels = 25) =>
+        Head(length, channels, 3).Layers.OfType<Dense>().Single().In ?? throw new InvalidOperationException("Networks.Mnist1dCnn's Linear layer has no input width.");
 
     /// <summary>A network of <paramref name="features"/> followed by <paramref name="head"/> (parameters <c>features.conv1.weight</c> … <c>head.bias</c>).</summary>
     public static Sequential Build(Module features, Module head) => new(("features", features), ("head", head));
@@ -97,23 +89,39 @@ public static class Program
     }
 
     /// <summary>
-    /// <paramref name="shots"/> examples of each class of <paramref name="data"/>: the first ones of a shuffle seeded by
-    /// <paramref name="seed"/>, so the sets for more shots contain those for fewer. A class with fewer examples is an error.
+    /// <paramref name="shots"/> examples of each class of <paramref name="data"/>: the first ones of a shuffle drawn from
+    /// <c>Rng.ForName(seed, "few-shot")</c>, so the sets for more shots contain those for fewer. A class with fewer
+    /// examples is a <see cref="UsageException"/> naming <paramref name="option"/>, the option the number came from.
     /// </summary>
-    public static Dataset FewShot(Dataset data, int shots, long seed)
+    public static Dataset FewShot(Dataset data, int shots, long seed, string option = "--shots") => data.Subset(FewShotIndices(data, shots, seed, option));
+
+    /// <summary>The indices into <paramref name="data"/> (ascending) of the examples <see cref="FewShot"/> picks.</summary>
+    public static int[] FewShotIndices(Dataset data, int shots, long seed, string option = "--shots")
     {
+        var labels = data.Labels ?? throw new UsageException("the MNIST-1D data has no labels.");
         var order = Enumerable.Range(0, data.Count).ToArray();
-        var rng = new Random(unchecked((int)(seed * 7919 + 17)));
-        for (int i = order.Length - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+        var rng = Rng.ForName(seed, "few-shot");
+        for (int i = order.Length - 1; i > 0; i--)
+        {
+            int j = (int)(((rng.NextUInt64() >> 32) * (ulong)(i + 1)) >> 32); // uniform in 0..i (Lemire's multiply-shift)
+            (order[i], order[j]) = (order[j], order[i]);
+        }
         var picked = new List<int>();
         for (int c = 0; c < data.Classes; c++)
         {
-            var ofClass = order.Where(i => data.Labels![i] == c).Take(shots).ToArray();
-            if (ofClass.Length < shots) throw new UsageException($"--shots: class {c} has only {ofClass.Length} training signals, {shots} were asked for.");
+            var ofClass = order.Where(i => labels[i] == c).Take(shots).ToArray();
+            if (ofClass.Length < shots) throw new UsageException($"{option}: class {c} has only {ofClass.Length} training signals, {shots} were asked for.");
             picked.AddRange(ofClass);
         }
         picked.Sort();
-        return data.Subset(picked.ToArray());
+        return picked.ToArray();
+    }
+
+    /// <summary>The examples of <paramref name="data"/> that are not at <paramref name="excluded"/> (the validation set: the training signals outside the few-shot set).</summary>
+    public static Dataset Complement(Dataset data, IEnumerable<int> excluded)
+    {
+        var skip = new HashSet<int>(excluded);
+        return data.Subset(Enumerable.Range(0, data.Count).Where(i => !skip.Contains(i)).ToArray());
     }
 
     /// <summary>Softmax cross-entropy on class indices, Adam with <paramref name="lr"/>.</summary>
@@ -122,8 +130,9 @@ public static class Program
     /// <summary>
     /// <paramref name="steps"/> Adam steps on shuffled mini-batches of <paramref name="data"/> (epoch after epoch, the
     /// last batch of an epoch partial); returns the mean loss of the last epoch's steps. A non-finite loss is an error.
+    /// <paramref name="afterStep"/>, if given, is called with the number of steps done after each step.
     /// </summary>
-    public static double TrainSteps(Network network, Dataset data, int steps, int batch, double lr, long seed)
+    public static double TrainSteps(Network network, Dataset data, int steps, int batch, double lr, long seed, Action<int>? afterStep = null)
     {
         var loader = new BatchLoader(data, batch, shuffle: true, seed: seed);
         double sum = 0; int seen = 0;
@@ -136,6 +145,7 @@ public static class Program
                 float loss = network.TrainStep(b.X, b.Labels, b.Count, lr);
                 if (!float.IsFinite(loss)) throw new UsageException($"the training loss became {loss} at step {done + 1}; lower --lr.");
                 sum += (double)loss * b.Count; seen += b.Count; done++;
+                afterStep?.Invoke(done);
             }
         }
         return sum / Math.Max(1, seen);
@@ -212,7 +222,17 @@ public static class Program
         var target = Digits(train, Classes);
         var targetTest = Digits(test, Classes);
         var shotCounts = o.CurveShots.Append(o.Shots).Distinct().OrderBy(s => s).ToArray();
-        var fewShot = shotCounts.ToDictionary(s => s, s => FewShot(target, s, o.Seed)); // checks every class has enough signals
+        // Every class must have enough signals (the error names the option the number came from: --shots first).
+        var picked = new Dictionary<int, int[]> { [o.Shots] = FewShotIndices(target, o.Shots, o.Seed, "--shots") };
+        foreach (int s in shotCounts.Where(s => s != o.Shots)) picked[s] = FewShotIndices(target, s, o.Seed, "--curve-shots");
+        var fewShot = picked.ToDictionary(p => p.Key, p => target.Subset(p.Value));
+        // The validation set of each few-shot set: the training signals of digits 5-9 not in it (held out, never trained on).
+        var validation = picked.ToDictionary(p => p.Key, p => Complement(target, p.Value));
+        foreach (var (s, v) in validation)
+            if (v.Count == 0) throw new UsageException($"{(s == o.Shots ? "--shots" : "--curve-shots")}: {s} per digit takes every training signal of digits 5-9; none is left for validation.");
+        int setSize = fewShot[o.Shots].Count;
+        if (o.Batch > setSize)
+            throw new UsageException($"--batch: {o.Batch} is larger than the few-shot set ({setSize} signals: --shots {o.Shots} for each of {Classes} digits); use at most {setSize}.");
         var backend = Jit.ParseBackend(o.Backend);
 
         // 2. Pre-train features + head on digits 0-4.
@@ -248,23 +268,43 @@ public static class Program
                          $"scratch {scCost.Kernels} kernels, {scCost.MatMuls} matmuls, {scCost.Col2Ims} col2im, {scCost.MultiplyAdds} multiply-adds");
         var finetune = finetuneLowered.Compile(backend);
         var scratch = scratchLowered.Compile(backend);
+        // Fine-tuning starts from the pre-trained features: the fine-tune network's copies of them are the pre-trained values, bit for bit.
+        var featureNames = finetuneModel.Parameters.Names.Where(n => n.StartsWith("features.", StringComparison.Ordinal)).ToArray();
+        if (featureNames.Length != 2 * o.FrozenConvs) throw new InvalidOperationException($"expected {2 * o.FrozenConvs} feature tensors in the fine-tune network, found {featureNames.Length}.");
+        foreach (var n in featureNames)
+            if (!finetune.ParameterValues(n).AsSpan().SequenceEqual(pretrain.ParameterValues(n)))
+                throw new InvalidOperationException($"the fine-tune network's {n} is not the pre-trained one: fine-tuning would not start from the pre-trained features.");
+        stdout.WriteLine($"fine-tuning starts from the pre-trained features: {featureNames.Length} tensors equal bit for bit");
         var finetuneStart = finetune.SnapshotParameters();
         var scratchStart = scratch.SnapshotParameters();
 
-        // 4. Few-shot training of both, for every number of shots of the figure (and --shots).
+        // 4. Few-shot training of both, for every number of shots of the figure (and --shots); validation accuracy on the
+        //    training signals of digits 5-9 outside the few-shot set (during training for --shots), test accuracy at the end.
         var ftAccuracy = new Dictionary<int, double>();
         var scAccuracy = new Dictionary<int, double>();
+        var ftValidation = new Dictionary<int, double>();
+        var scValidation = new Dictionary<int, double>();
         foreach (int shots in shotCounts)
         {
             var data = fewShot[shots];
+            var val = validation[shots];
+            Action<int>? Progress(Network network, string name, int steps) => shots != o.Shots ? null : done =>
+            {
+                if (done < steps && done % Math.Max(1, steps / 5) == 0)
+                    stdout.WriteLine($"  {name} step {done,5}: validation accuracy {F(Accuracy(network, val))}");
+            };
             finetune.RestoreParameters(finetuneStart); finetune.ResetOptimizer();
             scratch.RestoreParameters(scratchStart); scratch.ResetOptimizer();
-            double ftLoss = TrainSteps(finetune, data, o.FinetuneSteps, o.Batch, o.LearningRate, o.Seed);
-            double scLoss = TrainSteps(scratch, data, o.ScratchStepCount, o.Batch, o.LearningRate, o.Seed);
+            if (shots == o.Shots) stdout.WriteLine($"{shots,3} shots per digit (--shots): validation accuracy during training");
+            double ftLoss = TrainSteps(finetune, data, o.FinetuneSteps, o.Batch, o.LearningRate, o.Seed, Progress(finetune, "fine-tune", o.FinetuneSteps));
+            double scLoss = TrainSteps(scratch, data, o.ScratchStepCount, o.Batch, o.LearningRate, o.Seed, Progress(scratch, "scratch  ", o.ScratchStepCount));
+            ftValidation[shots] = Accuracy(finetune, val);
+            scValidation[shots] = Accuracy(scratch, val);
             ftAccuracy[shots] = Accuracy(finetune, targetTest);
             scAccuracy[shots] = Accuracy(scratch, targetTest);
-            stdout.WriteLine($"{shots,3} shots per digit ({data.Count} signals): fine-tune train loss {F(ftLoss)}, test accuracy {F(ftAccuracy[shots])}; " +
-                             $"scratch train loss {F(scLoss)}, test accuracy {F(scAccuracy[shots])}");
+            stdout.WriteLine($"{shots,3} shots per digit ({data.Count} signals; {val.Count} for validation): " +
+                             $"fine-tune train loss {F(ftLoss)}, validation accuracy {F(ftValidation[shots])}, test accuracy {F(ftAccuracy[shots])}; " +
+                             $"scratch train loss {F(scLoss)}, validation accuracy {F(scValidation[shots])}, test accuracy {F(scAccuracy[shots])}");
         }
         // The frozen features never moved (the fine-tuning network's copies of them: bit for bit).
         var frozenNames = finetuneModel.Parameters.Frozen.Select(p => p.Name).ToArray();
@@ -279,7 +319,7 @@ public static class Program
 
         WriteFigure(o.Svg, shotCounts, ftAccuracy, scAccuracy, o);
         stdout.WriteLine($"figure written to {o.Svg}");
-        stdout.WriteLine($"pretrain_test_accuracy={F(pretrainAccuracy)} finetune_kernels={ftCost.Kernels} scratch_kernels={scCost.Kernels} " +
+        stdout.WriteLine($"pretrain_test_accuracy={F(pretrainAccuracy)} finetune_validation_accuracy={F(ftValidation[o.Shots])} scratch_validation_accuracy={F(scValidation[o.Shots])} finetune_kernels={ftCost.Kernels} scratch_kernels={scCost.Kernels} " +
                          $"finetune_multiply_adds={ftCost.MultiplyAdds} scratch_multiply_adds={scCost.MultiplyAdds}");
         ExampleHost.Result(stdout, "finetune_test_accuracy", ftAccuracy[o.Shots]);
         ExampleHost.Result(stdout, "scratch_test_accuracy", scAccuracy[o.Shots]);

@@ -19,6 +19,11 @@ namespace Nabla.Tests.Examples;
 [Collection("Jit")]
 public class TransferExampleTests
 {
+    private readonly Xunit.Abstractions.ITestOutputHelper? Output;
+
+    /// <summary>xunit passes the test's output.</summary>
+    public TransferExampleTests(Xunit.Abstractions.ITestOutputHelper output) { Output = output; }
+
     private static (int Code, string Out, string Err) Run(params string[] args)
     {
         var o = new StringWriter();
@@ -55,7 +60,12 @@ public class TransferExampleTests
         // The fine-tuning step does less work than the full one (counted in the schedule, not timed).
         Assert.True(Value(output, "finetune_kernels") < Value(output, "scratch_kernels"));
         Assert.True(Value(output, "finetune_multiply_adds") < Value(output, "scratch_multiply_adds"));
+        Assert.Contains("fine-tuning starts from the pre-trained features: 4 tensors equal bit for bit", output);
         Assert.Contains("frozen weights unchanged after fine-tuning: 4 tensors, bit for bit", output);
+        // Validation (digits 5-9 of the training file outside the 250 few-shot signals) is printed for both, above chance.
+        Assert.Contains("50 shots per digit (250 signals; 1757 for validation)", output);
+        Assert.InRange(Value(output, "finetune_validation_accuracy"), 0.35, 1);
+        Assert.InRange(Value(output, "scratch_validation_accuracy"), 0.2, 1);
         // Accuracy against shots (10 and the default 50) for both, plus the chance line.
         XNamespace ns = "http://www.w3.org/2000/svg";
         var lines = XDocument.Load(svg).Descendants(ns + "polyline")
@@ -162,6 +172,55 @@ public class TransferExampleTests
         Assert.True(network.Evaluate(few.Features, few.Labels!, few.Count) < 0.5 * loss0);
     }
 
+    /// <summary>
+    /// Validation accuracy on digits 5-9 of a new head (conv3 + Linear) trained for <paramref name="steps"/> steps on 50
+    /// labels per digit over frozen conv1 + conv2 that are either pre-trained on digits 0-4 for
+    /// <paramref name="pretrainEpochs"/> epochs or left at their initial values (the same head initialization, the same
+    /// steps and batches).
+    /// </summary>
+    private static (double Pretrained, double Untrained) FineTuneAccuracies(long seed, int pretrainEpochs, int steps)
+    {
+        string? data = Mnist1DData.Find();
+        Assert.True(data is not null, "examples/Mnist1D/data not found");
+        var (train, _) = Mnist1DFiles.Load(data!);
+        var source = Transfer.Program.Digits(train, 0);
+        var target = Transfer.Program.Digits(train, 5);
+        var picked = Transfer.Program.FewShotIndices(target, 50, seed);
+        var few = target.Subset(picked);
+        var validation = Transfer.Program.Complement(target, picked);
+        Assert.Equal(target.Count - 250, validation.Count);
+
+        var pretrainedFeatures = Transfer.Program.Features(40, 25, 2);
+        var pretrainModel = Model.Build(Transfer.Program.Build(pretrainedFeatures, Transfer.Program.Head(40, 25, 2)), 40, seed);
+        var pretrain = pretrainModel.Compile(Transfer.Program.Setup(0.01, "Pretrain"), Backend.Expressions);
+        Transfer.Program.TrainSteps(pretrain, source, pretrainEpochs * ((source.Count + 49) / 50), 50, 0.01, seed);
+        pretrain.CopyParametersTo(pretrainModel.Parameters);
+
+        double FineTune(Sequential features, string name)
+        {
+            features.Freeze();
+            var model = Model.Build(Transfer.Program.Build(features, Transfer.Program.Head(40, 25, 2)), 40, seed + 1);
+            var network = model.Compile(Transfer.Program.Setup(0.01, name), Backend.Expressions);
+            Transfer.Program.TrainSteps(network, few, steps, 50, 0.01, seed);
+            return Transfer.Program.Accuracy(network, validation);
+        }
+        return (FineTune(pretrainedFeatures, "Pretrained"), FineTune(Transfer.Program.Features(40, 25, 2), "Untrained"));
+    }
+
+    // Measured margins (validation accuracy, pre-trained minus untrained features; seeds 1-5): 3 epochs + 60 steps
+    // 0.103 0.017 0.083 0.048 0.126 (not robust); 6 epochs + 100 steps 0.133 0.059 0.109 0.060 0.127; 10 epochs + 150
+    // steps 0.117 0.067 0.093 0.104 0.141. The test uses 6 + 100 (about 2 s a seed) and asks for half the smallest margin.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Fine_tuning_pre_trained_features_beats_the_same_head_on_untrained_frozen_features(long seed)
+    {
+        var (pretrained, untrained) = FineTuneAccuracies(seed, pretrainEpochs: 6, steps: 100);
+        Output?.WriteLine($"seed {seed}: pre-trained features {pretrained:0.0000}, untrained features {untrained:0.0000}");
+        Assert.True(pretrained > untrained + 0.03, $"seed {seed}: head on pre-trained features {pretrained:0.0000}, on untrained features {untrained:0.0000}");
+    }
+
     [Theory]
     [InlineData("--shots 0", "--shots: must be in 1..350, got 0.")]
     [InlineData("--shots 351", "--shots: must be in 1..350, got 351.")]
@@ -172,6 +231,8 @@ public class TransferExampleTests
     [InlineData("--backend llvm", "--backend: unknown backend 'llvm'")]
     [InlineData("--frobnicate", "unknown option '--frobnicate'")]
     [InlineData("--data /nonexistent-nabla-folder", "--data: folder '/nonexistent-nabla-folder' not found")]
+    [InlineData("--batch 251", "--batch: 251 is larger than the few-shot set (250 signals: --shots 50 for each of 5 digits); use at most 250.")]
+    [InlineData("--shots 10 --batch 60", "--batch: 60 is larger than the few-shot set (50 signals: --shots 10 for each of 5 digits); use at most 50.")]
     public void Bad_options_give_one_line_and_exit_code_2(string args, string expected)
     {
         var (code, output, err) = Run(args.Split(' '));
@@ -181,6 +242,23 @@ public class TransferExampleTests
         Assert.StartsWith("error: ", lines[0]);
         Assert.Contains(expected, lines[0]);
         Assert.DoesNotContain("finetune_test_accuracy", output);
+    }
+
+    [Theory] // 100 training signals: digit 5 has 6 of them (and 6, 7, 8, 9 have 15, 9, 9, 10)
+    [InlineData("--shots 10", "--shots: class 0 has only 6 training signals, 10 were asked for.")]
+    [InlineData("--shots 2 --curve-shots 5,10", "--curve-shots: class 0 has only 6 training signals, 10 were asked for.")]
+    [InlineData("--shots 2 --curve-shots 2 --batch 11", "--batch: 11 is larger than the few-shot set (10 signals: --shots 2 for each of 5 digits); use at most 10.")]
+    public void Too_few_signals_name_the_option_the_number_came_from(string args, string expected)
+    {
+        string? data = Mnist1DData.Find();
+        Assert.True(data is not null, "examples/Mnist1D/data not found");
+        using var dir = new TempDir();
+        foreach (var file in new[] { "train.csv", "test.csv" })
+            File.WriteAllLines(dir.File(file), File.ReadLines(Path.Combine(data!, file)).Take(101));
+        var (code, output, err) = Run(args.Split(' ').Concat(new[] { "--data", dir.Path, "--svg", dir.File("t.svg") }).ToArray());
+        Assert.Equal(2, code);
+        Assert.Equal("error: " + expected, err.Trim());
+        Assert.DoesNotContain("pre-training", output);
     }
 
     [Fact]
