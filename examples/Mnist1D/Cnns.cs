@@ -1,4 +1,6 @@
+using System;
 using System.Globalization;
+using System.Linq;
 using Nabla;
 
 namespace Mnist1D;
@@ -39,18 +41,13 @@ public static class Cnns
     /// </summary>
     public static Sequential Build(int length, int outputs, double dropout = 0)
     {
-        int l1 = (length + 2 - 5) / 2 + 1, l2 = (l1 + 2 - 3) / 2 + 1, l3 = (l2 + 2 - 3) / 2 + 1;
-        var head = ("linear", (Module)new Dense(Channels * l3, outputs));
-        var layers = new System.Collections.Generic.List<(string, Module)>
-        {
-            ("view", new Reshape(1, length)),
-            ("conv1", new Conv1d(1, Channels, 5, stride: 2, padding: 1)), ("relu1", new ReLU()),
-            ("conv2", new Conv1d(Channels, Channels, 3, stride: 2, padding: 1)), ("relu2", new ReLU()),
-            ("conv3", new Conv1d(Channels, Channels, 3, stride: 2, padding: 1)), ("relu3", new ReLU()),
-            ("flatten", new Flatten()),
-        };
-        if (dropout > 0) layers.Add(("dropout", new Dropout(dropout)));
-        layers.Add(head);
+        // The architecture is the library's (Networks.Mnist1dCnn); the example only adds the optional dropout.
+        var paper = Networks.Mnist1dCnn(length, Channels, outputs);
+        if (dropout <= 0) return paper;
+        var layers = paper.Children.Select(c => (c.Key, c.Value)).ToList();
+        int linear = layers.FindIndex(c => c.Key == "linear");
+        if (linear < 0) throw new InvalidOperationException("Networks.Mnist1dCnn has no layer named 'linear' any more; update Cnns.Build.");
+        layers.Insert(linear, ("dropout", new Dropout(dropout)));
         return new Sequential(layers.ToArray());
     }
 
