@@ -83,6 +83,7 @@ public static class Program
         // 1. Everything that can be wrong, before any work.
         var (all, test) = Mnist1DFiles.Load(o.Data);
         ExampleHost.CheckOutputFile("--svg", o.Svg);
+        if (o.Batch > all.Count) throw new UsageException($"--batch: {o.Batch} is larger than the {all.Count} training signals.");
         int remaining = all.Count - o.Validation;
         if (remaining < Math.Max(o.Batch, Knn))
             throw new UsageException($"--validation: holding out {o.Validation} of the {all.Count} training signals leaves {Math.Max(remaining, 0)}, " +
