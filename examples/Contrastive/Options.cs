@@ -14,7 +14,7 @@ public sealed class Options
     public int Hidden { get; private set; } = 32;
     /// <summary>InfoNCE's temperature τ (default 0.1).</summary>
     public double Tau { get; private set; } = 0.1;
-    /// <summary>Contrastive pre-training epochs over the 4000 training signals (default 60).</summary>
+    /// <summary>Contrastive pre-training epochs over the training signals not held out for validation (default 60).</summary>
     public int Epochs { get; private set; } = 60;
     /// <summary>The contrastive batch: each view's positive is the other view of its signal, the batch's other batch − 1 keys are its negatives (default 200).</summary>
     public int Batch { get; private set; } = 200;
@@ -26,6 +26,11 @@ public sealed class Options
     public double Noise { get; private set; } = 0.1;
     /// <summary>A view is multiplied by a factor drawn uniformly from [1 − scale, 1 + scale] (default 0.2).</summary>
     public double Scale { get; private set; } = 0.2;
+    /// <summary>
+    /// Training signals held out (by a split seeded with <see cref="Seed"/>) as the validation set the k-NN monitor
+    /// watches during pre-training (default 500); pre-training, the k-NN reference set and the probes use the rest.
+    /// </summary>
+    public int Validation { get; private set; } = 500;
     /// <summary>Epochs of the linear probe (default 40).</summary>
     public int ProbeEpochs { get; private set; } = 40;
     /// <summary>Adam's learning rate for the linear probe (default 0.01).</summary>
@@ -54,6 +59,8 @@ public sealed class Options
         "  --shift N          largest random shift of a view in positions (default 4)\n" +
         "  --noise X          Gaussian noise std of a view (default 0.1)\n" +
         "  --scale X          random amplitude factor in [1-X, 1+X] (default 0.2, below 1)\n" +
+        "  --validation N     training signals held out to monitor pre-training with 10-NN (default 500);\n" +
+        "                     pre-training and the probes use the rest, the test set only the final accuracies\n" +
         "  --probe-epochs N   linear-probe epochs (default 40)\n" +
         "  --probe-lr X       Adam learning rate of the linear probe (default 0.01)\n" +
         "  --seed N           initialization, shuffling and augmentation seed (default 1)\n" +
@@ -79,6 +86,7 @@ public sealed class Options
                 case "--shift": o.Shift = a.Int(0, 20); break;
                 case "--noise": o.Noise = a.Double(0, 10); break;
                 case "--scale": o.Scale = a.Double(0, 0.99); break;
+                case "--validation": o.Validation = a.Int(1, 100_000); break;
                 case "--probe-epochs": o.ProbeEpochs = a.Int(1, 100_000); break;
                 case "--probe-lr": o.ProbeLearningRate = a.Positive(); break;
                 case "--seed": o.Seed = a.Long(); break;

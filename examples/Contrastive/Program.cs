@@ -20,7 +20,10 @@ namespace Contrastive;
 /// other signals of the batch apart. The labels are then used only to train a Linear(embedding, 10) on top of the
 /// frozen encoder (<see cref="Module.Freeze"/>); its test accuracy is compared with the same probe on a frozen encoder
 /// of the same architecture that was never trained (the contrastive encoder's own initial weights) and with logistic
-/// regression on the raw signal. Bad input is one line on stderr and exit code 2, before any training.
+/// regression on the raw signal. A validation split held out of the training signals (<c>--validation</c>) is what
+/// pre-training is watched on (k-nearest-neighbour accuracy on the embeddings); pre-training and the probes use the
+/// rest, and the test set is used once, for the final accuracies. Bad input is one line on stderr and exit code 2,
+/// before any training.
 /// </summary>
 public static class Program
 {
@@ -78,14 +81,22 @@ public static class Program
     private static int Train(Options o, TextWriter stdout)
     {
         // 1. Everything that can be wrong, before any work.
-        var (train, test) = Mnist1DFiles.Load(o.Data);
+        var (all, test) = Mnist1DFiles.Load(o.Data);
         ExampleHost.CheckOutputFile("--svg", o.Svg);
-        if (o.Batch > train.Count) throw new UsageException($"--batch: {o.Batch} is larger than the {train.Count} training signals.");
+        if (o.Batch > all.Count) throw new UsageException($"--batch: {o.Batch} is larger than the {all.Count} training signals.");
+        int remaining = all.Count - o.Validation;
+        if (remaining < Math.Max(o.Batch, Knn))
+            throw new UsageException($"--validation: holding out {o.Validation} of the {all.Count} training signals leaves {Math.Max(remaining, 0)}, " +
+                                     $"fewer than one batch (--batch {o.Batch}) or the {Knn} neighbours of the k-NN monitor.");
+        // A seeded split: the validation signals are held out of pre-training, of the k-NN reference set and of the probes.
+        var (train, validation) = all.Split((double)remaining / all.Count, o.Seed);
+        if (validation.Count != o.Validation) throw new InvalidOperationException($"the split held out {validation.Count} signals, not {o.Validation}.");
         int size = train.ExampleSize;
         var backend = Jit.ParseBackend(o.Backend);
 
         var model = BuildContrastive(BuildEncoder(o.Encoder, size, o.Hidden, o.Embedding), size, o.Seed);
-        stdout.WriteLine($"MNIST-1D contrastive pre-training: {train.Count} training signals (labels unused), {test.Count} test signals of {size} values; " +
+        stdout.WriteLine($"MNIST-1D contrastive pre-training: {train.Count} training signals (labels unused), {validation.Count} held out for validation " +
+                         $"(seed {o.Seed}), {test.Count} test signals of {size} values; " +
                          $"{o.Encoder} encoder {size} → {o.Embedding}, two views per signal (shift ±{o.Shift}, scale ±{F(o.Scale, "0.##")}, noise σ {F(o.Noise, "0.###")}), " +
                          $"in-batch InfoNCE τ {F(o.Tau, "G")}, batch {o.Batch}, Adam lr {F(o.LearningRate, "G")}, {o.Epochs} epochs");
         stdout.WriteLine(model.Summary);
@@ -103,9 +114,10 @@ public static class Program
         clock.Restart();
         var unlabeled = new Dataset(train.Features, new[] { size });
         var losses = new List<double>();
-        var monitor = new List<(double Epoch, double Accuracy)> { (0, KnnAccuracy(network, train, test, o.Embedding)) };
+        // The monitor: k-NN accuracy of the held-out validation signals against the training signals' embeddings.
+        var monitor = new List<(double Epoch, double Accuracy)> { (0, KnnAccuracy(network, train, validation, o.Embedding)) };
         int every = Math.Max(1, o.Epochs / 20);
-        stdout.WriteLine($"epoch    0: {Knn}-NN test accuracy on the embeddings {F(monitor[0].Accuracy)} (untrained encoder)");
+        stdout.WriteLine($"epoch    0: {Knn}-NN validation accuracy on the embeddings {F(monitor[0].Accuracy)} (untrained encoder)");
         var options = new TrainingOptions
         {
             Epochs = o.Epochs, BatchSize = o.Batch, Shuffle = true, Seed = o.Seed, DropLast = true,   // every batch has B − 1 negatives
@@ -117,8 +129,8 @@ public static class Program
                     if (!double.IsFinite(e.TrainLoss)) throw new UsageException($"the InfoNCE loss became {e.TrainLoss} in epoch {e.Epoch}; lower --lr or raise --tau.");
                     losses.Add(e.TrainLoss);
                     if (e.Epoch % every != 0 && e.Epoch != o.Epochs) return;
-                    monitor.Add((e.Epoch, KnnAccuracy(network, train, test, o.Embedding)));
-                    stdout.WriteLine($"epoch {e.Epoch,4}: InfoNCE {F(e.TrainLoss)} (chance log {o.Batch} = {F(Math.Log(o.Batch))}), {Knn}-NN test accuracy {F(monitor[^1].Accuracy)}");
+                    monitor.Add((e.Epoch, KnnAccuracy(network, train, validation, o.Embedding)));
+                    stdout.WriteLine($"epoch {e.Epoch,4}: InfoNCE {F(e.TrainLoss)} (chance log {o.Batch} = {F(Math.Log(o.Batch))}), {Knn}-NN validation accuracy {F(monitor[^1].Accuracy)}");
                 }),
             },
         };
@@ -126,7 +138,11 @@ public static class Program
         double pretrainSeconds = clock.Elapsed.TotalSeconds;
         var trained = network.SnapshotParameters();
 
-        // 4. Linear probes on the frozen encoders (trained and untrained) and logistic regression on the raw signal.
+        // 4. The test set, used once from here on: the final k-NN, linear probes on the frozen encoders (trained and
+        //    untrained; trained on the training signals without the validation ones) and logistic regression on the raw signal.
+        double knnTest = KnnAccuracy(network, train, test, o.Embedding);
+        stdout.WriteLine($"{Knn}-NN on the final embeddings: validation accuracy {F(monitor[^1].Accuracy)}, test accuracy {F(knnTest)}");
+        // Linear probes on the frozen encoders (trained and untrained) and logistic regression on the raw signal.
         clock.Restart();
         var probeOptions = new TrainingOptions
         {
@@ -148,7 +164,7 @@ public static class Program
         WriteFigure(o.Svg, losses, o.Batch, monitor, probe.Test, random.Test, logisticTest);
         stdout.WriteLine($"figure written to {o.Svg}");
         stdout.WriteLine($"pretrain_time_s={F(pretrainSeconds, "0.00")} probe_time_s={F(probeSeconds, "0.00")} steps={network.Step.ToString(CultureInfo.InvariantCulture)} " +
-                         $"final_infonce={F(losses[^1])} knn_test_accuracy={F(monitor[^1].Accuracy)} raw_logistic_test_accuracy={F(logisticTest)}");
+                         $"final_infonce={F(losses[^1])} knn_validation_accuracy={F(monitor[^1].Accuracy)} knn_test_accuracy={F(knnTest)} raw_logistic_test_accuracy={F(logisticTest)}");
         ExampleHost.Result(stdout, "probe_test_accuracy", probe.Test);
         ExampleHost.Result(stdout, "random_probe_test_accuracy", random.Test);
         return 0;
@@ -174,9 +190,9 @@ public static class Program
     public const int Knn = 10;
 
     /// <summary>
-    /// Two panels: the InfoNCE training loss per epoch (with chance, log B); and during pre-training the test accuracy of
-    /// a <see cref="Knn"/>-nearest-neighbour classifier on the embeddings (cosine similarity to the training signals'
-    /// embeddings, no training), with the final linear probes and logistic regression on the raw signal as levels.
+    /// Two panels: the InfoNCE training loss per epoch (with chance, log B); and during pre-training the validation
+    /// accuracy of a <see cref="Knn"/>-nearest-neighbour classifier on the embeddings (cosine similarity to the training
+    /// signals' embeddings, no training), with the final linear probes' and logistic regression's test accuracies as levels.
     /// </summary>
     public static void WriteFigure(string path, IReadOnlyList<double> losses, int batch, IReadOnlyList<(double Epoch, double Accuracy)> monitor,
         double probeAccuracy, double randomAccuracy, double logisticAccuracy)
@@ -188,11 +204,11 @@ public static class Program
         lossPanel.Add($"chance: log {batch}", new[] { 1.0, last }, new[] { Math.Log(batch), Math.Log(batch) }, "#888888", dashed: true);
         lossPanel.YRange = (0, Math.Log(batch) * 1.1);
 
-        var accuracy = new SvgPlot("what the embedding knows about the digit", "pre-training epoch", "test accuracy") { Width = 520, Height = 360 };
-        accuracy.Add($"{Knn}-NN on the embeddings", monitor.Select(m => m.Epoch).ToArray(), monitor.Select(m => m.Accuracy).ToArray());
-        accuracy.Add($"linear probe, pre-trained ({F(probeAccuracy, "0.000")})", new[] { 0.0, last }, new[] { probeAccuracy, probeAccuracy }, "#d62728", dashed: true);
-        accuracy.Add($"linear probe, untrained ({F(randomAccuracy, "0.000")})", new[] { 0.0, last }, new[] { randomAccuracy, randomAccuracy }, "#7f7f7f", dashed: true);
-        accuracy.Add($"logistic, raw signal ({F(logisticAccuracy, "0.000")})", new[] { 0.0, last }, new[] { logisticAccuracy, logisticAccuracy }, "#2ca02c", dashed: true);
+        var accuracy = new SvgPlot("what the embedding knows about the digit", "pre-training epoch", "accuracy") { Width = 520, Height = 360 };
+        accuracy.Add($"{Knn}-NN on the embeddings (validation)", monitor.Select(m => m.Epoch).ToArray(), monitor.Select(m => m.Accuracy).ToArray());
+        accuracy.Add($"linear probe, pre-trained (test {F(probeAccuracy, "0.000")})", new[] { 0.0, last }, new[] { probeAccuracy, probeAccuracy }, "#d62728", dashed: true);
+        accuracy.Add($"linear probe, untrained (test {F(randomAccuracy, "0.000")})", new[] { 0.0, last }, new[] { randomAccuracy, randomAccuracy }, "#7f7f7f", dashed: true);
+        accuracy.Add($"logistic, raw signal (test {F(logisticAccuracy, "0.000")})", new[] { 0.0, last }, new[] { logisticAccuracy, logisticAccuracy }, "#2ca02c", dashed: true);
         accuracy.Add("chance (0.1)", new[] { 0.0, last }, new[] { 0.1, 0.1 }, "#bbbbbb", dashed: true);
         accuracy.YRange = (0, 1.25);   // room for the legend above the curves
         SvgPlot.SaveGrid(path, "MNIST-1D: contrastive pre-training with InfoNCE, then a linear probe", new[] { lossPanel, accuracy }, columns: 2);
@@ -216,9 +232,10 @@ public static class Program
     }
 
     /// <summary>
-    /// The test accuracy of <see cref="Knn"/>-nearest-neighbour classification on the normalized embeddings: each test
-    /// signal takes the most frequent label among the training signals with the most similar embeddings (cosine; a tie
-    /// goes to the class with the larger summed similarity).
+    /// The accuracy on <paramref name="test"/> (the validation or the test signals) of <see cref="Knn"/>-nearest-neighbour
+    /// classification on the normalized embeddings: each signal takes the most frequent label among the
+    /// <paramref name="train"/> signals with the most similar embeddings (cosine; a tie goes to the class with the larger
+    /// summed similarity).
     /// </summary>
     public static double KnnAccuracy(Network contrastive, Dataset train, Dataset test, int embedding)
     {
@@ -253,7 +270,7 @@ public static class Program
         return (double)correct / test.Count;
     }
 
-    /// <summary>Runs an action after every epoch of <see cref="Trainer.Fit"/>.</summary>
+    /// <summary>Runs an action after every epoch of <see cref="Trainer.Fit"/> (the library has no such adapter; kept private here).</summary>
     private sealed class EpochCallback(Action<EpochRecord> onEpoch) : ITrainingCallback
     {
         public void OnEpoch(Network network, EpochRecord epoch, TrainingControl control) => onEpoch(epoch);

@@ -33,7 +33,10 @@ public sealed class Options
         "  --lr-gd X, --lr-momentum X, --lr-adagrad X, --lr-rmsprop X, --lr-adam X\n" +
         "                    fix that optimizer's learning rate (default: the best of the grid 1e-4, 2e-4, 5e-4, ..., 5)\n" +
         "  --backend NAME    expressions (default) or roslyn\n" +
-        "  --svg FILE        the figure (default out/optimizers-FUNCTION.svg)";
+        "  --svg FILE        the figure (default out/optimizers-FUNCTION.svg)\n" +
+        "output: the last lines are steps_gd= ... steps_adam=, the steps each optimizer took to reach the tolerance;\n" +
+        "  an optimizer that never reached it within --max-steps prints the cap and is listed on the line before,\n" +
+        "  not_reached=KEY,KEY (empty when all reached it; a run that reaches it at exactly the cap is not listed)";
 
     /// <summary>Parses <paramref name="args"/>; a bad option or value is a <see cref="UsageException"/> naming it.</summary>
     public static Options Parse(string[] args)

@@ -17,7 +17,8 @@ namespace Optimizers;
 /// <see cref="Optimizer.RmsProp"/>, <see cref="Optimizer.Adam"/>) in a run-time compiled training step whose
 /// parameters are the point (x, y) and whose loss is f(x, y) (<see cref="PointModel"/>). Each optimizer's learning rate
 /// is the best of a small grid (fewest steps to the tolerance) unless fixed by an option. Prints the number of steps
-/// each needs until the distance to the minimum is below the tolerance; bad input is one line on stderr and exit code 2.
+/// each needs until the distance to the minimum is below the tolerance (<c>steps_X</c>; the cap, with X listed on the
+/// <c>not_reached=</c> line before, when X never got there); bad input is one line on stderr and exit code 2.
 /// </summary>
 public static class Program
 {
@@ -151,7 +152,7 @@ public static class Program
             string how = all.Count > 1 ? "best of the grid" : "fixed by --lr-" + Keys[i];
             stdout.WriteLine($"{Keys[i],-8} {Create(Keys[i], best.LearningRate).Describe()} ({how}): " +
                              (best.Reached ? $"reached the tolerance in {best.Steps} steps"
-                                 : $"did not reach the tolerance within {o.MaxSteps} steps{(best.Diverged ? " (diverged)" : "")}; steps_{Keys[i]} below is the cap") +
+                                 : $"did not reach the tolerance within {o.MaxSteps} steps{(best.Diverged ? " (diverged)" : "")}; steps_{Keys[i]} below is the cap, and not_reached lists it") +
                              $", last point ({F(best.Last.X)}, {F(best.Last.Y)}), f = {F(f.Value(best.Last.X, best.Last.Y), "G4")}");
         }
         stdout.WriteLine($"time_s={F(clock.Elapsed.TotalSeconds, "0.00")}");
@@ -160,6 +161,9 @@ public static class Program
         WriteFigure(svg, f, runs, o.Tolerance);
         stdout.WriteLine($"figure written to {svg}");
         for (int i = 0; i < Keys.Count; i++) stdout.WriteLine($"lr_{Keys[i]}={F(runs[i].LearningRate, "G")}");
+        // steps_X is the cap both when X reached the tolerance at exactly the last step and when it never did: the
+        // not_reached line (the keys that never did, comma-separated; empty when all did) tells the two apart.
+        stdout.WriteLine("not_reached=" + string.Join(",", Enumerable.Range(0, Keys.Count).Where(i => !runs[i].Reached).Select(i => Keys[i])));
         for (int i = 0; i < Keys.Count; i++) ExampleHost.Result(stdout, "steps_" + Keys[i], runs[i].Reached ? runs[i].Steps : o.MaxSteps);
         return 0;
     }

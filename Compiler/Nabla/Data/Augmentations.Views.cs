@@ -75,6 +75,8 @@ public sealed class PerInputAugmentation : IAugmentation
 {
     private readonly IAugmentation _inner;
     private readonly int[] _sizes;
+    private readonly long _total;     // the sum of the sizes: the example size this augmentation accepts
+    private readonly int _largest;    // the largest part: the scratch row width
     private float[] _scratch = Array.Empty<float>();
 
     /// <summary>Applies <paramref name="augmentation"/> to each part of <paramref name="sizes"/> values (at least one part, each positive).</summary>
@@ -84,6 +86,7 @@ public sealed class PerInputAugmentation : IAugmentation
         if (sizes is null || sizes.Length == 0) throw new ArgumentException("Give the size of every input part (at least one).", nameof(sizes));
         if (sizes.Any(s => s <= 0)) throw new ArgumentOutOfRangeException(nameof(sizes), $"Every input part must have a positive size; got [{string.Join(", ", sizes)}].");
         _sizes = (int[])sizes.Clone();
+        foreach (int size in _sizes) { _total += size; _largest = Math.Max(_largest, size); }
     }
 
     /// <summary>The sizes of the parts, in order; their sum is the example size this augmentation accepts.</summary>
@@ -97,15 +100,15 @@ public sealed class PerInputAugmentation : IAugmentation
     {
         if (x is null) throw new ArgumentNullException(nameof(x));
         if (rng is null) throw new ArgumentNullException(nameof(rng));
-        long total = _sizes.Sum(s => (long)s);
-        if (exampleSize != total)
-            throw new ArgumentException($"PerInputAugmentation cuts examples into parts of [{string.Join(", ", _sizes)}] = {total} values, but the examples have {exampleSize}.", nameof(exampleSize));
+        if (exampleSize != _total)
+            throw new ArgumentException($"PerInputAugmentation cuts examples into parts of [{string.Join(", ", _sizes)}] = {_total} values, but the examples have {exampleSize}.", nameof(exampleSize));
         if (count < 0 || (long)count * exampleSize > x.Length)
             throw new ArgumentOutOfRangeException(nameof(count), count, $"{count} examples of {exampleSize} values do not fit in {x.Length} values.");
+        // One scratch buffer for the largest part, grown only when a batch has more examples than any before.
+        if (_scratch.Length < count * _largest) _scratch = new float[count * _largest];
         int offset = 0;
         foreach (int size in _sizes)
         {
-            if (_scratch.Length < count * size) _scratch = new float[count * size];
             for (int r = 0; r < count; r++) Array.Copy(x, r * exampleSize + offset, _scratch, r * size, size);
             _inner.Apply(_scratch, count, size, rng);
             for (int r = 0; r < count; r++) Array.Copy(_scratch, r * size, x, r * exampleSize + offset, size);

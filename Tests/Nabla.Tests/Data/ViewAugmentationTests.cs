@@ -71,6 +71,21 @@ public class ViewAugmentationTests
     }
 
     [Fact]
+    public void The_view_augmentations_allocate_nothing_after_their_first_call()
+    {
+        // IAugmentation: "should not allocate after its first call". Parts of different sizes, a full batch first, then
+        // smaller batches (an epoch's last one) and full ones again: the scratch of the largest part is reused.
+        const int n = 32;
+        var aug = new PerInputAugmentation(new ComposedAugmentation(new RandomShift(2, ShiftFill.Edge), new RandomScale(0.2), new GaussianNoise(0.1)), Size, 2 * Size);
+        var x = new float[n * 3 * Size];
+        var rng = new Rng(1);
+        aug.Apply(x, n, 3 * Size, rng);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++) aug.Apply(x, i % 2 == 0 ? n : n / 3, 3 * Size, rng);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Random_scale_multiplies_each_example_by_one_factor_in_its_range()
     {
         const int n = 50;

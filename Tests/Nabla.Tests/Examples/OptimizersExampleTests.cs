@@ -52,6 +52,15 @@ public class OptimizersExampleTests
         return steps;
     }
 
+    /// <summary>The keys on the <c>not_reached=</c> line, which comes right before the five steps lines.</summary>
+    private static string[] NotReached(string output)
+    {
+        string line = Lines(output).TakeLast(6).First();
+        Assert.StartsWith("not_reached=", line);
+        string v = line.Substring("not_reached=".Length);
+        return v.Length == 0 ? Array.Empty<string>() : v.Split(',');
+    }
+
     /// <summary>The figure: contour lines, five paths (each its own colour, from the start point), the start and the minimum.</summary>
     private static void CheckFigure(string svg, TestFunction f)
     {
@@ -78,12 +87,13 @@ public class OptimizersExampleTests
     {
         using var dir = new TempDir();
         string svg = dir.File("beale.svg");
-        var (code, output, err) = Run("--function", "beale", "--max-steps", "1000", "--svg", svg);
+        var (code, output, err) = Run("--function", "beale", "--max-steps", "1500", "--svg", svg);
         Assert.True(code == 0, err);
-        var steps = Steps(output, 1000);
-        // On Beale from (1, 1.5) every optimizer's best grid rate reaches the tolerance within 1000 steps (measured:
-        // 984, 455, 877, 692, 129), and Adam is the fastest by far.
-        Assert.All(steps.Values, n => Assert.True(n < 1000, $"steps {n} hit the cap"));
+        var steps = Steps(output, 1500);
+        // On Beale from (1, 1.5) every optimizer's best grid rate reaches the tolerance well within the cap of 1500
+        // steps (measured: 984, 455, 473, 692, 129), and Adam is the fastest by far.
+        Assert.All(steps.Values, n => Assert.True(n < 1500, $"steps {n} hit the cap"));
+        Assert.Empty(NotReached(output));
         Assert.True(steps["adam"] < steps["gd"], $"adam {steps["adam"]} vs gd {steps["gd"]}");
         foreach (var key in OptimizersProgram.Keys)
             Assert.Contains(double.Parse(Value(output, "lr_" + key), CultureInfo.InvariantCulture), OptimizersProgram.Grid);
@@ -107,12 +117,35 @@ public class OptimizersExampleTests
         foreach (var key in new[] { "gd", "adagrad", "rmsprop" })
         {
             Assert.Equal(1000, steps[key]);
-            Assert.Contains($"did not reach the tolerance within 1000 steps; steps_{key} below is the cap", output);
+            Assert.Contains($"did not reach the tolerance within 1000 steps; steps_{key} below is the cap, and not_reached lists it", output);
         }
+        Assert.Equal(new[] { "gd", "adagrad", "rmsprop" }, NotReached(output));
         Assert.Equal("0.002", Value(output, "lr_gd"));
         Assert.Contains("fixed by --lr-adam", output);
         Assert.DoesNotContain("grid:", output);
         CheckFigure(svg, TestFunction.Rosenbrock);
+    }
+
+    [Fact]
+    public void Reaching_the_tolerance_at_exactly_the_cap_is_told_apart_from_never_reaching_it()
+    {
+        // Adam on Beale at lr 0.5 needs n steps; with the cap n it prints steps_adam=n and is not on the not_reached
+        // line; with the cap n − 1 it prints steps_adam=n − 1 and is.
+        var f = TestFunction.Beale;
+        var adam = OptimizersProgram.Descend(OptimizersProgram.Compile(f, OptimizersProgram.Create("adam", 0.5), "expressions"), f, 0.5, 5000, 1e-3);
+        Assert.True(adam.Reached, "Adam at lr 0.5 should reach the tolerance on Beale");
+        int n = adam.Steps;
+        Assert.InRange(n, 2, 5000);
+        using var dir = new TempDir();
+        foreach (int cap in new[] { n, n - 1 })
+        {
+            var (code, output, err) = Run("--function", "beale", "--max-steps", cap.ToString(CultureInfo.InvariantCulture), "--lr-gd", "0.02",
+                "--lr-momentum", "0.05", "--lr-adagrad", "2", "--lr-rmsprop", "0.02", "--lr-adam", "0.5", "--svg", dir.File($"cap{cap}.svg"));
+            Assert.True(code == 0, err);
+            Assert.Equal(cap, Steps(output, cap)["adam"]);
+            Assert.Equal(cap == n ? 0 : 1, NotReached(output).Count(k => k == "adam"));
+            Assert.Equal(cap == n, !output.Contains("steps_adam below is the cap"));
+        }
     }
 
     // ---- The paths are the library's optimizers: a hand-written float64 reference of each formula. ----
@@ -326,5 +359,6 @@ public class OptimizersExampleTests
         Assert.Contains("--tolerance X", output);
         Assert.Contains("--backend NAME", output);
         Assert.Contains("--svg FILE", output);
+        Assert.Contains("not_reached=KEY,KEY", output);
     }
 }
