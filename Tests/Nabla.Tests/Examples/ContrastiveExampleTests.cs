@@ -13,19 +13,9 @@ namespace Nabla.Tests.Examples;
 [Collection("Jit")]
 public class ContrastiveExampleTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Contrastive.Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => ExampleRun.Run(Contrastive.Program.Run, args);
 
-    private static double Value(string output, string name)
-    {
-        var token = output.Split(new[] { ' ', '\n', '\r' }, StringSplitOptions.RemoveEmptyEntries).Last(t => t.StartsWith(name + "="));
-        return double.Parse(token.Substring(name.Length + 1), CultureInfo.InvariantCulture);
-    }
+    private static double Value(string output, string name) => ExampleRun.Value(output, name);
 
     [Fact]
     public void A_short_run_pretrains_without_labels_and_its_probe_beats_the_untrained_encoders()
@@ -118,13 +108,7 @@ public class ContrastiveExampleTests
     [InlineData("--data /nonexistent-nabla-folder", "--data: folder '/nonexistent-nabla-folder' not found")]
     public void Bad_options_give_one_line_and_exit_code_2(string args, string expected)
     {
-        var (code, output, err) = Run(args.Split(' '));
-        Assert.Equal(2, code);
-        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.StartsWith("error: ", lines[0]);
-        Assert.Contains(expected, lines[0]);
-        Assert.DoesNotContain("probe_test_accuracy", output);
+        Assert.Contains(expected, ExampleRun.BadOptions(Contrastive.Program.Run, args, "probe_test_accuracy"));
     }
 
     [Fact]

@@ -22,13 +22,7 @@ public class OptimizersExampleTests
 {
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = OptimizersProgram.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => ExampleRun.Run(OptimizersProgram.Run, args);
 
     private static string[] Lines(string output) => output.Replace("\r", "").TrimEnd().Split('\n');
 
@@ -329,13 +323,7 @@ public class OptimizersExampleTests
     [InlineData("--frobnicate", "unknown option '--frobnicate'")]
     public void Bad_options_give_one_line_and_exit_code_2(string args, string expected)
     {
-        var (code, output, err) = Run(args.Split(' '));
-        Assert.Equal(2, code);
-        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.StartsWith("error: ", lines[0]);
-        Assert.Contains(expected, lines[0]);
-        Assert.DoesNotContain("steps_", output);
+        Assert.Contains(expected, ExampleRun.BadOptions(Optimizers.Program.Run, args, "steps_gd"));
     }
 
     [Fact]

@@ -24,19 +24,9 @@ public class TransferExampleTests
     /// <summary>xunit passes the test's output.</summary>
     public TransferExampleTests(Xunit.Abstractions.ITestOutputHelper output) { Output = output; }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Transfer.Program.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => ExampleRun.Run(Transfer.Program.Run, args);
 
-    private static double Value(string output, string name)
-    {
-        var token = output.Split(new[] { ' ', '\n', '\r' }, StringSplitOptions.RemoveEmptyEntries).Last(t => t.StartsWith(name + "="));
-        return double.Parse(token.Substring(name.Length + 1), CultureInfo.InvariantCulture);
-    }
+    private static double Value(string output, string name) => ExampleRun.Value(output, name);
 
     [Fact]
     public void A_short_run_prints_the_four_results_last_and_plots_both_curves()
@@ -235,13 +225,7 @@ public class TransferExampleTests
     [InlineData("--shots 10 --batch 60", "--batch: 60 is larger than the few-shot set (50 signals: --shots 10 for each of 5 digits); use at most 50.")]
     public void Bad_options_give_one_line_and_exit_code_2(string args, string expected)
     {
-        var (code, output, err) = Run(args.Split(' '));
-        Assert.Equal(2, code);
-        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.StartsWith("error: ", lines[0]);
-        Assert.Contains(expected, lines[0]);
-        Assert.DoesNotContain("finetune_test_accuracy", output);
+        Assert.Contains(expected, ExampleRun.BadOptions(Transfer.Program.Run, args, "finetune_test_accuracy"));
     }
 
     [Theory] // 100 training signals: digit 5 has 6 of them (and 6, 7, 8, 9 have 15, 9, 9, 10)
