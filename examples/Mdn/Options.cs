@@ -18,7 +18,9 @@ public sealed class Options
     public double LearningRate { get; private set; } = 0.003;
     /// <summary>Training examples (default 4000).</summary>
     public int Train { get; private set; } = 4000;
-    /// <summary>Held-out test examples (default 2000).</summary>
+    /// <summary>Validation examples, generated apart from the training and test samples, watched during training (default 1000).</summary>
+    public int Validation { get; private set; } = 1000;
+    /// <summary>Held-out test examples (default 2000), used once, for the final figures.</summary>
     public int Test { get; private set; } = 2000;
     /// <summary>Standard deviation of the Gaussian noise on the measured hand position (default 0.005).</summary>
     public double Noise { get; private set; } = 0.005;
@@ -42,7 +44,8 @@ public sealed class Options
         "  --batch N        mini-batch size (default 100)\n" +
         "  --lr X           Adam learning rate (default 0.003)\n" +
         "  --train N        training examples (default 4000)\n" +
-        "  --test N         held-out test examples (default 2000)\n" +
+        "  --validation N   validation examples, watched during training (default 1000)\n" +
+        "  --test N         held-out test examples, used once at the end (default 2000)\n" +
         "  --noise X        standard deviation of the noise on the measured hand position (default 0.005)\n" +
         "  --mdn-init WAY   kmeans (default: output biases at the k-means mixture of the targets) or random\n" +
         "  --seed N         data, initialization and shuffling seed (default 1)\n" +
@@ -63,6 +66,7 @@ public sealed class Options
                 case "--batch": o.Batch = a.Int(1, 100_000); break;
                 case "--lr": o.LearningRate = a.Positive(); break;
                 case "--train": o.Train = a.Int(10, 10_000_000); break;
+                case "--validation": o.Validation = a.Int(10, 10_000_000); break;
                 case "--test": o.Test = a.Int(10, 10_000_000); break;
                 case "--noise": o.Noise = a.Double(0, 0.1); break;
                 case "--mdn-init": o.MdnInit = a.Choice("kmeans", "random"); break;
