@@ -115,7 +115,8 @@ public class MdnExampleTests
     {
         using var dir = new TempDir();
         string svg = dir.File("mdn.svg");
-        var (code, output, err) = Run("--epochs", "20", "--train", "2000", "--validation", "300", "--test", "500", "--svg", svg);
+        // --mdn-init kmeans: the k-means start, written into the output layer by its name (Program.OutputLayer).
+        var (code, output, err) = Run("--epochs", "20", "--train", "2000", "--validation", "300", "--test", "500", "--mdn-init", "kmeans", "--svg", svg);
         Assert.True(code == 0, err);
         var last = output.TrimEnd().Split('\n').TakeLast(2).ToArray();
         Assert.StartsWith("mdn_test_nll=", last[0]);
@@ -169,7 +170,7 @@ public class MdnExampleTests
     [InlineData("--mdn-init zeros", "--mdn-init: unknown mdn-init 'zeros'")]
     [InlineData("--noise 0.5", "--noise: must be in [0, 0.1], got 0.5.")]
     [InlineData("--batch 500 --train 100", "--batch: 500 is more than the 100 training examples")]
-    [InlineData("--components 20 --train 10 --batch 10", "--components: the k-means start (--mdn-init kmeans) needs at least 20 training examples (--train), got 10.")]
+    [InlineData("--components 20 --train 10 --batch 10 --mdn-init kmeans", "--components: the k-means start (--mdn-init kmeans) needs at least 20 training examples (--train), got 10.")]
     [InlineData("--validation 5", "--validation: must be in 10..10000000, got 5.")]
     [InlineData("--seed", "--seed needs a value.")]
     [InlineData("--frobnicate", "unknown option '--frobnicate'")]
