@@ -17,12 +17,12 @@ namespace Mdn;
 /// Two networks with the same hidden layers (2 → hidden → hidden, tanh) are trained with Adam on the same data: a
 /// mixture density network with K Gaussian components over the 2-D angles (<see cref="MixtureDensityLoss"/>) and a
 /// least-squares network (MSE). Training is watched on a separately generated validation sample (its own random
-/// stream); the test sample is used once, at the end. On the test data both are scored by the negative log-likelihood per example — the
-/// least-squares network as a Gaussian around its prediction with, per angle, the variance of its training residuals —
-/// and by how far the hand lands from the asked position when the arm takes the predicted angles (for the mixture,
-/// the mean of its most probable component). An SVG shows the angles along a ray of hand positions: the data, the
-/// mixture's component means sized by their weights, and the least-squares prediction. Bad input is one line on
-/// stderr and exit code 2, before any training.
+/// stream); the test sample is used once, at the end. On the test data both are scored by the negative log-likelihood
+/// per example — the least-squares network as a Gaussian around its prediction with, per angle, the variance of its
+/// training residuals — and by how far the hand lands from the asked position when the arm takes the predicted
+/// angles (for the mixture, the mean of its most probable component). An SVG shows the angles along a ray of hand
+/// positions: the data, the mixture's component means sized by their weights, and the least-squares prediction. Bad
+/// input is one line on stderr and exit code 2, before any training.
 /// </summary>
 public static class Program
 {

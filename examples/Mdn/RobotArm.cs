@@ -23,13 +23,13 @@ public static class RobotArm
     public const double Theta1Min = 0.3;
     /// <summary>Upper limit of θ₁.</summary>
     public const double Theta1Max = 1.2;
-    /// <summary>The random stream of the validation sample (<see cref="Sample"/>), independent of the training sample's for the same seed.</summary>
-    public const string ValidationStream = "robot-arm-validation";
-
     /// <summary>Lower limit of θ₂ (π/2).</summary>
     public const double Theta2Min = Math.PI / 2;
     /// <summary>Upper limit of θ₂ (3π/2).</summary>
     public const double Theta2Max = 3 * Math.PI / 2;
+
+    /// <summary>The random stream of the validation sample (<see cref="Sample"/>), independent of the training sample's for the same seed.</summary>
+    public const string ValidationStream = "robot-arm-validation";
 
     /// <summary>The hand position for joint angles (<paramref name="theta1"/>, <paramref name="theta2"/>).</summary>
     public static (double X1, double X2) Forward(double theta1, double theta2) =>
