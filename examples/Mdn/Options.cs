@@ -18,12 +18,18 @@ public sealed class Options
     public double LearningRate { get; private set; } = 0.003;
     /// <summary>Training examples (default 4000).</summary>
     public int Train { get; private set; } = 4000;
-    /// <summary>Held-out test examples (default 2000).</summary>
+    /// <summary>Validation examples, generated apart from the training and test samples, watched during training (default 1000).</summary>
+    public int Validation { get; private set; } = 1000;
+    /// <summary>Held-out test examples (default 2000), used once, for the final figures.</summary>
     public int Test { get; private set; } = 2000;
     /// <summary>Standard deviation of the Gaussian noise on the measured hand position (default 0.005).</summary>
     public double Noise { get; private set; } = 0.005;
-    /// <summary>How the mixture network's output biases start: <c>kmeans</c> (the k-means mixture of the training targets, as Netlab's mdninit) or <c>random</c> (the default initialization of every layer).</summary>
-    public string MdnInit { get; private set; } = "kmeans";
+    /// <summary>
+    /// How the mixture network's output biases start: <c>random</c> (default: the default initialization of every
+    /// layer) or <c>kmeans</c> (the k-means mixture of the training targets, as Netlab's mdninit). On validation NLL over
+    /// seeds 1–10 the default initialization did as well or better (docs/notes/mdn.md).
+    /// </summary>
+    public string MdnInit { get; private set; } = "random";
     /// <summary>The seed of the data, the initialization and the shuffling.</summary>
     public long Seed { get; private set; } = 1;
     /// <summary>The run-time compiler backend: roslyn or expressions.</summary>
@@ -42,9 +48,10 @@ public sealed class Options
         "  --batch N        mini-batch size (default 100)\n" +
         "  --lr X           Adam learning rate (default 0.003)\n" +
         "  --train N        training examples (default 4000)\n" +
-        "  --test N         held-out test examples (default 2000)\n" +
+        "  --validation N   validation examples, watched during training (default 1000)\n" +
+        "  --test N         held-out test examples, used once at the end (default 2000)\n" +
         "  --noise X        standard deviation of the noise on the measured hand position (default 0.005)\n" +
-        "  --mdn-init WAY   kmeans (default: output biases at the k-means mixture of the targets) or random\n" +
+        "  --mdn-init WAY   random (default) or kmeans (output biases at the k-means mixture of the targets)\n" +
         "  --seed N         data, initialization and shuffling seed (default 1)\n" +
         "  --backend NAME   expressions (default) or roslyn\n" +
         "  --svg FILE       the figure (default out/mdn.svg)";
@@ -63,9 +70,10 @@ public sealed class Options
                 case "--batch": o.Batch = a.Int(1, 100_000); break;
                 case "--lr": o.LearningRate = a.Positive(); break;
                 case "--train": o.Train = a.Int(10, 10_000_000); break;
+                case "--validation": o.Validation = a.Int(10, 10_000_000); break;
                 case "--test": o.Test = a.Int(10, 10_000_000); break;
                 case "--noise": o.Noise = a.Double(0, 0.1); break;
-                case "--mdn-init": o.MdnInit = a.Choice("kmeans", "random"); break;
+                case "--mdn-init": o.MdnInit = a.Choice("random", "kmeans"); break;
                 case "--seed": o.Seed = a.Long(); break;
                 case "--backend": o.Backend = a.Choice("expressions", "roslyn"); break;
                 case "--svg": o.Svg = a.String(); break;

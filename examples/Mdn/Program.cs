@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Nabla;
+using Nabla.Data;
 using Nabla.Examples;
 using Nabla.Reporting;
 
@@ -15,12 +16,13 @@ namespace Mdn;
 /// from the measured hand position (x₁, x₂) predict the joint angles (θ₁, θ₂), a two-valued map (elbow up or down).
 /// Two networks with the same hidden layers (2 → hidden → hidden, tanh) are trained with Adam on the same data: a
 /// mixture density network with K Gaussian components over the 2-D angles (<see cref="MixtureDensityLoss"/>) and a
-/// least-squares network (MSE). On held-out data both are scored by the negative log-likelihood per example — the
-/// least-squares network as a Gaussian around its prediction with, per angle, the variance of its training residuals —
-/// and by how far the hand lands from the asked position when the arm takes the predicted angles (for the mixture,
-/// the mean of its most probable component). An SVG shows the angles along a ray of hand positions: the data, the
-/// mixture's component means sized by their weights, and the least-squares prediction. Bad input is one line on
-/// stderr and exit code 2, before any training.
+/// least-squares network (MSE). Training is watched on a separately generated validation sample (its own random
+/// stream); the test sample is used once, at the end. On the test data both are scored by the negative log-likelihood
+/// per example — the least-squares network as a Gaussian around its prediction with, per angle, the variance of its
+/// training residuals — and by how far the hand lands from the asked position when the arm takes the predicted
+/// angles (for the mixture, the mean of its most probable component). An SVG shows the angles along a ray of hand
+/// positions: the data, the mixture's component means sized by their weights, and the least-squares prediction. Bad
+/// input is one line on stderr and exit code 2, before any training.
 /// </summary>
 public static class Program
 {
@@ -47,9 +49,16 @@ public static class Program
         });
     }
 
-    /// <summary>The shared body 2 → hidden → hidden (tanh after each) and a linear output layer of <paramref name="outputs"/> values.</summary>
+    /// <summary>The name of the linear output layer in <see cref="Build"/> (its biases are <c>output.bias</c>).</summary>
+    public const string OutputLayer = "output";
+
+    /// <summary>
+    /// The shared body 2 → hidden → hidden (tanh after each) and a linear output layer of <paramref name="outputs"/>
+    /// values, named <see cref="OutputLayer"/>.
+    /// </summary>
     public static Sequential Build(int hidden, int outputs) => new(
-        new Dense(2, hidden), new Tanh(), new Dense(hidden, hidden), new Tanh(), new Dense(hidden, outputs));
+        ("hidden1", new Dense(2, hidden)), ("tanh1", new Tanh()), ("hidden2", new Dense(hidden, hidden)), ("tanh2", new Tanh()),
+        (OutputLayer, new Dense(hidden, outputs)));
 
     /// <summary>The angles of <paramref name="angles"/> ([n, 2]) minus <see cref="AngleCentre"/>: the networks' targets.</summary>
     public static float[] Centre(float[] angles) => angles.Select((v, i) => (float)(v - AngleCentre[i % 2])).ToArray();
@@ -58,29 +67,36 @@ public static class Program
     {
         // 1. Everything that can be wrong, before any work.
         if (o.Batch > o.Train) throw new UsageException($"--batch: {o.Batch} is more than the {o.Train} training examples (--train).");
+        if (o.MdnInit == "kmeans" && o.Components > o.Train)
+            throw new UsageException($"--components: the k-means start (--mdn-init kmeans) needs at least {o.Components} training examples (--train), got {o.Train}.");
         ExampleHost.CheckOutputFile("--svg", o.Svg);
         var backend = Jit.ParseBackend(o.Backend);
 
         var (trainX, trainAngles) = RobotArm.Sample(o.Train, o.Seed, o.Noise);
+        var (valX, valAngles) = RobotArm.Sample(o.Validation, o.Seed, o.Noise, RobotArm.ValidationStream);
         var (testX, testAngles) = RobotArm.Sample(o.Test, o.Seed + 1_000_003, o.Noise);
-        float[] trainT = Centre(trainAngles), testT = Centre(testAngles);
+        float[] trainT = Centre(trainAngles), valT = Centre(valAngles), testT = Centre(testAngles);
         var mdnLoss = new MixtureDensityLoss(o.Components, 2);
         stdout.WriteLine($"robot arm inverse kinematics: L1 {F(RobotArm.L1, "0.0")}, L2 {F(RobotArm.L2, "0.0")}, θ1 ∈ ({F(RobotArm.Theta1Min, "0.0")}, {F(RobotArm.Theta1Max, "0.0")}), " +
-                         $"θ2 ∈ (π/2, 3π/2), hand noise sd {F(o.Noise, "0.####")}; {o.Train} training and {o.Test} test examples");
+                         $"θ2 ∈ (π/2, 3π/2), hand noise sd {F(o.Noise, "0.####")}; {o.Train} training, {o.Validation} validation and {o.Test} test examples");
         stdout.WriteLine($"both networks: 2 → {o.Hidden} → {o.Hidden} (tanh) → outputs, Adam lr {F(o.LearningRate, "G")} with cosine decay to 0, batch {o.Batch}, {o.Epochs} epochs; " +
                          $"mixture: K = {o.Components} components over (θ1, θ2), {mdnLoss.Width} outputs, output biases from {(o.MdnInit == "kmeans" ? "k-means of the targets" : "the default initialization")}; least squares: 2 outputs, MSE");
 
-        // 2. Train both networks on the same batches (the same shuffling seed).
-        Action<Network>? start = o.MdnInit == "kmeans" ? n => MixtureInit.Apply(n, "4.bias", mdnLoss, trainT, o.Seed) : null;
-        var (mdn, mdnSeconds) = Fit("mixture density network", Build(o.Hidden, mdnLoss.Width), mdnLoss, start, o, backend, trainX, trainT, testX, testT, stdout);
-        var (lsq, lsqSeconds) = Fit("least-squares network", Build(o.Hidden, 2), Loss.Mse(), null, o, backend, trainX, trainT, testX, testT, stdout);
+        // 2. Train both networks on the same batches (the same shuffling seed), watching the validation sample.
+        Action<Network>? start = o.MdnInit == "kmeans" ? n => MixtureInit.Apply(n, OutputLayer + ".bias", mdnLoss, trainT, o.Seed) : null;
+        var (mdn, mdnSeconds) = Fit("mixture density network", Build(o.Hidden, mdnLoss.Width), mdnLoss, start, o, backend, trainX, trainT, valX, valT, stdout);
+        var (lsq, lsqSeconds) = Fit("least-squares network", Build(o.Hidden, 2), Loss.Mse(), null, o, backend, trainX, trainT, valX, valT, stdout);
         double seconds = mdnSeconds + lsqSeconds;
 
-        // 3. Negative log-likelihoods per example on the test set.
-        double mdnNll = MixtureNll(mdnLoss, mdn.Predict(testX, o.Test), testT);
+        // 3. Negative log-likelihoods per example: on the validation sample (what a choice of options may look at),
+        // then, once, on the test sample.
         var variance = ResidualVariance(lsq.Predict(trainX, o.Train), trainT);
-        double lsqNll = GaussianNll(lsq.Predict(testX, o.Test), testT, variance);
         stdout.WriteLine($"least-squares residual sd on the training set: θ1 {F(Math.Sqrt(variance[0]), "0.000")}, θ2 {F(Math.Sqrt(variance[1]), "0.000")} rad");
+        double mdnValNll = MixtureNll(mdnLoss, mdn.Predict(valX, o.Validation), valT);
+        double lsqValNll = GaussianNll(lsq.Predict(valX, o.Validation), valT, variance);
+        stdout.WriteLine($"validation negative log-likelihood per example: mixture {F(mdnValNll)}, least squares {F(lsqValNll)}");
+        double mdnNll = MixtureNll(mdnLoss, mdn.Predict(testX, o.Test), testT);
+        double lsqNll = GaussianNll(lsq.Predict(testX, o.Test), testT, variance);
 
         // 4. Where the hand lands with the predicted angles (the mixture's most probable component's mean).
         var mdnAngles = MostProbableAngles(mdnLoss, mdn.Predict(testX, o.Test), o.Test);
@@ -93,7 +109,8 @@ public static class Program
         WriteFigure(o.Svg, mdnLoss, mdn, lsq, o.Seed, o.Noise);
         stdout.WriteLine($"figure written to {o.Svg}");
         stdout.WriteLine($"train_time_s={F(seconds, "0.00")} steps={mdn.Step.ToString(CultureInfo.InvariantCulture)} " +
-                         $"mdn_hand_error={F(mdnReach)} lsq_hand_error={F(lsqReach)} noise_hand_error={F(floor)}");
+                         $"mdn_hand_error={F(mdnReach)} lsq_hand_error={F(lsqReach)} noise_hand_error={F(floor)} " +
+                         $"mdn_validation_nll={F(mdnValNll)} lsq_validation_nll={F(lsqValNll)}");
         ExampleHost.Result(stdout, "mdn_test_nll", mdnNll);
         ExampleHost.Result(stdout, "lsq_test_nll", lsqNll);
         return 0;
@@ -101,45 +118,47 @@ public static class Program
 
     /// <summary>
     /// Compiles <paramref name="body"/> with <paramref name="loss"/>, lets <paramref name="start"/> change the initial
-    /// parameters, and trains it for the options' epochs, printing the test loss ten times. Returns the network and the
-    /// seconds spent training (without the compilation).
+    /// parameters, and trains it for the options' epochs in shuffled mini-batches (<see cref="BatchLoader"/>) with Adam
+    /// and a cosine decay of the learning rate to 0 (<see cref="LearningRate.Cosine"/>), printing the training loss and
+    /// the validation loss ten times. Returns the network and the seconds spent training (without the compilation).
+    /// <para>
+    /// Not <c>Trainer.Fit</c>: it feeds targets from a dataset's class labels (one-hot or indices), and these targets
+    /// are real-valued angles. The loader shuffles the inputs; each batch's targets are gathered by its example indices.
+    /// </para>
     /// </summary>
     private static (Network Network, double Seconds) Fit(string name, Sequential body, Loss loss, Action<Network>? start, Options o, Backend backend,
-        float[] trainX, float[] trainT, float[] testX, float[] testT, TextWriter stdout)
+        float[] trainX, float[] trainT, float[] valX, float[] valT, TextWriter stdout)
     {
         var model = Model.Build(body, 2, o.Seed);
         var clock = Stopwatch.StartNew();
         var network = model.Compile(new TrainingSetup(loss, Optimizer.Adam(o.LearningRate)) { ModelName = loss is MixtureDensityLoss ? "RobotArmMdn" : "RobotArmLeastSquares" }, backend);
         stdout.WriteLine($"{name}: {model.ParameterCount} parameters, compiled with {o.Backend} in {F(clock.Elapsed.TotalMilliseconds, "0")} ms");
         start?.Invoke(network);
-        stdout.WriteLine($"  initial test loss {F(network.Evaluate(testX, testT, testX.Length / 2))}");
-        int n = o.Train, b = o.Batch, steps = (n + b - 1) / b;
-        var x = new float[2 * b];
-        var t = new float[2 * b];
-        var order = Enumerable.Range(0, n).ToArray();
+        int validation = valX.Length / 2;
+        stdout.WriteLine($"  initial validation loss {F(network.Evaluate(valX, valT, validation))}");
+        var loader = new BatchLoader(new Dataset(trainX, new[] { 2 }), o.Batch, shuffle: true, seed: o.Seed);
+        // Cosine decay from lr to 0 over the run: the mixture's log-likelihood keeps jittering at a constant rate.
+        var schedule = LearningRate.Cosine(o.LearningRate, (long)o.Epochs * loader.BatchesPerEpoch);
+        var t = new float[2 * loader.BatchSize];
         clock.Restart();
-        var rng = Rng.ForName(o.Seed, "shuffle");
         for (int epoch = 0; epoch < o.Epochs; epoch++)
         {
-            for (int i = n - 1; i > 0; i--) { int j = (int)(rng.NextDouble() * (i + 1)); (order[i], order[j]) = (order[j], order[i]); }
+            loader.Reset(epoch);
             double sum = 0;
-            for (int s = 0; s < steps; s++)
+            while (loader.Next(out var batch))
             {
-                int count = Math.Min(b, n - s * b);
-                for (int r = 0; r < count; r++)
+                for (int r = 0; r < batch.Count; r++)
                 {
-                    int e = order[s * b + r];
-                    x[2 * r] = trainX[2 * e]; x[2 * r + 1] = trainX[2 * e + 1];
+                    int e = batch.Indices[r];
                     t[2 * r] = trainT[2 * e]; t[2 * r + 1] = trainT[2 * e + 1];
                 }
-                // Cosine decay from lr to 0 over the run: the mixture's log-likelihood keeps jittering at a constant rate.
-                double lr = 0.5 * o.LearningRate * (1 + Math.Cos(Math.PI * (epoch * steps + s) / (o.Epochs * steps)));
-                float l = network.TrainStep(x, t, count, lr);
+                double lr = schedule.At(network.Step);
+                float l = network.TrainStep(batch.X, t, batch.Count, lr);
                 if (!float.IsFinite(l)) throw new UsageException($"{name}: the training loss became {l} in epoch {epoch + 1}; lower --lr.");
-                sum += (double)l * count;
+                sum += (double)l * batch.Count;
             }
             if ((epoch + 1) % Math.Max(1, o.Epochs / 10) == 0 || epoch + 1 == o.Epochs)
-                stdout.WriteLine($"  epoch {epoch + 1,5}: train loss {F(sum / n)}, test loss {F(network.Evaluate(testX, testT, testX.Length / 2))}");
+                stdout.WriteLine($"  epoch {epoch + 1,5}: train loss {F(sum / o.Train)}, validation loss {F(network.Evaluate(valX, valT, validation))}");
         }
         return (network, clock.Elapsed.TotalSeconds);
     }

@@ -28,6 +28,9 @@ public static class RobotArm
     /// <summary>Upper limit of θ₂ (3π/2).</summary>
     public const double Theta2Max = 3 * Math.PI / 2;
 
+    /// <summary>The random stream of the validation sample (<see cref="Sample"/>), independent of the training sample's for the same seed.</summary>
+    public const string ValidationStream = "robot-arm-validation";
+
     /// <summary>The hand position for joint angles (<paramref name="theta1"/>, <paramref name="theta2"/>).</summary>
     public static (double X1, double X2) Forward(double theta1, double theta2) =>
         (L1 * Math.Cos(theta1) - L2 * Math.Cos(theta1 + theta2), L1 * Math.Sin(theta1) - L2 * Math.Sin(theta1 + theta2));
@@ -57,13 +60,15 @@ public static class RobotArm
     /// <paramref name="count"/> examples of the inverse problem: joint angles drawn uniformly within the limits, the hand
     /// position by <see cref="Forward"/> plus Gaussian sensor noise of standard deviation <paramref name="noise"/> on each
     /// coordinate. Returns the positions (the inputs, [count, 2]) and the angles (the targets, [count, 2]) row-major.
-    /// The same <paramref name="seed"/> gives the same numbers on every machine (<see cref="Rng"/>).
+    /// The same <paramref name="seed"/> and <paramref name="stream"/> give the same numbers on every machine
+    /// (<see cref="Rng.ForName"/>); another stream name gives an independent sample for the same seed.
     /// </summary>
-    public static (float[] Positions, float[] Angles) Sample(int count, long seed, double noise)
+    public static (float[] Positions, float[] Angles) Sample(int count, long seed, double noise, string stream = "robot-arm")
     {
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "The count must be ≥ 0.");
         if (!(noise >= 0) || double.IsInfinity(noise)) throw new ArgumentOutOfRangeException(nameof(noise), noise, "The noise must be finite and ≥ 0.");
-        var rng = Rng.ForName(seed, "robot-arm");
+        if (string.IsNullOrEmpty(stream)) throw new ArgumentException("The stream name is empty.", nameof(stream));
+        var rng = Rng.ForName(seed, stream);
         var x = new float[2 * count];
         var t = new float[2 * count];
         for (int i = 0; i < count; i++)

@@ -57,11 +57,14 @@ public sealed class GaussianMixture
     /// log p(t) = logsumexp_k( log π_k + Σ_d [−½((t_d − μ_kd)/σ_kd)² − log σ_kd − ½ log 2π] ), computed stably; its
     /// negative is the <see cref="MixtureDensityLoss"/> of this example.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="target"/> does not have <see cref="D"/> values.</exception>
+    /// <exception cref="ArgumentException"><paramref name="target"/> does not have <see cref="D"/> values, or one is not finite.</exception>
     public double LogDensity(IReadOnlyList<double> target)
     {
         if (target is null) throw new ArgumentNullException(nameof(target));
         if (target.Count != D) throw new ArgumentException($"The target has {target.Count} values, but the mixture is over {D}-D targets.", nameof(target));
+        for (int d = 0; d < D; d++)
+            if (double.IsNaN(target[d]) || double.IsInfinity(target[d]))
+                throw new ArgumentException($"The target's value {d} is {target[d].ToString(System.Globalization.CultureInfo.InvariantCulture)}, not finite.", nameof(target));
         var terms = new double[K];
         double max = double.NegativeInfinity;
         for (int k = 0; k < K; k++)
@@ -69,7 +72,9 @@ public sealed class GaussianMixture
             double s = _logWeights[k] - 0.5 * D * Math.Log(2 * Math.PI);
             for (int d = 0; d < D; d++)
             {
-                double z = (target[d] - _means[k * D + d]) * Math.Exp(-_logScales[k * D + d]);
+                // A residual of exactly 0 stays 0 even when e^(−s) overflows (a very narrow component at the target).
+                double r = target[d] - _means[k * D + d];
+                double z = r == 0 ? 0 : r * Math.Exp(-_logScales[k * D + d]);
                 s += -0.5 * z * z - _logScales[k * D + d];
             }
             terms[k] = s;
@@ -81,25 +86,42 @@ public sealed class GaussianMixture
         return max + Math.Log(sum);
     }
 
-    /// <summary>Decodes one example's <paramref name="k"/>·(1 + 2·<paramref name="d"/>) outputs starting at <paramref name="offset"/>.</summary>
-    internal static GaussianMixture Decode(IReadOnlyList<float> output, int offset, int k, int d)
+    /// <summary>
+    /// Decodes example <paramref name="example"/>'s <paramref name="k"/>·(1 + 2·<paramref name="d"/>) outputs starting
+    /// at <paramref name="offset"/>; every value must be finite (the error names the block — logit, mean or log-scale —,
+    /// the component, the dimension and the example).
+    /// </summary>
+    internal static GaussianMixture Decode(IReadOnlyList<float> output, int offset, int example, int k, int d)
     {
+        void Check(double v, string block, int component, int dim)
+        {
+            if (double.IsNaN(v) || double.IsInfinity(v))
+                throw new ArgumentException($"The mixture's {block} of component {component}{(dim < 0 ? "" : $", dimension {dim},")} in example {example} is {v.ToString(System.Globalization.CultureInfo.InvariantCulture)}, not finite.", nameof(output));
+        }
         var logits = new double[k];
         double max = double.NegativeInfinity;
-        for (int j = 0; j < k; j++) { logits[j] = output[offset + j]; if (logits[j] > max) max = logits[j]; }
-        double sum = 0;
-        for (int j = 0; j < k; j++) sum += Math.Exp(logits[j] - max);
-        double lse = max + Math.Log(sum);
-        for (int j = 0; j < k; j++) logits[j] -= lse;
+        for (int j = 0; j < k; j++)
+        {
+            logits[j] = output[offset + j];
+            Check(logits[j], "logit", j, -1);
+            if (logits[j] > max) max = logits[j];
+        }
         var means = new double[k * d];
         var logScales = new double[k * d];
         for (int j = 0; j < k * d; j++)
         {
             means[j] = output[offset + k + j];
-            logScales[j] = output[offset + k + k * d + j];
+            Check(means[j], "mean", j / d, j % d);
         }
-        foreach (var v in logits)
-            if (double.IsNaN(v) || double.IsInfinity(v)) throw new ArgumentException($"The mixing logits at offset {offset} are not finite.", nameof(output));
+        for (int j = 0; j < k * d; j++)
+        {
+            logScales[j] = output[offset + k + k * d + j];
+            Check(logScales[j], "log-scale", j / d, j % d);
+        }
+        double sum = 0;
+        for (int j = 0; j < k; j++) sum += Math.Exp(logits[j] - max);
+        double lse = max + Math.Log(sum);
+        for (int j = 0; j < k; j++) logits[j] -= lse;
         return new GaussianMixture(k, d, logits, means, logScales);
     }
 

@@ -39,7 +39,7 @@ public sealed class MixtureDensityLoss : Loss
     /// <see cref="Width"/> values from <paramref name="outputs"/> (row-major [batch, <see cref="Width"/>], as
     /// <c>Network.Predict</c> returns them) and applies this loss's layout (softmax of the logits, σ = e^s).
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="outputs"/> does not hold example <paramref name="example"/>, or its logits are not finite.</exception>
+    /// <exception cref="ArgumentException"><paramref name="outputs"/> does not hold example <paramref name="example"/>, or one of its values (logit, mean, log-scale) is not finite.</exception>
     public GaussianMixture Mixture(IReadOnlyList<float> outputs, int example)
     {
         if (outputs is null) throw new ArgumentNullException(nameof(outputs));
@@ -48,7 +48,7 @@ public sealed class MixtureDensityLoss : Loss
         int count = outputs.Count / Width;
         if (example < 0 || example >= count)
             throw new ArgumentOutOfRangeException(nameof(example), example, $"{Name}: the outputs hold examples 0..{count - 1}.");
-        return GaussianMixture.Decode(outputs, example * Width, K, D);
+        return GaussianMixture.Decode(outputs, example * Width, example, K, D);
     }
 
     /// <inheritdoc/>

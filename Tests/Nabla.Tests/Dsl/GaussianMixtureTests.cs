@@ -73,10 +73,42 @@ public class GaussianMixtureTests
         var e = Assert.Throws<ArgumentException>(() => mdn.Mixture(new float[7], 0));
         Assert.Contains("the outputs hold 7 values, not a multiple of the 6 per example", e.Message);
         Assert.Contains("examples 0..1", Assert.Throws<ArgumentOutOfRangeException>(() => mdn.Mixture(new float[12], 2)).Message);
-        Assert.Contains("not finite", Assert.Throws<ArgumentException>(() => mdn.Mixture(new float[] { float.NaN, 0, 0, 0, 0, 0 }, 0)).Message);
+        Assert.Contains("logit of component 0 in example 0 is NaN", Assert.Throws<ArgumentException>(() => mdn.Mixture(new float[] { float.NaN, 0, 0, 0, 0, 0 }, 0)).Message);
         var m = mdn.Mixture(new float[6], 0);
         Assert.Contains("1-D targets", Assert.Throws<ArgumentException>(() => m.LogDensity(new[] { 1.0, 2 })).Message);
+        Assert.Contains("target's value 0 is NaN", Assert.Throws<ArgumentException>(() => m.LogDensity(new[] { double.NaN })).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => m.Weight(2));
         Assert.Throws<ArgumentOutOfRangeException>(() => m.Mean(0, 1));
+    }
+
+    [Theory]
+    // K = 2, D = 2, two examples of 10 outputs: [a1 a2 | μ11 μ12 μ21 μ22 | s11 s12 s21 s22].
+    [InlineData(1, 0, "logit of component 0 in example 1 is NaN")]
+    [InlineData(1, 1, "logit of component 1 in example 1 is Infinity")]
+    [InlineData(0, 2, "mean of component 0, dimension 0, in example 0 is NaN")]
+    [InlineData(1, 5, "mean of component 1, dimension 1, in example 1 is -Infinity")]
+    [InlineData(0, 7, "log-scale of component 0, dimension 1, in example 0 is NaN")]
+    [InlineData(1, 8, "log-scale of component 1, dimension 0, in example 1 is Infinity")]
+    public void Every_non_finite_output_is_named_by_block_component_and_example(int example, int index, string expected)
+    {
+        var outputs = Enumerable.Range(0, 20).Select(i => 0.1f * i).ToArray();
+        float bad = index switch { 1 or 8 => float.PositiveInfinity, 5 => float.NegativeInfinity, _ => float.NaN };
+        outputs[example * 10 + index] = bad;
+        var mdn = new MixtureDensityLoss(2, 2);
+        var e = Assert.Throws<ArgumentException>(() => mdn.Mixture(outputs, example));
+        Assert.Contains(expected, e.Message);
+        // The other example decodes, and its log-density is finite.
+        Assert.True(double.IsFinite(mdn.Mixture(outputs, 1 - example).LogDensity(new[] { 0.5, -0.5 })));
+    }
+
+    [Fact]
+    public void A_component_so_narrow_that_its_inverse_scale_overflows_still_gives_a_number_at_its_mean()
+    {
+        // log-scale −1000: e^1000 overflows, but the residual at the mean is exactly 0 (not 0·∞ = NaN); the density there
+        // is that of the narrow component, log(½) + 1000 − ½ log 2π (the wide one's share is negligible).
+        var m = new MixtureDensityLoss(2).Mixture(new float[] { 0, 0, 0.5f, 3, -1000, 0 }, 0);
+        Oracle.Close(Math.Log(0.5) + 1000 - 0.5 * Math.Log(2 * Math.PI), m.LogDensity(new[] { 0.5 }), 1e-14);
+        // Off its mean it contributes nothing (−∞) and the wide component's density remains.
+        Oracle.Close(Math.Log(0.5) - 0.5 * Math.Pow(0.25, 2) - 0.5 * Math.Log(2 * Math.PI), m.LogDensity(new[] { 3.25 }), 1e-14);
     }
 }

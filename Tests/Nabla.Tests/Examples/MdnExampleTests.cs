@@ -94,6 +94,13 @@ public class MdnExampleTests
         }
         Assert.Equal(t, RobotArm.Sample(2000, 7, 0).Angles);
         Assert.NotEqual(t, RobotArm.Sample(2000, 8, 0).Angles);
+        // The validation stream of the same seed is another sample: no angle pair in common with the training sample.
+        var (xv, tv) = RobotArm.Sample(2000, 7, 0, RobotArm.ValidationStream);
+        Assert.Equal(tv, RobotArm.Sample(2000, 7, 0, RobotArm.ValidationStream).Angles);
+        var pairs = Enumerable.Range(0, 2000).Select(i => (t[2 * i], t[2 * i + 1])).ToHashSet();
+        Assert.DoesNotContain(Enumerable.Range(0, 2000), i => pairs.Contains((tv[2 * i], tv[2 * i + 1])));
+        Assert.InRange(tv.Where((_, i) => i % 2 == 0).Average(), 0.72, 0.78); // uniform on (0.3, 1.2): mean 0.75
+        Assert.Equal(4000, xv.Length);
         // With noise the angles are the same draw's and the positions move by about the noise's standard deviation.
         var (xn, tn) = RobotArm.Sample(2000, 7, 0.01);
         double sd = Math.Sqrt(xn.Select((v, i) => Math.Pow(v - x[i], 2)).Average());
@@ -108,12 +115,20 @@ public class MdnExampleTests
     {
         using var dir = new TempDir();
         string svg = dir.File("mdn.svg");
-        var (code, output, err) = Run("--epochs", "20", "--train", "2000", "--test", "500", "--components", "2", "--svg", svg);
+        // --mdn-init kmeans: the k-means start, written into the output layer by its name (Program.OutputLayer).
+        var (code, output, err) = Run("--epochs", "20", "--train", "2000", "--validation", "300", "--test", "500", "--mdn-init", "kmeans", "--svg", svg);
         Assert.True(code == 0, err);
         var last = output.TrimEnd().Split('\n').TakeLast(2).ToArray();
         Assert.StartsWith("mdn_test_nll=", last[0]);
         Assert.StartsWith("lsq_test_nll=", last[1]);
         Assert.Contains(" steps=400 ", output); // 20 epochs of 2000 examples in batches of 100
+        // Training is watched on the validation sample only: ten progress lines per network, and the test set is not
+        // named before the final lines.
+        Assert.Equal(2 * 10, output.Split('\n').Count(l => l.Contains(": train loss ") && l.Contains(", validation loss ")));
+        Assert.DoesNotContain("test loss", output);
+        Assert.Contains("300 validation", output);
+        // The validation NLLs are of the same kind as the test ones (different samples, same distribution).
+        Assert.True(Value(output, "mdn_validation_nll") < Value(output, "lsq_validation_nll") - 0.5, output);
         // The least-squares network averages the two branches: a Gaussian around its answer with its residual variance
         // (θ2's residual sd about 0.7 rad) has an NLL near ½·log(2π·0.13²)+½ + ½·log(2π·0.7²)+½ ≈ 0.4. The mixture,
         // even after 400 steps, puts its mass on the branches.
@@ -127,7 +142,7 @@ public class MdnExampleTests
         Assert.True(Value(output, "lsq_hand_error") > 4 * floor);
         Assert.InRange(Value(output, "mdn_hand_error"), floor, 0.2);
 
-        // Two panels (θ1, θ2), each with the data, both components' means along the ray and the least-squares line.
+        // Two panels (θ1, θ2), each with the data, the three components' means along the ray and the least-squares line.
         XNamespace ns = "http://www.w3.org/2000/svg";
         var panels = XDocument.Load(svg).Root!.Elements(ns + "svg").ToArray();
         Assert.Equal(2, panels.Length);
@@ -135,11 +150,12 @@ public class MdnExampleTests
         {
             var points = p.Descendants(ns + "g").Where(g => (string?)g.Attribute("class") == "points")
                 .ToDictionary(g => (string)g.Attribute("data-series")!, g => g.Elements(ns + "circle").Select(c => double.Parse((string)c.Attribute("r")!, CultureInfo.InvariantCulture)).ToArray());
-            Assert.Equal(new[] { "MDN component 1", "MDN component 2", "data" }, points.Keys.OrderBy(k => k, StringComparer.Ordinal));
+            var components = new[] { "MDN component 1", "MDN component 2", "MDN component 3" };
+            Assert.Equal(components.Append("data"), points.Keys.OrderBy(k => k, StringComparer.Ordinal));
             Assert.True(points["data"].Length > 100, $"{points["data"].Length} data points near the ray");
             // Means at 41 positions, each circle's area ∝ its weight (radius 6·√π): the weights of a position sum to 1.
-            Assert.InRange(points["MDN component 1"].Length + points["MDN component 2"].Length, 41, 82);
-            double area = points["MDN component 1"].Concat(points["MDN component 2"]).Sum(r => r * r) / 36;
+            Assert.InRange(components.Sum(c => points[c].Length), 41, 3 * 41);
+            double area = components.SelectMany(c => points[c]).Sum(r => r * r) / 36;
             Assert.InRange(area, 40.7, 41.3);
             var line = p.Descendants(ns + "polyline").Single(l => (string?)l.Attribute("data-series") == "least squares");
             Assert.Equal(41, ((string)line.Attribute("points")!).Split(' ').Length);
@@ -154,6 +170,8 @@ public class MdnExampleTests
     [InlineData("--mdn-init zeros", "--mdn-init: unknown mdn-init 'zeros'")]
     [InlineData("--noise 0.5", "--noise: must be in [0, 0.1], got 0.5.")]
     [InlineData("--batch 500 --train 100", "--batch: 500 is more than the 100 training examples")]
+    [InlineData("--components 20 --train 10 --batch 10 --mdn-init kmeans", "--components: the k-means start (--mdn-init kmeans) needs at least 20 training examples (--train), got 10.")]
+    [InlineData("--validation 5", "--validation: must be in 10..10000000, got 5.")]
     [InlineData("--seed", "--seed needs a value.")]
     [InlineData("--frobnicate", "unknown option '--frobnicate'")]
     public void Bad_options_give_one_line_and_exit_code_2(string args, string expected)
