@@ -27,7 +27,7 @@ public sealed class Options
     /// <summary>
     /// How the mixture network's output biases start: <c>random</c> (default: the default initialization of every
     /// layer) or <c>kmeans</c> (the k-means mixture of the training targets, as Netlab's mdninit). On validation NLL over
-    /// seeds 1–10 the default initialization did as well or better (docs/notes/mdn.md).
+    /// seeds 1–10 the default initialization did as well or better (docs/examples/mdn.md).
     /// </summary>
     public string MdnInit { get; private set; } = "random";
     /// <summary>The seed of the data, the initialization and the shuffling.</summary>

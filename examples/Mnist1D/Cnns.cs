@@ -22,7 +22,7 @@ public static class Cnns
     /// <summary>
     /// The example's dropout on the flattened features, before the linear layer: none, as the paper. The three defaults
     /// here were chosen on a validation split held out of the training set (<c>--validation 500</c>, seeds 1–2), never on
-    /// the test set; see docs/notes/cnn.md. Dropout 0.1 on top of the shift and the cosine schedule bought nothing there.
+    /// the test set; see docs/examples/cnn.md. Dropout 0.1 on top of the shift and the cosine schedule bought nothing there.
     /// </summary>
     public const double DefaultDropout = 0.0;
     /// <summary>The example's learning-rate schedule for the CNN: cosine from --lr to 0 (the paper keeps 0.01 constant); chosen as <see cref="DefaultDropout"/>.</summary>

@@ -15,7 +15,7 @@ public static class Grus
     public const int DefaultHidden = 6;
     /// <summary>
     /// The example's dropout before the linear layer (the notebooks have none). Chosen on a validation split held out of
-    /// the training set (<c>--validation 500</c>, seeds 1–3), never on the test set; see docs/notes/rnn.md.
+    /// the training set (<c>--validation 500</c>, seeds 1–3), never on the test set; see the README section "MNIST-1D with a GRU".
     /// </summary>
     public const double DefaultDropout = 0.2;
     /// <summary>The example's learning-rate schedule for the GRU: cosine from --lr to 0 (the notebooks keep 0.01 constant); chosen as <see cref="DefaultDropout"/>.</summary>

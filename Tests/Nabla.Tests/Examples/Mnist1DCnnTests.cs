@@ -16,7 +16,7 @@ namespace Nabla.Tests.Examples;
 /// <summary>
 /// The MNIST-1D example's --model cnn (the paper's CNN, 5,210 parameters) and its --shift/--noise augmentation options:
 /// the architecture and PyTorch's parameter names, the per-model defaults, a short in-process run, and bad options.
-/// The full-length numbers (seeds 1–5) are in docs/notes/cnn.md, not asserted here.
+/// The full-length numbers (seeds 1–5) are in docs/examples/cnn.md, not asserted here.
 /// </summary>
 [Collection("Jit")]
 public class Mnist1DCnnTests
