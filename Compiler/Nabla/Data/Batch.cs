@@ -12,7 +12,10 @@ public readonly struct Batch
     /// <summary>The inputs, row-major [<see cref="Capacity"/>, …example shape].</summary>
     public float[] X { get; }
 
-    /// <summary>The one-hot targets, row-major [<see cref="Capacity"/>, classes]; empty for an unlabeled dataset.</summary>
+    /// <summary>
+    /// The targets, row-major: one-hot rows [<see cref="Capacity"/>, classes] for a labeled dataset, the real-valued
+    /// rows [<see cref="Capacity"/>, target size] for one with <see cref="Dataset.Targets"/>; empty otherwise.
+    /// </summary>
     public float[] T { get; }
 
     /// <summary>The class index of each row [<see cref="Capacity"/>]; empty for an unlabeled dataset.</summary>

@@ -77,7 +77,8 @@ public sealed class BatchLoader
         Augmentation = augmentation;
         BatchesPerEpoch = dropLast ? data.Count / BatchSize : (data.Count + BatchSize - 1) / BatchSize;
         _x = new float[(long)BatchSize * data.ExampleSize];
-        _t = data.Labels is null ? Array.Empty<float>() : new float[(long)BatchSize * data.Classes];
+        _t = data.Targets is not null ? new float[(long)BatchSize * data.TargetSize]
+            : data.Labels is null ? Array.Empty<float>() : new float[(long)BatchSize * data.Classes];
         _labels = data.Labels is null ? Array.Empty<int>() : new int[BatchSize];
         if (data.Labels is not null) _labels.AsSpan().Fill(-1);
         _indices = new int[BatchSize];
@@ -150,6 +151,13 @@ public sealed class BatchLoader
 
     private void FillTargets(int count)
     {
+        if (Data.Targets is { } targets)
+        {
+            int ts = Data.TargetSize;
+            for (int r = 0; r < count; r++) Array.Copy(targets, (long)_indices[r] * ts, _t, (long)r * ts, ts);
+            if (count < BatchSize) Array.Clear(_t, count * ts, (BatchSize - count) * ts);
+            return;
+        }
         var labels = Data.Labels;
         if (labels is null) return;
         int c = Data.Classes;

@@ -7,7 +7,7 @@ public sealed partial class Dataset
 {
     /// <summary>
     /// The datasets side by side: example i is view 0's example i, then view 1's, … (flattened: the example shape is
-    /// [Σ sizes]), and the labels are the first view's. This is how <c>Trainer.Fit</c> feeds a model with several inputs
+    /// [Σ sizes]), and the labels (or real-valued targets) are the first view's. This is how <c>Trainer.Fit</c> feeds a model with several inputs
     /// (the two views of a siamese model): it splits every batch back into one array per input, in the signature's
     /// order, so give the views in that order. Augmentations see the whole zipped example. Copies the features.
     /// </summary>
@@ -32,6 +32,6 @@ public sealed partial class Dataset
                 at += v.ExampleSize;
             }
         }
-        return new Dataset(x, new[] { (int)row }, views[0].Labels, views[0].Classes);
+        return views[0].KeepTargets(new Dataset(x, new[] { (int)row }, views[0].Labels, views[0].Classes), views[0].Targets);
     }
 }

@@ -5,7 +5,8 @@ namespace Nabla.Data;
 
 /// <summary>
 /// Examples held in memory: the features of <see cref="Count"/> examples of shape <see cref="ExampleShape"/>, stored
-/// row-major as one array [Count, …ExampleShape], and optionally one class label per example. A dataset is treated
+/// row-major as one array [Count, …ExampleShape], and optionally one class label per example or, for regression,
+/// real-valued targets (<see cref="WithTargets"/>: <see cref="TargetSize"/> values per example). A dataset is treated
 /// as immutable: every operation returns a new dataset (<see cref="Reshape"/> shares the feature array, the others
 /// copy), and nothing in the library writes into <see cref="Features"/>.
 /// </summary>
@@ -30,6 +31,40 @@ public sealed partial class Dataset
 
     /// <summary>The number of examples.</summary>
     public int Count { get; }
+
+    /// <summary>
+    /// Real-valued targets, row-major [<see cref="Count"/>, <see cref="TargetSize"/>] (a regression dataset; see
+    /// <see cref="WithTargets"/>), or null. Do not modify.
+    /// </summary>
+    public float[]? Targets { get; private set; }
+
+    /// <summary>The number of real-valued target values per example (0 when <see cref="Targets"/> is null).</summary>
+    public int TargetSize { get; private set; }
+
+    /// <summary>
+    /// The same examples (the feature array is shared) with real-valued <paramref name="targets"/>, row-major
+    /// [Count, <paramref name="targetSize"/>] (not copied): what <see cref="Nabla.Training.Trainer"/> feeds a network's
+    /// target for regression (least squares, a mixture density network, …). A dataset has class labels or real-valued
+    /// targets, not both; every target must be finite.
+    /// </summary>
+    public Dataset WithTargets(float[] targets, int targetSize)
+    {
+        if (targets is null) throw new ArgumentNullException(nameof(targets));
+        if (Labels is not null)
+            throw new InvalidOperationException($"This dataset ({this}) has class labels; a dataset has class labels or real-valued targets, not both.");
+        if (targetSize <= 0) throw new ArgumentOutOfRangeException(nameof(targetSize), targetSize, "The number of target values per example must be positive.");
+        if ((long)Count * targetSize != targets.Length)
+            throw new ArgumentException(
+                $"targets has {targets.Length} values but {Count} examples × {targetSize} target values need {(long)Count * targetSize}.", nameof(targets));
+        for (int i = 0; i < targets.Length; i++)
+            if (float.IsNaN(targets[i]) || float.IsInfinity(targets[i]))
+                throw new ArgumentException($"Target value {i % targetSize} of example {i / targetSize} is {targets[i]}, not finite.", nameof(targets));
+        return new Dataset(Features, _exampleShape) { Targets = targets, TargetSize = targetSize };
+    }
+
+    /// <summary>This dataset's real-valued targets (if any) carried over to <paramref name="other"/> (the same examples, in the same order).</summary>
+    internal Dataset KeepTargets(Dataset other, float[]? targets) =>
+        targets is null ? other : new Dataset(other.Features, other._exampleShape) { Targets = targets, TargetSize = TargetSize };
 
     /// <summary>
     /// A dataset over <paramref name="features"/> (row-major [count, …exampleShape]; not copied). With
@@ -77,6 +112,8 @@ public sealed partial class Dataset
         int e = ExampleSize;
         var x = new float[(long)indices.Length * e];
         var y = Labels is null ? null : new int[indices.Length];
+        int ts = TargetSize;
+        var t = Targets is null ? null : new float[(long)indices.Length * ts];
         for (int i = 0; i < indices.Length; i++)
         {
             int k = indices[i];
@@ -84,8 +121,9 @@ public sealed partial class Dataset
                 throw new ArgumentOutOfRangeException(nameof(indices), $"Index {k} at position {i} is outside [0, {Count}) (the dataset has {Count} examples).");
             Array.Copy(Features, (long)k * e, x, (long)i * e, e);
             if (y is not null) y[i] = Labels![k];
+            if (t is not null) Array.Copy(Targets!, (long)k * ts, t, (long)i * ts, ts);
         }
-        return new Dataset(x, _exampleShape, y, Classes);
+        return KeepTargets(new Dataset(x, _exampleShape, y, Classes), t);
     }
 
     /// <summary>
@@ -124,6 +162,8 @@ public sealed partial class Dataset
         if (classes <= 0)
             throw new ArgumentOutOfRangeException(nameof(classes), classes,
                 "Random labels need a positive number of classes (this dataset is unlabeled; pass the number of classes).");
+        if (Targets is not null)
+            throw new InvalidOperationException($"This dataset ({this}) has real-valued targets; random class labels would replace them. Drop them first (new Dataset(Features, ExampleShape)).");
         var rng = new Rng(Rng.Mix((ulong)seed ^ 0x2F8A61D4C39E7B05UL));
         var y = new int[Count];
         for (int i = 0; i < y.Length; i++) y[i] = UniformInt(rng, classes);
@@ -142,7 +182,7 @@ public sealed partial class Dataset
             throw new ArgumentException(
                 $"Cannot reshape examples of shape {Format(_exampleShape)} ({ExampleSize} values) to {Format(exampleShape)} ({size} values).",
                 nameof(exampleShape));
-        return new Dataset(Features, exampleShape, Labels, Classes);
+        return KeepTargets(new Dataset(Features, exampleShape, Labels, Classes), Targets);
     }
 
     /// <summary>How many examples carry each label (length <see cref="Classes"/>); an error for an unlabeled dataset.</summary>
@@ -159,7 +199,7 @@ public sealed partial class Dataset
 
     /// <summary>The examples' shape as text, e.g. "4000 × [40], 10 classes".</summary>
     public override string ToString() =>
-        $"{Count} × {Format(_exampleShape)}" + (Labels is null ? ", unlabeled" : $", {Classes} classes");
+        $"{Count} × {Format(_exampleShape)}" + (Labels is not null ? $", {Classes} classes" : Targets is not null ? $", {TargetSize} target values each" : ", unlabeled");
 
     private int[] RequireLabels(string operation) =>
         Labels ?? throw new InvalidOperationException($"{operation} needs a labeled dataset; this one ({Count} × {Format(_exampleShape)}) has no labels.");

@@ -101,13 +101,13 @@ public sealed class Normalizer
         return new Normalizer(mode, m, s);
     }
 
-    /// <summary>A new dataset with the features standardized (labels and shape shared with <paramref name="data"/>).</summary>
+    /// <summary>A new dataset with the features standardized (labels or targets, and shape, shared with <paramref name="data"/>).</summary>
     public Dataset Apply(Dataset data)
     {
         if (data is null) throw new ArgumentNullException(nameof(data));
         var x = (float[])data.Features.Clone();
         ApplyInPlace(x, data.ExampleSize);
-        return new Dataset(x, data.ExampleShape, data.Labels, data.Classes);
+        return data.KeepTargets(new Dataset(x, data.ExampleShape, data.Labels, data.Classes), data.Targets);
     }
 
     /// <summary>

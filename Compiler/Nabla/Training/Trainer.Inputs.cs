@@ -37,7 +37,12 @@ public static partial class Trainer
             if (sig.Targets.Count == 1)
             {
                 var target = sig.Targets[0];
-                if (data.Labels is null) throw new ArgumentException($"The {what} has no labels; the network's target \"{target.Name}\" needs them.");
+                if (data.Targets is not null)
+                {
+                    Feed.CheckTargetSize(network, data, what, target);
+                    return;
+                }
+                if (data.Labels is null) throw new ArgumentException($"The {what} has no labels or targets; the network's target \"{target.Name}\" needs them.");
                 int tw = network.TargetWidth();
                 if (tw == data.Classes) { }
                 else if (tw == 1 && target.Shape.Count == 1) _indexTargets = true;

@@ -201,8 +201,14 @@ public static partial class Trainer
             var x = sig.Inputs[0];
             if (data.ExampleSize != network.InputWidth())
                 throw new ArgumentException($"The {what} has examples of shape [{string.Join(",", data.ExampleShape)}] ({data.ExampleSize} values), but the network's input \"{x.Name}\" is {TrainingSignature.Format(x.Name, x.Shape)} ({network.InputWidth()} values per example).");
+            if (data.Targets is not null)
+            {
+                // Regression: the dataset's real-valued rows are the target as they are.
+                CheckTargetSize(network, data, what, sig.Targets[0]);
+                return;
+            }
             if (data.Labels is null)
-                throw new ArgumentException($"The {what} has no labels; the network's target \"{sig.Targets[0].Name}\" needs them.");
+                throw new ArgumentException($"The {what} has no labels or targets; the network's target \"{sig.Targets[0].Name}\" needs them.");
             int tw = network.TargetWidth(), ow = network.OutputWidth();
             if (tw == data.Classes) { }
             else if (tw == 1 && sig.Targets[0].Shape.Count == 1) _indexTargets = true; // class-index targets [B]
@@ -213,6 +219,14 @@ public static partial class Trainer
 
         /// <summary>The number of classes when the output is class scores (accuracy is computed), else 0.</summary>
         public int Classes { get; }
+
+        /// <summary>Checks that a dataset's real-valued targets have as many values per example as the network's target.</summary>
+        internal static void CheckTargetSize(Network network, Dataset data, string what, TensorInfo target)
+        {
+            int tw = network.TargetWidth();
+            if (tw != data.TargetSize)
+                throw new ArgumentException($"The {what} has {data.TargetSize} target values per example, but the network's target {TrainingSignature.Format(target.Name, target.Shape)} takes {tw}.");
+        }
 
         private readonly MultiFeed? _multi;
 
