@@ -6,6 +6,7 @@ using System.IO;
 using System.Linq;
 using Nabla;
 using Nabla.Data;
+using Nabla.Training;
 using Nabla.Examples;
 using Nabla.Reporting;
 
@@ -118,13 +119,10 @@ public static class Program
 
     /// <summary>
     /// Compiles <paramref name="body"/> with <paramref name="loss"/>, lets <paramref name="start"/> change the initial
-    /// parameters, and trains it for the options' epochs in shuffled mini-batches (<see cref="BatchLoader"/>) with Adam
-    /// and a cosine decay of the learning rate to 0 (<see cref="LearningRate.Cosine"/>), printing the training loss and
-    /// the validation loss ten times. Returns the network and the seconds spent training (without the compilation).
-    /// <para>
-    /// Not <c>Trainer.Fit</c>: it feeds targets from a dataset's class labels (one-hot or indices), and these targets
-    /// are real-valued angles. The loader shuffles the inputs; each batch's targets are gathered by its example indices.
-    /// </para>
+    /// parameters, and trains it with <c>Trainer.Fit</c> for the options' epochs in shuffled mini-batches, Adam with a
+    /// cosine decay of the learning rate to 0 (<see cref="LearningRate.Cosine"/>), on the real-valued angle targets
+    /// (<see cref="Dataset.WithTargets"/>), watching the validation sample; it prints the training and validation loss
+    /// ten times. Returns the network and the seconds spent training (without the compilation).
     /// </summary>
     private static (Network Network, double Seconds) Fit(string name, Sequential body, Loss loss, Action<Network>? start, Options o, Backend backend,
         float[] trainX, float[] trainT, float[] valX, float[] valT, TextWriter stdout)
@@ -134,33 +132,37 @@ public static class Program
         var network = model.Compile(new TrainingSetup(loss, Optimizer.Adam(o.LearningRate)) { ModelName = loss is MixtureDensityLoss ? "RobotArmMdn" : "RobotArmLeastSquares" }, backend);
         stdout.WriteLine($"{name}: {model.ParameterCount} parameters, compiled with {o.Backend} in {F(clock.Elapsed.TotalMilliseconds, "0")} ms");
         start?.Invoke(network);
-        int validation = valX.Length / 2;
-        stdout.WriteLine($"  initial validation loss {F(network.Evaluate(valX, valT, validation))}");
-        var loader = new BatchLoader(new Dataset(trainX, new[] { 2 }), o.Batch, shuffle: true, seed: o.Seed);
+        var train = new Dataset(trainX, new[] { 2 }).WithTargets(trainT, 2);
+        var validation = new Dataset(valX, new[] { 2 }).WithTargets(valT, 2);
+        stdout.WriteLine($"  initial validation loss {F(network.Evaluate(validation).Loss)}");
+        int batch = Math.Min(o.Batch, train.Count);
+        long steps = (long)o.Epochs * ((train.Count + batch - 1) / batch);
         // Cosine decay from lr to 0 over the run: the mixture's log-likelihood keeps jittering at a constant rate.
-        var schedule = LearningRate.Cosine(o.LearningRate, (long)o.Epochs * loader.BatchesPerEpoch);
-        var t = new float[2 * loader.BatchSize];
-        clock.Restart();
-        for (int epoch = 0; epoch < o.Epochs; epoch++)
+        var options = new TrainingOptions
         {
-            loader.Reset(epoch);
-            double sum = 0;
-            while (loader.Next(out var batch))
-            {
-                for (int r = 0; r < batch.Count; r++)
-                {
-                    int e = batch.Indices[r];
-                    t[2 * r] = trainT[2 * e]; t[2 * r + 1] = trainT[2 * e + 1];
-                }
-                double lr = schedule.At(network.Step);
-                float l = network.TrainStep(batch.X, t, batch.Count, lr);
-                if (!float.IsFinite(l)) throw new UsageException($"{name}: the training loss became {l} in epoch {epoch + 1}; lower --lr.");
-                sum += (double)l * batch.Count;
-            }
-            if ((epoch + 1) % Math.Max(1, o.Epochs / 10) == 0 || epoch + 1 == o.Epochs)
-                stdout.WriteLine($"  epoch {epoch + 1,5}: train loss {F(sum / o.Train)}, validation loss {F(network.Evaluate(valX, valT, validation))}");
-        }
+            Epochs = o.Epochs, BatchSize = o.Batch, Seed = o.Seed, Shuffle = true,
+            LearningRate = LearningRate.Cosine(o.LearningRate, steps), EvaluationBatchSize = validation.Count,
+        };
+        options.Callbacks.Add(new TenProgressLines(o.Epochs, stdout));
+        clock.Restart();
+        var history = network.Fit(train, options, validation);
+        if (history.StoppedEarly is { } why) throw new UsageException($"{name}: {why}; lower --lr.");
         return (network, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Prints the training and validation loss after every tenth of the epochs (and the last).</summary>
+    private sealed class TenProgressLines : ITrainingCallback
+    {
+        private readonly int _epochs, _every;
+        private readonly TextWriter _out;
+
+        public TenProgressLines(int epochs, TextWriter stdout) { _epochs = epochs; _every = Math.Max(1, epochs / 10); _out = stdout; }
+
+        public void OnEpoch(Network network, EpochRecord epoch, TrainingControl control)
+        {
+            if (epoch.Epoch % _every == 0 || epoch.Epoch == _epochs)
+                _out.WriteLine($"  epoch {epoch.Epoch,5}: train loss {F(epoch.TrainLoss)}, validation loss {F(epoch.ValidationLoss ?? double.NaN)}");
+        }
     }
 
     /// <summary>The mean over examples of −log p(t | x) under the mixtures that <paramref name="outputs"/> describe (float64).</summary>
