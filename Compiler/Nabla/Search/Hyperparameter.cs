@@ -135,6 +135,8 @@ public sealed class Hyperparameter
     {
         if (double.IsNaN(u)) throw new ArgumentException($"Hyperparameter '{Name}': unit coordinate is NaN.");
         u = Math.Clamp(u, 0.0, 1.0);
+        if (Kind != HyperparameterKind.Choice && (u == 0 || u == 1)) // the bounds exactly, whatever exp(ln x) rounds to
+            return Kind == HyperparameterKind.Integer ? (object)(long)(u == 0 ? Lo : Hi) : (object)(u == 0 ? Lo : Hi);
         switch (Kind)
         {
             case HyperparameterKind.Uniform:
