@@ -69,6 +69,32 @@ public sealed class SearchRunnerTests : IDisposable
         Assert.NotEqual(Keys(one), Keys(a));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Trial_k_sees_exactly_trials_0_to_k_minus_W_and_a_random_search_sees_none(int workers)
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<int, int[]>();
+        Run(new Recording(new CoarseToFine(), seen), workers, trials: 20);
+        Assert.Equal(20, seen.Count);
+        foreach (var (k, history) in seen) Assert.Equal(Enumerable.Range(0, Math.Max(0, k - workers + 1)), history);
+        seen.Clear();
+        Run(new Recording(new RandomSearch(), seen), workers, trials: 20);
+        Assert.All(seen.Values, Assert.Empty);
+    }
+
+    private sealed class Recording(ISearchStrategy inner, System.Collections.Concurrent.ConcurrentDictionary<int, int[]> seen) : ISearchStrategy
+    {
+        public string Name => inner.Name;
+        public bool UsesHistory => inner.UsesHistory;
+        public Configuration Propose(ProposalContext context)
+        {
+            seen[context.TrialIndex] = context.History.Select(t => t.Index).ToArray();
+            return inner.Propose(context);
+        }
+    }
+
     [Fact]
     public void Failed_trial_is_logged_with_its_error_and_the_search_goes_on()
     {
