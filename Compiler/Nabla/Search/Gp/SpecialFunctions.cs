@@ -12,7 +12,8 @@ namespace Nabla.Search;
 /// erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))) evaluated by the modified Lentz method (≤ 190 terms
 /// at x = 1, 6 at x = 26), and e^(−x²) is computed as e^(−p)·e^(−e) with x² = p + e split exactly by a fused
 /// multiply-add, so the rounding of x² is not amplified for large x. Negative x uses erfc(−x) = 2 − erfc(x).
-/// Measured against 40-digit mpmath values: relative error below 3·10⁻¹⁵ on [−6, 26].
+/// Checked against 50-digit mpmath values at 29 points of [−6, 26] (Tests/Nabla.Tests/Fixtures/gp.py): relative error
+/// below 10⁻¹⁴ at every one.
 /// </remarks>
 public static class SpecialFunctions
 {
