@@ -9,7 +9,7 @@ namespace Nabla.Tests.Search;
 /// <summary>
 /// Expected improvement: its closed form against known values and against a numerical integral
 /// ∫ max(0, y − best − ξ)·N(y; μ, σ²) dy (FsCheck over μ, σ, best, ξ), non-negativity, monotonicity, the σ = 0 limit,
-/// the minimization mirror, and <see cref="Acquisition.MaximizeExpectedImprovement"/> against a fine grid.
+/// the minimization mirror, and <see cref="Acquisition.MaximizeAcquisition"/> against a fine grid.
 /// </summary>
 public class GpAcquisitionTests
 {
@@ -84,11 +84,11 @@ public class GpAcquisitionTests
             if (v > gridBest) { gridBest = v; gridArg = t; }
         }
         var options = new AcquisitionOptions { Seed = 9, Candidates = 200, Maximize = maximize };
-        var (point, ei) = Acquisition.MaximizeExpectedImprovement(gp, best, options);
+        var (point, ei) = Acquisition.MaximizeAcquisition(gp, best, options);
         Assert.Equal(Acquisition.ExpectedImprovement(gp, point, best, maximize: maximize), ei);
         Assert.True(ei >= gridBest * (1 - 1e-9), $"EI {ei:R} at {point[0]} below the grid's {gridBest:R} at {gridArg}");
         Assert.True(Math.Abs(point[0] - gridArg) <= 1.0 / grid, $"maximizer {point[0]} vs grid argmax {gridArg}");
-        var again = Acquisition.MaximizeExpectedImprovement(gp, best, options);
+        var again = Acquisition.MaximizeAcquisition(gp, best, options);
         Assert.Equal(point, again.Point);
     }
 
@@ -99,7 +99,7 @@ public class GpAcquisitionTests
         var gp = GaussianProcess.FitHyperparameters(x, y, new GpFitOptions { Seed = 3, Starts = 3 });
         double best = double.NegativeInfinity;
         foreach (var v in y) best = Math.Max(best, v);
-        var (point, ei) = Acquisition.MaximizeExpectedImprovement(gp, best, new AcquisitionOptions { Seed = 4, Candidates = 500 });
+        var (point, ei) = Acquisition.MaximizeAcquisition(gp, best, new AcquisitionOptions { Seed = 4, Candidates = 500 });
         Assert.Equal(2, point.Length);
         Assert.All(point, c => Assert.InRange(c, 0, 1));
         Assert.True(ei > 0);

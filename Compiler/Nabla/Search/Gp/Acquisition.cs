@@ -2,7 +2,7 @@ using System;
 
 namespace Nabla.Search;
 
-/// <summary>Options of <see cref="Acquisition.MaximizeExpectedImprovement"/>.</summary>
+/// <summary>Options of <see cref="Acquisition.MaximizeAcquisition"/>.</summary>
 public sealed record AcquisitionOptions
 {
     /// <summary>The seed of the random candidates (one seed, one result).</summary>
@@ -60,15 +60,15 @@ public static class Acquisition
     /// coordinate pattern search (±step on each axis, clamped to the cube; step halved when no move improves) from the
     /// <see cref="AcquisitionOptions.Refine"/> best. Deterministic for a seed; ties keep the earlier point.
     /// </summary>
-    public static (double[] Point, double ExpectedImprovement) MaximizeExpectedImprovement(GaussianProcess gp, double best, AcquisitionOptions? options = null)
+    public static (double[] Point, double ExpectedImprovement) MaximizeAcquisition(GaussianProcess gp, double best, AcquisitionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(gp);
         options ??= new AcquisitionOptions();
-        if (options.Candidates < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Candidates, "MaximizeExpectedImprovement: Candidates must be at least 1.");
-        if (options.Refine < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Refine, "MaximizeExpectedImprovement: Refine must be non-negative.");
+        if (options.Candidates < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Candidates, "MaximizeAcquisition: Candidates must be at least 1.");
+        if (options.Refine < 0) throw new ArgumentOutOfRangeException(nameof(options), options.Refine, "MaximizeAcquisition: Refine must be non-negative.");
         if (!(options.InitialStep > 0) || !(options.MinStep > 0))
-            throw new ArgumentOutOfRangeException(nameof(options), "MaximizeExpectedImprovement: InitialStep and MinStep must be positive.");
-        if (!double.IsFinite(best)) throw new ArgumentOutOfRangeException(nameof(best), best, "MaximizeExpectedImprovement: the incumbent (best) must be finite.");
+            throw new ArgumentOutOfRangeException(nameof(options), "MaximizeAcquisition: InitialStep and MinStep must be positive.");
+        if (!double.IsFinite(best)) throw new ArgumentOutOfRangeException(nameof(best), best, "MaximizeAcquisition: the incumbent (best) must be finite.");
         int d = gp.Dimensions;
         double Ei(double[] p) => ExpectedImprovement(gp, p, best, options.Xi, options.Maximize);
 
