@@ -1,0 +1,50 @@
+using System;
+using System.Linq;
+using Nabla.Search;
+using Xunit;
+
+namespace Nabla.Tests.Search;
+
+/// <summary>The Bayesian strategy on the GP and EI: it finds a smooth optimum far better than random search on the same budget, reproducibly.</summary>
+public class BayesianOptimizationTests
+{
+    private static readonly SearchSpace Space = SearchSpace.Parse("a=0..1; b=0..1");
+
+    /// <summary>A smooth bowl with its peak (0) at a = 0.37, b = 0.71.</summary>
+    private static double Bowl(Configuration c, TrialContext _) =>
+        -(Math.Pow(c.GetDouble("a") - 0.37, 2) + Math.Pow(c.GetDouble("b") - 0.71, 2));
+
+    private static SearchResult Run(ISearchStrategy s, long seed, int workers = 1, bool minimize = false) =>
+        SearchRunner.Run(Space, s, minimize ? (c, t) => -Bowl(c, t) : Bowl,
+            new SearchOptions { Trials = 20, Workers = workers, Seed = seed, Maximize = !minimize });
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void It_finds_the_peak_of_a_smooth_bowl_far_better_than_random_search_on_the_same_budget(long seed)
+    {
+        double bayes = Run(new BayesianOptimization(), seed).Best!.Value;
+        double random = Run(new RandomSearch(), seed).Best!.Value;
+        // 5 random trials, then 15 proposals by EI: measured best −1.5e-7, −2.9e-7, −1.8e-6 for seeds 1–3 (the test asks
+        // for −1e-3); 20 random trials reach only −0.013, −0.033, −0.0022.
+        Assert.True(bayes > -1e-3, $"seed {seed}: bayes best {bayes}");
+        Assert.True(bayes > random, $"seed {seed}: bayes {bayes} vs random {random}");
+        // Minimizing the negated bowl is the same search.
+        Assert.Equal(-bayes, Run(new BayesianOptimization(), seed, minimize: true).Best!.Value);
+    }
+
+    [Fact]
+    public void Its_first_trials_are_random_search_and_the_run_is_reproducible_for_a_seed_and_worker_count()
+    {
+        var bayes = Run(new BayesianOptimization(initialTrials: 5), 7, workers: 2);
+        var random = Run(new RandomSearch(), 7, workers: 2);
+        for (int k = 0; k < 5; k++) Assert.Equal(random.Trials[k].Configuration, bayes.Trials[k].Configuration);
+        Assert.NotEqual(random.Trials[10].Configuration, bayes.Trials[10].Configuration);
+        var again = Run(new BayesianOptimization(initialTrials: 5), 7, workers: 2);
+        Assert.Equal(bayes.Trials.Select(t => t.Value), again.Trials.Select(t => t.Value));
+        Assert.Equal("bayes(initial=5,kernel=Matern52,xi=0)", new BayesianOptimization().Name);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BayesianOptimization(initialTrials: 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BayesianOptimization(xi: -1));
+    }
+}
