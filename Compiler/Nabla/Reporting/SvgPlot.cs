@@ -132,23 +132,16 @@ public sealed class SvgPlot
     /// </summary>
     public SvgPlot AddPoints(string name, IReadOnlyList<double> x, IReadOnlyList<double> y, IReadOnlyList<double>? radii = null, string? color = null)
     {
-        Add(name, x, y);
-        double[]? sizes = null;
-        if (radii is not null)
+        double[]? sizes = radii?.ToArray();
+        if (sizes is not null)
         {
-            if (radii.Count != x.Count)
-            {
-                _series.RemoveAt(_series.Count - 1);
-                throw new ArgumentException($"Series '{name}' has {x.Count} points but {radii.Count} radii.", nameof(radii));
-            }
-            sizes = radii.ToArray();
+            if (x is not null && sizes.Length != x.Count)
+                throw new ArgumentException($"Series '{name}' has {x.Count} points but {sizes.Length} radii.", nameof(radii));
             for (int i = 0; i < sizes.Length; i++)
                 if (!(sizes[i] >= 0) || double.IsInfinity(sizes[i]))
-                {
-                    _series.RemoveAt(_series.Count - 1);
                     throw new ArgumentOutOfRangeException(nameof(radii), sizes[i], $"Series '{name}': radius {i} must be finite and ≥ 0.");
-                }
         }
+        Add(name, x!, y);
         _series[_series.Count - 1] = _series[_series.Count - 1] with { Kind = Kind.Points, Sizes = sizes, Color = string.IsNullOrWhiteSpace(color) ? null : color };
         return this;
     }

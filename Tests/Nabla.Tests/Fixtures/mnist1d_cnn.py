@@ -11,29 +11,17 @@ cross-entropy of y against the labels with respect to x and to every parameter.
 """
 import json
 import os
+import sys
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+
+# The network is the example's PyTorch script's ConvBase (one definition for the comparison run and the fixture).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "examples", "Mnist1D", "pytorch"))
+from cnn import ConvBase  # noqa: E402
 
 torch.manual_seed(13)
 torch.set_default_dtype(torch.float64)
-
-
-class ConvBase(nn.Module):
-    def __init__(self, output_size=10, channels=25, linear_in=125):
-        super().__init__()
-        self.conv1 = nn.Conv1d(1, channels, 5, stride=2, padding=1)
-        self.conv2 = nn.Conv1d(channels, channels, 3, stride=2, padding=1)
-        self.conv3 = nn.Conv1d(channels, channels, 3, stride=2, padding=1)
-        self.linear = nn.Linear(linear_in, output_size)
-
-    def forward(self, x):
-        x = x.view(-1, 1, x.shape[-1])
-        h = F.relu(self.conv1(x))
-        h = F.relu(self.conv2(h))
-        h = F.relu(self.conv3(h))
-        return self.linear(h.view(h.shape[0], -1))
 
 
 def flat(t):
