@@ -51,7 +51,7 @@ public class RandomGraphsTests
     [Fact]
     public void Cases_cover_the_batch_dimension_broadcasting_and_both_leaf_kinds()
     {
-        var cases = RandomGraphs.Gen().Sample(300, 10);
+        var cases = RandomGraphs.Sample(300, seed: 1);
         Assert.Contains(cases, c => c.Function.Nodes().Any(n => n.Shape.HasBatch) && c.Batch > 1);
         Assert.Contains(cases, c => c.Function.Nodes().Any(n => n.Op.Arity == 2 && n.Op.Kind == OpKind.Elementwise && !n.A.Shape.Equals(n.B.Shape)));
         Assert.Contains(cases, c => c.Function.Nodes().Any(n => n.Op == Op.Param));
@@ -63,7 +63,7 @@ public class RandomGraphsTests
     public void Options_restrict_ops_and_type()
     {
         var o = new GraphOptions { Ops = GraphOptions.SmoothOps, DType = DType.F32, UseBatch = false };
-        foreach (var c in RandomGraphs.Gen(o).Sample(100, 10))
+        foreach (var c in RandomGraphs.Sample(100, seed: 2, o))
         {
             Assert.All(c.OpsUsed, op => Assert.False(RandomGraphs.IsKinked(op), op.Name));
             Assert.All(c.Function.Nodes(), n => { Assert.Equal(n.DType == DType.I32 ? DType.I32 : DType.F32, n.DType); Assert.False(n.Shape.HasBatch); }); // i32: index constants

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using FsCheck;
@@ -37,6 +38,18 @@ public static class RandomGraphs
     {
         var o = options ?? new GraphOptions();
         return RecipeGen.Select(r => Build(r, o));
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> cases from recipes drawn by a seeded <see cref="Random"/>: the same cases on every run, so a
+    /// test that asserts what a sample covers cannot pass on one run and fail on the next (FsCheck's Sample draws a fresh seed).
+    /// </summary>
+    public static GraphCase[] Sample(int count, int seed, GraphOptions? options = null)
+    {
+        var rng = new Random(seed);
+        var o = options ?? new GraphOptions();
+        return Enumerable.Range(0, count)
+            .Select(_ => Build(Enumerable.Range(0, RecipeLength).Select(_ => rng.Next(0, 10000)).ToArray(), o)).ToArray();
     }
 
     /// <summary>Random cases that shrink through their recipe (fewer steps, simpler choices, smaller graphs).</summary>
