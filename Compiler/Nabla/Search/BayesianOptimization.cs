@@ -47,9 +47,24 @@ public sealed class BayesianOptimization : ISearchStrategy
     /// <inheritdoc/>
     public Configuration Propose(ProposalContext context)
     {
+        var gp = FitSurrogate(context);
+        if (gp is null) return new RandomSearch().Propose(context);
+        var (point, _) = Acquisition.MaximizeAcquisition(gp.Process, gp.Best,
+            new AcquisitionOptions { Seed = context.CreateRng("acquisition").NextUInt64(), Xi = Xi, Maximize = true });
+        return context.Space.FromUnit(point);
+    }
+
+    /// <summary>
+    /// The surrogate the proposal of <paramref name="context"/> uses: the GP fitted to the successful trials of its
+    /// history (unit-cube inputs; values negated when minimizing), and the best of those values; null when the
+    /// proposal is random (before <see cref="InitialTrials"/> successful trials). Public so figures can show exactly
+    /// what the search saw (posterior mean ± 2σ, expected improvement).
+    /// </summary>
+    public Surrogate? FitSurrogate(ProposalContext context)
+    {
         if (context is null) throw new ArgumentNullException(nameof(context));
         var done = context.History.Where(t => t.Succeeded).ToArray();
-        if (context.TrialIndex < InitialTrials || done.Length < InitialTrials) return new RandomSearch().Propose(context);
+        if (context.TrialIndex < InitialTrials || done.Length < InitialTrials) return null;
 
         int d = context.Space.Dimension;
         var x = new double[done.Length, d];
@@ -61,10 +76,14 @@ public sealed class BayesianOptimization : ISearchStrategy
             y[i] = context.Maximize ? done[i].Value : -done[i].Value;
         }
         var gp = GaussianProcess.FitHyperparameters(x, y, new GpFitOptions { Kind = Kernel, Seed = context.CreateRng("gp-fit").NextUInt64() });
-        var (point, _) = Acquisition.MaximizeAcquisition(gp, y.Max(),
-            new AcquisitionOptions { Seed = context.CreateRng("acquisition").NextUInt64(), Xi = Xi, Maximize = true });
-        return context.Space.FromUnit(point);
+        return new Surrogate(gp, y.Max(), context.Maximize);
     }
+
+    /// <summary>A fitted surrogate: the GP over the unit cube, the best observed value in its units, and whether those units are the objective's (maximize) or its negation.</summary>
+    /// <param name="Process">The fitted Gaussian process.</param>
+    /// <param name="Best">The best observed value, in the GP's units (larger is better).</param>
+    /// <param name="Maximize">True when the GP models the objective itself; false when it models its negation.</param>
+    public sealed record Surrogate(GaussianProcess Process, double Best, bool Maximize);
 
     /// <inheritdoc/>
     public override string ToString() => Name;

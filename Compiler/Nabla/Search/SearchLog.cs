@@ -10,10 +10,10 @@ namespace Nabla.Search;
 
 /// <summary>
 /// The JSON-lines log of a search. Line 1 is a header identifying the search:
-/// <c>{"nabla_search":1,"space":"lr=0.0001..0.1:log; …","strategy":"random","seed":1,"workers":2,"goal":"maximize","trials":30}</c>;
+/// <c>{"nabla_search":1,"space":"lr=0.0001..0.1:log; …","strategy":"random","seed":1,"workers":2,"goal":"maximize","trials":30,"pruning":"none"}</c>;
 /// each later line is one finished trial, appended and flushed as a whole line when the trial ends:
 /// <c>{"trial":3,"seed":…,"config":{"lr":0.0031,"hidden":128,"optimizer":"adam"},"value":0.93,"error":null,"seconds":1.2,"reports":[[100,0.8]]}</c>
-/// (a failed trial has <c>"value":null</c> and its error). Numbers are written in round-trip form, so values read
+/// (a failed trial has <c>"value":null</c> and its error; a trial stopped by the pruning rule has <c>"pruned":true</c>). Numbers are written in round-trip form, so values read
 /// back are bit-identical. A file whose first line is not such a header is never written to.
 /// </summary>
 public sealed class SearchLog : IDisposable
@@ -43,13 +43,13 @@ public sealed class SearchLog : IDisposable
     /// <exception cref="InvalidDataException">The file is not a search log (nothing is written to it), its header
     /// describes another search (the message names the file and the field that differs), or a trial line is
     /// malformed (the message names the file and the line).</exception>
-    public static SearchLog Open(string path, SearchSpace space, ISearchStrategy strategy, long seed, int workers, bool maximize, int trials)
+    public static SearchLog Open(string path, SearchSpace space, ISearchStrategy strategy, long seed, int workers, bool maximize, int trials, IPruningRule? pruning = null)
     {
         var header = new Dictionary<string, string>
         {
             ["space"] = space.ToString(), ["strategy"] = strategy.Name, ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
             ["workers"] = workers.ToString(CultureInfo.InvariantCulture), ["goal"] = maximize ? "maximize" : "minimize",
-            ["trials"] = trials.ToString(CultureInfo.InvariantCulture),
+            ["trials"] = trials.ToString(CultureInfo.InvariantCulture), ["pruning"] = pruning?.Name ?? "none",
         };
         var found = new List<TrialResult>();
         var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
@@ -93,6 +93,7 @@ public sealed class SearchLog : IDisposable
             w.WriteString("space", header["space"]); w.WriteString("strategy", header["strategy"]);
             w.WriteNumber("seed", seed); w.WriteNumber("workers", workers);
             w.WriteString("goal", header["goal"]); w.WriteNumber("trials", trials);
+            w.WriteString("pruning", header["pruning"]);
         });
         return log;
     }
@@ -116,6 +117,7 @@ public sealed class SearchLog : IDisposable
         w.WriteEndObject();
         if (t.Succeeded) w.WriteNumber("value", t.Value); else w.WriteNull("value");
         if (t.Error == null) w.WriteNull("error"); else w.WriteString("error", t.Error);
+        if (t.Pruned) w.WriteBoolean("pruned", true);
         w.WriteNumber("seconds", Math.Round(t.Seconds, 6));
         w.WriteStartArray("reports");
         foreach (var r in t.Reports)
@@ -189,7 +191,8 @@ public sealed class SearchLog : IDisposable
             if (r.TryGetProperty("reports", out var rv))
                 foreach (var e in rv.EnumerateArray())
                     reports.Add(new TrialReport(e[0].GetInt64(), e[1].ValueKind == JsonValueKind.Null ? double.NaN : e[1].GetDouble()));
-            return new TrialResult(index, seed, config, value, error, seconds, reports);
+            bool pruned = r.TryGetProperty("pruned", out var pv) && pv.GetBoolean();
+            return new TrialResult(index, seed, config, value, error, seconds, reports, pruned);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException or IndexOutOfRangeException)
         {

@@ -28,6 +28,12 @@ public sealed class SearchOptions
     /// <summary>Called after each trial finishes (on a worker thread, one call at a time, in finishing order), e.g. to refresh a live table.</summary>
     public Action<SearchProgress>? Progress { get; init; }
 
+    /// <summary>
+    /// Early stopping of hopeless trials (e.g. <see cref="MedianStopping"/>), consulted by <see cref="TrialContext.Report"/>;
+    /// null (the default) for none. Recorded in the log's header.
+    /// </summary>
+    public IPruningRule? Pruning { get; init; }
+
     /// <summary>Stops the search: no new trial starts, running trials see it in <see cref="TrialContext.Cancellation"/>.</summary>
     public CancellationToken Cancellation { get; init; }
 }
@@ -69,7 +75,8 @@ public sealed class SearchResult
 /// must match seed, W, N, space, strategy and goal) proposes exactly what the uninterrupted search would have.</para>
 /// <para>Trials are taken in index order. A trial whose objective throws (or returns NaN or ±∞) is logged as failed
 /// with its error, and the search goes on. A trial cancelled through <see cref="SearchOptions.Cancellation"/> is not
-/// logged. An exception from the strategy or the progress callback stops the search and is rethrown.</para>
+/// logged. With a pruning rule (<see cref="SearchOptions.Pruning"/>) trial k also waits for trials 0 … k − W, whose
+/// reports the rule compares its own with. An exception from the strategy or the progress callback stops the search and is rethrown.</para>
 /// </summary>
 public static class SearchRunner
 {
@@ -84,7 +91,7 @@ public static class SearchRunner
         if (n < 1) throw new ArgumentException($"A search needs at least one trial, got Trials = {n}.", nameof(options));
         if (w < 1) throw new ArgumentException($"A search needs at least one worker, got Workers = {w}.", nameof(options));
 
-        using var log = options.LogPath == null ? null : SearchLog.Open(options.LogPath, space, strategy, options.Seed, w, options.Maximize, n);
+        using var log = options.LogPath == null ? null : SearchLog.Open(options.LogPath, space, strategy, options.Seed, w, options.Maximize, n, options.Pruning);
         var results = new TrialResult?[n];
         if (log != null) foreach (var t in log.Trials) results[t.Index] = t;
         int resumed = results.Count(r => r != null);
@@ -109,7 +116,7 @@ public static class SearchRunner
                 {
                     if (token.IsCancellationRequested || next == pending.Length) return;
                     k = pending[next++];
-                    int need = strategy.UsesHistory ? Math.Max(0, k - w + 1) : 0;
+                    int need = strategy.UsesHistory || options.Pruning != null ? Math.Max(0, k - w + 1) : 0;
                     while (prefix < need && !token.IsCancellationRequested) Monitor.Wait(gate);
                     if (token.IsCancellationRequested) return;
                     history = new TrialResult[need];
@@ -117,9 +124,9 @@ public static class SearchRunner
                 }
                 try
                 {
-                    var config = strategy.Propose(new ProposalContext(space, k, n, options.Seed, options.Maximize, history));
+                    var config = strategy.Propose(new ProposalContext(space, k, n, options.Seed, options.Maximize, strategy.UsesHistory ? history : Array.Empty<TrialResult>()));
                     space.CheckOwn(config);
-                    var ctx = new TrialContext(k, TrialContext.SeedFor(options.Seed, k), token);
+                    var ctx = new TrialContext(k, TrialContext.SeedFor(options.Seed, k), token, options.Pruning, history, options.Maximize);
                     var clock = Stopwatch.StartNew();
                     double value = double.NaN; string? error = null;
                     try
@@ -129,7 +136,7 @@ public static class SearchRunner
                     }
                     catch (OperationCanceledException) when (token.IsCancellationRequested) { return; }
                     catch (Exception e) { error = e.GetType().Name + ": " + e.Message; }
-                    var result = new TrialResult(k, ctx.Seed, config, value, error, clock.Elapsed.TotalSeconds, ctx.Reports);
+                    var result = new TrialResult(k, ctx.Seed, config, value, error, clock.Elapsed.TotalSeconds, ctx.Reports, ctx.ShouldStop);
                     lock (gate)
                     {
                         results[k] = result;

@@ -14,10 +14,22 @@ public sealed class TrialContext
 {
     private readonly List<TrialReport> _reports = new();
 
-    /// <summary>Creates the context of one trial (the runner does this).</summary>
-    public TrialContext(int index, long seed, CancellationToken cancellation)
+    private readonly IPruningRule? _pruning;
+    private readonly IReadOnlyList<TrialResult> _history;
+    private readonly bool _maximize;
+    private volatile string? _stopReason;
+
+    /// <summary>Creates the context of one trial without early stopping (for running an objective alone, e.g. in a test).</summary>
+    public TrialContext(int index, long seed, CancellationToken cancellation) : this(index, seed, cancellation, null, null, true) { }
+
+    /// <summary>
+    /// Creates the context of one trial (the runner does this) whose <see cref="Report"/> asks <paramref name="pruning"/>
+    /// (when not null) whether to stop, given the finished trials <paramref name="history"/>.
+    /// </summary>
+    public TrialContext(int index, long seed, CancellationToken cancellation, IPruningRule? pruning, IReadOnlyList<TrialResult>? history, bool maximize)
     {
         Index = index; Seed = seed; Cancellation = cancellation;
+        _pruning = pruning; _history = history ?? Array.Empty<TrialResult>(); _maximize = maximize;
     }
 
     /// <summary>The trial's index (0-based).</summary>
@@ -33,10 +45,30 @@ public sealed class TrialContext
     public CancellationToken Cancellation { get; }
 
     /// <summary>
-    /// Records an intermediate value (logged with the trial, for learning curves and for early stopping of hopeless
-    /// trials, which a later version may decide here). Thread-safe.
+    /// Records an intermediate value (logged with the trial, for learning curves) and returns true when the search's
+    /// pruning rule (<see cref="SearchOptions.Pruning"/>) says the trial is hopeless: the objective should then stop
+    /// and return its latest measurement, and the trial is logged as pruned. Once true, it stays true. Report at the
+    /// same steps in every trial (e.g. every 250 steps), so the rule compares like with like. Thread-safe.
     /// </summary>
-    public void Report(long step, double value) { lock (_reports) _reports.Add(new TrialReport(step, value)); }
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="step"/> is not larger than the previous report's.</exception>
+    public bool Report(long step, double value)
+    {
+        lock (_reports)
+        {
+            if (_reports.Count > 0 && step <= _reports[_reports.Count - 1].Step)
+                throw new ArgumentOutOfRangeException(nameof(step), step, $"Trial {Index}: reports must come at increasing steps; the previous one was at step {_reports[_reports.Count - 1].Step}.");
+            _reports.Add(new TrialReport(step, value));
+            if (_stopReason == null && _pruning != null && _pruning.ShouldStop(_reports, _history, _maximize))
+                _stopReason = $"pruned by {_pruning.Name} at step {step.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+            return _stopReason != null;
+        }
+    }
+
+    /// <summary>True once <see cref="Report"/> has said the trial should stop.</summary>
+    public bool ShouldStop => _stopReason != null;
+
+    /// <summary>Why the trial should stop (the rule and the step), or null.</summary>
+    public string? StopReason => _stopReason;
 
     /// <summary>The values reported so far, in order.</summary>
     public IReadOnlyList<TrialReport> Reports { get { lock (_reports) return _reports.ToArray(); } }
@@ -49,8 +81,9 @@ public sealed class TrialContext
 public sealed class TrialResult
 {
     /// <summary>Creates a result (the runner does this, and the log reader).</summary>
-    public TrialResult(int index, long seed, Configuration configuration, double value, string? error, double seconds, IReadOnlyList<TrialReport>? reports = null)
+    public TrialResult(int index, long seed, Configuration configuration, double value, string? error, double seconds, IReadOnlyList<TrialReport>? reports = null, bool pruned = false)
     {
+        Pruned = pruned && error == null;
         Index = index; Seed = seed; Configuration = configuration ?? throw new ArgumentNullException(nameof(configuration));
         Value = error == null ? value : double.NaN; Error = error; Seconds = seconds;
         Reports = reports ?? Array.Empty<TrialReport>();
@@ -80,7 +113,10 @@ public sealed class TrialResult
     /// <summary>The intermediate values the trial reported.</summary>
     public IReadOnlyList<TrialReport> Reports { get; }
 
-    /// <summary><c>#k value config</c> or <c>#k failed (error) config</c>.</summary>
+    /// <summary>True when the pruning rule stopped the trial early (its <see cref="Value"/> is its last measurement).</summary>
+    public bool Pruned { get; }
+
+    /// <summary><c>#k value config</c>, <c>#k value (pruned) config</c> or <c>#k failed (error) config</c>.</summary>
     public override string ToString() =>
-        $"#{Index} " + (Succeeded ? Hyperparameter.Format(Value) : $"failed ({Error})") + " " + Configuration;
+        $"#{Index} " + (Succeeded ? Hyperparameter.Format(Value) + (Pruned ? " (pruned)" : "") : $"failed ({Error})") + " " + Configuration;
 }
