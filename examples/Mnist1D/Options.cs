@@ -82,6 +82,45 @@ public sealed class Options
     public double FigureLearningRate { get; private set; } = 0.0025;
     /// <summary>Whether the figure 20.2 models are given (else the lecture's four).</summary>
     public bool HiddenGiven { get; private set; }
+    /// <summary>The search strategies of <c>--search</c> (all: the three on the same budget, compared).</summary>
+    public static readonly string[] SearchNames = { "random", "coarse-to-fine", "bayes", "all" };
+    /// <summary>The hyperparameter search strategy (<see cref="SearchNames"/>), or null for one training run.</summary>
+    public string? Search { get; private set; }
+    /// <summary>The number of trials of the search (default 30).</summary>
+    public int Trials { get; private set; } = 30;
+    /// <summary>The number of trials run at once, each single-threaded (default: the number of cores).</summary>
+    public int Workers { get; private set; } = Math.Max(1, Environment.ProcessorCount);
+    /// <summary>The search space (default <see cref="HyperparameterSearch.DefaultSpace"/>).</summary>
+    public string Space { get; private set; } = HyperparameterSearch.DefaultSpace;
+    /// <summary>The search's JSON-lines log, resumed when it exists (default: under out/, named after the search's settings).</summary>
+    public string? SearchLog { get; private set; }
+    /// <summary>Early stopping of hopeless trials: median (the default) or none.</summary>
+    public string Pruning { get; private set; } = "median";
+    /// <summary>How often (in steps) a trial measures its validation accuracy and may be pruned (default 250).</summary>
+    public long ReportEvery { get; private set; } = 250;
+    /// <summary>Whether --plot was given.</summary>
+    public bool PlotGiven { get; private set; }
+
+    /// <summary>A copy of these options with the values of a search configuration set (see <see cref="HyperparameterSearch.Apply"/>).</summary>
+    internal Options With(Action<Options> change)
+    {
+        var o = (Options)MemberwiseClone();
+        o.Hidden = (int[])Hidden.Clone();
+        change(o);
+        return o;
+    }
+
+    internal void SetLearningRate(double lr) => LearningRate = lr;
+    internal void SetBatch(int batch) => Batch = batch;
+    internal void SetOptimizer(string name) => Optimizer = name;
+    internal void SetWeightDecay(double wd) => WeightDecay = wd;
+    internal void SetNoise(double sigma) => Noise = sigma;
+    internal void SetDropout(double p) => _dropout = p;
+    internal void SetShift(int shift) => _shift = shift;
+    internal void SetSchedule(string schedule) => _schedule = schedule;
+    internal void SetHidden(int width) => Hidden = Enumerable.Repeat(width, Hidden.Length == 0 ? 1 : Hidden.Length).ToArray();
+    internal void SetSeed(long seed) => Seed = seed;
+
     /// <summary>Whether --help was asked for.</summary>
     public bool Help { get; private set; }
 
@@ -124,13 +163,30 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
   --plot FILE             SVG plot of loss and accuracy (default out/mnist1d.svg)
   --figure-20-2           the lecture's figure 20.2: four MLPs fit random labels by full-batch gradient descent
   --max-steps N           step cap per model for --figure-20-2 (default 30000)
-  --help                  this text";
+  --help                  this text
+
+Hyperparameter search (the objective is the accuracy on a validation split held out of the training set):
+  --search NAME           random | coarse-to-fine | bayes | all (all: the three on the same budget, compared);
+                          prints best_config=, best_val_accuracy=, default_val_accuracy= and test_accuracy= (the best
+                          configuration retrained on the whole training set)
+  --trials N              number of trials (default 30)
+  --workers W             trials run at once, each single-threaded (default: the number of cores)
+  --space SPEC            the search space (default ""lr=1e-4..1e-1:log; hidden={64,100,128,256}; dropout=0..0.5;
+                          batch={32,64,100,128}; optimizer={sgd,momentum,adam}""); names: lr, hidden, dropout, batch,
+                          optimizer, weight_decay, shift, noise, schedule; ranges a..b, :log, :int, or choices {a,b}
+  --search-log FILE       JSON-lines log of the trials, resumed when it exists (default: out/search-<name>-<hash>.jsonl,
+                          the hash of the search's settings)
+  --pruning NAME          median | none: stop a trial whose validation accuracy is below the median of earlier
+                          trials' at the same step (default median)
+  --report-every N        steps between a trial's validation measurements (default 250)
+  In a search --steps is each trial's budget (default 1500), --validation the held-out split (default 1000), --plot
+  the best-so-far figure (default out/search.svg; bayes also writes the GP slice next to it, *-gp.svg).";
 
     /// <summary>Parses <paramref name="args"/>; a <see cref="UsageException"/> names the first bad option.</summary>
     public static Options Parse(IReadOnlyList<string> args)
     {
         var o = new Options();
-        bool normalizeSet = false;
+        bool normalizeSet = false, validationGiven = false, searchOnly = false;
         for (int i = 0; i < args.Count; i++)
         {
             string a = args[i];
@@ -171,7 +227,7 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
                 case "--validation":
                     int v = ParseInt(name, Value());
                     if (v < 0) throw new UsageException($"--validation: the number of held-out examples must be >= 0, got {v}.");
-                    o.Validation = v;
+                    o.Validation = v; validationGiven = true;
                     break;
                 case "--hidden": o.Hidden = ParseWidths(Value()); o.HiddenGiven = true; break;
                 case "--residual": Flag(); o.Residual = true; break;
@@ -241,8 +297,36 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
                     o.Backend = b;
                     break;
                 case "--data": o.Data = NonEmpty(name, Value()); break;
-                case "--plot": o.Plot = NonEmpty(name, Value()); break;
+                case "--plot": o.Plot = NonEmpty(name, Value()); o.PlotGiven = true; break;
                 case "--figure-20-2": Flag(); o.Figure202 = true; break;
+                case "--search":
+                    string search = Value().Trim().ToLowerInvariant();
+                    if (!SearchNames.Contains(search)) throw new UsageException($"--search: unknown strategy '{search}'; use {string.Join(", ", SearchNames.Take(SearchNames.Length - 1))} or {SearchNames[^1]}.");
+                    o.Search = search;
+                    break;
+                case "--trials":
+                    searchOnly = true;
+                    o.Trials = ParseInt(name, Value());
+                    if (o.Trials < 1) throw new UsageException($"--trials: a search needs at least one trial, got {o.Trials}.");
+                    break;
+                case "--workers":
+                    searchOnly = true;
+                    o.Workers = ParseInt(name, Value());
+                    if (o.Workers < 1 || o.Workers > 256) throw new UsageException($"--workers: must be between 1 and 256, got {o.Workers}.");
+                    break;
+                case "--space": o.Space = Value(); searchOnly = true; break;
+                case "--search-log": o.SearchLog = NonEmpty(name, Value()); searchOnly = true; break;
+                case "--pruning":
+                    searchOnly = true;
+                    string pruning = Value().Trim().ToLowerInvariant();
+                    if (pruning != "median" && pruning != "none") throw new UsageException($"--pruning: unknown rule '{pruning}'; use median or none.");
+                    o.Pruning = pruning;
+                    break;
+                case "--report-every":
+                    searchOnly = true;
+                    o.ReportEvery = ParseLong(name, Value());
+                    if (o.ReportEvery < 1) throw new UsageException($"--report-every: must be at least 1 step, got {o.ReportEvery}.");
+                    break;
                 default:
                     throw new UsageException(a.StartsWith("-", StringComparison.Ordinal)
                         ? $"unknown option '{name}' (see --help)."
@@ -250,6 +334,19 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
             }
         }
         if (o.Epochs is not null && o.Steps is not null) throw new UsageException("give either --epochs or --steps, not both.");
+        if (o.Search is null && searchOnly) throw new UsageException("--trials, --workers, --space, --search-log, --pruning and --report-every belong to a search; add --search random|coarse-to-fine|bayes|all.");
+        if (o.Search is not null)
+        {
+            if (o.Figure202) throw new UsageException("--search tunes one model; it cannot be combined with --figure-20-2.");
+            if (o.Load is not null) throw new UsageException("--load: a search trains every trial from scratch; it cannot start from a checkpoint.");
+            if (o.RandomLabels) throw new UsageException("--random-labels: a search on random labels has nothing to find.");
+            if (o.Epochs is not null) throw new UsageException("--epochs: a search gives every trial the same number of steps; use --steps.");
+            if (validationGiven && o.Validation == 0) throw new UsageException("--validation: a search needs a validation split (the test split is never its objective); give N > 0.");
+            if (!validationGiven) o.Validation = HyperparameterSearch.DefaultValidation;
+            o.Steps ??= HyperparameterSearch.DefaultTrialSteps;
+            if (!o.PlotGiven) o.Plot = Path.Combine("out", "search.svg");
+            HyperparameterSearch.ParseSpace(o.Space, o.Model); // bad specs fail here, before any work
+        }
         if (o.Epochs is null && o.Steps is null && !o.Figure202) o.Steps = 6000;
         if (o.Model == "gru")
         {

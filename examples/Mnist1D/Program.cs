@@ -35,9 +35,9 @@ public static class Program
             var o = Options.Parse(args);
             if (o.Help) { stdout.WriteLine(Options.Usage); return 0; }
             if (o.Threads is int t) Parallelism.MaxThreads = t;
-            return o.Figure202 ? Figure202.Run(o, stdout) : Train(o, stdout);
+            return o.Figure202 ? Figure202.Run(o, stdout) : o.Search is not null ? HyperparameterSearch.Run(o, stdout) : Train(o, stdout);
         }
-        catch (Exception e) when (e is UsageException or DataException or CheckpointException)
+        catch (Exception e) when (e is UsageException or DataException or CheckpointException or InvalidDataException)
         {
             stderr.WriteLine("error: " + e.Message);
             return 2;
@@ -75,10 +75,7 @@ public static class Program
         }
         if (o.RandomLabels) train = train.WithRandomLabels(o.Seed);
         bool gru = o.Model == "gru", cnn = o.Model == "cnn";
-        var net = gru ? Grus.Build(train.ExampleSize, o.Hidden[0], Classes, o.Dropout)
-            : cnn ? Cnns.Build(train.ExampleSize, Classes, o.Dropout)
-            : Mlps.Build(train.ExampleSize, o.Hidden, Classes, o.Residual, o.Dropout);
-        var model = Model.Build(net, train.ExampleSize, o.Seed, InitSchemeOf(o.Init));
+        var model = ModelOf(o, train.ExampleSize, o.Seed);
         if (o.Load is not null) SafeTensors.Load(o.Load);   // a missing or corrupt file fails before the compile
         CheckWritable(o.Plot, "--plot");
         if (o.Save is not null) CheckWritable(o.Save, "--save");
@@ -97,10 +94,8 @@ public static class Program
         stdout.WriteLine($"parameters={model.ParameterCount.ToString(CultureInfo.InvariantCulture)}");
 
         // 2. Compile the training step (forward, backward and optimizer update in one generated method) and bind it.
-        var optimizer = Optimizer.FromName(o.Optimizer, o.LearningRate, o.WeightDecay);
-        var setup = new TrainingSetup(Loss.SoftmaxCrossEntropy(), optimizer) { ModelName = gru ? "Mnist1dGru" : cnn ? "Mnist1dCnn" : o.Model == "logistic" ? "Mnist1dLogistic" : "Mnist1dMlp" };
         var compileClock = Stopwatch.StartNew();
-        var network = model.Compile(setup, Jit.ParseBackend(o.Backend), dropoutSeed: o.Seed);
+        var network = Compile(model, o, o.Seed);
         stdout.WriteLine($"compiled with {o.Backend} in {compileClock.Elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms; " +
                          $"threads={Parallelism.MaxThreads.ToString(CultureInfo.InvariantCulture)}");
         if (o.Load is not null)
@@ -116,13 +111,7 @@ public static class Program
         TrainingHistory history;
         using (var progress = ConsoleProgress.Create(ReferenceEquals(stdout, Console.Out) ? null : stdout))
         {
-            var options = new TrainingOptions
-            {
-                BatchSize = o.Batch, Shuffle = o.Shuffle, Seed = o.Seed, LearningRate = ScheduleOf(o, train.Count),
-                Progress = progress, EvaluationBatchSize = 1000, Augmentation = augmentation,
-            };
-            if (o.Steps is long steps) options.Steps = steps;
-            else options.Epochs = o.Epochs!.Value;
+            var options = TrainingOptionsOf(o, train.Count, o.Seed, progress);
             history = network.Fit(train, options, validation: validation ?? test);
         }
         double seconds = clock.Elapsed.TotalSeconds;
@@ -144,6 +133,40 @@ public static class Program
             stdout.WriteLine($"validation_accuracy={(network.Evaluate(validation).Accuracy ?? 0).ToString("0.0000", CultureInfo.InvariantCulture)}");
         stdout.WriteLine($"test_accuracy={(testMetrics.Accuracy ?? 0).ToString("0.0000", CultureInfo.InvariantCulture)}");
         return 0;
+    }
+
+    /// <summary>The model of <paramref name="o"/> (MLP, GRU, CNN or logistic regression) for inputs of <paramref name="inputSize"/> values, initialized from <paramref name="seed"/>.</summary>
+    public static Model ModelOf(Options o, int inputSize, long seed)
+    {
+        var net = o.Model == "gru" ? Grus.Build(inputSize, o.Hidden[0], Classes, o.Dropout)
+            : o.Model == "cnn" ? Cnns.Build(inputSize, Classes, o.Dropout)
+            : Mlps.Build(inputSize, o.Hidden, Classes, o.Residual, o.Dropout);
+        return Model.Build(net, inputSize, seed, InitSchemeOf(o.Init));
+    }
+
+    /// <summary>Compiles <paramref name="model"/>'s training step (softmax cross-entropy, the optimizer of <paramref name="o"/>) with <paramref name="o"/>'s backend; dropout masks from <paramref name="seed"/>.</summary>
+    public static Network Compile(Model model, Options o, long seed)
+    {
+        var optimizer = Optimizer.FromName(o.Optimizer, o.LearningRate, o.WeightDecay);
+        var setup = new TrainingSetup(Loss.SoftmaxCrossEntropy(), optimizer)
+        {
+            ModelName = o.Model == "gru" ? "Mnist1dGru" : o.Model == "cnn" ? "Mnist1dCnn" : o.Model == "logistic" ? "Mnist1dLogistic" : "Mnist1dMlp",
+        };
+        return model.Compile(setup, Jit.ParseBackend(o.Backend), dropoutSeed: seed);
+    }
+
+    /// <summary>The training options of <paramref name="o"/> (batch, length, schedule, augmentation) for <paramref name="trainCount"/> examples, shuffling and augmenting from <paramref name="seed"/>.</summary>
+    public static TrainingOptions TrainingOptionsOf(Options o, int trainCount, long seed, IProgressReporter? progress = null)
+    {
+        var options = new TrainingOptions
+        {
+            BatchSize = o.Batch, Shuffle = o.Shuffle, Seed = seed, LearningRate = ScheduleOf(o, trainCount),
+            EvaluationBatchSize = 1000, Augmentation = AugmentationOf(o).Augmentation,
+        };
+        if (progress is not null) options.Progress = progress;
+        if (o.Steps is long steps) options.Steps = steps;
+        else options.Epochs = o.Epochs!.Value;
+        return options;
     }
 
     /// <summary>
@@ -199,7 +222,7 @@ public static class Program
     }
 
     /// <summary>Fails early (before training) when <paramref name="path"/> cannot be written: its folder is a file, or the path is a folder.</summary>
-    private static void CheckWritable(string path, string option)
+    internal static void CheckWritable(string path, string option)
     {
         string full = Path.GetFullPath(path);
         if (Directory.Exists(full)) throw new UsageException($"{option}: '{path}' is a folder, not a file.");

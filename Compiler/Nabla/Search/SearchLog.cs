@@ -10,7 +10,7 @@ namespace Nabla.Search;
 
 /// <summary>
 /// The JSON-lines log of a search. Line 1 is a header identifying the search:
-/// <c>{"nabla_search":1,"space":"lr=0.0001..0.1:log; …","strategy":"random","seed":1,"workers":2,"goal":"maximize","trials":30,"pruning":"none"}</c>;
+/// <c>{"nabla_search":1,"space":"lr=0.0001..0.1:log; …","strategy":"random","seed":1,"workers":2,"goal":"maximize","trials":30,"pruning":"none","objective":"…"}</c>;
 /// each later line is one finished trial, appended and flushed as a whole line when the trial ends:
 /// <c>{"trial":3,"seed":…,"config":{"lr":0.0031,"hidden":128,"optimizer":"adam"},"value":0.93,"error":null,"seconds":1.2,"reports":[[100,0.8]]}</c>
 /// (a failed trial has <c>"value":null</c> and its error; a trial stopped by the pruning rule has <c>"pruned":true</c>). Numbers are written in round-trip form, so values read
@@ -43,13 +43,14 @@ public sealed class SearchLog : IDisposable
     /// <exception cref="InvalidDataException">The file is not a search log (nothing is written to it), its header
     /// describes another search (the message names the file and the field that differs), or a trial line is
     /// malformed (the message names the file and the line).</exception>
-    public static SearchLog Open(string path, SearchSpace space, ISearchStrategy strategy, long seed, int workers, bool maximize, int trials, IPruningRule? pruning = null)
+    public static SearchLog Open(string path, SearchSpace space, ISearchStrategy strategy, long seed, int workers, bool maximize, int trials, IPruningRule? pruning = null, string? objective = null)
     {
         var header = new Dictionary<string, string>
         {
             ["space"] = space.ToString(), ["strategy"] = strategy.Name, ["seed"] = seed.ToString(CultureInfo.InvariantCulture),
             ["workers"] = workers.ToString(CultureInfo.InvariantCulture), ["goal"] = maximize ? "maximize" : "minimize",
             ["trials"] = trials.ToString(CultureInfo.InvariantCulture), ["pruning"] = pruning?.Name ?? "none",
+            ["objective"] = objective ?? "",
         };
         var found = new List<TrialResult>();
         var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
@@ -94,6 +95,7 @@ public sealed class SearchLog : IDisposable
             w.WriteNumber("seed", seed); w.WriteNumber("workers", workers);
             w.WriteString("goal", header["goal"]); w.WriteNumber("trials", trials);
             w.WriteString("pruning", header["pruning"]);
+            w.WriteString("objective", header["objective"]);
         });
         return log;
     }

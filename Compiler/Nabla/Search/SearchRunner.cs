@@ -29,6 +29,13 @@ public sealed class SearchOptions
     public Action<SearchProgress>? Progress { get; init; }
 
     /// <summary>
+    /// A description of the objective that changes whenever its results would (the model, the data split, the
+    /// training budget, …), recorded in the log's header, so a log is never resumed by a search whose trials would
+    /// mean something else. Null (the default) records nothing.
+    /// </summary>
+    public string? Objective { get; init; }
+
+    /// <summary>
     /// Early stopping of hopeless trials (e.g. <see cref="MedianStopping"/>), consulted by <see cref="TrialContext.Report"/>;
     /// null (the default) for none. Recorded in the log's header.
     /// </summary>
@@ -91,7 +98,7 @@ public static class SearchRunner
         if (n < 1) throw new ArgumentException($"A search needs at least one trial, got Trials = {n}.", nameof(options));
         if (w < 1) throw new ArgumentException($"A search needs at least one worker, got Workers = {w}.", nameof(options));
 
-        using var log = options.LogPath == null ? null : SearchLog.Open(options.LogPath, space, strategy, options.Seed, w, options.Maximize, n, options.Pruning);
+        using var log = options.LogPath == null ? null : SearchLog.Open(options.LogPath, space, strategy, options.Seed, w, options.Maximize, n, options.Pruning, options.Objective);
         var results = new TrialResult?[n];
         if (log != null) foreach (var t in log.Trials) results[t.Index] = t;
         int resumed = results.Count(r => r != null);

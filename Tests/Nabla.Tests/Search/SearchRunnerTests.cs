@@ -209,6 +209,9 @@ public sealed class SearchRunnerTests : IDisposable
         Assert.Contains("strategy", e.Message);
         e = Assert.Throws<InvalidDataException>(() => Run(new RandomSearch(), 2, log, trials: 3));
         Assert.Contains("workers", e.Message);
+        e = Assert.Throws<InvalidDataException>(() => SearchRunner.Run(Space, new RandomSearch(), Objective,
+            new SearchOptions { Trials = 3, Workers = 1, Seed = 11, LogPath = log, Objective = "mlp steps=1500" }));
+        Assert.Contains("objective", e.Message); Assert.Contains("mlp steps=1500", e.Message);
         Assert.Equal(before, File.ReadAllText(log));
         // A malformed trial line is reported with its line number.
         File.WriteAllText(log, before.Split('\n')[0] + "\n{\"trial\":0,\"seed\":1}\n");
