@@ -26,8 +26,8 @@ public class BayesianOptimizationTests
     {
         double bayes = Run(new BayesianOptimization(), seed).Best!.Value;
         double random = Run(new RandomSearch(), seed).Best!.Value;
-        // 5 random trials, then 15 proposals by EI: measured best −1.5e-7, −2.9e-7, −1.8e-6 for seeds 1–3 (the test asks
-        // for −1e-3); 20 random trials reach only −0.013, −0.033, −0.0022.
+        // 5 trials of a Latin hypercube, then 15 proposals by EI: measured best −1.8e-6, −2.3e-6, −1.5e-7 for seeds 1–3 (the
+        // test asks for −1e-3); 20 random trials reach only −0.013, −0.033, −0.0022.
         Assert.True(bayes > -1e-3, $"seed {seed}: bayes best {bayes}");
         Assert.True(bayes > random, $"seed {seed}: bayes {bayes} vs random {random}");
         // Minimizing the negated bowl is the same search.
@@ -35,15 +35,28 @@ public class BayesianOptimizationTests
     }
 
     [Fact]
-    public void Its_first_trials_are_random_search_and_the_run_is_reproducible_for_a_seed_and_worker_count()
+    public void Its_first_trials_are_a_latin_hypercube_or_random_search_and_the_run_is_reproducible_for_a_seed_and_worker_count()
     {
-        var bayes = Run(new BayesianOptimization(initialTrials: 5), 7, workers: 2);
+        // The default design: the first five trials put one point in each fifth of every coordinate.
+        var lhs = Run(new BayesianOptimization(initialTrials: 5), 7, workers: 2);
+        foreach (var name in new[] { "a", "b" })
+            Assert.Equal(new[] { 0, 1, 2, 3, 4 }, lhs.Trials.Take(5).Select(t => (int)(t.Configuration.GetDouble(name) * 5)).OrderBy(i => i));
+        // A 3-way choice in a 5-point design: every value appears (random starts miss one value with probability 0.38).
+        var choice = SearchSpace.Parse("opt={sgd,momentum,adam}; lr=1e-4..1e-1:log");
+        for (long seed = 1; seed <= 20; seed++)
+        {
+            var r = SearchRunner.Run(choice, new BayesianOptimization(), (c, t) => 0.5, new SearchOptions { Trials = 5, Seed = seed });
+            Assert.Equal(3, r.Trials.Select(t => t.Configuration.GetString("opt")).Distinct().Count());
+        }
+        // The random design equals random search.
+        var bayes = Run(new BayesianOptimization(initialTrials: 5, design: InitialDesign.Random), 7, workers: 2);
         var random = Run(new RandomSearch(), 7, workers: 2);
         for (int k = 0; k < 5; k++) Assert.Equal(random.Trials[k].Configuration, bayes.Trials[k].Configuration);
         Assert.NotEqual(random.Trials[10].Configuration, bayes.Trials[10].Configuration);
         var again = Run(new BayesianOptimization(initialTrials: 5), 7, workers: 2);
-        Assert.Equal(bayes.Trials.Select(t => t.Value), again.Trials.Select(t => t.Value));
-        Assert.Equal("bayes(initial=5,kernel=Matern52,xi=0)", new BayesianOptimization().Name);
+        Assert.Equal(lhs.Trials.Select(t => t.Value), again.Trials.Select(t => t.Value));
+        Assert.Equal("bayes(initial=5,design=lhs,kernel=Matern52,xi=0)", new BayesianOptimization().Name);
+        Assert.Equal("bayes(initial=5,kernel=Matern52,xi=0)", new BayesianOptimization(design: InitialDesign.Random).Name);
         Assert.Throws<ArgumentOutOfRangeException>(() => new BayesianOptimization(initialTrials: 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new BayesianOptimization(xi: -1));
     }
