@@ -98,6 +98,8 @@ public sealed class Options
     public string Pruning { get; private set; } = "median";
     /// <summary>How often (in steps) a trial measures its validation accuracy and may be pruned (default 250).</summary>
     public long ReportEvery { get; private set; } = 250;
+    /// <summary>How many more seeds the best and the default configuration are retrained with on the validation split after a search (default 3; 0: none).</summary>
+    public int Confirm { get; private set; } = 3;
     /// <summary>Whether --plot was given.</summary>
     public bool PlotGiven { get; private set; }
 
@@ -172,13 +174,16 @@ Hyperparameter search (the objective is the accuracy on a validation split held 
   --trials N              number of trials (default 30)
   --workers W             trials run at once, each single-threaded (default: the number of cores)
   --space SPEC            the search space (default ""lr=1e-4..1e-1:log; hidden={64,100,128,256}; dropout=0..0.5;
-                          batch={32,64,100,128}; optimizer={sgd,momentum,adam}""); names: lr, hidden, dropout, batch,
-                          optimizer, weight_decay, shift, noise, schedule; ranges a..b, :log, :int, or choices {a,b}
+                          batch={32,64,100,128}; optimizer={sgd,momentum,adam}; shift=0..6:int""); names: lr, hidden,
+                          dropout, batch, optimizer, weight_decay, shift, noise, schedule; ranges a..b, :log, :int, or
+                          choices {a,b}
   --search-log FILE       JSON-lines log of the trials, resumed when it exists (default: out/search-<name>-<hash>.jsonl,
                           the hash of the search's settings)
   --pruning NAME          median | none: stop a trial whose validation accuracy is below the median of earlier
                           trials' at the same step (default median)
   --report-every N        steps between a trial's validation measurements (default 250)
+  --confirm K             retrain the best and the default configuration with K more seeds on the validation split
+                          (the search's best value is the largest of many noisy ones) (default 3; 0: skip)
   In a search --steps is each trial's budget (default 1500), --validation the held-out split (default 1000), --plot
   the best-so-far figure (default out/search.svg; bayes also writes the GP slice next to it, *-gp.svg).";
 
@@ -322,6 +327,11 @@ Hyperparameter search (the objective is the accuracy on a validation split held 
                     if (pruning != "median" && pruning != "none") throw new UsageException($"--pruning: unknown rule '{pruning}'; use median or none.");
                     o.Pruning = pruning;
                     break;
+                case "--confirm":
+                    searchOnly = true;
+                    o.Confirm = ParseInt(name, Value());
+                    if (o.Confirm < 0 || o.Confirm > 100) throw new UsageException($"--confirm: the number of seeds must be in 0..100, got {o.Confirm}.");
+                    break;
                 case "--report-every":
                     searchOnly = true;
                     o.ReportEvery = ParseLong(name, Value());
@@ -334,7 +344,7 @@ Hyperparameter search (the objective is the accuracy on a validation split held 
             }
         }
         if (o.Epochs is not null && o.Steps is not null) throw new UsageException("give either --epochs or --steps, not both.");
-        if (o.Search is null && searchOnly) throw new UsageException("--trials, --workers, --space, --search-log, --pruning and --report-every belong to a search; add --search random|coarse-to-fine|bayes|all.");
+        if (o.Search is null && searchOnly) throw new UsageException("--trials, --workers, --space, --search-log, --pruning, --report-every and --confirm belong to a search; add --search random|coarse-to-fine|bayes|all.");
         if (o.Search is not null)
         {
             if (o.Figure202) throw new UsageException("--search tunes one model; it cannot be combined with --figure-20-2.");

@@ -116,14 +116,14 @@ public sealed class SearchConsole : IDisposable
         while (!ready.Wait(50) && !_render.IsCompleted) { }
     }
 
-    private Table Table()
+    private Spectre.Console.Rendering.IRenderable Table()
     {
         SearchProgress? last; TrialResult[] rows;
         lock (_gate) { last = _last; rows = _latest.ToArray(); }
         string head = last is null ? $"{_title}: waiting for the first trial"
             : $"{_title}: {last.Finished}/{last.Total} trials, {_clock.Elapsed.TotalSeconds.ToString("0", Inv)} s" +
               (last.Best is { } b ? $", best {_valueName}={Number(b.Value)} (#{b.Index})" : "");
-        var table = new Table().Title(Markup.Escape(head)).Border(TableBorder.Simple);
+        var table = new Table().Border(TableBorder.Simple);
         table.AddColumn("#"); table.AddColumn(Markup.Escape(_valueName)); table.AddColumn("s");
         foreach (var p in _space.Parameters) table.AddColumn(Markup.Escape(p.Name));
         IEnumerable<TrialResult> shown = rows;
@@ -136,7 +136,7 @@ public sealed class SearchConsole : IDisposable
             cells.AddRange(_space.Parameters.Select(p => Short(t.Configuration[p.Name])));
             table.AddRow(cells.Select(c => isBest ? $"[bold green]{Markup.Escape(c)}[/]" : Markup.Escape(c)).ToArray());
         }
-        return table;
+        return new Rows(new Text(head), table);
     }
 
     private string ConfigText(Configuration c) => string.Join(" ", _space.Parameters.Select(p => p.Name + "=" + Short(c[p.Name])));

@@ -29,7 +29,7 @@ public sealed class Mnist1DSearchTests : IDisposable
     private (int Code, string Out, string Err) Search(string strategy, int workers, string log, string pruning = "median", int trials = 8) =>
         ExampleRun.Run(Program.Run, "--search", strategy, "--trials", trials.ToString(CultureInfo.InvariantCulture),
             "--workers", workers.ToString(CultureInfo.InvariantCulture), "--steps", "100", "--report-every", "25", "--validation", "500",
-            "--space", SmallSpace, "--pruning", pruning, "--plot", Path.Combine(_dir, strategy + ".svg"), "--search-log", Path.Combine(_dir, log));
+            "--space", SmallSpace, "--pruning", pruning, "--confirm", "1", "--plot", Path.Combine(_dir, strategy + ".svg"), "--search-log", Path.Combine(_dir, log));
 
     private static string[] TrialLines(string path) =>
         File.ReadAllLines(path).Skip(1).Select(l =>
@@ -60,7 +60,7 @@ public sealed class Mnist1DSearchTests : IDisposable
         Assert.Equal(best.GetProperty("value").GetDouble(), ExampleRun.Value(output, "best_val_accuracy"), 4);
         Assert.Contains("lr=" + best.GetProperty("config").GetProperty("lr").GetDouble().ToString("R", CultureInfo.InvariantCulture), lines[^4]);
         Assert.Contains("optimizer=" + best.GetProperty("config").GetProperty("optimizer").GetString(), lines[^4]);
-        foreach (var name in new[] { "default_val_accuracy", "test_accuracy", "default_test_accuracy" })
+        foreach (var name in new[] { "default_val_accuracy", "test_accuracy", "default_test_accuracy", "retrained_best_val_accuracy", "retrained_default_val_accuracy" })
             Assert.InRange(ExampleRun.Value(output, name), 0.1, 1.0);
 
         // Both figures are SVG; the GP figure has three panels of posterior and three of EI.
@@ -112,6 +112,8 @@ public sealed class Mnist1DSearchTests : IDisposable
     [InlineData("--search random --workers 0", "between 1 and 256")]
     [InlineData("--search random --load x.safetensors", "from scratch")]
     [InlineData("--search random --pruning asha", "unknown rule 'asha'")]
+    [InlineData("--search random --confirm -1", "0..100")]
+    [InlineData("--confirm 2", "add --search")]
     public void Bad_search_options_are_one_line_and_exit_2(string args, string expected)
     {
         string message = ExampleRun.BadOptions(Program.Run, args, "best_config");
