@@ -50,7 +50,7 @@ public sealed class BayesianOptimization : ISearchStrategy
 
     /// <inheritdoc/>
     public string Name => FormattableString.Invariant(
-        $"bayes(initial={InitialTrials},{(Design == InitialDesign.LatinHypercube ? "design=lhs," : "")}kernel={Kernel},xi={Xi:R})");
+        $"bayes(initial={InitialTrials},{(Design == InitialDesign.LatinHypercube ? "design=lhs," : "")}kernel={Kernel},lengthscale_prior=lognormal(0.5,1),xi={Xi:R})");
 
     /// <inheritdoc/>
     public bool UsesHistory => true;

@@ -213,6 +213,28 @@ public class GpTests
         Assert.True(Math.Abs(m - (Math.Sin(12 * xm) + 0.3 * xm)) < 0.05, $"{k}: mean {m} at {xm}");
     }
 
+    /// <summary>
+    /// Five noisy points of a flat function (the first fit of a 1-D search): maximum likelihood puts the length scale at
+    /// its lower bound and the GP spikes through every point; the default log-normal prior (median 0.5, spread 1) keeps
+    /// it smooth.
+    /// </summary>
+    [Fact]
+    public void TheLengthScalePriorKeepsAFewNoisyPointsFromASpikyFit()
+    {
+        var x = new double[,] { { 0.1 }, { 0.3 }, { 0.5 }, { 0.7 }, { 0.9 } };
+        var y = new[] { 0.59, 0.47, 0.61, 0.53, 0.60 };
+        var ml = GaussianProcess.FitHyperparameters(x, y, new GpFitOptions { Seed = 5, LengthScalePriorLogSd = double.PositiveInfinity });
+        var map = GaussianProcess.FitHyperparameters(x, y, new GpFitOptions { Seed = 5 });
+        Assert.True(ml.Kernel.LengthScales[0] < 0.05, $"maximum likelihood: {ml.Kernel}");
+        Assert.True(map.Kernel.LengthScales[0] > 0.1, $"with the prior: {map.Kernel}");
+        // The spiky fit's mean between two points falls back to the average; the smooth one stays near the data's mean.
+        Assert.True(map.FitReport!.LogMarginalLikelihood <= ml.FitReport!.LogMarginalLikelihood + 1e-9);
+        var (v, _) = map.Predict(new[] { 0.2 });
+        Assert.InRange(v, 0.47, 0.61);
+        Assert.Throws<ArgumentException>(() => GaussianProcess.FitHyperparameters(x, y, new GpFitOptions { LengthScalePriorLogSd = 0 }));
+        Assert.Throws<ArgumentException>(() => GaussianProcess.FitHyperparameters(x, y, new GpFitOptions { LengthScalePriorMedian = -1 }));
+    }
+
     [Fact]
     public void DuplicatePointsWithoutNoiseUseTheJitterLadder()
     {

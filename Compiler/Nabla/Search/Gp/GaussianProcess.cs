@@ -28,6 +28,14 @@ public sealed record GpFitOptions
     public double NoiseVarianceMin { get; init; } = 1e-6;
     /// <inheritdoc cref="NoiseVarianceMin"/>
     public double NoiseVarianceMax { get; init; } = 1;
+    /// <summary>
+    /// The median of the log-normal prior on every length scale (default 0.5, the unit cube's half width). With a prior
+    /// the fit maximizes the marginal likelihood times the prior (MAP): with a handful of noisy points the likelihood
+    /// alone often prefers a length scale at the lower bound, a GP that spikes through every observation.
+    /// </summary>
+    public double LengthScalePriorMedian { get; init; } = 0.5;
+    /// <summary>The standard deviation of log ℓ under the prior (default 1); <see cref="double.PositiveInfinity"/> for no prior (maximum likelihood).</summary>
+    public double LengthScalePriorLogSd { get; init; } = 1;
 
     /// <summary>
     /// The first start for <paramref name="dimensions"/> inputs: every ℓ = 0.5, σ_f² = 1, σ_n² = 0.01, clamped into the box.
@@ -46,6 +54,10 @@ public sealed record GpFitOptions
         Check(LengthScaleMin, LengthScaleMax, "LengthScale");
         Check(SignalVarianceMin, SignalVarianceMax, "SignalVariance");
         Check(NoiseVarianceMin, NoiseVarianceMax, "NoiseVariance");
+        if (!(LengthScalePriorMedian > 0) || double.IsInfinity(LengthScalePriorMedian))
+            throw new ArgumentException($"GpFitOptions: LengthScalePriorMedian must be finite and > 0; got {LengthScalePriorMedian}.");
+        if (!(LengthScalePriorLogSd > 0))
+            throw new ArgumentException($"GpFitOptions: LengthScalePriorLogSd must be > 0 (PositiveInfinity: no prior); got {LengthScalePriorLogSd}.");
         static void Check(double lo, double hi, string name)
         {
             if (!(lo > 0) || double.IsInfinity(hi) || !(hi >= lo))
@@ -56,7 +68,7 @@ public sealed record GpFitOptions
 
 /// <summary>How <see cref="GaussianProcess.FitHyperparameters"/> went: the likelihood at the first start and at the optimum.</summary>
 /// <param name="InitialLogMarginalLikelihood">The log marginal likelihood at <see cref="GpFitOptions.InitialKernel"/> (standardized units).</param>
-/// <param name="LogMarginalLikelihood">The best log marginal likelihood found (standardized units).</param>
+/// <param name="LogMarginalLikelihood">The log marginal likelihood at the fitted hyperparameters (standardized units; with a length-scale prior they maximize it plus the prior, so it can be below the best likelihood alone).</param>
 /// <param name="Evaluations">The number of likelihood-and-gradient evaluations over all starts.</param>
 public sealed record GpFitReport(double InitialLogMarginalLikelihood, double LogMarginalLikelihood, int Evaluations);
 
@@ -133,7 +145,8 @@ public sealed class GaussianProcess
 
     /// <summary>
     /// Fits the kernel hyperparameters θ = [log ℓ_1..ℓ_d, log σ_f², log σ_n²] by maximizing the log marginal likelihood
-    /// of the standardized outputs over the box of <paramref name="options"/>: projected gradient ascent with the analytic
+    /// of the standardized outputs plus the log-normal length-scale prior's log density (<see cref="GpFitOptions.LengthScalePriorMedian"/>;
+    /// none when its spread is infinite) over the box of <paramref name="options"/>: projected gradient ascent with the analytic
     /// gradient and a step-halving line search, from <see cref="GpFitOptions.Starts"/> starts (the defaults, then seeded
     /// uniform points of the box). Deterministic for a seed. Returns the GP conditioned with the best kernel.
     /// </summary>
@@ -149,9 +162,25 @@ public sealed class GaussianProcess
         lo[d] = Math.Log(options.SignalVarianceMin); hi[d] = Math.Log(options.SignalVarianceMax);
         lo[d + 1] = Math.Log(options.NoiseVarianceMin); hi[d + 1] = Math.Log(options.NoiseVarianceMax);
 
+        bool prior = !double.IsPositiveInfinity(options.LengthScalePriorLogSd);
+        double priorMu = Math.Log(options.LengthScalePriorMedian), priorSd = options.LengthScalePriorLogSd;
+        // The objective: the log marginal likelihood plus, with a prior, Σ_k −½((log ℓ_k − μ)/s)² (its gradient added to g).
+        double Objective(double[] theta, double[] g, out double lml)
+        {
+            lml = LogMarginalLikelihoodAt(x, ys, options.Kind, theta, g);
+            if (!prior || double.IsNegativeInfinity(lml)) return lml;
+            double lp = 0;
+            for (int k = 0; k < d; k++)
+            {
+                double z = (theta[k] - priorMu) / priorSd;
+                lp -= 0.5 * z * z;
+                g[k] -= z / priorSd;
+            }
+            return lml + lp;
+        }
         var rng = new Rng(options.Seed);
         int evaluations = 0;
-        double initialLml = double.NaN, bestLml = double.NegativeInfinity;
+        double initialLml = double.NaN, bestObjective = double.NegativeInfinity, bestLml = double.NaN;
         double[]? best = null;
         for (int s = 0; s < options.Starts; s++)
         {
@@ -159,8 +188,8 @@ public sealed class GaussianProcess
             if (s == 0) theta = options.InitialKernel(d).ToLogParameters();
             else for (int k = 0; k < p; k++) theta[k] = rng.Uniform(lo[k], hi[k]);
             var g = new double[p];
-            double f = LogMarginalLikelihoodAt(x, ys, options.Kind, theta, g); evaluations++;
-            if (s == 0) initialLml = f;
+            double f = Objective(theta, g, out double fLml); evaluations++;
+            if (s == 0) initialLml = fLml;
             double step = 0.5;
             var trial = new double[p]; var gTrial = new double[p];
             for (int it = 0; it < options.MaxIterations && step > 1e-7; it++)
@@ -175,15 +204,15 @@ public sealed class GaussianProcess
                 norm = Math.Sqrt(norm);
                 if (!(norm > 1e-8)) break;
                 for (int k = 0; k < p; k++) trial[k] = Math.Clamp(theta[k] + step * g[k] / norm, lo[k], hi[k]);
-                double ft = LogMarginalLikelihoodAt(x, ys, options.Kind, trial, gTrial); evaluations++;
+                double ft = Objective(trial, gTrial, out double ftLml); evaluations++;
                 if (ft > f)
                 {
-                    (theta, trial) = (trial, theta); (g, gTrial) = (gTrial, g); f = ft;
+                    (theta, trial) = (trial, theta); (g, gTrial) = (gTrial, g); f = ft; fLml = ftLml;
                     step = Math.Min(step * 2, 2);
                 }
                 else step *= 0.5;
             }
-            if (f > bestLml) { bestLml = f; best = (double[])theta.Clone(); }
+            if (f > bestObjective) { bestObjective = f; bestLml = fLml; best = (double[])theta.Clone(); }
         }
         if (best == null)
             throw new InvalidOperationException("GaussianProcess: the marginal likelihood was not finite at any start (non-finite or duplicate inputs?).");
