@@ -100,6 +100,10 @@ public sealed class Options
     public long ReportEvery { get; private set; } = 250;
     /// <summary>How many more seeds the best and the default configuration are retrained with on the validation split after a search (default 3; 0: none).</summary>
     public int Confirm { get; private set; } = 3;
+    /// <summary>The number of initial (Latin hypercube) trials of --search bayes before the GP is used (default 5).</summary>
+    public int InitialTrials { get; private set; } = 5;
+    /// <summary>The exploration margin ξ of expected improvement for --search bayes, in validation accuracy (default 0).</summary>
+    public double Xi { get; private set; }
     /// <summary>Whether --plot was given.</summary>
     public bool PlotGiven { get; private set; }
 
@@ -174,14 +178,16 @@ Hyperparameter search (the objective is the accuracy on a validation split held 
   --trials N              number of trials (default 30)
   --workers W             trials run at once, each single-threaded (default: the number of cores)
   --space SPEC            the search space (default ""lr=1e-4..1e-1:log; hidden={64,100,128,256}; dropout=0..0.5;
-                          batch={32,64,100,128}; optimizer={sgd,momentum,adam}; shift=0..6:int""); names: lr, hidden,
-                          dropout, batch, optimizer, weight_decay, shift, noise, schedule; ranges a..b, :log, :int, or
-                          choices {a,b}
+                          batch={32,64,100,128}; shift=0..6:int""); names: lr, hidden, dropout, batch, optimizer,
+                          weight_decay, shift, noise, schedule; ranges a..b, :log, :int, or choices {a,b}; what the
+                          space leaves out stays as the other options say
   --search-log FILE       JSON-lines log of the trials, resumed when it exists (default: out/search-<name>-<hash>.jsonl,
                           the hash of the search's settings)
   --pruning NAME          median | none: stop a trial whose validation accuracy is below the median of earlier
                           trials' at the same step (default median)
   --report-every N        steps between a trial's validation measurements (default 250)
+  --initial N             bayes: Latin-hypercube trials before the GP takes over (default 5)
+  --xi X                  bayes: expected improvement's exploration margin, in validation accuracy (default 0)
   --confirm K             retrain the best and the default configuration with K more seeds on the validation split
                           (the search's best value is the largest of many noisy ones) (default 3; 0: skip)
   In a search --steps is each trial's budget (default 1500), --validation the held-out split (default 1000), --plot
@@ -327,6 +333,16 @@ Hyperparameter search (the objective is the accuracy on a validation split held 
                     if (pruning != "median" && pruning != "none") throw new UsageException($"--pruning: unknown rule '{pruning}'; use median or none.");
                     o.Pruning = pruning;
                     break;
+                case "--initial":
+                    searchOnly = true;
+                    o.InitialTrials = ParseInt(name, Value());
+                    if (o.InitialTrials < 2) throw new UsageException($"--initial: Bayesian optimization needs at least 2 initial trials, got {o.InitialTrials}.");
+                    break;
+                case "--xi":
+                    searchOnly = true;
+                    o.Xi = ParseDouble(name, Value());
+                    if (!(o.Xi >= 0)) throw new UsageException($"--xi: the exploration margin must be ≥ 0, got {Show(o.Xi)}.");
+                    break;
                 case "--confirm":
                     searchOnly = true;
                     o.Confirm = ParseInt(name, Value());
@@ -344,7 +360,7 @@ Hyperparameter search (the objective is the accuracy on a validation split held 
             }
         }
         if (o.Epochs is not null && o.Steps is not null) throw new UsageException("give either --epochs or --steps, not both.");
-        if (o.Search is null && searchOnly) throw new UsageException("--trials, --workers, --space, --search-log, --pruning, --report-every and --confirm belong to a search; add --search random|coarse-to-fine|bayes|all.");
+        if (o.Search is null && searchOnly) throw new UsageException("--trials, --workers, --space, --search-log, --pruning, --report-every, --initial, --xi and --confirm belong to a search; add --search random|coarse-to-fine|bayes|all.");
         if (o.Search is not null)
         {
             if (o.Figure202) throw new UsageException("--search tunes one model; it cannot be combined with --figure-20-2.");
