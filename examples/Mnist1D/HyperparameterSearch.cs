@@ -34,6 +34,9 @@ public static class HyperparameterSearch
     /// </summary>
     public const string DefaultSpace = "lr=1e-4..1e-1:log; hidden={64,100,128,256}; dropout=0..0.5; batch={32,64,100,128}; shift=0..6:int";
 
+    /// <summary>The default space for the models with fixed layers (cnn, logistic): <see cref="DefaultSpace"/> without hidden.</summary>
+    public const string DefaultSpaceWithoutHidden = "lr=1e-4..1e-1:log; dropout=0..0.5; batch={32,64,100,128}; shift=0..6:int";
+
     /// <summary>The default validation split of a search (training examples held out).</summary>
     public const int DefaultValidation = 1000;
 
@@ -153,6 +156,11 @@ public static class HyperparameterSearch
         Program.CheckWritable(o.Plot, "--plot");
         foreach (var (s, path) in logs) Program.CheckWritable(path, "--search-log");
         string gpPlot = InsertBeforeExtension(o.Plot, "-gp");
+        if (strategies.Contains("bayes")) Program.CheckWritable(gpPlot, "--plot (its GP figure)");
+        // Every log is opened (created, or checked against this search) before any trial runs: a foreign file or a log
+        // of another search fails now, not after the first strategies have run.
+        foreach (var name in strategies)
+            using (SearchLog.Open(logs[name], space, StrategyOf(name, o), o.Seed, o.Workers, true, o.Trials, pruning, objective)) { }
         if (o.Save is not null) Program.CheckWritable(o.Save, "--save");
 
         stdout.WriteLine($"MNIST-1D search: {train.Count} training examples, {validation.Count} held out for validation (the objective), " +

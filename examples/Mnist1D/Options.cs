@@ -92,6 +92,7 @@ public sealed class Options
     public int Workers { get; private set; } = Math.Max(1, Environment.ProcessorCount);
     /// <summary>The search space (default <see cref="HyperparameterSearch.DefaultSpace"/>).</summary>
     public string Space { get; private set; } = HyperparameterSearch.DefaultSpace;
+    private bool _spaceGiven, _bayesOptionGiven;
     /// <summary>The search's JSON-lines log, resumed when it exists (default: under out/, named after the search's settings).</summary>
     public string? SearchLog { get; private set; }
     /// <summary>Early stopping of hopeless trials: median (the default) or none.</summary>
@@ -191,7 +192,8 @@ Hyperparameter search (the objective is the accuracy on a validation split held 
   --confirm K             retrain the best and the default configuration with K more seeds on the validation split
                           (the search's best value is the largest of many noisy ones) (default 3; 0: skip)
   In a search --steps is each trial's budget (default 1500), --validation the held-out split (default 1000), --plot
-  the best-so-far figure (default out/search.svg; bayes also writes the GP slice next to it, *-gp.svg).";
+  the best-so-far figure (default out/search.svg; bayes also writes the GP slice next to it, *-gp.svg); every trial
+  and every retraining runs on one thread, W at a time (--threads does not apply).";
 
     /// <summary>Parses <paramref name="args"/>; a <see cref="UsageException"/> names the first bad option.</summary>
     public static Options Parse(IReadOnlyList<string> args)
@@ -325,7 +327,7 @@ Hyperparameter search (the objective is the accuracy on a validation split held 
                     o.Workers = ParseInt(name, Value());
                     if (o.Workers < 1 || o.Workers > 256) throw new UsageException($"--workers: must be between 1 and 256, got {o.Workers}.");
                     break;
-                case "--space": o.Space = Value(); searchOnly = true; break;
+                case "--space": o.Space = Value(); o._spaceGiven = true; searchOnly = true; break;
                 case "--search-log": o.SearchLog = NonEmpty(name, Value()); searchOnly = true; break;
                 case "--pruning":
                     searchOnly = true;
@@ -334,12 +336,12 @@ Hyperparameter search (the objective is the accuracy on a validation split held 
                     o.Pruning = pruning;
                     break;
                 case "--initial":
-                    searchOnly = true;
+                    searchOnly = true; o._bayesOptionGiven = true;
                     o.InitialTrials = ParseInt(name, Value());
                     if (o.InitialTrials < 2) throw new UsageException($"--initial: Bayesian optimization needs at least 2 initial trials, got {o.InitialTrials}.");
                     break;
                 case "--xi":
-                    searchOnly = true;
+                    searchOnly = true; o._bayesOptionGiven = true;
                     o.Xi = ParseDouble(name, Value());
                     if (!(o.Xi >= 0)) throw new UsageException($"--xi: the exploration margin must be ≥ 0, got {Show(o.Xi)}.");
                     break;
@@ -371,6 +373,9 @@ Hyperparameter search (the objective is the accuracy on a validation split held 
             if (!validationGiven) o.Validation = HyperparameterSearch.DefaultValidation;
             o.Steps ??= HyperparameterSearch.DefaultTrialSteps;
             if (!o.PlotGiven) o.Plot = Path.Combine("out", "search.svg");
+            if (o._bayesOptionGiven && o.Search is not ("bayes" or "all"))
+                throw new UsageException($"--initial and --xi set up Bayesian optimization; --search {o.Search} does not use them.");
+            if (!o._spaceGiven && o.Model is "cnn" or "logistic") o.Space = HyperparameterSearch.DefaultSpaceWithoutHidden;
             HyperparameterSearch.ParseSpace(o.Space, o.Model); // bad specs fail here, before any work
         }
         if (o.Epochs is null && o.Steps is null && !o.Figure202) o.Steps = 6000;

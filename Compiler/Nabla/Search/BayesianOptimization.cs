@@ -5,12 +5,13 @@ namespace Nabla.Search;
 
 /// <summary>
 /// Bayesian optimization (lecture 002): a Gaussian-process surrogate of the objective over the space's unit cube,
-/// fitted to the finished trials by maximizing its marginal likelihood (<see cref="GaussianProcess.FitHyperparameters"/>),
+/// fitted to the finished trials by maximizing its marginal likelihood times a log-normal prior on the length scales
+/// (<see cref="GaussianProcess.FitHyperparameters"/>),
 /// and the next configuration where the expected improvement over the best value so far is largest
 /// (<see cref="Acquisition.MaximizeAcquisition"/>). The first <see cref="InitialTrials"/> trials are an initial design
 /// (<see cref="Design"/>: by default a Latin hypercube, which puts one trial in each of n equal slices of every
-/// coordinate, so that with n = 5 every choice of up to five values and every fifth of a range is tried once before the
-/// GP takes over — a random start can miss an optimizer altogether and leave the GP blind to it); any later trial that
+/// coordinate, so that with n = 5 every fifth of a range is tried once, and every value of a choice of up to three,
+/// before the GP takes over — a random start can miss an optimizer altogether and leave the GP blind to it); any later trial that
 /// sees fewer successful trials than that is random (as <see cref="RandomSearch"/>). Failed trials are left out of the fit.
 /// A minimized objective is negated for the surrogate, so EI always looks for larger values. Choices and integers are
 /// seen by the GP at their cells' centres in the unit cube and rounded on the way back.
@@ -21,8 +22,8 @@ namespace Nabla.Search;
 /// </summary>
 public sealed class BayesianOptimization : ISearchStrategy
 {
-    /// <summary>Bayesian optimization with <paramref name="initialTrials"/> random trials first, the <paramref name="kernel"/>
-    /// family, and <paramref name="xi"/> (≥ 0) as EI's exploration margin.</summary>
+    /// <summary>Bayesian optimization with <paramref name="initialTrials"/> trials of the initial <paramref name="design"/> first,
+    /// the <paramref name="kernel"/> family, and <paramref name="xi"/> (≥ 0) as EI's exploration margin.</summary>
     public BayesianOptimization(int initialTrials = 5, GpKernelKind kernel = GpKernelKind.Matern52, double xi = 0.0,
                                 InitialDesign design = InitialDesign.LatinHypercube)
     {
@@ -39,7 +40,7 @@ public sealed class BayesianOptimization : ISearchStrategy
     /// <summary>How the first <see cref="InitialTrials"/> trials are placed.</summary>
     public InitialDesign Design { get; }
 
-    /// <summary>How many successful trials the surrogate needs before it is used (random proposals until then).</summary>
+    /// <summary>How many trials the initial design places, and how many successful trials the surrogate needs before it is used (random proposals until then).</summary>
     public int InitialTrials { get; }
 
     /// <summary>The GP's kernel family.</summary>

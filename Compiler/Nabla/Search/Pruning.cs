@@ -23,9 +23,10 @@ public interface IPruningRule
 }
 
 /// <summary>
-/// The median stopping rule (Golovin et al., "Google Vizier", 2017): at a report at step s, a trial stops when the
-/// best value it has reported up to s is strictly worse than the median of the values that earlier finished trials
-/// reported at step s. Trials should therefore report at the same steps (e.g. every 250 steps); earlier trials without
+/// A median stopping rule, after Golovin et al. ("Google Vizier", 2017), who compare with the running averages of
+/// completed trials; this variant compares values at the same step: at a report at step s, a trial stops when the
+/// best value it has reported up to s is strictly worse than the median of the values that the earlier finished
+/// trials (pruned and failed ones included, as far as they got) reported at step s. Trials should therefore report at the same steps (e.g. every 250 steps); earlier trials without
 /// a report at s do not count. The rule waits until at least <see cref="MinTrials"/> earlier trials reported at s, and
 /// never stops a trial at its first <see cref="WarmupReports"/> reports. A stopped trial still returns a value (its
 /// last measurement), logged with <see cref="TrialResult.Pruned"/> set; it competes for "best" like any other.

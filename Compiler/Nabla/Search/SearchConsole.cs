@@ -16,7 +16,8 @@ namespace Nabla.Search;
 /// interactive terminal a live Spectre.Console table of the latest trials and the best so far, redrawn as trials
 /// finish; otherwise (redirected output, CI, <c>NO_COLOR</c>, <c>TERM=dumb</c>, or a writer other than the console —
 /// the rules of <see cref="ConsoleProgress.ShouldBeLive"/>) one plain line per finished trial:
-/// <c>trial 7/30 value=0.6120 best=0.6540 (#3) 1.6 s lr=0.0031 hidden=128 …</c>. Dispose it to end the live table.
+/// <c>trial 7/30 #6 value=0.6120 best=0.6540 (#3) 1.6 s lr=0.0031 hidden=128 …</c>. Dispose it to end the live table.
+/// If the live table cannot start (e.g. another live display holds the console), it falls back to plain lines.
 /// </summary>
 public sealed class SearchConsole : IDisposable
 {
@@ -25,7 +26,7 @@ public sealed class SearchConsole : IDisposable
 
     private readonly SearchSpace _space;
     private readonly string _title, _valueName;
-    private readonly TextWriter? _plain;
+    private TextWriter? _plain;
     private readonly object _gate = new();
     private readonly List<TrialResult> _latest = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -114,6 +115,7 @@ public sealed class SearchConsole : IDisposable
             ctx.UpdateTarget(Table());
         }));
         while (!ready.Wait(50) && !_render.IsCompleted) { }
+        if (_render.IsCompleted && !ready.IsSet) { _done = null; _render = null; _plain = Console.Out; } // it failed to start
     }
 
     private Spectre.Console.Rendering.IRenderable Table()

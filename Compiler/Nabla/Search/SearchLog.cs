@@ -10,7 +10,7 @@ namespace Nabla.Search;
 
 /// <summary>
 /// The JSON-lines log of a search. Line 1 is a header identifying the search:
-/// <c>{"nabla_search":1,"space":"lr=0.0001..0.1:log; …","strategy":"random","seed":1,"workers":2,"goal":"maximize","trials":30,"pruning":"none","objective":"…"}</c>;
+/// <c>{"nabla_search":2,"space":"lr=0.0001..0.1:log; …","strategy":"random","seed":1,"workers":2,"goal":"maximize","trials":30,"pruning":"none","objective":"…"}</c>;
 /// each later line is one finished trial, appended and flushed as a whole line when the trial ends:
 /// <c>{"trial":3,"seed":…,"config":{"lr":0.0031,"hidden":128,"optimizer":"adam"},"value":0.93,"error":null,"seconds":1.2,"reports":[[100,0.8]]}</c>
 /// (a failed trial has <c>"value":null</c> and its error; a trial stopped by the pruning rule has <c>"pruned":true</c>). Numbers are written in round-trip form, so values read
@@ -19,7 +19,7 @@ namespace Nabla.Search;
 public sealed class SearchLog : IDisposable
 {
     /// <summary>The header's format version.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2; // 2: the header names the pruning rule and the objective
 
     private readonly FileStream _stream;
     private readonly SearchSpace _space;
@@ -155,7 +155,7 @@ public sealed class SearchLog : IDisposable
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("nabla_search", out var v) || v.ValueKind != JsonValueKind.Number)
                 throw refuse;
             if (v.GetInt32() != FormatVersion)
-                throw new InvalidDataException($"Search log '{path}' has format version {v.GetRawText()}, this program writes version {FormatVersion}.");
+                throw new InvalidDataException($"Search log '{path}' has format version {v.GetRawText()}, this program writes version {FormatVersion}; delete it or choose another log file.");
             var h = new Dictionary<string, string>();
             foreach (var p in root.EnumerateObject())
                 h[p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();

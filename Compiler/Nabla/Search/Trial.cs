@@ -48,17 +48,20 @@ public sealed class TrialContext
     /// Records an intermediate value (logged with the trial, for learning curves) and returns true when the search's
     /// pruning rule (<see cref="SearchOptions.Pruning"/>) says the trial is hopeless: the objective should then stop
     /// and return its latest measurement, and the trial is logged as pruned. Once true, it stays true. Report at the
-    /// same steps in every trial (e.g. every 250 steps), so the rule compares like with like. Thread-safe.
+    /// same steps in every trial (e.g. every 250 steps), so the rule compares like with like. A non-finite value is
+    /// recorded as NaN (as the log stores it, so a resumed search decides alike). A <paramref name="final"/> report (the
+    /// trial's last measurement) is recorded but never stops the trial: there is nothing left to save. Thread-safe.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="step"/> is not larger than the previous report's.</exception>
-    public bool Report(long step, double value)
+    public bool Report(long step, double value, bool final = false)
     {
+        if (!double.IsFinite(value)) value = double.NaN;
         lock (_reports)
         {
             if (_reports.Count > 0 && step <= _reports[_reports.Count - 1].Step)
                 throw new ArgumentOutOfRangeException(nameof(step), step, $"Trial {Index}: reports must come at increasing steps; the previous one was at step {_reports[_reports.Count - 1].Step}.");
             _reports.Add(new TrialReport(step, value));
-            if (_stopReason == null && _pruning != null && _pruning.ShouldStop(_reports, _history, _maximize))
+            if (_stopReason == null && !final && _pruning != null && _pruning.ShouldStop(_reports, _history, _maximize))
                 _stopReason = $"pruned by {_pruning.Name} at step {step.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
             return _stopReason != null;
         }

@@ -68,7 +68,7 @@ public sealed class ValidationReporter : ITrainingCallback
         double value = Metric == ValidationMetric.Loss ? m.Loss
             : m.Accuracy ?? throw new InvalidOperationException("ValidationReporter: the network's loss has no accuracy (not a classification loss); use ValidationMetric.Loss.");
         Last = value; LastStep = step.Step;
-        if (_trial.Report(step.Step, value))
+        if (_trial.Report(step.Step, value, final: step.Step == step.TotalSteps))
             control.Stop(_trial.StopReason ?? "pruned at step " + step.Step.ToString(CultureInfo.InvariantCulture));
     }
 }

@@ -15,7 +15,7 @@ namespace Nabla.Tests.Examples;
 /// and one-line errors for bad search specs. The full-budget numbers (30 trials of 1,500 steps, seeds 1–3) are in
 /// docs/examples/search.md, not asserted here.
 /// </summary>
-[Collection("Jit")]
+[Collection("Runtime.MaxThreads")] // a search sets the process-wide kernel thread count to 1 while it runs
 public sealed class Mnist1DSearchTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "nabla-mnist1d-search-" + Guid.NewGuid().ToString("N"));
@@ -77,6 +77,16 @@ public sealed class Mnist1DSearchTests : IDisposable
         Assert.DoesNotContain("trial 1/10", again.Out);
         foreach (var name in new[] { "best_config", "best_val_accuracy", "default_val_accuracy", "test_accuracy" })
             Assert.Equal(ExampleRun.Text(output, name), ExampleRun.Text(again.Out, name));
+
+        // Interrupted after six trials (the log cut there): the resumed search re-proposes trials 6-9 from the GP, trains
+        // them for real, and writes the same lines as the uninterrupted search.
+        var whole = TrialLines(log);
+        File.WriteAllLines(log, File.ReadAllLines(log).Take(7)); // header + the first six finished trials
+        var resumed = Search("bayes", 2, "bayes.jsonl", trials: 10);
+        Assert.Equal(0, resumed.Code);
+        Assert.Contains("bayes: 6 of 10 trials read from the log", resumed.Out);
+        Assert.Equal(whole, TrialLines(log));
+        Assert.Equal(ExampleRun.Text(output, "best_val_accuracy"), ExampleRun.Text(resumed.Out, "best_val_accuracy"));
     }
 
     private static int CountOf(string s, string what)
@@ -114,10 +124,24 @@ public sealed class Mnist1DSearchTests : IDisposable
     [InlineData("--search random --pruning asha", "unknown rule 'asha'")]
     [InlineData("--search random --confirm -1", "0..100")]
     [InlineData("--confirm 2", "add --search")]
+    [InlineData("--search random --initial 8", "does not use them")]
+    [InlineData("--search coarse-to-fine --xi 0.1", "does not use them")]
     public void Bad_search_options_are_one_line_and_exit_2(string args, string expected)
     {
         string message = ExampleRun.BadOptions(Program.Run, args, "best_config");
         Assert.Contains(expected, message);
+    }
+
+    [Fact]
+    public void Models_with_fixed_layers_get_a_default_space_without_hidden()
+    {
+        Assert.Contains("hidden=", Options.Parse(new[] { "--search", "bayes" }).Space);
+        foreach (var model in new[] { "cnn", "logistic" })
+        {
+            var o = Options.Parse(new[] { "--search", "bayes", "--model", model });
+            Assert.DoesNotContain("hidden", o.Space);
+            Assert.Equal(4, HyperparameterSearch.ParseSpace(o.Space, model).Dimension);
+        }
     }
 
     [Fact]

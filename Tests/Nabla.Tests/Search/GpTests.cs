@@ -227,10 +227,8 @@ public class GpTests
         var map = GaussianProcess.FitHyperparameters(x, y, new GpFitOptions { Seed = 5 });
         Assert.True(ml.Kernel.LengthScales[0] < 0.05, $"maximum likelihood: {ml.Kernel}");
         Assert.True(map.Kernel.LengthScales[0] > 0.1, $"with the prior: {map.Kernel}");
-        // The spiky fit's mean between two points falls back to the average; the smooth one stays near the data's mean.
+        // The prior costs likelihood: the MAP fit's marginal likelihood is below the unconstrained optimum's.
         Assert.True(map.FitReport!.LogMarginalLikelihood <= ml.FitReport!.LogMarginalLikelihood + 1e-9);
-        var (v, _) = map.Predict(new[] { 0.2 });
-        Assert.InRange(v, 0.47, 0.61);
         Assert.Throws<ArgumentException>(() => GaussianProcess.FitHyperparameters(x, y, new GpFitOptions { LengthScalePriorLogSd = 0 }));
         Assert.Throws<ArgumentException>(() => GaussianProcess.FitHyperparameters(x, y, new GpFitOptions { LengthScalePriorMedian = -1 }));
     }

@@ -68,6 +68,12 @@ public sealed class PruningTests : IDisposable
         Assert.True(ctx.Report(3, 0.9)); // once hopeless, always: the objective was told to stop
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => ctx.Report(3, 0.9));
         Assert.Contains("Trial 5", e.Message);
+        // A final report is recorded but never prunes (nothing is left to save); ±∞ is recorded as NaN, as the log keeps it.
+        var last = new TrialContext(5, 0, CancellationToken.None, new MedianStopping(), history, maximize: true);
+        Assert.False(last.Report(1, 0.1));
+        Assert.False(last.Report(2, double.PositiveInfinity, final: true));
+        Assert.False(last.ShouldStop);
+        Assert.True(double.IsNaN(last.Reports[1].Value));
         Assert.False(new TrialContext(0, 0, CancellationToken.None).Report(1, double.NaN)); // no rule: never stops
     }
 

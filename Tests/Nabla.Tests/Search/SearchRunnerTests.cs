@@ -112,7 +112,8 @@ public sealed class SearchRunnerTests : IDisposable
         Assert.Equal(17, lines.Length);
         using (var h = JsonDocument.Parse(lines[0]))
         {
-            Assert.Equal(1, h.RootElement.GetProperty("nabla_search").GetInt32());
+            Assert.Equal(SearchLog.FormatVersion, h.RootElement.GetProperty("nabla_search").GetInt32());
+            Assert.Equal(2, SearchLog.FormatVersion);
             Assert.Equal(Space.ToString(), h.RootElement.GetProperty("space").GetString());
             Assert.Equal("maximize", h.RootElement.GetProperty("goal").GetString());
         }
