@@ -157,11 +157,11 @@ public static class HyperparameterSearch
         foreach (var (s, path) in logs) Program.CheckWritable(path, "--search-log");
         string gpPlot = InsertBeforeExtension(o.Plot, "-gp");
         if (strategies.Contains("bayes")) Program.CheckWritable(gpPlot, "--plot (its GP figure)");
+        if (o.Save is not null) Program.CheckWritable(o.Save, "--save");
         // Every log is opened (created, or checked against this search) before any trial runs: a foreign file or a log
         // of another search fails now, not after the first strategies have run.
         foreach (var name in strategies)
             using (SearchLog.Open(logs[name], space, StrategyOf(name, o), o.Seed, o.Workers, true, o.Trials, pruning, objective)) { }
-        if (o.Save is not null) Program.CheckWritable(o.Save, "--save");
 
         stdout.WriteLine($"MNIST-1D search: {train.Count} training examples, {validation.Count} held out for validation (the objective), " +
                          $"{test.Count} test examples kept out until the end");
