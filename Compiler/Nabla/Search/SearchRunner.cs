@@ -79,7 +79,7 @@ public sealed class SearchResult
 /// in index order) — see <see cref="ProposalContext"/> — and its seed from (seed, k). A worker that takes trial k
 /// waits, if the strategy uses the history, until trials 0 … k − W have finished. So for a deterministic objective
 /// the results depend only on the seed and W, not on thread timing; and a search resumed from its log (whose header
-/// must match seed, W, N, space, strategy and goal) proposes exactly what the uninterrupted search would have.</para>
+/// must match seed, W, N, space, strategy, goal, pruning rule and objective description) proposes exactly what the uninterrupted search would have.</para>
 /// <para>Trials are taken in index order. A trial whose objective throws (or returns NaN or ±∞) is logged as failed
 /// with its error, and the search goes on. A trial cancelled through <see cref="SearchOptions.Cancellation"/> is not
 /// logged. With a pruning rule (<see cref="SearchOptions.Pruning"/>) trial k also waits for trials 0 … k − W, whose
