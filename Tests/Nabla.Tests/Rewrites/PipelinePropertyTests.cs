@@ -111,14 +111,20 @@ public class AlgebraPropertyTests
     [Fact]
     public void Every_pass_alone_keeps_the_results()
     {
+        int compared = 0, skipped = 0;
         Check.One(Quick(Cases), Prop.ForAll(AlgebraGraphs.Arb(), c =>
         {
             foreach (var pass in Pipeline.Standard)
             {
                 var g = pass.Run(c.Function, RewriteChecks.Strict(), new Nabla.Rewrites.Engine.RewriteReport());
-                RewriteChecks.SameResults(c.Function, g, c.Bindings, c.Batch, what: pass.Name);
+                var (n, s) = RewriteChecks.SameResults(c.Function, g, c.Bindings, c.Batch, what: pass.Name);
+                compared += n; skipped += s;
             }
         }));
+        // The comparison skips outputs whose value real arithmetic does not define; that must stay the exception, or the
+        // property would pass by comparing nothing.
+        Assert.True(skipped <= 0.1 * (compared + skipped), $"{skipped} of {compared + skipped} outputs skipped");
+        Assert.True(compared > 5000, $"only {compared} outputs compared"); // about 10,400 compared and 80 skipped per run
     }
 
     [Fact]

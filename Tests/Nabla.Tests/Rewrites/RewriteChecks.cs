@@ -40,10 +40,12 @@ internal static class RewriteChecks
     /// outputs computed from intermediates beyond 1e12 (next to a singularity: the original's finite value is an
     /// accident of rounding), below 1e-200 (nearly underflowed: the original has lost digits that stabilization keeps),
     /// or through an operation at its singularity (a division by a zero or by a rounding residue; see <see cref="Singular"/>).
+    /// Returns how many outputs were compared and how many skipped, so a property can check it still compares something.
     /// </summary>
-    public static void SameResults(Function a, Function b, IReadOnlyDictionary<string, Tensor> bindings, int batch,
+    public static (int Compared, int Skipped) SameResults(Function a, Function b, IReadOnlyDictionary<string, Tensor> bindings, int batch,
         double tolerance = 1e-9, DType precision = DType.F64, string what = "")
     {
+        int compared = 0, skipped = 0;
         var values = Interpreter.Evaluate(a.Roots, bindings, precision, batch);
         var rb = Interpreter.Run(b, bindings, precision, batch);
         HashSet<Node>? singular = null;
@@ -60,10 +62,11 @@ internal static class RewriteChecks
             // that is 0 in exact arithmetic, ...): rounding, and any rewrite, decides between a finite value and NaN there.
             // Values below 1e-200 mean the original has (nearly) underflowed — log(softmax) of a logit 700 below the
             // maximum — and has lost the digits that stabilization keeps: it is the less accurate side.
-            if (scale > 1e12 || magnitudes.Any(v => v != 0 && v < 1e-200)) continue;
+            if (scale > 1e12 || magnitudes.Any(v => v != 0 && v < 1e-200)) { skipped++; continue; }
             // At a singularity (division by 0 or by a rounding residue of a value that is 0 in real arithmetic) the
             // real-number value is undefined: the original's 1 = z/z or ±∞ = 1/±0 is an accident of its rounding.
-            if ((singular ??= Singular(a, values, precision, batch)).Overlaps(reachable)) continue;
+            if ((singular ??= Singular(a, values, precision, batch)).Overlaps(reachable)) { skipped++; continue; }
+            compared++;
             for (int i = 0; i < ta.Size; i++)
             {
                 double x = ta.Data[i], y = tb.Data[i];
@@ -72,6 +75,7 @@ internal static class RewriteChecks
                     throw new XunitException($"{what}: output {o.Name}[{i}] is {y:R} after rewriting, {x:R} before (scale {scale:G3}).\nBefore:\n{Printer.Print(a)}\nAfter:\n{Printer.Print(b)}");
             }
         }
+        return (compared, skipped);
     }
 
     /// <summary>
