@@ -64,21 +64,8 @@ public static class SpecialFunctions
         return NormalPdf(z) / (1 + x * MillsTail(x));
     }
 
-    // c = x + 2/(x + 3/(x + 4/(x + …))) by the modified Lentz method; x ≥ 1.
-    private static double MillsTail(double x)
-    {
-        const double Tiny = 1e-300;
-        double f = x, c = x, d = 0;
-        for (int k = 2; k < 5000; k++)
-        {
-            d = x + k * d; if (d == 0) d = Tiny; d = 1 / d;
-            c = x + k / c; if (c == 0) c = Tiny;
-            double delta = c * d;
-            f *= delta;
-            if (Math.Abs(delta - 1) < 1e-16) break;
-        }
-        return f;
-    }
+    // c = x + 2/(x + 3/(x + 4/(x + …))) for x ≥ 1.
+    private static double MillsTail(double x) => ContinuedFraction(x, step: 1, first: 2, end: 5000);
 
     // e^(−x²) with x² = p + e exactly (p = fl(x²), e its rounding error by FMA).
     private static double ExpMinusSquare(double x)
@@ -101,14 +88,18 @@ public static class SpecialFunctions
         return TwoOverSqrtPi * ExpMinusSquare(x) * sum;
     }
 
-    // f = x + (1/2)/(x + 1/(x + (3/2)/(x + …))) by the modified Lentz method; x ≥ 1.
-    private static double ContinuedFraction(double x)
+    // f = x + (1/2)/(x + 1/(x + (3/2)/(x + …))) for x ≥ 1.
+    private static double ContinuedFraction(double x) => ContinuedFraction(x, step: 0.5, first: 1, end: 1000);
+
+    // x + a_first/(x + a_(first+1)/(x + …)) with a_k = step·k, by the modified Lentz method, stopping when a term
+    // changes the value by less than 1e-16, or at k = end.
+    private static double ContinuedFraction(double x, double step, int first, int end)
     {
         const double Tiny = 1e-300;
         double f = x, c = x, d = 0;
-        for (int k = 1; k < 1000; k++)
+        for (int k = first; k < end; k++)
         {
-            double a = 0.5 * k;
+            double a = step * k;
             d = x + a * d; if (d == 0) d = Tiny; d = 1 / d;
             c = x + a / c; if (c == 0) c = Tiny;
             double delta = c * d;
