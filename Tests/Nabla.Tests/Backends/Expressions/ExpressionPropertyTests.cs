@@ -16,6 +16,7 @@ namespace Nabla.Tests.Backends.Expressions;
 /// (every vector-tail length), with 256-bit vectors, with the vector switch off, with 128-bit vectors and with scalar
 /// loops only, from the plain and from the optimized schedule.
 /// </summary>
+[Collection("CSharpBackend")] // VectorMode.SwitchedOff sets CompiledModel<T>.VectorsEnabled, which is process-wide: never beside tests that read it
 public class ExpressionPropertyTests
 {
     /// <summary>Batch sizes: one row, less than a vector, exactly one float vector, vectors plus a tail.</summary>
