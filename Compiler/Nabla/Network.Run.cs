@@ -110,7 +110,7 @@ public sealed partial class Network
         CheckTrainingBatch(batch);
         EnsureCapacity(batch);
         _lr[0] = (float)lr;
-        if (masks is null) FillMasks(batch);
+        if (masks is null) FillMasks(batch, 0, batch);
         else UseMasks(masks, batch);
         _lastBatch = 0;
         CheckIntegers(_step, "TrainStep", batch);
@@ -120,22 +120,30 @@ public sealed partial class Network
         return _loss[0];
     }
 
-    /// <summary>Draws this step's keep-masks: element j of mask i is 0 with probability p, from a stream seeded by (DropoutSeed, Step).</summary>
-    private void FillMasks(int batch)
+    /// <summary>
+    /// Draws this step's keep-masks: element j of mask i is 0 with probability p, from a stream seeded by (DropoutSeed,
+    /// Step). The stream is indexed by position in the masks of a batch of <paramref name="globalBatch"/> rows, and this
+    /// call fills rows [<paramref name="offset"/>, offset + batch) of it, so a shard draws what its rows would in the whole batch.
+    /// </summary>
+    private void FillMasks(int batch, int offset, int globalBatch)
     {
         if (_maskArrays.Length == 0) return;
-        ulong s = Rng.Mix((ulong)DropoutSeed ^ 0x6A09E667F3BCC909UL) ^ Rng.Mix((ulong)Step + 1);
+        ulong seed = Rng.Mix((ulong)DropoutSeed ^ 0x6A09E667F3BCC909UL) ^ Rng.Mix((ulong)Step + 1);
+        ulong before = 0; // elements of the earlier masks in the global batch
         for (int i = 0; i < _maskArrays.Length; i++)
         {
             double p = Signature.Masks[i].P;
             var a = _maskArrays[i];
-            int n = batch * _maskPerExample[i];
+            int per = _maskPerExample[i];
+            int n = batch * per;
+            ulong s = seed + (before + (ulong)offset * (ulong)per) * 0x9E3779B97F4A7C15UL;
             for (int j = 0; j < n; j++)
             {
                 s += 0x9E3779B97F4A7C15UL;
                 double u = (Rng.Mix(s) >> 11) * (1.0 / 9007199254740992.0);
                 a[j] = u >= p ? 1f : 0f;
             }
+            before += (ulong)globalBatch * (ulong)per;
         }
     }
 
@@ -149,13 +157,16 @@ public sealed partial class Network
             _outputs[i] = new float[(long)batch * _outputPerExample[i]];
             _eval.SetOutput(Signature.Outputs[i].Name, _outputs[i]);
             _step.SetOutput(Signature.Outputs[i].Name, _outputs[i]);
+            _grad?.SetOutput(Signature.Outputs[i].Name, _outputs[i]);
         }
+        _grad?.SetOutput(Signature.LossOutput, _loss);
         _eval.SetOutput(Signature.LossOutput, _loss);
         _step.SetOutput(Signature.LossOutput, _loss);
         for (int i = 0; i < _maskArrays.Length; i++)
         {
             _maskArrays[i] = new float[(long)batch * _maskPerExample[i]];
             _step.Set(Signature.Masks[i].Name, _maskArrays[i]);
+            _grad?.Set(Signature.Masks[i].Name, _maskArrays[i]);
         }
         _capacity = batch;
     }

@@ -52,6 +52,17 @@ public sealed partial class Network
         _step = new Call(spec.Methods[_train]);
         _stateIndex = signature.State.Select(s => spec.ParameterIndex(s.Name)).ToArray();
         _paramIndex = signature.Parameters.Select(p => spec.ParameterIndex(p.Name)).ToArray();
+        if (signature.SplitStep)
+        {
+            _computeGradients = spec.MethodIndex(TrainingSignature.ComputeGradientsMethod);
+            _applyUpdate = spec.MethodIndex(TrainingSignature.ApplyUpdateMethod);
+            _grad = new Call(spec.Methods[_computeGradients]);
+            _update = new Call(spec.Methods[_applyUpdate]);
+            _gradients = new float[signature.GradientLength + GradientSpare];
+            _grad.SetOutput(TrainingSignature.GradientsName, _gradients);
+            _update.Set(TrainingSignature.GradientsName, _gradients);
+            _update.Set(signature.LearningRateInput, _lr);
+        }
         LoadParametersFrom(model.Parameters);
         _step.Set(signature.LearningRateInput, _lr);
         ResetOptimizer();

@@ -50,9 +50,7 @@ internal static class NetworkValidation
             if (spec.ParameterIndex(s.Name) < 0)
                 throw new BindingException($"{where}: the compiled model has no optimizer state tensor \"{s.Name}\" {Dims(s.Shape)}; it was compiled for another optimizer.");
 
-        Method(where, spec, sig, TrainingSignature.ForwardMethod);
-        Method(where, spec, sig, TrainingSignature.EvaluateMethod);
-        Method(where, spec, sig, TrainingSignature.TrainStepMethod);
+        foreach (var method in sig.Methods) Method(where, spec, sig, method);
     }
 
     private static void Method(string where, ModelSpec spec, TrainingSignature sig, string name)
@@ -89,6 +87,7 @@ internal static class NetworkValidation
         foreach (var m in sig.Masks) d[m.Name] = m.Shape;
         d[sig.LearningRateInput] = Array.Empty<int>();
         d[sig.LossOutput] = Array.Empty<int>();
+        if (sig.SplitStep) d[TrainingSignature.GradientsName] = new[] { sig.GradientLength };
         return d;
     }
 

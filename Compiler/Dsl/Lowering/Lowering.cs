@@ -37,12 +37,18 @@ public static class Lowerer
         var clock = Stopwatch.StartNew();
         var (step, state) = TrainStep(train, setup);
         double gradientMs = clock.Elapsed.TotalMilliseconds;
-        var functions = new[] { forward, evaluate, step };
-        var names = new[] { TrainingSignature.ForwardMethod, TrainingSignature.EvaluateMethod, TrainingSignature.TrainStepMethod };
-        var optimized = new Function[3];
-        var reports = new PassReport?[3];
+        var functions = new List<Function> { forward, evaluate, step };
+        var names = new List<string> { TrainingSignature.ForwardMethod, TrainingSignature.EvaluateMethod, TrainingSignature.TrainStepMethod };
+        if (setup.SplitStep)
+        {
+            var (gradients, update) = SplitStep(train, setup);
+            functions.Add(gradients); functions.Add(update);
+            names.Add(TrainingSignature.ComputeGradientsMethod); names.Add(TrainingSignature.ApplyUpdateMethod);
+        }
+        var optimized = new Function[functions.Count];
+        var reports = new PassReport?[functions.Count];
         var schedules = new List<(string, Schedule)>();
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < functions.Count; i++)
         {
             // The pipeline list from the gradient (built above for TrainStep) to the memory plan; emission is the backend's.
             var report = new PassReport();
@@ -53,8 +59,8 @@ public static class Lowerer
             schedules.Add((names[i], schedule));
         }
         var plan = new ModelPlan(setup.ModelName, schedules);
-        var signature = Signature(model, setup, train, state);
-        return new LoweredModel(model, setup, plan, signature, functions, optimized, reports);
+        var signature = Signature(model, setup, train, state, setup.SplitStep ? train.Gradients!.Select(p => p.Name).ToArray() : null);
+        return new LoweredModel(model, setup, plan, signature, functions.ToArray(), optimized, reports);
     }
 
     /// <summary>
@@ -68,14 +74,64 @@ public static class Lowerer
         if (g.Find(setup.LearningRateInput) is { } clash)
             throw new ArgumentException($"The learning-rate input \"{setup.LearningRateInput}\" clashes with the {clash.Op.Name} {clash.Describe()}; set TrainingSetup.LearningRateInput to another name.");
         var lr = g.Input(setup.LearningRateInput, Shape.Scalar);
-        var trainable = train.Parameters.Where(p => p.Parameter.Trainable).ToArray();
-        var grads = trainable.Length == 0 ? Array.Empty<Node>() : Autodiff.Grad(train.LossNode, trainable.Select(p => p.Node).ToArray());
-        var pg = trainable.Select((p, i) => new ParameterGradient(p.Name, p.Node, grads[i], p.Parameter.Role)).ToArray();
+        var pg = Gradients(train);
         var opt = setup.Optimizer.Apply(pg, lr);
         // With every parameter frozen there are no optimizer updates, and the compiled step does not read lr.
         // Buffers (module state: running statistics) take the values the layers set; the optimizer never sees them.
         var updates = train.BufferUpdates.Count == 0 ? opt.Updates : opt.Updates.Concat(train.BufferUpdates).ToArray();
         return (new Function(g, train.Loss.Outputs, updates), opt.State);
+    }
+
+    /// <summary>
+    /// The training step split at the gradient (see <see cref="TrainingSetup.SplitStep"/>), over the same traced
+    /// objective as <see cref="TrainStep"/> (call that first: the gradients are built once and shared):
+    /// <list type="bullet">
+    /// <item><c>ComputeGradients</c>: outputs <c>loss</c>, the forward outputs and <c>gradients</c>, the trainable
+    /// parameters' gradients flattened and concatenated in signature order (<see cref="TrainingSignature.GradientLayout"/>);
+    /// updates the buffers (running statistics) as <c>TrainStep</c> does.</item>
+    /// <item><c>ApplyUpdate</c>: reads <c>gradients</c> and <c>lr</c> and updates every trainable parameter and optimizer
+    /// state tensor exactly as <c>TrainStep</c>'s optimizer does; no outputs.</item>
+    /// </list>
+    /// </summary>
+    /// <exception cref="ArgumentException">No parameter is trainable, or the name <c>gradients</c> is taken by the model.</exception>
+    public static (Function ComputeGradients, Function ApplyUpdate) SplitStep(TrainingGraph train, TrainingSetup setup)
+    {
+        var g = train.Graph;
+        var pg = Gradients(train);
+        if (pg.Count == 0)
+            throw new ArgumentException($"Model \"{setup.ModelName}\": the split training step needs a trainable parameter, and every parameter is frozen.");
+        const string name = TrainingSignature.GradientsName;
+        if (g.Find(name) is { } clash)
+            throw new ArgumentException($"The flat gradient \"{name}\" of the split training step clashes with the {clash.Op.Name} {clash.Describe()}; rename it.");
+        var flat = pg.Select(p => F.Reshape(p.Grad, Shape.Of(checked((int)p.Param.Shape.StaticSize)))).ToArray();
+        var all = flat.Length == 1 ? flat[0] : F.Concat(0, flat);
+        var gradients = new Function(g, train.Loss.Outputs.Concat(new[] { new Named(name, all) }), train.BufferUpdates);
+
+        // ApplyUpdate reads the flat gradient in a graph of its own: the parameters, the state and the optimizer's update.
+        var u = new Graph(g.DefaultType);
+        var lr = u.Input(setup.LearningRateInput, Shape.Scalar);
+        var input = u.Input(name, all.Shape, all.DType);
+        var parts = new List<ParameterGradient>();
+        int offset = 0;
+        foreach (var p in pg)
+        {
+            var w = u.Param(p.Name, p.Param.Shape, p.Param.DType);
+            int n = checked((int)p.Param.Shape.StaticSize);
+            var slice = flat.Length == 1 ? input : F.Slice(input, 0, offset, offset + n);
+            parts.Add(new ParameterGradient(p.Name, w, F.Reshape(slice, p.Param.Shape), p.Role));
+            offset += n;
+        }
+        var opt = setup.Optimizer.Apply(parts, lr);
+        return (gradients, new Function(u, Array.Empty<Named>(), opt.Updates));
+    }
+
+    // The trainable parameters with their gradients, built once per traced objective (the split step reuses them).
+    private static IReadOnlyList<ParameterGradient> Gradients(TrainingGraph train)
+    {
+        if (train.Gradients is { } done) return done;
+        var trainable = train.Parameters.Where(p => p.Parameter.Trainable).ToArray();
+        var grads = trainable.Length == 0 ? Array.Empty<Node>() : Autodiff.Grad(train.LossNode, trainable.Select(p => p.Node).ToArray());
+        return train.Gradients = trainable.Select((p, i) => new ParameterGradient(p.Name, p.Node, grads[i], p.Parameter.Role)).ToArray();
     }
 
     // An input or target: whether it holds i32 values and, if so, the limit its values must stay below when the graph
@@ -97,7 +153,7 @@ public static class Lowerer
         return new TensorInfo(name, shape) { IsInteger = true, IndexLimit = limit };
     }
 
-    private static TrainingSignature Signature(Model model, TrainingSetup setup, TrainingGraph train, IReadOnlyList<OptimizerState> state)
+    private static TrainingSignature Signature(Model model, TrainingSetup setup, TrainingGraph train, IReadOnlyList<OptimizerState> state, string[]? gradientParameters)
     {
         static int[] Dims(Shape s) => s.ToArray();
         static int Classes(Shape prediction) => prediction[prediction.Rank - 1];
@@ -112,7 +168,7 @@ public static class Lowerer
         var st = state.Select(s => new StateInfo(s.Name, Dims(s.Shape), s.Slot, s.Parameter, s.Initial)).ToArray();
         return new TrainingSignature(setup.ModelName, setup.DType.ShortName(), inputs, outputs, targets, masks, parameters, st,
             setup.Optimizer.Describe(), setup.ToString(), setup.LearningRateInput, Model.LossOutput, setup.Optimizer.LearningRate,
-            setup.Reduction == Reduction.Sum ? "sum" : "mean");
+            setup.Reduction == Reduction.Sum ? "sum" : "mean", gradientParameters);
     }
 }
 
@@ -135,7 +191,7 @@ public sealed class LoweredModel
     public Model Model { get; }
     /// <summary>The setup.</summary>
     public TrainingSetup Setup { get; }
-    /// <summary>The scheduled methods, in the order Forward, Evaluate, TrainStep.</summary>
+    /// <summary>The scheduled methods, in the order Forward, Evaluate, TrainStep (then ComputeGradients, ApplyUpdate with <see cref="TrainingSetup.SplitStep"/>).</summary>
     public ModelPlan Plan { get; }
     /// <summary>Method, input, output, parameter and state names for the run time.</summary>
     public TrainingSignature Signature { get; }
@@ -157,11 +213,13 @@ public sealed class LoweredModel
     /// <summary>The schedule of a method.</summary>
     public Schedule Schedule(string method) => Plan.Methods[Index(method)].Schedule;
 
-    private static int Index(string method) => method switch
+    private int Index(string method) => method switch
     {
         TrainingSignature.ForwardMethod => 0,
         TrainingSignature.EvaluateMethod => 1,
         TrainingSignature.TrainStepMethod => 2,
-        _ => throw new ArgumentException($"Unknown method \"{method}\" (Forward, Evaluate, TrainStep)."),
+        TrainingSignature.ComputeGradientsMethod when _functions.Length > 3 => 3,
+        TrainingSignature.ApplyUpdateMethod when _functions.Length > 3 => 4,
+        _ => throw new ArgumentException($"Unknown method \"{method}\" (Forward, Evaluate, TrainStep{(_functions.Length > 3 ? ", ComputeGradients, ApplyUpdate" : "; compile with TrainingSetup.SplitStep for ComputeGradients and ApplyUpdate")})."),
     };
 }

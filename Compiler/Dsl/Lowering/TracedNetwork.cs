@@ -116,4 +116,6 @@ public sealed class TrainingGraph : TracedNetwork
     public Node? Regularization { get; }
     /// <summary>The target inputs (<c>t</c>).</summary>
     public IReadOnlyList<Node> Targets { get; }
+    // The trainable parameters' gradients, once the lowering has built them (shared by TrainStep and the split step).
+    internal IReadOnlyList<ParameterGradient>? Gradients { get; set; }
 }

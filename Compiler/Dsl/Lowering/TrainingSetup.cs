@@ -59,6 +59,13 @@ public sealed class TrainingSetup
     public string ModelName { get; init; } = "NablaModel";
     /// <summary>Whether each method goes through <c>Pipeline.Optimize</c> before scheduling (true by default).</summary>
     public bool Optimize { get; init; } = true;
+    /// <summary>
+    /// Also compile the training step split at the gradient (off by default): <c>ComputeGradients</c> (forward and
+    /// backward of <c>TrainStep</c>, writing every trainable parameter's gradient into one flat output <c>gradients</c>)
+    /// and <c>ApplyUpdate</c> (the optimizer's update from <c>gradients</c> and <c>lr</c>). Data-parallel training sums the
+    /// ranks' gradients between the two; the fused <c>TrainStep</c> stays what one process runs.
+    /// </summary>
+    public bool SplitStep { get; init; }
 
     /// <summary>The loss terms to build: <see cref="Terms"/>, or the single loss on <see cref="Output"/> against <see cref="Target"/>.</summary>
     public IReadOnlyList<LossTerm> LossTerms(Model model)
@@ -75,6 +82,6 @@ public sealed class TrainingSetup
     {
         var loss = Terms is null ? Loss.Name : string.Join(" + ", Terms.Select(t => $"{t.Weight}·{t.Loss.Name}({string.Join(", ", t.Outputs)})"));
         var regs = Regularizers.Count == 0 ? "" : ", regularizers: " + string.Join(", ", Regularizers.Select(r => r is L2Regularizer l ? $"L2({l.Lambda})" : r.GetType().Name));
-        return $"loss {loss} ({Reduction.ToString().ToLowerInvariant()}), optimizer {Optimizer.Describe()}{regs}, {DType.ShortName()}, dropout {(Dropout ? "on" : "off")}";
+        return $"loss {loss} ({Reduction.ToString().ToLowerInvariant()}), optimizer {Optimizer.Describe()}{regs}, {DType.ShortName()}, dropout {(Dropout ? "on" : "off")}{(SplitStep ? ", split step" : "")}";
     }
 }

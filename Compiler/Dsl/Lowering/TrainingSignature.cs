@@ -67,6 +67,12 @@ public sealed record StateInfo(string Name, IReadOnlyList<int> Shape, string Slo
     public override string ToString() => TrainingSignature.Format(Name, Shape);
 }
 
+/// <summary>One trainable parameter's place in the flat gradient of the split training step.</summary>
+/// <param name="Parameter">The parameter's name (<c>0.weight</c>).</param>
+/// <param name="Offset">Where its gradient starts in <c>gradients</c>.</param>
+/// <param name="Length">How many values it has (the parameter's size, row-major).</param>
+public sealed record GradientSlice(string Parameter, long Offset, long Length);
+
 /// <summary>
 /// What the run time needs to drive a compiled model (from <c>Nabla.Jit</c>, from the source generator or from a model
 /// DLL) without the compiler: the method names, each method's inputs and outputs by name, the parameters and the
@@ -79,6 +85,10 @@ public sealed record StateInfo(string Name, IReadOnlyList<int> Shape, string Slo
 /// <see cref="LossOutput"/>, then <see cref="Outputs"/> (training mode, before the update); updates every trainable
 /// parameter, every <see cref="State"/> tensor and every buffer (<see cref="ParameterInfo.Buffer"/>: BatchNorm's running
 /// statistics) in place.</item>
+/// <item>With <see cref="Nabla.TrainingSetup.SplitStep"/>, <c>ComputeGradients</c>: the inputs of <c>TrainStep</c> but the
+/// learning rate → <see cref="LossOutput"/>, the <see cref="Outputs"/> and <see cref="GradientsName"/> (the flat gradient,
+/// <see cref="GradientLayout"/>); updates the buffers. <c>ApplyUpdate</c>: <see cref="LearningRateInput"/>,
+/// <see cref="GradientsName"/> → no outputs; updates the trainable parameters and the <see cref="State"/>.</item>
 /// </list>
 /// Inputs of the compiled methods are bound by name; <see cref="InputOrder"/> is the order the typed methods of
 /// generated code take them in (pass it as the C# emitter's <c>EmitOptions.InputOrder</c>).
@@ -91,11 +101,18 @@ public sealed class TrainingSignature
     public const string EvaluateMethod = "Evaluate";
     /// <summary>The training step's name.</summary>
     public const string TrainStepMethod = "TrainStep";
+    /// <summary>The first half of the split training step (<see cref="Nabla.TrainingSetup.SplitStep"/>): loss, outputs and the flat gradient.</summary>
+    public const string ComputeGradientsMethod = "ComputeGradients";
+    /// <summary>The second half of the split training step: the optimizer's update from the flat gradient.</summary>
+    public const string ApplyUpdateMethod = "ApplyUpdate";
+    /// <summary>The flat gradient: output of <c>ComputeGradients</c>, input of <c>ApplyUpdate</c>.</summary>
+    public const string GradientsName = "gradients";
 
     /// <summary>Creates a signature (generated code calls this with literals; see <see cref="ToCSharp"/>).</summary>
     public TrainingSignature(string modelName, string dtype, TensorInfo[] inputs, TensorInfo[] outputs, TensorInfo[] targets,
         MaskInfo[] masks, ParameterInfo[] parameters, StateInfo[] state, string optimizer, string setup,
-        string learningRateInput = "lr", string lossOutput = "loss", double learningRate = 0, string lossReduction = "mean")
+        string learningRateInput = "lr", string lossOutput = "loss", double learningRate = 0, string lossReduction = "mean",
+        string[]? gradientParameters = null)
     {
         ModelName = modelName ?? throw new ArgumentNullException(nameof(modelName));
         DType = dtype ?? throw new ArgumentNullException(nameof(dtype));
@@ -112,6 +129,22 @@ public sealed class TrainingSignature
         LearningRate = learningRate;
         LossReduction = lossReduction == "mean" || lossReduction == "sum" ? lossReduction
             : throw new ArgumentException($"Training signature of \"{modelName}\": the loss reduction must be \"mean\" or \"sum\", not \"{lossReduction}\".", nameof(lossReduction));
+        if (gradientParameters is not null)
+        {
+            var layout = new List<GradientSlice>();
+            long offset = 0;
+            foreach (var name in gradientParameters)
+            {
+                var p = Parameters.FirstOrDefault(q => q.Name == name)
+                    ?? throw new ArgumentException($"Training signature of \"{modelName}\": the flat gradient lists \"{name}\", which is not a parameter.");
+                if (!p.Trainable) throw new ArgumentException($"Training signature of \"{modelName}\": the flat gradient lists \"{name}\", which is not trainable.");
+                long n = p.Shape.Aggregate(1L, (a, d) => a * d);
+                layout.Add(new GradientSlice(name, offset, n));
+                offset += n;
+            }
+            if (offset > int.MaxValue) throw new ArgumentException($"Training signature of \"{modelName}\": the flat gradient would hold {offset} values, more than one array can.");
+            GradientLayout = layout;
+        }
         var names = InputOrder.Concat(Parameters.Select(p => p.Name)).Concat(State.Select(s => s.Name)).ToList();
         var dup = names.GroupBy(n => n, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new ArgumentException($"Training signature of \"{modelName}\": the name \"{dup.Key}\" is used twice.");
@@ -146,17 +179,35 @@ public sealed class TrainingSignature
     /// <summary>The scalar loss output of <c>Evaluate</c> and <c>TrainStep</c> (<c>loss</c>).</summary>
     public string LossOutput { get; }
 
-    /// <summary>Every input name in the order typed methods take them: inputs, targets, masks, learning rate.</summary>
+    /// <summary>
+    /// Where each trainable parameter's gradient lies in the flat gradient of the split step, in order (null when the
+    /// model was compiled without <see cref="Nabla.TrainingSetup.SplitStep"/>).
+    /// </summary>
+    public IReadOnlyList<GradientSlice>? GradientLayout { get; }
+    /// <summary>True when the model has the split training step (<c>ComputeGradients</c> and <c>ApplyUpdate</c>).</summary>
+    public bool SplitStep => GradientLayout is not null;
+    /// <summary>The number of values of the flat gradient (0 without the split step).</summary>
+    public int GradientLength => GradientLayout is { Count: > 0 } l ? (int)(l[l.Count - 1].Offset + l[l.Count - 1].Length) : 0;
+
+    /// <summary>The methods this signature describes: Forward, Evaluate, TrainStep, then ComputeGradients and ApplyUpdate with the split step.</summary>
+    public IReadOnlyList<string> Methods => SplitStep
+        ? new[] { ForwardMethod, EvaluateMethod, TrainStepMethod, ComputeGradientsMethod, ApplyUpdateMethod }
+        : new[] { ForwardMethod, EvaluateMethod, TrainStepMethod };
+
+    /// <summary>Every input name in the order typed methods take them: inputs, targets, masks, learning rate (then the flat gradient with the split step).</summary>
     public IReadOnlyList<string> InputOrder =>
-        Inputs.Select(i => i.Name).Concat(Targets.Select(t => t.Name)).Concat(Masks.Select(m => m.Name)).Concat(new[] { LearningRateInput }).ToArray();
+        Inputs.Select(i => i.Name).Concat(Targets.Select(t => t.Name)).Concat(Masks.Select(m => m.Name)).Concat(new[] { LearningRateInput })
+            .Concat(SplitStep ? new[] { GradientsName } : Array.Empty<string>()).ToArray();
 
     /// <summary>The input names of a method, in <see cref="InputOrder"/>.</summary>
     public IReadOnlyList<string> MethodInputs(string method) => method switch
     {
         ForwardMethod => Inputs.Select(i => i.Name).ToArray(),
         EvaluateMethod => Inputs.Select(i => i.Name).Concat(Targets.Select(t => t.Name)).ToArray(),
-        TrainStepMethod => InputOrder,
-        _ => throw new ArgumentException($"Unknown method \"{method}\" (Forward, Evaluate, TrainStep)."),
+        TrainStepMethod => Inputs.Select(i => i.Name).Concat(Targets.Select(t => t.Name)).Concat(Masks.Select(m => m.Name)).Concat(new[] { LearningRateInput }).ToArray(),
+        ComputeGradientsMethod when SplitStep => Inputs.Select(i => i.Name).Concat(Targets.Select(t => t.Name)).Concat(Masks.Select(m => m.Name)).ToArray(),
+        ApplyUpdateMethod when SplitStep => new[] { LearningRateInput, GradientsName },
+        _ => throw UnknownMethod(method),
     };
 
     /// <summary>The output names of a method.</summary>
@@ -164,8 +215,13 @@ public sealed class TrainingSignature
     {
         ForwardMethod => Outputs.Select(o => o.Name).ToArray(),
         EvaluateMethod or TrainStepMethod => new[] { LossOutput }.Concat(Outputs.Select(o => o.Name)).ToArray(),
-        _ => throw new ArgumentException($"Unknown method \"{method}\" (Forward, Evaluate, TrainStep)."),
+        ComputeGradientsMethod when SplitStep => new[] { LossOutput }.Concat(Outputs.Select(o => o.Name)).Concat(new[] { GradientsName }).ToArray(),
+        ApplyUpdateMethod when SplitStep => Array.Empty<string>(),
+        _ => throw UnknownMethod(method),
     };
+
+    private ArgumentException UnknownMethod(string method) =>
+        new($"Unknown method \"{method}\" ({string.Join(", ", Methods)}{(SplitStep ? "" : "; ComputeGradients and ApplyUpdate need TrainingSetup.SplitStep")}).");
 
     /// <summary>A C# expression that constructs this signature (for generated code); deterministic.</summary>
     public string ToCSharp()
@@ -181,7 +237,9 @@ public sealed class TrainingSignature
             $"new global::Nabla.Lowering.ParameterInfo({Str(p.Name)}, {Ints(p.Shape)}, {(p.Trainable ? "true" : "false")}{(p.Buffer ? ", true" : "")})"))).Append(" },\n");
         sb.Append("    new global::Nabla.Lowering.StateInfo[] { ").Append(string.Join(", ", State.Select(s =>
             $"new global::Nabla.Lowering.StateInfo({Str(s.Name)}, {Ints(s.Shape)}, {Str(s.Slot)}, {(s.Parameter is null ? "null" : Str(s.Parameter))}, {Dbl(s.Initial)})"))).Append(" },\n");
-        sb.Append("    ").Append(Str(Optimizer)).Append(", ").Append(Str(Setup)).Append(", ").Append(Str(LearningRateInput)).Append(", ").Append(Str(LossOutput)).Append(", ").Append(Dbl(LearningRate)).Append(", ").Append(Str(LossReduction)).Append(')');
+        sb.Append("    ").Append(Str(Optimizer)).Append(", ").Append(Str(Setup)).Append(", ").Append(Str(LearningRateInput)).Append(", ").Append(Str(LossOutput)).Append(", ").Append(Dbl(LearningRate)).Append(", ").Append(Str(LossReduction));
+        if (GradientLayout is { } layout) sb.Append(", new string[] { ").Append(string.Join(", ", layout.Select(l => Str(l.Parameter)))).Append(" }");
+        sb.Append(')');
         return sb.ToString();
 
         static string T(TensorInfo t) => $"new global::Nabla.Lowering.TensorInfo({Str(t.Name)}, {Ints(t.Shape)})"
@@ -194,7 +252,7 @@ public sealed class TrainingSignature
     {
         var sb = new StringBuilder();
         string Fmt(IEnumerable<string> names) => string.Join(", ", names);
-        foreach (var m in new[] { ForwardMethod, EvaluateMethod, TrainStepMethod })
+        foreach (var m in Methods)
             sb.Append(m).Append('(').Append(Fmt(MethodInputs(m))).Append(") -> ").Append(Fmt(MethodOutputs(m))).Append('\n');
         sb.Append("parameters: ").Append(Fmt(Parameters.Select(p => p.ToString()))).Append('\n');
         sb.Append("state: ").Append(State.Count == 0 ? "none" : Fmt(State.Select(s => s.ToString()))).Append('\n');
