@@ -20,6 +20,12 @@ public interface ITrainingCallback
 /// <summary>Lets a callback end the run after the current step or epoch.</summary>
 public sealed class TrainingControl
 {
+    /// <summary>
+    /// The rank this callback runs on in data-parallel training (0 otherwise). Callbacks run on every rank and see the
+    /// same values there (losses and accuracies summed over the ranks); only rank 0 should write files.
+    /// </summary>
+    public int Rank { get; internal set; }
+
     /// <summary>Why the run was asked to stop, or null.</summary>
     public string? StopReason { get; private set; }
 
@@ -29,7 +35,7 @@ public sealed class TrainingControl
 
 /// <summary>
 /// Saves a checkpoint (parameters, optimizer state and step count, see <see cref="Checkpoint.Save"/>) every
-/// <see cref="EveryEpochs"/> epochs, atomically, over the same file.
+/// <see cref="EveryEpochs"/> epochs, atomically, over the same file (in data-parallel training, by rank 0 only).
 /// </summary>
 public sealed class CheckpointCallback : ITrainingCallback
 {
@@ -49,6 +55,6 @@ public sealed class CheckpointCallback : ITrainingCallback
     /// <inheritdoc/>
     public void OnEpoch(Network network, EpochRecord epoch, TrainingControl control)
     {
-        if (epoch.Epoch % EveryEpochs == 0) network.Save(Path);
+        if (epoch.Epoch % EveryEpochs == 0 && control.Rank == 0) network.Save(Path);
     }
 }

@@ -60,6 +60,12 @@ public static partial class Trainer
             return network.TrainStep(_inputs, Targets(b), b.Count, lr);
         }
 
+        public float ComputeGradients(Network network, in Batch b, BatchShard shard)
+        {
+            Split(b);
+            return network.ComputeGradients(_inputs, Targets(b), b.Count, shard);
+        }
+
         public float Evaluate(Network network, in Batch b)
         {
             Split(b);

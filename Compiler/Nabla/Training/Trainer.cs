@@ -50,10 +50,12 @@ public static partial class Trainer
         if (spe == 0) throw new ArgumentException($"With DropLast and batch size {o.BatchSize}, the training set of {train.Count} examples gives no batch.", nameof(options));
         long total = o.Steps ?? (long)o.Epochs * spe;
         bool sumReduced = network.Signature.LossReduction == "sum";
+        var dp = o.Communicator is { Size: > 1 } comm ? new DataParallel(comm, network, train, validation, o, total) : null;
+        var progress = dp is null || dp.Rank == 0 ? o.Progress : NullProgress.Instance; // one rank prints
         var history = new TrainingHistory();
-        var control = new TrainingControl();
+        var control = new TrainingControl { Rank = dp?.Rank ?? 0 };
         var clock = Stopwatch.StartNew();
-        o.Progress.Started(new TrainingInfo
+        progress.Started(new TrainingInfo
         {
             Epochs = o.Steps is null ? o.Epochs : (int)((total + spe - 1) / spe), TotalSteps = total, StepsPerEpoch = spe,
             TrainExamples = train.Count, ValidationExamples = validation?.Count, BatchSize = loader.BatchSize,
@@ -73,10 +75,19 @@ public static partial class Trainer
         {
             if (!loader.Next(out var batch)) break; // cannot happen: the epoch ends below when its last batch is done
             lr = schedule.At(network.Step);
-            float loss = feed.TrainStep(network, batch, lr);
+            float loss;
+            if (dp is null)
+            {
+                loss = feed.TrainStep(network, batch, lr);
+                if (feed.Classes > 0) correct += Correct(network, batch.Labels, batch.Count, feed.Classes);
+            }
+            else
+            {
+                (loss, long right) = dp.Step(feed, batch, lr);
+                correct += right;
+            }
             lossSum += sumReduced ? loss : (double)loss * batch.Count;
             seen += batch.Count;
-            if (feed.Classes > 0) correct += Correct(network, batch.Labels, batch.Count, feed.Classes);
             stepInEpoch++;
             var info = new StepInfo
             {
@@ -84,7 +95,7 @@ public static partial class Trainer
                 Loss = loss, Accuracy = feed.Classes > 0 ? (double)correct / seen : null,
                 SamplesPerSecond = seen / Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9),
             };
-            o.Progress.Step(info);
+            progress.Step(info);
             for (int c = 0; c < o.Callbacks.Count; c++) o.Callbacks[c].OnStep(network, info, control); // no enumerator allocation per step
             if (!float.IsFinite(loss)) control.Stop($"the training loss became {loss} at step {network.Step} (learning rate {lr}); the run diverged");
             bool epochDone = loader.Position >= spe;
@@ -92,11 +103,11 @@ public static partial class Trainer
 
             // End of an epoch (or of the run mid-epoch): validation, the record, early stopping, callbacks.
             epochTime = epochClock.Elapsed.TotalSeconds;
-            Metrics? val = valFeed is null ? null : Run(network, valFeed, valLoader!);
+            Metrics? val = valFeed is null ? null : dp is null ? Run(network, valFeed, valLoader!) : dp.Evaluate(network, valFeed, valLoader!);
             var record = new EpochRecord(epoch + 1, network.Step, lossSum / seen, feed.Classes > 0 ? (double)correct / seen : null,
                 val?.Loss, val?.Accuracy, lr, clock.Elapsed, seen);
             history.Add(record);
-            o.Progress.Epoch(new EpochInfo
+            progress.Epoch(new EpochInfo
             {
                 Epoch = record.Epoch, Epochs = o.Steps is null ? o.Epochs : (int)((total + spe - 1) / spe), Step = network.Step,
                 TrainLoss = record.TrainLoss, TrainAccuracy = record.TrainAccuracy, ValidationLoss = record.ValidationLoss,
@@ -132,7 +143,7 @@ public static partial class Trainer
             : history.RestoredEpoch is { } r ? $"{control.StopReason}; the weights of epoch {r} were restored" : control.StopReason;
         var last = history.Last;
         var restored = history.RestoredEpoch is { } re ? history.Epochs.First(e => e.Epoch == re) : last;
-        o.Progress.Finished(new FinishedInfo
+        progress.Finished(new FinishedInfo
         {
             Epochs = history.Epochs.Count, Steps = network.Step, Elapsed = clock.Elapsed,
             TrainLoss = restored?.TrainLoss, TrainAccuracy = restored?.TrainAccuracy,
@@ -233,6 +244,10 @@ public static partial class Trainer
         /// <summary>One training step on a batch (the single-input arrays, or the batch split into every input).</summary>
         public float TrainStep(Network network, in Batch b, double lr) =>
             _multi is { } m ? m.TrainStep(network, b, lr) : network.TrainStep(b.X, Targets(b), b.Count, lr);
+
+        /// <summary>The first half of a split training step on a shard of a batch (the data-parallel trainer).</summary>
+        public float ComputeGradients(Network network, in Batch b, BatchShard shard) =>
+            _multi is { } m ? m.ComputeGradients(network, b, shard) : network.ComputeGradients(b.X, Targets(b), b.Count, shard);
 
         /// <summary>The evaluation-mode loss of a batch.</summary>
         public float Evaluate(Network network, in Batch b) =>

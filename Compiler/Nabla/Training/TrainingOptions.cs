@@ -43,6 +43,11 @@ public sealed class TrainingOptions
     public EarlyStopping? EarlyStopping { get; set; }
     /// <summary>Where progress goes (default: nowhere; use <see cref="ConsoleProgress.Create"/> for the console).</summary>
     public IProgressReporter Progress { get; set; } = NullProgress.Instance;
+    /// <summary>
+    /// Data-parallel training over the communicator's ranks (null or one rank: this process alone). Every rank calls
+    /// <see cref="Trainer.Fit"/> with the same model, data and options; see <see cref="Trainer"/> for what each does.
+    /// </summary>
+    public Nabla.Distributed.ICommunicator? Communicator { get; set; }
     /// <summary>Called after every step and every epoch (e.g. <see cref="CheckpointCallback"/>).</summary>
     public IList<ITrainingCallback> Callbacks { get; } = new List<ITrainingCallback>();
 
