@@ -133,7 +133,7 @@ public static class HyperparameterSearch
         $"normalize={o.Normalize} backend={o.Backend} data={Path.GetFullPath(o.Data)}");
 
     /// <summary>Runs the search of <paramref name="o"/> and prints its results; returns the exit code.</summary>
-    public static int Run(Options o, TextWriter stdout)
+    public static int Run(Options o, TextWriter stdout, Nabla.Distributed.ICommunicator comm)
     {
         // 1. Everything that can be wrong is checked before any work: data, split, space, output paths, the logs.
         var space = ParseSpace(o.Space, o.Model);

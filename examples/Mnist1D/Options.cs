@@ -107,6 +107,10 @@ public sealed class Options
     public double Xi { get; private set; }
     /// <summary>Whether --plot was given.</summary>
     public bool PlotGiven { get; private set; }
+    /// <summary>Whether the run spans the ranks of an MPI job (<c>mpirun -np N … --distributed</c>): data-parallel training, or the search's trials spread over the ranks.</summary>
+    public bool Distributed { get; private set; }
+    /// <summary>After a distributed training run, rank 0 trains the same run in one process and prints how far the weights differ.</summary>
+    public bool CompareSingle { get; private set; }
 
     /// <summary>A copy of these options with the values of a search configuration set (see <see cref="HyperparameterSearch.Apply"/>).</summary>
     internal Options With(Action<Options> change)
@@ -171,6 +175,13 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
   --figure-20-2           the lecture's figure 20.2: four MLPs fit random labels by full-batch gradient descent
   --max-steps N           step cap per model for --figure-20-2 (default 30000)
   --help                  this text
+
+Across processes (MPI: start with mpirun -np N; one process without it):
+  --distributed           data-parallel training: each rank computes the gradient of its share of every batch, and one
+                          MPI_Allreduce per step sums them (the batch order, augmentation and dropout are a one-process
+                          run's); with --search, the trials run on the ranks instead. Rank 0 prints and writes files
+  --compare-single        after --distributed training, rank 0 trains the same run in one process and prints
+                          max_rel_diff= (the largest weight difference, relative to its tensor's largest value)
 
 Hyperparameter search (the objective is the accuracy on a validation split held out of the training set):
   --search NAME           random | coarse-to-fine | bayes | all (all: the three on the same budget, compared);
@@ -312,6 +323,8 @@ Hyperparameter search (the objective is the accuracy on a validation split held 
                 case "--data": o.Data = NonEmpty(name, Value()); break;
                 case "--plot": o.Plot = NonEmpty(name, Value()); o.PlotGiven = true; break;
                 case "--figure-20-2": Flag(); o.Figure202 = true; break;
+                case "--distributed": Flag(); o.Distributed = true; break;
+                case "--compare-single": Flag(); o.CompareSingle = true; break;
                 case "--search":
                     string search = Value().Trim().ToLowerInvariant();
                     if (!SearchNames.Contains(search)) throw new UsageException($"--search: unknown strategy '{search}'; use {string.Join(", ", SearchNames.Take(SearchNames.Length - 1))} or {SearchNames[^1]}.");
@@ -362,6 +375,9 @@ Hyperparameter search (the objective is the accuracy on a validation split held 
             }
         }
         if (o.Epochs is not null && o.Steps is not null) throw new UsageException("give either --epochs or --steps, not both.");
+        if (o.CompareSingle && !o.Distributed) throw new UsageException("--compare-single checks a --distributed run against one process; add --distributed.");
+        if (o.CompareSingle && o.Search is not null) throw new UsageException("--compare-single checks data-parallel training; it cannot be combined with --search.");
+        if (o.Distributed && o.Figure202) throw new UsageException("--distributed: --figure-20-2 runs in one process.");
         if (o.Search is null && searchOnly) throw new UsageException("--trials, --workers, --space, --search-log, --pruning, --report-every, --initial, --xi and --confirm belong to a search; add --search random|coarse-to-fine|bayes|all.");
         if (o.Search is not null)
         {

@@ -7,6 +7,7 @@ using System.Linq;
 using Nabla;
 using Nabla.Checkpoints;
 using Nabla.Data;
+using Nabla.Distributed;
 using Nabla.Reporting;
 using Nabla.Runtime;
 using Nabla.Training;
@@ -27,22 +28,49 @@ public static class Program
     /// <summary>The process entry point.</summary>
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
-    /// <summary>Runs the example with <paramref name="args"/>, writing to <paramref name="stdout"/> and <paramref name="stderr"/>; returns the exit code (0, or 2 for bad input).</summary>
+    /// <summary>
+    /// Runs the example with <paramref name="args"/>, writing to <paramref name="stdout"/> and <paramref name="stderr"/>;
+    /// returns the exit code (0, or 2 for bad input). With <c>--distributed</c> under <c>mpirun</c>, only rank 0 writes to
+    /// <paramref name="stdout"/>, and an error on any rank ends every rank (no rank is left waiting for it).
+    /// </summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        ICommunicator? comm = null;
         try
         {
             var o = Options.Parse(args);
             if (o.Help) { stdout.WriteLine(Options.Usage); return 0; }
             if (o.Threads is int t) Parallelism.MaxThreads = t;
-            return o.Figure202 ? Figure202.Run(o, stdout) : o.Search is not null ? HyperparameterSearch.Run(o, stdout) : Train(o, stdout);
+            if (o.Distributed) comm = Communicator.FromEnvironment();
+            var output = comm is { Rank: > 0 } ? TextWriter.Null : stdout;
+            int code = o.Figure202 ? Figure202.Run(o, output)
+                : o.Search is not null ? HyperparameterSearch.Run(o, output, comm ?? SingleProcessCommunicator.Instance)
+                : Train(o, output, comm ?? SingleProcessCommunicator.Instance);
+            comm?.Dispose();
+            return code;
         }
-        catch (Exception e) when (e is UsageException or DataException or CheckpointException or InvalidDataException)
+        catch (DistributedMismatchException e)
+        {
+            // Every rank found the same difference at the same point: each ends on its own, rank 0 says why.
+            if (comm is not { Rank: > 0 }) stderr.WriteLine("error: " + e.Message);
+            comm?.Dispose();
+            return 2;
+        }
+        catch (Exception e) when (comm is { Size: > 1 })
+        {
+            // One rank's error: the others would wait for it in the next collective, so the whole job ends here.
+            comm.Abort("error: " + (IsUsage(e) ? e.Message : e.ToString()), 2);
+            return 2;
+        }
+        catch (Exception e) when (IsUsage(e))
         {
             stderr.WriteLine("error: " + e.Message);
+            comm?.Dispose();
             return 2;
         }
     }
+
+    private static bool IsUsage(Exception e) => e is UsageException or DataException or CheckpointException or InvalidDataException;
 
     /// <summary>Loads train.csv and test.csv from <paramref name="dir"/>, checked against each other.</summary>
     public static (Dataset Train, Dataset Test) LoadData(string dir)
@@ -55,8 +83,9 @@ public static class Program
         return (train, test);
     }
 
-    private static int Train(Options o, TextWriter stdout)
+    private static int Train(Options o, TextWriter stdout, ICommunicator comm)
     {
+        bool distributed = comm.Size > 1, writer = comm.Rank == 0;
         // 1. Read and check everything that can be wrong before any work or any output file.
         var (train, test) = LoadData(o.Data);
         Dataset? validation = null;
@@ -76,9 +105,10 @@ public static class Program
         if (o.RandomLabels) train = train.WithRandomLabels(o.Seed);
         bool gru = o.Model == "gru", cnn = o.Model == "cnn";
         var model = ModelOf(o, train.ExampleSize, o.Seed);
-        if (o.Load is not null) SafeTensors.Load(o.Load);   // a missing or corrupt file fails before the compile
-        CheckWritable(o.Plot, "--plot");
-        if (o.Save is not null) CheckWritable(o.Save, "--save");
+        // Rank 0 loads the checkpoint and writes the files; the trainer copies its weights and step to the other ranks.
+        if (o.Load is not null && writer) SafeTensors.Load(o.Load);   // a missing or corrupt file fails before the compile
+        if (writer) CheckWritable(o.Plot, "--plot");
+        if (o.Save is not null && writer) CheckWritable(o.Save, "--save");
 
         string description = gru ? Grus.Describe(o.Hidden[0], o.Dropout)
             : cnn ? Cnns.Describe(o.Dropout, o.Shift)
@@ -95,10 +125,13 @@ public static class Program
 
         // 2. Compile the training step (forward, backward and optimizer update in one generated method) and bind it.
         var compileClock = Stopwatch.StartNew();
-        var network = Compile(model, o, o.Seed);
+        var network = Compile(model, o, o.Seed, splitStep: distributed);
         stdout.WriteLine($"compiled with {o.Backend} in {compileClock.Elapsed.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms; " +
                          $"threads={Parallelism.MaxThreads.ToString(CultureInfo.InvariantCulture)}");
-        if (o.Load is not null)
+        if (distributed)
+            stdout.WriteLine($"distributed: {comm.Size} ranks ({comm.Description}); each computes its share of every batch of {o.Batch} " +
+                             $"({o.Batch / comm.Size}–{(o.Batch + comm.Size - 1) / comm.Size} rows), one allreduce of {network.Signature.GradientLength + 2} floats per step");
+        if (o.Load is not null && writer)
         {
             network.Load(o.Load);   // checks every tensor against the model before writing any
             stdout.WriteLine($"loaded {o.Load}: " + (network.Step > 0
@@ -112,9 +145,11 @@ public static class Program
         using (var progress = ConsoleProgress.Create(ReferenceEquals(stdout, Console.Out) ? null : stdout))
         {
             var options = TrainingOptionsOf(o, train.Count, o.Seed, progress);
+            options.Communicator = comm;
             history = network.Fit(train, options, validation: validation ?? test);
         }
         double seconds = clock.Elapsed.TotalSeconds;
+        if (!writer) return 0;
 
         // 4. Final numbers, plot, checkpoint.
         var trainMetrics = network.Evaluate(train);
@@ -132,7 +167,32 @@ public static class Program
         if (validation is not null)
             stdout.WriteLine($"validation_accuracy={(network.Evaluate(validation).Accuracy ?? 0).ToString("0.0000", CultureInfo.InvariantCulture)}");
         stdout.WriteLine($"test_accuracy={(testMetrics.Accuracy ?? 0).ToString("0.0000", CultureInfo.InvariantCulture)}");
+        if (o.CompareSingle) stdout.WriteLine($"max_rel_diff={CompareSingle(o, train, validation ?? test, network, stdout).ToString("G3", CultureInfo.InvariantCulture)}");
         return 0;
+    }
+
+    /// <summary>
+    /// Trains the run of <paramref name="o"/> again in this one process, from the same initial weights and seeds with the
+    /// fused training step, and returns the largest difference of a weight from <paramref name="distributed"/>'s, relative
+    /// to the largest magnitude in its tensor.
+    /// </summary>
+    private static double CompareSingle(Options o, Dataset train, Dataset watched, Network distributed, TextWriter stdout)
+    {
+        var single = Compile(ModelOf(o, train.ExampleSize, o.Seed), o, o.Seed);
+        if (o.Load is not null) single.Load(o.Load);
+        var clock = Stopwatch.StartNew();
+        single.Fit(train, TrainingOptionsOf(o, train.Count, o.Seed), validation: watched);
+        stdout.WriteLine($"single_process_train_time_s={clock.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)}");
+        double worst = 0;
+        foreach (var p in single.Signature.Parameters)
+        {
+            var a = single.ParameterValues(p.Name);
+            var b = distributed.ParameterValues(p.Name);
+            double scale = 0, diff = 0;
+            for (int i = 0; i < a.Length; i++) { scale = Math.Max(scale, Math.Abs(a[i])); diff = Math.Max(diff, Math.Abs(a[i] - b[i])); }
+            if (scale > 0) worst = Math.Max(worst, diff / scale);
+        }
+        return worst;
     }
 
     /// <summary>The model of <paramref name="o"/> (MLP, GRU, CNN or logistic regression) for inputs of <paramref name="inputSize"/> values, initialized from <paramref name="seed"/>.</summary>
@@ -145,12 +205,13 @@ public static class Program
     }
 
     /// <summary>Compiles <paramref name="model"/>'s training step (softmax cross-entropy, the optimizer of <paramref name="o"/>) with <paramref name="o"/>'s backend; dropout masks from <paramref name="seed"/>.</summary>
-    public static Network Compile(Model model, Options o, long seed)
+    public static Network Compile(Model model, Options o, long seed, bool splitStep = false)
     {
         var optimizer = Optimizer.FromName(o.Optimizer, o.LearningRate, o.WeightDecay);
         var setup = new TrainingSetup(Loss.SoftmaxCrossEntropy(), optimizer)
         {
             ModelName = o.Model == "gru" ? "Mnist1dGru" : o.Model == "cnn" ? "Mnist1dCnn" : o.Model == "logistic" ? "Mnist1dLogistic" : "Mnist1dMlp",
+            SplitStep = splitStep,
         };
         return model.Compile(setup, Jit.ParseBackend(o.Backend), dropoutSeed: seed);
     }

@@ -44,7 +44,7 @@ public static partial class Trainer
             _buffers = sig.Parameters.Where(p => p.Buffer).Select(p => Array.IndexOf(sig.Parameters.ToArray(), p)).ToArray();
 
             string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-            comm.CheckSame("the training run", new[]
+            comm.CheckSame("Data-parallel training", new[]
             {
                 Fact("model signature", sig + sig.Setup),
                 Fact("training set", $"{train.Count} examples of {train.ExampleSize} values, classes {train.Classes}, content hash {Hash(train):x16}"),
