@@ -151,23 +151,29 @@ public static class HyperparameterSearch
         string[] strategies = o.Search == "all" ? new[] { "random", "coarse-to-fine", "bayes" } : new[] { o.Search! };
         IPruningRule? pruning = o.Pruning == "median" ? new MedianStopping() : null;
         string objective = ObjectiveOf(o);
-        var logs = strategies.ToDictionary(s => s, s => o.SearchLog is null ? DefaultLogPath(s, space, o, pruning, objective)
+        // Under mpirun with --distributed the ranks are the workers (one trial each at a time); rank 0 writes every file.
+        bool writer = comm.Rank == 0;
+        int workers = comm.Size > 1 ? comm.Size : o.Workers;
+        var logs = strategies.ToDictionary(s => s, s => o.SearchLog is null ? DefaultLogPath(s, space, o, workers, pruning, objective)
             : strategies.Length == 1 ? o.SearchLog : InsertBeforeExtension(o.SearchLog, "-" + s));
-        Program.CheckWritable(o.Plot, "--plot");
-        foreach (var (s, path) in logs) Program.CheckWritable(path, "--search-log");
         string gpPlot = InsertBeforeExtension(o.Plot, "-gp");
-        if (strategies.Contains("bayes")) Program.CheckWritable(gpPlot, "--plot (its GP figure)");
-        if (o.Save is not null) Program.CheckWritable(o.Save, "--save");
-        // Every log is opened (created, or checked against this search) before any trial runs: a foreign file or a log
-        // of another search fails now, not after the first strategies have run.
-        foreach (var name in strategies)
-            using (SearchLog.Open(logs[name], space, StrategyOf(name, o), o.Seed, o.Workers, true, o.Trials, pruning, objective)) { }
+        if (writer)
+        {
+            Program.CheckWritable(o.Plot, "--plot");
+            foreach (var (s, path) in logs) Program.CheckWritable(path, "--search-log");
+            if (strategies.Contains("bayes")) Program.CheckWritable(gpPlot, "--plot (its GP figure)");
+            if (o.Save is not null) Program.CheckWritable(o.Save, "--save");
+            // Every log is opened (created, or checked against this search) before any trial runs: a foreign file or a log
+            // of another search fails now, not after the first strategies have run.
+            foreach (var name in strategies)
+                using (SearchLog.Open(logs[name], space, StrategyOf(name, o), o.Seed, workers, true, o.Trials, pruning, objective)) { }
+        }
 
         stdout.WriteLine($"MNIST-1D search: {train.Count} training examples, {validation.Count} held out for validation (the objective), " +
                          $"{test.Count} test examples kept out until the end");
         stdout.WriteLine($"model: {o.Model}; fixed: {FixedText(o, space)}");
         stdout.WriteLine($"space: {space}");
-        stdout.WriteLine($"{o.Trials} trials of ≤ {o.Steps} steps on {o.Workers} worker(s), each single-threaded; validation accuracy every {o.ReportEvery} steps; " +
+        stdout.WriteLine($"{o.Trials} trials of ≤ {o.Steps} steps on {workers} {(comm.Size > 1 ? $"MPI ranks ({comm.Description})" : "worker(s)")}, each single-threaded; validation accuracy every {o.ReportEvery} steps; " +
                          (pruning is null ? "no pruning" : $"pruning: {pruning.Name}"));
 
         // 2. The searches. Each trial's kernels run on one thread: W trials use W cores.
@@ -187,8 +193,8 @@ public static class HyperparameterSearch
                     r = SearchRunner.Run(space, strategy, (c, ctx) => Trial(Apply(o, c), train, validation, ctx),
                         new SearchOptions
                         {
-                            Trials = o.Trials, Workers = o.Workers, Seed = o.Seed, Maximize = true, LogPath = logs[name],
-                            Pruning = pruning, Objective = objective, Progress = display.Report,
+                            Trials = o.Trials, Workers = workers, Seed = o.Seed, Maximize = true, LogPath = logs[name],
+                            Pruning = pruning, Objective = objective, Progress = display.Report, Communicator = comm,
                         });
                 }
                 double seconds = clock.Elapsed.TotalSeconds;
@@ -203,7 +209,8 @@ public static class HyperparameterSearch
 
         // 3. The best configuration against the command line's own: on the validation split with the search's seed and
         // with --confirm more seeds (the search's best value is the largest of many noisy ones, so it flatters), then both
-        // trained on the whole training set for the test split. The trainings are independent: W at a time, one thread each.
+        // trained on the whole training set for the test split. The trainings are independent: W at a time, one thread each
+        // (over MPI ranks: each rank runs its share, rank 0 the whole-set training of the best configuration it saves).
         var (winner, best) = results.Select(kv => (kv.Key, kv.Value.Result.Best!)).OrderByDescending(x => x.Item2.Value).ThenBy(x => Array.IndexOf(strategies, x.Key)).First();
         var bestOptions = Apply(o, best.Configuration);
         var jobs = new List<(Options Options, Dataset Train, Dataset Measure, long Seed)>
@@ -218,8 +225,9 @@ public static class HyperparameterSearch
         try
         {
             Parallelism.MaxThreads = 1;
-            System.Threading.Tasks.Parallel.For(0, jobs.Count, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = o.Workers }, i =>
+            System.Threading.Tasks.Parallel.For(0, jobs.Count, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = comm.Size > 1 ? 1 : o.Workers }, i =>
             {
+                if ((i + comm.Size - 1) % comm.Size != comm.Rank) return; // job 1 (the checkpoint's) on rank 0
                 var (jo, jt, jm, js) = jobs[i];
                 var network = Train(jo, jt, js);
                 accuracies[i] = network.Evaluate(jm).Accuracy ?? 0;
@@ -227,6 +235,8 @@ public static class HyperparameterSearch
             });
         }
         finally { Parallelism.MaxThreads = threadsBefore; }
+        comm.AllReduceSum(accuracies); // each job's accuracy is non-zero on its own rank only
+        if (!writer) return 0;
         double defaultVal = accuracies[0], testAccuracy = accuracies[1], defaultTest = accuracies[2];
         if (o.Save is not null)
         {
@@ -237,7 +247,7 @@ public static class HyperparameterSearch
         WriteBestSoFar(o.Plot, results.ToDictionary(kv => kv.Key, kv => kv.Value.Result), o, defaultVal);
         stdout.WriteLine($"figure written to {o.Plot}");
         if (results.TryGetValue("bayes", out var bayes) &&
-            GpFigure.Write(gpPlot, space, (BayesianOptimization)bayes.Strategy, bayes.Result, o.Workers, o.Seed, o.Trials))
+            GpFigure.Write(gpPlot, space, (BayesianOptimization)bayes.Strategy, bayes.Result, workers, o.Seed, o.Trials))
             stdout.WriteLine($"GP figure written to {gpPlot}");
 
         if (o.Confirm > 0)
@@ -306,9 +316,9 @@ public static class HyperparameterSearch
         plot.Save(path);
     }
 
-    private static string DefaultLogPath(string strategy, SearchSpace space, Options o, IPruningRule? pruning, string objective)
+    private static string DefaultLogPath(string strategy, SearchSpace space, Options o, int workers, IPruningRule? pruning, string objective)
     {
-        string identity = string.Join("\n", space.ToString(), StrategyOf(strategy, o).Name, o.Seed.ToString(Inv), o.Workers.ToString(Inv),
+        string identity = string.Join("\n", space.ToString(), StrategyOf(strategy, o).Name, o.Seed.ToString(Inv), workers.ToString(Inv),
             o.Trials.ToString(Inv), pruning?.Name ?? "none", objective);
         string hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..8].ToLowerInvariant();
         return Path.Combine("out", $"search-{strategy}-{hash}.jsonl");

@@ -75,7 +75,7 @@ public sealed class SearchLog : IDisposable
                 var seg = bytes.AsSpan(start, end - start);
                 start = end + 1;
                 if (seg.Trim((byte)'\r').Length == 0) continue;
-                var t = ReadTrial(path, line, seg, space, trials);
+                var t = ReadTrial($"Search log '{path}', line {line}", seg, space, trials);
                 if (!seen.Add(t.Index)) throw new InvalidDataException($"Search log '{path}', line {line}: trial {t.Index} appears twice.");
                 found.Add(t);
             }
@@ -101,14 +101,30 @@ public sealed class SearchLog : IDisposable
     }
 
     /// <summary>Appends one finished trial as one line, written with a single write and flushed to disk. Not thread-safe (the runner serializes calls).</summary>
-    public void Append(TrialResult t) => WriteLine(w =>
+    public void Append(TrialResult t) => WriteLine(w => WriteTrial(w, t, _space));
+
+    /// <summary>One trial as its log line's JSON object (UTF-8, no newline): how trials travel between ranks too.</summary>
+    internal static byte[] Encode(TrialResult t, SearchSpace space)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject(); WriteTrial(w, t, space); w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The trial <see cref="Encode"/> wrote; <paramref name="where"/> names the source in errors.</summary>
+    internal static TrialResult Decode(ReadOnlySpan<byte> text, SearchSpace space, int trials, string where) => ReadTrial(where, text, space, trials);
+
+    private static void WriteTrial(Utf8JsonWriter w, TrialResult t, SearchSpace space)
     {
         w.WriteNumber("trial", t.Index);
         w.WriteNumber("seed", t.Seed);
         w.WriteStartObject("config");
-        for (int i = 0; i < _space.Dimension; i++)
+        for (int i = 0; i < space.Dimension; i++)
         {
-            string name = _space.Parameters[i].Name;
+            string name = space.Parameters[i].Name;
             switch (t.Configuration.Values[i])
             {
                 case string s: w.WriteString(name, s); break;
@@ -129,7 +145,7 @@ public sealed class SearchLog : IDisposable
             w.WriteEndArray();
         }
         w.WriteEndArray();
-    });
+    }
 
     private void WriteLine(Action<Utf8JsonWriter> body)
     {
@@ -164,9 +180,8 @@ public sealed class SearchLog : IDisposable
         catch (JsonException) { throw refuse; }
     }
 
-    private static TrialResult ReadTrial(string path, int line, ReadOnlySpan<byte> text, SearchSpace space, int trials)
+    private static TrialResult ReadTrial(string where, ReadOnlySpan<byte> text, SearchSpace space, int trials)
     {
-        string where = $"Search log '{path}', line {line}";
         try
         {
             using var doc = JsonDocument.Parse(text.ToArray());

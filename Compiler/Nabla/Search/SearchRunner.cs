@@ -43,6 +43,12 @@ public sealed class SearchOptions
 
     /// <summary>Stops the search: no new trial starts, running trials see it in <see cref="TrialContext.Cancellation"/>.</summary>
     public CancellationToken Cancellation { get; init; }
+
+    /// <summary>
+    /// Runs the trials on the communicator's ranks (one at a time on each, <see cref="Workers"/> is then the number of
+    /// ranks) instead of on threads; null or one rank: threads in this process. See <see cref="SearchRunner"/>.
+    /// </summary>
+    public Nabla.Distributed.ICommunicator? Communicator { get; init; }
 }
 
 /// <summary>The state of a search after a trial finished.</summary>
@@ -85,7 +91,7 @@ public sealed class SearchResult
 /// logged. With a pruning rule (<see cref="SearchOptions.Pruning"/>) trial k also waits for trials 0 … k − W, whose
 /// reports the rule compares its own with. An exception from the strategy or the progress callback stops the search and is rethrown.</para>
 /// </summary>
-public static class SearchRunner
+public static partial class SearchRunner
 {
     /// <summary>Runs (or resumes) the search; see the class summary.</summary>
     /// <exception cref="ArgumentException">Bad options (N or W &lt; 1).</exception>
@@ -97,6 +103,7 @@ public static class SearchRunner
         int n = options.Trials, w = options.Workers;
         if (n < 1) throw new ArgumentException($"A search needs at least one trial, got Trials = {n}.", nameof(options));
         if (w < 1) throw new ArgumentException($"A search needs at least one worker, got Workers = {w}.", nameof(options));
+        if (options.Communicator is { Size: > 1 } comm) return RunOnRanks(space, strategy, objective, options, comm);
 
         using var log = options.LogPath == null ? null : SearchLog.Open(options.LogPath, space, strategy, options.Seed, w, options.Maximize, n, options.Pruning, options.Objective);
         var results = new TrialResult?[n];
@@ -123,7 +130,7 @@ public static class SearchRunner
                 {
                     if (token.IsCancellationRequested || next == pending.Length) return;
                     k = pending[next++];
-                    int need = strategy.UsesHistory || options.Pruning != null ? Math.Max(0, k - w + 1) : 0;
+                    int need = Needs(strategy, options, k, w);
                     while (prefix < need && !token.IsCancellationRequested) Monitor.Wait(gate);
                     if (token.IsCancellationRequested) return;
                     history = new TrialResult[need];
@@ -131,19 +138,8 @@ public static class SearchRunner
                 }
                 try
                 {
-                    var config = strategy.Propose(new ProposalContext(space, k, n, options.Seed, options.Maximize, strategy.UsesHistory ? history : Array.Empty<TrialResult>()));
-                    space.CheckOwn(config);
-                    var ctx = new TrialContext(k, TrialContext.SeedFor(options.Seed, k), token, options.Pruning, history, options.Maximize);
-                    var clock = Stopwatch.StartNew();
-                    double value = double.NaN; string? error = null;
-                    try
-                    {
-                        value = objective(config, ctx);
-                        if (!double.IsFinite(value)) error = $"objective returned {Hyperparameter.Format(value)}";
-                    }
-                    catch (OperationCanceledException) when (token.IsCancellationRequested) { return; }
-                    catch (Exception e) { error = e.GetType().Name + ": " + e.Message; }
-                    var result = new TrialResult(k, ctx.Seed, config, value, error, clock.Elapsed.TotalSeconds, ctx.Reports, ctx.ShouldStop);
+                    var result = Trial(space, strategy, objective, options, k, w, history, token);
+                    if (result is null) return; // cancelled
                     lock (gate)
                     {
                         results[k] = result;
@@ -172,6 +168,33 @@ public static class SearchRunner
         var done = results.Where(r => r != null).Select(r => r!).ToArray();
         return new SearchResult(done, Best(results, options.Maximize), resumed, n);
     }
+
+    /// <summary>
+    /// Runs trial <paramref name="k"/>: proposes its configuration from the history, calls the objective, and returns its
+    /// result (a failed one when the objective throws or returns a non-finite value), or null when the search was
+    /// cancelled meanwhile. An exception of the strategy propagates.
+    /// </summary>
+    private static TrialResult? Trial(SearchSpace space, ISearchStrategy strategy, Func<Configuration, TrialContext, double> objective,
+        SearchOptions options, int k, int workers, TrialResult[] history, CancellationToken token)
+    {
+        var config = strategy.Propose(new ProposalContext(space, k, options.Trials, options.Seed, options.Maximize, strategy.UsesHistory ? history : Array.Empty<TrialResult>()));
+        space.CheckOwn(config);
+        var ctx = new TrialContext(k, TrialContext.SeedFor(options.Seed, k), token, options.Pruning, history, options.Maximize);
+        var clock = Stopwatch.StartNew();
+        double value = double.NaN; string? error = null;
+        try
+        {
+            value = objective(config, ctx);
+            if (!double.IsFinite(value)) error = $"objective returned {Hyperparameter.Format(value)}";
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested) { return null; }
+        catch (Exception e) { error = e.GetType().Name + ": " + e.Message; }
+        return new TrialResult(k, ctx.Seed, config, value, error, clock.Elapsed.TotalSeconds, ctx.Reports, ctx.ShouldStop);
+    }
+
+    /// <summary>The number of leading trials (0, 1, …) whose history a trial needs: those up to k − W, when the strategy or the pruning rule reads it.</summary>
+    private static int Needs(ISearchStrategy strategy, SearchOptions options, int k, int workers) =>
+        strategy.UsesHistory || options.Pruning != null ? Math.Max(0, k - workers + 1) : 0;
 
     private static bool Better(TrialResult a, TrialResult b, bool maximize) =>
         maximize ? a.Value > b.Value || (a.Value == b.Value && a.Index < b.Index)
