@@ -150,6 +150,9 @@ public static class Program
         }
         double seconds = clock.Elapsed.TotalSeconds;
         if (!writer) return 0;
+        if (history.AllReduceTime is { } allReduce)
+            stdout.WriteLine($"allreduce: {allReduce.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s of the {seconds.ToString("0.000", CultureInfo.InvariantCulture)} s of training " +
+                             $"({(100 * allReduce.TotalSeconds / seconds).ToString("0.0", CultureInfo.InvariantCulture)} %, waiting for the other ranks included)");
 
         // 4. Final numbers, plot, checkpoint.
         var trainMetrics = network.Evaluate(train);

@@ -16,8 +16,8 @@ public static partial class SearchRunner
     /// the trials run in rounds. Each round takes the next pending trials in index order, at most one per rank and
     /// only those whose history (trials 0 … k − W) is complete, runs them at once, and gathers their results on every
     /// rank. So every rank proposes from the same history, and the results are those of a one-process search with W
-    /// workers. Rank 0 alone reads and writes the log and reports progress; the result is returned on every rank. A
-    /// round lasts as long as its slowest trial.
+    /// workers. Rank 0 alone reads and writes the log (the other ranks' <see cref="SearchOptions.LogPath"/> is not
+    /// used) and reports progress; the result is returned on every rank. A round lasts as long as its slowest trial.
     /// </summary>
     private static SearchResult RunOnRanks(SearchSpace space, ISearchStrategy strategy, Func<Configuration, TrialContext, double> objective,
         SearchOptions options, ICommunicator comm)
@@ -28,7 +28,7 @@ public static partial class SearchRunner
             Fact("space", space.ToString()), Fact("strategy", strategy.Name),
             Fact("seed", options.Seed.ToString(CultureInfo.InvariantCulture)), Fact("trials", n.ToString(CultureInfo.InvariantCulture)),
             Fact("goal", options.Maximize ? "maximize" : "minimize"), Fact("pruning", options.Pruning?.Name ?? "none"),
-            Fact("objective", options.Objective ?? ""), Fact("log", options.LogPath is null ? "none" : "rank 0 writes one"),
+            Fact("objective", options.Objective ?? ""),
         });
 
         // Rank 0 opens (or resumes) the log and sends the trials it holds, or the reason it could not, to every rank.

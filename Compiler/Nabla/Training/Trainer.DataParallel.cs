@@ -69,6 +69,9 @@ public static partial class Trainer
 
         public int Rank => _comm.Rank;
 
+        /// <summary>Stopwatch ticks spent in the gradient allreduce so far.</summary>
+        public long AllReduceTicks { get; private set; }
+
         /// <summary>One step on this rank's shard of <paramref name="batch"/>; returns the global batch's loss and correct count.</summary>
         public (float Loss, long Correct) Step(Feed feed, in Batch batch, double lr)
         {
@@ -88,7 +91,9 @@ public static partial class Trainer
                 buffer[length + 1] = correct;
             }
             else Array.Clear(buffer, 0, length + 2); // fewer rows than ranks: this rank adds nothing
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             _comm.AllReduceSum(buffer.AsSpan(0, length + 2));
+            AllReduceTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
             float total = buffer[length];
             long right = (long)buffer[length + 1];
             _net.ApplyUpdate(lr);

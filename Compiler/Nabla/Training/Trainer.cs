@@ -139,6 +139,7 @@ public static partial class Trainer
             history.RestoredEpoch = bestEpoch;
         }
         history.Steps = network.Step;
+        if (dp is not null) history.AllReduceTime = System.Diagnostics.Stopwatch.GetElapsedTime(0, dp.AllReduceTicks);
         history.StoppedEarly = control.StopReason is null ? null
             : history.RestoredEpoch is { } r ? $"{control.StopReason}; the weights of epoch {r} were restored" : control.StopReason;
         var last = history.Last;

@@ -35,6 +35,12 @@ public sealed class TrainingHistory
     public int? RestoredEpoch { get; internal set; }
     /// <summary>Why the run stopped before its planned length (early stopping, a callback, a non-finite loss), or null.</summary>
     public string? StoppedEarly { get; internal set; }
+    /// <summary>
+    /// In data-parallel training, the time this rank spent in the per-step allreduce of gradients (waiting for the
+    /// other ranks included) over the whole run; null otherwise. Against the run's elapsed time it is the share of the
+    /// step the communication costs.
+    /// </summary>
+    public TimeSpan? AllReduceTime { get; internal set; }
     /// <summary>The last epoch, or null when no epoch ran.</summary>
     public EpochRecord? Last => _epochs.Count == 0 ? null : _epochs[_epochs.Count - 1];
 
