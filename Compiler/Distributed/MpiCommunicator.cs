@@ -212,22 +212,29 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     }
 
     /// <summary>
-    /// Stops the watchdog and calls <c>MPI_Finalize</c> (when this communicator initialized MPI), once; later calls do
-    /// nothing. Like every MPI finalize it waits for the other ranks' outstanding communication: call it on every rank.
+    /// Calls <c>MPI_Finalize</c> (when this communicator initialized MPI) and stops the watchdog, once; later calls do
+    /// nothing. MPI_Finalize synchronizes with the other ranks, so call it on every rank; it is watched like a
+    /// collective (a rank that never gets there makes the others abort after the timeout).
     /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _stopWatchdog.Set();
-        lock (s_gate)
+        try
         {
-            s_current = null;
-            if (_ownsInit)
+            lock (s_gate)
             {
+                s_current = null;
+                if (!_ownsInit) return;
                 s_finalized = true;
-                Check(_mpi.Finalize(), "MPI_Finalize");
+                // MPI_Finalize synchronizes with the other ranks: watched like a collective, so a stuck rank cannot hang it.
+                Enter("MPI_Finalize", -1, "");
+                int rc;
+                try { rc = _mpi.Finalize(); }
+                finally { Leave(); }
+                Check(rc, "MPI_Finalize");
             }
         }
+        finally { _stopWatchdog.Set(); }
     }
 
     private void Enter(string call, long count, string unit)

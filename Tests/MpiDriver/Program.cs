@@ -23,6 +23,7 @@ public static class Program
             "mismatch" => Mismatch(),
             "die" => Die(),
             "stuck" => Stuck(),
+            "stuck-at-end" => StuckAtEnd(),
             "abort" => AbortScenario(),
             "bench" => Bench(args.Skip(1).ToArray()),
             _ => Usage(scenario),
@@ -31,7 +32,7 @@ public static class Program
 
     private static int Usage(string scenario)
     {
-        Console.Error.WriteLine($"Unknown scenario \"{scenario}\"; use one of: collectives, mismatch, die, stuck, abort, bench [repetitions].");
+        Console.Error.WriteLine($"Unknown scenario \"{scenario}\"; use one of: collectives, mismatch, die, stuck, stuck-at-end, abort, bench [repetitions].");
         return 64;
     }
 
@@ -164,6 +165,17 @@ public static class Program
         comm.AllReduceSum(new float[15210]);
         Console.WriteLine($"rank {comm.Rank}: the allreduce returned although rank 1 is stuck");
         comm.Dispose();
+        return 0;
+    }
+
+    /// <summary>Rank 1 sleeps forever instead of finalizing; rank 0's MPI_Finalize (in Dispose) is watched too.</summary>
+    private static int StuckAtEnd()
+    {
+        var comm = Communicator.FromEnvironment();
+        comm.Barrier();
+        if (comm.Rank == 1) Thread.Sleep(Timeout.Infinite);
+        comm.Dispose();
+        Console.WriteLine($"rank {comm.Rank}: finalized although rank 1 is stuck");
         return 0;
     }
 

@@ -127,6 +127,16 @@ public class MpiTests
     }
 
     [MpiFact]
+    public void ARankThatNeverFinalizesMakesTheOthersAbortInsteadOfWaitingInFinalize()
+    {
+        var job = Run("stuck-at-end", 2, (MpiOptions.TimeoutVariable, "3"));
+        Assert.True(job.ExitCode == MpiCommunicator.TimeoutExitCode, Show(job));
+        Assert.Contains("rank 0: MPI_Finalize waited 3 s for the other ranks; a rank has died or is stuck. Aborting the job.", Lines(job.Stderr));
+        Assert.DoesNotContain("finalized although", job.Stdout);
+        Assert.True(job.Elapsed < TimeSpan.FromSeconds(30), Show(job));
+    }
+
+    [MpiFact]
     public void AbortEndsEveryRankWithItsCodeAndMessage()
     {
         var job = Run("abort");
