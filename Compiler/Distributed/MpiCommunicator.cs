@@ -14,8 +14,9 @@ namespace Nabla.Distributed;
 /// No hang: a collective that has not completed after <see cref="MpiOptions.CollectiveTimeout"/> means another rank
 /// has died or is stuck; this rank then writes one line to standard error (<c>rank 0: MPI_Allreduce of 15210 floats
 /// waited 30 s for the other ranks; a rank has died or is stuck. Aborting the job.</c>) and aborts the whole job with
-/// exit code <see cref="TimeoutExitCode"/>. The watch is one background thread that looks at a timestamp each collective
-/// sets and clears: it costs the collective two memory writes.
+/// exit code <see cref="TimeoutExitCode"/>. The watch is one background thread that wakes up to once a second and looks
+/// at a timestamp each collective sets and clears: a collective pays a clock read and a few memory writes, no thread
+/// start. <see cref="Dispose"/>'s <c>MPI_Finalize</c> is watched the same way.
 /// </para>
 /// <para>
 /// Call it from one thread at a time (MPI is initialized with <c>MPI_THREAD_SERIALIZED</c>). Errors come back as
