@@ -14,8 +14,9 @@ namespace Nabla.Distributed;
 /// No hang: a collective that has not completed after <see cref="MpiOptions.CollectiveTimeout"/> means another rank
 /// has died or is stuck; this rank then writes one line to standard error (<c>rank 0: MPI_Allreduce of 15210 floats
 /// waited 30 s for the other ranks; a rank has died or is stuck. Aborting the job.</c>) and aborts the whole job with
-/// exit code <see cref="TimeoutExitCode"/>. The watch is one background thread that looks at a timestamp each collective
-/// sets and clears: it costs the collective two memory writes.
+/// exit code <see cref="TimeoutExitCode"/>. The watch is one background thread that wakes up to once a second and looks
+/// at a timestamp each collective sets and clears: a collective pays a clock read and a few memory writes, no thread
+/// start. <see cref="Dispose"/>'s <c>MPI_Finalize</c> is watched the same way.
 /// </para>
 /// <para>
 /// Call it from one thread at a time (MPI is initialized with <c>MPI_THREAD_SERIALIZED</c>). Errors come back as
@@ -212,22 +213,29 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     }
 
     /// <summary>
-    /// Stops the watchdog and calls <c>MPI_Finalize</c> (when this communicator initialized MPI), once; later calls do
-    /// nothing. Like every MPI finalize it waits for the other ranks' outstanding communication: call it on every rank.
+    /// Calls <c>MPI_Finalize</c> (when this communicator initialized MPI) and stops the watchdog, once; later calls do
+    /// nothing. MPI_Finalize synchronizes with the other ranks, so call it on every rank; it is watched like a
+    /// collective (a rank that never gets there makes the others abort after the timeout).
     /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _stopWatchdog.Set();
-        lock (s_gate)
+        try
         {
-            s_current = null;
-            if (_ownsInit)
+            lock (s_gate)
             {
+                s_current = null;
+                if (!_ownsInit) return;
                 s_finalized = true;
-                Check(_mpi.Finalize(), "MPI_Finalize");
+                // MPI_Finalize synchronizes with the other ranks: watched like a collective, so a stuck rank cannot hang it.
+                Enter("MPI_Finalize", -1, "");
+                int rc;
+                try { rc = _mpi.Finalize(); }
+                finally { Leave(); }
+                Check(rc, "MPI_Finalize");
             }
         }
+        finally { _stopWatchdog.Set(); }
     }
 
     private void Enter(string call, long count, string unit)

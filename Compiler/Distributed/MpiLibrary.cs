@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -121,7 +122,7 @@ internal sealed unsafe class MpiLibrary
         return Encoding.UTF8.GetString(buffer, Math.Min(length, 4095)).TrimEnd('\0', ' ', '\n');
     }
 
-    /// <summary>The first line of <c>MPI_Get_library_version</c> (up to its first comma), e.g. <c>Open MPI v4.1.4</c>.</summary>
+    /// <summary>The first line of <c>MPI_Get_library_version</c> (up to its first comma), e.g. <c>Open MPI v4.1.4</c>, <c>MPICH 4.0.2</c>.</summary>
     public string Version()
     {
         if (GetLibraryVersion != null)
@@ -134,7 +135,8 @@ internal sealed unsafe class MpiLibrary
                 var line = text.Split('\n')[0];
                 var comma = line.IndexOf(',');
                 if (comma > 0) line = line[..comma];
-                line = string.Join(" ", line.Split(new[] { ' ', '\t', '\r' }, StringSplitOptions.RemoveEmptyEntries));
+                // Open MPI: "Open MPI v4.1.4, package: …"; MPICH: "MPICH Version:\t4.0.2" (→ "MPICH 4.0.2").
+                line = string.Join(" ", line.Split(new[] { ' ', '\t', '\r' }, StringSplitOptions.RemoveEmptyEntries).Where(w => w != "Version:"));
                 if (line.Length > 0) return line;
             }
         }

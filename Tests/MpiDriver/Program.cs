@@ -23,6 +23,7 @@ public static class Program
             "mismatch" => Mismatch(),
             "die" => Die(),
             "stuck" => Stuck(),
+            "stuck-at-end" => StuckAtEnd(),
             "abort" => AbortScenario(),
             "bench" => Bench(args.Skip(1).ToArray()),
             _ => Usage(scenario),
@@ -31,7 +32,7 @@ public static class Program
 
     private static int Usage(string scenario)
     {
-        Console.Error.WriteLine($"Unknown scenario \"{scenario}\"; use one of: collectives, mismatch, die, stuck, abort, bench [repetitions].");
+        Console.Error.WriteLine($"Unknown scenario \"{scenario}\"; use one of: collectives, mismatch, die, stuck, stuck-at-end, abort, bench [repetitions].");
         return 64;
     }
 
@@ -114,8 +115,38 @@ public static class Program
 
         comm.CheckSame("Collectives scenario", new KeyValuePair<string, string>[] { new("model signature", "mlp 40-100-10"), new("samples", "4000") });
 
+        if (comm is MpiCommunicator mpi)
+        {
+            // One MpiCommunicator per process: a second Create is refused while it lives and after it finalized MPI.
+            if (!ReferenceEquals(MpiCommunicator.Current, mpi)) Fail(comm, "MpiCommunicator.Current is not the live communicator");
+            Expect<InvalidOperationException>(comm, () => MpiCommunicator.Create(), "An MpiCommunicator already exists in this process");
+            comm.Barrier();
+            mpi.Dispose();
+            mpi.Dispose(); // idempotent
+            if (MpiCommunicator.Current is not null) Fail(comm, "MpiCommunicator.Current is not null after Dispose");
+            Expect<InvalidOperationException>(comm, () => MpiCommunicator.Create(), "MPI cannot be initialized twice in one process");
+            Expect<ObjectDisposedException>(comm, () => mpi.AllReduceSum(new float[3]), "MPI is finalized");
+        }
+
         Console.WriteLine($"ok rank={rank} size={size}");
         return 0;
+    }
+
+    private static void Expect<T>(ICommunicator comm, Action action, string messagePart) where T : Exception
+    {
+        try
+        {
+            action();
+        }
+        catch (T e) when (e.Message.Contains(messagePart))
+        {
+            return;
+        }
+        catch (Exception e)
+        {
+            Fail(comm, $"expected {typeof(T).Name} with \"{messagePart}\", got {e.GetType().Name}: {e.Message}");
+        }
+        Fail(comm, $"expected {typeof(T).Name} with \"{messagePart}\", got no exception");
     }
 
     /// <summary>Rank 1's data size differs: every rank must throw the same exception and exit 3.</summary>
@@ -164,6 +195,17 @@ public static class Program
         comm.AllReduceSum(new float[15210]);
         Console.WriteLine($"rank {comm.Rank}: the allreduce returned although rank 1 is stuck");
         comm.Dispose();
+        return 0;
+    }
+
+    /// <summary>Rank 1 sleeps forever instead of finalizing; rank 0's MPI_Finalize (in Dispose) is watched too.</summary>
+    private static int StuckAtEnd()
+    {
+        var comm = Communicator.FromEnvironment();
+        comm.Barrier();
+        if (comm.Rank == 1) Thread.Sleep(Timeout.Infinite);
+        comm.Dispose();
+        Console.WriteLine($"rank {comm.Rank}: finalized although rank 1 is stuck");
         return 0;
     }
 

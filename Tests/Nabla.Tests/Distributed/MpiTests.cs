@@ -1,0 +1,147 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading.Tasks;
+using Nabla.Distributed;
+using Xunit;
+
+namespace Nabla.Tests.Distributed;
+
+[CollectionDefinition("Mpi", DisableParallelization = true)]
+public sealed class MpiCollection;
+
+/// <summary>
+/// Two ranks under <c>mpirun</c> running the scenarios of Tests/MpiDriver: the collectives give exact values; a
+/// mismatch, a rank that dies, one that is stuck and one that aborts each end the whole job with the right exit code
+/// and message, never a hang (each job is killed and the test fails after <see cref="HardLimit"/>).
+/// </summary>
+[Collection("Mpi")]
+public class MpiTests
+{
+    /// <summary>Past this a job is taken to hang: its process tree is killed and the test fails.</summary>
+    private static readonly TimeSpan HardLimit = TimeSpan.FromSeconds(60);
+
+    private sealed record Job(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed);
+
+    private static string DriverPath()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "MpiDriver.dll");
+        Assert.True(File.Exists(path), $"MpiDriver.dll is not beside the tests ({path}); it comes from the ProjectReference to Tests/MpiDriver.");
+        return path;
+    }
+
+    private static string Dotnet() => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    /// <summary>Runs <c>mpirun -np 2 dotnet MpiDriver.dll scenario</c> (or the driver alone when <paramref name="ranks"/> is 0).</summary>
+    private static Job Run(string scenario, int ranks = 2, params (string Name, string Value)[] env)
+    {
+        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        if (ranks > 0)
+        {
+            start.FileName = MpiFactAttribute.MpirunPath!;
+            foreach (var a in new[] { "--allow-run-as-root", "--oversubscribe", "-np", ranks.ToString() }) start.ArgumentList.Add(a);
+            foreach (var (name, value) in env) { start.ArgumentList.Add("-x"); start.ArgumentList.Add($"{name}={value}"); }
+        }
+        else start.FileName = Dotnet();
+        if (ranks > 0) start.ArgumentList.Add(Dotnet());
+        start.ArgumentList.Add(DriverPath());
+        start.ArgumentList.Add(scenario);
+        foreach (var (name, value) in env) start.Environment[name] = value;
+        start.Environment["TERM"] = "dumb";
+        // The variables mpirun sets must not leak in from a test host that itself runs under mpirun.
+        foreach (var name in new[] { "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK" }) start.Environment.Remove(name);
+
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(HardLimit))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            Assert.Fail($"mpirun ... {scenario} did not end within {HardLimit.TotalSeconds} s (killed). stdout:\n{Wait(stdout)}\nstderr:\n{Wait(stderr)}");
+        }
+        process.WaitForExit(); // drains the redirected streams
+        return new Job(process.ExitCode, Wait(stdout), Wait(stderr), clock.Elapsed);
+    }
+
+    private static string Wait(Task<string> text) => text.Wait(TimeSpan.FromSeconds(10)) ? text.Result : "(output not closed)";
+
+    private static string[] Lines(string text) => text.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+
+    private static string Show(Job job) => $"exit {job.ExitCode} after {job.Elapsed.TotalSeconds:0.0} s\nstdout:\n{job.Stdout}\nstderr:\n{job.Stderr}";
+
+    [MpiFact]
+    public void CollectivesBetweenTwoRanksGiveExactValues()
+    {
+        var job = Run("collectives");
+        Assert.True(job.ExitCode == 0, Show(job));
+        Assert.Contains("description=Open MPI", job.Stdout);
+        Assert.Contains("(libmpi.so.40) launched_by_mpi=True", job.Stdout);
+        Assert.Contains("ok rank=0 size=2", job.Stdout);
+        Assert.Contains("ok rank=1 size=2", job.Stdout);
+    }
+
+    [Fact]
+    public void TheDriverWithoutMpirunRunsAsOneProcess()
+    {
+        var job = Run("collectives", ranks: 0);
+        Assert.True(job.ExitCode == 0, Show(job));
+        Assert.Contains("description=single process launched_by_mpi=False", job.Stdout);
+        Assert.Contains("ok rank=0 size=1", job.Stdout);
+    }
+
+    [MpiFact]
+    public void AMismatchIsReportedIdenticallyByEveryRank()
+    {
+        var job = Run("mismatch");
+        Assert.True(job.ExitCode == 3, Show(job));
+        const string message = "Data-parallel training: the ranks disagree on \"training samples\": rank 1 has \"4001\" (hash b0efc797ea75), rank 0 has \"4000\" (hash b090147020e0).";
+        var lines = Lines(job.Stderr);
+        Assert.True(lines.Contains("rank 0: " + message) && lines.Contains("rank 1: " + message), Show(job));
+        Assert.DoesNotContain("no mismatch", job.Stdout);
+    }
+
+    [MpiFact]
+    public void ARankThatDiesEndsTheJob()
+    {
+        // Rank 0 waits in an allreduce with the default 5-minute timeout; mpirun itself must end it when rank 1 exits.
+        var job = Run("die");
+        Assert.True(job.ExitCode == 5, Show(job));
+        Assert.Contains("rank 1: exiting abruptly with code 5", job.Stderr);
+        Assert.DoesNotContain("returned although", job.Stdout);
+        Assert.True(job.Elapsed < TimeSpan.FromSeconds(30), Show(job));
+    }
+
+    [MpiFact]
+    public void ARankThatIsStuckMakesTheOthersAbortAfterTheTimeout()
+    {
+        var job = Run("stuck", 2, (MpiOptions.TimeoutVariable, "3"));
+        Assert.True(job.ExitCode == MpiCommunicator.TimeoutExitCode, Show(job));
+        Assert.Contains("rank 0: MPI_Allreduce of 15210 floats waited 3 s for the other ranks; a rank has died or is stuck. Aborting the job.", Lines(job.Stderr));
+        Assert.DoesNotContain("returned although", job.Stdout);
+        Assert.True(job.Elapsed >= TimeSpan.FromSeconds(3) && job.Elapsed < TimeSpan.FromSeconds(30), Show(job));
+    }
+
+    [MpiFact]
+    public void ARankThatNeverFinalizesMakesTheOthersAbortInsteadOfWaitingInFinalize()
+    {
+        var job = Run("stuck-at-end", 2, (MpiOptions.TimeoutVariable, "3"));
+        Assert.True(job.ExitCode == MpiCommunicator.TimeoutExitCode, Show(job));
+        Assert.Contains("rank 0: MPI_Finalize waited 3 s for the other ranks; a rank has died or is stuck. Aborting the job.", Lines(job.Stderr));
+        Assert.DoesNotContain("finalized although", job.Stdout);
+        Assert.True(job.Elapsed < TimeSpan.FromSeconds(30), Show(job));
+    }
+
+    [MpiFact]
+    public void AbortEndsEveryRankWithItsCodeAndMessage()
+    {
+        var job = Run("abort");
+        Assert.True(job.ExitCode == 2, Show(job));
+        Assert.Contains("rank 1: bad data file x.csv", Lines(job.Stderr));
+        Assert.DoesNotContain("returned although", job.Stdout);
+    }
+}

@@ -1,0 +1,89 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Nabla.Distributed;
+
+namespace Nabla.Tests.Distributed;
+
+/// <summary>
+/// A group of in-process ranks, one thread each, whose collectives meet at a shared barrier: lets the helpers built
+/// on <see cref="ICommunicator"/> (AllGather, CheckSame) be tested with several ranks without MPI. Sums run in rank
+/// order; a broadcast of a different length on some rank throws (as it would be a protocol error under MPI).
+/// </summary>
+internal sealed class ThreadGroup
+{
+    private readonly Barrier _barrier;
+    private readonly object?[] _slots;
+
+    private ThreadGroup(int size)
+    {
+        _barrier = new Barrier(size);
+        _slots = new object?[size];
+    }
+
+    /// <summary>Runs <paramref name="body"/> on <paramref name="size"/> ranks at once and returns each rank's result (or exception).</summary>
+    public static (T? Value, Exception? Error)[] Run<T>(int size, Func<ICommunicator, T> body)
+    {
+        var group = new ThreadGroup(size);
+        var tasks = Enumerable.Range(0, size).Select(rank => Task.Factory.StartNew(() =>
+        {
+            try { return (Value: body(new Member(group, rank)), Error: (Exception?)null); }
+            catch (Exception e) { return (default(T), e); }
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        if (!Task.WaitAll(tasks, TimeSpan.FromSeconds(30))) throw new TimeoutException("A rank of the thread group is stuck in a collective.");
+        return tasks.Select(t => t.Result).ToArray();
+    }
+
+    private sealed class Member(ThreadGroup group, int rank) : ICommunicator
+    {
+        public int Rank => rank;
+        public int Size => group._slots.Length;
+        public string Description => $"thread group of {Size}";
+
+        public void AllReduceSum(Span<float> values)
+        {
+            group._slots[rank] = values.ToArray();
+            group._barrier.SignalAndWait();
+            for (int i = 0; i < values.Length; i++)
+            {
+                float sum = 0;
+                foreach (var slot in group._slots) sum += ((float[])slot!)[i];
+                values[i] = sum;
+            }
+            group._barrier.SignalAndWait();
+        }
+
+        public void AllReduceSum(Span<double> values)
+        {
+            group._slots[rank] = values.ToArray();
+            group._barrier.SignalAndWait();
+            for (int i = 0; i < values.Length; i++)
+            {
+                double sum = 0;
+                foreach (var slot in group._slots) sum += ((double[])slot!)[i];
+                values[i] = sum;
+            }
+            group._barrier.SignalAndWait();
+        }
+
+        public void Broadcast(Span<byte> data, int root) => Broadcast<byte>(data, root);
+        public void Broadcast(Span<float> data, int root) => Broadcast<float>(data, root);
+
+        private void Broadcast<T>(Span<T> data, int root)
+        {
+            group._slots[rank] = data.ToArray();
+            group._barrier.SignalAndWait();
+            var source = (T[])group._slots[root]!;
+            var length = source.Length;
+            group._barrier.SignalAndWait();
+            if (length != data.Length) throw new InvalidOperationException($"rank {rank} broadcast {data.Length} elements, root {root} {length}");
+            source.CopyTo(data);
+        }
+
+        public void Barrier() => group._barrier.SignalAndWait();
+        [DoesNotReturn] public void Abort(string message, int exitCode = 2) => throw new InvalidOperationException($"rank {rank}: {message}");
+        public void Dispose() { }
+    }
+}
