@@ -135,9 +135,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         Enter("MPI_Allreduce", values.Length, "floats");
         try
         {
-            fixed (float* p = values)
-                for (int offset = 0; offset < values.Length; offset += _maxPerCall)
-                    Check(_mpi.Allreduce(_mpi.InPlace, p + offset, Math.Min(_maxPerCall, values.Length - offset), _mpi.Float, _mpi.Sum, _mpi.CommWorld), "MPI_Allreduce");
+            fixed (float* p = values) AllReduceInPlace(p, values.Length, sizeof(float), _mpi.Float);
         }
         finally { Leave(); }
     }
@@ -150,9 +148,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         Enter("MPI_Allreduce", values.Length, "doubles");
         try
         {
-            fixed (double* p = values)
-                for (int offset = 0; offset < values.Length; offset += _maxPerCall)
-                    Check(_mpi.Allreduce(_mpi.InPlace, p + offset, Math.Min(_maxPerCall, values.Length - offset), _mpi.Double, _mpi.Sum, _mpi.CommWorld), "MPI_Allreduce");
+            fixed (double* p = values) AllReduceInPlace(p, values.Length, sizeof(double), _mpi.Double);
         }
         finally { Leave(); }
     }
@@ -166,9 +162,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         Enter("MPI_Bcast", data.Length, "bytes");
         try
         {
-            fixed (byte* p = data)
-                for (int offset = 0; offset < data.Length; offset += _maxPerCall)
-                    Check(_mpi.Bcast(p + offset, Math.Min(_maxPerCall, data.Length - offset), _mpi.Byte, root, _mpi.CommWorld), "MPI_Bcast");
+            fixed (byte* p = data) BroadcastChunks(p, data.Length, sizeof(byte), _mpi.Byte, root);
         }
         finally { Leave(); }
     }
@@ -182,9 +176,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         Enter("MPI_Bcast", data.Length, "floats");
         try
         {
-            fixed (float* p = data)
-                for (int offset = 0; offset < data.Length; offset += _maxPerCall)
-                    Check(_mpi.Bcast(p + offset, Math.Min(_maxPerCall, data.Length - offset), _mpi.Float, root, _mpi.CommWorld), "MPI_Bcast");
+            fixed (float* p = data) BroadcastChunks(p, data.Length, sizeof(float), _mpi.Float, root);
         }
         finally { Leave(); }
     }
@@ -236,6 +228,28 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             }
         }
         finally { _stopWatchdog.Set(); }
+    }
+
+    /// <summary>MPI_Allreduce in place over <paramref name="length"/> elements, at most <see cref="MpiOptions.MaxElementsPerCall"/> a call.</summary>
+    private void AllReduceInPlace(void* data, int length, int elementSize, nint type)
+    {
+        for (int offset = 0; offset < length;)
+        {
+            var count = Math.Min(_maxPerCall, length - offset);
+            Check(_mpi.Allreduce(_mpi.InPlace, (byte*)data + (long)offset * elementSize, count, type, _mpi.Sum, _mpi.CommWorld), "MPI_Allreduce");
+            offset += count; // never past length, so never overflows
+        }
+    }
+
+    /// <summary>MPI_Bcast of <paramref name="length"/> elements, at most <see cref="MpiOptions.MaxElementsPerCall"/> a call.</summary>
+    private void BroadcastChunks(void* data, int length, int elementSize, nint type, int root)
+    {
+        for (int offset = 0; offset < length;)
+        {
+            var count = Math.Min(_maxPerCall, length - offset);
+            Check(_mpi.Bcast((byte*)data + (long)offset * elementSize, count, type, root, _mpi.CommWorld), "MPI_Bcast");
+            offset += count;
+        }
     }
 
     private void Enter(string call, long count, string unit)

@@ -119,8 +119,28 @@ internal sealed unsafe class MpiLibrary
         var buffer = stackalloc byte[4096]; // MPI_MAX_ERROR_STRING: 256 in Open MPI, 1024 in MPICH
         int length = 0;
         if (ErrorString(code, buffer, &length) != 0 || length <= 0) return null;
-        return Encoding.UTF8.GetString(buffer, Math.Min(length, 4095)).TrimEnd('\0', ' ', '\n');
+        return OneLine(Encoding.UTF8.GetString(buffer, Math.Min(length, 4095)));
     }
+
+    /// <summary>
+    /// An error text on one line: MPICH's are an error stack, one frame a line (<c>MPIR_Bcast_impl(378)....: detail</c>,
+    /// most with no detail); this keeps the details, in order, without repeats.
+    /// </summary>
+    internal static string OneLine(string text)
+    {
+        var parts = new System.Collections.Generic.List<string>();
+        foreach (var raw in text.TrimEnd('\0').Split('\n'))
+        {
+            var line = raw.Trim();
+            var frame = s_frame.Match(line);
+            if (frame.Success) line = frame.Groups[1].Value.Trim();
+            if (line.EndsWith(", error stack:", StringComparison.Ordinal)) line = line[..^", error stack:".Length];
+            if (line.Length > 0 && !parts.Contains(line)) parts.Add(line);
+        }
+        return string.Join("; ", parts);
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex s_frame = new(@"^\S*\(\S*\)\.*:\s*(.*)$");
 
     /// <summary>The first line of <c>MPI_Get_library_version</c> (up to its first comma), e.g. <c>Open MPI v4.1.4</c>, <c>MPICH 4.0.2</c>.</summary>
     public string Version()

@@ -25,6 +25,7 @@ public static class Program
             "stuck" => Stuck(),
             "stuck-at-end" => StuckAtEnd(),
             "abort" => AbortScenario(),
+            "bad-length" => BadLength(),
             "bench" => Bench(args.Skip(1).ToArray()),
             _ => Usage(scenario),
         };
@@ -32,7 +33,7 @@ public static class Program
 
     private static int Usage(string scenario)
     {
-        Console.Error.WriteLine($"Unknown scenario \"{scenario}\"; use one of: collectives, mismatch, die, stuck, stuck-at-end, abort, bench [repetitions].");
+        Console.Error.WriteLine($"Unknown scenario \"{scenario}\"; use one of: collectives, mismatch, die, stuck, stuck-at-end, abort, bad-length, bench [repetitions].");
         return 64;
     }
 
@@ -206,6 +207,25 @@ public static class Program
         if (comm.Rank == 1) Thread.Sleep(Timeout.Infinite);
         comm.Dispose();
         Console.WriteLine($"rank {comm.Rank}: finalized although rank 1 is stuck");
+        return 0;
+    }
+
+    /// <summary>
+    /// Rank 1 receives a broadcast into a shorter buffer than the root sends: the library's error code comes back as an
+    /// MpiException on rank 1 (printed; exit 4), the root's eager send completes.
+    /// </summary>
+    private static int BadLength()
+    {
+        using var comm = Communicator.FromEnvironment();
+        try
+        {
+            comm.Broadcast(new byte[comm.Rank == 1 ? 5 : 10], 0);
+        }
+        catch (MpiException e)
+        {
+            Console.Error.WriteLine($"rank {comm.Rank}: {e.Message}");
+            return 4;
+        }
         return 0;
     }
 

@@ -165,4 +165,44 @@ public class CommunicatorTests
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => MpiCommunicator.Create(new MpiOptions { CollectiveTimeout = TimeSpan.Zero }));
         Assert.Contains("Timeout.InfiniteTimeSpan", e.Message);
     }
+
+    [Fact]
+    public void MpichErrorStacksAreFlattenedToOneLine()
+    {
+        // MPI_Error_string of MPICH 4.0.2 for a broadcast received into a too-short buffer (copied from a run).
+        const string text = "Message truncated, error stack:\n" +
+            "internal_Bcast(107)...........: MPI_Bcast(buffer=0x7f6b8180c1e0, count=5, MPI_BYTE, 0, MPI_COMM_WORLD) failed\n" +
+            "MPID_Bcast(95)................: \n" +
+            "MPIR_Bcast_impl(378)..........: \n" +
+            "MPIR_Bcast_allcomm_auto(317)..: \n" +
+            "MPIR_Bcast_intra_binomial(105): \n" +
+            "(unknown)(): Message truncated";
+        Assert.Equal("Message truncated; MPI_Bcast(buffer=0x7f6b8180c1e0, count=5, MPI_BYTE, 0, MPI_COMM_WORLD) failed", MpiLibrary.OneLine(text));
+        Assert.Equal("MPI_ERR_TRUNCATE: message truncated", MpiLibrary.OneLine("MPI_ERR_TRUNCATE: message truncated\0"));
+        Assert.Equal("MPI_Bcast failed with MPI error code 15 (MPI_ERR_TRUNCATE: message truncated).",
+            new MpiException("MPI_Bcast", 15, "MPI_ERR_TRUNCATE: message truncated").Message);
+    }
+
+    [Theory]
+    [InlineData("3", 3.0)]
+    [InlineData("0.5", 0.5)]
+    [InlineData("1e3", 1000.0)]
+    [InlineData("0", -1.0)]
+    [InlineData("inf", -1.0)]
+    [InlineData("None", -1.0)]
+    public void TheTimeoutVariableIsSecondsOrNone(string text, double seconds)
+    {
+        var timeout = MpiOptions.ParseTimeout(text);
+        Assert.Equal(seconds < 0 ? System.Threading.Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(seconds), timeout);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("30s")]
+    [InlineData("NaN")]
+    public void ABadTimeoutVariableIsNamed(string text)
+    {
+        var e = Assert.Throws<ArgumentException>(() => MpiOptions.ParseTimeout(text));
+        Assert.Equal($"NABLA_MPI_TIMEOUT_S=\"{text}\" is not a number of seconds (use a positive number, or 0, inf or none for no timeout).", e.Message);
+    }
 }

@@ -137,6 +137,15 @@ public class MpiTests
     }
 
     [MpiFact]
+    public void AnMpiErrorCodeBecomesAnMpiExceptionWithTheLibrarysText()
+    {
+        // Rank 1 receives rank 0's 10-byte broadcast into 5 bytes: Open MPI returns MPI_ERR_TRUNCATE (15).
+        var job = Run("bad-length");
+        Assert.True(job.ExitCode == 4, Show(job));
+        Assert.Contains("rank 1: MPI_Bcast failed with MPI error code 15 (MPI_ERR_TRUNCATE: message truncated).", job.Stderr);
+    }
+
+    [MpiFact]
     public void AbortEndsEveryRankWithItsCodeAndMessage()
     {
         var job = Run("abort");
