@@ -79,10 +79,12 @@ internal sealed partial class ScheduleBuilder
             g.Root = n; // ascending ids: the last member wins
             _groupOf[n] = g;
         }
+        // A GEMM's mask h of mm ⊙ step(h) is read by the GEMM, not through a graph edge: it must be stored too.
+        var masks = new HashSet<Node>(_gemmAt.Values.Where(gm => gm.Mask is not null).Select(gm => gm.Mask!));
         foreach (var g in groups.Values)
         {
             foreach (var m in g.Members)
-                if (_roots.Contains(m) || _consumers[m].Any(c => !g.Set.Contains(c))) g.Stored.Add(m);
+                if (_roots.Contains(m) || masks.Contains(m) || _consumers[m].Any(c => !g.Set.Contains(c))) g.Stored.Add(m);
             foreach (var m in g.Set) _keyOf[m] = g.Root;
         }
         // An elementwise value consumed only by a reduction is computed inside it.

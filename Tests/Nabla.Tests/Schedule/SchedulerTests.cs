@@ -54,6 +54,29 @@ public class SchedulerTests
         AssertSame(Interpreter.Run(f, bind), ScheduleInterpreter.Run(s, bind), 1e-12);
     }
 
+    // Found by the random-graph pipeline property: the mask h of mm ⊙ step(h) was computed inside the loop of step(h)
+    // and never stored, so the GEMM that reads it had no buffer ("no buffer for %4 add").
+    [Fact]
+    public void AGemmMaskComputedInsideALoopIsStoredForTheGemm()
+    {
+        var g = new Graph(DType.F64);
+        var x = g.Input("x", Shape.Of(3, 3)); var b = g.Input("b", Shape.Of(3, 3));
+        var h = x + 0.5;                                // inside the loop that computes step(h)
+        var step = F.Step(h);
+        var y = F.MatMul(step, x) + F.MatMul(b, F.T(x)) * step; // the second product takes step(h) as its mask
+        var f = new Function(g, ("y", y), ("s", F.Sum(step)));
+        var s = Scheduler.Build(f);
+        var masked = Assert.Single(s.Kernels.OfType<GemmKernel>(), k => k.Mask is not null);
+        Assert.Contains(s.Kernels.OfType<ElementwiseKernel>(), k => k.Outputs.Contains(masked.Mask!));
+        var rnd = new Random(2);
+        var bind = new Dictionary<string, Tensor>
+        {
+            ["x"] = new(new[] { 3, 3 }, Enumerable.Range(0, 9).Select(_ => rnd.NextDouble() * 2 - 1).ToArray()),
+            ["b"] = new(new[] { 3, 3 }, Enumerable.Range(0, 9).Select(_ => rnd.NextDouble() * 2 - 1).ToArray()),
+        };
+        AssertSame(Interpreter.Run(f, bind), ScheduleInterpreter.Run(s, bind), 1e-12);
+    }
+
     [Fact]
     public void ForwardLayersFuseBiasAndReluIntoTheGemmAndBackwardUsesTheReluMask()
     {
