@@ -13,6 +13,8 @@ public sealed class SingleProcessCommunicator : ICommunicator
     /// <summary>The shared instance (it holds no state).</summary>
     public static SingleProcessCommunicator Instance { get; } = new();
 
+    private SingleProcessCommunicator() { }
+
     /// <inheritdoc/>
     public int Rank => 0;
     /// <inheritdoc/>

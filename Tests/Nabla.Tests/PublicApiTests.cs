@@ -31,6 +31,7 @@ public class PublicApiTests
         ["Nabla.Dsl"] = typeof(Nabla.Model),
         ["Nabla"] = typeof(Nabla.Network),
         ["Nabla.Jit"] = typeof(Nabla.Jit),
+        ["Nabla.Distributed"] = typeof(Nabla.Distributed.ICommunicator),
         ["Nabla.Generator"] = typeof(NablaGenerator::Nabla.Generator.NetworkGenerator),
     };
 
