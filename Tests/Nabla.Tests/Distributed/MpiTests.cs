@@ -23,8 +23,6 @@ public class MpiTests
     /// <summary>Past this a job is taken to hang: its process tree is killed and the test fails.</summary>
     private static readonly TimeSpan HardLimit = TimeSpan.FromSeconds(60);
 
-    private sealed record Job(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed);
-
     private static string DriverPath()
     {
         var path = Path.Combine(AppContext.BaseDirectory, "MpiDriver.dll");
@@ -32,47 +30,13 @@ public class MpiTests
         return path;
     }
 
-    private static string Dotnet() => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-
     /// <summary>Runs <c>mpirun -np 2 dotnet MpiDriver.dll scenario</c> (or the driver alone when <paramref name="ranks"/> is 0).</summary>
-    private static Job Run(string scenario, int ranks = 2, params (string Name, string Value)[] env)
-    {
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        if (ranks > 0)
-        {
-            start.FileName = MpiFactAttribute.MpirunPath!;
-            foreach (var a in new[] { "--allow-run-as-root", "--oversubscribe", "-np", ranks.ToString() }) start.ArgumentList.Add(a);
-            foreach (var (name, value) in env) { start.ArgumentList.Add("-x"); start.ArgumentList.Add($"{name}={value}"); }
-        }
-        else start.FileName = Dotnet();
-        if (ranks > 0) start.ArgumentList.Add(Dotnet());
-        start.ArgumentList.Add(DriverPath());
-        start.ArgumentList.Add(scenario);
-        foreach (var (name, value) in env) start.Environment[name] = value;
-        start.Environment["TERM"] = "dumb";
-        // The variables mpirun sets must not leak in from a test host that itself runs under mpirun.
-        foreach (var name in new[] { "OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK" }) start.Environment.Remove(name);
-
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(HardLimit))
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            Assert.Fail($"mpirun ... {scenario} did not end within {HardLimit.TotalSeconds} s (killed). stdout:\n{Wait(stdout)}\nstderr:\n{Wait(stderr)}");
-        }
-        process.WaitForExit(); // drains the redirected streams
-        return new Job(process.ExitCode, Wait(stdout), Wait(stderr), clock.Elapsed);
-    }
-
-    private static string Wait(Task<string> text) => text.Wait(TimeSpan.FromSeconds(10)) ? text.Result : "(output not closed)";
+    private static MpiJob Run(string scenario, int ranks = 2, params (string Name, string Value)[] env) =>
+        MpiJob.Run(new[] { new MpiJob.App(ranks, DriverPath(), scenario) }, HardLimit, null, env);
 
     private static string[] Lines(string text) => text.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
 
-    private static string Show(Job job) => $"exit {job.ExitCode} after {job.Elapsed.TotalSeconds:0.0} s\nstdout:\n{job.Stdout}\nstderr:\n{job.Stderr}";
+    private static string Show(MpiJob job) => job.Show();
 
     [MpiFact]
     public void CollectivesBetweenTwoRanksGiveExactValues()
