@@ -22,6 +22,21 @@ public static class Communicator
     }
 
     /// <summary>
+    /// How many ranks of the job run on this machine, as the launcher says (<c>OMPI_COMM_WORLD_LOCAL_SIZE</c> of Open
+    /// MPI, <c>MPI_LOCALNRANKS</c> of MPICH's Hydra), or 1 when it does not say. Ranks on one machine share its cores:
+    /// each should run about <see cref="Environment.ProcessorCount"/> / <see cref="LocalRanks"/> threads.
+    /// </summary>
+    public static int LocalRanks
+    {
+        get
+        {
+            foreach (var name in new[] { "OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS" })
+                if (int.TryParse(Environment.GetEnvironmentVariable(name), out int n) && n >= 1) return n;
+            return 1;
+        }
+    }
+
+    /// <summary>
     /// <see cref="MpiCommunicator.Create"/> when <see cref="LaunchedByMpi"/> (every rank of the job, even a job of one),
     /// otherwise <see cref="SingleProcessCommunicator.Instance"/>, so the same program runs with and without
     /// <c>mpirun</c> and needs no MPI library installed in the second case. Dispose what it returns at the end.

@@ -153,7 +153,8 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
   --batch N               mini-batch size (default 100; ≥ 4000 means full batch)
   --epochs N | --steps N  training length, counted from step 0 (default 6000 steps; after --load, the rest)
   --seed N                seed of initialization, shuffling, dropout, augmentation and random labels (default 1)
-  --threads N             kernel threads (default: all cores)
+  --threads N             kernel threads (default: all cores; with --distributed, the cores shared among the ranks on
+                          each machine)
   --dropout P             dropout probability after each hidden layer, in [0, 1) (default 0.2; 0 = the notebook's exact MLP;
                           gru: before its linear layer, default 0.2; cnn: before its linear layer, default 0)
   --weight-decay X        L2 weight decay (default 0)

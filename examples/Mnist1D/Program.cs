@@ -41,7 +41,12 @@ public static class Program
             var o = Options.Parse(args);
             if (o.Help) { stdout.WriteLine(Options.Usage); return 0; }
             if (o.Threads is int t) Parallelism.MaxThreads = t;
-            if (o.Distributed) comm = Communicator.FromEnvironment();
+            if (o.Distributed)
+            {
+                comm = Communicator.FromEnvironment();
+                // The ranks on one machine share its cores (unless --threads says otherwise).
+                if (o.Threads is null) Parallelism.MaxThreads = Math.Max(1, Environment.ProcessorCount / Communicator.LocalRanks);
+            }
             var output = comm is { Rank: > 0 } ? TextWriter.Null : stdout;
             int code = o.Figure202 ? Figure202.Run(o, output)
                 : o.Search is not null ? HyperparameterSearch.Run(o, output, comm ?? SingleProcessCommunicator.Instance)

@@ -16,6 +16,11 @@ namespace Nabla.Training;
 /// <see cref="TrainingOptions.Seed"/> and the epoch, the dropout masks on the network's dropout seed and step, the
 /// learning rate on the step — so on one thread a run is bit-identical every time, and a run resumed from a checkpoint
 /// continues exactly as if it had not stopped.
+/// <para>With <see cref="TrainingOptions.Communicator"/> over several ranks (MPI), training is data-parallel: every rank
+/// calls <c>Fit</c> with the same model (compiled with <see cref="TrainingSetup.SplitStep"/>), data and options; each
+/// computes the gradient of its share of every batch, one allreduce per step sums the shares, and all apply the same
+/// update, so the ranks end with the weights one process would train (to float32 summation order). Only rank 0 reports
+/// progress; callbacks run on every rank with the same values (<see cref="TrainingControl.Rank"/> tells which).</para>
 /// </summary>
 /// <example><code>
 /// var net = model.Compile(TrainingSetup.Classification(Optimizer.Adam(0.01)));          // Nabla.Jit
