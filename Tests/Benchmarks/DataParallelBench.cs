@@ -87,6 +87,38 @@ internal static class DataParallelBench
         return 0;
     }
 
+    /// <summary>
+    /// What splitting the step costs in one process: the fused <c>TrainStep</c> against <c>ComputeGradients</c> +
+    /// <c>ApplyUpdate</c> of the same model on the same batch, alternating, median over <paramref name="repeats"/> runs of
+    /// <paramref name="steps"/> steps each.
+    /// </summary>
+    public static int SplitCost(int batch, int threads, int steps, int repeats)
+    {
+        Parallelism.MaxThreads = threads;
+        var net = Model.Build(Networks.Mlp(40, new[] { 100, 100 }, 10), 40, 1)
+            .Compile(new TrainingSetup(Loss.SoftmaxCrossEntropy(), Optimizer.Sgd(0.01)) { SplitStep = true, Dropout = false }, Backend.Roslyn);
+        var rng = new Random(7);
+        var x = Enumerable.Range(0, batch * 40).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var t = new float[batch * 10];
+        for (int i = 0; i < batch; i++) t[i * 10 + rng.Next(10)] = 1;
+        double Time(bool split)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            for (int i = 0; i < steps; i++)
+            {
+                if (split) { net.ComputeGradients(x, t, batch); net.ApplyUpdate(0.01); }
+                else net.TrainStep(x, t, batch, 0.01);
+            }
+            return Stopwatch.GetElapsedTime(t0).TotalMicroseconds / steps;
+        }
+        Time(false); Time(true); // warm-up
+        var fused = new List<double>(); var split = new List<double>();
+        for (int r = 0; r < repeats; r++) { fused.Add(Time(false)); split.Add(Time(true)); }
+        double f = Median(fused), sp = Median(split);
+        Console.WriteLine($"mlp-40-100-100-10 sgd b{batch}, {threads} thread(s): fused TrainStep {f:0.0} µs, ComputeGradients + ApplyUpdate {sp:0.0} µs ({sp / f:0.000}×)");
+        return 0;
+    }
+
     private static double Median(List<double> v)
     {
         var s = v.OrderBy(t => t).ToArray();

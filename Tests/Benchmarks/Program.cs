@@ -4,9 +4,10 @@ using Nabla.Benchmarks;
 
 // Usage: dotnet run -c Release --project Tests/Benchmarks -- [--case NAME]... [--json] [--threads N] [--quick] [--list] [--wait-idle SECONDS]
 //        mpirun -np R dotnet Tests/Benchmarks/bin/Release/net10.0/Nabla.Benchmarks.dll --data-parallel [--batch N] [--threads N] [--steps N] [--repeats N] [--json]
+//        dotnet Tests/Benchmarks/bin/Release/net10.0/Nabla.Benchmarks.dll --split-cost [--batch N] [--threads N] [--steps N] [--repeats N]
 // JSON lines follow DESIGN.md section 2, plus "gflops" for GEMM cases and "foreign_cpu_pct" (CPU used by other processes).
 var patterns = new List<string>();
-bool json = false, quick = false, list = false, dataParallel = false;
+bool json = false, quick = false, list = false, dataParallel = false, splitCost = false;
 int batchPerRank = 4000, dpSteps = 50, repeats = 7;
 int? threads = null;
 double waitIdle = 0;
@@ -17,6 +18,7 @@ for (int i = 0; i < args.Length; i++)
         case "--case" when i + 1 < args.Length: patterns.Add(args[++i]); break;
         case "--json": json = true; break;
         case "--data-parallel": dataParallel = true; break;
+        case "--split-cost": splitCost = true; break;
         case "--batch" when i + 1 < args.Length && int.TryParse(args[i + 1], out int b) && b >= 1: batchPerRank = b; i++; break;
         case "--steps" when i + 1 < args.Length && int.TryParse(args[i + 1], out int st) && st >= 1: dpSteps = st; i++; break;
         case "--repeats" when i + 1 < args.Length && int.TryParse(args[i + 1], out int rp) && rp >= 1: repeats = rp; i++; break;
@@ -34,6 +36,7 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
+if (splitCost) return Nabla.Benchmarks.DataParallelBench.SplitCost(batchPerRank, threads ?? 1, dpSteps, repeats);
 if (dataParallel) return Nabla.Benchmarks.DataParallelBench.Run(batchPerRank, threads ?? 1, dpSteps, repeats, json);
 
 var selected = BenchRunner.Select(BenchRegistry.All(), patterns, threads);
