@@ -68,7 +68,10 @@ internal sealed record MpiJob(int ExitCode, string Stdout, string Stderr, TimeSp
     }
 
     /// <summary>The lines of standard output.</summary>
-    public string[] Lines => Stdout.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+    public string[] Lines => LinesOf(Stdout);
+
+    /// <summary>The lines of a text (without their line ends).</summary>
+    public static string[] LinesOf(string text) => text.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
 
     /// <summary>What a failed assertion shows.</summary>
     public string Show() => $"exit {ExitCode} after {Elapsed.TotalSeconds:0.0} s\nstdout:\n{Stdout}\nstderr:\n{Stderr}";

@@ -34,15 +34,11 @@ public class MpiTests
     private static MpiJob Run(string scenario, int ranks = 2, params (string Name, string Value)[] env) =>
         MpiJob.Run(new[] { new MpiJob.App(ranks, DriverPath(), scenario) }, HardLimit, null, env);
 
-    private static string[] Lines(string text) => text.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
-
-    private static string Show(MpiJob job) => job.Show();
-
     [MpiFact]
     public void CollectivesBetweenTwoRanksGiveExactValues()
     {
         var job = Run("collectives");
-        Assert.True(job.ExitCode == 0, Show(job));
+        Assert.True(job.ExitCode == 0, job.Show());
         Assert.Contains("description=Open MPI", job.Stdout);
         Assert.Contains("(libmpi.so.40) launched_by_mpi=True", job.Stdout);
         Assert.Contains("ok rank=0 size=2", job.Stdout);
@@ -53,7 +49,7 @@ public class MpiTests
     public void TheDriverWithoutMpirunRunsAsOneProcess()
     {
         var job = Run("collectives", ranks: 0);
-        Assert.True(job.ExitCode == 0, Show(job));
+        Assert.True(job.ExitCode == 0, job.Show());
         Assert.Contains("description=single process launched_by_mpi=False", job.Stdout);
         Assert.Contains("ok rank=0 size=1", job.Stdout);
     }
@@ -62,10 +58,10 @@ public class MpiTests
     public void AMismatchIsReportedIdenticallyByEveryRank()
     {
         var job = Run("mismatch");
-        Assert.True(job.ExitCode == 3, Show(job));
+        Assert.True(job.ExitCode == 3, job.Show());
         const string message = "Data-parallel training: the ranks disagree on \"training samples\": rank 1 has \"4001\" (hash b0efc797ea75), rank 0 has \"4000\" (hash b090147020e0).";
-        var lines = Lines(job.Stderr);
-        Assert.True(lines.Contains("rank 0: " + message) && lines.Contains("rank 1: " + message), Show(job));
+        var lines = MpiJob.LinesOf(job.Stderr);
+        Assert.True(lines.Contains("rank 0: " + message) && lines.Contains("rank 1: " + message), job.Show());
         Assert.DoesNotContain("no mismatch", job.Stdout);
     }
 
@@ -74,30 +70,30 @@ public class MpiTests
     {
         // Rank 0 waits in an allreduce with the default 5-minute timeout; mpirun itself must end it when rank 1 exits.
         var job = Run("die");
-        Assert.True(job.ExitCode == 5, Show(job));
+        Assert.True(job.ExitCode == 5, job.Show());
         Assert.Contains("rank 1: exiting abruptly with code 5", job.Stderr);
         Assert.DoesNotContain("returned although", job.Stdout);
-        Assert.True(job.Elapsed < TimeSpan.FromSeconds(30), Show(job));
+        Assert.True(job.Elapsed < TimeSpan.FromSeconds(30), job.Show());
     }
 
     [MpiFact]
     public void ARankThatIsStuckMakesTheOthersAbortAfterTheTimeout()
     {
         var job = Run("stuck", 2, (MpiOptions.TimeoutVariable, "3"));
-        Assert.True(job.ExitCode == MpiCommunicator.TimeoutExitCode, Show(job));
-        Assert.Contains("rank 0: MPI_Allreduce of 15210 floats waited 3 s for the other ranks; a rank has died or is stuck. Aborting the job.", Lines(job.Stderr));
+        Assert.True(job.ExitCode == MpiCommunicator.TimeoutExitCode, job.Show());
+        Assert.Contains("rank 0: MPI_Allreduce of 15210 floats waited 3 s for the other ranks; a rank has died or is stuck. Aborting the job.", MpiJob.LinesOf(job.Stderr));
         Assert.DoesNotContain("returned although", job.Stdout);
-        Assert.True(job.Elapsed >= TimeSpan.FromSeconds(3) && job.Elapsed < TimeSpan.FromSeconds(30), Show(job));
+        Assert.True(job.Elapsed >= TimeSpan.FromSeconds(3) && job.Elapsed < TimeSpan.FromSeconds(30), job.Show());
     }
 
     [MpiFact]
     public void ARankThatNeverFinalizesMakesTheOthersAbortInsteadOfWaitingInFinalize()
     {
         var job = Run("stuck-at-end", 2, (MpiOptions.TimeoutVariable, "3"));
-        Assert.True(job.ExitCode == MpiCommunicator.TimeoutExitCode, Show(job));
-        Assert.Contains("rank 0: MPI_Finalize waited 3 s for the other ranks; a rank has died or is stuck. Aborting the job.", Lines(job.Stderr));
+        Assert.True(job.ExitCode == MpiCommunicator.TimeoutExitCode, job.Show());
+        Assert.Contains("rank 0: MPI_Finalize waited 3 s for the other ranks; a rank has died or is stuck. Aborting the job.", MpiJob.LinesOf(job.Stderr));
         Assert.DoesNotContain("finalized although", job.Stdout);
-        Assert.True(job.Elapsed < TimeSpan.FromSeconds(30), Show(job));
+        Assert.True(job.Elapsed < TimeSpan.FromSeconds(30), job.Show());
     }
 
     [MpiFact]
@@ -105,7 +101,7 @@ public class MpiTests
     {
         // Rank 1 receives rank 0's 10-byte broadcast into 5 bytes: Open MPI returns MPI_ERR_TRUNCATE (15).
         var job = Run("bad-length");
-        Assert.True(job.ExitCode == 4, Show(job));
+        Assert.True(job.ExitCode == 4, job.Show());
         Assert.Contains("rank 1: MPI_Bcast failed with MPI error code 15 (MPI_ERR_TRUNCATE: message truncated).", job.Stderr);
     }
 
@@ -113,8 +109,8 @@ public class MpiTests
     public void AbortEndsEveryRankWithItsCodeAndMessage()
     {
         var job = Run("abort");
-        Assert.True(job.ExitCode == 2, Show(job));
-        Assert.Contains("rank 1: bad data file x.csv", Lines(job.Stderr));
+        Assert.True(job.ExitCode == 2, job.Show());
+        Assert.Contains("rank 1: bad data file x.csv", MpiJob.LinesOf(job.Stderr));
         Assert.DoesNotContain("returned although", job.Stdout);
     }
 }
