@@ -64,6 +64,22 @@ public static class CommunicatorExtensions
     }
 
     /// <summary>
+    /// A scope in which the collectives of <paramref name="comm"/> wait without a timeout
+    /// (<see cref="MpiCommunicator.WithoutTimeout"/>; a no-op for other communicators). Dispose it to restore the timeout.
+    /// </summary>
+    public static IDisposable WithoutTimeout(this ICommunicator comm)
+    {
+        ArgumentNullException.ThrowIfNull(comm);
+        return comm is MpiCommunicator mpi ? mpi.WithoutTimeout() : NoScope.Instance;
+    }
+
+    private sealed class NoScope : IDisposable
+    {
+        public static readonly NoScope Instance = new();
+        public void Dispose() { }
+    }
+
+    /// <summary>
     /// Rank <paramref name="root"/>'s <paramref name="value"/> on every rank (a run name, a time stamp, a directory);
     /// the other ranks' <paramref name="value"/> is ignored and may be null.
     /// </summary>
@@ -71,11 +87,13 @@ public static class CommunicatorExtensions
     {
         ArgumentNullException.ThrowIfNull(comm);
         var isRoot = comm.Rank == root;
-        if (isRoot && value is null) throw new ArgumentNullException(nameof(value), "The root rank must pass the string to broadcast.");
-        var bytes = isRoot ? Encoding.UTF8.GetBytes(value!) : Array.Empty<byte>();
-        var lengthBytes = BitConverter.GetBytes(bytes.Length);
+        var bytes = isRoot && value is not null ? Encoding.UTF8.GetBytes(value) : Array.Empty<byte>();
+        // A root without a string still takes part (length −1), so every rank throws instead of the others waiting.
+        var lengthBytes = BitConverter.GetBytes(isRoot && value is null ? -1 : bytes.Length);
         comm.Broadcast(lengthBytes, root);
         var n = BitConverter.ToInt32(lengthBytes, 0);
+        if (n == -1 && isRoot) throw new ArgumentNullException(nameof(value), "The root rank must pass the string to broadcast.");
+        if (n == -1) throw new InvalidOperationException($"BroadcastString: rank {root}, the root, passed no string.");
         if (n < 0) throw new InvalidOperationException($"BroadcastString: rank {root} sent a length of {n}; the ranks' collectives are out of step.");
         if (!isRoot) bytes = new byte[n];
         comm.Broadcast(bytes, root);

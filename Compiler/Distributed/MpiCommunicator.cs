@@ -40,6 +40,7 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     private readonly Thread? _watchdog;
     private readonly ManualResetEventSlim _stopWatchdog = new(false);
     private int _disposed;
+    private int _unwatched; // open WithoutTimeout scopes
 
     // What the current collective is, for the watchdog: written before _enteredAt (a volatile write publishes them).
     private long _enteredAt; // Stopwatch timestamp; 0 when no collective is under way
@@ -252,8 +253,27 @@ public sealed unsafe class MpiCommunicator : ICommunicator
         }
     }
 
+    /// <summary>
+    /// A scope in which collectives (and <see cref="Dispose"/>'s MPI_Finalize) wait as long as it takes, without
+    /// <see cref="CollectiveTimeout"/>: for waits that are long by design, such as ranks that finished their share of a
+    /// search waiting for a long trial on another rank, or ranks waiting for rank 0 to write its files. A rank that dies
+    /// meanwhile still ends the job through <c>mpirun</c>. Dispose the scope to restore the timeout.
+    /// </summary>
+    public IDisposable WithoutTimeout()
+    {
+        Interlocked.Increment(ref _unwatched);
+        return new Unwatched(this);
+    }
+
+    private sealed class Unwatched(MpiCommunicator owner) : IDisposable
+    {
+        private int _done;
+        public void Dispose() { if (Interlocked.Exchange(ref _done, 1) == 0) Interlocked.Decrement(ref owner._unwatched); }
+    }
+
     private void Enter(string call, long count, string unit)
     {
+        if (Volatile.Read(ref _unwatched) > 0) return; // a long wait by design: not watched
         _call = call;
         _count = count;
         _unit = unit;

@@ -10,7 +10,13 @@ public sealed partial class Network
     private int _minTrainBatch = -1;
     private string _minTrainBatchWhy = "";
 
-    private void CheckTrainingBatch(int batch)
+    /// <summary>The smallest batch a training step accepts (2 with a BatchNorm over one value per channel, else 1), and why.</summary>
+    internal (int Rows, string Why) MinimumTrainingBatch
+    {
+        get { CheckTrainingBatch(int.MaxValue); return (_minTrainBatch, _minTrainBatchWhy); }
+    }
+
+    private void CheckTrainingBatch(int batch, string method = "TrainStep")
     {
         if (_minTrainBatch < 0)
         {
@@ -24,6 +30,6 @@ public sealed partial class Network
                 }
         }
         if (batch < _minTrainBatch)
-            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"TrainStep on a batch of {batch}: {_minTrainBatchWhy}.");
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{method} on a batch of {batch}: {_minTrainBatchWhy}.");
     }
 }

@@ -84,7 +84,7 @@ public sealed partial class Network
     private float RunGradients(int batch, BatchShard? shard)
     {
         CheckBatch(batch);
-        CheckTrainingBatch(batch);
+        CheckTrainingBatch(batch, "ComputeGradients");
         if (shard is { } s && (s.Offset < 0 || s.GlobalBatch < batch || s.Offset > s.GlobalBatch - batch))
             throw new ArgumentOutOfRangeException(nameof(shard), s, $"ComputeGradients: rows [{s.Offset}, {(long)s.Offset + batch}) do not lie in a global batch of {s.GlobalBatch}.");
         EnsureCapacity(batch);

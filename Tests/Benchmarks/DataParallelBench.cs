@@ -54,11 +54,11 @@ internal static class DataParallelBench
             allReduce.Add((history.AllReduceTime?.TotalMicroseconds ?? 0) / steps);
         }
 
-        // The allreduce alone on the same buffer (gradient + 2 values), back to back.
+        // The allreduce alone on the same buffer (gradient, loss, correct count, failure flag), back to back.
         double aloneUs = 0;
         if (comm.Size > 1)
         {
-            var buffer = new float[net.Signature.GradientLength + 2];
+            var buffer = new float[net.Signature.GradientLength + 3];
             for (int i = 0; i < 20; i++) comm.AllReduceSum(buffer);
             var times = new List<double>();
             for (int i = 0; i < 200; i++)

@@ -8,6 +8,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Nabla;
 using Nabla.Data;
+using Nabla.Distributed;
 using Nabla.Reporting;
 using Nabla.Runtime;
 using Nabla.Search;
@@ -133,7 +134,7 @@ public static class HyperparameterSearch
         $"normalize={o.Normalize} backend={o.Backend} data={Path.GetFullPath(o.Data)}");
 
     /// <summary>Runs the search of <paramref name="o"/> and prints its results; returns the exit code.</summary>
-    public static int Run(Options o, TextWriter stdout, Nabla.Distributed.ICommunicator comm)
+    public static int Run(Options o, TextWriter stdout, ICommunicator comm)
     {
         // 1. Everything that can be wrong is checked before any work: data, split, space, output paths, the logs.
         var space = ParseSpace(o.Space, o.Model);
@@ -235,7 +236,7 @@ public static class HyperparameterSearch
             });
         }
         finally { Parallelism.MaxThreads = threadsBefore; }
-        comm.AllReduceSum(accuracies); // each job's accuracy is non-zero on its own rank only
+        using (comm.WithoutTimeout()) comm.AllReduceSum(accuracies); // each job's accuracy is non-zero on its own rank only; ranks finish at different times
         if (!writer) return 0;
         double defaultVal = accuracies[0], testAccuracy = accuracies[1], defaultTest = accuracies[2];
         if (o.Save is not null)

@@ -51,6 +51,8 @@ public static class Program
             int code = o.Figure202 ? Figure202.Run(o, output)
                 : o.Search is not null ? HyperparameterSearch.Run(o, output, comm ?? SingleProcessCommunicator.Instance)
                 : Train(o, output, comm ?? SingleProcessCommunicator.Instance);
+            if (comm is { Size: > 1 })
+                using (comm.WithoutTimeout()) comm.Barrier(); // the other ranks wait, however long, while rank 0 evaluates and writes
             comm?.Dispose();
             return code;
         }
@@ -135,7 +137,7 @@ public static class Program
                          $"threads={Parallelism.MaxThreads.ToString(CultureInfo.InvariantCulture)}");
         if (distributed)
             stdout.WriteLine($"distributed: {comm.Size} ranks ({comm.Description}); each computes its share of every batch of {o.Batch} " +
-                             $"({o.Batch / comm.Size}–{(o.Batch + comm.Size - 1) / comm.Size} rows), one allreduce of {network.Signature.GradientLength + 2} floats per step");
+                             $"({o.Batch / comm.Size}–{(o.Batch + comm.Size - 1) / comm.Size} rows), one allreduce of {network.Signature.GradientLength + 3} floats per step");
         if (o.Load is not null && writer)
         {
             network.Load(o.Load);   // checks every tensor against the model before writing any

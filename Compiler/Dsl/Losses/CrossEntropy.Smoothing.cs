@@ -81,6 +81,10 @@ internal sealed class SmoothedSoftmaxCrossEntropyLoss : Loss
         return OverExample(-F.Sum(probs * logp, new[] { axis }, false), mean: true);
     }
 
+    internal override string? ShardingCaveat(Reduction reduction) =>
+        reduction == Reduction.Mean && _targets == ClassTargets.Indices && _weights is not null
+            ? $"{Name}'s mean divides by the batch's summed class weights of its targets, which no shard knows" : null;
+
     protected override Node Reduce(Node perExample, Node prediction, Node target, Reduction reduction)
     {
         if (reduction == Reduction.Sum) return F.Sum(perExample, 0);

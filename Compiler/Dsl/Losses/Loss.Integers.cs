@@ -19,6 +19,12 @@ public abstract partial class Loss
     internal virtual bool TakesFloatClassIndices => false;
 
     /// <summary>
+    /// Why the batch loss under <paramref name="reduction"/> is not the sum over any split of the batch into shards of
+    /// each shard's loss weighted by its share of the rows (sum: weight 1), as data-parallel training assumes; null when it is.
+    /// </summary>
+    internal virtual string? ShardingCaveat(Reduction reduction) => null;
+
+    /// <summary>
     /// The negative log-likelihood of log-probabilities, PyTorch's <c>NLLLoss</c>: the prediction is log p [B, C] (e.g.
     /// the output of <c>LogSoftmax</c>), the target the i32 class index per example [B], and the loss of an example
     /// −log p[t]. Composed with a log-softmax it is <see cref="SoftmaxCrossEntropy(ClassTargets)"/> with

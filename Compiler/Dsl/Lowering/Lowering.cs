@@ -134,6 +134,16 @@ public static class Lowerer
         return train.Gradients = trainable.Select((p, i) => new ParameterGradient(p.Name, p.Node, grads[i], p.Parameter.Role)).ToArray();
     }
 
+    // Why a batch's loss is not its shards' row-weighted losses summed (null when it is): see TrainingSignature.ShardingCaveat.
+    private static string? ShardingCaveat(Model model, TrainingSetup setup)
+    {
+        if (setup.Reduction == Reduction.Sum && setup.Regularizers.Count > 0)
+            return "with Reduction.Sum every shard's loss carries the whole regularization term, which the sum over shards would count once per shard";
+        foreach (var term in setup.LossTerms(model))
+            if (term.Loss.ShardingCaveat(setup.Reduction) is { } why) return why;
+        return null;
+    }
+
     // An input or target: whether it holds i32 values and, if so, the limit its values must stay below when the graph
     // says (the smallest size of an axis a gather selects from with it, or number of classes a one_hot makes from it).
     // A float target a loss reads as class indices (floatClasses: ClassTargets.Indices) gets its classes as the limit.
@@ -168,7 +178,7 @@ public static class Lowerer
         var st = state.Select(s => new StateInfo(s.Name, Dims(s.Shape), s.Slot, s.Parameter, s.Initial)).ToArray();
         return new TrainingSignature(setup.ModelName, setup.DType.ShortName(), inputs, outputs, targets, masks, parameters, st,
             setup.Optimizer.Describe(), setup.ToString(), setup.LearningRateInput, Model.LossOutput, setup.Optimizer.LearningRate,
-            setup.Reduction == Reduction.Sum ? "sum" : "mean", gradientParameters);
+            setup.Reduction == Reduction.Sum ? "sum" : "mean", gradientParameters, ShardingCaveat(model, setup));
     }
 }
 

@@ -82,6 +82,6 @@ public sealed class TrainingSetup
     {
         var loss = Terms is null ? Loss.Name : string.Join(" + ", Terms.Select(t => $"{t.Weight}·{t.Loss.Name}({string.Join(", ", t.Outputs)})"));
         var regs = Regularizers.Count == 0 ? "" : ", regularizers: " + string.Join(", ", Regularizers.Select(r => r is L2Regularizer l ? $"L2({l.Lambda})" : r.GetType().Name));
-        return $"loss {loss} ({Reduction.ToString().ToLowerInvariant()}), optimizer {Optimizer.Describe()}{regs}, {DType.ShortName()}, dropout {(Dropout ? "on" : "off")}{(SplitStep ? ", split step" : "")}";
+        return $"loss {loss} ({Reduction.ToString().ToLowerInvariant()}), optimizer {Optimizer.Describe()}{regs}, {DType.ShortName()}, dropout {(Dropout ? "on" : "off")}";
     }
 }

@@ -112,8 +112,9 @@ public sealed class TrainingSignature
     public TrainingSignature(string modelName, string dtype, TensorInfo[] inputs, TensorInfo[] outputs, TensorInfo[] targets,
         MaskInfo[] masks, ParameterInfo[] parameters, StateInfo[] state, string optimizer, string setup,
         string learningRateInput = "lr", string lossOutput = "loss", double learningRate = 0, string lossReduction = "mean",
-        string[]? gradientParameters = null)
+        string[]? gradientParameters = null, string? shardingCaveat = null)
     {
+        ShardingCaveat = shardingCaveat;
         ModelName = modelName ?? throw new ArgumentNullException(nameof(modelName));
         DType = dtype ?? throw new ArgumentNullException(nameof(dtype));
         Inputs = inputs ?? throw new ArgumentNullException(nameof(inputs));
@@ -184,6 +185,12 @@ public sealed class TrainingSignature
     /// model was compiled without <see cref="Nabla.TrainingSetup.SplitStep"/>).
     /// </summary>
     public IReadOnlyList<GradientSlice>? GradientLayout { get; }
+    /// <summary>
+    /// Why this model's batch loss is not the row-weighted sum of its shards' losses (data-parallel training refuses
+    /// it: a loss that divides by a batch statistic, or a summed loss with a regularizer every shard would carry), or
+    /// null when it is.
+    /// </summary>
+    public string? ShardingCaveat { get; }
     /// <summary>True when the model has the split training step (<c>ComputeGradients</c> and <c>ApplyUpdate</c>).</summary>
     public bool SplitStep => GradientLayout is not null;
     /// <summary>The number of values of the flat gradient (0 without the split step).</summary>
@@ -239,6 +246,8 @@ public sealed class TrainingSignature
             $"new global::Nabla.Lowering.StateInfo({Str(s.Name)}, {Ints(s.Shape)}, {Str(s.Slot)}, {(s.Parameter is null ? "null" : Str(s.Parameter))}, {Dbl(s.Initial)})"))).Append(" },\n");
         sb.Append("    ").Append(Str(Optimizer)).Append(", ").Append(Str(Setup)).Append(", ").Append(Str(LearningRateInput)).Append(", ").Append(Str(LossOutput)).Append(", ").Append(Dbl(LearningRate)).Append(", ").Append(Str(LossReduction));
         if (GradientLayout is { } layout) sb.Append(", new string[] { ").Append(string.Join(", ", layout.Select(l => Str(l.Parameter)))).Append(" }");
+        else if (ShardingCaveat is not null) sb.Append(", null");
+        if (ShardingCaveat is not null) sb.Append(", ").Append(Str(ShardingCaveat));
         sb.Append(')');
         return sb.ToString();
 

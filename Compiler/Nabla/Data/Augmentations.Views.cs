@@ -20,6 +20,9 @@ public sealed class RandomScale : IAugmentation
     /// <summary>The largest relative change of the amplitude.</summary>
     public double Range { get; }
 
+    /// <summary><c>RandomScale(±0.1)</c>.</summary>
+    public override string ToString() => $"RandomScale(±{Range.ToString("R", System.Globalization.CultureInfo.InvariantCulture)})";
+
     /// <inheritdoc/>
     public void Apply(float[] x, int count, int exampleSize, Rng rng)
     {
@@ -40,6 +43,9 @@ public sealed class RandomScale : IAugmentation
 public sealed class ComposedAugmentation : IAugmentation
 {
     private readonly IAugmentation[] _steps;
+
+    /// <summary>The steps in order: <c>RandomShift(…) then GaussianNoise(…)</c>.</summary>
+    public override string ToString() => string.Join(" then ", _steps.Select(s => s.ToString()));
 
     /// <summary>The augmentations <paramref name="steps"/>, applied in order (at least one).</summary>
     public ComposedAugmentation(params IAugmentation[] steps)
@@ -77,6 +83,9 @@ public sealed class PerInputAugmentation : IAugmentation
     private readonly int[] _sizes;
     private readonly long _total;     // the sum of the sizes: the example size this augmentation accepts
     private readonly int _largest;    // the largest part: the scratch row width
+
+    /// <summary><c>PerInput(40, 40: RandomShift(…))</c>.</summary>
+    public override string ToString() => $"PerInput({string.Join(", ", _sizes)}: {_inner})";
     private float[] _scratch = Array.Empty<float>();
 
     /// <summary>Applies <paramref name="augmentation"/> to each part of <paramref name="sizes"/> values (at least one part, each positive).</summary>

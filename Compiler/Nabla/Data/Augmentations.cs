@@ -31,6 +31,9 @@ public sealed class RandomShift : IAugmentation
     /// <summary>The number of channels per example (each example is [Channels, exampleSize / Channels]).</summary>
     public int Channels { get; }
 
+    /// <summary><c>RandomShift(±3, Edge, channels 1)</c>: what the augmentation does, for logs and for comparing runs.</summary>
+    public override string ToString() => $"RandomShift(±{MaxShift}, {Fill}, channels {Channels})";
+
     /// <summary>A shift of up to ±<paramref name="maxShift"/> positions.</summary>
     public RandomShift(int maxShift, ShiftFill fill = ShiftFill.Edge, int channels = 1)
     {
@@ -81,6 +84,9 @@ public sealed class GaussianNoise : IAugmentation
 {
     /// <summary>The standard deviation of the noise (≥ 0).</summary>
     public double Sigma { get; }
+
+    /// <summary><c>GaussianNoise(σ=0.1)</c>.</summary>
+    public override string ToString() => $"GaussianNoise(σ={Sigma.ToString("R", System.Globalization.CultureInfo.InvariantCulture)})";
 
     /// <summary>Noise with standard deviation <paramref name="sigma"/>.</summary>
     public GaussianNoise(double sigma)

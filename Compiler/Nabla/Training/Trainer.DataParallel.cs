@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Numerics;
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Nabla.Data;
 using Nabla.Distributed;
 
@@ -19,7 +21,9 @@ public static partial class Trainer
     /// run with the same seed) and computes the gradient of its contiguous shard of rows with
     /// <see cref="Network.ComputeGradients(float[][], float[][], int, BatchShard?)"/>; the shard's gradient, loss and
     /// correct count, weighted by its share of the rows (mean losses), are summed over the ranks by one allreduce; every
-    /// rank applies the same update with <see cref="Network.ApplyUpdate"/>. Buffers (running statistics) are averaged.</item>
+    /// rank applies the same update with <see cref="Network.ApplyUpdate"/>. Buffers (running statistics) are averaged,
+    /// weighted by the rows. An exception on one rank is thrown on every rank after that allreduce; a callback's stop
+    /// on one rank stops every rank.</item>
     /// <item>Validation is split over the ranks by batches and summed.</item>
     /// </list>
     /// </summary>
@@ -28,43 +32,71 @@ public static partial class Trainer
         private readonly ICommunicator _comm;
         private readonly Network _net;
         private readonly bool _sum;
-        private readonly int[] _buffers;
+        private readonly string[] _buffers;
         private float[] _x = Array.Empty<float>(), _t = Array.Empty<float>();
         private int[] _labels = Array.Empty<int>(), _indices = Array.Empty<int>();
 
-        public DataParallel(ICommunicator comm, Network network, Dataset train, Dataset? validation, TrainingOptions o, long total)
+        /// <summary>
+        /// Joins the run: compares every rank's model, data and options first (before anything that could fail on one
+        /// rank alone), so that a difference stops every rank with the same message naming it.
+        /// </summary>
+        public DataParallel(ICommunicator comm, Network network, Dataset train, Dataset? validation, TrainingOptions o)
         {
             _comm = comm; _net = network;
             var sig = network.Signature;
-            if (!network.HasSplitStep)
-                throw new ArgumentException($"Data-parallel training over {comm.Size} ranks sums gradients between ComputeGradients and ApplyUpdate: compile \"{sig.ModelName}\" with TrainingSetup.SplitStep = true.", nameof(o));
-            _sum = sig.LossReduction == "sum";
-            if (_sum && sig.Setup.Contains("regularizers:"))
-                throw new ArgumentException($"Data-parallel training of \"{sig.ModelName}\": with Reduction.Sum every rank's loss carries the whole regularization term, which the sum over ranks would count {comm.Size} times; use Reduction.Mean or train in one process.", nameof(o));
-            _buffers = sig.Parameters.Where(p => p.Buffer).Select(p => Array.IndexOf(sig.Parameters.ToArray(), p)).ToArray();
-
             string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
             comm.CheckSame("Data-parallel training", new[]
             {
-                Fact("model signature", sig + sig.Setup),
+                Fact("model", $"{sig.ModelName}: {sig.Setup}"),
+                Fact("parameters", string.Join(", ", sig.Parameters)),
+                Fact("inputs, outputs and targets", $"{string.Join(", ", sig.Inputs)} -> {string.Join(", ", sig.Outputs)}; targets {string.Join(", ", sig.Targets)}; masks {string.Join(", ", sig.Masks)}"),
+                Fact("optimizer", sig.Optimizer),
+                Fact("split step", network.HasSplitStep ? "compiled" : "not compiled"),
                 Fact("training set", $"{train.Count} examples of {train.ExampleSize} values, classes {train.Classes}, content hash {Hash(train):x16}"),
                 Fact("validation set", validation is null ? "none" : $"{validation.Count} examples of {validation.ExampleSize} values, content hash {Hash(validation):x16}"),
-                Fact("batch size", o.BatchSize.ToString(CultureInfo.InvariantCulture)),
-                Fact("steps", total.ToString(CultureInfo.InvariantCulture)),
-                Fact("seed and order", $"seed {o.Seed}, shuffle {o.Shuffle}, drop last {o.DropLast}, augmentation {o.Augmentation?.ToString() ?? "none"}"),
+                Fact("batch size", $"{o.BatchSize}, drop last {o.DropLast}, evaluation batch size {o.EvaluationBatchSize}"),
+                Fact("length", o.Steps is { } steps ? $"{steps} steps" : $"{o.Epochs} epochs"),
+                Fact("seed and order", $"seed {o.Seed}, shuffle {o.Shuffle}"),
+                Fact("augmentation", o.Augmentation?.ToString() ?? "none"), // a custom augmentation compares by its ToString
                 Fact("learning rate", o.LearningRate?.ToString() ?? "the optimizer's " + F(sig.LearningRate)),
                 Fact("early stopping", o.EarlyStopping is { } es ? $"patience {es.Patience}, min delta {F(es.MinDelta)}, restore {es.RestoreBest}" : "none"),
+                Fact("callbacks", o.Callbacks.Count.ToString(CultureInfo.InvariantCulture)),
             });
+            _sum = sig.LossReduction == "sum";
+            _buffers = sig.Parameters.Where(p => p.Buffer).Select(p => p.Name).ToArray();
+        }
+
+        /// <summary>
+        /// Once the options are checked (the same on every rank): refuses what cannot train data-parallel, with the same
+        /// message on every rank, then copies rank 0's weights, optimizer state, step count and dropout seed to the others.
+        /// </summary>
+        public void Start(BatchLoader loader)
+        {
+            var sig = _net.Signature;
+            string where = $"Data-parallel training of \"{sig.ModelName}\" over {_comm.Size} ranks";
+            if (!_net.HasSplitStep)
+                throw new ArgumentException($"{where} sums gradients between ComputeGradients and ApplyUpdate: compile the model with TrainingSetup.SplitStep = true.");
+            if (sig.ShardingCaveat is { } why)
+                throw new ArgumentException($"{where}: each rank's loss over its rows must add up to the batch's, but {why}; train in one process.");
+            // The smallest shard a batch is cut into (a 0-row shard computes nothing) must be a batch a training step accepts.
+            var (least, reason) = _net.MinimumTrainingBatch;
+            int last = loader.DropLast ? 0 : loader.Data.Count % loader.BatchSize;
+            foreach (int rows in new[] { loader.BatchSize, last }.Where(r => r > 0))
+            {
+                int shard = Math.Max(1, rows / _comm.Size);
+                if (shard < least)
+                    throw new ArgumentException($"{where}: a batch of {rows} rows gives shards of {shard} row(s), but {reason}; use batches of at least {least * _comm.Size} rows{(rows == last ? " (this is the last, partial batch of an epoch: or set DropLast)" : "")}.");
+            }
 
             // Rank 0's weights, optimizer state, step and dropout seed, so a run that loaded a checkpoint on rank 0 alone resumes everywhere.
-            foreach (var p in sig.Parameters) comm.Broadcast(network.ParameterValues(p.Name), 0);
-            foreach (var s in sig.State) comm.Broadcast(network.StateValues(s.Name), 0);
+            foreach (var p in sig.Parameters) _comm.Broadcast(_net.ParameterValues(p.Name), 0);
+            foreach (var s in sig.State) _comm.Broadcast(_net.StateValues(s.Name), 0);
             Span<byte> counters = stackalloc byte[16];
-            BitConverter.TryWriteBytes(counters, network.Step);
-            BitConverter.TryWriteBytes(counters.Slice(8), network.DropoutSeed);
-            comm.Broadcast(counters, 0);
-            network.Step = BitConverter.ToInt64(counters);
-            network.DropoutSeed = BitConverter.ToInt64(counters.Slice(8));
+            BitConverter.TryWriteBytes(counters, _net.Step);
+            BitConverter.TryWriteBytes(counters.Slice(8), _net.DropoutSeed);
+            _comm.Broadcast(counters, 0);
+            _net.Step = BitConverter.ToInt64(counters);
+            _net.DropoutSeed = BitConverter.ToInt64(counters.Slice(8));
         }
 
         public int Rank => _comm.Rank;
@@ -72,38 +104,63 @@ public static partial class Trainer
         /// <summary>Stopwatch ticks spent in the gradient allreduce so far.</summary>
         public long AllReduceTicks { get; private set; }
 
-        /// <summary>One step on this rank's shard of <paramref name="batch"/>; returns the global batch's loss and correct count.</summary>
+        /// <summary>
+        /// One step on this rank's shard of <paramref name="batch"/>; returns the global batch's loss and correct count.
+        /// An exception on any rank is thrown on every rank (the others with a message naming how many failed), so none
+        /// is left waiting for it in a collective.
+        /// </summary>
         public (float Loss, long Correct) Step(Feed feed, in Batch batch, double lr)
         {
             int b = batch.Count, size = _comm.Size, rank = _comm.Rank;
             int lo = (int)((long)b * rank / size), n = (int)((long)b * (rank + 1) / size) - lo;
             int length = _net.Signature.GradientLength;
             var buffer = _net.GradientBuffer;
+            // A mean loss over the shard counts as its share of the global batch's mean; sums add up as they are.
+            float w = _sum ? 1f : (float)((double)n / b);
+            ExceptionDispatchInfo? failure = null;
             if (n > 0)
             {
-                var shard = Shard(batch, lo, n);
-                float loss = feed.ComputeGradients(_net, shard, new BatchShard(lo, b));
-                int correct = feed.Classes > 0 ? Correct(_net, shard.Labels, n, feed.Classes) : 0;
-                // A mean loss over the shard counts as its share of the global batch's mean; sums add up as they are.
-                float w = _sum ? 1f : (float)((double)n / b);
-                if (w != 1f) Scale(buffer.AsSpan(0, length), w);
-                buffer[length] = w * loss;
-                buffer[length + 1] = correct;
+                try
+                {
+                    var shard = Shard(batch, lo, n);
+                    float loss = feed.ComputeGradients(_net, shard, new BatchShard(lo, b));
+                    int correct = feed.Classes > 0 ? Correct(_net, shard.Labels, n, feed.Classes) : 0;
+                    if (w != 1f) Scale(buffer.AsSpan(0, length), w);
+                    buffer[length] = w * loss;
+                    buffer[length + 1] = correct;
+                }
+                catch (Exception e) when (e is not OutOfMemoryException) { failure = ExceptionDispatchInfo.Capture(e); }
             }
-            else Array.Clear(buffer, 0, length + 2); // fewer rows than ranks: this rank adds nothing
-            long started = System.Diagnostics.Stopwatch.GetTimestamp();
-            _comm.AllReduceSum(buffer.AsSpan(0, length + 2));
-            AllReduceTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
+            if (n == 0 || failure is not null) Array.Clear(buffer, 0, length + 2); // this rank adds nothing
+            buffer[length + 2] = failure is null ? 0 : 1;
+            long started = Stopwatch.GetTimestamp();
+            _comm.AllReduceSum(buffer.AsSpan(0, length + 3));
+            AllReduceTicks += Stopwatch.GetTimestamp() - started;
+            if (buffer[length + 2] > 0)
+            {
+                failure?.Throw();
+                throw new InvalidOperationException($"Data-parallel training: {buffer[length + 2]:0} other rank(s) failed in step {_net.Step + 1}; their own error says why.");
+            }
             float total = buffer[length];
             long right = (long)buffer[length + 1];
             _net.ApplyUpdate(lr);
-            foreach (int i in _buffers)
+            // Buffers (running statistics): each rank's, weighted by its share of the rows.
+            foreach (var name in _buffers)
             {
-                var values = _net.ParameterValues(_net.Signature.Parameters[i].Name);
+                var values = _net.ParameterValues(name);
+                Scale(values, (float)((double)n / b));
                 _comm.AllReduceSum(values);
-                Scale(values, 1f / size);
             }
             return (total, right);
+        }
+
+        /// <summary>Stops the run on every rank when a callback stopped it on any (callbacks may decide from what only their rank sees).</summary>
+        public void AgreeOnStop(TrainingControl control)
+        {
+            Span<float> stop = stackalloc float[1];
+            stop[0] = control.StopReason is null ? 0 : 1;
+            _comm.AllReduceSum(stop);
+            if (stop[0] > 0 && control.StopReason is null) control.Stop($"a callback on another rank stopped the run ({stop[0]:0} rank(s))");
         }
 
         /// <summary>The loss and accuracy over a dataset, its batches split over the ranks and the sums added.</summary>

@@ -41,6 +41,8 @@ public static partial class Trainer
         if (network is null) throw new ArgumentNullException(nameof(network));
         if (train is null) throw new ArgumentNullException(nameof(train));
         var o = options ?? new TrainingOptions();
+        // Data-parallel: the ranks compare model, data and options before anything can fail on one rank alone.
+        var dp = o.Communicator is { Size: > 1 } comm ? new DataParallel(comm, network, train, validation, o) : null;
         o.Validate();
         var schedule = o.LearningRate ?? (network.Signature.LearningRate > 0 ? LearningRate.Constant(network.Signature.LearningRate)
             : throw new ArgumentException("The network's signature records no learning rate; set TrainingOptions.LearningRate.", nameof(options)));
@@ -55,7 +57,7 @@ public static partial class Trainer
         if (spe == 0) throw new ArgumentException($"With DropLast and batch size {o.BatchSize}, the training set of {train.Count} examples gives no batch.", nameof(options));
         long total = o.Steps ?? (long)o.Epochs * spe;
         bool sumReduced = network.Signature.LossReduction == "sum";
-        var dp = o.Communicator is { Size: > 1 } comm ? new DataParallel(comm, network, train, validation, o, total) : null;
+        dp?.Start(loader);
         var progress = dp is null || dp.Rank == 0 ? o.Progress : NullProgress.Instance; // one rank prints
         var history = new TrainingHistory();
         var control = new TrainingControl { Rank = dp?.Rank ?? 0 };
@@ -102,6 +104,7 @@ public static partial class Trainer
             };
             progress.Step(info);
             for (int c = 0; c < o.Callbacks.Count; c++) o.Callbacks[c].OnStep(network, info, control); // no enumerator allocation per step
+            if (dp is not null && o.Callbacks.Count > 0) dp.AgreeOnStop(control);
             if (!float.IsFinite(loss)) control.Stop($"the training loss became {loss} at step {network.Step} (learning rate {lr}); the run diverged");
             bool epochDone = loader.Position >= spe;
             if (!epochDone && network.Step < total && control.StopReason is null) continue;
@@ -129,6 +132,7 @@ public static partial class Trainer
                     control.Stop($"early stopping: the validation loss has not improved for {es.Patience} epoch(s) since epoch {bestEpoch?.ToString() ?? "none"}");
             }
             for (int c = 0; c < o.Callbacks.Count; c++) o.Callbacks[c].OnEpoch(network, record, control);
+            if (dp is not null && o.Callbacks.Count > 0) dp.AgreeOnStop(control);
             if (epochDone)
             {
                 epoch++;

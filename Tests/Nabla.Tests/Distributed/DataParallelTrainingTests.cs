@@ -2,6 +2,8 @@ using System;
 using System.Linq;
 using Nabla.Data;
 using Nabla.Distributed;
+using Nabla.Lowering;
+using Nabla.Reporting;
 using Nabla.Training;
 using Xunit;
 
@@ -31,9 +33,9 @@ public class DataParallelTrainingTests
     private static Network Compile(bool split) =>
         Mlp().Compile(new TrainingSetup(Loss.SoftmaxCrossEntropy(), Optimizer.Adam(0.01)) { SplitStep = split }, Backend.Expressions, dropoutSeed: 9);
 
-    private static TrainingOptions Options(int batch, ICommunicator? comm = null) => new()
+    private static TrainingOptions Options(int batch, ICommunicator? comm = null, long steps = 45) => new()
     {
-        Steps = 45, BatchSize = batch, Seed = 3, Augmentation = new RandomShift(1, ShiftFill.Edge), Communicator = comm,
+        Steps = steps, BatchSize = batch, Seed = 3, Augmentation = new RandomShift(1, ShiftFill.Edge), Communicator = comm,
     };
 
     [Theory]
@@ -95,5 +97,106 @@ public class DataParallelTrainingTests
     {
         var runs = ThreadGroup.Run(2, comm => Compile(split: false).Fit(Data(100, 1), Options(20, comm)));
         Assert.All(runs, run => Assert.Contains("SplitStep", Assert.IsType<ArgumentException>(run.Error).Message));
+    }
+
+    [Fact]
+    public void Rank_0s_weights_optimizer_state_step_and_dropout_seed_are_where_every_rank_resumes()
+    {
+        var train = Data(200, 1);
+        var single = Compile(split: false);
+        single.Fit(train, Options(32, steps: 10));
+        var resumedOnRank0 = Compile(split: true);
+        resumedOnRank0.Fit(train, Options(32, steps: 10)); // one process, 10 steps: Adam's m, v and step are not zero
+        Assert.Equal(10, resumedOnRank0.Step);
+        single.Fit(train, Options(32));                   // on to step 45
+        var fresh = Compile(split: true);
+        fresh.DropoutSeed = 12345;                         // another seed and no state: rank 0's must win
+        var nets = new[] { resumedOnRank0, fresh };
+        var runs = ThreadGroup.Run(2, comm => nets[comm.Rank].Fit(train, Options(32, comm)));
+        Assert.All(runs, r => Assert.Null(r.Error));
+        foreach (var net in nets)
+        {
+            Assert.Equal(45, net.Step);
+            Assert.Equal(9, net.DropoutSeed);
+            foreach (var p in single.Signature.Parameters.Select(p => p.Name))
+            {
+                var a = single.ParameterValues(p); var b = net.ParameterValues(p);
+                double scale = a.Max(Math.Abs);
+                for (int i = 0; i < a.Length; i++) Assert.True(Math.Abs(a[i] - b[i]) <= 1e-5 * scale, $"{p}[{i}]: {b[i]} vs one process {a[i]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void An_error_on_one_rank_is_thrown_on_every_rank_after_the_step()
+    {
+        // Token ids 0…9, but row 9 of the first batch (rank 1's half of a batch of 10, in file order) holds 12.
+        const int tokens = 10, length = 5;
+        var ids = Enumerable.Range(0, 40 * length).Select(i => (float)(i % 7)).ToArray();
+        ids[9 * length + 2] = 12;
+        var data = new Dataset(ids, new[] { length }, Enumerable.Range(0, 40).Select(i => i % 3).ToArray(), 3);
+        Network Net() => Model.Build(new Sequential(new Embedding(tokens, 4), Module.Lambda("MeanOverTokens", x => Nabla.Ir.F.Mean(x, 1)), new Dense(4, 3)),
+                new[] { InputSpec.Indices("x", length) }, seed: 1)
+            .Compile(new TrainingSetup(Loss.SoftmaxCrossEntropy(), Optimizer.Sgd(0.1)) { SplitStep = true }, Backend.Expressions);
+        var nets = new[] { Net(), Net() };
+        var runs = ThreadGroup.Run(2, comm => nets[comm.Rank].Fit(data, new TrainingOptions { Steps = 5, BatchSize = 10, Shuffle = false, Communicator = comm }));
+        Assert.Contains("12", Assert.IsAssignableFrom<ArgumentException>(runs[1].Error).Message);
+        Assert.Contains("1 other rank(s) failed in step 1", Assert.IsType<InvalidOperationException>(runs[0].Error).Message);
+        Assert.All(nets, n => Assert.Equal(0, n.Step)); // nobody applied an update
+    }
+
+    private sealed class StopAt(int rank, long step) : ITrainingCallback
+    {
+        public void OnStep(Network network, in StepInfo info, TrainingControl control)
+        {
+            if (control.Rank == rank && info.Step == step) control.Stop($"rank {rank}'s budget");
+        }
+    }
+
+    [Fact]
+    public void A_callback_that_stops_one_rank_stops_every_rank_at_the_same_step()
+    {
+        var nets = Enumerable.Range(0, 2).Select(_ => Compile(split: true)).ToArray();
+        var runs = ThreadGroup.Run(2, comm =>
+        {
+            var o = Options(32, comm);
+            o.Callbacks.Add(new StopAt(1, 7));
+            return nets[comm.Rank].Fit(Data(200, 1), o);
+        });
+        Assert.All(runs, r => Assert.Null(r.Error));
+        Assert.All(nets, n => Assert.Equal(7, n.Step));
+        Assert.Contains("rank 1's budget", runs[1].Value!.StoppedEarly);
+        Assert.Contains("a callback on another rank stopped the run", runs[0].Value!.StoppedEarly);
+    }
+
+    [Fact]
+    public void Losses_whose_batch_value_is_not_their_shards_summed_are_refused_on_every_rank()
+    {
+        var weighted = Enumerable.Range(0, 2).Select(_ => Mlp().Compile(new TrainingSetup(Loss.SoftmaxCrossEntropy(ClassTargets.Indices, 0, new[] { 1.0, 2, 1, 1 }),
+            Optimizer.Sgd(0.1)) { SplitStep = true }, Backend.Expressions)).ToArray();
+        Assert.NotNull(weighted[0].Signature.ShardingCaveat);
+        var runs = ThreadGroup.Run(2, comm => weighted[comm.Rank].Fit(Data(100, 1), Options(20, comm)));
+        Assert.All(runs, r => Assert.Contains("summed class weights", Assert.IsType<ArgumentException>(r.Error).Message));
+        Assert.Null(Compile(split: true).Signature.ShardingCaveat);
+    }
+
+    [Fact]
+    public void Shards_too_small_for_BatchNorm_are_refused_with_the_batch_size_that_works()
+    {
+        Network Net() => Model.Build(new Sequential(new Dense(In, 8), new BatchNorm1d(8), new ReLU(), new Dense(8, Classes)), In, 2)
+            .Compile(new TrainingSetup(Loss.SoftmaxCrossEntropy(), Optimizer.Sgd(0.1)) { SplitStep = true }, Backend.Expressions);
+        var nets = new[] { Net(), Net() };
+        var runs = ThreadGroup.Run(2, comm => nets[comm.Rank].Fit(Data(100, 1), new TrainingOptions { Steps = 3, BatchSize = 3, Communicator = comm }));
+        Assert.All(runs, r =>
+        {
+            var m = Assert.IsType<ArgumentException>(r.Error).Message;
+            Assert.Contains("a batch of 3 rows gives shards of 1 row(s)", m);
+            Assert.Contains("at least 4 rows", m);
+        });
+        // Batches of 4 (2 rows per rank) train, and the running statistics are the same on both ranks.
+        runs = ThreadGroup.Run(2, comm => nets[comm.Rank].Fit(Data(100, 1), new TrainingOptions { Steps = 3, BatchSize = 4, Communicator = comm }));
+        Assert.All(runs, r => Assert.Null(r.Error));
+        Assert.Equal(nets[0].ParameterValues("1.running_mean"), nets[1].ParameterValues("1.running_mean"));
+        Assert.Equal(nets[0].ParameterValues("1.running_var"), nets[1].ParameterValues("1.running_var"));
     }
 }

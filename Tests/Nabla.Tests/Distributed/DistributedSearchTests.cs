@@ -81,4 +81,23 @@ public sealed class DistributedSearchTests : IDisposable
         Assert.All(runs, r => Assert.Contains("not a Nabla search log", Assert.IsType<InvalidDataException>(r.Error).Message));
         Assert.Equal("my notes\n", File.ReadAllText(foreign));
     }
+
+    private sealed class FailsAt(int trial) : ISearchStrategy
+    {
+        private readonly RandomSearch _inner = new();
+        public string Name => "fails-at-" + trial;
+        public bool UsesHistory => false;
+        public Configuration Propose(ProposalContext context) =>
+            context.TrialIndex == trial ? throw new InvalidOperationException("the surrogate could not be fitted") : _inner.Propose(context);
+    }
+
+    [Fact]
+    public void A_strategy_error_on_one_rank_is_thrown_on_every_rank_and_the_finished_trials_are_logged()
+    {
+        string log = Path.Combine(_dir, "fails.jsonl");
+        var runs = ThreadGroup.Run(2, comm => SearchRunner.Run(Space, new FailsAt(3), Objective, Options(1, comm.Rank == 0 ? log : null, comm)));
+        Assert.Equal("the surrogate could not be fitted", Assert.IsType<InvalidOperationException>(runs[1].Error).Message);
+        Assert.Contains("rank 1 failed: trial 3: InvalidOperationException: the surrogate could not be fitted", Assert.IsType<InvalidOperationException>(runs[0].Error).Message);
+        Assert.Equal(3, File.ReadAllLines(log).Length); // the header and trials 0 and 1; the round of trials 2 and 3 failed
+    }
 }

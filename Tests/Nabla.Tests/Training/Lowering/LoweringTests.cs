@@ -76,4 +76,29 @@ public class LoweringTests
         Assert.EndsWith("\"lr\", \"loss\", 0.01d, \"mean\")", sig.ToCSharp());
         Assert.Contains("new global::Nabla.Lowering.StateInfo(\"optimizer.step\", new int[0], \"step\", null, 0d)", sig.ToCSharp());
     }
+
+    [Fact]
+    public void The_split_steps_gradient_layout_and_the_sharding_caveat_round_trip_through_the_csharp_listing()
+    {
+        var weighted = new TrainingSetup(Loss.SoftmaxCrossEntropy(ClassTargets.Indices, 0, new[] { 1.0, 2, 3 }), Optimizer.Sgd(0.1)) { SplitStep = true };
+        var sig = Nabla.Lowering.Lowerer.Lower(Mlp(), weighted).Signature;
+        Assert.Equal(new[] { ("0.weight", 0L, 20L), ("0.bias", 20L, 5L), ("2.weight", 25L, 15L), ("2.bias", 40L, 3L) },
+            sig.GradientLayout!.Select(l => (l.Parameter, l.Offset, l.Length)));
+        Assert.Equal(43, sig.GradientLength);
+        Assert.Equal(new[] { "Forward", "Evaluate", "TrainStep", "ComputeGradients", "ApplyUpdate" }, sig.Methods);
+        Assert.Contains("summed class weights", sig.ShardingCaveat);
+        Assert.EndsWith($"new string[] {{ \"0.weight\", \"0.bias\", \"2.weight\", \"2.bias\" }}, \"{sig.ShardingCaveat}\")", sig.ToCSharp());
+        var copy = new TrainingSignature(sig.ModelName, sig.DType, sig.Inputs.ToArray(), sig.Outputs.ToArray(), sig.Targets.ToArray(), sig.Masks.ToArray(),
+            sig.Parameters.ToArray(), sig.State.ToArray(), sig.Optimizer, sig.Setup, sig.LearningRateInput, sig.LossOutput, sig.LearningRate, sig.LossReduction,
+            sig.GradientLayout!.Select(l => l.Parameter).ToArray(), sig.ShardingCaveat);
+        Assert.Equal(sig.ToCSharp(), copy.ToCSharp());
+        Assert.Equal(sig.ToString(), copy.ToString());
+
+        // Without the split step the caveat still travels (after a null layout); a plain setup has neither.
+        var fused = Nabla.Lowering.Lowerer.Lower(Mlp(), new TrainingSetup(Loss.SoftmaxCrossEntropy(ClassTargets.Indices, 0, new[] { 1.0, 2, 3 }), Optimizer.Sgd(0.1))).Signature;
+        Assert.EndsWith($"\"mean\", null, \"{fused.ShardingCaveat}\")", fused.ToCSharp());
+        var plain = Nabla.Lowering.Lowerer.Lower(Mlp(), new TrainingSetup(Loss.SoftmaxCrossEntropy(), Optimizer.Sgd(0.1)) { Reduction = Reduction.Sum, Regularizers = new[] { Regularizer.L2(1e-3) } }).Signature;
+        Assert.Contains("regularization term", plain.ShardingCaveat);
+        Assert.Null(Nabla.Lowering.Lowerer.Lower(Mlp(), TrainingSetup.Classification(Optimizer.Sgd(0.1))).Signature.ShardingCaveat);
+    }
 }
