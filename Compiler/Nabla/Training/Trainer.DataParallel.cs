@@ -58,7 +58,7 @@ public static partial class Trainer
                 Fact("length", o.Steps is { } steps ? $"{steps} steps" : $"{o.Epochs} epochs"),
                 Fact("seed and order", $"seed {o.Seed}, shuffle {o.Shuffle}"),
                 Fact("augmentation", o.Augmentation?.ToString() ?? "none"), // a custom augmentation compares by its ToString
-                Fact("learning rate", o.LearningRate?.ToString() ?? "the optimizer's " + F(sig.LearningRate)),
+                Fact("learning rate", o.LearningRate is { } lr ? $"{lr} (at the first step {F(lr.At(0))})" : "the optimizer's " + F(sig.LearningRate)),
                 Fact("early stopping", o.EarlyStopping is { } es ? $"patience {es.Patience}, min delta {F(es.MinDelta)}, restore {es.RestoreBest}" : "none"),
                 Fact("callbacks", o.Callbacks.Count.ToString(CultureInfo.InvariantCulture)),
             });
@@ -163,21 +163,34 @@ public static partial class Trainer
             if (stop[0] > 0 && control.StopReason is null) control.Stop($"a callback on another rank stopped the run ({stop[0]:0} rank(s))");
         }
 
-        /// <summary>The loss and accuracy over a dataset, its batches split over the ranks and the sums added.</summary>
+        /// <summary>
+        /// The loss and accuracy over a dataset, its batches split over the ranks and the sums added (an exception on one
+        /// rank is thrown on every rank, as in <see cref="Step"/>).
+        /// </summary>
         public Metrics Evaluate(Network network, Feed feed, BatchLoader loader)
         {
             loader.Reset(0);
-            Span<double> sums = stackalloc double[3];
+            Span<double> sums = stackalloc double[4];
             sums.Clear();
-            while (loader.Next(out var b))
+            ExceptionDispatchInfo? failure = null;
+            try
             {
-                if (b.Index % _comm.Size != _comm.Rank) continue;
-                float loss = feed.Evaluate(network, b);
-                sums[0] += _sum ? loss : (double)loss * b.Count;
-                if (feed.Classes > 0) sums[1] += Correct(network, b.Labels, b.Count, feed.Classes);
-                sums[2] += b.Count;
+                while (loader.Next(out var b))
+                {
+                    if (b.Index % _comm.Size != _comm.Rank) continue;
+                    float loss = feed.Evaluate(network, b);
+                    sums[0] += _sum ? loss : (double)loss * b.Count;
+                    if (feed.Classes > 0) sums[1] += Correct(network, b.Labels, b.Count, feed.Classes);
+                    sums[2] += b.Count;
+                }
             }
+            catch (Exception e) when (e is not OutOfMemoryException) { failure = ExceptionDispatchInfo.Capture(e); sums.Clear(); sums[3] = 1; }
             _comm.AllReduceSum(sums);
+            if (sums[3] > 0)
+            {
+                failure?.Throw();
+                throw new InvalidOperationException($"Data-parallel training: {sums[3]:0} other rank(s) failed while evaluating; their own error says why.");
+            }
             return new Metrics(sums[0] / sums[2], feed.Classes > 0 ? sums[1] / sums[2] : null, (int)sums[2]);
         }
 
@@ -211,14 +224,15 @@ public static partial class Trainer
 
         private static KeyValuePair<string, string> Fact(string name, string value) => new(name, value);
 
-        // FNV-1a over the features, targets and labels: ranks reading different files (or versions) are told so.
+        // A hash of the features, targets and labels, 4 bytes at a time (the datasets are float and int arrays): ranks
+        // reading different files, or versions of a file, are told so.
         private static ulong Hash(Dataset d)
         {
             ulong h = 14695981039346656037UL;
-            void Add(ReadOnlySpan<byte> bytes) { foreach (byte x in bytes) { h ^= x; h *= 1099511628211UL; } }
-            Add(System.Runtime.InteropServices.MemoryMarshal.AsBytes(d.Features.AsSpan()));
-            if (d.Targets is { } t) Add(System.Runtime.InteropServices.MemoryMarshal.AsBytes(t.AsSpan()));
-            if (d.Labels is { } l) Add(System.Runtime.InteropServices.MemoryMarshal.AsBytes(l.AsSpan()));
+            void Add(ReadOnlySpan<uint> words) { foreach (uint x in words) { h = (h ^ x) * 1099511628211UL; h ^= h >> 29; } }
+            Add(System.Runtime.InteropServices.MemoryMarshal.Cast<float, uint>(d.Features));
+            if (d.Targets is { } t) Add(System.Runtime.InteropServices.MemoryMarshal.Cast<float, uint>(t));
+            if (d.Labels is { } l) Add(System.Runtime.InteropServices.MemoryMarshal.Cast<int, uint>(l));
             return h;
         }
     }
