@@ -25,6 +25,7 @@ internal static class DataParallelBench
 {
     public static int Run(int batchPerRank, int threads, int steps, int repeats, bool json)
     {
+        if (Communicator.LaunchedByMpi) Environment.SetEnvironmentVariable("TERM", "dumb"); // no keypad-mode escape on mpirun's pseudo-terminal
         using var comm = Communicator.FromEnvironment();
         Parallelism.MaxThreads = threads;
         var model = Model.Build(Networks.Mlp(40, new[] { 100, 100 }, 10), 40, 1);

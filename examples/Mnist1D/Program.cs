@@ -26,7 +26,14 @@ public static class Program
     public const int Classes = 10;
 
     /// <summary>The process entry point.</summary>
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        // Under mpirun each rank's output is a pseudo-terminal that mpirun forwards: .NET would switch that "terminal"
+        // to keypad mode (an escape sequence at the top of the output) and the live progress would redraw in a stream
+        // of lines. Plain output suits it.
+        if (Communicator.LaunchedByMpi) Environment.SetEnvironmentVariable("TERM", "dumb");
+        return Run(args, Console.Out, Console.Error);
+    }
 
     /// <summary>
     /// Runs the example with <paramref name="args"/>, writing to <paramref name="stdout"/> and <paramref name="stderr"/>;

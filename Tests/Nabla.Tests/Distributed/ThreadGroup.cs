@@ -16,6 +16,7 @@ internal sealed class ThreadGroup
 {
     private readonly Barrier _barrier;
     private readonly object?[] _slots;
+    private readonly CancellationTokenSource _failed = new();
 
     private ThreadGroup(int size)
     {
@@ -27,10 +28,16 @@ internal sealed class ThreadGroup
     public static (T? Value, Exception? Error)[] Run<T>(int size, Func<ICommunicator, T> body)
     {
         var group = new ThreadGroup(size);
-        var tasks = Enumerable.Range(0, size).Select(rank => Task.Factory.StartNew(() =>
+        var tasks = Enumerable.Range(0, size).Select(rank => Task.Factory.StartNew<(T? Value, Exception? Error)>(() =>
         {
-            try { return (Value: body(new Member(group, rank)), Error: (Exception?)null); }
-            catch (Exception e) { return (default(T), e); }
+            try { return (body(new Member(group, rank)), null); }
+            catch (Exception e)
+            {
+                // A rank that ends with an exception releases the others from the barrier (they see a cancellation)
+                // unless they are done: a test of "every rank throws" then fails fast instead of timing out.
+                group._failed.Cancel();
+                return (default, e);
+            }
         }, TaskCreationOptions.LongRunning)).ToArray();
         if (!Task.WaitAll(tasks, TimeSpan.FromSeconds(30))) throw new TimeoutException("A rank of the thread group is stuck in a collective.");
         return tasks.Select(t => t.Result).ToArray();
@@ -45,27 +52,27 @@ internal sealed class ThreadGroup
         public void AllReduceSum(Span<float> values)
         {
             group._slots[rank] = values.ToArray();
-            group._barrier.SignalAndWait();
+            group._barrier.SignalAndWait(group._failed.Token);
             for (int i = 0; i < values.Length; i++)
             {
                 float sum = 0;
                 foreach (var slot in group._slots) sum += ((float[])slot!)[i];
                 values[i] = sum;
             }
-            group._barrier.SignalAndWait();
+            group._barrier.SignalAndWait(group._failed.Token);
         }
 
         public void AllReduceSum(Span<double> values)
         {
             group._slots[rank] = values.ToArray();
-            group._barrier.SignalAndWait();
+            group._barrier.SignalAndWait(group._failed.Token);
             for (int i = 0; i < values.Length; i++)
             {
                 double sum = 0;
                 foreach (var slot in group._slots) sum += ((double[])slot!)[i];
                 values[i] = sum;
             }
-            group._barrier.SignalAndWait();
+            group._barrier.SignalAndWait(group._failed.Token);
         }
 
         public void Broadcast(Span<byte> data, int root) => Broadcast<byte>(data, root);
@@ -74,15 +81,15 @@ internal sealed class ThreadGroup
         private void Broadcast<T>(Span<T> data, int root)
         {
             group._slots[rank] = data.ToArray();
-            group._barrier.SignalAndWait();
+            group._barrier.SignalAndWait(group._failed.Token);
             var source = (T[])group._slots[root]!;
             var length = source.Length;
-            group._barrier.SignalAndWait();
+            group._barrier.SignalAndWait(group._failed.Token);
             if (length != data.Length) throw new InvalidOperationException($"rank {rank} broadcast {data.Length} elements, root {root} {length}");
             source.CopyTo(data);
         }
 
-        public void Barrier() => group._barrier.SignalAndWait();
+        public void Barrier() => group._barrier.SignalAndWait(group._failed.Token);
         [DoesNotReturn] public void Abort(string message, int exitCode = 2) => throw new InvalidOperationException($"rank {rank}: {message}");
         public void Dispose() { }
     }
