@@ -184,22 +184,23 @@ public static class Program
         if (validation is not null)
             stdout.WriteLine($"validation_accuracy={(network.Evaluate(validation).Accuracy ?? 0).ToString("0.0000", CultureInfo.InvariantCulture)}");
         stdout.WriteLine($"test_accuracy={(testMetrics.Accuracy ?? 0).ToString("0.0000", CultureInfo.InvariantCulture)}");
-        if (o.CompareSingle) stdout.WriteLine($"max_rel_diff={CompareSingle(o, train, validation ?? test, network, stdout).ToString("G3", CultureInfo.InvariantCulture)}");
+        if (o.CompareSingle) stdout.WriteLine($"max_rel_diff={CompareSingle(o, train, validation ?? test, test, network, stdout).ToString("G3", CultureInfo.InvariantCulture)}");
         return 0;
     }
 
     /// <summary>
     /// Trains the run of <paramref name="o"/> again in this one process, from the same initial weights and seeds with the
     /// fused training step, and returns the largest difference of a weight from <paramref name="distributed"/>'s, relative
-    /// to the largest magnitude in its tensor.
+    /// to the largest magnitude in its tensor (it also prints the single run's time and test accuracy).
     /// </summary>
-    private static double CompareSingle(Options o, Dataset train, Dataset watched, Network distributed, TextWriter stdout)
+    private static double CompareSingle(Options o, Dataset train, Dataset watched, Dataset test, Network distributed, TextWriter stdout)
     {
         var single = Compile(ModelOf(o, train.ExampleSize, o.Seed), o, o.Seed);
         if (o.Load is not null) single.Load(o.Load);
         var clock = Stopwatch.StartNew();
         single.Fit(train, TrainingOptionsOf(o, train.Count, o.Seed), validation: watched);
-        stdout.WriteLine($"single_process_train_time_s={clock.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)}");
+        stdout.WriteLine($"single_process_train_time_s={clock.Elapsed.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture)} " +
+                         $"single_process_test_accuracy={(single.Evaluate(test).Accuracy ?? 0).ToString("0.0000", CultureInfo.InvariantCulture)}");
         double worst = 0;
         foreach (var p in single.Signature.Parameters)
         {
