@@ -79,9 +79,16 @@ public sealed partial class Op
     public static readonly Op Div = Binary("div", "x / y", (x, y) => x / y,
         (y, g) => new[] { g / y.B, -(g * y / y.B) }, (y, t) => Plus(On(t[0], d => d / y.B), On(t[1], d => -(d * y / y.B))), symbol: "/");
     /// <summary>xʸ.</summary>
+    /// <remarks>
+    /// PyTorch's conventions where the textbook formulas give 0·∞: ∂/∂x is 0 where y = 0 (x⁰ is the constant 1, also at
+    /// x = 0), and ∂/∂y is 0 where x = 0 and y ≥ 0 (xʸ·ln x → 0 there).
+    /// </remarks>
     public static readonly Op Pow = Binary("pow", "xʸ", Math.Pow,
-        (y, g) => new[] { g * (y.B * F.Pow(y.A, y.B - 1.0)), g * (y * F.Log(y.A)) },
-        (y, t) => Plus(On(t[0], d => d * (y.B * F.Pow(y.A, y.B - 1.0))), On(t[1], d => d * (y * F.Log(y.A)))));
+        (y, g) => new[] { F.Where(F.Equal(y.B, Zero(y.B)), Zero(g), g * PowDx(y)), F.Where(PowDyIsZero(y), Zero(g), g * (y * F.Log(y.A))) },
+        (y, t) => Plus(On(t[0], d => F.Where(F.Equal(y.B, Zero(y.B)), Zero(d), d * PowDx(y))),
+                       On(t[1], d => F.Where(PowDyIsZero(y), Zero(d), d * (y * F.Log(y.A))))));
+    private static Node PowDx(Node y) => y.B * F.Pow(y.A, y.B - 1.0);
+    private static Node PowDyIsZero(Node y) => F.Equal(y.A, Zero(y.A)) * F.GreaterEqual(y.B, Zero(y.B));
     /// <summary>max(x, y).</summary>
     public static readonly Op Max = Binary("max", "max(x, y); NaN propagates", Math.Max,
         (y, g) => new[] { F.Where(F.GreaterEqual(y.A, y.B), g, Zero(g)), F.Where(F.GreaterEqual(y.A, y.B), Zero(g), g) },

@@ -70,7 +70,9 @@ public sealed partial class BuildCommand : ICommand
         for (int i = 0; i < args.Length; i++)
         {
             var a = args[i];
-            string Value() => i + 1 < args.Length ? args[++i] : throw new InputException($"{a} needs a value");
+            string Value() => i + 1 >= args.Length ? throw new InputException($"{a} needs a value")
+                : args[i + 1].StartsWith("--", StringComparison.Ordinal) ? throw new InputException($"{a} needs a value, but the next argument '{args[i + 1]}' is an option")
+                : args[++i];
             switch (a)
             {
                 case "-o" or "--output": output = Value(); break;

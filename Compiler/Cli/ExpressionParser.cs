@@ -176,6 +176,7 @@ public sealed class ExpressionParser
         var s = _text.Substring(start, _pos - start);
         if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
             throw new InputException($"malformed number '{s}'", start + 1);
+        if (double.IsInfinity(v)) throw new InputException($"the number '{s}' is beyond the range of a double (±1.8e308)", start + 1);
         return v;
     }
 

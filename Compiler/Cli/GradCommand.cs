@@ -77,7 +77,7 @@ public sealed class GradCommand : ICommand
             if (a == "--show") show = true;
             else if (a == "--at")
             {
-                if (i + 1 >= args.Length) throw new InputException("--at needs a value, e.g. --at x=1,y=2");
+                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) throw new InputException("--at needs a value, e.g. --at x=1,y=2");
                 at.Add((args[++i], i));
             }
             else if (a.StartsWith("--at=", StringComparison.Ordinal)) at.Add((a.Substring(5), i));
@@ -107,6 +107,9 @@ public sealed class GradCommand : ICommand
                 var valueText = item.Substring(eq + 1).Trim();
                 if (!double.TryParse(valueText, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
                     throw new InputException($"the value of '{name}' is not a number: '{valueText}'", col + eq + 1, source: source);
+                // NaN, ±Infinity and literals beyond ±1.8e308 (which parse to ±∞) are refused, as the CSV reader refuses them.
+                if (!double.IsFinite(v))
+                    throw new InputException($"the value of '{name}' is not a finite number: '{valueText}'", col + eq + 1, source: source);
                 if (values.ContainsKey(name)) throw new InputException($"'{name}' is given two values", col, source: source);
                 values[name] = v;
                 given.Add((name, col, source));

@@ -105,7 +105,12 @@ public sealed class IrCommand : ICommand
             var a = args[i];
             if (a == "--grad") grad = true;
             else if (a == "--f32") f32 = true;
-            else if (a == "--dot") dot = i + 1 < args.Length ? args[++i] : throw new InputException("--dot needs a file name");
+            else if (a == "--dot")
+            {
+                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) throw new InputException("--dot needs a file name");
+                dot = args[++i];
+                if (string.IsNullOrWhiteSpace(dot)) throw new InputException("--dot: the file name is empty");
+            }
             else if (a == "--batch")
             {
                 if (i + 1 >= args.Length || !int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out batch) || batch < 1)

@@ -38,7 +38,14 @@ public sealed class OptionReader
     }
 
     /// <summary>The option's value (the next argument).</summary>
-    public string String() => _i + 1 < _args.Length ? _args[++_i] : throw new UsageException($"{Name} needs a value.");
+    public string String()
+    {
+        if (_i + 1 >= _args.Length) throw new UsageException($"{Name} needs a value.");
+        // "--save --steps 5" forgot the file name: the next option is not taken as the value.
+        if (_args[_i + 1].StartsWith("--", StringComparison.Ordinal))
+            throw new UsageException($"{Name} needs a value, but the next argument '{_args[_i + 1]}' is an option.");
+        return _args[++_i];
+    }
 
     /// <summary>An integer value in [<paramref name="min"/>, <paramref name="max"/>].</summary>
     public int Int(int min = 1, int max = int.MaxValue)

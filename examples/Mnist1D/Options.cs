@@ -223,6 +223,9 @@ Hyperparameter search (the objective is the accuracy on a validation split held 
             {
                 if (inline) return value;
                 if (i + 1 >= args.Count) throw new UsageException($"{name} needs a value.");
+                // "--save --no-shuffle" forgot the file name: the next option is not taken as the value.
+                if (args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    throw new UsageException($"{name} needs a value, but the next argument '{args[i + 1]}' is an option (write {name}=VALUE for a value that starts with --).");
                 return args[++i];
             }
             void Flag() { if (inline) throw new UsageException($"{name} takes no value."); }

@@ -38,6 +38,10 @@ public class Mnist1DExampleTests
     [InlineData("--frobnicate", "unknown option '--frobnicate'")]
     [InlineData("--seed", "--seed needs a value.")]
     [InlineData("--normalize --no-normalize", "either --normalize or --no-normalize")]
+    // Issue 17: a path option followed by another option used to save to a file named "--no-shuffle" and train with shuffle on.
+    [InlineData("--steps 20 --save --no-shuffle", "--save needs a value, but the next argument '--no-shuffle' is an option (write --save=VALUE")]
+    [InlineData("--compare-single", "--compare-single checks a --distributed run against one process; add --distributed.")]
+    [InlineData("--distributed --figure-20-2", "--distributed: --figure-20-2 runs in one process.")]
     public void BadOptionsGiveOneLineAndExitCode2(string args, string expected)
     {
         var (code, _, err) = Run(args.Split(' '));

@@ -166,6 +166,7 @@ public class ShallowExampleTests
     [InlineData("--noise -0.5", "--noise: must be in [0, 10], got -0.5.")]
     [InlineData("--seed x", "--seed: 'x' is not an integer.")]
     [InlineData("--svg", "--svg needs a value.")]
+    [InlineData("--svg --steps 5", "--svg needs a value, but the next argument '--steps' is an option.")]
     [InlineData("--frobnicate", "unknown option '--frobnicate'")]
     public void Bad_options_give_one_line_and_exit_code_2(string args, string expected)
     {
