@@ -50,26 +50,13 @@ public static class SafeTensors
     {
         if (string.IsNullOrEmpty(path)) throw new ArgumentException("The checkpoint path is empty.", nameof(path));
         byte[] bytes = Serialize(tensors, metadata);   // everything that can fail on the inputs fails before any file is touched
-        string full = System.IO.Path.GetFullPath(path);
-        string dir = System.IO.Path.GetDirectoryName(full) ?? ".";
-        string tmp = System.IO.Path.Combine(dir, "." + System.IO.Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
         try
         {
-            Directory.CreateDirectory(dir);
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                fs.Write(bytes, 0, bytes.Length);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
+            Nabla.IO.AtomicFile.Write(path, bytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CheckpointException($"{path}: cannot write the checkpoint: {e.Message}", path, inner: e);
-        }
-        finally
-        {
-            try { if (File.Exists(tmp)) File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
 

@@ -410,20 +410,8 @@ public sealed class SvgPlot
     private static void WriteAtomically(string path, string text)
     {
         if (string.IsNullOrEmpty(path)) throw new ArgumentException("The plot path is empty.", nameof(path));
-        string full = Path.GetFullPath(path);
-        if (Directory.Exists(full)) throw new IOException($"Cannot write the plot to '{path}': it is a folder.");
-        string dir = Path.GetDirectoryName(full) ?? ".";
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        try
-        {
-            File.WriteAllText(tmp, text, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        if (Directory.Exists(Path.GetFullPath(path))) throw new IOException($"Cannot write the plot to '{path}': it is a folder.");
+        Nabla.IO.AtomicFile.Write(path, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text));
     }
 
     private XElement Legend(double right, double top)

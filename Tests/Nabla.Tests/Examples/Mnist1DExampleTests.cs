@@ -40,6 +40,7 @@ public class Mnist1DExampleTests
     [InlineData("--normalize --no-normalize", "either --normalize or --no-normalize")]
     // Issue 17: a path option followed by another option used to save to a file named "--no-shuffle" and train with shuffle on.
     [InlineData("--steps 20 --save --no-shuffle", "--save needs a value, but the next argument '--no-shuffle' is an option (write --save=VALUE")]
+    [InlineData("--steps 20 --plot /proc/x.svg", "--plot: cannot write '/proc/x.svg': the folder '/proc' takes no new file")]
     [InlineData("--compare-single", "--compare-single checks a --distributed run against one process; add --distributed.")]
     [InlineData("--distributed --figure-20-2", "--distributed: --figure-20-2 runs in one process.")]
     public void BadOptionsGiveOneLineAndExitCode2(string args, string expected)

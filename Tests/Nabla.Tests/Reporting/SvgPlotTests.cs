@@ -171,4 +171,27 @@ public class SvgPlotTests
         Assert.Throws<ArgumentException>(() => SvgPlot.Grid("", Array.Empty<SvgPlot>()));
         Assert.Throws<IOException>(() => SvgPlot.SaveGrid(dir.Path, "", panels));
     }
+
+    // Issue 17: a kill during a save left a hidden ".NAME.<guid>.tmp" beside the target each time. Writes now remove
+    // their own stale temporaries (older than an hour), and nothing else.
+    [Fact]
+    public void A_save_removes_its_own_stale_temporaries_and_nothing_else()
+    {
+        using var dir = new TempDir();
+        string target = dir.File("plot.svg");
+        string Tmp(string middle) => Path.Combine(Path.GetDirectoryName(target)!, ".plot.svg." + middle + ".tmp");
+        string old = Tmp(new string('a', 32)), young = Tmp(new string('b', 32)), foreign = Tmp("notours"), other = Path.Combine(Path.GetDirectoryName(target)!, ".other.svg." + new string('c', 32) + ".tmp");
+        foreach (var f in new[] { old, young, foreign, other }) File.WriteAllText(f, "left over");
+        File.SetLastWriteTimeUtc(old, DateTime.UtcNow.AddHours(-2));
+        File.SetLastWriteTimeUtc(foreign, DateTime.UtcNow.AddHours(-2));
+        File.SetLastWriteTimeUtc(other, DateTime.UtcNow.AddHours(-2));
+
+        new SvgPlot("t", "x", "y").Add("a", new double[] { 1, 2 }).Save(target);
+        Assert.True(File.Exists(target));
+        Assert.False(File.Exists(old));      // ours and stale
+        Assert.True(File.Exists(young));     // ours but maybe a write in progress
+        Assert.True(File.Exists(foreign));   // not our naming
+        Assert.True(File.Exists(other));     // another target's
+        Assert.Equal(4, Directory.GetFiles(Path.GetDirectoryName(target)!).Length); // no temporary of this save remains
+    }
 }
