@@ -11,19 +11,9 @@ namespace Nabla.Tests.Cli;
 /// <summary><c>nabla grad</c>, run in-process with captured output.</summary>
 public class GradCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CommandLine.Run(args, o, e);
-        return (code, o.ToString().Replace("\r\n", "\n"), e.ToString().Replace("\r\n", "\n"));
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
-    // The number on the line "NAME = V".
-    private static double Value(string stdout, string name)
-    {
-        var line = stdout.Split('\n').First(l => l.StartsWith(name + " = ", StringComparison.Ordinal));
-        return double.Parse(line.Substring(name.Length + 3), CultureInfo.InvariantCulture);
-    }
+    private static double Value(string stdout, string name) => CliRun.Value(stdout, name);
 
     [Fact]
     public void Lecture_example_prints_value_and_gradient()

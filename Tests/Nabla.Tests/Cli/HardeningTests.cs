@@ -14,15 +14,9 @@ namespace Nabla.Tests.Cli;
 /// </summary>
 public class HardeningTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter(); var e = new StringWriter();
-        int code = CommandLine.Run(args, o, e);
-        return (code, o.ToString().Replace("\r\n", "\n"), e.ToString().Replace("\r\n", "\n"));
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliRun.Run(args);
 
-    private static double Value(string stdout, string name) =>
-        double.Parse(stdout.Split('\n').First(l => l.StartsWith(name + " = ", StringComparison.Ordinal)).Substring(name.Length + 3), CultureInfo.InvariantCulture);
+    private static double Value(string stdout, string name) => CliRun.Value(stdout, name);
 
     [Theory]
     [InlineData(new[] { "grad", "1e400*x", "--at", "x=1" }, "error: the number '1e400' is beyond the range of a double")]
