@@ -168,16 +168,19 @@ public static class Program
             stdout.WriteLine($"allreduce: {allReduce.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s of the {seconds.ToString("0.000", CultureInfo.InvariantCulture)} s of training " +
                              $"({(100 * allReduce.TotalSeconds / seconds).ToString("0.0", CultureInfo.InvariantCulture)} %, waiting for the other ranks included)");
 
-        // 4. Final numbers, plot, checkpoint.
+        // 4. Final numbers, checkpoint, plot: a run that diverged writes nothing, and the checkpoint (which refuses
+        // non-finite weights) goes first, so a failure leaves no plot of a run that then exits with an error.
+        if (history.StoppedEarly is { } why && why.Contains("diverged", StringComparison.Ordinal))
+            throw new UsageException($"{why}; nothing was written (try a smaller --lr).");
         var trainMetrics = network.Evaluate(train);
         var testMetrics = network.Evaluate(test);
-        WritePlot(o.Plot, history, description, o.RandomLabels, validation is not null ? "validation" : "test");
-        stdout.WriteLine($"plot written to {o.Plot}");
         if (o.Save is not null)
         {
             network.Save(o.Save);
             stdout.WriteLine($"checkpoint written to {o.Save} (step {network.Step.ToString(CultureInfo.InvariantCulture)})");
         }
+        WritePlot(o.Plot, history, description, o.RandomLabels, validation is not null ? "validation" : "test");
+        stdout.WriteLine($"plot written to {o.Plot}");
         stdout.WriteLine($"train_time_s={seconds.ToString("0.00", CultureInfo.InvariantCulture)} steps={network.Step.ToString(CultureInfo.InvariantCulture)} " +
                          $"test_loss={testMetrics.Loss.ToString("0.0000", CultureInfo.InvariantCulture)}");
         stdout.WriteLine($"train_accuracy={(trainMetrics.Accuracy ?? 0).ToString("0.0000", CultureInfo.InvariantCulture)}");

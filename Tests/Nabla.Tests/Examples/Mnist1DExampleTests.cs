@@ -83,6 +83,19 @@ public class Mnist1DExampleTests
     private static string Header => string.Join(",", Enumerable.Range(0, 40).Select(i => "x" + i)) + ",label\n";
     private static string Row(int label, int values = 40) => string.Join(",", Enumerable.Repeat("0.5", values)) + "," + label.ToString(CultureInfo.InvariantCulture) + "\n";
 
+    // Issue 17: a run that diverged wrote its plot and then failed to save (exit 2). Now it writes nothing.
+    [Fact]
+    public void ARunThatDivergesSaysSoWithExitCode2AndWritesNothing()
+    {
+        using var dir = new TempDir();
+        string plot = dir.File("p.svg"), save = dir.File("c.safetensors");
+        var (code, _, err) = Run("--optimizer", "sgd", "--lr", "1e6", "--steps", "50", "--threads", "1", "--plot", plot, "--save", save);
+        Assert.Equal(2, code);
+        AssertOneErrorLine(err, "the run diverged; nothing was written (try a smaller --lr).");
+        Assert.False(File.Exists(plot));
+        Assert.False(File.Exists(save));
+    }
+
     [Fact]
     public void MissingDataGivesExitCode2AndWritesNothing()
     {
