@@ -148,7 +148,8 @@ public static class Program
         if (o.Load is not null && writer)
         {
             network.Load(o.Load);   // checks every tensor against the model before writing any
-            stdout.WriteLine($"loaded {o.Load}: " + (network.Step > 0
+            bool withState = network.Step > 0 || SafeTensors.Load(o.Load).Names.Any(n => n.StartsWith(Checkpoint.OptimizerPrefix, StringComparison.Ordinal));
+            stdout.WriteLine($"loaded {o.Load}: " + (withState
                 ? $"parameters and {o.Optimizer} state at step {network.Step.ToString(CultureInfo.InvariantCulture)}"
                 : "parameters (the optimizer starts fresh)"));
         }

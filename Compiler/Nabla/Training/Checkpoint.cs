@@ -63,10 +63,12 @@ public static class Checkpoint
     /// have; the error names the tensor and both shapes. With <paramref name="loadOptimizerState"/> (default) the
     /// optimizer state, step count and dropout seed are restored too, so training continues exactly where it stopped; a
     /// file without optimizer state (weights only) resets the optimizer and the step count to 0. Everything is checked
-    /// before anything is written: on an error the network is unchanged.
+    /// before anything is written: on an error the network is unchanged. Values are checked too: every weight and state
+    /// value finite (unless <paramref name="allowNonFinite"/>, the counterpart of <see cref="Save"/>'s), second moments
+    /// not negative, step counters whole numbers; the error names the tensor and the first bad index.
     /// </summary>
-    /// <exception cref="CheckpointException">The file is missing, truncated or corrupt, or does not fit the network.</exception>
-    public static void Load(this Network network, string path, bool loadOptimizerState = true)
+    /// <exception cref="CheckpointException">The file is missing, truncated or corrupt, does not fit the network, or holds values no training produces.</exception>
+    public static void Load(this Network network, string path, bool loadOptimizerState = true, bool allowNonFinite = false)
     {
         if (network is null) throw new ArgumentNullException(nameof(network));
         var file = SafeTensors.Load(path);
@@ -125,6 +127,28 @@ public static class Checkpoint
             }
         }
 
+        // Values: a NaN or infinite weight or state, a negative second moment, a step counter that is not a count, or a
+        // step count no run reaches would only show up later as a run that "diverges" (issue 17).
+        foreach (var p in sig.Parameters) Finite(src, file[p.Name], allowNonFinite);
+        if (withState)
+        {
+            if (step > MaxStep) throw new CheckpointException($"{src}: metadata nabla.step = {step} is not a step count a run reaches (at most {MaxStep}).", src);
+            for (int i = 0; i < sig.State.Count; i++)
+            {
+                var t = file[stateKeys[i]];
+                var values = Finite(src, t, allowNonFinite);
+                var slot = sig.State[i].Slot;
+                for (int j = 0; j < values.Length; j++)
+                {
+                    double v = values[j];
+                    if (slot == "v" && v < 0) // NaN passes only when allowed
+                        throw new CheckpointException($"{src}: optimizer state '{t.Name}' holds {v.ToString("R", CultureInfo.InvariantCulture)} at index {j}; a second moment (sum or average of squares) is never negative.", src, t.Name);
+                    if (slot == "step" && (v < 0 || v != Math.Floor(v) || v > MaxStep))
+                        throw new CheckpointException($"{src}: optimizer state '{t.Name}' holds {v.ToString("R", CultureInfo.InvariantCulture)}; a step counter is a whole number from 0 to {MaxStep}.", src, t.Name);
+                }
+            }
+        }
+
         // 2. Write: nothing above wrote anything.
         foreach (var p in sig.Parameters) file[p.Name].CopyTo(network.ParameterValues(p.Name), p.Shape, src);
         if (withState)
@@ -134,6 +158,20 @@ public static class Checkpoint
             if (dropoutSeed is { } seed) network.DropoutSeed = seed;
         }
         else network.ResetOptimizer();
+    }
+
+    /// <summary>The largest step count a checkpoint may hold (the float32 step counter of Adam is exact up to 2²⁴; beyond 10¹² steps a count is corrupt).</summary>
+    private const long MaxStep = 1_000_000_000_000;
+
+    // The tensor's values, after checking every one is finite (the message names the tensor and the first bad index).
+    private static double[] Finite(string src, SafeTensor t, bool allowNonFinite)
+    {
+        var values = t.ToDouble();
+        if (allowNonFinite) return values;
+        for (int j = 0; j < values.Length; j++)
+            if (!double.IsFinite(values[j]))
+                throw new CheckpointException($"{src}: tensor '{t.Name}' holds {(double.IsNaN(values[j]) ? "NaN" : values[j] > 0 ? "+infinity" : "-infinity")} at index {j}; a checkpoint holds finite values.", src, t.Name);
+        return values;
     }
 
     /// <summary>The key of optimizer-state tensor <paramref name="name"/> in a checkpoint: <c>optimizer.{name}</c> (the step counter is already <c>optimizer.step</c>).</summary>

@@ -129,6 +129,39 @@ public class CheckpointTests : IDisposable
         Assert.True(float.IsNaN(SafeTensors.Load(P("nan.safetensors"))["3.bias"].ToSingle()[1]));
     }
 
+    // Issue 17: these loaded silently and the run then "diverged".
+    [Theory]
+    [InlineData("nan-weight", "tensor '3.bias' holds NaN at index 1")]
+    [InlineData("inf-state", "tensor 'optimizer.0.weight.m' holds +infinity at index 2")]
+    [InlineData("negative-v", "optimizer state 'optimizer.0.weight.v' holds -0.5 at index 3; a second moment")]
+    [InlineData("fractional-step", "optimizer state 'optimizer.step' holds 2.5; a step counter is a whole number")]
+    [InlineData("absurd-step", "metadata nabla.step = 9223372036854775807 is not a step count a run reaches")]
+    public void Values_no_training_produces_are_refused_with_the_tensor_and_index_and_change_nothing(string corruption, string expected)
+    {
+        var net = Trained(Optimizer.Adam(0.01));
+        var tensors = net.Signature.Parameters.Select(p => (p.Name, p.Shape, Values: (float[])net.ParameterValues(p.Name).Clone()))
+            .Concat(net.State.Select(st => (Name: Checkpoint.StateKey(st.Name), st.Shape, Values: (float[])net.StateValues(st.Name).Clone()))).ToList();
+        float[] Of(string name) => tensors.Single(t => t.Name == name).Values;
+        string step = "5";
+        switch (corruption)
+        {
+            case "nan-weight": Of("3.bias")[1] = float.NaN; break;
+            case "inf-state": Of("optimizer.0.weight.m")[2] = float.PositiveInfinity; break;
+            case "negative-v": Of("optimizer.0.weight.v")[3] = -0.5f; break;
+            case "fractional-step": Of("optimizer.step")[0] = 2.5f; break;
+            case "absurd-step": step = long.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture); break;
+        }
+        SafeTensors.Save(P("bad.safetensors"), tensors.Select(t => new SafeTensor(t.Name, t.Shape, t.Values)),
+            new System.Collections.Generic.Dictionary<string, string> { ["nabla.step"] = step });
+        var other = TrainerTests.Fresh(TrainerTests.Lowered(Optimizer.Adam(0.01)));
+        var before = other.SnapshotParameters();
+        var e = Assert.Throws<CheckpointException>(() => other.Load(P("bad.safetensors")));
+        Assert.Contains(expected, e.Message);
+        Assert.Equal(before["0.weight"], other.ParameterValues("0.weight"));
+        Assert.Equal(0, other.Step);
+        if (corruption == "nan-weight") other.Load(P("bad.safetensors"), allowNonFinite: true); // what Save(allowNonFinite) wrote loads back when asked
+    }
+
     [Fact]
     public void State_stored_under_bare_names_loads_too()
     {
