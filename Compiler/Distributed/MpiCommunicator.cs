@@ -129,55 +129,40 @@ public sealed unsafe class MpiCommunicator : ICommunicator
     public TimeSpan CollectiveTimeout => _timeout;
 
     /// <inheritdoc/>
-    public void AllReduceSum(Span<float> values)
+    public void AllReduceSum(Span<float> values) => AllReduce(values, _mpi.Float, "floats");
+
+    /// <inheritdoc/>
+    public void AllReduceSum(Span<double> values) => AllReduce(values, _mpi.Double, "doubles");
+
+    /// <inheritdoc/>
+    public void Broadcast(Span<byte> data, int root) => Broadcast(data, root, _mpi.Byte, "bytes");
+
+    /// <inheritdoc/>
+    public void Broadcast(Span<float> data, int root) => Broadcast(data, root, _mpi.Float, "floats");
+
+    // One in-place allreduce of a span of MPI type `type`, watched, in chunks of at most MaxElementsPerCall.
+    private void AllReduce<T>(Span<T> values, nint type, string unit) where T : unmanaged
     {
         ThrowIfDisposed();
         if (values.IsEmpty) return;
-        Enter("MPI_Allreduce", values.Length, "floats");
+        Enter("MPI_Allreduce", values.Length, unit);
         try
         {
-            fixed (float* p = values) AllReduceInPlace(p, values.Length, sizeof(float), _mpi.Float);
+            fixed (T* p = values) AllReduceInPlace(p, values.Length, sizeof(T), type);
         }
         finally { Leave(); }
     }
 
-    /// <inheritdoc/>
-    public void AllReduceSum(Span<double> values)
-    {
-        ThrowIfDisposed();
-        if (values.IsEmpty) return;
-        Enter("MPI_Allreduce", values.Length, "doubles");
-        try
-        {
-            fixed (double* p = values) AllReduceInPlace(p, values.Length, sizeof(double), _mpi.Double);
-        }
-        finally { Leave(); }
-    }
-
-    /// <inheritdoc/>
-    public void Broadcast(Span<byte> data, int root)
+    // One broadcast from `root` of a span of MPI type `type`, watched, in chunks of at most MaxElementsPerCall.
+    private void Broadcast<T>(Span<T> data, int root, nint type, string unit) where T : unmanaged
     {
         ThrowIfDisposed();
         CheckRoot(root);
         if (data.IsEmpty) return;
-        Enter("MPI_Bcast", data.Length, "bytes");
+        Enter("MPI_Bcast", data.Length, unit);
         try
         {
-            fixed (byte* p = data) BroadcastChunks(p, data.Length, sizeof(byte), _mpi.Byte, root);
-        }
-        finally { Leave(); }
-    }
-
-    /// <inheritdoc/>
-    public void Broadcast(Span<float> data, int root)
-    {
-        ThrowIfDisposed();
-        CheckRoot(root);
-        if (data.IsEmpty) return;
-        Enter("MPI_Bcast", data.Length, "floats");
-        try
-        {
-            fixed (float* p = data) BroadcastChunks(p, data.Length, sizeof(float), _mpi.Float, root);
+            fixed (T* p = data) BroadcastChunks(p, data.Length, sizeof(T), type, root);
         }
         finally { Leave(); }
     }

@@ -29,10 +29,10 @@ public static partial class SearchRunner
         int n = options.Trials, w = comm.Size, rank = comm.Rank;
         comm.CheckSame("Distributed search", new[]
         {
-            Fact("space", space.ToString()), Fact("strategy", strategy.Name),
-            Fact("seed", options.Seed.ToString(CultureInfo.InvariantCulture)), Fact("trials", n.ToString(CultureInfo.InvariantCulture)),
-            Fact("goal", options.Maximize ? "maximize" : "minimize"), Fact("pruning", options.Pruning?.Name ?? "none"),
-            Fact("objective", options.Objective ?? ""),
+            KeyValuePair.Create("space", space.ToString()), KeyValuePair.Create("strategy", strategy.Name),
+            KeyValuePair.Create("seed", options.Seed.ToString(CultureInfo.InvariantCulture)), KeyValuePair.Create("trials", n.ToString(CultureInfo.InvariantCulture)),
+            KeyValuePair.Create("goal", options.Maximize ? "maximize" : "minimize"), KeyValuePair.Create("pruning", options.Pruning?.Name ?? "none"),
+            KeyValuePair.Create("objective", options.Objective ?? ""),
         });
 
         // Rank 0 opens (or resumes) the log and sends the trials it holds, or the reason it could not, to every rank.
@@ -135,6 +135,4 @@ public static partial class SearchRunner
             throw all[r][0] == (byte)'L' ? new InvalidDataException(message) : new InvalidOperationException($"Distributed search: rank {r} failed: {message}");
         }
     }
-
-    private static KeyValuePair<string, string> Fact(string name, string value) => new(name, value);
 }

@@ -47,20 +47,20 @@ public static partial class Trainer
             string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
             comm.CheckSame("Data-parallel training", new[]
             {
-                Fact("model", $"{sig.ModelName}: {sig.Setup}"),
-                Fact("parameters", string.Join(", ", sig.Parameters)),
-                Fact("inputs, outputs and targets", $"{string.Join(", ", sig.Inputs)} -> {string.Join(", ", sig.Outputs)}; targets {string.Join(", ", sig.Targets)}; masks {string.Join(", ", sig.Masks)}"),
-                Fact("optimizer", sig.Optimizer),
-                Fact("split step", network.HasSplitStep ? "compiled" : "not compiled"),
-                Fact("training set", $"{train.Count} examples of {train.ExampleSize} values, classes {train.Classes}, content hash {Hash(train):x16}"),
-                Fact("validation set", validation is null ? "none" : $"{validation.Count} examples of {validation.ExampleSize} values, content hash {Hash(validation):x16}"),
-                Fact("batch size", $"{o.BatchSize}, drop last {o.DropLast}, evaluation batch size {o.EvaluationBatchSize}"),
-                Fact("length", o.Steps is { } steps ? $"{steps} steps" : $"{o.Epochs} epochs"),
-                Fact("seed and order", $"seed {o.Seed}, shuffle {o.Shuffle}"),
-                Fact("augmentation", o.Augmentation?.ToString() ?? "none"), // a custom augmentation compares by its ToString
-                Fact("learning rate", o.LearningRate is { } lr ? $"{lr} (at the first step {F(lr.At(0))})" : "the optimizer's " + F(sig.LearningRate)),
-                Fact("early stopping", o.EarlyStopping is { } es ? $"patience {es.Patience}, min delta {F(es.MinDelta)}, restore {es.RestoreBest}" : "none"),
-                Fact("callbacks", o.Callbacks.Count.ToString(CultureInfo.InvariantCulture)),
+                KeyValuePair.Create("model", $"{sig.ModelName}: {sig.Setup}"),
+                KeyValuePair.Create("parameters", string.Join(", ", sig.Parameters)),
+                KeyValuePair.Create("inputs, outputs and targets", $"{string.Join(", ", sig.Inputs)} -> {string.Join(", ", sig.Outputs)}; targets {string.Join(", ", sig.Targets)}; masks {string.Join(", ", sig.Masks)}"),
+                KeyValuePair.Create("optimizer", sig.Optimizer),
+                KeyValuePair.Create("split step", network.HasSplitStep ? "compiled" : "not compiled"),
+                KeyValuePair.Create("training set", $"{train.Count} examples of {train.ExampleSize} values, classes {train.Classes}, content hash {Hash(train):x16}"),
+                KeyValuePair.Create("validation set", validation is null ? "none" : $"{validation.Count} examples of {validation.ExampleSize} values, content hash {Hash(validation):x16}"),
+                KeyValuePair.Create("batch size", $"{o.BatchSize}, drop last {o.DropLast}, evaluation batch size {o.EvaluationBatchSize}"),
+                KeyValuePair.Create("length", o.Steps is { } steps ? $"{steps} steps" : $"{o.Epochs} epochs"),
+                KeyValuePair.Create("seed and order", $"seed {o.Seed}, shuffle {o.Shuffle}"),
+                KeyValuePair.Create("augmentation", o.Augmentation?.ToString() ?? "none"), // a custom augmentation compares by its ToString
+                KeyValuePair.Create("learning rate", o.LearningRate is { } lr ? $"{lr} (at the first step {F(lr.At(0))})" : "the optimizer's " + F(sig.LearningRate)),
+                KeyValuePair.Create("early stopping", o.EarlyStopping is { } es ? $"patience {es.Patience}, min delta {F(es.MinDelta)}, restore {es.RestoreBest}" : "none"),
+                KeyValuePair.Create("callbacks", o.Callbacks.Count.ToString(CultureInfo.InvariantCulture)),
             });
             _sum = sig.LossReduction == "sum";
             _buffers = sig.Parameters.Where(p => p.Buffer).Select(p => p.Name).ToArray();
@@ -221,8 +221,6 @@ public static partial class Trainer
             }
             for (; i < values.Length; i++) values[i] *= w;
         }
-
-        private static KeyValuePair<string, string> Fact(string name, string value) => new(name, value);
 
         // A hash of the features, targets and labels, 4 bytes at a time (the datasets are float and int arrays): ranks
         // reading different files, or versions of a file, are told so.

@@ -1,8 +1,5 @@
 using System;
-using System.Globalization;
-using System.IO;
 using System.Linq;
-using Nabla.Cli;
 using Nabla.Ir;
 using Xunit;
 

@@ -49,27 +49,18 @@ internal sealed class ThreadGroup
         public int Size => group._slots.Length;
         public string Description => $"thread group of {Size}";
 
-        public void AllReduceSum(Span<float> values)
-        {
-            group._slots[rank] = values.ToArray();
-            group._barrier.SignalAndWait(group._failed.Token);
-            for (int i = 0; i < values.Length; i++)
-            {
-                float sum = 0;
-                foreach (var slot in group._slots) sum += ((float[])slot!)[i];
-                values[i] = sum;
-            }
-            group._barrier.SignalAndWait(group._failed.Token);
-        }
+        public void AllReduceSum(Span<float> values) => AllReduce(values);
+        public void AllReduceSum(Span<double> values) => AllReduce(values);
 
-        public void AllReduceSum(Span<double> values)
+        // Every rank sums the deposited copies in rank order, so all get the same bits.
+        private void AllReduce<T>(Span<T> values) where T : System.Numerics.INumber<T>
         {
             group._slots[rank] = values.ToArray();
             group._barrier.SignalAndWait(group._failed.Token);
             for (int i = 0; i < values.Length; i++)
             {
-                double sum = 0;
-                foreach (var slot in group._slots) sum += ((double[])slot!)[i];
+                T sum = T.Zero;
+                foreach (var slot in group._slots) sum += ((T[])slot!)[i];
                 values[i] = sum;
             }
             group._barrier.SignalAndWait(group._failed.Token);
