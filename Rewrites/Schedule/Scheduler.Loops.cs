@@ -21,6 +21,13 @@ internal sealed partial class ScheduleBuilder
     }
 
     private readonly Dictionary<Node, Group> _groupOf = new();
+
+    /// <summary>
+    /// The most elementwise nodes one fused loop computes. Real networks stay far below it; a formula nested thousands
+    /// deep would otherwise become one method with a local per node (the IL limit is 65,535 locals, and Roslyn's
+    /// analysis of such a method grows faster than its length).
+    /// </summary>
+    internal const int MaxLoopMembers = 1024;
     private readonly Dictionary<Node, Node> _keyOf = new();       // node → the node whose kernel computes it
     private HashSet<Node> _required = new();
 
@@ -71,17 +78,22 @@ internal sealed partial class ScheduleBuilder
                 }
         }
         var groups = new Dictionary<Node, Group>();
+        var size = new Dictionary<Node, int>();
         foreach (var n in _nodes.Where(parent.ContainsKey))
         {
+            // A group of more than MaxLoopMembers is cut, in id order, into loops of at most that many: members of
+            // one group share a level, so a later part reads an earlier one only directly (the value is stored), never
+            // through another kernel, and no cycle can form.
             var r = FindRoot(n);
-            if (!groups.TryGetValue(r, out var g)) groups[r] = g = new Group();
+            if (!groups.TryGetValue(r, out var g) || size[r] == MaxLoopMembers) { groups[r] = g = new Group(); size[r] = 0; }
+            size[r]++;
             g.Set.Add(n);
             g.Root = n; // ascending ids: the last member wins
             _groupOf[n] = g;
         }
         // A GEMM's mask h of mm ⊙ step(h) is read by the GEMM, not through a graph edge: it must be stored too.
         var masks = new HashSet<Node>(_gemmAt.Values.Where(gm => gm.Mask is not null).Select(gm => gm.Mask!));
-        foreach (var g in groups.Values)
+        foreach (var g in _groupOf.Values.Distinct())
         {
             foreach (var m in g.Members)
                 if (_roots.Contains(m) || masks.Contains(m) || _consumers[m].Any(c => !g.Set.Contains(c))) g.Stored.Add(m);
