@@ -44,6 +44,20 @@ public sealed class EmitOptions
     /// (default false; the checked-in sample turns it on).
     /// </summary>
     public bool IrListing { get; set; }
+
+    /// <summary>
+    /// About how many scalar instructions one generated method holds (default 4,096): a method's kernels beyond it go
+    /// to further private methods, called in order, so a very deep formula compiles — one method may hold at most
+    /// 65,534 locals, and Roslyn's analysis of a method grows faster than its length. Networks of ordinary size stay in
+    /// one method. A fused loop counts its instructions, any other kernel 16.
+    /// </summary>
+    public int MethodBudget
+    {
+        get => _methodBudget;
+        set => _methodBudget = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MethodBudget must be at least 1.");
+    }
+
+    private int _methodBudget = 4096;
 }
 
 /// <summary>

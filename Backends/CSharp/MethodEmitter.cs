@@ -141,21 +141,62 @@ internal sealed partial class MethodEmitter
         }
     }
 
+    /// <summary>
+    /// The kernels in parts of about <see cref="EmitOptions.MethodBudget"/> instructions: one part (the common case) is the kernels
+    /// method itself; more become private methods it calls in order, so no method outgrows what the compilers handle
+    /// well (a method may hold 65,534 locals, and Roslyn's flow analysis grows faster than a method's length).
+    /// </summary>
+    private List<List<Kernel>> Parts()
+    {
+        var parts = new List<List<Kernel>> { new() };
+        int weight = 0;
+        foreach (var k in _s.Kernels)
+        {
+            int w = k is ElementwiseKernel e ? e.Body.Instrs.Count : 16;
+            if (weight > 0 && weight + w > _o.MethodBudget) { parts.Add(new List<Kernel>()); weight = 0; }
+            parts[parts.Count - 1].Add(k);
+            weight += w;
+        }
+        return parts;
+    }
+
     public void WriteKernels(CodeWriter w)
     {
         var ps = new List<string> { "int batch" };
         ps.AddRange(_inputs.Select(i => $"{T}[] {i.Name}"));
         ps.AddRange(_outputs.Select(x => $"{T}[] {x.Id}"));
         ps.Add($"{T}[][] slots");
+        var parts = Parts();
         w.Line($"/// <summary>The {_s.Kernels.Count} kernels of {Name}; arrays are checked by the caller.</summary>");
+        if (parts.Count == 1) { WritePart(w, KernelsName, ps, parts[0], listing: true); return; }
+        var args = new List<string> { "batch" };
+        args.AddRange(_inputs.Select(i => i.Name));
+        args.AddRange(_outputs.Select(x => x.Id));
+        args.Add("slots");
         using (w.Block($"private void {KernelsName}({string.Join(", ", ps)})"))
         {
             if (_o.IrListing) w.Comment($"IR of {Name} (the %N of the kernel comments below):\n" + Printer.Print(_s.Source).TrimEnd());
+            w.Comment("Buffers:\n" + string.Join("\n", _s.Buffers.Select(b => $"  {b} -> {Arr(b)}")));
+            for (int i = 0; i < parts.Count; i++) w.Line($"{KernelsName}_{i}({string.Join(", ", args)});");
+        }
+        for (int i = 0; i < parts.Count; i++)
+        {
+            w.Line();
+            w.Line($"/// <summary>Kernels k{parts[i][0].Id}–k{parts[i][parts[i].Count - 1].Id} of {Name} (part {i + 1} of {parts.Count}).</summary>");
+            WritePart(w, $"{KernelsName}_{i}", ps, parts[i], listing: false);
+        }
+    }
+
+    private void WritePart(CodeWriter w, string name, List<string> ps, List<Kernel> kernels, bool listing)
+    {
+        using (w.Block($"private void {name}({string.Join(", ", ps)})"))
+        {
+            if (listing && _o.IrListing) w.Comment($"IR of {Name} (the %N of the kernel comments below):\n" + Printer.Print(_s.Source).TrimEnd());
             w.Line("bool vec = VectorsEnabled;");
             foreach (var (b, local, idx) in _params) w.Line($"{T}[] {local} = Parameters[{idx}]; // {b}");
             for (int i = 0; i < _s.Slots.Count; i++) w.Line($"{T}[] slot{i} = slots[{i}]; // holds {string.Join(" | ", _s.Slots[i])} elements");
-            w.Comment("Buffers:\n" + string.Join("\n", _s.Buffers.Select(b => $"  {b} -> {Arr(b)}")));
-            foreach (var k in _s.Kernels)
+            if (listing) w.Comment("Buffers:\n" + string.Join("\n", _s.Buffers.Select(b => $"  {b} -> {Arr(b)}")));
+            foreach (var k in kernels)
             {
                 w.Line();
                 w.Line($"// k{k.Id}: {k}");
