@@ -86,7 +86,7 @@ public static class Program
     }
 
     /// <summary>An error message on one line: a line break in it (from a path or a value given on the command line) is shown as \n or \r.</summary>
-    internal static string OneLine(string message) =>
+    public static string OneLine(string message) =>
         message.Replace("\r", "\\r").Replace("\n", "\\n").Replace("\u0085", "\\u0085").Replace("\u2028", "\\u2028").Replace("\u2029", "\\u2029")
                .Replace("\v", "\\v").Replace("\f", "\\f");
 
