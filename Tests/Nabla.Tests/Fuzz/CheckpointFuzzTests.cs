@@ -198,6 +198,27 @@ public class CheckpointFuzzTests
     }
 
     [Fact]
+    public void Names_with_line_breaks_or_lone_surrogates_give_one_line_errors()
+    {
+        // A tensor name with an escaped line break: the error names it with the break shown as \n.
+        var e = Assert.Throws<CheckpointException>(() => SafeTensors.Parse(WithHeader("{\"a\\nb\":{\"dtype\":\"F16\",\"shape\":[],\"data_offsets\":[0,2]}}", new byte[2]), Source));
+        Assert.Equal("fuzz.safetensors: tensor 'a\\nb': dtype 'F16' is not supported (Nabla reads F32, F64 and I64).", e.Message);
+        Assert.Equal("a\nb", e.Tensor);                                 // the property keeps the name as it is
+        // A lone surrogate (not valid UTF-16) in a name or in metadata.
+        foreach (var json in new[] { "{\"\\ud800\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]}}", "{\"__metadata__\":{\"k\":\"\\udc00\"}}" })
+        {
+            var ex = Record.Exception(() => SafeTensors.Parse(WithHeader(json, new byte[json.Contains("F32") ? 4 : 0]), Source));
+            Assert.True(ex is null or CheckpointException, $"{json}: {ex?.GetType().Name}: {ex?.Message}");
+            if (ex is not null) AssertOneLine(ex.Message, json);
+        }
+        // A file name with a line break.
+        e = Assert.Throws<CheckpointException>(() => SafeTensors.Parse(new byte[3], "two\nlines"));
+        Assert.StartsWith("two\\nlines: 3 bytes is too short", e.Message);
+        var de = new Nabla.Data.DataException("a\r\nb\u2028c", "p");
+        Assert.Equal("a\\r\\nb\\u2028c", de.Message);
+    }
+
+    [Fact]
     public void Network_load_of_a_corrupted_checkpoint_fails_with_one_line_and_leaves_the_network_as_it_was()
     {
         using var dir = new TempDir();
