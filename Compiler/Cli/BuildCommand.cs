@@ -27,10 +27,11 @@ public sealed partial class BuildCommand : ICommand
         "usage: nabla build <model> -o <dir> [--name NAME] [--weights FILE.safetensors] [--optimizer sgd|adam] [--lr X] [--seed N]\n" +
         "  <model>       mlp:IN,H1,...,OUT  (dense layers, ReLU between, softmax cross-entropy)\n" +
         "                or FILE.cs         ([Network] static partial classes, as for the source generator)\n" +
-        "  -o DIR        where to write NAME.dll (created if missing; -- ends the options, before a model that starts with -)\n" +
+        "  -o DIR        where to write NAME.dll (created if missing)\n" +
         "  --name NAME   assembly name (default: the class name for a spec, the file name for a .cs file)\n" +
         "  --weights F   embed a safetensors checkpoint (PyTorch state-dict names) and add CreateTrainedNetwork()\n" +
         "  --optimizer, --lr, --seed   training setup and initial-weight seed of a spec (default adam, 0.01, 0)\n" +
+        "  --            ends the options (what follows is the model, even if it starts with -)\n" +
         "example: nabla build mlp:40,100,100,10 -o out/models";
 
     /// <summary>The namespace of classes made from a spec.</summary>

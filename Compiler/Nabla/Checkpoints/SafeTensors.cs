@@ -125,7 +125,7 @@ public static class SafeTensors
     }
 
     /// <summary>Reads and checks the safetensors file at <paramref name="path"/>.</summary>
-    /// <exception cref="CheckpointException">The file is missing, unreadable or not a valid safetensors file; the message names the file and the tensor.</exception>
+    /// <exception cref="CheckpointException">The file is missing, unreadable, not a regular file (a FIFO, a device: refused before it is opened; see <see cref="ReadFile"/>) or not a valid safetensors file; the message names the file and the tensor.</exception>
     public static SafeTensorsFile Load(string path)
     {
         if (string.IsNullOrEmpty(path)) throw new ArgumentException("The checkpoint path is empty.", nameof(path));
@@ -145,6 +145,9 @@ public static class SafeTensors
         var kind = Nabla.IO.FileType.Of(path);
         if (kind == Nabla.IO.FileKind.Directory) throw new CheckpointException($"{path}: is a directory, not a checkpoint file.", path);
         if (kind == Nabla.IO.FileKind.Missing) throw new CheckpointException($"{path}: checkpoint file not found.", path);
+        if (kind != Nabla.IO.FileKind.Regular)
+            throw new CheckpointException($"{path}: is {(Nabla.IO.FileType.Of(path, followLinks: false) == Nabla.IO.FileKind.SymbolicLink ? "a symbolic link to " : "")}" +
+                                          $"{Nabla.IO.FileType.Describe(kind)}, not a checkpoint file (only regular files are read).", path);
         try
         {
             using var fs = Nabla.IO.InputFile.OpenRead(path);
