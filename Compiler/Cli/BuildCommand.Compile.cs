@@ -108,7 +108,7 @@ internal static class ModelAssembly
     {
         try
         {
-            var bytes = File.ReadAllBytes(path);
+            var bytes = SafeTensors.ReadFile(path); // a regular file whose header length fits it, checked before it is read
             SafeTensors.Parse(bytes, path); // validates the format now, not in the user's program
             return bytes;
         }

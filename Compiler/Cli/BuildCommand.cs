@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -30,6 +31,7 @@ public sealed partial class BuildCommand : ICommand
         "  --name NAME   assembly name (default: the class name for a spec, the file name for a .cs file)\n" +
         "  --weights F   embed a safetensors checkpoint (PyTorch state-dict names) and add CreateTrainedNetwork()\n" +
         "  --optimizer, --lr, --seed   training setup and initial-weight seed of a spec (default adam, 0.01, 0)\n" +
+        "  --            ends the options (what follows is the model, even if it starts with -)\n" +
         "example: nabla build mlp:40,100,100,10 -o out/models";
 
     /// <summary>The namespace of classes made from a spec.</summary>
@@ -46,8 +48,11 @@ public sealed partial class BuildCommand : ICommand
                 : FromSpec(o.Model, o.Optimizer, o.Lr, o.Seed);
             var name = o.Name ?? defaultName;
             if (!IsAssemblyName(name)) throw new InputException($"'{name}' is not a valid assembly name (letters, digits, '_' and '.')");
-            var built = ModelAssembly.Build(source, file, name, o.Weights);
+            if (System.Text.Encoding.UTF8.GetByteCount(name) > MaxNameBytes)
+                throw new InputException($"the assembly name is {System.Text.Encoding.UTF8.GetByteCount(name)} bytes long; at most {MaxNameBytes} make a file name (give a shorter --name)");
             var path = Path.Combine(o.Output, name + ".dll");
+            Target(o.Output, path);   // a device, a FIFO or a file as the folder fails now, not after the compile
+            var built = ModelAssembly.Build(source, file, name, o.Weights);
             Write(path, built.Bytes);
             stdout.WriteLine($"wrote {path} ({built.Bytes.Length.ToString("N0", CultureInfo.InvariantCulture)} bytes)");
             foreach (var c in built.Classes) stdout.WriteLine("  " + c);
@@ -55,10 +60,12 @@ public sealed partial class BuildCommand : ICommand
         }
         catch (InputException e)
         {
-            stderr.WriteLine("error: " + e.Line);
-            return CommandLine.BadInput;
+            return CommandLine.Fail(stderr, e);
         }
     }
+
+    /// <summary>The longest assembly name, in UTF-8 bytes: NAME.dll must be a file name (255 bytes on most file systems).</summary>
+    public const int MaxNameBytes = 200;
 
     private sealed record Options(string Model, string Output, string? Name, string? Weights, string Optimizer, double Lr, long Seed);
 
@@ -67,15 +74,27 @@ public sealed partial class BuildCommand : ICommand
         string? model = null, output = null, name = null, weights = null, optimizer = "adam";
         double lr = 0.01;
         long seed = 0;
+        bool positional = false;
         for (int i = 0; i < args.Length; i++)
         {
             var a = args[i];
+            if (positional || a == "--")
+            {
+                // After --, the model (which may then start with -).
+                if (!positional) { positional = true; continue; }
+                if (model is not null) throw new InputException($"unexpected argument '{a}': give one model");
+                model = a;
+                continue;
+            }
             string Value() => i + 1 >= args.Length ? throw new InputException($"{a} needs a value")
                 : args[i + 1].StartsWith("--", StringComparison.Ordinal) ? throw new InputException($"{a} needs a value, but the next argument '{args[i + 1]}' is an option")
                 : args[++i];
             switch (a)
             {
-                case "-o" or "--output": output = Value(); break;
+                case "-o" or "--output":
+                    output = Value();
+                    if (string.IsNullOrWhiteSpace(output)) throw new InputException($"{a}: the folder name is empty (write -o . for the current folder)");
+                    break;
                 case "--name": name = Value(); break;
                 case "--weights": weights = Value(); break;
                 case "--optimizer": optimizer = Value().ToLowerInvariant(); break;
@@ -104,7 +123,13 @@ public sealed partial class BuildCommand : ICommand
     /// <summary>The C# file's text, its name for locations, and the default assembly name (the file name).</summary>
     private static (string Source, string File, string Name) ReadSource(string path)
     {
-        try { return (File.ReadAllText(path), path, Path.GetFileNameWithoutExtension(path)); }
+        try
+        {
+            // A regular file only (a FIFO would block, /dev/zero never ends), of at most MaxSourceBytes.
+            var bytes = Nabla.IO.InputFile.ReadAllBytes(path, MaxSourceBytes);
+            using var reader = new StreamReader(new MemoryStream(bytes), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            return (reader.ReadToEnd(), path, Path.GetFileNameWithoutExtension(path));
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             throw new InputException($"cannot read '{path}': {e.Message}");
@@ -125,7 +150,7 @@ public sealed partial class BuildCommand : ICommand
         if (widths.Length < 2) throw new InputException($"model '{spec}' needs at least an input and an output width, e.g. mlp:40,10");
         var layers = string.Join(", ", Enumerable.Range(0, widths.Length - 1).Select(i =>
             $"new Dense({widths[i]}, {widths[i + 1]})" + (i < widths.Length - 2 ? ", new ReLU()" : "")));
-        var cls = "Mlp_" + string.Join("_", widths);
+        var cls = SpecClassName(widths);
         var opt = optimizer == "adam" ? "Adam" : "Sgd";
         var source = $$"""
             // Made by `nabla build {{spec}}`.
@@ -147,20 +172,48 @@ public sealed partial class BuildCommand : ICommand
         return (source, cls + ".cs", cls);
     }
 
+    /// <summary>The largest C# source file <c>nabla build</c> reads: 16 MiB.</summary>
+    public const int MaxSourceBytes = 16 << 20;
+
+    /// <summary>
+    /// The class (and default assembly) name of a spec: <c>Mlp_40_100_100_10</c>; when that would be longer than 64
+    /// characters (a deep spec: metadata names stop at 1,023 bytes, file names at 255), the first three widths, the
+    /// number of widths and a hash of them all, <c>Mlp_40_100_100_n300_1f2e3d4c5b6a7988</c> (FNV-1a, so the same spec
+    /// always gets the same name).
+    /// </summary>
+    public static string SpecClassName(IReadOnlyList<int> widths)
+    {
+        var full = "Mlp_" + string.Join("_", widths);
+        if (full.Length <= 64) return full;
+        ulong hash = 14695981039346656037UL;
+        foreach (char c in full) { hash ^= c; hash *= 1099511628211UL; }
+        return "Mlp_" + string.Join("_", widths.Take(3)) + "_n" + widths.Count.ToString(CultureInfo.InvariantCulture) + "_" + hash.ToString("x16", CultureInfo.InvariantCulture);
+    }
+
     private static bool IsAssemblyName(string s) =>
         s.Length > 0 && s.All(c => char.IsLetterOrDigit(c) || c is '_' or '.') && s[0] != '.' && s[s.Length - 1] != '.';
 
-    /// <summary>Writes through a temporary file and a rename, so a failed write leaves no half DLL.</summary>
+    /// <summary>Checks, before the compile, that the folder <paramref name="output"/> (if it exists) is a folder and <paramref name="path"/> can take the DLL.</summary>
+    private static void Target(string output, string path)
+    {
+        var kind = Nabla.IO.FileType.Of(output);
+        if (kind is not (Nabla.IO.FileKind.Directory or Nabla.IO.FileKind.Missing))
+            throw new InputException($"-o: '{output}' is {Nabla.IO.FileType.Describe(kind)}, not a folder");
+        try { Nabla.IO.AtomicFile.Target(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new InputException($"cannot write '{path}': {e.Message}");
+        }
+    }
+
+    /// <summary>Writes atomically (<see cref="Nabla.IO.AtomicFile"/>), so a failed write leaves no half DLL and never replaces a device or a FIFO.</summary>
     private static void Write(string path, byte[] bytes)
     {
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            var tmp = path + ".tmp";
-            File.WriteAllBytes(tmp, bytes);
-            File.Move(tmp, path, overwrite: true);
+            Nabla.IO.AtomicFile.Write(path, bytes);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             throw new InputException($"cannot write '{path}': {e.Message}");
         }

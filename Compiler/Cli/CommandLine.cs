@@ -5,11 +5,19 @@ using System.Linq;
 
 namespace Nabla.Cli;
 
-/// <summary>The <c>nabla</c> command dispatcher: picks the command named by the first argument and runs it.</summary>
+/// <summary>
+/// The <c>nabla</c> command dispatcher: picks the command named by the first argument and runs it. Conventions:
+/// <c>nabla --help</c> (or <c>-h</c>, <c>help</c>) prints the help to stdout with exit code 0; <c>nabla</c> alone prints
+/// the same help to stdout with exit code 1 (no command was run, as git does); bad input is one line
+/// <c>error: …</c> on stderr with exit code 2. Every command takes <c>--</c> to end its options: what follows is an
+/// argument even if it starts with <c>-</c> (<c>nabla grad --at x=1 -- "-x"</c>).
+/// </summary>
 public static class CommandLine
 {
     /// <summary>Exit code for success.</summary>
     public const int Ok = 0;
+    /// <summary>Exit code of <c>nabla</c> without arguments: the help is printed, no command ran.</summary>
+    public const int NoCommand = 1;
     /// <summary>Exit code for bad input (unknown command, bad arguments, an expression that does not parse...).</summary>
     public const int BadInput = 2;
 
@@ -28,15 +36,16 @@ public static class CommandLine
     /// <returns>The exit code.</returns>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        if (args is null) throw new ArgumentNullException(nameof(args));
         if (args.Length == 0 || IsHelp(args[0]))
         {
-            WriteHelp(args.Length == 0 ? stderr : stdout);
-            return args.Length == 0 ? BadInput : Ok;
+            WriteHelp(stdout);
+            return args.Length == 0 ? NoCommand : Ok;
         }
         var command = Commands.FirstOrDefault(c => c.Name == args[0]);
         if (command is null)
         {
-            stderr.WriteLine($"error: unknown command '{args[0]}' (commands: {string.Join(", ", Commands.Select(c => c.Name))}; see nabla --help)");
+            stderr.WriteLine(OneLine($"error: unknown command '{args[0]}' (commands: {string.Join(", ", Commands.Select(c => c.Name))}; see nabla --help)"));
             return BadInput;
         }
         var rest = args.Skip(1).ToArray();
@@ -47,6 +56,25 @@ public static class CommandLine
         }
         return command.Run(rest, stdout, stderr);
     }
+
+    /// <summary>Writes <paramref name="e"/> as the one error line <c>error: …</c> (line breaks in it shown as \n, \r).</summary>
+    internal static int Fail(TextWriter stderr, InputException e)
+    {
+        stderr.WriteLine(OneLine("error: " + e.Line));
+        return BadInput;
+    }
+
+    /// <summary><paramref name="text"/> on one line: \r, \n and the other line breaks written as escapes.</summary>
+    internal static string OneLine(string text)
+    {
+        if (text.IndexOfAny(Breaks) < 0) return text;
+        var sb = new System.Text.StringBuilder(text.Length + 8);
+        foreach (char c in text)
+            sb.Append(c switch { '\r' => "\\r", '\n' => "\\n", _ when Array.IndexOf(Breaks, c) >= 0 => "\\u" + ((int)c).ToString("x4"), _ => c.ToString() });
+        return sb.ToString();
+    }
+
+    private static readonly char[] Breaks = { '\r', '\n', '\u0085', '\u2028', '\u2029', '\v', '\f' };
 
     /// <summary>True for <c>-h</c>, <c>--help</c> and <c>help</c>.</summary>
     public static bool IsHelp(string arg) => arg is "-h" or "--help" or "help";

@@ -24,7 +24,7 @@ public sealed class GradCommand : ICommand
 
     /// <inheritdoc/>
     public string Usage =>
-        "usage: nabla grad \"<expr>\" --at name=value,... [--show]\n" +
+        "usage: nabla grad \"<expr>\" --at name=value,... [--show]   (options first, then -- before an <expr> that starts with -)\n" +
         "  <expr>   a formula: + - * / ^, unary minus, parentheses, numbers (1.5e-3), variables, and the functions\n" +
         "           " + string.Join(" ", ExpressionParser.FunctionNames) + "\n" +
         "  --at     the value of every variable (repeatable: --at x=1 --at y=2)\n" +
@@ -58,8 +58,7 @@ public sealed class GradCommand : ICommand
         }
         catch (InputException e)
         {
-            stderr.WriteLine("error: " + e.Line);
-            return CommandLine.BadInput;
+            return CommandLine.Fail(stderr, e);
         }
     }
 
@@ -70,18 +69,20 @@ public sealed class GradCommand : ICommand
     {
         string? expr = null;
         var at = new List<(string, int)>();
-        bool show = false;
+        bool show = false, positional = false;
         for (int i = 0; i < args.Length; i++)
         {
             var a = args[i];
-            if (a == "--show") show = true;
+            if (positional) { expr = expr is null ? a : throw new InputException($"unexpected argument '{a}': give the expression as one quoted argument"); continue; }
+            if (a == "--") positional = true;    // the end of the options: an expression that starts with - follows
+            else if (a == "--show") show = true;
             else if (a == "--at")
             {
                 if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) throw new InputException("--at needs a value, e.g. --at x=1,y=2");
                 at.Add((args[++i], i));
             }
             else if (a.StartsWith("--at=", StringComparison.Ordinal)) at.Add((a.Substring(5), i));
-            else if (a.StartsWith("--", StringComparison.Ordinal)) throw new InputException($"unknown option '{a}' (grad takes --at and --show)");
+            else if (a.StartsWith("--", StringComparison.Ordinal)) throw new InputException($"unknown option '{a}' (grad takes --at and --show; write -- before an expression that starts with -)");
             else if (expr is null) expr = a;
             else throw new InputException($"unexpected argument '{a}': give the expression as one quoted argument");
         }

@@ -58,8 +58,7 @@ public sealed class IrCommand : ICommand
         }
         catch (InputException e)
         {
-            stderr.WriteLine("error: " + e.Line);
-            return CommandLine.BadInput;
+            return CommandLine.Fail(stderr, e);
         }
     }
 
@@ -89,8 +88,9 @@ public sealed class IrCommand : ICommand
         foreach (var k in s.Kernels) w.WriteLine($"  k{k.Id}: {k}");
         if (dot is not null)
         {
-            try { File.WriteAllText(dot, DotWriter.Write(s)); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputException($"cannot write '{dot}': {e.Message}"); }
+            // Atomically, and only to a new path or over a regular file (never over a device, a FIFO or a folder).
+            try { Nabla.IO.AtomicFile.Write(dot, new System.Text.UTF8Encoding(false).GetBytes(DotWriter.Write(s))); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { throw new InputException($"cannot write '{dot}': {e.Message}"); }
             w.WriteLine($"wrote {dot}");
         }
     }
@@ -100,23 +100,29 @@ public sealed class IrCommand : ICommand
         string? expr = null, dot = null;
         bool grad = false, f32 = false;
         int batch = 1;
+        bool positional = false;
         for (int i = 0; i < args.Length; i++)
         {
             var a = args[i];
-            if (a == "--grad") grad = true;
+            if (positional) { expr = expr is null ? a : throw new InputException($"unexpected argument '{a}': give the expression as one quoted argument"); continue; }
+            if (a == "--") positional = true;    // the end of the options: an expression that starts with - follows
+            else if (a == "--grad") grad = true;
             else if (a == "--f32") f32 = true;
             else if (a == "--dot")
             {
                 if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) throw new InputException("--dot needs a file name");
                 dot = args[++i];
                 if (string.IsNullOrWhiteSpace(dot)) throw new InputException("--dot: the file name is empty");
+                // A device, a FIFO or a folder is refused now, before anything is printed.
+                try { Nabla.IO.AtomicFile.Target(dot); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { throw new InputException($"--dot: {e.Message}"); }
             }
             else if (a == "--batch")
             {
                 if (i + 1 >= args.Length || !int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out batch) || batch < 1)
                     throw new InputException("--batch needs a whole number >= 1");
             }
-            else if (a.StartsWith("--", StringComparison.Ordinal)) throw new InputException($"unknown option '{a}' (ir takes --grad, --f32, --batch and --dot)");
+            else if (a.StartsWith("--", StringComparison.Ordinal)) throw new InputException($"unknown option '{a}' (ir takes --grad, --f32, --batch and --dot; write -- before an expression that starts with -)");
             else if (expr is null) expr = a;
             else throw new InputException($"unexpected argument '{a}': give the expression as one quoted argument");
         }

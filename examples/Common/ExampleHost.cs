@@ -29,7 +29,8 @@ public static class ExampleHost
         }
         catch (Exception e) when (e is UsageException or DataException)
         {
-            stderr.WriteLine("error: " + e.Message.Replace('\n', ' ').Replace("\r", ""));
+            stderr.WriteLine("error: " + e.Message.Replace('\n', ' ').Replace("\r", "").Replace('\u2028', ' ').Replace('\u2029', ' ').Replace('\u0085', ' ')
+                .Replace('\v', ' ').Replace('\f', ' '));
             return 2;
         }
     }
@@ -46,14 +47,21 @@ public static class ExampleHost
     public static string F(double v, string format = "0.0000") => v.ToString(format, CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Checks that <paramref name="path"/> can be written as an output file before any work: not a folder; its folder
-    /// is created if missing. Names <paramref name="option"/> in the error.
+    /// Checks that <paramref name="path"/> can be written as an output file before any work: not a folder, a device, a
+    /// FIFO or a socket (a symbolic link is written through to a regular file or a new path, see
+    /// <see cref="Nabla.IO.AtomicFile"/>); its folder is created if missing. Names <paramref name="option"/> in the error.
     /// </summary>
     public static void CheckOutputFile(string option, string path)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new UsageException($"{option}: the path is empty.");
         if (Directory.Exists(path)) throw new UsageException($"{option}: '{path}' is a folder, not a file.");
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        string target;
+        try { target = Nabla.IO.AtomicFile.Target(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new UsageException($"{option}: {e.Message}", e);
+        }
+        string? dir = Path.GetDirectoryName(target);
         if (string.IsNullOrEmpty(dir)) return;
         try { Directory.CreateDirectory(dir); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

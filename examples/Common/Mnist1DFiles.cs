@@ -13,7 +13,8 @@ public static class Mnist1DFiles
     /// <summary>
     /// Loads <c>train.csv</c> and <c>test.csv</c> from <paramref name="folder"/>: a missing folder or file, or test
     /// signals of another length than the training signals, is a <see cref="UsageException"/> (or the loader's
-    /// <see cref="DataException"/> naming the file and line).
+    /// <see cref="DataException"/> naming the file and line; the loader also refuses a FIFO or a device as a file, and
+    /// a line longer than <see cref="Csv.MaxLineLength"/>).
     /// </summary>
     public static (Dataset Train, Dataset Test) Load(string folder, string option = "--data")
     {

@@ -98,7 +98,7 @@ public static class Figure202
     {
         if (dryRun)
         {
-            if (Directory.Exists(Path.GetFullPath(path))) throw new UsageException($"--plot: '{path}' is a folder, not a file.");
+            Program.CheckWritable(path, "--plot");   // a folder, a device, a FIFO, a folder that takes no file: now, not after the run
             return;
         }
         var plot = new SvgPlot("Figure 20.2: MNIST-1D with random labels, full-batch gradient descent", "step", "training error") { Width = 800, Height = 480 };

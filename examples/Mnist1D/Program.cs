@@ -8,6 +8,7 @@ using Nabla;
 using Nabla.Checkpoints;
 using Nabla.Data;
 using Nabla.Distributed;
+using Nabla.IO;
 using Nabla.Reporting;
 using Nabla.Runtime;
 using Nabla.Training;
@@ -66,23 +67,28 @@ public static class Program
         catch (DistributedMismatchException e)
         {
             // Every rank found the same difference at the same point: each ends on its own, rank 0 says why.
-            if (comm is not { Rank: > 0 }) stderr.WriteLine("error: " + e.Message);
+            if (comm is not { Rank: > 0 }) stderr.WriteLine("error: " + OneLine(e.Message));
             comm?.Dispose();
             return 2;
         }
         catch (Exception e) when (comm is { Size: > 1 })
         {
             // One rank's error: the others would wait for it in the next collective, so the whole job ends here.
-            comm.Abort("error: " + (IsUsage(e) ? e.Message : e.ToString()), 2);
+            comm.Abort("error: " + (IsUsage(e) ? OneLine(e.Message) : e.ToString()), 2);
             return 2;
         }
         catch (Exception e) when (IsUsage(e))
         {
-            stderr.WriteLine("error: " + e.Message);
+            stderr.WriteLine("error: " + OneLine(e.Message));
             comm?.Dispose();
             return 2;
         }
     }
+
+    /// <summary>An error message on one line: a line break in it (from a path or a value given on the command line) is shown as \n or \r.</summary>
+    public static string OneLine(string message) =>
+        message.Replace("\r", "\\r").Replace("\n", "\\n").Replace("\u0085", "\\u0085").Replace("\u2028", "\\u2028").Replace("\u2029", "\\u2029")
+               .Replace("\v", "\\v").Replace("\f", "\\f");
 
     private static bool IsUsage(Exception e) => e is UsageException or DataException or CheckpointException or InvalidDataException;
 
@@ -304,11 +310,20 @@ public static class Program
         plot.Save(path);
     }
 
-    /// <summary>Fails early (before training) when <paramref name="path"/> cannot be written: its folder is a file, or the path is a folder.</summary>
+    /// <summary>
+    /// Fails early (before training) when <paramref name="path"/> cannot be written: its folder is a file or takes no
+    /// file, or the path is a folder, a device, a FIFO or a socket, or a symbolic link to one (see <see cref="AtomicFile"/>:
+    /// a link to a regular file or to a new path is written through).
+    /// </summary>
     internal static void CheckWritable(string path, string option)
     {
-        string full = Path.GetFullPath(path);
-        if (Directory.Exists(full)) throw new UsageException($"{option}: '{path}' is a folder, not a file.");
+        if (Directory.Exists(Path.GetFullPath(path))) throw new UsageException($"{option}: '{path}' is a folder, not a file.");
+        string full;
+        try { full = AtomicFile.Target(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new UsageException($"{option}: {e.Message}");
+        }
         for (var d = Path.GetDirectoryName(full); !string.IsNullOrEmpty(d); d = Path.GetDirectoryName(d))
         {
             if (File.Exists(d)) throw new UsageException($"{option}: cannot write '{path}': '{d}' is a file, not a folder.");

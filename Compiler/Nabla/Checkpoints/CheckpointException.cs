@@ -4,7 +4,8 @@ namespace Nabla.Checkpoints;
 
 /// <summary>
 /// A checkpoint file that cannot be read or written, or whose contents do not fit the model: the message is one line
-/// naming the file and, when the problem is in one tensor, that tensor.
+/// naming the file and, when the problem is in one tensor, that tensor: line breaks in the message (from a file name or a
+/// tensor name) are shown as the escapes \r, \n, \u2028….
 /// </summary>
 public sealed class CheckpointException : Exception
 {
@@ -14,9 +15,9 @@ public sealed class CheckpointException : Exception
     /// <summary>The tensor the problem is in, if it is in one.</summary>
     public string? Tensor { get; }
 
-    /// <summary>A problem with <paramref name="path"/>, optionally in <paramref name="tensor"/>; the message is used as given.</summary>
+    /// <summary>A problem with <paramref name="path"/>, optionally in <paramref name="tensor"/>; the message is used as given (on one line).</summary>
     public CheckpointException(string message, string? path = null, string? tensor = null, Exception? inner = null)
-        : base(message, inner)
+        : base(Nabla.IO.OneLine.Of(message), inner)
     {
         Path = path;
         Tensor = tensor;

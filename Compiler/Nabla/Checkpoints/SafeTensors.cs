@@ -125,19 +125,54 @@ public static class SafeTensors
     }
 
     /// <summary>Reads and checks the safetensors file at <paramref name="path"/>.</summary>
-    /// <exception cref="CheckpointException">The file is missing, unreadable or not a valid safetensors file; the message names the file and the tensor.</exception>
+    /// <exception cref="CheckpointException">The file is missing, unreadable, not a regular file (a FIFO, a device: refused before it is opened; see <see cref="ReadFile"/>) or not a valid safetensors file; the message names the file and the tensor.</exception>
     public static SafeTensorsFile Load(string path)
     {
         if (string.IsNullOrEmpty(path)) throw new ArgumentException("The checkpoint path is empty.", nameof(path));
-        if (Directory.Exists(path)) throw new CheckpointException($"{path}: is a directory, not a checkpoint file.", path);
-        if (!File.Exists(path)) throw new CheckpointException($"{path}: checkpoint file not found.", path);
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        return Parse(ReadFile(path), path);
+    }
+
+    /// <summary>
+    /// The bytes of the checkpoint file at <paramref name="path"/>, after the checks that need no parsing: a regular file
+    /// (a FIFO, a device, a socket or a folder is refused before it is opened), at most <see cref="Array.MaxLength"/>
+    /// bytes, and a header length (the first 8 bytes) within the file and within <see cref="MaxHeaderBytes"/> — all
+    /// checked before the file is read into memory. <see cref="Parse"/> checks the rest.
+    /// </summary>
+    /// <exception cref="CheckpointException">The file is missing, not a regular file, too large, or its header length does not fit it.</exception>
+    public static byte[] ReadFile(string path)
+    {
+        if (string.IsNullOrEmpty(path)) throw new ArgumentException("The checkpoint path is empty.", nameof(path));
+        var kind = Nabla.IO.FileType.Of(path);
+        if (kind == Nabla.IO.FileKind.Directory) throw new CheckpointException($"{path}: is a directory, not a checkpoint file.", path);
+        if (kind == Nabla.IO.FileKind.Missing) throw new CheckpointException($"{path}: checkpoint file not found.", path);
+        if (kind != Nabla.IO.FileKind.Regular)
+            throw new CheckpointException($"{path}: is {(Nabla.IO.FileType.Of(path, followLinks: false) == Nabla.IO.FileKind.SymbolicLink ? "a symbolic link to " : "")}" +
+                                          $"{Nabla.IO.FileType.Describe(kind)}, not a checkpoint file (only regular files are read).", path);
+        try
+        {
+            using var fs = Nabla.IO.InputFile.OpenRead(path);
+            long length = fs.Length;
+            if (length > Array.MaxLength)
+                throw new CheckpointException($"{path}: the file holds {length} bytes; a checkpoint is read into one array of at most {Array.MaxLength} bytes.", path);
+            if (length >= 8)
+            {
+                Span<byte> head = stackalloc byte[8];
+                fs.ReadExactly(head);
+                ulong n = BinaryPrimitives.ReadUInt64LittleEndian(head);
+                if (n > (ulong)(length - 8))
+                    throw new CheckpointException($"{path}: the header length {n} (bytes 0–7) reaches past the end of the file ({length} bytes); the file is truncated or not a safetensors file.", path);
+                if (n > MaxHeaderBytes)
+                    throw new CheckpointException($"{path}: the header length {n} is over the limit of {MaxHeaderBytes} bytes.", path);
+                fs.Position = 0;
+            }
+            var bytes = new byte[length];
+            fs.ReadExactly(bytes);
+            return bytes;
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new CheckpointException($"{path}: cannot read the checkpoint: {e.Message}", path, inner: e);
         }
-        return Parse(bytes, path);
     }
 
     /// <summary>Reads and checks a safetensors file held in <paramref name="bytes"/>; <paramref name="source"/> names it in errors.</summary>

@@ -41,11 +41,19 @@ internal static class SafeTensorsReader
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw Fail(source, $"the header is a JSON {doc.RootElement.ValueKind}, not an object of tensors.");
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var p in doc.RootElement.EnumerateObject())
+            try
             {
-                if (!seen.Add(p.Name)) throw Fail(source, $"the header names '{p.Name}' twice.", p.Name);
-                if (p.Name == SafeTensors.MetadataKey) ReadMetadata(p.Value, source, metadata);
-                else entries.Add(ReadEntry(p.Name, p.Value, source, dataLength));
+                foreach (var p in doc.RootElement.EnumerateObject())
+                {
+                    if (!seen.Add(p.Name)) throw Fail(source, $"the header names '{Clip(p.Name)}' twice.", p.Name);
+                    if (p.Name == SafeTensors.MetadataKey) ReadMetadata(p.Value, source, metadata);
+                    else entries.Add(ReadEntry(p.Name, p.Value, source, dataLength));
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                // System.Text.Json: a string escape that is not valid UTF-16 (a lone surrogate such as \ud800).
+                throw Fail(source, $"the header holds a string that is not valid Unicode: {FirstLine(e.Message)}", inner: e);
             }
         }
 
@@ -120,7 +128,7 @@ internal static class SafeTensorsReader
         foreach (var d in sh.EnumerateArray())
         {
             if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out int v) || v < 0)
-                throw Fail(source, $"tensor '{name}': shape entry {i} ({d.GetRawText()}) is not a non-negative integer.", name);
+                throw Fail(source, $"tensor '{name}': shape entry {i} ({Clip(d.GetRawText())}) is not a non-negative integer.", name);
             shape[i++] = v;
             elements = v == 0 || elements == 0 ? 0 : (elements > long.MaxValue / v ? -1 : elements * v);
             if (elements < 0) throw Fail(source, $"tensor '{name}': shape {SafeTensors.Format(shape)} has too many elements.", name);
@@ -133,7 +141,7 @@ internal static class SafeTensorsReader
         foreach (var d in off.EnumerateArray())
         {
             if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out o[i]) || o[i] < 0)
-                throw Fail(source, $"tensor '{name}': data_offsets entry {i} ({d.GetRawText()}) is not a non-negative integer.", name);
+                throw Fail(source, $"tensor '{name}': data_offsets entry {i} ({Clip(d.GetRawText())}) is not a non-negative integer.", name);
             i++;
         }
         long begin = o[0], end = o[1];
@@ -171,6 +179,9 @@ internal static class SafeTensorsReader
         else for (int i = 0; i < r.Length; i++) r[i] = BinaryPrimitives.ReadDoubleLittleEndian(raw.Slice(8 * i));
         return r;
     }
+
+    /// <summary>At most 60 characters of <paramref name="s"/> (a raw JSON value or a name quoted in a message).</summary>
+    private static string Clip(string s) => s.Length <= 60 ? s : s.Substring(0, 57) + "...";
 
     private static string FirstLine(string s)
     {

@@ -2,16 +2,28 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using Nabla.IO;
 
 namespace Nabla.Data;
 
 /// <summary>
 /// Reads comma-separated files of examples: a header line naming the columns, then one example per line. Numbers
 /// are always read with the invariant culture (a '.' decimal point, whatever the machine's locale). No quoting:
-/// the files this reads (e.g. MNIST-1D) hold only numbers. Blank lines are skipped.
+/// the files this reads (e.g. MNIST-1D) hold only numbers. Blank lines are skipped. Lines end at \n, \r\n or a lone \r;
+/// a UTF-8 (or UTF-16) byte-order mark is skipped.
+/// <para>
+/// Limits: only a regular file is read (a FIFO, a device such as <c>/dev/zero</c>, a socket or a folder is refused before
+/// it is opened); the file is read as a stream, one line at a time, and a line (the header included) may hold at most
+/// <see cref="MaxLineLength"/> characters: a longer one is refused as soon as the limit is passed, so a file of one
+/// endless line fails at once instead of filling the memory; the whole data set must fit one array
+/// (<see cref="Array.MaxLength"/> values).
+/// </para>
 /// </summary>
 public static class Csv
 {
+    /// <summary>The longest line read, in characters: 1 MiB (1,048,576), room for about 100,000 numbers on a line.</summary>
+    public const int MaxLineLength = 1 << 20;
+
     /// <summary>
     /// Loads a classification dataset: every column except <paramref name="labelColumn"/> is a feature (in file
     /// order; each value parsed as a double with <see cref="NumberStyles.Float"/> and the invariant culture, then
@@ -32,23 +44,28 @@ public static class Csv
         if (classes is int c0 && c0 <= 0)
             throw new ArgumentOutOfRangeException(nameof(classes), c0, "The number of classes must be positive.");
 
-        if (Directory.Exists(path)) throw new DataException($"{path}: is a directory, not a CSV file.", path);
-        if (!File.Exists(path)) throw new DataException($"{path}: file not found.", path);
+        var kind = FileType.Of(path);
+        if (kind == FileKind.Directory) throw new DataException($"{path}: is a directory, not a CSV file.", path);
+        if (kind == FileKind.Missing) throw new DataException($"{path}: file not found.", path);
+        if (kind != FileKind.Regular)
+            throw new DataException($"{path}: is {(FileType.Of(path, followLinks: false) == FileKind.SymbolicLink ? "a symbolic link to " : "")}{FileType.Describe(kind)}, not a CSV file (only regular files are read).", path);
         try
         {
-            using var reader = new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-            return Read(reader, path, labelColumn.Trim(), classes);
+            using var stream = InputFile.OpenRead(path);
+            using var reader = new StreamReader(stream, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+            return Read(new LineReader(reader, MaxLineLength), path, labelColumn.Trim(), classes);
         }
         catch (IOException e) { throw new DataException($"{path}: cannot be read: {e.Message}", path, inner: e); }
         catch (UnauthorizedAccessException e) { throw new DataException($"{path}: cannot be read: {e.Message}", path, inner: e); }
     }
 
-    private static Dataset Read(TextReader reader, string path, string labelColumn, int? classes)
+    private static Dataset Read(LineReader reader, string path, string labelColumn, int? classes)
     {
-        string? header = reader.ReadLine();
-        if (header is null || header.Trim().Length == 0)
-            throw new DataException($"{path}: the file is empty (expected a header line naming the columns, e.g. x0,…,{labelColumn}).", path, header is null ? null : 1);
-        var names = header.Split(',');
+        bool any = reader.Next(out var headerLine, out bool tooLong);
+        if (tooLong) throw TooLong(path, 1);
+        if (!any || headerLine.IsWhiteSpace())
+            throw new DataException($"{path}: the file is empty (expected a header line naming the columns, e.g. x0,…,{labelColumn}).", path, any ? 1 : null);
+        var names = headerLine.ToString().Split(',');
         int columns = names.Length, labelAt = -1;
         for (int i = 0; i < columns; i++)
         {
@@ -64,14 +81,15 @@ public static class Csv
         if (features == 0)
             throw new DataException($"{path}, line 1: the header has only the label column '{labelColumn}' and no feature columns.", path, 1);
 
-        var x = new float[Math.Max(features * 1024, 16)];
-        var y = new int[1024];
+        // Start small (a wide header need not mean many rows) and double: at most about 4 MB before the first row is read.
+        int capacity = (int)Math.Clamp((1L << 20) / features, 1, 1024);
+        var x = new float[(long)capacity * features];
+        var y = new int[capacity];
         int rows = 0, line = 1, maxLabel = -1;
-        string? text;
-        while ((text = reader.ReadLine()) is not null)
+        while (reader.Next(out var s, out tooLong))
         {
             line++;
-            ReadOnlySpan<char> s = text.AsSpan();
+            if (tooLong) throw TooLong(path, line);
             if (s.IsWhiteSpace()) continue;
             int found = s.Count(',') + 1;
             if (found != columns)
@@ -79,8 +97,11 @@ public static class Csv
                     $"{path}, line {line}: {found} values, expected {columns} (the header's columns: {features} features and '{labelColumn}').", path, line);
             if (rows == y.Length)
             {
-                Array.Resize(ref y, y.Length * 2);
-                Array.Resize(ref x, y.Length * features);
+                long grown = Math.Min((long)y.Length * 2, Array.MaxLength / features);
+                if (grown <= rows)
+                    throw new DataException($"{path}, line {line}: the data set would hold more than {((long)rows * features).ToString("N0", CultureInfo.InvariantCulture)} values, more than one array can hold.", path, line);
+                Array.Resize(ref y, (int)grown);
+                Array.Resize(ref x, (int)(grown * features));
             }
             int f = rows * features;
             for (int col = 0; col < columns; col++)
@@ -99,6 +120,9 @@ public static class Csv
         Array.Resize(ref y, rows);
         return new Dataset(x, new[] { features }, y, classes ?? maxLabel + 1);
     }
+
+    private static DataException TooLong(string path, int line) =>
+        new($"{path}, line {line}: the line is longer than {MaxLineLength.ToString("N0", CultureInfo.InvariantCulture)} characters, the limit of a CSV line (is this a CSV file?).", path, line);
 
     private static float ParseValue(ReadOnlySpan<char> field, string path, int line, int col, string name)
     {

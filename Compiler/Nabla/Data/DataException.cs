@@ -4,7 +4,8 @@ namespace Nabla.Data;
 
 /// <summary>
 /// Bad training data: a missing or malformed file, a bad row, or arguments that do not fit a dataset. The message is
-/// one line naming the file and, for a bad row, its 1-based line number and column.
+/// one line naming the file and, for a bad row, its 1-based line number and column: line breaks in the message (from a
+/// file name or a column name) are shown as the escapes \r, \n, \u2028….
 /// </summary>
 public sealed class DataException : Exception
 {
@@ -18,11 +19,11 @@ public sealed class DataException : Exception
     public int? Column { get; }
 
     /// <summary>A data problem not tied to a file.</summary>
-    public DataException(string message) : base(message) { }
+    public DataException(string message) : base(Nabla.IO.OneLine.Of(message)) { }
 
-    /// <summary>A problem in <paramref name="path"/>, optionally at a line and column; the message is used as given.</summary>
+    /// <summary>A problem in <paramref name="path"/>, optionally at a line and column; the message is used as given (on one line).</summary>
     public DataException(string message, string? path, int? line = null, int? column = null, Exception? inner = null)
-        : base(message, inner)
+        : base(Nabla.IO.OneLine.Of(message), inner)
     {
         Path = path;
         Line = line;

@@ -40,7 +40,8 @@ public sealed class SearchLog : IDisposable
     /// header when it does not exist or is empty; otherwise checks that its header describes the same search and reads
     /// its trials. A last line cut short by a crash (no final newline) is dropped from the file.
     /// </summary>
-    /// <exception cref="InvalidDataException">The file is not a search log (nothing is written to it), its header
+    /// <exception cref="InvalidDataException">The file is not a search log, or not a regular file (a FIFO, a device:
+    /// nothing is written to it), its header
     /// describes another search (the message names the file and the field that differs), or a trial line is
     /// malformed (the message names the file and the line).</exception>
     public static SearchLog Open(string path, SearchSpace space, ISearchStrategy strategy, long seed, int workers, bool maximize, int trials, IPruningRule? pruning = null, string? objective = null)
@@ -53,6 +54,10 @@ public sealed class SearchLog : IDisposable
             ["objective"] = objective ?? "",
         };
         var found = new List<TrialResult>();
+        // Only a regular file (or a new path) is a log: a FIFO would block the open, a device would be appended to.
+        var kind = Nabla.IO.FileType.Of(path);
+        if (kind is not (Nabla.IO.FileKind.Regular or Nabla.IO.FileKind.Missing))
+            throw new InvalidDataException($"Search log '{path}' is {Nabla.IO.FileType.Describe(kind)}, not a regular file; nothing was written to it.");
         var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
         if (File.Exists(path) && new FileInfo(path).Length > 0)

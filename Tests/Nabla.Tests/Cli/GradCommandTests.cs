@@ -153,8 +153,10 @@ public class GradCommandTests
         var (code2, usage, _) = Run("grad", "--help");
         Assert.Equal(0, code2);
         Assert.Contains("nabla grad \"<expr>\" --at name=value,... [--show]", usage);
-        var (code3, _, err) = Run();
-        Assert.Equal(2, code3);
-        Assert.Contains("commands:", err);
+        // Issue 17: nabla alone prints the help to stdout with exit code 1 (no command ran), as git does.
+        var (code3, help, err) = Run();
+        Assert.Equal(1, code3);
+        Assert.Contains("commands:", help);
+        Assert.Equal("", err);
     }
 }

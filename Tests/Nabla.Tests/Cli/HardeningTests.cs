@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using Nabla.Cli;
 using Nabla.Ir;
 using Xunit;
 
@@ -23,6 +24,14 @@ public class HardeningTests
     [InlineData(new[] { "ir", "x*y", "--dot", "" }, "error: --dot: the file name is empty")]
     [InlineData(new[] { "ir", "x*y", "--dot", "--grad" }, "error: --dot needs a file name")]
     [InlineData(new[] { "build", "mlp:4,3", "-o", "--name" }, "error: -o needs a value, but the next argument '--name' is an option")]
+    // Issue 17, case 14: -o '' wrote into the current folder; an expression that starts with -- was read as an option.
+    [InlineData(new[] { "build", "mlp:4,3", "-o", "" }, "error: -o: the folder name is empty (write -o . for the current folder)")]
+    [InlineData(new[] { "build", "mlp:4,3", "-o", " " }, "error: -o: the folder name is empty")]
+    [InlineData(new[] { "grad", "--x" }, "error: unknown option '--x' (grad takes --at and --show; write -- before an expression that starts with -)")]
+    [InlineData(new[] { "grad", "--at", "x=1", "--", "x", "y" }, "error: unexpected argument 'y': give the expression as one quoted argument")]
+    [InlineData(new[] { "grad", "--", "x", "--at", "x=1" }, "error: unexpected argument '--at'")]
+    [InlineData(new[] { "ir", "--x" }, "error: unknown option '--x' (ir takes --grad, --f32, --batch and --dot; write -- before an expression that starts with -)")]
+    [InlineData(new[] { "grad", "x\ny" }, "error: ")]
     public void Bad_input_is_one_line_and_exit_code_2_with_nothing_printed(string[] args, string expectedStart)
     {
         var (code, stdout, stderr) = Run(args);
@@ -31,6 +40,53 @@ public class HardeningTests
         var lines = stderr.TrimEnd('\n').Split('\n');
         Assert.Single(lines);
         Assert.StartsWith(expectedStart, lines[0]);
+    }
+
+    [Fact]
+    public void Double_dash_ends_the_options_so_an_expression_may_start_with_a_dash()
+    {
+        var (code, stdout, stderr) = Run("grad", "--at", "x=2", "--", "--x");
+        Assert.Equal(0, code);
+        Assert.Equal("", stderr);
+        Assert.Equal(2, Value(stdout, "value"));          // -(-x)
+        Assert.Equal(1, Value(stdout, "d/dx"));
+        (code, stdout, _) = Run("grad", "--at", "x=2", "--", "-x*x");
+        Assert.Equal(0, code);
+        Assert.Equal(-4, Value(stdout, "value"));
+        Assert.Equal(-4, Value(stdout, "d/dx"));
+        (code, stdout, _) = Run("ir", "--grad", "--", "-x*y");
+        Assert.Equal(0, code);
+        Assert.Contains("optimized graph:", stdout);
+    }
+
+    [Fact]
+    public void Nabla_alone_prints_the_help_to_stdout_with_exit_code_1_and_help_exits_0()
+    {
+        var (code, stdout, stderr) = Run();
+        Assert.Equal(CommandLine.NoCommand, code);
+        Assert.Equal(1, code);
+        Assert.Contains("usage: nabla <command>", stdout);
+        Assert.Equal("", stderr);
+        foreach (var help in new[] { "--help", "-h", "help" })
+        {
+            var (c, o, e) = Run(help);
+            Assert.Equal(0, c);
+            Assert.Equal(stdout, o);
+            Assert.Equal("", e);
+        }
+    }
+
+    [Fact]
+    public void A_deep_spec_gets_a_short_deterministic_class_name()
+    {
+        var widths = Enumerable.Repeat(3, 300).ToArray();
+        var name = Nabla.Cli.BuildCommand.SpecClassName(widths);
+        Assert.True(name.Length <= 64, name);
+        Assert.Matches("^Mlp_3_3_3_n300_[0-9a-f]{16}$", name);
+        Assert.Equal(name, Nabla.Cli.BuildCommand.SpecClassName(widths.ToArray()));
+        widths[150] = 4;
+        Assert.NotEqual(name, Nabla.Cli.BuildCommand.SpecClassName(widths));
+        Assert.Equal("Mlp_40_100_100_10", Nabla.Cli.BuildCommand.SpecClassName(new[] { 40, 100, 100, 10 }));   // short specs keep their name
     }
 
     [Fact]
