@@ -15,18 +15,21 @@ namespace Nabla.Rewrites.Engine;
 /// </summary>
 public static class Rewriter
 {
-    /// <summary>Rewrites <paramref name="f"/> with <paramref name="rules"/>, adding rule counts to <paramref name="report"/>.</summary>
+    /// <summary>
+    /// Rewrites <paramref name="f"/> with <paramref name="rules"/>, adding rule counts to <paramref name="report"/> (and to
+    /// <see cref="RuleFirings.Current"/> when a tally is listening).
+    /// </summary>
     public static Function Run(Function f, RuleSet rules, RewriteOptions? options = null, RewriteReport? report = null)
     {
         options ??= RewriteOptions.Default;
         report ??= new RewriteReport();
         var nodes = f.Nodes();
-        var sweep = new Sweep(rules, new RewriteContext(f.Graph, options, report), options.MaxSteps ?? 64 * nodes.Count + 1024);
+        var sweep = new Sweep(rules, new RewriteContext(f.Graph, options, report), options.MaxSteps ?? 64 * nodes.Count + 1024, RuleFirings.Current);
         var result = sweep.Apply(f, nodes);
         if (options.CheckFixpoint && !report.StepBoundHit && report.Warnings.Count == 0)
         {
             var again = new RewriteReport();
-            var check = new Sweep(rules, new RewriteContext(f.Graph, options, again), int.MaxValue);
+            var check = new Sweep(rules, new RewriteContext(f.Graph, options, again), int.MaxValue, null);
             check.Apply(result, result.Nodes());
             if (again.Steps > 0)
                 throw new InvalidOperationException($"Rule set '{rules.Name}' is not at a fixed point after one sweep; a second sweep fired:\n{again}");
@@ -40,13 +43,14 @@ public static class Rewriter
         private readonly RewriteContext _ctx;
         private readonly Match _match;
         private readonly int _maxSteps;
+        private readonly RuleFirings? _firings;
         private Node?[] _done = new Node?[256];
         private bool[] _busy = new bool[256];
         private bool _exhausted;
 
-        public Sweep(RuleSet rules, RewriteContext ctx, int maxSteps)
+        public Sweep(RuleSet rules, RewriteContext ctx, int maxSteps, RuleFirings? firings)
         {
-            _rules = rules; _ctx = ctx; _maxSteps = maxSteps;
+            _rules = rules; _ctx = ctx; _maxSteps = maxSteps; _firings = firings;
             _match = new Match(ctx);
         }
 
@@ -107,6 +111,7 @@ public static class Rewriter
                 if (r is null || ReferenceEquals(r, n)) continue;
                 r = Fit(r, n, rule);
                 _ctx.Report.Count(rule.Name);
+                _firings?.Fired(rule.Name);
                 if (_ctx.Report.Steps >= _maxSteps)
                 {
                     _exhausted = true;
