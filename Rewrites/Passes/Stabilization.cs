@@ -17,7 +17,7 @@ namespace Nabla.Rewrites.Passes;
 /// </summary>
 public static class Stabilization
 {
-    private static readonly Capture X = new("x"), T = new("t"), G = new("g"), H = new("h"), S = new("s"), Sm = new("softmax"), Sx = new("sum");
+    private static readonly Capture X = new("x"), T = new("t"), G = new("g"), H = new("h"), S = new("s"), Sm = new("softmax"), Sx = new("sum"), N = new("-x");
 
     /// <summary>The stabilization rules, in the order they are tried.</summary>
     public static readonly RuleSet Rules = new("stabilize")
@@ -42,14 +42,31 @@ public static class Stabilization
 
         // Binary cross-entropy with logits: −[t·log σ(x) + (1−t)·log(1−σ(x))], after the rules above,
         // reads t·softplus(−x) + (1−t)·softplus(x) = softplus(x) − t·x.
-        // Canonical sign rules move the outer minus into (1−t), so the sum arrives as one of the last two forms.
+        // Canonical sign rules move the outer minus into (1−t), so the sum arrives as one of the last two forms; they
+        // also write −(a·c) as a·(−c), so "−x" is any node that negates x (see Negates).
         Rule("t·softplus(-x) + (1-t)·softplus(x) → softplus(x) - t·x",
-            Add(Mul(T, Softplus(Neg(X))), Mul(Sub(One, T), Softplus(X))), m => F.Softplus(m[X]) - m[T] * m[X]),
+            Add(Mul(T, Softplus(N)), Mul(Sub(One, T), Softplus(X))), m => Negates(m[N], m[X]) ? F.Softplus(m[X]) - m[T] * m[X] : null),
         Rule("t·softplus(-x) - (t-1)·softplus(x) → softplus(x) - t·x",
-            Sub(Mul(T, Softplus(Neg(X))), Mul(Add(T, Const(-1)), Softplus(X))), m => F.Softplus(m[X]) - m[T] * m[X]),
+            Sub(Mul(T, Softplus(N)), Mul(Add(T, Const(-1)), Softplus(X))), m => Negates(m[N], m[X]) ? F.Softplus(m[X]) - m[T] * m[X] : null),
         Rule("(t-1)·softplus(x) - t·softplus(-x) → t·x - softplus(x)",
-            Sub(Mul(Add(T, Const(-1)), Softplus(X)), Mul(T, Softplus(Neg(X)))), m => m[T] * m[X] - F.Softplus(m[X])),
+            Sub(Mul(Add(T, Const(-1)), Softplus(X)), Mul(T, Softplus(N))), m => Negates(m[N], m[X]) ? m[T] * m[X] - F.Softplus(m[X]) : null),
     };
+
+    // Whether n = −x as canonical form writes it: neg(x), x = neg(n), or a·(−c) against x = a·c for a scalar constant c.
+    private static bool Negates(Node n, Node x)
+    {
+        if ((n.Op == Op.Neg && ReferenceEquals(n.A, x)) || (x.Op == Op.Neg && ReferenceEquals(x.A, n))) return true;
+        return Scaled(n) is var (a, p) && Scaled(x) is var (b, q) && ReferenceEquals(a, b) && p == -q;
+    }
+
+    // a·c or c·a with c a scalar constant, as (a, c).
+    private static (Node, double)? Scaled(Node n)
+    {
+        if (n.Op != Op.Mul) return null;
+        if (n.B.Op == Op.Const && n.B.Attrs.Data is null) return (n.A, n.B.Attrs.Value);
+        if (n.A.Op == Op.Const && n.A.Attrs.Data is null) return (n.B, n.A.Attrs.Value);
+        return null;
+    }
 
     /// <summary>The stabilization rules followed by the canonical ones, run to a joint fixed point.</summary>
     public static readonly RuleSet Joint = Rules.With("stabilize", Canonicalization.Joint);

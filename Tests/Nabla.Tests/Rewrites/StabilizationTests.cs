@@ -100,6 +100,24 @@ public class StabilizationTests
         Assert.Equal(1, RewriteChecks.Count(opt, Op.Softplus));
     }
 
+    [Theory]
+    [InlineData(4.0)]
+    [InlineData(-0.5)]
+    public void Binary_cross_entropy_of_scaled_logits_becomes_the_logits_form(double scale)
+    {
+        // −(a·c) is canonically a·(−c), not neg(a·c): the rule must still see softplus(a·(−c)) as softplus(−(a·c)).
+        double[] ts = { 0.3, 0.3, 1, 0, 0.5 };
+        var (before, after, opt) = Run((x, t) =>
+        {
+            var z = x * scale;
+            return -(t * F.Log(F.Sigmoid(z)) + (1.0 - t) * F.Log(1.0 - F.Sigmoid(z)));
+        }, ts);
+        Assert.Contains(before, v => !double.IsFinite(v));
+        AssertMath(Xs.Select((v, i) => Softplus(scale * v) - ts[i] * scale * v).ToArray(), after);
+        Assert.Equal(1, RewriteChecks.Count(opt, Op.Softplus));
+        Assert.Equal(0, RewriteChecks.Count(opt, Op.Sigmoid) + RewriteChecks.Count(opt, Op.Log));
+    }
+
     [Fact]
     public void Log_of_sum_of_exp_becomes_logsumexp()
     {
