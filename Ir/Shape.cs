@@ -77,7 +77,7 @@ public sealed class Shape : IEquatable<Shape>
     {
         if (d < 0 || p < 0) return checked(p * d);
         // For factors >= 0, p·d overflows exactly when p > long.MaxValue / d.
-        if (d > 0 && p > long.MaxValue / d) throw new ShapeException($"A tensor of shape {this} has more than {long.MaxValue:N0} elements.");
+        if (d > 0 && p > long.MaxValue / d) throw new ShapeException($"A tensor of shape {this} has more than {long.MaxValue.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} elements.");
         return p * d;
     }
 
