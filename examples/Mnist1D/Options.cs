@@ -145,7 +145,8 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
   --model NAME            mlp | gru | logistic | cnn (default mlp; gru: the notebooks' bidirectional GRU, hidden 6,
                           over the 40 steps; logistic: one Linear(40, 10), 410 parameters; cnn: the paper's three
                           strided Conv1d of 25 channels and Linear(125, 10), 5,210 parameters)
-  --hidden 100,100        hidden layer widths (comma-separated; for --model gru one hidden size, default 6)
+  --hidden 100,100        hidden layer widths (comma-separated; for --model gru one hidden size, default 6; at most
+                          100,000,000 parameters in all)
   --no-residual           no skip connections (by default a hidden layer as wide as the previous one adds one)
   --init NAME             pytorch | he | glorot weight initialization (default pytorch, as the paper's notebook)
   --optimizer NAME        sgd | momentum | rmsprop | adagrad | adam | adamw (default adam; adamw: decoupled weight decay)
