@@ -54,11 +54,61 @@ public sealed class Shape : IEquatable<Shape>
     /// <summary>How many dimensions are the symbolic batch dimension.</summary>
     public int BatchCount { get { int c = 0; foreach (int d in _dims) if (d == Batch) c++; return c; } }
 
-    /// <summary>Product of the static (non-batch) dimensions.</summary>
-    public long StaticSize { get { long p = 1; foreach (int d in _dims) if (d != Batch) p *= d; return p; } }
+    /// <summary>
+    /// The most elements one tensor (one .NET array) can hold: <c>Array.MaxLength</c>, 2,147,483,591. Parameters,
+    /// optimizer state, inputs and temporaries are each one array, so a larger size is refused with a message naming it.
+    /// </summary>
+    public const long MaxElements = 2_147_483_591;
 
-    /// <summary>Number of elements once the batch dimension is <paramref name="batch"/>.</summary>
-    public long Size(int batch) { long p = 1; foreach (int d in _dims) p *= d == Batch ? batch : d; return p; }
+    /// <summary>Product of the static (non-batch) dimensions, in checked 64-bit arithmetic.</summary>
+    /// <exception cref="ShapeException">The product does not fit in 64 bits.</exception>
+    public long StaticSize { get { long p = 1; foreach (int d in _dims) if (d != Batch) p = Mul(p, d); return p; } }
+
+    /// <summary>Number of elements once the batch dimension is <paramref name="batch"/>, in checked 64-bit arithmetic.</summary>
+    /// <exception cref="ShapeException">The product does not fit in 64 bits.</exception>
+    public long Size(int batch)
+    {
+        long p = 1;
+        foreach (int d in _dims) p = Mul(p, d == Batch ? batch : d);
+        return p;
+    }
+
+    private long Mul(long p, int d)
+    {
+        if (d < 0 || p < 0) return checked(p * d);
+        // For factors >= 0, p·d overflows exactly when p > long.MaxValue / d.
+        if (d > 0 && p > long.MaxValue / d) throw new ShapeException($"A tensor of shape {this} has more than {long.MaxValue.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} elements.");
+        return p * d;
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="elements"/> fits in one tensor (at most <see cref="MaxElements"/>), naming
+    /// <paramref name="what"/> and the shape: <c>layer 2 weight of shape [100000,100000] has 10,000,000,000 elements; a
+    /// tensor holds at most 2,147,483,591</c>. Use it before allocating.
+    /// </summary>
+    /// <param name="what">What the tensor is, e.g. <c>layer 2 (Dense 100000→100000) weight</c>.</param>
+    /// <param name="elements">Its number of elements (e.g. <see cref="StaticSize"/> or <see cref="Size"/>).</param>
+    /// <param name="shape">Its shape as printed, e.g. <c>[100000,100000]</c> or <c>[B,40] at batch 64</c>.</param>
+    /// <exception cref="ShapeException">The size is too large.</exception>
+    public static void CheckElements(string what, long elements, string shape)
+    {
+        if (elements > MaxElements)
+            throw new ShapeException($"{what} of shape {shape} has {elements.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} elements; a tensor holds at most {MaxElements.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}.");
+    }
+
+    /// <summary>
+    /// The number of static elements after <see cref="CheckElements"/>: throws the same error unless the shape fits
+    /// in one tensor (the batch dimension counts as 1).
+    /// </summary>
+    /// <param name="what">What the tensor is, for the message.</param>
+    public int CheckedStaticSize(string what)
+    {
+        long n;
+        try { n = StaticSize; }
+        catch (ShapeException) { throw new ShapeException($"{what} of shape {this} has more than {long.MaxValue.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} elements; a tensor holds at most {MaxElements.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}."); }
+        CheckElements(what, n, ToString());
+        return (int)n;
+    }
 
     /// <summary>The concrete dimensions once the batch dimension is <paramref name="batch"/>.</summary>
     public int[] Concrete(int batch)

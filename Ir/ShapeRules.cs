@@ -120,7 +120,9 @@ public static partial class ShapeRules
         if (w.HasImage) throw Fail(op, inputs, "takes no image size (its input has it)");
         if (x[1] == Shape.Batch || x[2] == Shape.Batch || x[3] == Shape.Batch) throw Fail(op, inputs, "only N may be the batch dimension");
         int oh = OutSize(op, inputs, x[2], w.KernelH, w.StrideH, w.PadH, "height", w.DilationH), ow = OutSize(op, inputs, x[3], w.KernelW, w.StrideW, w.PadW, "width", w.DilationW);
-        return new Shape(x[0], x[1] * w.KernelH * w.KernelW, oh * ow);
+        long rows = (long)x[1] * w.KernelH * w.KernelW, cols = (long)oh * ow;
+        if (rows > int.MaxValue || cols > int.MaxValue) throw Fail(op, inputs, $"the columns [N, {rows}, {cols}] would have a dimension beyond {int.MaxValue}");
+        return new Shape(x[0], (int)rows, (int)cols);
     }
 
     /// <summary>col2im: [N, C·kh·kw, OH·OW] → [N, C, H, W] with C, H, W from the attributes.</summary>
@@ -130,7 +132,7 @@ public static partial class ShapeRules
         var w = (WindowAttrs)attrs;
         if (x.Rank != 3 || !w.HasImage) throw Fail(op, inputs, "expects an [N,C·kh·kw,OH·OW] input and the image's C, H, W");
         int oh = OutSize(op, inputs, w.Height, w.KernelH, w.StrideH, w.PadH, "height", w.DilationH), ow = OutSize(op, inputs, w.Width, w.KernelW, w.StrideW, w.PadW, "width", w.DilationW);
-        if (x[1] != w.Channels * w.KernelH * w.KernelW || x[2] != oh * ow)
+        if (x[1] != (long)w.Channels * w.KernelH * w.KernelW || x[2] != (long)oh * ow)
             throw Fail(op, inputs, $"input does not match C={w.Channels}, H={w.Height}, W={w.Width}");
         return new Shape(x[0], w.Channels, w.Height, w.Width);
     }

@@ -82,6 +82,7 @@ public static class Jit
             : throw new NotSupportedException($"Element type {typeof(T).Name} is not supported (float or double).");
         if (lowered.Plan.DType != want)
             throw new ArgumentException($"Model \"{lowered.Plan.Name}\" was lowered as {lowered.Plan.DType.ShortName()} but is compiled as {typeof(T).Name}; set TrainingSetup.DType = DType.{(want == DType.F32 ? "F32" : "F64")} (a Network runs F32 models).");
+        Network.CheckMemory(lowered); // sizes and memory before anything is allocated
         return backend switch
         {
             Backend.Roslyn => RoslynBackend.Compile<T>(lowered.Plan, EmitOptions(lowered)).Create(),

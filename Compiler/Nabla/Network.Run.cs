@@ -1,4 +1,6 @@
 using System;
+using Nabla.Ir;
+using System.Linq;
 using Nabla.Runtime;
 
 namespace Nabla;
@@ -171,9 +173,46 @@ public sealed partial class Network
         _capacity = batch;
     }
 
-    private static void CheckBatch(int batch)
+    private void CheckBatch(int batch)
     {
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch size must be at least 1.");
+        if (batch > _sizesChecked) CheckSizes(batch);
+    }
+
+    private int _sizesChecked;
+
+    /// <summary>
+    /// Refuses a batch at which some input, output, mask or temporary of a compiled method would not fit in one array
+    /// (naming it and its size), or a method's temporaries would need more memory than is available, before anything is
+    /// allocated for it. Runs once per new largest batch.
+    /// </summary>
+    private void CheckSizes(int batch)
+    {
+        // The whole memory, not what is left: the slots of a smaller batch are already part of the heap.
+        long total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        long? available = total > 0 ? total : null;
+        long bytesPer = sizeof(float);
+        foreach (var m in Compiled.Spec.Methods)
+        {
+            foreach (var t in m.Inputs.Concat(m.Outputs))
+                if (t.HasBatch)
+                {
+                    long n = 1;
+                    foreach (var d in t.Shape) n = checked(n * (d == -1 ? batch : d));
+                    Shape.CheckElements($"{m.Name}: {(m.Inputs.Contains(t) ? "input" : "output")} \"{t.Name}\"", n, $"{t} at batch {batch.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}");
+                }
+            long temps = 0;
+            for (int s = 0; s < m.Slots.Count; s++)
+            {
+                long n = m.Slots[s].Capacity(batch);
+                if (n < 0) n = long.MaxValue; // a B² slot beyond 64 bits
+                Shape.CheckElements($"{m.Name}: temporary slot {s}", n, $"at batch {batch.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}");
+                temps += n;
+            }
+            if (available is long a && temps * bytesPer > a)
+                throw new InsufficientMemoryException($"{m.Name} at batch {batch.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} needs {Bytes(temps * bytesPer)} of temporaries, more than the {Bytes(a)} this process can allocate; use a smaller batch.");
+        }
+        _sizesChecked = batch;
     }
 
     private void Single(string method, int count, string what)

@@ -145,7 +145,8 @@ train_accuracy=… and test_accuracy=… at the end. The defaults reproduce the 
   --model NAME            mlp | gru | logistic | cnn (default mlp; gru: the notebooks' bidirectional GRU, hidden 6,
                           over the 40 steps; logistic: one Linear(40, 10), 410 parameters; cnn: the paper's three
                           strided Conv1d of 25 channels and Linear(125, 10), 5,210 parameters)
-  --hidden 100,100        hidden layer widths (comma-separated; for --model gru one hidden size, default 6)
+  --hidden 100,100        hidden layer widths (comma-separated; for --model gru one hidden size, default 6; at most
+                          100,000,000 parameters in all)
   --no-residual           no skip connections (by default a hidden layer as wide as the previous one adds one)
   --init NAME             pytorch | he | glorot weight initialization (default pytorch, as the paper's notebook)
   --optimizer NAME        sgd | momentum | rmsprop | adagrad | adam | adamw (default adam; adamw: decoupled weight decay)
@@ -417,8 +418,56 @@ Hyperparameter search (the objective is the accuracy on a validation split held 
             if (o.HiddenGiven) throw new UsageException("--hidden: --model logistic has no hidden layer (it is one Linear(40, 10)).");
             o.Hidden = Array.Empty<int>();
         }
+        CheckModelSize(o, InputValues);
         return o;
     }
+
+    /// <summary>The values of an MNIST-1D example (what <see cref="Parse"/> checks sizes with before the data is read).</summary>
+    public const int InputValues = 40;
+
+    /// <summary>
+    /// The most parameters the example trains (100,000,000: 400 MB of float32 weights, about 1.6 GB with the gradient
+    /// and Adam's two moments), so that a mistyped width is one error line instead of gigabytes allocated.
+    /// </summary>
+    public const long MaxParameters = 100_000_000;
+
+    /// <summary>
+    /// Refuses, before anything is allocated, hidden widths whose MLP or GRU for inputs of <paramref name="inputs"/> values
+    /// has a weight too large for one tensor (naming the layer, its shape and its size) or more than
+    /// <see cref="MaxParameters"/> parameters in all, counted exactly (no overflow whatever the widths).
+    /// </summary>
+    public static void CheckModelSize(Options o, int inputs)
+    {
+        if (o.Model is not ("mlp" or "gru") || o.Hidden.Length == 0) return;
+        // decimal: exact to 28 digits, so no count here can overflow (the largest is 3·(2³¹)² ≈ 1.4e19).
+        var weights = new List<(string Layer, decimal Rows, decimal Cols)>();
+        decimal total = 0, classes = Program.Classes;
+        if (o.Model == "gru")
+        {
+            decimal h = o.Hidden[0], rows = 3 * h; // per direction: weight_ih [3h,1], weight_hh [3h,h], two biases [3h]
+            weights.Add(("GRU's weight_hh", rows, h));
+            weights.Add(("output layer's weight", classes, inputs * 2 * h));
+            total = 2 * (rows + rows * h + 2 * rows) + classes * inputs * 2 * h + classes;
+        }
+        else
+        {
+            decimal prev = inputs;
+            var widths = o.Hidden.Select(w => (decimal)w).Append(classes).ToArray();
+            for (int i = 0; i < widths.Length; i++)
+            {
+                weights.Add(($"{(i < widths.Length - 1 ? "hidden layer " + (i + 1) : "output layer")} ({prev}→{widths[i]})'s weight", widths[i], prev));
+                total += widths[i] * prev + widths[i];
+                prev = widths[i];
+            }
+        }
+        foreach (var (layer, rows, cols) in weights)
+            if (rows * cols > Nabla.Ir.Shape.MaxElements)
+                throw new UsageException($"--hidden: the {layer} of shape [{rows}, {cols}] has {N(rows * cols)} elements; a tensor holds at most {N(Nabla.Ir.Shape.MaxElements)}.");
+        if (total > MaxParameters)
+            throw new UsageException($"--hidden {string.Join(",", o.Hidden)}: the {(o.Model == "gru" ? "GRU" : "MLP")} has {N(total)} parameters; this example trains at most {N(MaxParameters)}.");
+    }
+
+    private static string N(decimal v) => v.ToString("N0", CultureInfo.InvariantCulture);
 
     private static void Once(ref bool set, bool conflicting)
     {

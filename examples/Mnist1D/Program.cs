@@ -226,6 +226,7 @@ public static class Program
     /// <summary>The model of <paramref name="o"/> (MLP, GRU, CNN or logistic regression) for inputs of <paramref name="inputSize"/> values, initialized from <paramref name="seed"/>.</summary>
     public static Model ModelOf(Options o, int inputSize, long seed)
     {
+        Options.CheckModelSize(o, inputSize); // sizes before anything is allocated (the data may have more than 40 values)
         var net = o.Model == "gru" ? Grus.Build(inputSize, o.Hidden[0], Classes, o.Dropout)
             : o.Model == "cnn" ? Cnns.Build(inputSize, Classes, o.Dropout)
             : Mlps.Build(inputSize, o.Hidden, Classes, o.Residual, o.Dropout);

@@ -25,6 +25,7 @@ public abstract partial class Module
             if (string.IsNullOrEmpty(name) || name.Contains('.'))
                 throw tracer.Error(this, $"a buffer name must be non-empty and contain no '.', got \"{name}\"");
             if (shape.HasBatch) throw tracer.Error(this, $"buffer {name} cannot have the batch dimension (shape {shape})");
+            tracer.CheckSize(this, name, shape);
             p = new Parameter(this, name, shape, ParamRole.Other, Fans.Of(shape.Dims), Initializer.Constant(initial), trainable: false, isBuffer: true);
             _params.Add(p);
             tracer.Initialize(p);

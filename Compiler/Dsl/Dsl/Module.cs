@@ -120,6 +120,7 @@ public abstract partial class Module
             if (string.IsNullOrEmpty(name) || name.Contains('.'))
                 throw tracer.Error(this, $"a parameter name must be non-empty and contain no '.', got \"{name}\"");
             if (shape.HasBatch) throw tracer.Error(this, $"parameter {name} cannot have the batch dimension (shape {shape})");
+            tracer.CheckSize(this, name, shape);
             p = new Parameter(this, name, shape, role, fans ?? Fans.Of(shape.Dims), init, !_frozen);
             _params.Add(p);
             tracer.Initialize(p);
@@ -149,6 +150,7 @@ public abstract partial class Module
     internal void Preset(string name, Shape shape, ParamRole role, float[] values)
     {
         if (_params.Any(q => q.LocalName == name)) throw new InvalidOperationException($"{Description}: parameter {name} already exists.");
+        shape.CheckedStaticSize($"{Description}: {name}");
         var p = new Parameter(this, name, shape, role, Fans.Of(shape.Dims), null, !_frozen);
         p.Load(values);
         _params.Add(p);

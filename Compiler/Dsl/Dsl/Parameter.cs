@@ -26,7 +26,7 @@ public sealed class Parameter
     {
         Owner = owner; LocalName = localName; Shape = shape; Role = role; Fans = fans; Initializer = initializer; IsBuffer = isBuffer;
         _trainable = trainable && !isBuffer;
-        Data = new float[checked((int)shape.StaticSize)];
+        Data = new float[shape.CheckedStaticSize($"{owner.Description}: {localName}")];
     }
 
     private bool _trainable;

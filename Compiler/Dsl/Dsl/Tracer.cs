@@ -107,6 +107,16 @@ internal sealed partial class Tracer
         return outs;
     }
 
+    /// <summary>
+    /// Refuses, before anything is allocated, a parameter or buffer that one tensor cannot hold (more than
+    /// <see cref="Shape.MaxElements"/> elements), naming the layer, the parameter, its shape and its size.
+    /// </summary>
+    public void CheckSize(Module m, string name, Shape shape)
+    {
+        try { shape.CheckedStaticSize(name); }
+        catch (ShapeException e) { throw Error(m, e.Message.TrimEnd('.'), e); }
+    }
+
     /// <summary>Draws a new parameter's first values from the seed and its full name.</summary>
     public void Initialize(Parameter p)
     {

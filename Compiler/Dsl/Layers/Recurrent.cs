@@ -230,7 +230,11 @@ public abstract class RecurrentLayer : Module
     /// <summary>Declares one cell's four parameters (PyTorch's order: weight_ih, weight_hh, bias_ih, bias_hh) and splits them per gate.</summary>
     internal static CellWeights DeclareCell(RecurrentKind kind, int hidden, bool bias, string suffix, int inputWidth, ParamFactory param)
     {
-        int rows = RecurrentMath.Gates(kind) * hidden;
+        long gateRows = (long)RecurrentMath.Gates(kind) * hidden;
+        // Too many rows for a dimension: the same error as any parameter too large for one tensor (naming the layer).
+        int rows = gateRows <= int.MaxValue ? (int)gateRows : int.MaxValue;
+        if (gateRows > int.MaxValue)
+            throw new ShapeException($"weight_hh{suffix} of shape [{gateRows},{hidden}] has more than {Shape.MaxElements.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} elements, the most a tensor holds");
         var init = RecurrentCell.InitFor(hidden);
         var wih = param("weight_ih" + suffix, Shape.Of(rows, inputWidth), ParamRole.Weight, init, null);
         var whh = param("weight_hh" + suffix, Shape.Of(rows, hidden), ParamRole.Weight, init, null);

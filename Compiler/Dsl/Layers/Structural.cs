@@ -16,7 +16,9 @@ public sealed class Flatten : Module
         var s = x.Shape;
         if (s.Rank < 1) throw LayerError($"expects an input with a batch axis, got a scalar {s}");
         if (s.Rank <= 2) return x;
-        return F.Reshape(x, Shape.Of(s[0], checked((int)PerExample(s, this))));
+        long per = PerExample(s, this);
+        if (per > int.MaxValue) throw LayerError($"an example of shape {s} has {per.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} values, more than one axis holds ({int.MaxValue.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)})");
+        return F.Reshape(x, Shape.Of(s[0], (int)per));
     }
 
     /// <summary>The number of values per example (axes after the first), which must all be static.</summary>
@@ -27,7 +29,7 @@ public sealed class Flatten : Module
         {
             if (s[i] == Shape.Batch)
                 throw layer.LayerError($"only the first axis may be the batch axis, got {s}");
-            per *= s[i];
+            per = s[i] == 0 || per <= long.MaxValue / s[i] ? per * s[i] : throw layer.LayerError($"an example of shape {s} has more than {long.MaxValue.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} values");
         }
         return per;
     }

@@ -103,7 +103,10 @@ public static class Lowerer
         const string name = TrainingSignature.GradientsName;
         if (g.Find(name) is { } clash)
             throw new ArgumentException($"The flat gradient \"{name}\" of the split training step clashes with the {clash.Op.Name} {clash.Describe()}; rename it.");
-        var flat = pg.Select(p => F.Reshape(p.Grad, Shape.Of(checked((int)p.Param.Shape.StaticSize)))).ToArray();
+        long total = 0;
+        foreach (var p in pg) total = checked(total + p.Param.Shape.StaticSize);
+        Shape.CheckElements($"Model \"{setup.ModelName}\": the flat gradient of the split training step (every trainable parameter)", total, $"[{total}]");
+        var flat = pg.Select(p => F.Reshape(p.Grad, Shape.Of((int)p.Param.Shape.StaticSize))).ToArray();
         var all = flat.Length == 1 ? flat[0] : F.Concat(0, flat);
         var gradients = new Function(g, train.Loss.Outputs.Concat(new[] { new Named(name, all) }), train.BufferUpdates);
 
@@ -116,7 +119,7 @@ public static class Lowerer
         foreach (var p in pg)
         {
             var w = u.Param(p.Name, p.Param.Shape, p.Param.DType);
-            int n = checked((int)p.Param.Shape.StaticSize);
+            int n = (int)p.Param.Shape.StaticSize; // each part and their sum fit (checked above)
             var slice = flat.Length == 1 ? input : F.Slice(input, 0, offset, offset + n);
             parts.Add(new ParameterGradient(p.Name, w, F.Reshape(slice, p.Param.Shape), p.Role));
             offset += n;
