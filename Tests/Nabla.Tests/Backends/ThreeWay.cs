@@ -41,25 +41,27 @@ internal static class ThreeWay
     /// <summary>
     /// Null when both methods of both backends (Roslyn's class <paramref name="roslyn"/>, or none when null) agree with
     /// the interpreter on <paramref name="f"/> within <paramref name="tol"/> (|a − b| ≤ tol·(1 + |a|), infinities and NaN
-    /// exactly), with vectors on and off; else the first disagreement, named.
+    /// exactly), with vectors on and off; else the first disagreement, named. <paramref name="optimized"/> false checks
+    /// the plain method only.
     /// </summary>
-    public static string? Check(Function f, ModelPlan plan, Type? roslyn, IReadOnlyDictionary<string, Tensor> bindings, int batch, double tol)
+    public static string? Check(Function f, ModelPlan plan, Type? roslyn, IReadOnlyDictionary<string, Tensor> bindings, int batch, double tol, bool optimized = true)
     {
         var type = f.Outputs[0].Node.DType;
-        return Check(Interpreter.Run(f, bindings, type, batch), type, plan, roslyn, bindings, batch, tol);
+        return Check(Interpreter.Run(f, bindings, type, batch), type, plan, roslyn, bindings, batch, tol, optimized);
     }
 
-    /// <summary>As <see cref="Check(Function, ModelPlan, Type?, IReadOnlyDictionary{string, Tensor}, int, double)"/>, against given values.</summary>
-    public static string? Check(RunResult want, DType type, ModelPlan plan, Type? roslyn, IReadOnlyDictionary<string, Tensor> bindings, int batch, double tol) =>
-        type == DType.F32 ? Check<float>(want, plan, roslyn, bindings, batch, tol) : Check<double>(want, plan, roslyn, bindings, batch, tol);
+    /// <summary>As <see cref="Check(Function, ModelPlan, Type?, IReadOnlyDictionary{string, Tensor}, int, double, bool)"/>, against given values.</summary>
+    public static string? Check(RunResult want, DType type, ModelPlan plan, Type? roslyn, IReadOnlyDictionary<string, Tensor> bindings, int batch, double tol,
+        bool optimized = true) =>
+        type == DType.F32 ? Check<float>(want, plan, roslyn, bindings, batch, tol, optimized) : Check<double>(want, plan, roslyn, bindings, batch, tol, optimized);
 
-    private static string? Check<T>(RunResult want, ModelPlan plan, Type? roslyn, IReadOnlyDictionary<string, Tensor> bindings, int batch, double tol)
+    private static string? Check<T>(RunResult want, ModelPlan plan, Type? roslyn, IReadOnlyDictionary<string, Tensor> bindings, int batch, double tol, bool optimized)
         where T : unmanaged
     {
         var models = new List<(string, CompiledModel<T>)> { ("expressions", ExpressionBackend.Compile<T>(plan)) };
         if (roslyn is not null) models.Add(("roslyn", (CompiledModel<T>)Activator.CreateInstance(roslyn)!));
         foreach (var (backend, model) in models)
-            for (int method = 0; method < 2; method++)
+            for (int method = 0; method < (optimized ? 2 : 1); method++)
                 foreach (bool vectors in new[] { true, false })
                 {
                     CompiledModel<T>.VectorsEnabled = vectors;

@@ -16,9 +16,12 @@ namespace Nabla.Tests.Ir;
 /// Random graphs whose values sit ON the kinks and ties (leaves from <see cref="GraphOptions.KinkGrid"/>, margin 0:
 /// relu/abs/step/sign of 0, max/min/comparison ties, reduce_max slices with several maxima, mixed eq masks, where on
 /// conditions holding 0): finite differences are invalid there, so the interpreter, the expression backend and the
-/// Roslyn backend must agree — forward and gradient, plain and optimized schedules, vectors on and off. In float64 over
-/// every op; in float32 over <see cref="GraphOptions.ExactOps"/> (exact on the grid, so float32 takes the same branch
-/// at every tie). <see cref="KinkFixtureTests"/> pins the values themselves to PyTorch's.
+/// Roslyn backend must agree — forward and gradient, plain and optimized schedules, vectors on and off, in float64 and
+/// float32. The ops are <see cref="GraphOptions.ExactOps"/>, exact on the grid, so every implementation takes the same
+/// branch at every tie: with transcendentals a tie reached by two paths can hold in one implementation's rounding and
+/// not in another's (this property found log_softmax over a column shifted by a constant: equal values in the
+/// interpreter, one ulp apart in a backend, so reduce_max's split differed), which is not a disagreement about the
+/// convention. <see cref="KinkFixtureTests"/> pins the values themselves to PyTorch's.
 /// </summary>
 [Collection("CSharpBackend")] // ThreeWay switches CompiledModel<T>.VectorsEnabled, which is process-wide
 public class KinkPropertyTests
@@ -47,11 +50,10 @@ public class KinkPropertyTests
         return (new Function(c.Graph, outputs), bind);
     }
 
-    private static GraphOptions Options(DType type) =>
-        type == DType.F64 ? GraphOptions.OnKinks(DType.F64) : GraphOptions.OnKinks(DType.F32, GraphOptions.ExactOps);
+    private static GraphOptions Options(DType type) => GraphOptions.OnKinks(type, GraphOptions.ExactOps);
 
-    // Float64: rounding of the transcendentals only. Float32 runs exact arithmetic on the grid except the 1/k of a tie split.
-    private static double Tolerance(DType type) => type == DType.F64 ? 1e-10 : 1e-6;
+    // Exact arithmetic on the grid except the 1/k of a tie split.
+    private static double Tolerance(DType type) => type == DType.F64 ? 1e-12 : 1e-6;
 
     private static void Agree(GraphCase c, Type? roslyn = null, string name = "Kink")
     {
@@ -115,7 +117,7 @@ public class KinkPropertyTests
     [Fact]
     public void The_kink_generator_really_lands_on_kinks_and_ties()
     {
-        var hits = Coverage(RandomGraphs.Sample(600, seed: 5, GraphOptions.OnKinks(DType.F64)));
+        var hits = Coverage(RandomGraphs.Sample(600, seed: 5, Options(DType.F64)));
         _out.WriteLine(string.Join(", ", hits.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}: {kv.Value}")));
         foreach (var what in new[] { "relu at 0", "abs at 0", "step at 0", "sign at 0", "max tie", "min tie", "reduce_max tie", "eq mixed", "where both branches" })
             Assert.True(hits.TryGetValue(what, out var n) && n >= 4, $"{what}: {(hits.TryGetValue(what, out var m) ? m : 0)} of 600 cases");

@@ -85,7 +85,8 @@ public sealed class GraphOptions
 
     /// <summary>
     /// The ops whose results on <see cref="KinkGrid"/> values are exact in float32 and float64 alike (no transcendentals,
-    /// divisions, powers, means or normalizers), so a float32 run branches at every kink and tie as float64 does.
+    /// divisions, powers, means or normalizers), so every implementation, in either type, branches alike at every kink
+    /// and tie (a tie of two transcendental paths may hold in one implementation's rounding and not another's).
     /// </summary>
     public static readonly IReadOnlyList<Op> ExactOps = AllOps.Where(o =>
         !(o.Kind == OpKind.Normalize || o == Op.Exp || o == Op.Log || o == Op.Log1p || o == Op.Expm1 || o == Op.Sqrt || o == Op.Sin ||
