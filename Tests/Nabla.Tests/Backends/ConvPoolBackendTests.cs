@@ -67,8 +67,8 @@ public class ConvPoolBackendTests
     [Fact]
     public void Roslyn_agrees_with_the_interpreter()
     {
-        var cases = Enumerable.Range(0, 10).Select(s => ConvGraphs.Build(1000 + s, DType.F64))
-            .Concat(Enumerable.Range(0, 6).Select(s => ConvGraphs.Build(2000 + s, DType.F32))).ToArray();
+        var cases = Enumerable.Range(0, 7).Select(s => ConvGraphs.Build(1000 + s, DType.F64))
+            .Concat(Enumerable.Range(0, 4).Select(s => ConvGraphs.Build(2000 + s, DType.F32))).ToArray();
         var plans = cases.Select((c, i) => ThreeWay.Plan(c.Function, "Conv" + i)).ToArray();
         var types = ThreeWay.CompileAll(plans, out double ms);
         _out.WriteLine($"{cases.Length} conv/pool cases (plain and optimized) compiled in {ms:F0} ms");
@@ -85,7 +85,7 @@ public class ConvPoolBackendTests
     {
         // The seeds the Roslyn test compiles, and more for the properties' sake.
         var nets = Enumerable.Range(0, 60).Select(s => ConvGraphs.Build(1000 + s, DType.F64).Network)
-            .Concat(Enumerable.Range(0, 6).Select(s => ConvGraphs.Build(2000 + s, DType.F64).Network)).ToArray();
+            .Concat(Enumerable.Range(0, 4).Select(s => ConvGraphs.Build(2000 + s, DType.F64).Network)).ToArray();
         _out.WriteLine(string.Join("\n", nets));
         foreach (var needle in new[] { "Conv1d(", "Conv2d(", " s2 p", " p1 d", " d2 ", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "ReLU -> MaxPool" })
             Assert.Contains(nets, n => n.Contains(needle));

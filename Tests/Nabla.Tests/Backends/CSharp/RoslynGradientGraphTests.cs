@@ -36,10 +36,10 @@ public class RoslynGradientGraphTests
     [Fact]
     public void Gradient_steps_of_random_graphs_plain_and_optimized_agree_with_the_interpreter()
     {
-        var cases = RandomGraphs.Sample(24, seed: 31, Wide(DType.F64)).Concat(RandomGraphs.Sample(16, seed: 32, Wide(DType.F32))).ToArray();
+        var cases = RandomGraphs.Sample(16, seed: 31, Wide(DType.F64)).Concat(RandomGraphs.Sample(10, seed: 32, Wide(DType.F32))).ToArray();
         var built = cases.Select((c, i) => { var (f, bind) = Step(c); return (c, f, bind, plan: ThreeWay.Plan(f, "Step" + i)); }).ToArray();
         int withUpdates = built.Count(b => b.f.Updates.Count > 0);
-        Assert.True(withUpdates >= 8, $"only {withUpdates} of {built.Length} cases have parameters to update");
+        Assert.True(withUpdates >= 5, $"only {withUpdates} of {built.Length} cases have parameters to update");
         var types = ThreeWay.CompileAll(built.Select(b => b.plan).ToArray(), out double ms);
         _out.WriteLine($"{built.Length} gradient steps ({withUpdates} with updates; plain and optimized) compiled in {ms:F0} ms");
         foreach (var (c, f, bind, plan) in built)
