@@ -38,6 +38,7 @@ public sealed partial class Op
     public static readonly Op Sqrt = Unary("sqrt", "square root", Math.Sqrt,
         (y, g) => new[] { g * 0.5 / y }, (y, t) => t[0]! * 0.5 / y, NonNeg);
     /// <summary>|x|.</summary>
+    /// <remarks>The derivative is sign(x), so 0 at x = 0 (PyTorch's <c>abs′(0) = 0</c>).</remarks>
     public static readonly Op Abs = Unary("abs", "|x|", Math.Abs,
         (y, g) => new[] { g * F.Sign(y.A) }, (y, t) => t[0]! * F.Sign(y.A), NonNeg);
     /// <summary>sin x.</summary>
@@ -53,12 +54,15 @@ public sealed partial class Op
     public static readonly Op Sigmoid = Unary("sigmoid", "1/(1+e⁻ˣ) without overflow", Scalar.Sigmoid,
         (y, g) => new[] { g * (y * (1.0 - y)) }, (y, t) => t[0]! * (y * (1.0 - y)), NonNeg);
     /// <summary>max(x, 0); NaN stays NaN.</summary>
+    /// <remarks>The derivative is step(x): 0 at x = 0 (PyTorch's <c>relu′(0) = 0</c>), so a ReLU zero passes no gradient.</remarks>
     public static readonly Op Relu = Unary("relu", "max(x, 0); NaN stays NaN", x => x > 0 ? x : (x <= 0 ? 0 : x),
         (y, g) => new[] { g * F.Step(y.A) }, (y, t) => t[0]! * F.Step(y.A), NonNeg);
     /// <summary>Heaviside step: 1 where x &gt; 0, else 0 (the derivative of ReLU). Zero derivative.</summary>
+    /// <remarks>step(0) = 0 (PyTorch's <c>heaviside(x, 0)</c>, which has no derivative; Nabla's is 0 everywhere, 0 included).</remarks>
     public static readonly Op Step = Unary("step", "1 where x > 0, else 0", x => x > 0 ? 1 : 0,
         None1, NoTangent, NonNeg | OpFacts.Finite);
     /// <summary>Sign: −1, 0 or 1 (NaN stays NaN). Zero derivative.</summary>
+    /// <remarks>sign(0) = 0 and the derivative is 0 everywhere, 0 included (PyTorch's <c>sign</c>).</remarks>
     public static readonly Op Sign = Unary("sign", "−1, 0 or 1; NaN stays NaN", x => x > 0 ? 1 : x < 0 ? -1 : x,
         None1, NoTangent);
     /// <summary>log(1+eˣ), evaluated as max(x,0) + log1p(e^−|x|).</summary>
@@ -90,13 +94,33 @@ public sealed partial class Op
     private static Node PowDx(Node y) => y.B * F.Pow(y.A, y.B - 1.0);
     private static Node PowDyIsZero(Node y) => F.Equal(y.A, Zero(y.A)) * F.GreaterEqual(y.B, Zero(y.B));
     /// <summary>max(x, y).</summary>
-    public static readonly Op Max = Binary("max", "max(x, y); NaN propagates", Math.Max,
-        (y, g) => new[] { F.Where(F.GreaterEqual(y.A, y.B), g, Zero(g)), F.Where(F.GreaterEqual(y.A, y.B), Zero(g), g) },
-        (y, t) => Select(F.GreaterEqual(y.A, y.B), t[0], t[1]), OpFacts.Commutative);
+    /// <remarks>
+    /// At a tie (x = y) the derivative is shared equally, ½ to each side, as PyTorch's <c>torch.maximum</c> (forward mode
+    /// likewise: the tangent is the mean of the two); elsewhere it goes to the larger side. A NaN on either side sends the
+    /// whole derivative to both, as PyTorch's rule does. See "Derivatives at kinks and ties" in docs/ARCHITECTURE.md.
+    /// </remarks>
+    public static readonly Op Max = Binary("max", "max(x, y); NaN propagates; ties share the derivative equally", Math.Max,
+        (y, g) => new[] { TieShare(F.Greater(y.B, y.A), y, g), TieShare(F.Greater(y.A, y.B), y, g) },
+        (y, t) => TieTangent(F.GreaterEqual(y.A, y.B), y, t), OpFacts.Commutative);
     /// <summary>min(x, y).</summary>
-    public static readonly Op Min = Binary("min", "min(x, y); NaN propagates", Math.Min,
-        (y, g) => new[] { F.Where(F.LessEqual(y.A, y.B), g, Zero(g)), F.Where(F.LessEqual(y.A, y.B), Zero(g), g) },
-        (y, t) => Select(F.LessEqual(y.A, y.B), t[0], t[1]), OpFacts.Commutative);
+    /// <remarks>
+    /// At a tie (x = y) the derivative is shared equally, ½ to each side, as PyTorch's <c>torch.minimum</c>; elsewhere it
+    /// goes to the smaller side (see <see cref="Max"/>).
+    /// </remarks>
+    public static readonly Op Min = Binary("min", "min(x, y); NaN propagates; ties share the derivative equally", Math.Min,
+        (y, g) => new[] { TieShare(F.Greater(y.A, y.B), y, g), TieShare(F.Greater(y.B, y.A), y, g) },
+        (y, t) => TieTangent(F.LessEqual(y.A, y.B), y, t), OpFacts.Commutative);
+    // max/min's adjoint for one side: 0 where that side loses, g/2 at a tie, else g (PyTorch's
+    // where(a == b, g/2, g).masked_fill(loses, 0)).
+    private static Node TieShare(Node loses, Node y, Node g) =>
+        F.Where(loses, Zero(g), F.Where(F.Equal(y.A, y.B), g * 0.5, g));
+    // max/min's tangent: the mean of both tangents at a tie, else the winner's (wins: where the first side wins or ties).
+    private static Node? TieTangent(Node wins, Node y, Node?[] t)
+    {
+        var pick = Select(wins, t[0], t[1]);
+        if (pick is null) return null;
+        return F.Where(F.Equal(y.A, y.B), Plus(t[0], t[1])! * 0.5, pick);
+    }
     /// <summary>1 where x &gt; y, else 0.</summary>
     public static readonly Op Greater = Binary("gt", "1 where x > y, else 0", (x, y) => x > y ? 1 : 0,
         None2, NoTangent, OpFacts.Comparison | NonNeg | OpFacts.Finite);
@@ -104,11 +128,16 @@ public sealed partial class Op
     public static readonly Op GreaterEqual = Binary("ge", "1 where x ≥ y, else 0", (x, y) => x >= y ? 1 : 0,
         None2, NoTangent, OpFacts.Comparison | NonNeg | OpFacts.Finite);
     /// <summary>1 where x = y, else 0.</summary>
+    /// <remarks>Like every comparison, its derivative is 0 everywhere, at x = y too (a mask is a constant to autodiff).</remarks>
     public static readonly Op Equal = Binary("eq", "1 where x = y, else 0", (x, y) => x == y ? 1 : 0,
         None2, NoTangent, OpFacts.Commutative | OpFacts.Comparison | NonNeg | OpFacts.Finite);
 
     // ---- ternary ----
     /// <summary>where(c, a, b): a where c ≠ 0, else b.</summary>
+    /// <remarks>
+    /// Any condition is allowed, not only a comparison: c = 0 (and −0) selects b, every other value (NaN too) selects a.
+    /// The derivative goes to the selected side only; the condition gets none (PyTorch's <c>torch.where(c != 0, a, b)</c>).
+    /// </remarks>
     public static readonly Op Where = Elementwise(new Op("where", OpKind.Elementwise, 3, "a where c ≠ 0, else b", null, null),
         (y, g) => new Node?[] { null, F.Where(y.A, g, Zero(g)), F.Where(y.A, Zero(g), g) },
         (y, t) => Select(y.A, t[1], t[2]), OpFacts.None, null);
@@ -119,6 +148,13 @@ public sealed partial class Op
         (y, g) => new[] { F.BroadcastTo(Unreduce(g, y), y.A.Shape) },
         (y, t) => F.Sum(t[0]!, Axes(y), Keep(y)), OpFacts.PassesFacts, Combine.Sum);
     /// <summary>Maximum over axes.</summary>
+    /// <remarks>
+    /// Ties share the derivative equally: each of the k elements of a slice equal to its maximum gets 1/k (PyTorch's
+    /// <c>amax</c>), −∞ elements below the maximum get 0. Max pooling is im2col + reduce_max, so its windows split ties
+    /// equally too, where PyTorch's <c>max_pool</c> sends the derivative to the first maximum of a window; over ReLU
+    /// zeros (the common tie) the derivative with respect to the ReLU's input is 0 under both. See "Derivatives at kinks
+    /// and ties" in docs/ARCHITECTURE.md.
+    /// </remarks>
     public static readonly Op ReduceMax = Structural("reduce_max", OpKind.Reduce, 1, "maximum over axes; ties share the derivative equally",
         typeof(AxesAttrs), ShapeRules.Reduce, Interpreter.ReduceKernel,
         (y, g) => new[] { MaxShare(y) * Unreduce(g, y) },

@@ -28,9 +28,10 @@ internal sealed partial class GraphBuilder
     {
         if (op == Op.Cast) return CastOp();
         var x = First();
-        if (op == Op.Log || op == Op.Sqrt) x = Positive(x, 0.2);
+        if (op == Op.Log || op == Op.Sqrt) x = _o.WideDomains ? NearZero(x) : Positive(x, 0.2);
+        else if (op == Op.Log1p && _o.WideDomains && _c.OneIn(2)) x = NearZero(x) - 1.0; // arguments down to -0.999
         else if (op == Op.Log1p && Min(x) < -0.8) x = Positive(x, 0.2) - 1.0; // arguments ≥ -0.8: log1p's pole is at -1
-        else if (op == Op.Exp || op == Op.Expm1) x = Limit(x, 2.5);
+        else if (op == Op.Exp || op == Op.Expm1) x = _o.WideDomains && _c.OneIn(2) ? ShiftedUpTo(x, _o.ExpLimit) : Limit(x, 2.5);
         else if (op == Op.Relu || op == Op.Abs || op == Op.Step || op == Op.Sign)
         {
             if (AwayFromZero(x, _o.Margin) is { } ok) x = ok; else return null;
@@ -45,17 +46,30 @@ internal sealed partial class GraphBuilder
         if (_c.OneIn(2)) (a, b) = (b, a);
         if (op == Op.Div)
         {
-            if (AwayFromZero(b, 0.25) is { } d) b = d; else b = Positive(b, 0.25);
+            if (_o.WideDomains && _c.OneIn(2)) b = _c.OneIn(2) ? NearZero(b) : -NearZero(b); // |divisor| down to 1e-3
+            else if (AwayFromZero(b, 0.25) is { } d) b = d; else b = Positive(b, 0.25);
+        }
+        else if (op == Op.Pow && _o.WideDomains && _c.OneIn(2))
+        {
+            // A base of any sign with an integer exponent (x², x³, 1/x); 1/x keeps the base 0.05 from its pole.
+            double e = _c.Pick(2.0, 3.0, -1.0);
+            if (e < 0) { if (AwayFromZero(a, 0.05) is { } ok) a = ok; else return null; }
+            b = _g.Const(e);
         }
         else if (op == Op.Pow)
         {
-            a = Positive(a, 0.2);
+            a = _o.WideDomains && _c.OneIn(2) ? NearZero(a) : Positive(a, 0.2);
             b = _c.OneIn(2) ? _g.Const(_c.Pick(2.0, 3.0, 0.5, -1.0, 1.5)) : Limit(b, 2);
         }
         else if (op == Op.Max || op == Op.Min || op == Op.Greater || op == Op.GreaterEqual || op == Op.Equal)
         {
             if (op == Op.Equal && _c.OneIn(2)) b = a; // eq(a, a) = 1 everywhere
+            else if (op == Op.Equal && _o.ValueGrid is not null && _c.OneIn(2)) b = F.Relu(a); // on the kinks: a mixed mask, a ≥ 0
             if (Separated(a, b) is { } s) b = s; else return null;
+            // −∞ (max) or +∞ (min) where b loses anyway: the result is unchanged, and no derivative may reach those entries.
+            if (_o.WideDomains && (op == Op.Max || op == Op.Min) && _c.OneIn(2))
+                b = op == Op.Max ? F.Where(F.Greater(b, a), b, _g.Const(double.NegativeInfinity))
+                                 : F.Where(F.Greater(a, b), b, _g.Const(double.PositiveInfinity));
         }
         return _g.Make(op, Attrs.None, a, b);
     }
@@ -104,6 +118,15 @@ internal sealed partial class GraphBuilder
             }
             if (fixedX is null) return null;
             x = fixedX;
+        }
+        if (op == Op.ReduceMax && _o.WideDomains && _c.OneIn(2))
+        {
+            // −∞ for the entries more than 0.8 below their slice's maximum (as max pooling pads), unless some entry is
+            // within 0.01 of that threshold (a finite difference could cross it).
+            var threshold = F.ReduceMax(x, axes, true) - 0.8;
+            var v = Value(x).Data; var t = GraphBuilder.Broadcast(Value(threshold), x.Shape.Concrete(_batch));
+            if (v.Zip(t, (a, b) => Math.Abs(a - b)).All(d => d >= 0.01))
+                x = F.Where(F.GreaterEqual(x, threshold), x, _g.Const(double.NegativeInfinity));
         }
         return _g.Make(op, new AxesAttrs(axes, keep), x);
     }

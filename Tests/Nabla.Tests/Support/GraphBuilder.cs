@@ -108,7 +108,9 @@ internal sealed partial class GraphBuilder
         var name = (param ? "w" : "x") + _leaves++;
         var dims = shape.Concrete(_batch);
         var data = new double[shape.Size(_batch)];
-        for (int i = 0; i < data.Length; i++) data[i] = Math.Round(_rng.NextDouble() * 4 - 2, 3);
+        var grid = _o.ValueGrid;
+        for (int i = 0; i < data.Length; i++)
+            data[i] = grid is null ? Math.Round(_rng.NextDouble() * 4 - 2, 3) : grid[_rng.Next(grid.Count)];
         _bindings[name] = new Tensor(dims, data);
         return param ? _g.Param(name, shape) : _g.Input(name, shape);
     }
@@ -150,6 +152,17 @@ internal sealed partial class GraphBuilder
 
     // `x` when all its values are at least `lo`; else x·x + max(lo, 0.5).
     private Node Positive(Node x, double lo) => Min(x) >= lo ? x : x * x + Math.Max(lo, 0.5);
+
+    // A positive argument that comes as close to 0 as 1e-3: x·x/16 + 1e-3 (below 0.01 for |x| < 0.38).
+    private Node NearZero(Node x) => x * x * 0.0625 + 1e-3;
+
+    // `x` shifted by a whole number so that its largest value is in (limit − 1, limit] (a shift, not a scaling, so
+    // derivatives keep their size and central differences stay accurate).
+    private Node ShiftedUpTo(Node x, double limit)
+    {
+        double s = Math.Floor(limit - Value(x).Data.DefaultIfEmpty(0).Max());
+        return s > 0 ? x + s : x;
+    }
 
     // `x`, scaled down by a power of 2 when some value exceeds `limit` in magnitude.
     private Node Limit(Node x, double limit)

@@ -58,4 +58,46 @@ public sealed class GraphOptions
 
     /// <summary>The largest magnitude of any node's value; larger results are scaled down by a power of 2. Default 16.</summary>
     public double MaxMagnitude { get; init; } = 16;
+
+    /// <summary>
+    /// When set, every leaf value is drawn from these values instead of uniformly from [−2, 2] (rounded to 3
+    /// decimals). With a small grid holding 0 and repeated values, zeros and exact ties are frequent: with
+    /// <see cref="Margin"/> 0 (see <see cref="OnKinks"/>) relu/abs/step/sign meet 0, max/min and comparisons meet ties,
+    /// reduce_max slices have several maxima, eq masks are mixed and a where on a non-comparison condition takes both
+    /// branches. Default null.
+    /// </summary>
+    public IReadOnlyList<double>? ValueGrid { get; init; }
+
+    /// <summary>
+    /// Widens the domains beyond <see cref="Margin"/>'s (kinks keep their margin): log and sqrt arguments and pow bases
+    /// down to 1e-3 (x·x/16 + 1e-3), divisors down to 1e-3 in magnitude, exp and expm1 arguments shifted up to
+    /// <see cref="ExpLimit"/>, log1p arguments down to −0.999, pow of a base of any sign with an integer exponent (2, 3, −1; bases kept 0.05 from 0
+    /// for −1), and −∞ entries into max, min (+∞) and reduce_max (the entries more than 0.8 below the slice maximum).
+    /// Default false.
+    /// </summary>
+    public bool WideDomains { get; init; }
+
+    /// <summary>The largest exp/expm1 argument with <see cref="WideDomains"/> (80: e⁸⁰ ≈ 5.5e34 fits float32). Default 80.</summary>
+    public double ExpLimit { get; init; } = 80;
+
+    /// <summary>The grid of <see cref="OnKinks"/>: 0 twice and small dyadic values, so sums and products stay exact.</summary>
+    public static readonly IReadOnlyList<double> KinkGrid = new[] { -2, -1, -0.5, 0, 0, 0.5, 1, 2 };
+
+    /// <summary>
+    /// The ops whose results on <see cref="KinkGrid"/> values are exact in float32 and float64 alike (no transcendentals,
+    /// divisions, powers, means or normalizers), so every implementation, in either type, branches alike at every kink
+    /// and tie (a tie of two transcendental paths may hold in one implementation's rounding and not another's).
+    /// </summary>
+    public static readonly IReadOnlyList<Op> ExactOps = AllOps.Where(o =>
+        !(o.Kind == OpKind.Normalize || o == Op.Exp || o == Op.Log || o == Op.Log1p || o == Op.Expm1 || o == Op.Sqrt || o == Op.Sin ||
+          o == Op.Cos || o == Op.Tanh || o == Op.Sigmoid || o == Op.Softplus || o == Op.Div || o == Op.Pow || o == Op.Mean)).ToArray();
+
+    /// <summary>
+    /// Values ON the kinks and ties: leaves from <see cref="KinkGrid"/>, <see cref="Margin"/> 0 (domain guards of log,
+    /// sqrt, pow and div stay). Finite differences are invalid on such cases; compare implementations instead.
+    /// </summary>
+    public static GraphOptions OnKinks(DType type, IReadOnlyList<Op>? ops = null) => new()
+    {
+        DType = type, Margin = 0, ValueGrid = KinkGrid, Ops = ops ?? AllOps, MaxBatch = 9, MaxElements = 128, MaxDim = 4,
+    };
 }

@@ -40,7 +40,7 @@ internal static class CompiledRunner
     public static double[] ToDouble<T>(T[] a) where T : unmanaged =>
         a.Select(v => typeof(T) == typeof(float) ? (double)(float)(object)v : (double)(object)v).ToArray();
 
-    /// <summary>The first disagreement between two results (outputs and updates), or null: |a−b| ≤ tol·(1 + |a|), NaN equal to NaN.</summary>
+    /// <summary>The first disagreement between two results (outputs and updates), or null: |a−b| ≤ tol·(1 + |a|), NaN equal to NaN, ±∞ only to itself.</summary>
     public static string? Compare(RunResult want, RunResult got, double tol)
     {
         foreach (var (name, value, other) in want.Outputs.Select(kv => (kv.Key, kv.Value, got.Outputs.TryGetValue(kv.Key, out var o) ? o : null))
@@ -53,7 +53,8 @@ internal static class CompiledRunner
                 double a = value.Data[i], b = other.Data[i];
                 if (double.IsNaN(a) && double.IsNaN(b)) continue;
                 if (a == b) continue;
-                if (!(Math.Abs(a - b) <= tol * (1 + Math.Abs(a))))
+                // An infinite or NaN value must be matched exactly (tol·(1 + ∞) would accept anything).
+                if (double.IsInfinity(a) || double.IsNaN(a) || !(Math.Abs(a - b) <= tol * (1 + Math.Abs(a))))
                     return $"{name}[{i}]: interpreter {a:R}, compiled {b:R} (difference {Math.Abs(a - b):E2}, tolerance {tol:E1})";
             }
         }
