@@ -60,17 +60,17 @@ public static class RoslynCompiler
     /// <summary>True when sources with this hash are already compiled in this process.</summary>
     public static bool IsCached(params string[] sources) => Cache.TryGetValue(Hash(sources), out var l) && l.IsValueCreated;
 
-    /// <summary>Compiles <paramref name="sources"/> to a DLL at <paramref name="path"/> (assembly name: the file name without extension).</summary>
+    /// <summary>
+    /// Compiles <paramref name="sources"/> to the bytes of a DLL named <paramref name="assemblyName"/>. Writing them is
+    /// the caller's: <c>Nabla.IO.AtomicFile.Write</c> (in the Nabla library) writes a file atomically and never replaces a
+    /// device, FIFO or folder.
+    /// </summary>
+    /// <exception cref="ArgumentException">There are no sources, or the name is empty.</exception>
     /// <exception cref="CompilationFailedException">The sources do not compile.</exception>
-    public static void EmitToFile(string path, params string[] sources)
+    public static byte[] EmitAssembly(string assemblyName, params string[] sources)
     {
-        var name = Path.GetFileNameWithoutExtension(path);
-        var bytes = Emit(name, sources);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        var tmp = path + ".tmp";
-        File.WriteAllBytes(tmp, bytes);
-        File.Move(tmp, path, overwrite: true);
+        if (string.IsNullOrWhiteSpace(assemblyName)) throw new ArgumentException("The assembly name is empty.", nameof(assemblyName));
+        return Emit(assemblyName, sources);
     }
 
     /// <summary>Unloads every cached assembly (their types must no longer be used).</summary>

@@ -132,7 +132,8 @@ public class CompiledModelBehaviourTests
         var path = Path.Combine(dir, "DiskMlp.dll");
         try
         {
-            RoslynCompiler.EmitToFile(path, source);
+            Directory.CreateDirectory(dir);
+            File.WriteAllBytes(path, RoslynCompiler.EmitAssembly("DiskMlp", source));
             var context = new AssemblyLoadContext("disk", isCollectible: true);
             var asm = context.LoadFromAssemblyPath(path);
             var model = (CompiledModel<double>)Activator.CreateInstance(asm.GetType("Nabla.Tests.Disk.DiskMlp")!)!;
