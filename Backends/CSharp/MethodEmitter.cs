@@ -42,7 +42,10 @@ internal sealed partial class MethodEmitter
     {
         _model = model; _plan = plan; Index = index; Name = name; _s = s; _o = o; _type = s.DType;
         var reserved = Members.Concat(plan.Methods.SelectMany(m => new[] { m.Method, m.Method + "Kernels" }));
-        var names = new NameTable(reserved, n => Internal.IsMatch(n) || n.StartsWith("s_const", StringComparison.Ordinal));
+        // The kernels methods, cut into parts, are named NAMEKernels_0, NAMEKernels_1, …: no array may take those names.
+        var parts = plan.Methods.Select(m => m.Method + "Kernels_").ToArray();
+        var names = new NameTable(reserved, n => Internal.IsMatch(n) || n.StartsWith("s_const", StringComparison.Ordinal)
+            || parts.Any(p => n.StartsWith(p, StringComparison.Ordinal) && n.Length > p.Length && n.Substring(p.Length).All(char.IsDigit)));
         // Where each buffer lives comes from the lowered layer; this only names the arrays.
         _layout = new StorageLayout(s, o.InputOrder, plan);
         foreach (var b in _layout.Inputs) _inputs.Add((b, names.Take(b.Name!)));

@@ -60,14 +60,15 @@ public sealed class SlotSpec
         _factors = (long[])factors.Clone(); _powers = (int[])powers.Clone();
     }
 
-    /// <summary>Elements the slot must hold at a batch size.</summary>
+    /// <summary>Elements the slot must hold at a batch size; <see cref="long.MaxValue"/> when that is beyond 64 bits.</summary>
     public long Capacity(int batch)
     {
         long max = 0;
         for (int i = 0; i < _factors.Length; i++)
         {
             long v = _factors[i];
-            for (int p = 0; p < _powers[i]; p++) v *= batch;
+            for (int p = 0; p < _powers[i]; p++)
+                v = batch > 0 && v > long.MaxValue / batch ? long.MaxValue : v * batch;
             if (v > max) max = v;
         }
         return max;

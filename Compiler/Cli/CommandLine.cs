@@ -64,17 +64,8 @@ public static class CommandLine
         return BadInput;
     }
 
-    /// <summary><paramref name="text"/> on one line: \r, \n and the other line breaks written as escapes.</summary>
-    internal static string OneLine(string text)
-    {
-        if (text.IndexOfAny(Breaks) < 0) return text;
-        var sb = new System.Text.StringBuilder(text.Length + 8);
-        foreach (char c in text)
-            sb.Append(c switch { '\r' => "\\r", '\n' => "\\n", _ when Array.IndexOf(Breaks, c) >= 0 => "\\u" + ((int)c).ToString("x4"), _ => c.ToString() });
-        return sb.ToString();
-    }
-
-    private static readonly char[] Breaks = { '\r', '\n', '\u0085', '\u2028', '\u2029', '\v', '\f' };
+    /// <summary><paramref name="text"/> on one line (<see cref="Nabla.IO.OneLine.Of"/>).</summary>
+    internal static string OneLine(string text) => Nabla.IO.OneLine.Of(text);
 
     /// <summary>True for <c>-h</c>, <c>--help</c> and <c>help</c>.</summary>
     public static bool IsHelp(string arg) => arg is "-h" or "--help" or "help";

@@ -72,6 +72,13 @@ public sealed class IrCommand : ICommand
     {
         var kernelsBefore = Scheduler.Build(f).Kernels.Count;
         var (opt, s, stages) = Pipeline.Compile(f, report: report);
+        if (dot is not null)
+        {
+            // Before anything is printed, so a failed write is the only output. Atomically, and only to a new path or
+            // over a regular file (never over a device, a FIFO or a folder).
+            try { Nabla.IO.AtomicFile.Write(dot, new System.Text.UTF8Encoding(false).GetBytes(DotWriter.Write(s))); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { throw new InputException($"cannot write '{dot}': {e.Message}"); }
+        }
         w.WriteLine("optimized graph:");
         w.Write(Printer.Print(opt));
         w.WriteLine();
@@ -86,13 +93,7 @@ public sealed class IrCommand : ICommand
         w.WriteLine(string.Format(CultureInfo.InvariantCulture, "temporaries at batch {0}: {1} bytes in {2} slots ({3} bytes without reuse)",
             batch, s.TempBytes(batch), s.Slots.Count, s.UnplannedTempBytes(batch)));
         foreach (var k in s.Kernels) w.WriteLine($"  k{k.Id}: {k}");
-        if (dot is not null)
-        {
-            // Atomically, and only to a new path or over a regular file (never over a device, a FIFO or a folder).
-            try { Nabla.IO.AtomicFile.Write(dot, new System.Text.UTF8Encoding(false).GetBytes(DotWriter.Write(s))); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { throw new InputException($"cannot write '{dot}': {e.Message}"); }
-            w.WriteLine($"wrote {dot}");
-        }
+        if (dot is not null) w.WriteLine($"wrote {dot}");
     }
 
     private static (string Expr, bool Grad, bool F32, int Batch, string? Dot) ParseArgs(string[] args)

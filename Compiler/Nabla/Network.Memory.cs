@@ -68,10 +68,11 @@ public sealed partial class Network
             long most = -1;
             foreach (var (name, shape) in lowered.Plan.Parameters)
                 if (shape.StaticSize > most) { most = shape.StaticSize; largest = $"\"{name}\" {shape}"; }
+            string tensors = most < 0 ? "no parameters"
+                : $"{lowered.Plan.Parameters.Count} parameter tensors, the largest {largest} with {most.ToString("N0", CultureInfo.InvariantCulture)} elements";
             throw new InsufficientMemoryException(
                 $"Model \"{lowered.Plan.Name}\" needs {Bytes(need)} for its parameters, optimizer state and temporaries at batch 1 " +
-                $"({lowered.Plan.Parameters.Count} tensors, the largest {largest} with {most.ToString("N0", CultureInfo.InvariantCulture)} elements), " +
-                $"more than the {Bytes(h)} this process can allocate.");
+                $"({tensors}), more than the {Bytes(h)} this process can allocate.");
         }
     }
 

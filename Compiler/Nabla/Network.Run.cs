@@ -198,14 +198,17 @@ public sealed partial class Network
                 if (t.HasBatch)
                 {
                     long n = 1;
-                    foreach (var d in t.Shape) n = checked(n * (d == -1 ? batch : d));
+                    foreach (var d in t.Shape)
+                    {
+                        long k = d == -1 ? batch : d;
+                        n = k > 0 && n > long.MaxValue / k ? long.MaxValue : n * k; // beyond 64 bits: refused below
+                    }
                     Shape.CheckElements($"{m.Name}: {(m.Inputs.Contains(t) ? "input" : "output")} \"{t.Name}\"", n, $"{t} at batch {batch.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}");
                 }
             long temps = 0;
             for (int s = 0; s < m.Slots.Count; s++)
             {
-                long n = m.Slots[s].Capacity(batch);
-                if (n < 0) n = long.MaxValue; // a B² slot beyond 64 bits
+                long n = m.Slots[s].Capacity(batch); // long.MaxValue when beyond 64 bits
                 Shape.CheckElements($"{m.Name}: temporary slot {s}", n, $"at batch {batch.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}");
                 temps += n;
             }

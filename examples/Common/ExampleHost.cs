@@ -27,10 +27,9 @@ public static class ExampleHost
         {
             return body();
         }
-        catch (Exception e) when (e is UsageException or DataException)
+        catch (Exception e) when (e is UsageException or DataException or InsufficientMemoryException or Nabla.Ir.ShapeException or LayerException)
         {
-            stderr.WriteLine("error: " + e.Message.Replace('\n', ' ').Replace("\r", "").Replace('\u2028', ' ').Replace('\u2029', ' ').Replace('\u0085', ' ')
-                .Replace('\v', ' ').Replace('\f', ' '));
+            stderr.WriteLine("error: " + Nabla.IO.OneLine.Of(e.Message));
             return 2;
         }
     }

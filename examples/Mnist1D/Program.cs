@@ -86,11 +86,10 @@ public static class Program
     }
 
     /// <summary>An error message on one line: a line break in it (from a path or a value given on the command line) is shown as \n or \r.</summary>
-    public static string OneLine(string message) =>
-        message.Replace("\r", "\\r").Replace("\n", "\\n").Replace("\u0085", "\\u0085").Replace("\u2028", "\\u2028").Replace("\u2029", "\\u2029")
-               .Replace("\v", "\\v").Replace("\f", "\\f");
+    public static string OneLine(string message) => Nabla.IO.OneLine.Of(message);
 
-    private static bool IsUsage(Exception e) => e is UsageException or DataException or CheckpointException or InvalidDataException;
+    private static bool IsUsage(Exception e) =>
+        e is UsageException or DataException or CheckpointException or InvalidDataException or InsufficientMemoryException or Nabla.Ir.ShapeException or LayerException;
 
     /// <summary>Loads train.csv and test.csv from <paramref name="dir"/>, checked against each other.</summary>
     public static (Dataset Train, Dataset Test) LoadData(string dir)

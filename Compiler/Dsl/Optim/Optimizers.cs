@@ -170,7 +170,7 @@ public sealed class AdamOptimizer : Optimizer
         if (graph is null) throw new System.ArgumentNullException(nameof(graph));
         if (k is null) throw new System.ArgumentNullException(nameof(k));
         Unit("adam", nameof(beta), beta);
-        if (beta == 0) return graph.Const(1.0, k.DType);
+        if (beta == 0) return F.BroadcastTo(graph.Const(1.0, k.DType), k.Shape);
         return -F.Expm1(k * graph.Const(System.Math.Log(beta), k.DType));
     }
 }

@@ -39,7 +39,7 @@ public static class AtomicFile
         string name = Path.GetFileName(target);
         Directory.CreateDirectory(dir);
         RemoveStale(dir, name);
-        string tmp = Path.Combine(dir, "." + name + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        string tmp = Path.Combine(dir, "." + TempStem(name) + "." + Guid.NewGuid().ToString("N") + ".tmp");
         try
         {
             using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -114,13 +114,26 @@ public static class AtomicFile
             ? $"'{path}' is {FileType.Describe(kind)}, not a regular file; an output is written only to a new path or over a regular file."
             : $"'{path}' is a symbolic link to {FileType.Describe(kind)} ('{linkTarget}'); an output is written only to a new path or over a regular file.");
 
+    /// <summary>
+    /// The target's name as its temporaries carry it: the name itself, or — when the name is over 200 UTF-8 bytes, so
+    /// that the temporary's 38 more would pass the file system's 255 — <c>long~</c> and a 64-bit FNV-1a hash of it.
+    /// </summary>
+    internal static string TempStem(string name)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(name) <= 200) return name;
+        ulong h = 14695981039346656037UL;
+        foreach (char c in name) { h ^= c; h *= 1099511628211UL; }
+        return "long~" + h.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Deletes this target's temporaries (our naming only) older than <see cref="StaleAfter"/>; never fails.</summary>
     internal static void RemoveStale(string dir, string name)
     {
         try
         {
-            var mine = new Regex("^" + Regex.Escape("." + name + ".") + "[0-9a-f]{32}" + Regex.Escape(".tmp") + "$");
-            foreach (var file in Directory.EnumerateFiles(dir, "." + name + ".*.tmp"))
+            string stem = TempStem(name);
+            var mine = new Regex("^" + Regex.Escape("." + stem + ".") + "[0-9a-f]{32}" + Regex.Escape(".tmp") + "$");
+            foreach (var file in Directory.EnumerateFiles(dir, "." + stem + ".*.tmp"))
             {
                 if (!mine.IsMatch(Path.GetFileName(file))) continue;
                 if (FileType.Of(file, followLinks: false) != FileKind.Regular) continue;

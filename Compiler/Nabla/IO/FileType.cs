@@ -114,7 +114,7 @@ public static class FileType
 
         private static readonly int ModeOffset = RuntimeInformation.ProcessArchitecture switch
         {
-            Architecture.X64 => 24,                 // st_dev, st_ino, st_nlink (8 bytes each), st_mode
+            Architecture.X64 or Architecture.Ppc64le or Architecture.S390x => 24, // st_dev, st_ino, st_nlink (8 bytes each), st_mode
             Architecture.X86 or Architecture.Arm => 16, // st_dev (8), padding (4), st_ino (4), st_mode
             _ => 16,                                // the generic layout (arm64, riscv64, loongarch64): st_dev, st_ino, st_mode
         };

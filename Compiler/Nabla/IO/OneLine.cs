@@ -2,10 +2,16 @@ using System.Text;
 
 namespace Nabla.IO;
 
-/// <summary>Keeps an error message on one line: line and paragraph breaks in it (from a file name, a tensor name, a value) are shown as escapes.</summary>
-internal static class OneLine
+/// <summary>
+/// Keeps an error message on one line: line and paragraph breaks in it (from a file name, a tensor name, a value) are
+/// shown as escapes. The library's exceptions, the <c>nabla</c> command line and the examples all print errors through it.
+/// </summary>
+public static class OneLine
 {
-    /// <summary><paramref name="text"/> with \r, \n, NEL, LS and PS written as <c>\r</c>, <c>\n</c>, <c>\u0085</c>, <c>\u2028</c>, <c>\u2029</c>.</summary>
+    /// <summary>
+    /// <paramref name="text"/> with \r, \n, NEL, LS, PS, VT and FF written as <c>\r</c>, <c>\n</c>, <c>\u0085</c>,
+    /// <c>\u2028</c>, <c>\u2029</c>, <c>\u000b</c>, <c>\u000c</c> (null gives the empty string).
+    /// </summary>
     public static string Of(string text)
     {
         if (text is null) return "";

@@ -95,7 +95,7 @@ public class SizeTests
         var e = Assert.Throws<InsufficientMemoryException>(() => Network.CheckMemory(lowered, need - 1));
         string kib(long b) => (b / 1024.0).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + " KiB";
         Assert.Equal($"Model \"{lowered.Plan.Name}\" needs {kib(need)} for its parameters, optimizer state and temporaries at batch 1 " +
-            $"(13 tensors, the largest \"0.weight\" [100,40] with 4,000 elements), more than the {kib(need - 1)} this process can allocate.", e.Message);
+            $"(13 parameter tensors, the largest \"0.weight\" [100,40] with 4,000 elements), more than the {kib(need - 1)} this process can allocate.", e.Message);
         // The process's own limit is known here, and this small model fits it.
         Assert.True(Network.AvailableBytes() > need);
         Network.CheckMemory(lowered);

@@ -92,10 +92,9 @@ public class CliFuzzTests
         return code == 2 && err.Contains("needs at least an input and an output width");
     }
 
-    [Fact]
+    [SpecialFilesFact]
     public void Random_command_lines_exit_0_or_2_with_one_error_line_and_write_nothing_on_error()
     {
-        if (!SpecialFiles.Available) return;
         using var dir = new TempDir();
         File.WriteAllText(dir.File("file.txt"), "not a folder");
         SpecialFiles.Fifo(dir.File("fifo"));

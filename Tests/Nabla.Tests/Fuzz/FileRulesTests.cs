@@ -28,10 +28,9 @@ public class FileRulesTests
         Assert.Equal(FileKind.CharacterDevice, FileType.Of(path, followLinks: false));
     }
 
-    [Fact]
+    [SpecialFilesFact]
     public void The_probe_tells_every_kind_of_file_apart()
     {
-        if (!SpecialFiles.Available) return;
         Assert.True(FileType.ReadsFileModes);
         using var dir = new TempDir();
         string file = dir.Write("f.txt", "x"), fifo = SpecialFiles.Fifo(dir.File("p")), sock = dir.File("s");
@@ -58,10 +57,9 @@ public class FileRulesTests
 
     // ---- outputs (case 1) ----
 
-    [Fact]
+    [SpecialFilesFact]
     public void An_output_never_replaces_a_device_a_fifo_a_socket_or_a_folder()
     {
-        if (!SpecialFiles.Available) return;
         using var dir = new TempDir();
         string fifo = SpecialFiles.Fifo(dir.File("p")), sock = dir.File("s"), sub = dir.File("sub");
         using var socket = SpecialFiles.UnixSocket(sock);
@@ -99,9 +97,19 @@ public class FileRulesTests
     }
 
     [Fact]
+    public void An_output_with_a_name_of_250_bytes_is_written_and_leaves_no_temporary()
+    {
+        // The temporary's name adds 38 bytes to the target's: past 200 bytes it carries a hash of the name instead.
+        using var dir = new TempDir();
+        string name = new string('n', 246) + ".bin";
+        AtomicFile.Write(dir.File(name), new byte[] { 1, 2, 3 });
+        Assert.Equal(new byte[] { 1, 2, 3 }, File.ReadAllBytes(dir.File(name)));
+        Assert.Equal(new[] { name }, Directory.EnumerateFileSystemEntries(dir.Path).Select(Path.GetFileName).ToArray());
+    }
+
+    [SpecialFilesFact]
     public void An_output_through_a_symbolic_link_goes_to_its_target_and_keeps_the_link()
     {
-        if (!SpecialFiles.Available) return;
         using var dir = new TempDir();
         Directory.CreateDirectory(dir.File("real"));
         string target = dir.Write(Path.Combine("real", "a.bin"), "old"), link = dir.File("a.bin"), chain = dir.File("chain.bin");
@@ -129,10 +137,9 @@ public class FileRulesTests
         Assert.Empty(Directory.EnumerateFiles(dir.Path, "*.tmp", SearchOption.AllDirectories));
     }
 
-    [Fact]
+    [SpecialFilesFact]
     public void The_cli_refuses_a_device_as_an_output_before_doing_anything()
     {
-        if (!SpecialFiles.Available) return;
         using var dir = new TempDir();
         string fifo = SpecialFiles.Fifo(dir.File("p"));
         var (code, stdout, stderr) = CliRun.Run("ir", "x*y", "--dot", "/dev/full");
@@ -154,10 +161,9 @@ public class FileRulesTests
         Assert.Equal(FileKind.Fifo, FileType.Of(fifo));
     }
 
-    [Fact]
+    [SpecialFilesFact]
     public void Mnist1D_refuses_a_device_as_plot_or_checkpoint_before_training()
     {
-        if (!SpecialFiles.Available) return;
         using var dir = new TempDir();
         string fifo = SpecialFiles.Fifo(dir.File("p"));
         var (code, stdout, stderr) = Mnist("--steps", "20", "--plot", "/dev/full");
@@ -180,10 +186,9 @@ public class FileRulesTests
 
     // ---- inputs (case 7) ----
 
-    [Fact]
+    [SpecialFilesFact]
     public void Inputs_that_are_not_regular_files_are_refused_before_they_are_opened()
     {
-        if (!SpecialFiles.Available) return;
         using var dir = new TempDir();
         string fifo = SpecialFiles.Fifo(dir.File("p"));
         File.CreateSymbolicLink(dir.File("zero.csv"), "/dev/zero");
@@ -205,10 +210,9 @@ public class FileRulesTests
         Assert.Throws<FileNotFoundException>(() => InputFile.Check(dir.File("nowhere")));
     }
 
-    [Fact]
+    [SpecialFilesFact]
     public void Mnist1D_refuses_a_fifo_or_dev_zero_as_data_or_checkpoint()
     {
-        if (!SpecialFiles.Available) return;
         using var dir = new TempDir();
         string fifo = SpecialFiles.Fifo(dir.File("p"));
         var (code, _, stderr) = Mnist("--load", "/dev/zero", "--plot", dir.File("p.svg"));

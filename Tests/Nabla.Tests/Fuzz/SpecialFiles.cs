@@ -81,3 +81,15 @@ internal static class SpecialFiles
         return lines[0];
     }
 }
+
+/// <summary>
+/// A fact that needs FIFOs and devices (<see cref="SpecialFiles.Available"/>): reported as skipped, with the reason,
+/// where they do not exist, rather than passing without checking anything.
+/// </summary>
+internal sealed class SpecialFilesFactAttribute : FactAttribute
+{
+    public SpecialFilesFactAttribute()
+    {
+        if (!SpecialFiles.Available) Skip = "needs Linux with FIFOs, /dev/full and /dev/zero";
+    }
+}

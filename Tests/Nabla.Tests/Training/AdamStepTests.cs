@@ -115,7 +115,9 @@ public class AdamStepTests
     {
         var g = new Graph(DType.F64);
         var k = g.Input("k", new Shape(3));
-        var r = Interpreter.Run(new Function(g, ("c", AdamOptimizer.BiasCorrection(g, 0, k) + 0 * k)),
+        var one = AdamOptimizer.BiasCorrection(g, 0, k);
+        Assert.Equal(k.Shape, one.Shape); // elementwise in k, as documented
+        var r = Interpreter.Run(new Function(g, ("c", one)),
             new Dictionary<string, Tensor> { ["k"] = new Tensor(new[] { 3 }, new double[] { 1, 2, 50 }) });
         Assert.Equal(new double[] { 1, 1, 1 }, r["c"].Data);
         Assert.Throws<ArgumentOutOfRangeException>(() => AdamOptimizer.BiasCorrection(g, 1, k));

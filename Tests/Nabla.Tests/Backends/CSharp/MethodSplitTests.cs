@@ -54,6 +54,19 @@ public class MethodSplitTests
     }
 
     [Fact]
+    public void An_input_named_like_a_kernels_part_does_not_hide_it()
+    {
+        var g = new Graph(DType.F64);
+        var x = g.Input("EvalKernels_0", new Shape(Shape.Batch, 3));
+        var f = new Function(g, ("s", F.Sum(F.Exp(x), 1)), ("d", x * 2.0));
+        var plan = new ModelPlan("Clash", new[] { ("Eval", Scheduler.Build(f)) });
+        Assert.True(plan.Methods[0].Schedule.Kernels.Count >= 2);
+        var bind = new System.Collections.Generic.Dictionary<string, Tensor> { ["EvalKernels_0"] = new Tensor(new[] { 2, 3 }, new[] { 0.5, 1, -1, 2, 0, 0.25 }) };
+        var got = CompiledRunner.Run(RoslynBackend.Create<double>(plan, new EmitOptions { MethodBudget = 1 }), 0, bind, 2);
+        Assert.Null(CompiledRunner.Compare(Interpreter.Run(f, bind, DType.F64, 2), got, 1e-12));
+    }
+
+    [Fact]
     public void A_budget_below_one_is_refused_with_its_name()
     {
         var e = Assert.Throws<System.ArgumentOutOfRangeException>(() => new EmitOptions { MethodBudget = 0 });
