@@ -142,12 +142,7 @@ public static class SafeTensors
     public static byte[] ReadFile(string path)
     {
         if (string.IsNullOrEmpty(path)) throw new ArgumentException("The checkpoint path is empty.", nameof(path));
-        var kind = Nabla.IO.FileType.Of(path);
-        if (kind == Nabla.IO.FileKind.Directory) throw new CheckpointException($"{path}: is a directory, not a checkpoint file.", path);
-        if (kind == Nabla.IO.FileKind.Missing) throw new CheckpointException($"{path}: checkpoint file not found.", path);
-        if (kind != Nabla.IO.FileKind.Regular)
-            throw new CheckpointException($"{path}: is {(Nabla.IO.FileType.Of(path, followLinks: false) == Nabla.IO.FileKind.SymbolicLink ? "a symbolic link to " : "")}" +
-                                          $"{Nabla.IO.FileType.Describe(kind)}, not a checkpoint file (only regular files are read).", path);
+        if (Nabla.IO.InputFile.Refusal(path, "checkpoint file", "checkpoint file not found.") is string refused) throw new CheckpointException(refused, path);
         try
         {
             using var fs = Nabla.IO.InputFile.OpenRead(path);

@@ -52,8 +52,9 @@ internal static class SafeTensorsReader
             }
             catch (InvalidOperationException e)
             {
-                // System.Text.Json: a string escape that is not valid UTF-16 (a lone surrogate such as \ud800).
-                throw Fail(source, $"the header holds a string that is not valid Unicode: {FirstLine(e.Message)}", inner: e);
+                // System.Text.Json cannot give a value as asked: mostly a string escape that is not valid UTF-16 (a lone
+                // surrogate such as \ud800).
+                throw Fail(source, $"the header holds a value that cannot be read (a string that is not valid Unicode?): {FirstLine(e.Message)}", inner: e);
             }
         }
 

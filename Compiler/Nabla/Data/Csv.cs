@@ -44,11 +44,7 @@ public static class Csv
         if (classes is int c0 && c0 <= 0)
             throw new ArgumentOutOfRangeException(nameof(classes), c0, "The number of classes must be positive.");
 
-        var kind = FileType.Of(path);
-        if (kind == FileKind.Directory) throw new DataException($"{path}: is a directory, not a CSV file.", path);
-        if (kind == FileKind.Missing) throw new DataException($"{path}: file not found.", path);
-        if (kind != FileKind.Regular)
-            throw new DataException($"{path}: is {(FileType.Of(path, followLinks: false) == FileKind.SymbolicLink ? "a symbolic link to " : "")}{FileType.Describe(kind)}, not a CSV file (only regular files are read).", path);
+        if (InputFile.Refusal(path, "CSV file") is string refused) throw new DataException(refused, path);
         try
         {
             using var stream = InputFile.OpenRead(path);

@@ -27,6 +27,21 @@ public static class InputFile
         throw new IOException($"'{path}' is {(link ? "a symbolic link to " : "")}{FileType.Describe(kind)}, not a regular file; only regular files are read.");
     }
 
+    /// <summary>
+    /// Why <paramref name="path"/> cannot be read as <paramref name="what"/> (e.g. "CSV file"), as a message for the
+    /// reader's own exception, or null when it is a regular file: <c>PATH: is a directory, not a WHAT.</c>,
+    /// <c>PATH: MISSING</c>, or <c>PATH: is [a symbolic link to] a FIFO (named pipe), not a WHAT (only regular files are read).</c>
+    /// </summary>
+    public static string? Refusal(string path, string what, string missing = "file not found.")
+    {
+        var kind = FileType.Of(path);
+        if (kind == FileKind.Regular) return null;
+        if (kind == FileKind.Directory) return $"{path}: is a directory, not a {what}.";
+        if (kind == FileKind.Missing) return $"{path}: {missing}";
+        bool link = FileType.Of(path, followLinks: false) == FileKind.SymbolicLink;
+        return $"{path}: is {(link ? "a symbolic link to " : "")}{FileType.Describe(kind)}, not a {what} (only regular files are read).";
+    }
+
     /// <summary>Opens <paramref name="path"/> for reading after <see cref="Check"/>.</summary>
     /// <exception cref="FileNotFoundException">Nothing is at <paramref name="path"/>.</exception>
     /// <exception cref="IOException">The path is not a regular file, or it cannot be opened.</exception>
