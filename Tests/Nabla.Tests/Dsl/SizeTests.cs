@@ -25,7 +25,7 @@ public class SizeTests
         var e = Assert.Throws<ShapeException>(() => new Shape(int.MaxValue, int.MaxValue, int.MaxValue).StaticSize);
         Assert.Equal("A tensor of shape [2147483647,2147483647,2147483647] has more than 9,223,372,036,854,775,807 elements.", e.Message);
         Assert.Throws<ShapeException>(() => new Shape(Shape.Batch, int.MaxValue, int.MaxValue).Size(int.MaxValue));
-        Assert.Equal(Array.MaxLength, Shape.MaxElements);
+        Assert.Equal(Shape.MaxElements, Array.MaxLength);
     }
 
     [Fact]

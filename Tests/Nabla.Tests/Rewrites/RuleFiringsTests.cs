@@ -1,6 +1,5 @@
 using System.Linq;
 using System.Threading;
-using System.Threading.Tasks;
 using Nabla.Ir;
 using Nabla.Rewrites;
 using Nabla.Rewrites.Engine;
@@ -62,15 +61,23 @@ public class RuleFiringsTests
     {
         var tallies = Enumerable.Range(1, 4).Select(_ => new RuleFirings()).ToArray();
         using var start = new Barrier(tallies.Length);
-        var tasks = tallies.Select((t, i) => Task.Run(() =>
+        // Dedicated threads, not pool tasks: four waiting at a barrier must not depend on the pool growing.
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<System.Exception>();
+        var threads = tallies.Select((t, i) => new Thread(() =>
         {
-            using (t.Listen())
+            try
             {
-                start.SignalAndWait();
-                for (int k = 0; k <= i; k++) Pipeline.Optimize(Identities());
+                using (t.Listen())
+                {
+                    start.SignalAndWait();
+                    for (int k = 0; k <= i; k++) Pipeline.Optimize(Identities());
+                }
             }
+            catch (System.Exception e) { errors.Enqueue(e); }
         })).ToArray();
-        Task.WaitAll(tasks);
+        foreach (var th in threads) th.Start();
+        foreach (var th in threads) th.Join();
+        Assert.Empty(errors);
         for (int i = 0; i < tallies.Length; i++) Assert.Equal(i + 1, tallies[i].Count("x * 1 → x"));
         // A tally also sums others (e.g. one per test class).
         var sum = new RuleFirings();
