@@ -56,7 +56,7 @@ public static class Printer
     /// <summary>
     /// The node as an infix formula over input and parameter names, e.g. <c>cos(x1) + x2</c>; tensor-only ops appear in
     /// function notation. A subexpression used more than once is written once, as a binding after <c>where</c>:
-    /// <c>cos(%2)*cos(%1)*cos(x) where %1 = sin(x), %2 = sin(%1)</c> — so the text grows with the graph, not with the
+    /// <c>%2 - %1/%2 where %1 = sin(sin(a)), %2 = exp(%1)</c> — so the text grows with the graph, not with the
     /// number of paths through it. Bindings are numbered in the order they are first completed, reading inputs left to
     /// right, so equal structures print equally whatever their node ids; a shared node whose inputs are all leaves
     /// (<c>x*y</c>, <c>sin(x)</c>) is short and is written out at each use instead. Rendering does not recurse, so any
