@@ -135,11 +135,7 @@ internal sealed partial class MethodEmitter
                 w.Line($"if ({_inputs[i].Name} is null || {_inputs[i].Name}.Length < {Names.LongSize(_inputs[i].Buffer.Size)}) ThrowBadArray({Index}, false, {i}, {_inputs[i].Name}, batch);");
             for (int i = 0; i < _outputs.Count; i++)
                 w.Line($"if ({_outputs[i].Id} is null || {_outputs[i].Id}.Length < {Names.LongSize(_outputs[i].Buffer.Size)}) ThrowBadArray({Index}, true, {i}, {_outputs[i].Id}, batch);");
-            var args = new List<string> { "batch" };
-            args.AddRange(_inputs.Select(i => i.Name));
-            args.AddRange(_outputs.Select(x => x.Id));
-            args.Add("slots");
-            w.Line($"{KernelsName}({string.Join(", ", args)});");
+            w.Line($"{KernelsName}({KernelArgs()});");
             w.Line($"if (CheckNumerics) CheckFinite({Index}, batch, new {T}[][] {{ {string.Join(", ", _outputs.Select(x => x.Id))} }});");
         }
     }
@@ -172,15 +168,11 @@ internal sealed partial class MethodEmitter
         var parts = Parts();
         w.Line($"/// <summary>The {_s.Kernels.Count} kernels of {Name}; arrays are checked by the caller.</summary>");
         if (parts.Count == 1) { WritePart(w, KernelsName, ps, parts[0], listing: true); return; }
-        var args = new List<string> { "batch" };
-        args.AddRange(_inputs.Select(i => i.Name));
-        args.AddRange(_outputs.Select(x => x.Id));
-        args.Add("slots");
         using (w.Block($"private void {KernelsName}({string.Join(", ", ps)})"))
         {
-            if (_o.IrListing) w.Comment($"IR of {Name} (the %N of the kernel comments below):\n" + Printer.Print(_s.Source).TrimEnd());
-            w.Comment("Buffers:\n" + string.Join("\n", _s.Buffers.Select(b => $"  {b} -> {Arr(b)}")));
-            for (int i = 0; i < parts.Count; i++) w.Line($"{KernelsName}_{i}({string.Join(", ", args)});");
+            WriteListing(w);
+            WriteBufferMap(w);
+            for (int i = 0; i < parts.Count; i++) w.Line($"{KernelsName}_{i}({KernelArgs()});");
         }
         for (int i = 0; i < parts.Count; i++)
         {
@@ -190,15 +182,26 @@ internal sealed partial class MethodEmitter
         }
     }
 
+    // The whole IR the schedule came from, when asked (EmitOptions.IrListing).
+    private void WriteListing(CodeWriter w)
+    {
+        if (_o.IrListing) w.Comment($"IR of {Name} (the %N of the kernel comments below):\n" + Printer.Print(_s.Source).TrimEnd());
+    }
+
+    private void WriteBufferMap(CodeWriter w) => w.Comment("Buffers:\n" + string.Join("\n", _s.Buffers.Select(b => $"  {b} -> {Arr(b)}")));
+
+    // The arguments of a call of the kernels method (or of one of its parts) from a method that holds them by name.
+    private string KernelArgs() => string.Join(", ", new[] { "batch" }.Concat(_inputs.Select(i => i.Name)).Concat(_outputs.Select(x => x.Id)).Append("slots"));
+
     private void WritePart(CodeWriter w, string name, List<string> ps, List<Kernel> kernels, bool listing)
     {
         using (w.Block($"private void {name}({string.Join(", ", ps)})"))
         {
-            if (listing && _o.IrListing) w.Comment($"IR of {Name} (the %N of the kernel comments below):\n" + Printer.Print(_s.Source).TrimEnd());
+            if (listing) WriteListing(w);
             w.Line("bool vec = VectorsEnabled;");
             foreach (var (b, local, idx) in _params) w.Line($"{T}[] {local} = Parameters[{idx}]; // {b}");
             for (int i = 0; i < _s.Slots.Count; i++) w.Line($"{T}[] slot{i} = slots[{i}]; // holds {string.Join(" | ", _s.Slots[i])} elements");
-            if (listing) w.Comment("Buffers:\n" + string.Join("\n", _s.Buffers.Select(b => $"  {b} -> {Arr(b)}")));
+            if (listing) WriteBufferMap(w);
             foreach (var k in kernels)
             {
                 w.Line();

@@ -35,11 +35,15 @@ public sealed class TensorSpec
     /// <summary>True when some dimension is the batch.</summary>
     public bool HasBatch => Array.IndexOf(_shape, -1) >= 0;
 
-    /// <summary>The number of elements at a batch size.</summary>
+    /// <summary>The number of elements at a batch size; <see cref="long.MaxValue"/> when that is beyond 64 bits.</summary>
     public long Size(int batch)
     {
         long s = 1;
-        foreach (var d in _shape) s *= d == -1 ? batch : d;
+        foreach (var d in _shape)
+        {
+            long k = d == -1 ? batch : d;
+            s = k > 0 && s > long.MaxValue / k ? long.MaxValue : s * k;
+        }
         return s;
     }
 

@@ -197,12 +197,7 @@ public sealed partial class Network
             foreach (var t in m.Inputs.Concat(m.Outputs))
                 if (t.HasBatch)
                 {
-                    long n = 1;
-                    foreach (var d in t.Shape)
-                    {
-                        long k = d == -1 ? batch : d;
-                        n = k > 0 && n > long.MaxValue / k ? long.MaxValue : n * k; // beyond 64 bits: refused below
-                    }
+                    long n = t.Size(batch); // long.MaxValue when beyond 64 bits: refused here
                     Shape.CheckElements($"{m.Name}: {(m.Inputs.Contains(t) ? "input" : "output")} \"{t.Name}\"", n, $"{t} at batch {batch.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}");
                 }
             long temps = 0;

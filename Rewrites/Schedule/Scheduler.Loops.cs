@@ -78,15 +78,13 @@ internal sealed partial class ScheduleBuilder
                 }
         }
         var groups = new Dictionary<Node, Group>();
-        var size = new Dictionary<Node, int>();
         foreach (var n in _nodes.Where(parent.ContainsKey))
         {
             // A group of more than MaxLoopMembers is cut, in id order, into loops of at most that many: members of
             // one group share a level, so a later part reads an earlier one only directly (the value is stored), never
             // through another kernel, and no cycle can form.
             var r = FindRoot(n);
-            if (!groups.TryGetValue(r, out var g) || size[r] == MaxLoopMembers) { groups[r] = g = new Group(); size[r] = 0; }
-            size[r]++;
+            if (!groups.TryGetValue(r, out var g) || g.Set.Count == MaxLoopMembers) groups[r] = g = new Group();
             g.Set.Add(n);
             g.Root = n; // ascending ids: the last member wins
             _groupOf[n] = g;

@@ -326,13 +326,12 @@ public static class Program
         }
         for (var d = Path.GetDirectoryName(full); !string.IsNullOrEmpty(d); d = Path.GetDirectoryName(d))
         {
-            if (File.Exists(d)) throw new UsageException($"{option}: cannot write '{path}': '{d}' is a file, not a folder.");
             if (!Directory.Exists(d)) continue;
             // The folder exists: write (and delete) a temporary where the output's temporary will go, so a folder that
             // takes no files (/proc, read-only, no permission) fails now, not after the training.
             try
             {
-                using var probe = new FileStream(Path.Combine(d, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp"),
+                using var probe = new FileStream(Path.Combine(d, ".nabla-probe." + Guid.NewGuid().ToString("N") + ".tmp"),
                     FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

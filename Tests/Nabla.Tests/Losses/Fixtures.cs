@@ -28,6 +28,16 @@ internal static class Fixtures
     /// <summary>The data of a tensor object as floats.</summary>
     public static float[] Floats(JsonElement e) => e.GetProperty("data").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
 
+    /// <summary>Sets each of <paramref name="names"/> in <paramref name="model"/> (as float32) to the tensor of that name in <paramref name="tensors"/>.</summary>
+    public static void SetParameters(Model model, JsonElement tensors, IEnumerable<string> names)
+    {
+        foreach (var n in names)
+        {
+            var t = Tensor(tensors.GetProperty(n));
+            model.Parameters.Set(n, t.Shape, t.Data.Select(v => (float)v).ToArray());
+        }
+    }
+
     /// <summary>An array of numbers, or null for JSON null.</summary>
     public static double[]? Doubles(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : e.EnumerateArray().Select(v => v.GetDouble()).ToArray();
 }

@@ -25,11 +25,7 @@ public class AdamStepTests
     private static Model Mlp()
     {
         var model = Model.Build(new Sequential(new Dense(4, 5), new Tanh(), new Dense(5, 2)), 4);
-        foreach (var n in Names)
-        {
-            var t = Fixtures.Tensor(Data.GetProperty("initial").GetProperty(n));
-            model.Parameters.Set(n, t.Shape, t.Data.Select(v => (float)v).ToArray());
-        }
+        Fixtures.SetParameters(model, Data.GetProperty("initial"), Names);
         return model;
     }
 

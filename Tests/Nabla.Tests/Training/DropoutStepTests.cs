@@ -25,11 +25,7 @@ public class DropoutStepTests
     private static Model Mlp()
     {
         var model = Model.Build(new Sequential(new Dense(4, 6), new Tanh(), new Dropout(Data.GetProperty("p").GetDouble()), new Dense(6, 3)), 4);
-        foreach (var n in Names)
-        {
-            var t = Fixtures.Tensor(Data.GetProperty("initial").GetProperty(n));
-            model.Parameters.Set(n, t.Shape, t.Data.Select(v => (float)v).ToArray());
-        }
+        Fixtures.SetParameters(model, Data.GetProperty("initial"), Names);
         return model;
     }
 
