@@ -10,7 +10,7 @@ namespace Nabla.Rewrites;
 
 /// <summary>
 /// The compiler's pipeline, one list in the order it runs, from the gradient to emitted code (<see cref="Stages"/>):
-/// autodiff (by the caller) → merge → a round of canonicalize → stabilize → specialize → cleanup repeated to a fixed
+/// autodiff (by the caller) → inline custom ops → merge → a round of canonicalize → stabilize → specialize → cleanup repeated to a fixed
 /// point (the order of Theano's) → the schedule stages (specialize for scheduling, fuse, in-place updates, kernels,
 /// order, memory plan) → emit (by a backend). Every entry carries the reason for its place. Every graph pass maps a
 /// <see cref="Function"/> to an equivalent one — the reference interpreter gives the same results, up to rounding and
@@ -128,7 +128,7 @@ public static class Pipeline
     public static Function Simplify(Function f, RewriteOptions? options = null) => Run(f, Display, options).Function;
 
     /// <summary>
-    /// Optimizes <paramref name="f"/> by running the graph stages of <see cref="Stages"/> in order: <see cref="Merge"/>,
+    /// Optimizes <paramref name="f"/> by running the graph stages of <see cref="Stages"/> in order: <see cref="Inline"/>, <see cref="Merge"/>,
     /// then <see cref="Round"/> after round until its <see cref="FixedPoint"/> rule stops it (see <see cref="Rewrite"/>).
     /// Returns the function and what each pass did.
     /// </summary>
@@ -149,7 +149,7 @@ public static class Pipeline
 
     /// <summary>
     /// Optimizes (unless <paramref name="optimize"/> is false) and schedules <paramref name="f"/>: every stage of
-    /// <see cref="Stages"/> from merge to the memory plan, recorded in one report (into <paramref name="report"/> when
+    /// <see cref="Stages"/> from inline to the memory plan, recorded in one report (into <paramref name="report"/> when
     /// given, after what the caller recorded, e.g. the gradient). With <see cref="RewriteOptions.Verify"/> the
     /// schedule-specialized graph and the schedule are verified too.
     /// </summary>
