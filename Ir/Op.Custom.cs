@@ -75,7 +75,7 @@ public sealed partial class Op
         op.TypeRule = (_, inputs) => Expansion.Type(op, inputs);
         op.Reference = Expansion.Reference;
         op.Vjp = vjp is null ? Expansion.DerivedVjp : Checked(op, vjp);
-        op.Jvp = jvp ?? Expansion.DerivedJvp;
+        op.Jvp = jvp is null ? Expansion.DerivedJvp : Checked(op, jvp);
         return op;
     }
 
@@ -127,6 +127,17 @@ public sealed partial class Op
                 : throw new ShapeException($"The VJP of custom op \"{op.Name}\" gives input {i} ({x.Describe()}) a contribution {p.Describe()} that does not fit its shape.");
         }
         return fitted;
+    };
+
+    // The user's JVP gives y's tangent: in y's graph, of y's type, broadcasting to y's shape.
+    private static Func<Node, Node?[], Node?> Checked(Op op, Func<Node, Node?[], Node?> jvp) => (y, tangents) =>
+    {
+        if (jvp(y, tangents) is not { } t) return null;
+        if (!ReferenceEquals(t.Graph, y.Graph))
+            throw new ArgumentException($"The JVP of custom op \"{op.Name}\" returned a tangent from another graph ({t.Describe()}).");
+        if (t.DType != y.DType || !t.Shape.BroadcastsTo(y.Shape))
+            throw new ShapeException($"The JVP of custom op \"{op.Name}\" returned the tangent {t.Describe()} for the output {y.Describe()}; it must have the output's type and broadcast to its shape.");
+        return t;
     };
 
     private static void CheckCustomName(string name)

@@ -192,6 +192,8 @@ public class CustomOpTests
         Assert.Contains("returned 2 contribution(s) for 1 input(s)", Assert.Throws<InvalidOperationException>(() => Autodiff.Grad(F.Sum(twoParts.Call(x)), new[] { x })).Message);
         var wrongShape = Op.Define("wrong_shape", a => a * 2.0, vjp: (y, gr) => new[] { F.Sum(gr, new[] { 1 }) });
         Assert.Contains("does not fit its shape", Assert.Throws<ShapeException>(() => Autodiff.Grad(F.Sum(wrongShape.Call(x)), new[] { x })).Message);
+        var badTangent = Op.Define("bad_tangent", a => a * 2.0, jvp: (y, t) => F.Sum(t[0]!, new[] { 1 }));
+        Assert.Contains("JVP of custom op \"bad_tangent\" returned the tangent", Assert.Throws<ShapeException>(() => Autodiff.Jvp(new[] { badTangent.Call(x) }, new[] { x }, new[] { x })).Message);
         // Call on an op that takes attributes.
         Assert.Contains("build it with its F function", Assert.Throws<ArgumentException>(() => Op.Sum.Call(x)).Message);
     }
