@@ -46,6 +46,7 @@ public sealed class PiecewiseLinear
     public static PiecewiseLinear Of(Function f, IReadOnlyDictionary<string, Tensor> parameters, double lo, double hi, string? output = null)
     {
         if (!(lo < hi) || double.IsInfinity(lo) || double.IsInfinity(hi)) throw new ArgumentException($"The range [{lo}, {hi}] must be finite with lo < hi.");
+        f = Op.Inline(f); // custom ops are analysed by their forwards (a custom leaky ReLU is piecewise linear)
         var outNode = output is null ? f.Outputs[0].Node : f[output];
         var inputs = f.Inputs();
         if (inputs.Count != 1 || inputs[0].Shape.Size(1) != 1)

@@ -58,6 +58,18 @@ public class LinearRegionTests
     }
 
     [Fact]
+    public void A_custom_op_is_analysed_by_its_forward()
+    {
+        // The zigzag with its ReLU written as a custom op (with a rule of its own, which the analysis does not need).
+        var relu = Op.Define("my_relu", x => F.Maximum(x, x.Graph.Const(0, x.DType)), vjp: (y, g) => new[] { g * F.Step(y.A) });
+        var net = new Sequential(Dense.FromValues(1, 3, new float[] { 1, 1, 1 }, new[] { 0f, -1 / 3f, -2 / 3f }), Module.Lambda("MyReLU", relu.Call),
+            Dense.FromValues(3, 1, new float[] { 3, -6, 6 }, new[] { 0f }));
+        var p = LinearRegions.Pieces(Model.Build(net, 1), -1, 1);
+        Assert.Equal(4, p.Count);
+        Assert.Equal(new[] { 0.0, 3, -3, 3 }, p.Pieces.Select(q => q.Slope[0]).ToArray(), new ToleranceComparer(1e-5));
+    }
+
+    [Fact]
     public void Composing_two_shallow_nets_multiplies_the_pieces()
     {
         // g(y) = relu(1/4 − y) + relu(y − 1/2) + relu(y − 3/4): on [0,1] slopes −1, 0, 1, 2 (4 pieces, kinks 1/4, 1/2, 3/4).
