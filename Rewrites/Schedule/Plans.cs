@@ -192,7 +192,7 @@ public static class Planner
         foreach (var k in schedule.Kernels)
             switch (k)
             {
-                case ElementwiseKernel e: e.Plan = Loop(e.Cols, schedule.DType, options); break;
+                case ElementwiseKernel e: e.Plan = Loop(e.Cols, schedule.DType, options, e.Body); break;
                 case ReduceKernel r: r.Plan = Reduce(r, schedule.DType, options); break;
                 case CopyKernel c: c.Plan = Copy(c, options); break;
             }
@@ -203,8 +203,11 @@ public static class Planner
     // A width is kept unless a static extent is below its lanes (the vector loop could never run).
     private static bool Fits(Dim extent, int lanes) => !(extent.IsStatic && extent.Factor < lanes);
 
-    internal static LoopPlan Loop(Dim cols, DType type, PlanOptions o) =>
-        new(o.VectorBits.Select(b => new VectorWidth(b, Lanes(b, type))).Where(w => Fits(cols, w.Lanes)).ToArray());
+    // A body holding an op without vector forms (a kernel op defined with vectorized: false) runs scalar only.
+    internal static LoopPlan Loop(Dim cols, DType type, PlanOptions o, FusedBody body) =>
+        new(body.IsVectorizable
+            ? o.VectorBits.Select(b => new VectorWidth(b, Lanes(b, type))).Where(w => Fits(cols, w.Lanes)).ToArray()
+            : Array.Empty<VectorWidth>());
 
     internal static ReducePlan Reduce(ReduceKernel k, DType type, PlanOptions o)
     {
@@ -212,7 +215,7 @@ public static class Planner
         var extent = contiguous ? k.Length : k.Inner;
         bool small = k.Body.Instrs.Count <= o.UnrollLimit;
         var widths = new List<ReduceWidth>();
-        foreach (var bits in o.VectorBits)
+        foreach (var bits in k.Body.IsVectorizable ? o.VectorBits : Array.Empty<int>())
         {
             int lanes = Lanes(bits, type);
             if (!Fits(extent, lanes)) continue;
