@@ -64,7 +64,8 @@ public sealed class VectorWidth
 /// <summary>
 /// How an <see cref="ElementwiseKernel"/> runs each row: a vector loop at each of <see cref="Widths"/> in order, each
 /// continuing where the previous stopped, then a scalar loop (the tail, and the whole row when vectors are off).
-/// Widths whose lanes exceed a static column count are left out. A printer runs a width only where it is hardware
+/// Widths whose lanes exceed a static column count are left out, and every width when the body holds an op without vector
+/// forms (<see cref="FusedBody.IsVectorizable"/>: a kernel op defined with <c>vectorized: false</c>). A printer runs a width only where it is hardware
 /// accelerated; one that compiles for the machine at hand may keep only the first accelerated width (elementwise results
 /// do not depend on the width).
 /// </summary>
