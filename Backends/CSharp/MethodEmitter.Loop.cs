@@ -108,10 +108,13 @@ internal sealed partial class MethodEmitter
     /// <summary>
     /// An elementwise op on operands that are scalars or vectors alike, by the one rule both emitters follow (read from
     /// the op registry): <c>a op b</c> / <c>-a</c> for an <see cref="Op.Operator"/>, else <c>Emitted.{RuntimeFunction}(args)</c>,
-    /// whose float, double, Vector128 and Vector256 overloads compute the same function.
+    /// whose float, double, Vector128 and Vector256 overloads compute the same function; a kernel op
+    /// (<c>Op.DefineElementwise</c>) is a call of the user's method, <c>global::{KernelMethod}(args)</c>, whose overloads
+    /// the user wrote (vector ones only when the op is vectorized: otherwise the plan has no vector loop).
     /// </summary>
     internal static string Apply(Op op, string[] a)
     {
+        if (op.KernelMethod is { } kernel) return $"global::{kernel}({string.Join(", ", a)})";
         if (op.Operator is { } symbol) return a.Length == 1 ? symbol + a[0] : $"{a[0]} {symbol} {a[1]}";
         if (op.RuntimeFunction is { } name) return $"Emitted.{name}({string.Join(", ", a)})";
         throw new System.NotSupportedException($"The C# emitter has no rule for the op {op.Name}: it is neither an operator nor a runtime function.");

@@ -13,7 +13,8 @@ namespace Nabla.Backends.Expressions;
 /// Expressions for the elementwise ops of a fused body, by the one rule both emitters follow, read from the op registry:
 /// an op with an <see cref="Op.Operator"/> is that operator (<c>a + b</c>, <c>-a</c>, on scalars and vectors alike), any
 /// other is a call of the <see cref="Emitted"/> function named <see cref="Op.RuntimeFunction"/> whose parameters are the
-/// operands' types (float/double, or <c>Vector128&lt;T&gt;</c>/<c>Vector256&lt;T&gt;</c> for the generic vector forms).
+/// operands' types (float/double, or <c>Vector128&lt;T&gt;</c>/<c>Vector256&lt;T&gt;</c> for the generic vector forms), and a
+/// kernel op (<see cref="Op.KernelMethod"/>) is a call of the user's method for the operands' type (<see cref="KernelMethods"/>).
 /// Emitted C# calls the same functions, and their scalar and vector forms agree bit for bit, so an op has one value in
 /// both backends, in a loop's vector body and in its scalar tail. No FMA contraction: a·b + c rounds twice, as in the
 /// interpreter.
@@ -45,6 +46,8 @@ internal sealed class ElementOps
 
     private static E Apply(Op op, E[] a)
     {
+        // A kernel op (Op.DefineElementwise): the user's own public static method for the operands' type.
+        if (op.IsKernel) return E.Call(KernelMethods.Find(op, a[0].Type), a);
         if (op.Operator is { } symbol)
             return (symbol, a.Length) switch
             {

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using Nabla.Backends.CSharp;
 using Nabla.Ir;
 using Nabla.Rewrites.Schedule;
@@ -36,6 +37,7 @@ public static class RoslynBackend
 {
     /// <summary>Emits and compiles <paramref name="plan"/>; the element type must match <typeparamref name="T"/>.</summary>
     /// <exception cref="ArgumentException">The plan's element type is not <typeparamref name="T"/>.</exception>
+    /// <exception cref="InvalidOperationException">A kernel op's method (<c>Op.DefineElementwise</c>) is not loaded, not public, or lacks a form the code calls.</exception>
     /// <exception cref="CompilationFailedException">The emitted code does not compile (a bug in the emitter: please report it).</exception>
     public static RoslynModel<T> Compile<T>(ModelPlan plan, EmitOptions? options = null) where T : unmanaged
     {
@@ -46,8 +48,10 @@ public static class RoslynBackend
         var sw = Stopwatch.StartNew();
         var source = CSharpEmitter.Emit(plan, o);
         double emitMs = sw.Elapsed.TotalMilliseconds;
-        bool cached = RoslynCompiler.IsCached(source);
-        var asm = RoslynCompiler.Compile(source);
+        // Kernel ops call the user's methods: check every form the code calls, and reference the assemblies defining them.
+        var references = KernelMethods.Of(plan).Select(op => KernelMethods.Check(op, typeof(T))).Distinct().ToArray();
+        bool cached = RoslynCompiler.IsCached(references, source);
+        var asm = RoslynCompiler.Compile(references, source);
         var type = asm.GetType($"{o.Namespace}.{o.ClassName ?? plan.Name}");
         return new RoslynModel<T>(source, type, asm, emitMs, cached);
     }

@@ -49,16 +49,29 @@ public static class RoslynCompiler
 
     /// <summary>Compiles and loads <paramref name="sources"/> as one assembly, or returns the cached one for the same sources.</summary>
     /// <exception cref="CompilationFailedException">The sources do not compile; the message shows each error and its line.</exception>
-    public static CompiledAssembly Compile(params string[] sources)
+    public static CompiledAssembly Compile(params string[] sources) => Compile(Array.Empty<Assembly>(), sources);
+
+    /// <summary>
+    /// Compiles and loads <paramref name="sources"/> as one assembly that may also call into <paramref name="references"/>
+    /// (e.g. the assemblies defining kernel ops' methods), or returns the cached one for the same sources and references.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A reference has no file location (Roslyn reads references from files).</exception>
+    /// <exception cref="CompilationFailedException">The sources do not compile; the message shows each error and its line.</exception>
+    public static CompiledAssembly Compile(IEnumerable<Assembly> references, params string[] sources)
     {
-        var hash = Hash(sources);
-        var lazy = Cache.GetOrAdd(hash, h => new Lazy<CompiledAssembly>(() => CompileNew(sources, h)));
+        var extra = Extra(references);
+        var hash = Hash(sources, extra);
+        var lazy = Cache.GetOrAdd(hash, h => new Lazy<CompiledAssembly>(() => CompileNew(sources, extra, h)));
         try { return lazy.Value; }
         catch { Cache.TryRemove(hash, out _); throw; }
     }
 
     /// <summary>True when sources with this hash are already compiled in this process.</summary>
-    public static bool IsCached(params string[] sources) => Cache.TryGetValue(Hash(sources), out var l) && l.IsValueCreated;
+    public static bool IsCached(params string[] sources) => IsCached(Array.Empty<Assembly>(), sources);
+
+    /// <summary>True when these sources with these references are already compiled in this process.</summary>
+    public static bool IsCached(IEnumerable<Assembly> references, params string[] sources) =>
+        Cache.TryGetValue(Hash(sources, Extra(references)), out var l) && l.IsValueCreated;
 
     /// <summary>
     /// Compiles <paramref name="sources"/> to the bytes of a DLL named <paramref name="assemblyName"/>. Writing them is
@@ -70,7 +83,7 @@ public static class RoslynCompiler
     public static byte[] EmitAssembly(string assemblyName, params string[] sources)
     {
         if (string.IsNullOrWhiteSpace(assemblyName)) throw new ArgumentException("The assembly name is empty.", nameof(assemblyName));
-        return Emit(assemblyName, sources);
+        return Emit(assemblyName, sources, Array.Empty<Assembly>());
     }
 
     /// <summary>Unloads every cached assembly (their types must no longer be used).</summary>
@@ -80,24 +93,28 @@ public static class RoslynCompiler
             if (Cache.TryRemove(kv.Key, out var l) && l.IsValueCreated) l.Value.Context.Unload();
     }
 
-    private static CompiledAssembly CompileNew(string[] sources, string hash)
+    private static CompiledAssembly CompileNew(string[] sources, Assembly[] extra, string hash)
     {
         var sw = Stopwatch.StartNew();
         var name = "Nabla.Compiled_" + hash.Substring(0, 16);
-        var bytes = Emit(name, sources);
+        var bytes = Emit(name, sources, extra);
         var context = new AssemblyLoadContext(name, isCollectible: true);
+        // The referenced assemblies are already loaded (perhaps in a context of their own): bind to those very ones.
+        if (extra.Length > 0)
+            context.Resolving += (_, wanted) => extra.FirstOrDefault(a => AssemblyName.ReferenceMatchesDefinition(wanted, a.GetName()));
         var assembly = context.LoadFromStream(new MemoryStream(bytes));
         return new CompiledAssembly(assembly, context, hash, sw.Elapsed.TotalMilliseconds);
     }
 
-    private static byte[] Emit(string assemblyName, string[] sources)
+    private static byte[] Emit(string assemblyName, string[] sources, Assembly[] extra)
     {
         if (sources.Length == 0) throw new ArgumentException("No sources to compile.");
         var trees = sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"{assemblyName}_{i}.cs", encoding: Encoding.UTF8));
         var options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary,
             optimizationLevel: OptimizationLevel.Release, deterministic: true, nullableContextOptions: NullableContextOptions.Enable,
             allowUnsafe: false);
-        var compilation = CSharpCompilation.Create(assemblyName, trees, References.Value, options);
+        var references = References.Value.Concat(extra.Select(a => (MetadataReference)MetadataReference.CreateFromFile(a.Location)));
+        var compilation = CSharpCompilation.Create(assemblyName, trees, references, options);
         using var ms = new MemoryStream();
         var result = compilation.Emit(ms);
         if (!result.Success)
@@ -105,10 +122,21 @@ public static class RoslynCompiler
         return ms.ToArray();
     }
 
-    private static string Hash(string[] sources)
+    // The references beyond the runtime's, each once, in a stable order; each must be a file Roslyn can read.
+    private static Assembly[] Extra(IEnumerable<Assembly> references)
+    {
+        if (references is null) throw new ArgumentNullException(nameof(references));
+        var extra = references.Distinct().Where(a => a != typeof(Nabla.Runtime.CompiledModel<>).Assembly).OrderBy(a => a.FullName, StringComparer.Ordinal).ToArray();
+        foreach (var a in extra)
+            if (a.IsDynamic || string.IsNullOrEmpty(a.Location))
+                throw new InvalidOperationException($"Assembly {a.GetName().Name} has no file location (it was loaded from memory or is dynamic), so Roslyn cannot reference it; put the code compiled models call in an assembly loaded from a file.");
+        return extra;
+    }
+
+    private static string Hash(string[] sources, Assembly[] extra)
     {
         using var sha = SHA256.Create();
-        foreach (var s in sources)
+        foreach (var s in sources.Concat(extra.Select(a => "\0ref " + a.FullName + " @ " + a.Location)))
         {
             var b = Encoding.UTF8.GetBytes(s);
             sha.TransformBlock(b, 0, b.Length, null, 0);

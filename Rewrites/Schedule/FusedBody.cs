@@ -53,6 +53,19 @@ public sealed class FusedBody
     /// <summary>For each kernel output, the instruction whose value is stored.</summary>
     public IReadOnlyList<int> Stores { get; }
 
+    /// <summary>
+    /// True when every op of the body can run on vectors (<see cref="Op.IsVectorized"/>): false when it holds a kernel op
+    /// defined without vector overloads, and then <see cref="Planner"/> plans the kernel scalar-only.
+    /// </summary>
+    public bool IsVectorizable
+    {
+        get
+        {
+            foreach (var ins in Instrs) if (ins.Op is { IsVectorized: false }) return false;
+            return true;
+        }
+    }
+
     /// <summary>Evaluates the body for one element in float64 (<paramref name="load"/> reads input k).</summary>
     public double[] Eval(Func<int, double> load, int batch)
     {
@@ -99,13 +112,16 @@ public sealed class FusedBody
         private readonly List<Instr> _instrs = new();
         private readonly Dictionary<string, int> _seen = new();
         private readonly List<int> _stores = new();
+        // Instructions are shared by op identity: two kernel ops may carry one name.
+        private readonly Dictionary<Op, int> _opIds = new();
 
         public int Load(int input) => Intern($"L{input}", () => new Instr(InstrKind.Load, null, Array.Empty<int>(), input, 0));
         public int Const(double v) => Intern($"C{BitConverter.DoubleToInt64Bits(v)}", () => new Instr(InstrKind.Const, null, Array.Empty<int>(), -1, v));
         public int Batch() => Intern("B", () => new Instr(InstrKind.Batch, null, Array.Empty<int>(), -1, 0));
         public int Apply(Op op, params int[] args) =>
-            Intern($"{op.Name}({string.Join(",", args)})", () => new Instr(InstrKind.Apply, op, args, -1, 0));
+            Intern($"{OpId(op)}:{op.Name}({string.Join(",", args)})", () => new Instr(InstrKind.Apply, op, args, -1, 0));
         public void Store(int instr) => _stores.Add(instr);
+        private int OpId(Op op) => _opIds.TryGetValue(op, out var id) ? id : _opIds[op] = _opIds.Count;
         public FusedBody Build() => new(_instrs.ToArray(), _stores.ToArray());
 
         private int Intern(string key, Func<Instr> make)

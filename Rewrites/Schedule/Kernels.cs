@@ -61,7 +61,7 @@ public sealed class ElementwiseKernel : Kernel
     internal ElementwiseKernel(Dim rows, Dim cols, KernelInput[] inputs, Buffer[] outputs, FusedBody body)
     {
         Rows = rows; Cols = cols; Inputs = inputs; Outputs = outputs; Body = body;
-        Plan = Planner.Loop(cols, outputs.Length > 0 ? outputs[0].DType : DType.F64, PlanOptions.Default);
+        Plan = Planner.Loop(cols, outputs.Length > 0 ? outputs[0].DType : DType.F64, PlanOptions.Default, body);
     }
     /// <summary>Number of rows (1 when the loop is flat).</summary>
     public Dim Rows { get; }

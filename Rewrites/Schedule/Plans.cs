@@ -64,7 +64,8 @@ public sealed class VectorWidth
 /// <summary>
 /// How an <see cref="ElementwiseKernel"/> runs each row: a vector loop at each of <see cref="Widths"/> in order, each
 /// continuing where the previous stopped, then a scalar loop (the tail, and the whole row when vectors are off).
-/// Widths whose lanes exceed a static column count are left out. A printer runs a width only where it is hardware
+/// Widths whose lanes exceed a static column count are left out, and every width when the body holds an op without vector
+/// forms (<see cref="FusedBody.IsVectorizable"/>: a kernel op defined with <c>vectorized: false</c>). A printer runs a width only where it is hardware
 /// accelerated; one that compiles for the machine at hand may keep only the first accelerated width (elementwise results
 /// do not depend on the width).
 /// </summary>
@@ -192,7 +193,7 @@ public static class Planner
         foreach (var k in schedule.Kernels)
             switch (k)
             {
-                case ElementwiseKernel e: e.Plan = Loop(e.Cols, schedule.DType, options); break;
+                case ElementwiseKernel e: e.Plan = Loop(e.Cols, schedule.DType, options, e.Body); break;
                 case ReduceKernel r: r.Plan = Reduce(r, schedule.DType, options); break;
                 case CopyKernel c: c.Plan = Copy(c, options); break;
             }
@@ -203,8 +204,11 @@ public static class Planner
     // A width is kept unless a static extent is below its lanes (the vector loop could never run).
     private static bool Fits(Dim extent, int lanes) => !(extent.IsStatic && extent.Factor < lanes);
 
-    internal static LoopPlan Loop(Dim cols, DType type, PlanOptions o) =>
-        new(o.VectorBits.Select(b => new VectorWidth(b, Lanes(b, type))).Where(w => Fits(cols, w.Lanes)).ToArray());
+    // A body holding an op without vector forms (a kernel op defined with vectorized: false) runs scalar only.
+    internal static LoopPlan Loop(Dim cols, DType type, PlanOptions o, FusedBody body) =>
+        new(body.IsVectorizable
+            ? o.VectorBits.Select(b => new VectorWidth(b, Lanes(b, type))).Where(w => Fits(cols, w.Lanes)).ToArray()
+            : Array.Empty<VectorWidth>());
 
     internal static ReducePlan Reduce(ReduceKernel k, DType type, PlanOptions o)
     {
@@ -212,7 +216,7 @@ public static class Planner
         var extent = contiguous ? k.Length : k.Inner;
         bool small = k.Body.Instrs.Count <= o.UnrollLimit;
         var widths = new List<ReduceWidth>();
-        foreach (var bits in o.VectorBits)
+        foreach (var bits in k.Body.IsVectorizable ? o.VectorBits : Array.Empty<int>())
         {
             int lanes = Lanes(bits, type);
             if (!Fits(extent, lanes)) continue;
