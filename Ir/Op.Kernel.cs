@@ -101,7 +101,7 @@ public sealed partial class Op
         op.KernelMethod = kernel;
         op._scalarOnly = !vectorized;
         op.Vjp = Checked(op, vjp);
-        op.Jvp = jvp ?? DiagonalJvp(op.Vjp);
+        op.Jvp = jvp is null ? DiagonalJvp(op.Vjp) : Checked(op, jvp);
         return op;
     }
 
