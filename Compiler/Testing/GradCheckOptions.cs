@@ -77,8 +77,8 @@ public sealed record GradCheckOptions
     /// <summary>The defaults.</summary>
     public static GradCheckOptions Default { get; } = new();
 
-    /// <summary>Random cases to try before declaring success (default 12).</summary>
-    public int Cases { get; init; } = 12;
+    /// <summary>Random cases to try before declaring success (default 20).</summary>
+    public int Cases { get; init; } = 20;
 
     /// <summary>
     /// The seed of the run; null draws one, which the report shows so a failure can be replayed with

@@ -146,8 +146,9 @@ internal static class Report
     public static string Num(double v) => v.ToString("G10", Inv);
 
     /// <summary>Values as nested brackets (a scalar plain), at most 64 of them.</summary>
-    public static string Values(Tensor t)
+    public static string Values(Tensor t, string? nanAs = null)
     {
+        string Num(double v) => nanAs is not null && double.IsNaN(v) ? nanAs : Report.Num(v);
         if (t.Rank == 0) return Num(t.Data[0]);
         var sb = new StringBuilder();
         int shown = 0;
@@ -195,12 +196,18 @@ internal static class Report
         string what = f.Check == GradCheckKind.Backend ? (f.Variable ?? "") : "d/d" + f.Variable;
         string expLabel = f.Check switch { GradCheckKind.FiniteDifferences => "(finite differences)", GradCheckKind.Backend => "(interpreter)", _ => "" };
         string actLabel = f.Check switch { GradCheckKind.FiniteDifferences => "(VJP)", GradCheckKind.Backend => $"({f.Backend})", _ => "" };
-        if (f.ExpectedTensor is { } e) sb.Append($"expected {expLabel}: {what} = ").Append(Values(e)).Append(nl);
+        if (f.ExpectedTensor is { } e)
+        {
+            bool fd = f.Check == GradCheckKind.FiniteDifferences;
+            sb.Append($"expected {expLabel}: {what} = ").Append(Values(e, fd ? "kink" : null));
+            if (fd && e.Data.Any(double.IsNaN)) sb.Append(" (kink: at a kink point, not compared)");
+            sb.Append(nl);
+        }
         if (f.ActualTensor is { } a) sb.Append($"actual   {actLabel}: {what} = ").Append(Values(a)).Append(nl);
         if (f.Element >= 0)
-            sb.Append($"largest error: {what}{Index(f.Index)} (element {f.Element}): expected {Num(f.Expected)}, actual {Num(f.Actual)}, error {f.Error.ToString("E2", Inv)}").Append(nl);
+            sb.Append($"largest error: {what}{Index(f.Index)} (element {f.Element}): expected {Num(f.Expected)}, actual {Num(f.Actual)}, error {f.Error.ToString("0.00E+0", Inv)}").Append(nl);
         else if (f.Check == GradCheckKind.JvpVsVjp)
-            sb.Append($"<u, J v> by JVP = {Num(f.Actual)}, <J^T u, v> by VJP = {Num(f.Expected)}, error {f.Error.ToString("E2", Inv)}").Append(nl);
+            sb.Append($"<u, J v> by JVP = {Num(f.Actual)}, <J^T u, v> by VJP = {Num(f.Expected)}, error {f.Error.ToString("0.00E+0", Inv)}").Append(nl);
         if (f.Exception is { } ex) sb.Append("exception: ").Append(ex.GetType().Name).Append(": ").Append(ex.Message).Append(nl);
         sb.Append($"replay:   options with {{ Seed = {r.Seed} }}");
         return sb.ToString();

@@ -214,14 +214,14 @@ internal static class Shapes
 {
     /// <summary>
     /// <paramref name="arity"/> broadcast-compatible shapes: a common frame of rank 0–MaxRank with dims 1–MaxDim (one
-    /// axis sometimes the batch); each operand drops some leading axes or sets some to 1.
+    /// axis the batch in half the cases); each operand drops some leading axes or sets some to 1.
     /// </summary>
     public static Shape[] Elementwise(Random r, GradCheckOptions o, int arity)
     {
         int rank = r.Next(o.MaxRank + 1);
         var frame = new int[rank];
         for (int i = 0; i < rank; i++) frame[i] = 1 + r.Next(o.MaxDim);
-        if (o.UseBatch && rank > 0 && r.Next(3) == 0) frame[r.Next(rank)] = Shape.Batch;
+        if (o.UseBatch && rank > 0 && r.Next(2) == 0) frame[r.Next(rank)] = Shape.Batch;
         var shapes = new Shape[arity];
         for (int k = 0; k < arity; k++)
         {
