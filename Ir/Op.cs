@@ -28,6 +28,12 @@ public enum OpKind
     /// one runtime kernel (<see cref="Op.RuntimeFunction"/>) that checks every index it reads.
     /// </summary>
     Index,
+    /// <summary>
+    /// A custom op made by <c>Op.Define</c>: given by its forward in IR ops (<see cref="Op.Forward"/>) and its own or
+    /// derived derivative rules. The pipeline replaces it by its forward (<see cref="Op.Inline"/>) before the graph passes,
+    /// so no pass, scheduler or backend meets one.
+    /// </summary>
+    Composite,
 }
 
 /// <summary>The algebraic facts about an op that rewrites and analyses use.</summary>

@@ -22,6 +22,11 @@ namespace Nabla.Rewrites;
 /// </summary>
 public static class Pipeline
 {
+    /// <summary>Replace every custom op (<c>Op.Define</c>) by its forward.</summary>
+    public static readonly Pass Inline = new("inline",
+        "replace custom ops by their forwards after autodiff has used their own rules, so every later pass, the scheduler and the backends see built-in ops only",
+        (f, o, r) => Op.Inline(f));
+
     /// <summary>Merge equal values and drop dead nodes (a fresh, structurally numbered graph).</summary>
     public static readonly Pass Merge = new("merge",
         "hash-cons duplicates and drop dead nodes first, so every later pass sees each value once",
@@ -50,13 +55,16 @@ public static class Pipeline
     /// <summary>One round of rewriting; <see cref="Optimize"/> repeats it until it changes nothing.</summary>
     public static IReadOnlyList<Pass> Round { get; } = new[] { Canonicalize, Stabilize, Specialize, Cleanup };
 
-    /// <summary>The optimization passes in order: <see cref="Merge"/>, then one <see cref="Round"/>.</summary>
-    public static IReadOnlyList<Pass> Standard { get; } = new[] { Merge }.Concat(Round).ToArray();
+    /// <summary>The optimization passes in order: <see cref="Inline"/>, <see cref="Merge"/>, then one <see cref="Round"/>.</summary>
+    public static IReadOnlyList<Pass> Standard { get; } = new[] { Inline, Merge }.Concat(Round).ToArray();
 
     /// <summary>Building the gradients (<c>Autodiff.Grad</c>): done by the caller, before the passes.</summary>
     public static readonly Stage Gradient = new("autodiff",
         "build the gradients first (Lowerer.TrainStep, nabla ir --grad), so that forward and backward are optimized as one graph",
         StageKind.Gradient);
+
+    /// <summary>The <see cref="Inline"/> pass, once.</summary>
+    public static readonly Stage InlineStage = new("inline", Inline.Reason, StageKind.Pass, new[] { Inline });
 
     /// <summary>The <see cref="Merge"/> pass, once.</summary>
     public static readonly Stage MergeStage = new("merge", Merge.Reason, StageKind.Pass, new[] { Merge });
@@ -102,11 +110,12 @@ public static class Pipeline
         StageKind.Emit);
 
     /// <summary>The whole pipeline, in the order it runs, from the gradient to emitted code.</summary>
-    public static IReadOnlyList<Stage> Stages { get; } = new[] { Gradient, MergeStage, Rewrite, ScheduleSpecialize, Fuse, InPlace, Kernels, Order, MemoryPlan, Emit };
+    public static IReadOnlyList<Stage> Stages { get; } = new[] { Gradient, InlineStage, MergeStage, Rewrite, ScheduleSpecialize, Fuse, InPlace, Kernels, Order, MemoryPlan, Emit };
 
     /// <summary>The passes of <see cref="Simplify"/>: for showing derivatives to people, no reordering beyond need.</summary>
     public static IReadOnlyList<Pass> Display { get; } = new[]
     {
+        Inline,
         Merge,
         new Pass("simplify", "fold constants and apply the exact identities (x*1, x+0, --x, ...)", (f, o, r) => AlgebraicSimplification.Run(f, o, r)),
         Cleanup,

@@ -23,6 +23,7 @@ public static class Scheduler
     public static Schedule Build(Function f, PassReport? report = null)
     {
         if (f.Outputs.Count == 0 && f.Updates.Count == 0) throw new ArgumentException("The function has no outputs and no updates: nothing to schedule.");
+        f = Op.Inline(f); // an unoptimized function may still hold custom ops (a no-op otherwise)
         ElementType(f);
         var clock = Stopwatch.StartNew();
         var g = Specialize.Run(f);

@@ -25,9 +25,9 @@ public class PipelineListTests
     [Fact]
     public void The_list_runs_from_autodiff_to_emit_and_every_stage_gives_its_reason()
     {
-        Assert.Equal(new[] { "autodiff", "merge", "rewrite", "schedule-specialize", "fuse", "in-place", "kernels", "order", "memory-plan", "emit" },
+        Assert.Equal(new[] { "autodiff", "inline", "merge", "rewrite", "schedule-specialize", "fuse", "in-place", "kernels", "order", "memory-plan", "emit" },
             Pipeline.Stages.Select(s => s.Name));
-        Assert.Equal(new[] { StageKind.Gradient, StageKind.Pass, StageKind.Round, StageKind.Schedule, StageKind.Schedule, StageKind.Schedule,
+        Assert.Equal(new[] { StageKind.Gradient, StageKind.Pass, StageKind.Pass, StageKind.Round, StageKind.Schedule, StageKind.Schedule, StageKind.Schedule,
             StageKind.Schedule, StageKind.Schedule, StageKind.Schedule, StageKind.Emit }, Pipeline.Stages.Select(s => s.Kind));
         Assert.All(Pipeline.Stages, s => Assert.False(string.IsNullOrWhiteSpace(s.Reason), s.Name));
         Assert.Equal(Pipeline.Round, Pipeline.Rewrite.Passes);
@@ -49,11 +49,13 @@ public class PipelineListTests
         Assert.Equal(Scheduler.Build(alone).ToString(), s.ToString());
         Assert.Equal(passes.Passes.Select(p => p.Title), report.Passes.Select(p => p.Title));
 
-        // The rows follow the list: merge, the round's passes round by round, then the six schedule stages.
+        // The rows follow the list: inline, merge, the round's passes round by round, then the six schedule stages.
         var rows = report.Stages;
         Assert.Equal(report.Passes.Count + 6, rows.Count);
-        Assert.Same(Pipeline.MergeStage, rows[0].Stage);
-        Assert.All(rows.Skip(1).Take(report.Passes.Count - 1), r => Assert.Same(Pipeline.Rewrite, r.Stage));
+        Assert.Same(Pipeline.InlineStage, rows[0].Stage);
+        Assert.Equal(rows[0].NodesBefore, rows[0].NodesAfter); // no custom op: inlining changes nothing
+        Assert.Same(Pipeline.MergeStage, rows[1].Stage);
+        Assert.All(rows.Skip(2).Take(report.Passes.Count - 2), r => Assert.Same(Pipeline.Rewrite, r.Stage));
         Assert.Equal(new[] { Pipeline.ScheduleSpecialize, Pipeline.Fuse, Pipeline.InPlace, Pipeline.Kernels, Pipeline.Order, Pipeline.MemoryPlan },
             rows.Skip(report.Passes.Count).Select(r => r.Stage));
         Assert.Equal(f.Nodes().Count, rows[0].NodesBefore);
