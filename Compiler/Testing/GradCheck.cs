@@ -23,9 +23,10 @@ namespace Nabla.Testing;
 public static class GradCheck
 {
     /// <summary>
-    /// Checks <paramref name="op"/> on random inputs. An elementwise op without attributes gets generated shapes; any
-    /// other op needs <paramref name="inputShapes"/> (and <paramref name="attrs"/> when it has attributes) — or use
-    /// <see cref="Function(Func{Node[], Node}, Shape[])"/> with a builder.
+    /// Checks <paramref name="op"/> — built-in or custom (<c>Op.Define</c>) — on random inputs. An elementwise op, or a
+    /// custom op given no <paramref name="inputShapes"/> (it is then taken to be elementwise), gets generated
+    /// broadcast-compatible shapes; any other op needs <paramref name="inputShapes"/> (and <paramref name="attrs"/> when
+    /// it has attributes) — or use <see cref="Function(Func{Node[], Node}, Shape[])"/> with a builder.
     /// </summary>
     /// <exception cref="ArgumentException">The op needs shapes or attributes that were not given.</exception>
     public static GradCheckResult Op(Op op, GradCheckOptions? options = null, Attrs? attrs = null, params Shape[] inputShapes)
@@ -36,7 +37,7 @@ public static class GradCheck
         if (a == Attrs.None && op.AttrsType != typeof(Attrs))
             throw new ArgumentException($"GradCheck.Op: {op.Name} takes {op.AttrsType.Name}; pass them as attrs, or use GradCheck.Function with a builder (e.g. xs => F.Sum(xs[0], 1)).");
         bool generated = inputShapes is null || inputShapes.Length == 0;
-        if (generated && (op.Kind != OpKind.Elementwise || op.IsVariadic))
+        if (generated && (!(op.Kind == OpKind.Elementwise || op.IsCustom) || op.IsVariadic))
             throw new ArgumentException($"GradCheck.Op: {op.Name} is not elementwise ({op.Kind}); give its input shapes, e.g. GradCheck.Op(op, options, attrs, Shape.Of(Shape.Batch, 3)).");
         int arity = generated ? op.Arity : inputShapes!.Length;
         return Engine.Run(new FunctionSubject("op " + op.Name, xs => xs[0].Graph.Make(op, a, xs), generated ? null : inputShapes, arity), options);
