@@ -89,4 +89,31 @@ public class DslGradCheckTests
         Assert.True(r.Passed, r.ToString());
         Assert.Contains("passed 4 cases", r.ToString());
     }
+
+    private static readonly Op MissingFactor = Op.Define("softplus_missing_factor", F.Softplus, (y, g) => new[] { g });
+
+    [Fact]
+    public void A_wrong_custom_op_inside_a_module_is_caught_and_named()
+    {
+        var module = new Sequential(new Dense(2, 3), Module.Lambda("BadSoftplus", MissingFactor.Call), new Dense(3, 1));
+        var r = GradCheck.Module(module, B.Of(S, 2), Fast, seed: 3);
+        Assert.False(r.Passed);
+        var f = r.Failure!;
+        Assert.Contains(f.Check, new[] { GradCheckKind.FiniteDifferences, GradCheckKind.JvpVsVjp });
+        Assert.Equal(1, f.Case.Batch); // shrunk from up to 4
+        if (f.Check == GradCheckKind.FiniteDifferences) Assert.Contains(f.Variable, new[] { "x", "0.weight", "0.bias", "2.weight", "2.bias" });
+        Assert.Contains("module Sequential", r.ToString());
+    }
+
+    [Fact]
+    public void A_wrong_custom_op_inside_a_network_is_caught_on_a_parameter()
+    {
+        var model = Model.Build(new Sequential(new Dense(2, 3), Module.Lambda("BadSoftplus", MissingFactor.Call), new Dense(3, 2)), 2, seed: 1);
+        var setup = new TrainingSetup(Loss.Mse(), Optimizer.Sgd(0.1));
+        var r = GradCheck.Network(model, setup, Fast);
+        Assert.False(r.Passed);
+        var f = r.Failure!;
+        Assert.Contains(f.Check, new[] { GradCheckKind.FiniteDifferences, GradCheckKind.JvpVsVjp });
+        if (f.Check == GradCheckKind.FiniteDifferences) Assert.Contains(f.Variable, new[] { "0.weight", "0.bias" }); // only the first layer's gradient passes through the op
+    }
 }
