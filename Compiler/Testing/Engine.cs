@@ -50,9 +50,10 @@ internal sealed class Engine
         _evaluated++;
         if (_failed) _shrinkCandidates++;
         bool backends = _backendsForever || (!_failed && _evaluated <= _o.BackendCases);
-        var failure = CheckCase(c, backends, out int skipped);
+        var failure = CheckCase(c, backends, out int skipped, out var targets);
         if (failure is null) { if (!_failed) _skipped += skipped; return true; }
         failure.Case = c;
+        failure.Targets = targets;
         if (_failed) _shrinks++;
         _failed = true;
         if (failure.Check == GradCheckKind.Backend) _backendsForever = true;
@@ -69,7 +70,7 @@ internal sealed class Engine
         // Batch 1 in a quarter of the batched cases, else 2 to MaxBatch: a rule wrong only at batch > 1 shows up often.
         int batch = !batched || _o.MaxBatch == 1 || r.Next(4) == 0 ? 1 : 2 + r.Next(_o.MaxBatch - 1);
         var inputs = shapes.Select((s, i) => Values(s.Concrete(batch), _o.DomainOf(i), r)).ToArray();
-        return new GradCheckCase(shapes, batch, inputs, false, r.Next());
+        return new GradCheckCase(shapes, batch, inputs, false, r.Next(), shapes.Select((_, i) => _subject.InputName(i)).ToArray());
     }
 
     private Tensor Values(int[] shape, Domain d, System.Random r)
@@ -103,7 +104,7 @@ internal sealed class Engine
         foreach (int off in offsets.Distinct())
         {
             if (off > 0 && c.InputArray.All(t => off >= t.Size)) continue;
-            yield return new GradCheckCase(s, b, c.InputArray.Select((t, i) => Refit(t, s[i].Concrete(b), off)).ToArray(), c.SimpleProjection, c.Seed);
+            yield return new GradCheckCase(s, b, c.InputArray.Select((t, i) => Refit(t, s[i].Concrete(b), off)).ToArray(), c.SimpleProjection, c.Seed, c.NameArray);
         }
     }
 
@@ -112,7 +113,7 @@ internal sealed class Engine
         var s = shapes ?? c.ShapeArray;
         int b = s.Any(x => x.HasBatch) ? batch ?? c.Batch : 1;
         var ins = inputs ?? c.InputArray.Select((t, i) => Refit(t, s[i].Concrete(b))).ToArray();
-        return new GradCheckCase(s, b, ins, simple ?? c.SimpleProjection, c.Seed);
+        return new GradCheckCase(s, b, ins, simple ?? c.SimpleProjection, c.Seed, c.NameArray);
     }
 
     private IEnumerable<GradCheckCase> Shrink(GradCheckCase c)
@@ -167,15 +168,17 @@ internal sealed class Engine
 
     // ---- the checks ----
 
-    private GradCheckFailure? CheckCase(GradCheckCase c, bool backends, out int skipped)
+    private GradCheckFailure? CheckCase(GradCheckCase c, bool backends, out int skipped, out IReadOnlyDictionary<string, Tensor> targets)
     {
         skipped = 0;
+        targets = new Dictionary<string, Tensor>();
         Built b;
         Node y, loss; Node[] grads; Node jv; Node[] vs;
         Tensor u;
         try
         {
             b = _subject.Build(c, _o);
+            targets = b.Targets.ToDictionary(t => t, t => b.Bindings[t]);
             y = b.Output;
             var g = y.Graph;
             var vars = b.Variables.Select(v => v.Node).ToArray();

@@ -26,18 +26,21 @@ public enum GradCheckKind
 /// </summary>
 public sealed class GradCheckCase
 {
-    internal GradCheckCase(Shape[] shapes, int batch, Tensor[] inputs, bool simpleProjection, int seed)
+    internal GradCheckCase(Shape[] shapes, int batch, Tensor[] inputs, bool simpleProjection, int seed, string[] names)
     {
-        ShapeArray = shapes; Batch = batch; InputArray = inputs; SimpleProjection = simpleProjection; Seed = seed;
+        ShapeArray = shapes; Batch = batch; InputArray = inputs; SimpleProjection = simpleProjection; Seed = seed; NameArray = names;
     }
 
     internal readonly Shape[] ShapeArray;
+    internal readonly string[] NameArray;
     internal readonly Tensor[] InputArray;
 
     /// <summary>The symbolic shapes of the inputs (may contain <see cref="Shape.Batch"/>).</summary>
     public IReadOnlyList<Shape> Shapes => ShapeArray;
     /// <summary>The batch size <see cref="Shape.Batch"/> is bound to.</summary>
     public int Batch { get; }
+    /// <summary>The inputs' names in the graph and the report (<c>x0</c>, <c>x1</c>, … for ops and functions; <c>x</c> for a module, <c>prediction</c> for a loss).</summary>
+    public IReadOnlyList<string> Names => NameArray;
     /// <summary>The input values (concrete shapes).</summary>
     public IReadOnlyList<Tensor> Inputs => InputArray;
     /// <summary>True when the projections u and v are all ones (shrinking tries this first); else drawn from <see cref="Seed"/>.</summary>
@@ -47,7 +50,7 @@ public sealed class GradCheckCase
 
     /// <summary>The shapes, batch and values, one line per input.</summary>
     public override string ToString() =>
-        string.Join(Environment.NewLine, InputArray.Select((t, i) => $"x{i}: {ShapeArray[i]} = {Report.Values(t)}")) +
+        string.Join(Environment.NewLine, InputArray.Select((t, i) => $"{NameArray[i]}: {ShapeArray[i]} = {Report.Values(t)}")) +
         $"{Environment.NewLine}batch {Batch}";
 }
 
@@ -85,6 +88,8 @@ public sealed class GradCheckFailure
     public Tensor? ActualTensor { get; internal set; }
     /// <summary>The projection u of the output (sum(u·f(x)) is differentiated).</summary>
     public Tensor? Projection { get; internal set; }
+    /// <summary>The generated targets of a loss or network check, by input name (empty otherwise).</summary>
+    public IReadOnlyDictionary<string, Tensor> Targets { get; internal set; } = new Dictionary<string, Tensor>();
     /// <summary>The exception, for <see cref="GradCheckKind.Exception"/>.</summary>
     public Exception? Exception { get; internal set; }
 }
@@ -189,9 +194,10 @@ internal static class Report
             _ => "building or evaluating the function",
         }).Append(nl);
         sb.Append("failure:  ").Append(f.Message).Append(nl);
-        sb.Append("shapes:   ").Append(string.Join(", ", c.ShapeArray.Select((s, i) => $"x{i}: {s}"))).Append($" (batch {c.Batch})").Append(nl);
+        sb.Append("shapes:   ").Append(string.Join(", ", c.ShapeArray.Select((s, i) => $"{c.NameArray[i]}: {s}"))).Append($" (batch {c.Batch})").Append(nl);
         for (int i = 0; i < c.InputArray.Length; i++)
-            sb.Append(i == 0 ? "inputs:   " : "          ").Append($"x{i} = ").Append(Values(c.InputArray[i])).Append(nl);
+            sb.Append(i == 0 ? "inputs:   " : "          ").Append($"{c.NameArray[i]} = ").Append(Values(c.InputArray[i])).Append(nl);
+        foreach (var kv in f.Targets) sb.Append("target:   ").Append($"{kv.Key} = ").Append(Values(kv.Value)).Append(nl);
         if (f.Projection is { } u) sb.Append("u:        ").Append(Values(u)).Append(c.SimpleProjection ? " (all ones)" : "").Append(nl);
         string what = f.Check == GradCheckKind.Backend ? (f.Variable ?? "") : "d/d" + f.Variable;
         string expLabel = f.Check switch { GradCheckKind.FiniteDifferences => "(finite differences)", GradCheckKind.Backend => "(interpreter)", _ => "" };

@@ -10,7 +10,11 @@ namespace Nabla.Testing;
 internal sealed record Variable(Node Node, string Name, int Input);
 
 /// <summary>A case built into a float64 graph: the output, the variables and every binding (inputs, parameters, targets).</summary>
-internal sealed record Built(Node Output, IReadOnlyList<Variable> Variables, Dictionary<string, Tensor> Bindings);
+internal sealed record Built(Node Output, IReadOnlyList<Variable> Variables, Dictionary<string, Tensor> Bindings)
+{
+    /// <summary>The names of the generated targets (shown in a failure's report).</summary>
+    public IReadOnlyList<string> Targets { get; init; } = System.Array.Empty<string>();
+}
 
 /// <summary>What a check differentiates: how its input shapes are drawn and shrunk, and how a case becomes a graph.</summary>
 internal abstract class Subject
@@ -119,7 +123,7 @@ internal sealed class LossSubject : Subject
         var t = g.Input("target", _loss.TargetShape(_prediction), _loss.TargetType(DType.F64));
         var b = Inputs(c, InputName);
         b["target"] = Targets.Make(t, o.Targets, LastDim(_prediction, c.Batch), c.Batch, new Random(c.Seed));
-        return new Built(_loss.Apply(p, t, _reduction), new[] { new Variable(p, "prediction", 0) }, b);
+        return new Built(_loss.Apply(p, t, _reduction), new[] { new Variable(p, "prediction", 0) }, b) { Targets = new[] { "target" } };
     }
 
     private static int LastDim(Shape s, int batch) => s.Rank == 0 ? 1 : s.Concrete(batch)[s.Rank - 1];
@@ -165,7 +169,7 @@ internal sealed class NetworkSubject : Subject
         }
         var vars = train.Parameters.Where(p => p.Parameter.Trainable).Select(p => new Variable(p.Node, p.Name, -1)).ToArray();
         if (vars.Length == 0) throw new ArgumentException($"{Name}: every parameter is frozen; there is no gradient to check.");
-        return new Built(train.LossNode, vars, b);
+        return new Built(train.LossNode, vars, b) { Targets = train.Targets.Select(t => t.Name!).ToArray() };
     }
 }
 

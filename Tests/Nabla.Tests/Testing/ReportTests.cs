@@ -62,4 +62,24 @@ public class ReportTests
         var b = GradCheck.Op(Bad, o with { Seed = a.Seed });
         Assert.Equal(a.ToString(), b.ToString());
     }
+
+    private sealed class SoftplusErrorLoss : Loss
+    {
+        public override string Name => "SoftplusError";
+        protected override Node Compute(Node y, Node t) => OverExample(Bad.Call(y - t), mean: true);
+    }
+
+    [Fact]
+    public void A_user_loss_report_names_the_prediction_and_shows_the_target()
+    {
+        var r = GradCheck.Loss(new SoftplusErrorLoss(), Shape.Of(Shape.Batch, 2), new GradCheckOptions { Seed = 5, Roslyn = false });
+        var f = r.Failure!;
+        Assert.Equal(new[] { "prediction" }, f.Case.Names);
+        var text = r.ToString();
+        Assert.StartsWith("GradCheck loss SoftplusError: FAILED", text);
+        Assert.Contains("shapes:   prediction: [B,2] (batch 1)", text);
+        Assert.Contains("inputs:   prediction = [[", text);
+        Assert.Contains("target:   target = [[", text);
+        if (f.Check == GradCheckKind.FiniteDifferences) Assert.Contains("d/dprediction", text);
+    }
 }
