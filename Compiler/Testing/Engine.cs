@@ -116,9 +116,11 @@ internal sealed class Engine
         return new GradCheckCase(s, b, ins, simple ?? c.SimpleProjection, c.Seed, c.NameArray);
     }
 
-    private IEnumerable<GradCheckCase> Shrink(GradCheckCase c)
+    // FsCheck evaluates the candidates lazily, in order, moving to the first that fails; at most MaxShrinks in all.
+    private IEnumerable<GradCheckCase> Shrink(GradCheckCase c) => Candidates(c).TakeWhile(_ => _shrinkCandidates < _o.MaxShrinks);
+
+    private IEnumerable<GradCheckCase> Candidates(GradCheckCase c)
     {
-        if (_shrinkCandidates >= _o.MaxShrinks) yield break;
         // Batch toward 1 (then 2, then one less).
         if (c.ShapeArray.Any(s => s.HasBatch))
             foreach (int b in new[] { 1, 2, c.Batch - 1 }.Where(b => b >= 1 && b < c.Batch).Distinct())
@@ -296,8 +298,10 @@ internal sealed class Engine
         return new Tensor(shape, data);
     }
 
+    // |a − b| / max(1, |a|, |b|): absolute near 0, relative for large values; equal values (infinities too) agree, a NaN never does.
     internal static double Error(double a, double b) =>
-        double.IsNaN(a) || double.IsNaN(b) ? double.PositiveInfinity : Math.Abs(a - b) / Math.Max(1, Math.Max(Math.Abs(a), Math.Abs(b)));
+        a == b ? 0 : double.IsNaN(a) || double.IsNaN(b) || double.IsInfinity(a) || double.IsInfinity(b) ? double.PositiveInfinity
+        : Math.Abs(a - b) / Math.Max(1, Math.Max(Math.Abs(a), Math.Abs(b)));
 
     private static double Dot(Tensor a, Tensor b)
     {
