@@ -52,6 +52,9 @@ internal sealed class Engine
         bool backends = _backendsForever || (!_failed && _evaluated <= _o.BackendCases);
         var failure = CheckCase(c, backends, out int skipped, out var targets);
         if (failure is null) { if (!_failed) _skipped += skipped; return true; }
+        // While shrinking, a candidate that fails another check counts as passing: the counterexample shows the first bug
+        // (a wrong VJP found by finite differences stays a finite-difference failure rather than moving onto a kink).
+        if (_failed && failure.Check != _last!.Check) return true;
         failure.Case = c;
         failure.Targets = targets;
         if (_failed) _shrinks++;

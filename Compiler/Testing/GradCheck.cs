@@ -16,7 +16,8 @@ namespace Nabla.Testing;
 /// derivative (the first <see cref="GradCheckOptions.BackendCases"/> cases).</item>
 /// </list>
 /// On failure FsCheck shrinks the case (batch toward 1, shapes toward rank 0 and size 1, u and v toward ones, values
-/// toward 0 and short numbers), and the <see cref="GradCheckResult"/> holds the smallest failing case found. Nothing here
+/// toward 0 and short numbers; a candidate must fail the same check as the first failure), and the
+/// <see cref="GradCheckResult"/> holds the smallest failing case found. Nothing here
 /// needs a test framework: call <see cref="GradCheckResult.ThrowIfFailed"/> (or one of the <c>Assert…</c> methods) from
 /// xunit or NUnit, or print the result from a console.
 /// </summary>
