@@ -57,6 +57,12 @@ public sealed partial class Op
     /// forward. Rules are written in IR ops, so their results can be differentiated again.
     /// </summary>
     /// <remarks>
+    /// A derived rule follows the conventions of the ops the forward is written with at their kinks (relu′(0) = 0,
+    /// abs′(0) = 0): a smooth function written with kinking ops, such as softplus as relu(x) + log1p(e^−|x|), gets
+    /// derivative 0 at x = 0 from a derived rule, not ½. Give both rules for such an op (GradCheck's JVP-vs-VJP check
+    /// finds the difference).
+    /// </remarks>
+    /// <remarks>
     /// The op has a shape (and element type) wherever its forward does, is hash-consed like any op, and the interpreter
     /// evaluates it by its forward. Autodiff applies its rules; then, before the graph passes, the pipeline replaces
     /// every custom node by its forward (<see cref="Inline"/>), so the rewrites, both backends, the source generator and

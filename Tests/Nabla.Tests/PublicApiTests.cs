@@ -32,6 +32,7 @@ public class PublicApiTests
         ["Nabla"] = typeof(Nabla.Network),
         ["Nabla.Jit"] = typeof(Nabla.Jit),
         ["Nabla.Distributed"] = typeof(Nabla.Distributed.ICommunicator),
+        ["Nabla.Testing"] = typeof(Nabla.Testing.GradCheck),
         ["Nabla.Generator"] = typeof(NablaGenerator::Nabla.Generator.NetworkGenerator),
     };
 

@@ -28,7 +28,8 @@ public class CustomOpMnist1DTests
         // The README's definition.
         var softplus = Op.Define("stable_softplus",
             x => F.Relu(x) + F.Log1p(F.Exp(-F.Abs(x))),          // log(1 + eˣ) without overflow
-            vjp: (y, g) => new[] { g * F.Sigmoid(y.A) });       // d/dx softplus(x) = σ(x)
+            vjp: (y, g) => new[] { g * F.Sigmoid(y.A) },        // d/dx softplus(x) = σ(x), reverse mode
+            jvp: (y, t) => t[0]! * F.Sigmoid(y.A));             // and forward mode
         Module Mlp(Func<Module> act) => new Sequential(new Dense(40, 100), act(), new Dense(100, 100), act(), new Dense(100, 10));
 
         var custom = Model.Build(Mlp(() => Module.Lambda("StableSoftplus", softplus.Call)), 40, seed: 1)
