@@ -1,8 +1,14 @@
+extern alias NablaGenerator;
+
 using System;
+using System.IO;
 using System.Linq;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Nabla.Tests.Backends.CSharp;
 using Xunit;
+using Steps = NablaGenerator::Nabla.Generator.NetworkGenerator.Steps;
 
 namespace Nabla.Tests.Generator;
 
@@ -17,7 +23,7 @@ public class GeneratedCustomOpTests
 {
     // Dense → stable softplus (a local, own VJP, used as a method group) → Dense → ½x² (a helper's op, derived VJP, in
     // a lambda with a node-times-double operator) → Dense → a straight-through clip (a static field, VJP = g) → x·tanh(x)
-    // (a forward given as a method group of the class, own JVP as well).
+    // (its forward a method group of the class, its VJP by hand).
     private const string Network = """
         using Nabla;
         using Nabla.Ir;
@@ -83,6 +89,49 @@ public class GeneratedCustomOpTests
         var byExpressions = expressions.Predict(x, batch);
         for (int i = 0; i < predicted.Length; i++) Assert.Equal(byExpressions[i], predicted[i], 1e-3f);
         Assert.True(generated.Evaluate(x, t, batch) < first, "training lowers the loss");
+    }
+
+    [Fact]
+    public void The_examples_softplus_network_generates_and_matches_the_run_time_compile()
+    {
+        // examples/GeneratedModel's second network (published as a NativeAOT binary by CI), as the generator sees it.
+        var dir = Path.Combine(SampleTests.RepoRoot(), "examples", "GeneratedModel");
+        var source = File.ReadAllText(Path.Combine(dir, "Mnist1dSoftplusMlp.cs"));
+        var (output, diagnostics, _) = GeneratorHarness.Run(GeneratorHarness.Compilation(true, source, File.ReadAllText(Path.Combine(dir, "Mnist1dMlp.cs"))));
+        Assert.Empty(diagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        using var ms = new MemoryStream();
+        Assert.True(output.Emit(ms).Success);
+        var asm = new System.Runtime.Loader.AssemblyLoadContext("example-" + Guid.NewGuid().ToString("N"), isCollectible: true).LoadFromStream(new MemoryStream(ms.ToArray()));
+        var type = asm.GetType("GeneratedModel.Mnist1dSoftplusMlp", throwOnError: true)!;
+        var generated = (Network)type.GetMethod("CreateNetwork")!.Invoke(null, new object[] { 0L })!;
+        var jit = ((Model)type.GetMethod("Build")!.Invoke(null, null)!).Compile(TrainingSetup.Classification(Optimizer.Adam(0.01)), Backend.Expressions);
+        const int batch = 5;
+        var rng = new Random(3);
+        var x = Enumerable.Range(0, batch * 40).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        var t = new float[batch * 10];
+        for (int b = 0; b < batch; b++) t[b * 10 + rng.Next(10)] = 1;
+        for (int step = 0; step < 3; step++) Assert.Equal(jit.TrainStep(x, t, batch, 0.01), generated.TrainStep(x, t, batch, 0.01), 1e-4f);
+        var a = generated.ParameterValues("linear1.weight");
+        var b2 = jit.ParameterValues("linear1.weight");
+        for (int i = 0; i < a.Length; i++) Assert.Equal(b2[i], a[i], 1e-5f);
+    }
+
+    [Fact]
+    public void An_edit_elsewhere_reuses_the_cached_output_of_a_network_with_custom_ops()
+    {
+        const string other = "namespace Demo; public static class Helpers { public static int Answer() => 42; }";
+        var compilation = GeneratorHarness.Compilation(true, Network, other);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var first = driver.GetRunResult().Results.Single();
+        Assert.Equal(2, first.GeneratedSources.Length);
+        Assert.All(first.TrackedSteps[Steps.Output].SelectMany(x => x.Outputs), o => Assert.Equal(IncrementalStepRunReason.New, o.Reason));
+        var tree = compilation.SyntaxTrees.Single(x => x.FilePath == "Other1.cs");
+        var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(other.Replace("42", "43"), (CSharpParseOptions)tree.Options, tree.FilePath));
+        var second = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        // The recipe (with its lambdas and method groups) compares equal: the output step is served from the cache.
+        Assert.All(second.TrackedSteps[Steps.Output].SelectMany(x => x.Outputs), o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+        Assert.Equal(2, second.GeneratedSources.Length);
     }
 
     // y = clip(W x + b) to [-1, 1], MSE to targets of ±3, on inputs that saturate every output: the clip's true
