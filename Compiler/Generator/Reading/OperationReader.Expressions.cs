@@ -214,6 +214,8 @@ internal sealed partial class OperationReader
                 var id = Helper(m, d);
                 return id is null ? new ConstExpr(at, null, null) : new UserMethodGroupExpr(at, type, id, Symbols.Display(m));
             }
+            case IMethodReferenceOperation r when r.Instance is not null && (r.Method.IsStatic || r.Method.MethodKind == MethodKind.ReducedExtension):
+                return UnsupportedExpr(d, "an extension method as a delegate; wrap it in a lambda");
             case IMethodReferenceOperation { Method: var m, Instance: var instance } when instance is null || !m.IsStatic:
                 if (!Symbols.IsAvailable(m.ContainingType)) { Report(DiagnosticDescriptors.UnavailableMember, d, Symbols.Display(m)); return new ConstExpr(at, null, null); }
                 // An instance method (softplus.Call): the receiver is read when the delegate is made, as in C#.

@@ -72,6 +72,18 @@ public class GeneratedCustomOpDiagnosticTests
             """), "NABLA007", "F.Reshape(g");
 
     [Fact]
+    public void An_extension_method_as_a_delegate_is_NABLA004()
+    {
+        // Instance method groups (softplus.Call) are evaluated; an extension method's group has no instance method to bind.
+        var d = Expect(Net("""
+                    var widths = new System.Collections.Generic.List<int> { 3 };
+                    Func<int> total = widths.Sum;
+                    return Model.Build(new Sequential(new Dense(4, total())), inputWidth: 4);
+            """).Replace("using System;", "using System;\nusing System.Linq;"), "NABLA004", "widths.Sum;");
+        Assert.Contains("extension method", d.GetMessage());
+    }
+
+    [Fact]
     public void A_built_in_op_name_is_NABLA008_at_the_definition()
     {
         var d = Expect(Net("""
