@@ -79,11 +79,17 @@ internal static class DiagnosticDescriptors
         "'{0}' nests more than {1} calls at build time",
         "Helper methods of the [Network] class may call each other, but not without bound.");
 
+    /// <summary>NABLA013: a custom op's forward or derivative rules failed while the model was differentiated and lowered.</summary>
+    public static readonly DiagnosticDescriptor InvalidCustomOp = Make("NABLA013", "A custom op failed at build time",
+        "The custom op '{0}' failed while the model was differentiated and compiled: {1}",
+        "The generator runs a custom op's forward, VJP and JVP (Op.Define) at build time, as Nabla.Jit does at run time. The location is the Op.Define call; " +
+        "a rule must return one entry per input, shaped like that input (or null), built from the op's inputs, output and adjoint only.");
+
     /// <summary>Every descriptor, by id.</summary>
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } = new[]
     {
         InternalError, NotStaticPartial, MissingBuild, BadNetworkMethod, UnsupportedSyntax, UnavailableMember, UnknownLayer,
-        InvalidNetwork, EvaluationFailed, LoopLimit, NameClash, WrongResult, RecursionLimit,
+        InvalidNetwork, EvaluationFailed, LoopLimit, NameClash, WrongResult, RecursionLimit, InvalidCustomOp,
     };
 
     private static readonly Dictionary<string, DiagnosticDescriptor> Index = All.ToDictionary(d => d.Id);

@@ -12,7 +12,8 @@ namespace GeneratedModel;
 /// Trains the build-time compiled MNIST-1D MLP (<see cref="Mnist1dMlp"/>) with mini-batches of 100 and prints
 /// <c>train_accuracy=…</c> and <c>test_accuracy=…</c>. Nothing is compiled at run time, so the same code runs as a
 /// NativeAOT binary. Options: <c>--data DIR</c> (train.csv and test.csv; default examples/Mnist1D/data found from the
-/// current or the program's folder), <c>--steps N</c> (default 6000, the notebook's), <c>--seed N</c> (batch order).
+/// current or the program's folder), <c>--steps N</c> (default 6000, the notebook's), <c>--seed N</c> (batch order),
+/// <c>--model mlp|softplus</c> (default mlp; softplus trains <see cref="Mnist1dSoftplusMlp"/>, the same MLP with a custom op).
 /// </summary>
 public static class Program
 {
@@ -34,6 +35,7 @@ public static class Program
         string? data = null;
         int steps = 6000;
         long seed = 0;
+        string model = "mlp";
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"option {args[i]} needs a value");
@@ -42,18 +44,22 @@ public static class Program
                 case "--data": data = Value(); break;
                 case "--steps": steps = PositiveInt(Value(), "--steps"); break;
                 case "--seed": seed = PositiveInt(Value(), "--seed"); break;
+                case "--model":
+                    model = Value();
+                    if (model is not ("mlp" or "softplus")) throw new ArgumentException($"--model is mlp or softplus, not '{model}'");
+                    break;
                 case "-h" or "--help":
-                    Console.WriteLine("usage: GeneratedModel [--data DIR] [--steps N] [--seed N]");
+                    Console.WriteLine("usage: GeneratedModel [--data DIR] [--steps N] [--seed N] [--model mlp|softplus]");
                     return 0;
-                default: throw new ArgumentException($"unknown option '{args[i]}' (use --data DIR, --steps N, --seed N)");
+                default: throw new ArgumentException($"unknown option '{args[i]}' (use --data DIR, --steps N, --seed N, --model mlp|softplus)");
             }
         }
         data ??= FindData() ?? throw new ArgumentException("cannot find examples/Mnist1D/data from here; pass --data DIR");
 
         var train = Csv.LoadClassification(Path.Combine(data, "train.csv"), classes: 10);
         var test = Csv.LoadClassification(Path.Combine(data, "test.csv"), classes: 10);
-        var network = Mnist1dMlp.CreateNetwork();
-        Console.WriteLine($"model: {network.Model.ParameterCount} parameters, compiled at build time; " +
+        var network = model == "softplus" ? Mnist1dSoftplusMlp.CreateNetwork() : Mnist1dMlp.CreateNetwork();
+        Console.WriteLine($"model: {network.Model.ParameterCount} parameters{(model == "softplus" ? " (softplus activations: the custom op stable_softplus)" : "")}, compiled at build time; " +
             // PublishAot in the project turns dynamic code off on the JIT too, so `dotnet run` behaves as the native binary.
             $"run-time code generation {(RuntimeFeature.IsDynamicCodeSupported ? "available" : "off")}; " +
             $"Vector256 {(System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "accelerated" : "NOT accelerated (publish with -p:IlcInstructionSet=native)")}");

@@ -32,15 +32,22 @@ internal static class ModelBuilder
         try
         {
             ct.ThrowIfCancellationRequested();
-            var (model, setup, error) = Evaluate(recipe);
+            var interpreter = new Interpreter(recipe);
+            var (model, setup, error) = Evaluate(recipe, interpreter);
             if (error is not null) { diags.Add(error); return Output(null, diags); }
             ct.ThrowIfCancellationRequested();
 
             LoweredModel lowered;
+            // Lowering runs the network's lambdas again, and custom ops' forwards and rules for the first time.
             try { lowered = Lowerer.Lower(model!, setup!); }
+            catch (Exception e) when (Values.Located(e) is { } located)
+            {
+                diags.Add(located.Diagnostic); // located in the lambda that failed
+                return Output(null, diags);
+            }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
-                diags.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidNetwork, (recipe.Training ?? recipe.Build).At, e.Message));
+                diags.Add(CustomOpError(e, interpreter) ?? DiagnosticInfo.Create(DiagnosticDescriptors.InvalidNetwork, (recipe.Training ?? recipe.Build).At, e.Message));
                 return Output(null, diags);
             }
             ct.ThrowIfCancellationRequested();
@@ -65,10 +72,27 @@ internal static class ModelBuilder
         }
     }
 
-    /// <summary>Runs <c>Build()</c> and <c>Training()</c> (or the default setup) at build time.</summary>
-    internal static (global::Nabla.Model? Model, TrainingSetup? Setup, DiagnosticInfo? Error) Evaluate(NetworkRecipe recipe)
+    /// <summary>
+    /// NABLA013 at the <c>Op.Define</c> call of the custom op an IR error names (<c>Custom op "name" …</c>,
+    /// <c>The VJP of custom op "name" …</c>), when that op was defined by the network method; otherwise null.
+    /// </summary>
+    private static DiagnosticInfo? CustomOpError(Exception e, Interpreter interpreter)
     {
-        var interpreter = new Interpreter(recipe);
+        const string Marker = "ustom op \"";
+        int start = e.Message.IndexOf(Marker, StringComparison.Ordinal);
+        if (start < 0) return null;
+        start += Marker.Length;
+        int end = e.Message.IndexOf('"', start);
+        if (end < 0) return null;
+        var name = e.Message.Substring(start, end - start);
+        return interpreter.CustomOps.TryGetValue(name, out var at)
+            ? DiagnosticInfo.Create(DiagnosticDescriptors.InvalidCustomOp, at, name, e.Message)
+            : null;
+    }
+
+    /// <summary>Runs <c>Build()</c> and <c>Training()</c> (or the default setup) at build time.</summary>
+    internal static (global::Nabla.Model? Model, TrainingSetup? Setup, DiagnosticInfo? Error) Evaluate(NetworkRecipe recipe, Interpreter interpreter)
+    {
         try
         {
             var built = interpreter.Call(recipe.Build!, Array.Empty<object?>(), recipe.Build!.At);

@@ -4,26 +4,29 @@ using System.Reflection;
 
 namespace Nabla.Generator.Evaluation;
 
-/// <summary>A lambda of a network method: its parameters and body, and the variables it captured.</summary>
+/// <summary>
+/// A lambda of a network method (its parameters and body, and the variables it captured), or a helper method of the
+/// [Network] class used as a delegate.
+/// </summary>
 internal sealed class Closure
 {
-    private readonly Interpreter _interpreter;
-    private readonly Scope _captured;
-    private readonly string[] _params;
-    private readonly Model.Stmt _body;
+    private readonly Func<object?[], object?> _run;
 
     public Closure(Interpreter interpreter, Scope captured, string[] parameters, Model.Stmt body)
     {
-        _interpreter = interpreter; _captured = captured; _params = parameters; _body = body;
+        _run = args =>
+        {
+            var scope = new Scope(captured);
+            for (int i = 0; i < parameters.Length; i++) scope.Declare(parameters[i], args[i]);
+            return interpreter.RunBody(body, scope);
+        };
     }
 
+    /// <summary>A closure that runs <paramref name="run"/> (a helper of the class, called with the delegate's arguments).</summary>
+    public Closure(Func<object?[], object?> run) { _run = run; }
+
     /// <summary>Runs the body with <paramref name="args"/> bound to the parameters.</summary>
-    public object? Invoke(object?[] args)
-    {
-        var scope = new Scope(_captured);
-        for (int i = 0; i < _params.Length; i++) scope.Declare(_params[i], args[i]);
-        return _interpreter.RunBody(_body, scope);
-    }
+    public object? Invoke(object?[] args) => _run(args);
 }
 
 /// <summary>Turns a <see cref="Closure"/> into a real <c>Func&lt;…&gt;</c> or <c>Action&lt;…&gt;</c> the DSL can call.</summary>

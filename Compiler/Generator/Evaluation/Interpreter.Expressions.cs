@@ -94,7 +94,18 @@ internal sealed partial class Interpreter
             case LambdaExpr l:
                 return Delegates.Create(Members.Require(l.Delegate, l.At), new Closure(this, scope, l.Params.AsArray(), l.Body));
             case MethodGroupExpr m:
-                return Delegate.CreateDelegate(Members.Require(m.Delegate, m.At), (MethodInfo)Members.Method(m.Method, m.At));
+            {
+                var method = (MethodInfo)Members.Method(m.Method, m.At);
+                var type = Members.Require(m.Delegate, m.At);
+                if (m.Receiver is null) return Delegate.CreateDelegate(type, method);
+                var target = Receiver(m.Receiver, scope, m.Method.Display);
+                return Guard(m, m.Method.Display, () => Delegate.CreateDelegate(type, target, method), new[] { target });
+            }
+            case UserMethodGroupExpr u:
+            {
+                if (!_functions.TryGetValue(u.Function, out var f)) throw new EvaluationError(DiagnosticInfo.Create(DiagnosticDescriptors.UnavailableMember, u.At, u.Display));
+                return Delegates.Create(Members.Require(u.Delegate, u.At), new Closure(args => Call(f, args, u.At)));
+            }
             case CollectionExpr c: return Collection(c, scope);
             case InterpolationExpr s: return string.Concat(s.Parts.Select(p => Values.Text(Eval(p, scope))));
             case AssignExpr a:

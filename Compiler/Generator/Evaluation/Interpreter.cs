@@ -22,6 +22,7 @@ internal sealed partial class Interpreter
     private readonly Dictionary<string, UserFunction> _functions;
     private readonly Dictionary<string, object?> _fields = new(StringComparer.Ordinal);
     private readonly Dictionary<object, SourceLocation> _origins = new(ReferenceComparer.Instance);
+    private readonly Dictionary<string, SourceLocation> _customOps = new(StringComparer.Ordinal);
     private readonly Stack<object> _initTargets = new();
     private int _depth;
 
@@ -150,7 +151,7 @@ internal sealed partial class Interpreter
         catch (Exception raw)
         {
             var e = Values.Unwrap(raw);
-            if (e is EvaluationError) ExceptionDispatchInfo.Capture(e).Throw();
+            if (Values.Located(e) is { } located) ExceptionDispatchInfo.Capture(located).Throw();
             if (e is LayerException le)
                 throw new EvaluationError(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidNetwork, LayerOrigin(le.LayerPath, involved) ?? at.At, le.Message));
             if (e is LossException or Nabla.Ir.ShapeException)
@@ -177,6 +178,11 @@ internal sealed partial class Interpreter
 
     private void Remember(object? value, SourceLocation? at)
     {
-        if (at is not null && value is Module && !_origins.ContainsKey(value)) _origins[value] = at;
+        if (at is null) return;
+        if (value is Module && !_origins.ContainsKey(value)) _origins[value] = at;
+        if (value is Nabla.Ir.Op { IsCustom: true } op && !_customOps.ContainsKey(op.Name)) _customOps[op.Name] = at;
     }
+
+    /// <summary>The custom ops defined while evaluating (<c>Op.Define</c> calls), by name, with the call's location.</summary>
+    public IReadOnlyDictionary<string, SourceLocation> CustomOps => _customOps;
 }

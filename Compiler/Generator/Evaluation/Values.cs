@@ -145,6 +145,17 @@ internal static class Values
     private static InvalidOperationException Bad(string op, object? a, object? b) =>
         new($"The operator {op} does not apply to {a?.GetType().Name ?? "null"} and {b?.GetType().Name ?? "null"}.");
 
+    /// <summary>
+    /// The <see cref="EvaluationError"/> in <paramref name="e"/>'s chain of inner exceptions, or null: an error raised in
+    /// a lambda of the network method (a custom op's forward or rule) that the DSL called and wrapped in its own message.
+    /// </summary>
+    public static EvaluationError? Located(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is EvaluationError located) return located;
+        return null;
+    }
+
     /// <summary>The value of a member (for messages): the inner exception of a reflective call.</summary>
     public static Exception Unwrap(Exception e)
     {

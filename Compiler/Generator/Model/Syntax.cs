@@ -47,8 +47,13 @@ internal sealed record ElementExpr(SourceLocation? At, Expr Array, Expr Index) :
 internal sealed record TupleExpr(SourceLocation? At, TypeRef Type, EquatableArray<Expr> Elements) : Expr(At);
 /// <summary>A lambda converted to <paramref name="Delegate"/> (parameters by variable id).</summary>
 internal sealed record LambdaExpr(SourceLocation? At, TypeRef Delegate, EquatableArray<string> Params, Stmt Body) : Expr(At);
-/// <summary>A method group converted to <paramref name="Delegate"/> (<c>Act.Relu</c> as a <c>Func&lt;Node, Node&gt;</c>).</summary>
-internal sealed record MethodGroupExpr(SourceLocation? At, TypeRef Delegate, MethodRef Method) : Expr(At);
+/// <summary>
+/// A method group converted to <paramref name="Delegate"/>: a static method (<c>Act.Relu</c> as a <c>Func&lt;Node, Node&gt;</c>)
+/// or an instance method of a DSL object (<c>softplus.Call</c>, <paramref name="Receiver"/> evaluated when the delegate is made).
+/// </summary>
+internal sealed record MethodGroupExpr(SourceLocation? At, TypeRef Delegate, MethodRef Method, Expr? Receiver) : Expr(At);
+/// <summary>A static method of the [Network] class converted to <paramref name="Delegate"/> (run from source when called).</summary>
+internal sealed record UserMethodGroupExpr(SourceLocation? At, TypeRef Delegate, string Function, string Display) : Expr(At);
 /// <summary>A collection expression <c>[a, ..b]</c> of target type <paramref name="Target"/>.</summary>
 internal sealed record CollectionExpr(SourceLocation? At, TypeRef Target, TypeRef Element, EquatableArray<Expr> Elements, EquatableArray<bool> Spread) : Expr(At);
 /// <summary>An interpolated string; holes are formatted with the invariant culture.</summary>

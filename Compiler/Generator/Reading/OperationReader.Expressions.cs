@@ -208,11 +208,18 @@ internal sealed partial class OperationReader
         {
             case IAnonymousFunctionOperation f:
                 return new LambdaExpr(at, type, EquatableArray.From(f.Symbol.Parameters.Select(VarId)), Block(f.Body));
-            case IMethodReferenceOperation { Method: var m, Instance: null }:
-                if (SymbolEqualityComparer.Default.Equals(m.ContainingType, _class))
-                    return UnsupportedExpr(d, "a method of the [Network] class as a delegate; wrap it in a lambda");
+            case IMethodReferenceOperation { Method: var m, Instance: null } when SymbolEqualityComparer.Default.Equals(m.ContainingType, _class):
+            {
+                // A helper of the class as a delegate (Op.Define("act", MyForward), Module.Lambda("Act", MyAct)).
+                var id = Helper(m, d);
+                return id is null ? new ConstExpr(at, null, null) : new UserMethodGroupExpr(at, type, id, Symbols.Display(m));
+            }
+            case IMethodReferenceOperation r when r.Instance is not null && (r.Method.IsStatic || r.Method.MethodKind == MethodKind.ReducedExtension):
+                return UnsupportedExpr(d, "an extension method as a delegate; wrap it in a lambda");
+            case IMethodReferenceOperation { Method: var m, Instance: var instance } when instance is null || !m.IsStatic:
                 if (!Symbols.IsAvailable(m.ContainingType)) { Report(DiagnosticDescriptors.UnavailableMember, d, Symbols.Display(m)); return new ConstExpr(at, null, null); }
-                return new MethodGroupExpr(at, type, Symbols.Method(m));
+                // An instance method (softplus.Call): the receiver is read when the delegate is made, as in C#.
+                return new MethodGroupExpr(at, type, Symbols.Method(m), instance is null ? null : Expression(instance));
             default: return UnsupportedExpr(d, "this kind of delegate");
         }
     }
