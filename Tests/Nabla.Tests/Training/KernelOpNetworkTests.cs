@@ -33,35 +33,14 @@ public class KernelOpNetworkTests
         var lowered = Lowerer.Lower(model, new TrainingSetup(Loss.Mse(), Optimizer.Sgd(0.3)) { DType = DType.F64 });
         Assert.Contains(lowered.TrainStep.Nodes(), n => n.Op.Name == "softsign");
         Assert.Contains(lowered.TrainStep.Nodes(), n => n.Op.Name == "gate");
-        var compiled = Jit.CompileModel<double>(lowered, backend);
-        var spec = compiled.Spec;
-        var b = model.Parameters.ToTensors();
-        foreach (var s in lowered.Signature.State)
-            b[s.Name] = new Tensor(s.Shape.ToArray(), Enumerable.Repeat(s.Initial, s.Shape.Aggregate(1, (a, d) => a * d)).ToArray());
+        var run = new StepAgainstInterpreter(model, lowered, backend);
+        var b = run.Bindings;
         var rng = new Random(4);
         b["x"] = new Tensor(new[] { 6, 4 }, Enumerable.Range(0, 24).Select(_ => rng.NextDouble() * 4 - 2).ToArray());
         b["t"] = new Tensor(new[] { 6, 3 }, Enumerable.Range(0, 18).Select(_ => rng.NextDouble() * 2 - 0.5).ToArray());
         b["lr"] = Tensor.Scalar(0.3);
-        for (int i = 0; i < spec.Parameters.Count; i++) Array.Copy(b[spec.Parameters[i].Name].Data, compiled.Parameters[i], compiled.Parameters[i].Length);
-        int m = spec.MethodIndex("TrainStep");
-        var method = spec.Methods[m];
-        double first = double.NaN, last = double.NaN;
-        for (int step = 0; step < 4; step++)
-        {
-            var expected = Interpreter.Run(lowered.TrainStep, b);
-            var outputs = method.Outputs.Select(o => new double[o.Size(6)]).ToArray();
-            compiled.Run(m, 6, method.Inputs.Select(i => b[i.Name].Data).ToArray(), outputs);
-            double loss = outputs[method.OutputIndex("loss")][0];
-            Assert.Equal(expected["loss"].Value, loss, 12);
-            if (step == 0) first = loss;
-            last = loss;
-            foreach (var u in expected.Updates)
-            {
-                var got = compiled.Parameters[spec.ParameterIndex(u.Key)];
-                for (int i = 0; i < got.Length; i++) Assert.Equal(u.Value.Data[i], got[i], 12);
-                b[u.Key] = u.Value;
-            }
-        }
+        double first = run.Step(6), last = first;
+        for (int step = 1; step < 4; step++) last = run.Step(6);
         Assert.True(last < first, $"training lowers the loss ({first} → {last})");
     }
 
