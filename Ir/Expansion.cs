@@ -53,12 +53,18 @@ internal static class Expansion
         return (result, leaves);
     }
 
-    private static Node Built(Op op, Node[] inputs)
+    // The type rule builds and remembers the forward; the shape rule, which Graph.Make calls next on the same inputs
+    // (unless the node exists already), takes it and forgets it, so a thread keeps at most one forward reachable.
+    private static Node Built(Op op, Node[] inputs, bool keep)
     {
+        if (op.Arity != inputs.Length) throw new ShapeException($"{op.Name} takes {op.Arity} input(s), got {inputs.Length}.");
         if (_last is { } last && ReferenceEquals(last.Op, op) && last.Inputs.Length == inputs.Length && SameNodes(last.Inputs, inputs))
+        {
+            if (!keep) _last = null;
             return last.Result;
+        }
         var result = Build(op, inputs).Result;
-        _last = (op, (Node[])inputs.Clone(), result);
+        _last = keep ? (op, (Node[])inputs.Clone(), result) : null;
         return result;
     }
 
@@ -69,10 +75,10 @@ internal static class Expansion
     }
 
     /// <summary>The shape rule: the shape of the forward's result.</summary>
-    public static Shape Shape(Op op, Node[] inputs) => Built(op, inputs).Shape;
+    public static Shape Shape(Op op, Node[] inputs) => Built(op, inputs, keep: false).Shape;
 
     /// <summary>The type rule: the element type of the forward's result.</summary>
-    public static DType Type(Op op, Node[] inputs) => Built(op, inputs).DType;
+    public static DType Type(Op op, Node[] inputs) => Built(op, inputs, keep: true).DType;
 
     /// <summary>The reference kernel: the interpreter runs the forward on the input values (float64).</summary>
     public static Tensor Reference(Node n, Tensor[] values, int[] outShape)
@@ -80,12 +86,19 @@ internal static class Expansion
         var (result, leaves) = Build(n.Op, n.InputArray);
         var bindings = new Dictionary<string, Tensor>();
         for (int i = 0; i < leaves.Length; i++) bindings[leaves[i].Name!] = values[i];
-        // The batch size: from the output's batch axis if it has one, else from the inputs' (the interpreter's rule).
-        int? batch = null;
-        for (int i = 0; i < n.Shape.Rank; i++) if (n.Shape[i] == Ir.Shape.Batch) { batch = outShape[i]; break; }
-        if (batch is null && !n.InputArray.Any(x => x.Shape.HasBatch) && Topo.Reachable(new[] { result }).Any(x => x.Op == Op.BatchSize))
+        // The batch size: from the output's batch axis, else from an input's (the forward may read the batch size
+        // without reaching that input).
+        int? batch = BatchAxis(n.Shape, outShape);
+        for (int i = 0; i < leaves.Length && batch is null; i++) batch = BatchAxis(n.InputArray[i].Shape, values[i].Shape);
+        if (batch is null && Topo.Reachable(new[] { result }).Any(x => x.Op == Op.BatchSize))
             throw new InvalidOperationException($"Custom op \"{n.Op.Name}\" reads the batch size, but neither its inputs nor its output have the batch axis to take it from.");
         return Interpreter.Evaluate(new[] { result }, bindings, DType.F64, batch)[result];
+    }
+
+    private static int? BatchAxis(Shape symbolic, int[] concrete)
+    {
+        for (int i = 0; i < symbolic.Rank; i++) if (symbolic[i] == Ir.Shape.Batch) return concrete[i];
+        return null;
     }
 
     /// <summary>The reverse-mode rule of an op defined without one: the VJP of its forward.</summary>

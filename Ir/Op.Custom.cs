@@ -103,6 +103,7 @@ public sealed partial class Op
         if (Kind == OpKind.Leaf || AttrsType != typeof(Attrs))
             throw new ArgumentException($"{Name} takes {(Kind == OpKind.Leaf ? "no inputs (it is a leaf)" : AttrsType.Name)}; build it with its F function.");
         if (inputs[0] is null) throw new ArgumentNullException(nameof(inputs), $"{Name}: an input is null.");
+        if (!IsVariadic && inputs.Length != Arity) throw new ArgumentException($"{Name} takes {Arity} input(s), got {inputs.Length}.", nameof(inputs));
         return inputs[0].Graph.Make(this, Attrs.None, inputs);
     }
 
@@ -112,25 +113,26 @@ public sealed partial class Op
     /// </summary>
     public static Function Inline(Function f) => Expansion.Inline(f);
 
-    // The user's VJP must give one entry per input; say so naming the op rather than fail inside autodiff.
+    // The user's VJP must give one entry per input, each shaped like its input or (broadcast) like the output; say so naming
+    // the op rather than fail inside autodiff or sum a contribution larger than the output into wrong numbers.
     private static Func<Node, Node, Node?[]> Checked(Op op, Func<Node, Node, Node?[]> vjp) => (y, g) =>
     {
-        var parts = vjp(y, g) ?? throw new InvalidOperationException($"The VJP of custom op \"{op.Name}\" returned null; return one entry per input (null for a zero contribution).");
+        var parts = vjp(y, g) ?? throw new InvalidOperationException($"The VJP of {KindName(op)} op \"{op.Name}\" returned null; return one entry per input (null for a zero contribution).");
         if (parts.Length != y.Inputs.Count)
-            throw new InvalidOperationException($"The VJP of custom op \"{op.Name}\" returned {parts.Length} contribution(s) for {y.Inputs.Count} input(s).");
+            throw new InvalidOperationException($"The VJP of {KindName(op)} op \"{op.Name}\" returned {parts.Length} contribution(s) for {y.Inputs.Count} input(s).");
         var fitted = new Node?[parts.Length];
         for (int i = 0; i < parts.Length; i++)
         {
             if (parts[i] is not { } p) continue;
             var x = y.InputArray[i];
             if (!ReferenceEquals(p.Graph, y.Graph))
-                throw new ArgumentException($"The VJP of custom op \"{op.Name}\" gives input {i} a contribution from another graph ({p.Describe()}).");
+                throw new ArgumentException($"The VJP of {KindName(op)} op \"{op.Name}\" gives input {i} a contribution from another graph ({p.Describe()}).");
             if (p.DType != x.DType)
-                throw new ShapeException($"The VJP of custom op \"{op.Name}\" gives input {i} ({x.Describe()}) a contribution of type {p.DType.ShortName()} ({p.Describe()}).");
+                throw new ShapeException($"The VJP of {KindName(op)} op \"{op.Name}\" gives input {i} ({x.Describe()}) a contribution of type {p.DType.ShortName()} ({p.Describe()}).");
             // Autodiff sums a contribution down to its input's shape; one smaller than the input (a scalar) is broadcast up.
-            fitted[i] = x.Shape.BroadcastsTo(p.Shape) ? p
+            fitted[i] = p.Shape.Equals(x.Shape) || (x.Shape.BroadcastsTo(p.Shape) && p.Shape.BroadcastsTo(y.Shape)) ? p
                 : p.Shape.BroadcastsTo(x.Shape) ? F.BroadcastTo(p, x.Shape)
-                : throw new ShapeException($"The VJP of custom op \"{op.Name}\" gives input {i} ({x.Describe()}) a contribution {p.Describe()} that does not fit its shape.");
+                : throw new ShapeException($"The VJP of {KindName(op)} op \"{op.Name}\" gives input {i} ({x.Describe()}) a contribution {p.Describe()} that does not fit its shape.");
         }
         return fitted;
     };
@@ -140,11 +142,13 @@ public sealed partial class Op
     {
         if (jvp(y, tangents) is not { } t) return null;
         if (!ReferenceEquals(t.Graph, y.Graph))
-            throw new ArgumentException($"The JVP of custom op \"{op.Name}\" returned a tangent from another graph ({t.Describe()}).");
+            throw new ArgumentException($"The JVP of {KindName(op)} op \"{op.Name}\" returned a tangent from another graph ({t.Describe()}).");
         if (t.DType != y.DType || !t.Shape.BroadcastsTo(y.Shape))
-            throw new ShapeException($"The JVP of custom op \"{op.Name}\" returned the tangent {t.Describe()} for the output {y.Describe()}; it must have the output's type and broadcast to its shape.");
+            throw new ShapeException($"The JVP of {KindName(op)} op \"{op.Name}\" returned the tangent {t.Describe()} for the output {y.Describe()}; it must have the output's type and broadcast to its shape.");
         return t;
     };
+
+    private static string KindName(Op op) => op.IsKernel ? "kernel" : "custom";
 
     private static void CheckCustomName(string name)
     {

@@ -55,7 +55,8 @@ public sealed partial class Op
     /// <param name="name">The printed name: letters, digits, <c>_</c> and <c>.</c>, not a built-in op's.</param>
     /// <param name="reference">
     /// The op's meaning in float64: what the interpreter (and so <c>GradCheck</c>) computes, and what the kernel is checked
-    /// against. Constant folding does not use it: an op of constants stays an op, so compiled code always runs the kernel.
+    /// against. Constant folding does not use it: an op of constants stays an op, so compiled code runs the kernel (only the
+    /// opt-in inference pass <c>FoldAffine</c>, which evaluates static subgraphs with the interpreter, uses the reference there).
     /// </param>
     /// <param name="kernel">
     /// The C# name of a public static method group of a public type (<c>MyApp.Kernels.Swish</c>) with a <c>float</c> and a
@@ -115,6 +116,9 @@ public sealed partial class Op
             if (tangents[i] is not { } t) continue;
             var seed = t.Shape.Equals(y.Shape) ? t : F.BroadcastTo(t, y.Shape);
             if (vjp(y, seed)[i] is not { } term) continue;
+            // A contribution summed down to a broadcast input's shape has lost the per-element terms the tangent needs.
+            if (!term.Shape.Equals(y.Shape))
+                throw new ShapeException($"Kernel op \"{y.Op.Name}\": its VJP gives input {i} ({y.InputArray[i].Describe()}) the contribution {term.Describe()}, not shaped like the output {y.Describe()}, so its JVP cannot be derived from it; return output-shaped contributions (autodiff sums them to the input) or give the op a jvp.");
             sum = sum is null ? term : sum + term;
         }
         return sum;

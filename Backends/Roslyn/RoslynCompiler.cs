@@ -136,7 +136,7 @@ public static class RoslynCompiler
     private static string Hash(string[] sources, Assembly[] extra)
     {
         using var sha = SHA256.Create();
-        foreach (var s in sources.Concat(extra.Select(a => "\0ref " + a.FullName + " @ " + a.Location)))
+        foreach (var s in sources.Concat(extra.Select(a => "\0ref " + a.FullName + " @ " + a.Location + " #" + a.ManifestModule.ModuleVersionId)))
         {
             var b = Encoding.UTF8.GetBytes(s);
             sha.TransformBlock(b, 0, b.Length, null, 0);

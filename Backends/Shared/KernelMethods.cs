@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
@@ -18,7 +19,8 @@ namespace Nabla.Backends;
 /// </summary>
 internal static class KernelMethods
 {
-    private static readonly ConcurrentDictionary<(Op, Type), Assembly> Checked = new();
+    // Per op (weakly: an op no longer used is not kept alive by having been compiled), per element type.
+    private static readonly ConditionalWeakTable<Op, ConcurrentDictionary<Type, Assembly>> Checked = new();
 
     /// <summary>The kernel ops the loops and reductions of <paramref name="plan"/> call, each once.</summary>
     public static IReadOnlyList<Op> Of(ModelPlan plan)
@@ -41,9 +43,9 @@ internal static class KernelMethods
     /// defining it.
     /// </summary>
     /// <exception cref="InvalidOperationException">The type is not loaded, not public, or lacks a form.</exception>
-    public static Assembly Check(Op op, Type element) => Checked.GetOrAdd((op, element), key =>
+    public static Assembly Check(Op op, Type element) => Checked.GetValue(op, _ => new ConcurrentDictionary<Type, Assembly>()).GetOrAdd(element, t =>
     {
-        var (o, t) = key;
+        var o = op;
         var type = TypeOf(o);
         Form(o, type, t);
         if (o.IsVectorized)
@@ -63,10 +65,10 @@ internal static class KernelMethods
         return Form(op, TypeOf(op), operand);
     }
 
-    private static readonly ConcurrentDictionary<Op, Type> Types = new();
+    private static readonly ConditionalWeakTable<Op, Type> Types = new();
 
     /// <summary>The public type declaring <paramref name="op"/>'s method, searched in every loaded assembly.</summary>
-    public static Type TypeOf(Op op) => Types.GetOrAdd(op, o =>
+    public static Type TypeOf(Op op) => Types.GetValue(op, o =>
     {
         var kernel = o.KernelMethod ?? throw new ArgumentException($"{o.Name} is not a kernel op.");
         var parts = kernel.Split('.');

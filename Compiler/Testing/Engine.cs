@@ -17,7 +17,10 @@ internal sealed class Engine
 {
     private readonly Subject _subject;
     private readonly GradCheckOptions _o;
-    private int _evaluated, _shrinkCandidates, _skipped, _shrinks;
+    private int _evaluated, _shrinkCandidates, _skipped, _compared, _shrinks, _backendShrinks;
+    private (GradCheckCase Case, IReadOnlyDictionary<string, Tensor> Targets)? _lastPassed;
+    // Compiles while shrinking a backend failure (each new shape is a new compile, kept loaded by the Roslyn cache).
+    private const int MaxBackendShrinks = 25;
     private bool _failed, _backendsForever;
     private GradCheckFailure? _last;
 
@@ -39,9 +42,17 @@ internal sealed class Engine
             .WithReplay(FSharpOption<Replay>.Some(new Replay(new Rnd(seed, 0x9E3779B97F4A7C15UL | 1), FSharpOption<int>.None)));
         var property = Prop.ForAll(arb, (Func<GradCheckCase, bool>)Holds);
         Check.One(config, property);
-        if (!_failed) return new GradCheckResult(_subject.Name, true, _evaluated, 0, seed, _o, null, _skipped);
+        if (!_failed && _compared == 0 && _lastPassed is { } lp)
+        {
+            // Every element was at a kink or a non-smooth point: the VJP was never compared, so nothing passed.
+            var none = new GradCheckFailure(GradCheckKind.NothingCompared,
+                $"no finite difference could be taken in {_evaluated} case(s): every element lay within h of a kink point or where the one-sided slopes disagree; widen the domain or lower KinkFraction")
+            { Case = lp.Case, Targets = lp.Targets };
+            return new GradCheckResult(_subject.Name, false, _evaluated, 0, seed, _o, none, _skipped, _compared);
+        }
+        if (!_failed) return new GradCheckResult(_subject.Name, true, _evaluated, 0, seed, _o, null, _skipped, _compared);
         int cases = _evaluated - _shrinkCandidates;
-        return new GradCheckResult(_subject.Name, false, cases, _shrinks, seed, _o, _last, _skipped);
+        return new GradCheckResult(_subject.Name, false, cases, _shrinks, seed, _o, _last, _skipped, _compared);
     }
 
     // One evaluation; the last failing one is the shrunk counterexample (FsCheck moves to the first failing shrink).
@@ -49,9 +60,13 @@ internal sealed class Engine
     {
         _evaluated++;
         if (_failed) _shrinkCandidates++;
-        bool backends = _backendsForever || (!_failed && _evaluated <= _o.BackendCases);
-        var failure = CheckCase(c, backends, out int skipped, out var targets);
-        if (failure is null) { if (!_failed) _skipped += skipped; return true; }
+        bool backends = (_backendsForever && _backendShrinks++ < MaxBackendShrinks) || (!_failed && _evaluated <= _o.BackendCases);
+        var failure = CheckCase(c, backends, out int skipped, out int compared, out var targets);
+        if (failure is null)
+        {
+            if (!_failed) { _skipped += skipped; _compared += compared; _lastPassed = (c, targets); }
+            return true;
+        }
         // While shrinking, a candidate that fails another check counts as passing: the counterexample shows the first bug
         // (a wrong VJP found by finite differences stays a finite-difference failure rather than moving onto a kink).
         if (_failed && failure.Check != _last!.Check) return true;
@@ -173,9 +188,10 @@ internal sealed class Engine
 
     // ---- the checks ----
 
-    private GradCheckFailure? CheckCase(GradCheckCase c, bool backends, out int skipped, out IReadOnlyDictionary<string, Tensor> targets)
+    private GradCheckFailure? CheckCase(GradCheckCase c, bool backends, out int skipped, out int compared, out IReadOnlyDictionary<string, Tensor> targets)
     {
         skipped = 0;
+        compared = 0;
         targets = new Dictionary<string, Tensor>();
         Built b;
         Node y, loss; Node[] grads; Node jv; Node[] vs;
@@ -230,6 +246,7 @@ internal sealed class Engine
                 }
                 catch (Exception e) { return Threw($"evaluating it at {v.Name}[{i}] ± h", e); }
                 fd[i] = central;
+                compared++;
                 double err = Error(central, grad.Data[i]);
                 if (err > worstErr || double.IsNaN(err)) { worstErr = double.IsNaN(err) ? double.PositiveInfinity : err; worst = i; }
             }

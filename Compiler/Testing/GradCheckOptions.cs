@@ -99,7 +99,7 @@ public sealed record GradCheckOptions
     /// </summary>
     public IReadOnlyList<double> Kinks { get; init; } = new[] { 0.0 };
 
-    /// <summary>The fraction of generated values placed on a kink point that lies in the domain (default 0.2).</summary>
+    /// <summary>The fraction of generated values placed on a kink point that lies in the domain (default 0.2; below 1).</summary>
     public double KinkFraction { get; init; } = 0.2;
 
     /// <summary>Central-difference step h in float64 (default 1e-6, as Theano's verify_grad).</summary>
@@ -160,7 +160,7 @@ public sealed record GradCheckOptions
         if (Cases < 1) throw new ArgumentException($"GradCheckOptions.Cases must be at least 1; got {Cases}.");
         if (!(Step > 0)) throw new ArgumentException($"GradCheckOptions.Step must be positive; got {Step}.");
         if (!(Tolerance > 0) || !(JvpTolerance > 0) || !(BackendTolerance > 0)) throw new ArgumentException("GradCheckOptions: tolerances must be positive.");
-        if (KinkFraction < 0 || KinkFraction > 1) throw new ArgumentException($"GradCheckOptions.KinkFraction must be in [0, 1]; got {KinkFraction}.");
+        if (!(KinkFraction >= 0 && KinkFraction < 1)) throw new ArgumentException($"GradCheckOptions.KinkFraction must be in [0, 1) (at 1 no finite difference could be taken); got {KinkFraction}.");
         if (MaxBatch < 1 || MaxDim < 1 || MaxRank < 0) throw new ArgumentException("GradCheckOptions: MaxBatch and MaxDim must be at least 1, MaxRank at least 0.");
         if (MaxElementsPerVariable < 1) throw new ArgumentException("GradCheckOptions.MaxElementsPerVariable must be at least 1.");
     }

@@ -18,6 +18,11 @@ public enum GradCheckKind
     Backend,
     /// <summary>Building or evaluating the function threw (a shape rule, a rule returning the wrong shape, a NaN…).</summary>
     Exception,
+    /// <summary>
+    /// No finite difference could be taken in any case (every element within a step of a kink point, or where the
+    /// one-sided slopes disagree): the VJP was not checked, so the check does not pass.
+    /// </summary>
+    NothingCompared,
 }
 
 /// <summary>
@@ -111,9 +116,9 @@ public sealed class GradCheckException : Exception
 /// </summary>
 public sealed class GradCheckResult
 {
-    internal GradCheckResult(string subject, bool passed, int cases, int shrinks, ulong seed, GradCheckOptions options, GradCheckFailure? failure, int skippedAtKinks)
+    internal GradCheckResult(string subject, bool passed, int cases, int shrinks, ulong seed, GradCheckOptions options, GradCheckFailure? failure, int skippedAtKinks, int compared)
     {
-        Subject = subject; Passed = passed; Cases = cases; Shrinks = shrinks; Seed = seed; Options = options; Failure = failure; SkippedAtKinks = skippedAtKinks;
+        Subject = subject; Passed = passed; Cases = cases; Shrinks = shrinks; Seed = seed; Options = options; Failure = failure; SkippedAtKinks = skippedAtKinks; Compared = compared;
     }
 
     /// <summary>What was checked, e.g. <c>op softplus</c>.</summary>
@@ -130,8 +135,14 @@ public sealed class GradCheckResult
     public GradCheckOptions Options { get; }
     /// <summary>The shrunk failure, or null when it passed.</summary>
     public GradCheckFailure? Failure { get; }
-    /// <summary>Elements whose finite difference was skipped because they lie within a step of a kink (over all passing cases).</summary>
+    /// <summary>
+    /// Elements whose finite difference was skipped (over all passing cases): within a step of a kink point, or where the
+    /// one-sided slopes disagree (a kink inside the function).
+    /// </summary>
     public int SkippedAtKinks { get; }
+
+    /// <summary>Elements whose VJP was compared with a finite difference (over all passing cases).</summary>
+    public int Compared { get; }
 
     /// <summary>Throws a <see cref="GradCheckException"/> (whose message is this report) when the check failed.</summary>
     public GradCheckResult ThrowIfFailed()
@@ -180,7 +191,7 @@ internal static class Report
     {
         var o = r.Options;
         if (r.Passed)
-            return $"GradCheck {r.Subject}: passed {r.Cases} cases (seed {r.Seed}; {r.SkippedAtKinks} finite differences skipped at kinks).";
+            return $"GradCheck {r.Subject}: passed {r.Cases} cases (seed {r.Seed}; {r.Compared} finite differences compared, {r.SkippedAtKinks} skipped at kinks).";
         var f = r.Failure!;
         var c = f.Case;
         var nl = Environment.NewLine;
@@ -191,6 +202,7 @@ internal static class Report
             GradCheckKind.FiniteDifferences => FormattableString.Invariant($"VJP vs central finite differences (h = {o.Step:G3}, tolerance {o.Tolerance:G3})"),
             GradCheckKind.JvpVsVjp => FormattableString.Invariant($"JVP vs VJP, <u, J v> = <J^T u, v> (tolerance {o.JvpTolerance:G3})"),
             GradCheckKind.Backend => FormattableString.Invariant($"backend {f.Backend} vs interpreter (float64, tolerance {o.BackendTolerance:G3})"),
+            GradCheckKind.NothingCompared => FormattableString.Invariant($"VJP vs central finite differences (h = {o.Step:G3}): nothing compared"),
             _ => "building or evaluating the function",
         }).Append(nl);
         sb.Append("failure:  ").Append(f.Message).Append(nl);

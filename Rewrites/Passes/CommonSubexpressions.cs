@@ -33,12 +33,15 @@ public static class CommonSubexpressions
     {
         var seen = new Dictionary<string, Node>();
         var found = new List<(Node, Node)>();
+        // Ops by identity: two kernel or custom ops may share a name and still differ.
+        var opIds = new Dictionary<Op, int>();
         foreach (var n in f.Nodes())
         {
+            if (!opIds.TryGetValue(n.Op, out var opId)) opIds[n.Op] = opId = opIds.Count;
             var ids = n.Inputs.Select(i => i.Id).ToArray();
             if (n.Op.IsCommutative) System.Array.Sort(ids);
             var attrs = n.Op == Op.Const ? ConstKey(n) : n.Attrs.GetType().Name + "|" + n.Attrs.ToString();
-            var key = $"{n.Op.Name}|{n.DType}|{n.Shape}|{attrs}|{string.Join(",", ids)}";
+            var key = $"{n.Op.Name}#{opId}|{n.DType}|{n.Shape}|{attrs}|{string.Join(",", ids)}";
             if (seen.TryGetValue(key, out var other)) found.Add((other, n));
             else seen[key] = n;
         }
