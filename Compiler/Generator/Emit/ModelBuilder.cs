@@ -73,15 +73,16 @@ internal static class ModelBuilder
     }
 
     /// <summary>
-    /// NABLA013 at the <c>Op.Define</c> call of the custom op an IR error names (<c>Custom op "name" …</c>,
-    /// <c>The VJP of custom op "name" …</c>), when that op was defined by the network method; otherwise null.
+    /// NABLA013 at the <c>Op.Define</c> (or <c>Op.DefineElementwise</c>) call of the custom or kernel op an IR error names
+    /// (<c>Custom op "name" …</c>, <c>The VJP of kernel op "name" …</c>), when the network method defined it; otherwise null.
     /// </summary>
     private static DiagnosticInfo? CustomOpError(Exception e, Interpreter interpreter)
     {
-        const string Marker = "ustom op \"";
-        int start = e.Message.IndexOf(Marker, StringComparison.Ordinal);
+        // "Custom op \"name\"", "The VJP of custom op \"name\"", and the same of kernel ops (Op.DefineElementwise).
+        int start = -1;
+        foreach (var marker in new[] { "ustom op \"", "ernel op \"" })
+            if ((start = e.Message.IndexOf(marker, StringComparison.Ordinal)) >= 0) { start += marker.Length; break; }
         if (start < 0) return null;
-        start += Marker.Length;
         int end = e.Message.IndexOf('"', start);
         if (end < 0) return null;
         var name = e.Message.Substring(start, end - start);

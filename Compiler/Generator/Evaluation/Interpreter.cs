@@ -180,7 +180,7 @@ internal sealed partial class Interpreter
     {
         if (at is null) return;
         if (value is Module && !_origins.ContainsKey(value)) _origins[value] = at;
-        if (value is Nabla.Ir.Op { IsCustom: true } op && !_customOps.ContainsKey(op.Name)) _customOps[op.Name] = at;
+        if (value is Nabla.Ir.Op op && (op.IsCustom || op.IsKernel) && !_customOps.ContainsKey(op.Name)) _customOps[op.Name] = at;
     }
 
     /// <summary>The custom ops defined while evaluating (<c>Op.Define</c> calls), by name, with the call's location.</summary>

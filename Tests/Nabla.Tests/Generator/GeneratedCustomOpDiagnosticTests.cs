@@ -65,6 +65,17 @@ public class GeneratedCustomOpDiagnosticTests
     }
 
     [Fact]
+    public void A_kernel_ops_VJP_of_the_wrong_length_is_NABLA013_at_its_definition()
+    {
+        // The kernel method is never called at build time (the generator only prints the call), so any name will do here.
+        var d = Expect(Net("""
+                    var k = Op.DefineElementwise("twice_k", x => 2 * x, "Demo.Kernels.Twice", vjp: (y, g) => new[] { g, g });
+                    return Model.Build(new Sequential(new Dense(4, 3), Module.Lambda("Twice", k.Call)), inputWidth: 4);
+            """), "NABLA013", "Op.DefineElementwise(\"twice_k\"");
+        Assert.Contains("The VJP of kernel op \"twice_k\" returned 2 contribution(s) for 1 input(s)", d.GetMessage());
+    }
+
+    [Fact]
     public void An_error_inside_a_rule_is_reported_at_the_failing_call_in_the_rule() =>
         Expect(Net("""
                     var op = Op.Define("bad_rule", x => x * 2.0, vjp: (y, g) => new[] { F.Reshape(g, Shape.Of(7)) });
