@@ -20,6 +20,7 @@ public static class BenchRegistry
         Cases.RoslynProfileCases.All,
         Cases.LenetCases.All,
         Cases.PipelineCases.All,
+        Cases.KernelOpCases.All,
     };
 
     /// <summary>All registered cases.</summary>
