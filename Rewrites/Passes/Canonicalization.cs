@@ -13,6 +13,14 @@ namespace Nabla.Rewrites.Passes;
 /// it back); scalar factors floated out of products, reductions, matrix products and layout ops, and factored
 /// out of sums (<c>x·a − y·a → (x − y)·a</c>); a negative coefficient of a difference flipped into it.
 /// Reassociating and factoring may round differently from the original (a few ulps), which the tests allow.
+/// <para>
+/// Reassociation must not change which intermediate values overflow or underflow, so two guards keep it to rounding:
+/// a constant made by combining two (<c>c1·c2</c>, <c>c1 + c2</c>, an exact reciprocal) is made only when it is finite
+/// and, unless zero, a normal number of the node's element type — <c>2⁻⁵³·2⁻⁵⁴·2⁻³</c> is 0 in float32, which would
+/// turn a finite gradient into <c>∞·0</c>; and a constant <em>range scale</em> (magnitude beyond 2^±20, see
+/// <see cref="RangeScaleLimit"/>) stays where the program wrote it instead of floating out of a product, reduction or
+/// matrix product: <c>(eˣ·2⁻⁵⁴)·eʸ</c> with both exponentials near e⁴⁰ is finite as written and ∞ as <c>(eˣ·eʸ)·2⁻⁵⁴</c>.
+/// </para>
 /// </summary>
 public static class Canonicalization
 {
@@ -22,24 +30,25 @@ public static class Canonicalization
     public static readonly RuleSet Rules = new("canonicalize")
     {
                 Rule("x - c → x + -c", Sub(X, AnyConst.As(K)), m => m[X] + m.Const(-m.Value(K))),
-        Rule("x / c → x * (1/c)  (1/c exact)", Div(X, AnyConst.As(K)), m => ExactReciprocal(m.Value(K)) is { } r ? m[X] * m.Const(r) : null),
+        Rule("x / c → x * (1/c)  (1/c exact)", Div(X, AnyConst.As(K)), m => ExactReciprocal(m.Value(K)) is { } r && Fits(r, m.Root.DType) ? m[X] * m.Const(r) : null),
         Rule("x / s → x * (1/s)  (s scalar)", Div(X, ScalarOf(S)),
             m => m.Facts.Uniform(m[X], out _) || m.Facts.Uniform(m[S], out _) ? null : m[X] * (m.Const(1) / m[S])),
-        Rule("(c1/x)*c2 → (c1*c2)/x", Mul(Div(AnyConst.As(K), X), AnyConst.As(K2)), m => m.Const(m.Value(K) * m.Value(K2)) / m[X]),
+        Rule("(c1/x)*c2 → (c1*c2)/x", Mul(Div(AnyConst.As(K), X), AnyConst.As(K2)), m => Folded(m, m.Value(K) * m.Value(K2)) is { } c ? c / m[X] : null),
 
         // ---- constants and scalar factors gather on the right ----
-        Rule("(x*c1)*c2 → x*(c1*c2)", Mul(Mul(X, AnyConst.As(K)), AnyConst.As(K2)), m => m[X] * m.Const(m.Value(K) * m.Value(K2))),
-        Rule("(x+c1)+c2 → x+(c1+c2)", Add(Add(X, AnyConst.As(K)), AnyConst.As(K2)), m => m[X] + m.Const(m.Value(K) + m.Value(K2))),
+        Rule("(x*c1)*c2 → x*(c1*c2)", Mul(Mul(X, AnyConst.As(K)), AnyConst.As(K2)), m => Folded(m, m.Value(K) * m.Value(K2)) is { } c ? m[X] * c : null),
+        Rule("(x+c1)+c2 → x+(c1+c2)", Add(Add(X, AnyConst.As(K)), AnyConst.As(K2)), m => Folded(m, m.Value(K) + m.Value(K2)) is { } c ? m[X] + c : null),
         Rule("(x*c)*y → (x*y)*c  (x, y scalars)", Mul(Mul(ScalarOf(X), AnyConst.As(K)), ScalarOf(Y)),
-            m => m.Facts.Uniform(m[Y], out _) ? null : m[X] * m[Y] * m[K]),
-        Rule("(x*s)*y → (x*y)*s  (s scalar)", Mul(Mul(TensorOf(X), ScalarOf(S)), TensorOf(Y)), m => m[X] * m[Y] * m[S]),
-        Rule("(x*s1)*s2 → x*(s1*s2)  (s1, s2 scalars)", Mul(Mul(TensorOf(X), ScalarOf(S)), ScalarOf(S2)), m => m[X] * (m[S] * m[S2])),
-        Rule("sum(x*s) → sum(x)*s", Sum(Mul(TensorOf(X), ScalarOf(S))), m => F.Sum(m[X], m.Root.Attr<AxesAttrs>().Axes, m.Root.Attr<AxesAttrs>().KeepDims) * m[S]),
-        Rule("mean(x*s) → mean(x)*s", Mean(Mul(TensorOf(X), ScalarOf(S))), m => F.Mean(m[X], m.Root.Attr<AxesAttrs>().Axes, m.Root.Attr<AxesAttrs>().KeepDims) * m[S]),
+            m => m.Facts.Uniform(m[Y], out _) || RangeScale(m, K) ? null : m[X] * m[Y] * m[K]),
+        Rule("(x*s)*y → (x*y)*s  (s scalar)", Mul(Mul(TensorOf(X), ScalarOf(S)), TensorOf(Y)), m => RangeScale(m, S) ? null : m[X] * m[Y] * m[S]),
+        Rule("(x*s1)*s2 → x*(s1*s2)  (s1, s2 scalars)", Mul(Mul(TensorOf(X), ScalarOf(S)), ScalarOf(S2)),
+            m => m.Facts.Uniform(m[S], out double a) && m.Facts.Uniform(m[S2], out double b) && !Fits(a * b, m.Root.DType) ? null : m[X] * (m[S] * m[S2])),
+        Rule("sum(x*s) → sum(x)*s", Sum(Mul(TensorOf(X), ScalarOf(S))), m => RangeScale(m, S) ? null : F.Sum(m[X], m.Root.Attr<AxesAttrs>().Axes, m.Root.Attr<AxesAttrs>().KeepDims) * m[S]),
+        Rule("mean(x*s) → mean(x)*s", Mean(Mul(TensorOf(X), ScalarOf(S))), m => RangeScale(m, S) ? null : F.Mean(m[X], m.Root.Attr<AxesAttrs>().Axes, m.Root.Attr<AxesAttrs>().KeepDims) * m[S]),
         Rule("sum(-x) → -sum(x)", Sum(Neg(X)), m => -F.Sum(m[X], m.Root.Attr<AxesAttrs>().Axes, m.Root.Attr<AxesAttrs>().KeepDims)),
         Rule("mean(-x) → -mean(x)", Mean(Neg(X)), m => -F.Mean(m[X], m.Root.Attr<AxesAttrs>().Axes, m.Root.Attr<AxesAttrs>().KeepDims)),
-        Rule("matmul(x*s, y) → matmul(x, y)*s", MatMul(Mul(TensorOf(X), ScalarOf(S)), Y), m => F.MatMul(m[X], m[Y]) * m[S]),
-        Rule("matmul(x, y*s) → matmul(x, y)*s", MatMul(X, Mul(TensorOf(Y), ScalarOf(S))), m => F.MatMul(m[X], m[Y]) * m[S]),
+        Rule("matmul(x*s, y) → matmul(x, y)*s", MatMul(Mul(TensorOf(X), ScalarOf(S)), Y), m => RangeScale(m, S) ? null : F.MatMul(m[X], m[Y]) * m[S]),
+        Rule("matmul(x, y*s) → matmul(x, y)*s", MatMul(X, Mul(TensorOf(Y), ScalarOf(S))), m => RangeScale(m, S) ? null : F.MatMul(m[X], m[Y]) * m[S]),
         Rule("matmul(-x, y) → -matmul(x, y)", MatMul(Neg(X), Y), m => -F.MatMul(m[X], m[Y])),
         Rule("matmul(x, -y) → -matmul(x, y)", MatMul(X, Neg(Y)), m => -F.MatMul(m[X], m[Y])),
         Rule("transpose(x*s) → transpose(x)*s", Transpose(Mul(TensorOf(X), ScalarOf(S))), m => F.Transpose(m[X], m.Root.Attr<PermutationAttrs>().Perm) * m[S]),
@@ -67,6 +76,33 @@ public static class Canonicalization
     public static Function Run(Function f, RewriteOptions? options = null, RewriteReport? report = null) =>
         Rewriter.Run(f, Joint, options, report);
 
+
+    /// <summary>
+    /// A constant factor with magnitude above this, or below its reciprocal, is a range scale that the rules do not move
+    /// (2²⁰ ≈ 10⁶: far beyond the factors networks write — 1/N, learning rates, 0.5, He scales — and far inside float32's
+    /// 2^±126, so moving any other factor changes an intermediate's magnitude by less than 2²⁰).
+    /// </summary>
+    public const double RangeScaleLimit = 1 << 20;
+
+    // True when the capture is a uniform constant that is a range scale (|c| beyond 2^±20; not zero).
+    private static bool RangeScale(Match m, Capture c)
+    {
+        if (!m.Facts.Uniform(m[c], out double v) || v == 0 || double.IsNaN(v)) return false;
+        double a = Math.Abs(v);
+        return a > RangeScaleLimit || a < 1 / RangeScaleLimit;
+    }
+
+    // True when v is finite and zero or a normal number of the element type (what a folded constant must be).
+    private static bool Fits(double v, DType type)
+    {
+        if (double.IsNaN(v) || double.IsInfinity(v)) return false;
+        if (v == 0) return true;
+        double a = Math.Abs(v);
+        return type == DType.F32 ? a >= 1.1754943508222875e-38 && a <= float.MaxValue : a >= 2.2250738585072014e-308;
+    }
+
+    // The constant c1 ∘ c2 when it fits the root's element type, else null (the rule does not apply).
+    private static Node? Folded(Match m, double v) => Fits(v, m.Root.DType) ? m.Const(v) : null;
 
     // 1/c when it is exact (c a power of two within range), else null.
     private static double? ExactReciprocal(double c)
