@@ -77,7 +77,7 @@ public sealed class BenchRunner
         }
     }
 
-    /// <summary>One JSON object on one line, following DESIGN.md §2 (plus "gflops" when the case counts FLOPs).</summary>
+    /// <summary>One JSON object on one line, following docs/BENCHMARKS.md (plus "gflops" when the case counts FLOPs).</summary>
     public static string ToJson(BenchResult r)
     {
         var ms = new MemoryStream();
@@ -139,7 +139,7 @@ public sealed class BenchRunner
 
     /// <summary>
     /// A case's full identity, <c>name/op/optimizer/bBATCH/dtype/backend</c> (e.g. <c>mlp-40-100-100-10/train_step/sgd/b128/f32/roslyn</c>):
-    /// several cases share a name (DESIGN.md §2 keeps batch, op and optimizer in their own fields); patterns match either.
+    /// several cases share a name (the JSON keeps batch, op and optimizer in their own fields); patterns match either.
     /// </summary>
     public static string Id(IBenchCase c) => $"{c.Name}/{c.Op}/{c.Optimizer ?? "-"}/b{c.Batch}/{c.DType}/{c.Backend}";
 

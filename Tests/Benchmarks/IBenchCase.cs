@@ -2,7 +2,7 @@ namespace Nabla.Benchmarks;
 
 /// <summary>
 /// One benchmark case. The runner calls <see cref="Setup"/> once, then <see cref="Run"/> many times (warm-up, then timed
-/// blocks), then <see cref="Teardown"/>. Metadata fields map one-to-one onto the JSON contract in DESIGN.md §2.
+/// blocks), then <see cref="Teardown"/>. Metadata fields map one-to-one onto the JSON contract in docs/BENCHMARKS.md.
 /// </summary>
 public interface IBenchCase
 {

@@ -7,7 +7,7 @@ namespace Nabla.Benchmarks.Cases;
 
 /// <summary>
 /// IR of the MNIST-1D MLP methods benchmarked with the expression backend, as PyTorch's benchmark runs them
-/// (<c>/work/shared/bench/torch_bench.py</c>): Dense layers <c>x·Wᵀ + b</c> named as <c>nn.Sequential</c> names them,
+/// (<c>Tests/Benchmarks/torch_bench.py</c>): Dense layers <c>x·Wᵀ + b</c> named as <c>nn.Sequential</c> names them,
 /// ReLU between them, softmax cross-entropy averaged over the batch, then an SGD or Adam update of every parameter.
 /// Built here until the DSL's optimizers exist.
 /// </summary>

@@ -12,7 +12,7 @@ public sealed record GemmShape(int M, int N, int K, bool TransA = false, bool Tr
     public double Flops => 2.0 * M * N * K;
 }
 
-/// <summary>The runtime GEMM cases: square and DESIGN.md shapes, and the calls of the 40-100-100-10 MLP training step.</summary>
+/// <summary>The runtime GEMM cases: square and the MLP steps' shapes, and the calls of the 40-100-100-10 MLP training step.</summary>
 public static class GemmCases
 {
     /// <summary>All GEMM cases (each at 1 and 2 threads).</summary>

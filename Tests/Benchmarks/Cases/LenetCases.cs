@@ -12,8 +12,8 @@ using Nabla.Analysis;
 namespace Nabla.Benchmarks.Cases;
 
 /// <summary>
-/// <c>lenet-28</c>: the LeNet-style CNN of the PyTorch reference (<c>/work/shared/bench/torch_bench.py</c>, case
-/// <c>sgd/lenet/b64</c>): 28×28×1 → Conv2d(1, 6, 5) → ReLU → max-pool 2 → Conv2d(6, 16, 5) → ReLU → max-pool 2 → 256 →
+/// <c>lenet-28</c>: the LeNet-style CNN of the PyTorch peer (<c>Tests/Benchmarks/torch_bench.py</c>, case
+/// <c>lenet-28/train_step/sgd/b64</c>): 28×28×1 → Conv2d(1, 6, 5) → ReLU → max-pool 2 → Conv2d(6, 16, 5) → ReLU → max-pool 2 → 256 →
 /// 120 → 84 → 10, ReLU between the dense layers, softmax cross-entropy, SGD, float32, batch 64. Written with the DSL
 /// (<see cref="Nabla.Sequential"/>), lowered by <see cref="Nabla.Lowering"/> and compiled by the Roslyn backend; the
 /// convolutions run as im2col + batched GEMM, pooling as window reductions.

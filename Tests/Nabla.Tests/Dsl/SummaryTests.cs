@@ -6,7 +6,7 @@ namespace Nabla.Tests.Dsl;
 
 public class SummaryTests
 {
-    // Parameter counts from the lectures (DESIGN.md §3): Σ over layers of (in·out + out).
+    // Parameter counts from the lectures (the lectures' formula): Σ over layers of (in·out + out).
     [Theory]
     [InlineData(40, new[] { 298 }, 10, 15_208)]            // 40·298+298 + 298·10+10
     [InlineData(40, new[] { 100, 100 }, 10, 15_210)]       // 4100 + 10100 + 1010
