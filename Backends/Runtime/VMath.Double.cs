@@ -110,9 +110,14 @@ internal static class MathF64<TS, TV> where TS : ISimd<TV, double> where TV : st
         return TS.Select(exact, u, r);
     }
 
+    /// <summary>
+    /// Softplus as max(x,0) + log1p(e^−|x|); a NaN argument is returned as it is. (Without that select the result is the
+    /// sum of two NaNs, and which one an addition returns — hence the sign of the result — depends on the order the JIT
+    /// gives the commutative addition's operands, which can differ from one compilation of the same code to another.)
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Softplus(TV x)
-        => TS.Add(TS.Max(x, C(0.0)), Log1pNonNegative(Exp(TS.Sub(C(0.0), TS.Abs(x)))));
+        => TS.Select(TS.Eq(x, x), TS.Add(TS.Max(x, C(0.0)), Log1pNonNegative(Exp(TS.Sub(C(0.0), TS.Abs(x))))), x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV SinCos(TV x, bool cosine)

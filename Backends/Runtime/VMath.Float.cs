@@ -114,9 +114,14 @@ internal static class MathF32<TS, TV> where TS : ISimd<TV, float> where TV : str
         return TS.Select(exact, u, r);
     }
 
+    /// <summary>
+    /// Softplus as max(x,0) + log1p(e^−|x|); a NaN argument is returned as it is. (Without that select the result is the
+    /// sum of two NaNs, and which one an addition returns — hence the sign of the result — depends on the order the JIT
+    /// gives the commutative addition's operands, which can differ from one compilation of the same code to another.)
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Softplus(TV x)
-        => TS.Add(TS.Max(x, C(0f)), Log1pNonNegative(Exp(TS.Sub(C(0f), TS.Abs(x)))));
+        => TS.Select(TS.Eq(x, x), TS.Add(TS.Max(x, C(0f)), Log1pNonNegative(Exp(TS.Sub(C(0f), TS.Abs(x))))), x);
 
     /// <summary>
     /// sin (cosine = false) or cos of x: Cody-Waite reduction by π/2, then the quadrant's polynomial. π/2 is split as
