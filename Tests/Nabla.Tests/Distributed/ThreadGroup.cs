@@ -39,7 +39,9 @@ internal sealed class ThreadGroup
                 return (default, e);
             }
         }, TaskCreationOptions.LongRunning)).ToArray();
-        if (!Task.WaitAll(tasks, TimeSpan.FromSeconds(30))) throw new TimeoutException("A rank of the thread group is stuck in a collective.");
+        // Only a stuck rank takes this long: a group (a few training steps per rank) takes seconds
+        // quiet, but far longer on a CI machine loaded by parallel builds, where 30 s was once not enough.
+        if (!Task.WaitAll(tasks, TimeSpan.FromSeconds(150))) throw new TimeoutException("A rank of the thread group is stuck in a collective.");
         return tasks.Select(t => t.Result).ToArray();
     }
 
