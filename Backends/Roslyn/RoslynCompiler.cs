@@ -39,7 +39,9 @@ public sealed class CompiledAssembly
 /// <summary>
 /// Compiles C# sources (emitted models) with Roslyn: in memory (optimized, deterministic) into a collectible
 /// <see cref="AssemblyLoadContext"/>, cached by a hash of the sources so the same code compiles once per process;
-/// or to a DLL on disk that runs with no compiler. References are the runtime's core assemblies and Nabla.Runtime.
+/// or to a DLL on disk that runs with no compiler. In memory, references are the running process's core assemblies
+/// and Nabla.Runtime; a DLL for disk is compiled against the net10.0 reference assemblies and Nabla.Runtime, so a
+/// program can reference it.
 /// </summary>
 public static class RoslynCompiler
 {
@@ -74,16 +76,30 @@ public static class RoslynCompiler
         Cache.TryGetValue(Hash(sources, Extra(references)), out var l) && l.IsValueCreated;
 
     /// <summary>
-    /// Compiles <paramref name="sources"/> to the bytes of a DLL named <paramref name="assemblyName"/>. Writing them is
-    /// the caller's: <c>Nabla.IO.AtomicFile.Write</c> (in the Nabla library) writes a file atomically and never replaces a
-    /// device, FIFO or folder.
+    /// Compiles <paramref name="sources"/> to the bytes of a DLL named <paramref name="assemblyName"/> that a program can
+    /// reference like any library: it is compiled against the net10.0 reference assemblies
+    /// (<see cref="ReferenceAssemblies"/>) and Nabla.Runtime, so it targets net10.0. Writing the bytes is the caller's:
+    /// <c>Nabla.IO.AtomicFile.Write</c> (in the Nabla library) writes a file atomically and never replaces a device, FIFO
+    /// or folder. Code calling kernel ops' methods needs the overload taking references (or
+    /// <see cref="RoslynBackend.EmitAssembly{T}"/>, which finds them).
     /// </summary>
     /// <exception cref="ArgumentException">There are no sources, or the name is empty.</exception>
     /// <exception cref="CompilationFailedException">The sources do not compile.</exception>
-    public static byte[] EmitAssembly(string assemblyName, params string[] sources)
+    public static byte[] EmitAssembly(string assemblyName, params string[] sources) => EmitAssembly(assemblyName, Array.Empty<Assembly>(), sources);
+
+    /// <summary>
+    /// Compiles <paramref name="sources"/> to the bytes of a DLL named <paramref name="assemblyName"/> (as
+    /// <see cref="EmitAssembly(string, string[])"/>) that may also call into <paramref name="references"/>, e.g. the
+    /// assemblies defining kernel ops' methods (<c>Op.DefineElementwise</c>). The DLL then references them: a program
+    /// using it references them too (for a kernel defined in the program itself, it already does).
+    /// </summary>
+    /// <exception cref="ArgumentException">There are no sources, or the name is empty.</exception>
+    /// <exception cref="InvalidOperationException">A reference has no file location (Roslyn reads references from files).</exception>
+    /// <exception cref="CompilationFailedException">The sources do not compile.</exception>
+    public static byte[] EmitAssembly(string assemblyName, IEnumerable<Assembly> references, params string[] sources)
     {
         if (string.IsNullOrWhiteSpace(assemblyName)) throw new ArgumentException("The assembly name is empty.", nameof(assemblyName));
-        return Emit(assemblyName, sources, Array.Empty<Assembly>());
+        return Emit(assemblyName, sources, Extra(references), forDisk: true);
     }
 
     /// <summary>Unloads every cached assembly (their types must no longer be used).</summary>
@@ -97,7 +113,7 @@ public static class RoslynCompiler
     {
         var sw = Stopwatch.StartNew();
         var name = "Nabla.Compiled_" + hash.Substring(0, 16);
-        var bytes = Emit(name, sources, extra);
+        var bytes = Emit(name, sources, extra, forDisk: false);
         var context = new AssemblyLoadContext(name, isCollectible: true);
         // The referenced assemblies are already loaded (perhaps in a context of their own): bind to those very ones.
         if (extra.Length > 0)
@@ -106,20 +122,34 @@ public static class RoslynCompiler
         return new CompiledAssembly(assembly, context, hash, sw.Elapsed.TotalMilliseconds);
     }
 
-    private static byte[] Emit(string assemblyName, string[] sources, Assembly[] extra)
+    // In memory (forDisk false): against the running process's own assemblies, the fastest to compile, for loading into
+    // this very process. For disk: against the net10.0 reference assemblies, so that other programs can reference the DLL.
+    private static byte[] Emit(string assemblyName, string[] sources, Assembly[] extra, bool forDisk)
     {
-        if (sources.Length == 0) throw new ArgumentException("No sources to compile.");
-        var trees = sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"{assemblyName}_{i}.cs", encoding: Encoding.UTF8));
+        if (sources == null || sources.Length == 0) throw new ArgumentException("No sources to compile.");
+        var trees = sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"{assemblyName}_{i}.cs", encoding: Encoding.UTF8)).ToList();
+        if (forDisk) trees.Add(CSharpSyntaxTree.ParseText(ReferenceAssemblies.TargetFrameworkAttributeSource, ParseOptions, path: "TargetFramework.g.cs", encoding: Encoding.UTF8));
         var options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary,
             optimizationLevel: OptimizationLevel.Release, deterministic: true, nullableContextOptions: NullableContextOptions.Enable,
             allowUnsafe: false);
-        var references = References.Value.Concat(extra.Select(a => (MetadataReference)MetadataReference.CreateFromFile(a.Location)));
+        var framework = forDisk ? ReferenceAssemblies.Framework.Append(RuntimeReference.Value) : References.Value;
+        var references = framework.Concat(extra.Select(a => (MetadataReference)MetadataReference.CreateFromFile(a.Location)));
         var compilation = CSharpCompilation.Create(assemblyName, trees, references, options);
         using var ms = new MemoryStream();
         var result = compilation.Emit(ms);
         if (!result.Success)
             throw new CompilationFailedException(assemblyName, result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList());
         return ms.ToArray();
+    }
+
+    private static readonly Lazy<MetadataReference> RuntimeReference = new(() => MetadataReference.CreateFromFile(RuntimeLocation()));
+
+    private static string RuntimeLocation()
+    {
+        var runtime = typeof(Nabla.Runtime.CompiledModel<>).Assembly.Location;
+        if (string.IsNullOrEmpty(runtime))
+            throw new InvalidOperationException("Nabla.Runtime has no file location (single-file or in-memory app), so Roslyn cannot reference it; compile models at build time instead.");
+        return runtime;
     }
 
     // The references beyond the runtime's, each once, in a stable order; each must be a file Roslyn can read.
@@ -156,10 +186,7 @@ public static class RoslynCompiler
         };
         var tpa = (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string ?? "").Split(Path.PathSeparator);
         var paths = tpa.Where(p => wanted.Contains(Path.GetFileNameWithoutExtension(p))).ToList();
-        var runtime = typeof(Nabla.Runtime.CompiledModel<>).Assembly.Location;
-        if (string.IsNullOrEmpty(runtime))
-            throw new InvalidOperationException("Nabla.Runtime has no file location (single-file or in-memory app), so Roslyn cannot reference it; compile models at build time instead.");
-        paths.Add(runtime);
+        paths.Add(RuntimeLocation());
         if (!paths.Any(p => Path.GetFileNameWithoutExtension(p).Equals("System.Private.CoreLib", StringComparison.OrdinalIgnoreCase)))
             paths.Add(typeof(object).Assembly.Location);
         return paths.Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray();

@@ -4,7 +4,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Reflection;
 using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -32,7 +31,11 @@ internal static class ModelAssembly
 
     public static Result Build(string source, string file, string assemblyName, string? weightsPath)
     {
-        var trees = new List<SyntaxTree> { CSharpSyntaxTree.ParseText(source, Parse, path: file) };
+        var trees = new List<SyntaxTree>
+        {
+            CSharpSyntaxTree.ParseText(source, Parse, path: file),
+            CSharpSyntaxTree.ParseText(Nabla.Backends.Roslyn.ReferenceAssemblies.TargetFrameworkAttributeSource, Parse, path: "TargetFramework.g.cs"),
+        };
         var options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release,
             deterministic: true, nullableContextOptions: NullableContextOptions.Enable);
         var compilation = CSharpCompilation.Create(assemblyName, trees, References(), options);
@@ -69,23 +72,20 @@ internal static class ModelAssembly
         throw new InputException($"{at}{e.Id}: {e.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}");
     }
 
-    /// <summary>Framework assemblies and the Nabla libraries a model assembly is compiled against (and needs at run time).</summary>
+    /// <summary>
+    /// What a model assembly is compiled against: the net10.0 reference assemblies (not this process's implementation
+    /// assemblies, which would make the DLL name System.Private.CoreLib, and a program referencing it fail with CS0012),
+    /// and the Nabla libraries it needs at run time (those of this tool, built for net10.0). So the DLL targets net10.0.
+    /// </summary>
     private static IEnumerable<MetadataReference> References()
     {
-        var frameworkDir = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
-        var paths = Directory.GetFiles(frameworkDir, "*.dll").Where(IsManaged).ToList();
-        paths.AddRange(new[]
+        var nabla = new[]
         {
-            typeof(Nabla.Ir.Graph).Assembly.Location, typeof(Nabla.Rewrites.Pipeline).Assembly.Location, typeof(Model).Assembly.Location,
-            typeof(Nabla.Runtime.CompiledModel<>).Assembly.Location, typeof(Network).Assembly.Location,
-        });
-        return paths.Distinct().Select(p => MetadataReference.CreateFromFile(p));
-    }
-
-    private static bool IsManaged(string path)
-    {
-        try { AssemblyName.GetAssemblyName(path); return true; }
-        catch (BadImageFormatException) { return false; }
+            typeof(Nabla.Ir.Graph).Assembly, typeof(Nabla.Rewrites.Pipeline).Assembly, typeof(Model).Assembly,
+            typeof(Nabla.Runtime.CompiledModel<>).Assembly, typeof(Network).Assembly,
+        };
+        return Nabla.Backends.Roslyn.ReferenceAssemblies.Framework
+            .Concat(nabla.Distinct().Select(a => (MetadataReference)MetadataReference.CreateFromFile(a.Location)));
     }
 
     private static IEnumerable<INamedTypeSymbol> NetworkClasses(Compilation c)

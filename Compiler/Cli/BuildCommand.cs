@@ -12,7 +12,9 @@ namespace Nabla.Cli;
 /// between them, softmax cross-entropy), or a C# file holding <c>[Network]</c> classes written exactly as for the
 /// source generator. The generator runs on it, and the user code plus the generated model are compiled (Roslyn, to
 /// disk) into <c>DIR/NAME.dll</c>. <c>--weights FILE</c> embeds a safetensors checkpoint (checked against the
-/// model's parameters) and adds <c>CreateTrainedNetwork()</c>.
+/// model's parameters) and adds <c>CreateTrainedNetwork()</c>. The DLL is compiled against the net10.0 reference
+/// assemblies, so it targets net10.0: a project targeting net10.0 (or later) references it together with the Nabla
+/// library, like any library.
 /// </summary>
 public sealed partial class BuildCommand : ICommand
 {
@@ -27,7 +29,7 @@ public sealed partial class BuildCommand : ICommand
         "usage: nabla build <model> -o <dir> [--name NAME] [--weights FILE.safetensors] [--optimizer sgd|adam] [--lr X] [--seed N]\n" +
         "  <model>       mlp:IN,H1,...,OUT  (dense layers, ReLU between, softmax cross-entropy)\n" +
         "                or FILE.cs         ([Network] static partial classes, as for the source generator)\n" +
-        "  -o DIR        where to write NAME.dll (created if missing)\n" +
+        "  -o DIR        where to write NAME.dll (created if missing; it targets net10.0: reference it with the Nabla library)\n" +
         "  --name NAME   assembly name (default: the class name for a spec, the file name for a .cs file)\n" +
         "  --weights F   embed a safetensors checkpoint (PyTorch state-dict names) and add CreateTrainedNetwork()\n" +
         "  --optimizer, --lr, --seed   training setup and initial-weight seed of a spec (default adam, 0.01, 0)\n" +
