@@ -136,7 +136,7 @@ public sealed class ExpressionParser
             if (c == '-') { _pos++; _ops.Add(new Pending(Kind.Neg, col)); continue; }
             if (c == '+') { _pos++; continue; } // +x is x
             if (c == '(') { _pos++; _ops.Add(new Pending(Kind.Paren, col, open: col)); continue; }
-            if (char.IsDigit(c) || c == '.') { _values.Push(_graph.Const(Number(), DType.F64)); return; }
+            if (char.IsDigit(c) || c == '.') { _values.Push(_graph.Const(Number(), _graph.DefaultType)); return; }
             if (char.IsLetter(c) || c == '_')
             {
                 var name = Name();
@@ -153,7 +153,7 @@ public sealed class ExpressionParser
                 if (Unary.ContainsKey(name) || Binary.ContainsKey(name))
                     throw new InputException($"'{name}' is a function; call it as {name}(...)", col);
                 if (!_firstColumn.ContainsKey(name)) { _firstColumn[name] = col; _variables.Add(name); }
-                _values.Push(_graph.Input(name, Shape.Scalar, DType.F64));
+                _values.Push(_graph.Input(name, Shape.Scalar, _graph.DefaultType));
                 return;
             }
             throw new InputException(c == ')' || c == ',' ? $"expected a value before '{c}'" : $"unexpected '{c}'", col);

@@ -11,8 +11,9 @@ using Nabla.Rewrites.Schedule;
 namespace Nabla.Cli;
 
 /// <summary>
-/// <c>nabla ir "&lt;expr&gt;" [--grad] [--f32] [--batch N] [--dot FILE]</c>: builds the IR of a formula (and, with
-/// <c>--grad</c>, its gradient), runs the pipeline (<see cref="Pipeline.Stages"/>), and prints the optimized graph, the
+/// <c>nabla ir "&lt;expr&gt;"|mlp:IN,...,OUT [--grad] [--f32] [--batch N] [--dot FILE]</c>: builds the IR of a formula
+/// (and, with <c>--grad</c>, its gradient) or the training step of a model spec (as <c>nabla build</c> accepts it:
+/// forward, loss, gradients and optimizer update), in float64 or, with <c>--f32</c>, float32, runs the pipeline (<see cref="Pipeline.Stages"/>), and prints the optimized graph, the
 /// pipeline list as it ran (each stage in order with node counts before and after, per pass and round, the kernel
 /// count after scheduling and the time of each), the op counts after each pass, and the kernels the scheduler fuses
 /// it into; <c>--dot</c> writes a Graphviz drawing with every fused kernel as a cluster.
@@ -27,13 +28,15 @@ public sealed class IrCommand : ICommand
 
     /// <inheritdoc/>
     public string Usage =>
-        "usage: nabla ir \"<expr>\" [--grad] [--f32] [--batch N] [--dot FILE]\n" +
+        "usage: nabla ir \"<expr>\"|mlp:IN,H1,...,OUT [--grad] [--f32] [--batch N] [--dot FILE]\n" +
         "  <expr>       a formula, as for nabla grad\n" +
-        "  --grad       compile the value and its gradient with respect to every variable\n" +
-        "  --f32        build in float32 (default float64)\n" +
+        "  mlp:IN,...   the training step (forward, loss, gradients, Adam update) of the MLP nabla build makes from this spec\n" +
+        "  --grad       compile the value and its gradient with respect to every variable (formulas only)\n" +
+        "  --f32        build in float32 (default float64; nabla build compiles models in float32)\n" +
         "  --batch N    the batch size at which memory is reported (default 1)\n" +
         "  --dot FILE   write the schedule as a Graphviz drawing (fused kernels as clusters)\n" +
-        "example: nabla ir \"exp(x*y) + exp(x*y)*sin(x*y)\" --grad --dot graph.dot";
+        "examples: nabla ir \"exp(x*y) + exp(x*y)*sin(x*y)\" --grad --dot graph.dot\n" +
+        "          nabla ir mlp:40,100,100,10 --f32 --batch 100";
 
     /// <inheritdoc/>
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -41,6 +44,17 @@ public sealed class IrCommand : ICommand
         try
         {
             var o = ParseArgs(args);
+            if (ModelSpec.IsSpec(o.Expr))
+            {
+                if (o.Grad) throw new InputException("--grad is for formulas: the training step of a model already holds its gradients");
+                var model = ModelSpec.Build(o.Expr);
+                var setup = new TrainingSetup(Nabla.Loss.SoftmaxCrossEntropy(), Optimizer.Adam(0.01)) { DType = o.F32 ? DType.F32 : DType.F64 };
+                Function step;
+                try { step = Nabla.Lowering.Lowerer.Lower(model, setup).TrainStep; }
+                catch (ArgumentException e) { throw new InputException($"model '{o.Expr}': {e.Message}"); }
+                Report(step, o.Batch, o.Dot, stdout);
+                return CommandLine.Ok;
+            }
             var g = new Graph(o.F32 ? DType.F32 : DType.F64);
             var (root, variables) = ExpressionParser.Parse(o.Expr, g);
             var f = new Function(g, ("f", root));
@@ -127,7 +141,7 @@ public sealed class IrCommand : ICommand
             else if (expr is null) expr = a;
             else throw new InputException($"unexpected argument '{a}': give the expression as one quoted argument");
         }
-        if (expr is null) throw new InputException("missing the expression, e.g. nabla ir \"exp(x*y) + sin(x*y)\" --grad");
+        if (expr is null) throw new InputException("missing the expression or model, e.g. nabla ir \"exp(x*y) + sin(x*y)\" --grad or nabla ir mlp:40,100,10");
         return (expr, grad, f32, batch, dot);
     }
 }

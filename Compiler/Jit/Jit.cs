@@ -14,9 +14,17 @@ namespace Nabla;
 /// <summary>Which run-time backend compiles a lowered model.</summary>
 public enum Backend
 {
-    /// <summary>Emit C# and compile it with Roslyn (about 1 s cold, a few hundred ms warm; the fastest code; cached by source).</summary>
+    /// <summary>
+    /// Emit C# and compile it with Roslyn (seconds cold — the MNIST-1D MLP: about 15 s on a busy 2-core machine, against
+    /// about 1.3 s for <see cref="Expressions"/> — a few hundred ms warm; cached by source). Choose it with
+    /// <c>model.Compile(setup, Backend.Roslyn)</c> to read or debug the generated C# (<see cref="Jit.Source"/>).
+    /// </summary>
     Roslyn,
-    /// <summary>Build System.Linq.Expressions trees and compile them to dynamic methods (tens of milliseconds).</summary>
+    /// <summary>
+    /// Build System.Linq.Expressions trees and compile them to dynamic methods: the default of <see cref="Jit.Compile(Model, TrainingSetup, Backend, long)"/>,
+    /// because it compiles an order of magnitude faster than <see cref="Roslyn"/> with the same results and steps as fast
+    /// (measured on the MNIST-1D MLP; see the README).
+    /// </summary>
     Expressions,
 }
 
@@ -47,7 +55,7 @@ public static class Jit
     /// </summary>
     /// <exception cref="NotSupportedException">The process cannot generate code (NativeAOT); the message says what to do.</exception>
     [RequiresDynamicCode("Nabla.Jit generates code at run time. Under NativeAOT compile the model at build time with the Nabla source generator or `nabla build`.")]
-    public static Network Compile(this Model model, TrainingSetup setup, Backend backend = Backend.Roslyn, long dropoutSeed = 0)
+    public static Network Compile(this Model model, TrainingSetup setup, Backend backend = Backend.Expressions, long dropoutSeed = 0)
     {
         if (model is null) throw new ArgumentNullException(nameof(model));
         if (setup is null) throw new ArgumentNullException(nameof(setup));
@@ -57,7 +65,7 @@ public static class Jit
 
     /// <summary>Compiles an already lowered model and binds it to its model.</summary>
     [RequiresDynamicCode("Nabla.Jit generates code at run time. Under NativeAOT compile the model at build time with the Nabla source generator or `nabla build`.")]
-    public static Network Compile(this LoweredModel lowered, Backend backend = Backend.Roslyn, long dropoutSeed = 0)
+    public static Network Compile(this LoweredModel lowered, Backend backend = Backend.Expressions, long dropoutSeed = 0)
     {
         if (lowered is null) throw new ArgumentNullException(nameof(lowered));
         return Network.Bind(lowered.Model, CompileModel(lowered, backend), lowered.Signature, dropoutSeed);
@@ -65,7 +73,7 @@ public static class Jit
 
     /// <summary>Compiles the plan of <paramref name="lowered"/> into a float32 <see cref="CompiledModel{T}"/> (zero-filled parameters, not bound).</summary>
     [RequiresDynamicCode("Nabla.Jit generates code at run time. Under NativeAOT compile the model at build time with the Nabla source generator or `nabla build`.")]
-    public static CompiledModel<float> CompileModel(LoweredModel lowered, Backend backend = Backend.Roslyn) => CompileModel<float>(lowered, backend);
+    public static CompiledModel<float> CompileModel(LoweredModel lowered, Backend backend = Backend.Expressions) => CompileModel<float>(lowered, backend);
 
     /// <summary>
     /// Compiles the plan of <paramref name="lowered"/> into a <see cref="CompiledModel{T}"/> of <typeparamref name="T"/>
@@ -74,7 +82,7 @@ public static class Jit
     /// checking compiled code against the reference interpreter.
     /// </summary>
     [RequiresDynamicCode("Nabla.Jit generates code at run time. Under NativeAOT compile the model at build time with the Nabla source generator or `nabla build`.")]
-    public static CompiledModel<T> CompileModel<T>(LoweredModel lowered, Backend backend = Backend.Roslyn) where T : unmanaged
+    public static CompiledModel<T> CompileModel<T>(LoweredModel lowered, Backend backend = Backend.Expressions) where T : unmanaged
     {
         if (lowered is null) throw new ArgumentNullException(nameof(lowered));
         EnsureDynamicCode();

@@ -22,7 +22,11 @@ public sealed partial class Network
 
     /// <summary>One training step with integer class <paramref name="labels"/> (see <see cref="Evaluate(float[], int[], int)"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, classes); the message names the example.</exception>
-    public float TrainStep(float[] x, int[] labels, int batch, double lr) => TrainStep(x, LabelTargets("TrainStep", labels, batch), batch, lr);
+    public float TrainStep(float[] x, int[] labels, int batch) => TrainStepAt(x, LabelTargets("TrainStep", labels, batch), batch, RateNow());
+
+    /// <summary>One training step with integer class <paramref name="labels"/> and an explicit rate (obsolete: see <see cref="LearningRate"/>).</summary>
+    [Obsolete(LearningRateTwice)]
+    public float TrainStep(float[] x, int[] labels, int batch, double lr) => TrainStepAt(x, LabelTargets("TrainStep", labels, batch), batch, lr);
 
     // The labels as the float target array (checked against the number of classes).
     private float[] LabelTargets(string method, int[] labels, int batch)

@@ -9,11 +9,18 @@ public sealed partial class Network
     /// entry of <see cref="Nabla.Lowering.TrainingSignature.Masks"/>, in that order, each at least batch × (values per
     /// example of that mask) values of 0 (drop) or 1 (keep). The compiled step multiplies the dropped activation by the
     /// mask and by 1/(1−p), exactly as PyTorch's dropout does with the same mask, so a step can be compared with another
-    /// implementation. Otherwise as <see cref="TrainStep(float[][], float[][], int, double)"/> (the step is counted; the
-    /// next step without masks draws from (<see cref="DropoutSeed"/>, <see cref="Step"/>) as usual).
+    /// implementation. Otherwise as <see cref="TrainStep(float[][], float[][], int)"/> (at the network's
+    /// <see cref="LearningRate"/>; the step is counted; the next step without masks draws from
+    /// (<see cref="DropoutSeed"/>, <see cref="Step"/>) as usual).
     /// </summary>
     /// <exception cref="ArgumentException">The wrong number of masks, a mask too short for the batch, or a value other than 0 or 1; the message names the mask.</exception>
-    public float TrainStep(float[][] inputs, float[][] targets, float[][] masks, int batch, double lr)
+    public float TrainStep(float[][] inputs, float[][] targets, float[][] masks, int batch) => TrainStepAt(inputs, targets, masks, batch, RateNow());
+
+    /// <summary>One training step with given dropout masks and an explicit rate (obsolete: see <see cref="LearningRate"/>).</summary>
+    [Obsolete(LearningRateTwice)]
+    public float TrainStep(float[][] inputs, float[][] targets, float[][] masks, int batch, double lr) => TrainStepAt(inputs, targets, masks, batch, lr);
+
+    private float TrainStepAt(float[][] inputs, float[][] targets, float[][] masks, int batch, double lr)
     {
         Count("TrainStep", inputs, Signature.Inputs.Count, "input"); Count("TrainStep", targets, Signature.Targets.Count, "target");
         Count("TrainStep", masks, Signature.Masks.Count, "mask");

@@ -66,13 +66,21 @@ public sealed partial class Network
     }
 
     /// <summary>
-    /// One training step on a batch with learning rate <paramref name="lr"/>: computes the loss (training mode, with fresh
-    /// dropout masks; BatchNorm with batch statistics), then updates the trainable parameters, the optimizer state and the
-    /// buffers (running statistics) in place, and counts the step.
+    /// One training step on a batch at the network's learning rate (<see cref="LearningRate"/> at <see cref="Step"/>:
+    /// the optimizer's rate unless a schedule was set): computes the loss (training mode, with fresh dropout masks;
+    /// BatchNorm with batch statistics), then updates the trainable parameters, the optimizer state and the buffers
+    /// (running statistics) in place, and counts the step.
     /// Returns the loss before the update; <see cref="Output"/> holds the outputs computed with it. Allocates nothing
     /// once the batch fits.
     /// </summary>
-    public float TrainStep(float[] x, float[] t, int batch, double lr)
+    public float TrainStep(float[] x, float[] t, int batch) => TrainStepAt(x, t, batch, RateNow());
+
+    /// <summary>One training step with an explicit learning rate <paramref name="lr"/> (obsolete: the rate is given once, see <see cref="LearningRate"/>).</summary>
+    [Obsolete(LearningRateTwice)]
+    public float TrainStep(float[] x, float[] t, int batch, double lr) => TrainStepAt(x, t, batch, lr);
+
+    /// <summary>One training step at rate <paramref name="lr"/> (the trainer's schedule, or an obsolete explicit rate).</summary>
+    internal float TrainStepAt(float[] x, float[] t, int batch, double lr)
     {
         Single("TrainStep", Signature.Inputs.Count, "input"); Single("TrainStep", Signature.Targets.Count, "target");
         _step.Set(Signature.Inputs[0].Name, x);
@@ -80,8 +88,15 @@ public sealed partial class Network
         return RunTrain(batch, lr);
     }
 
-    /// <summary>One training step with inputs and targets in signature order.</summary>
-    public float TrainStep(float[][] inputs, float[][] targets, int batch, double lr)
+    /// <summary>One training step with inputs and targets in signature order, at the network's <see cref="LearningRate"/>.</summary>
+    public float TrainStep(float[][] inputs, float[][] targets, int batch) => TrainStepAt(inputs, targets, batch, RateNow());
+
+    /// <summary>One training step with inputs and targets in signature order and an explicit rate (obsolete: see <see cref="LearningRate"/>).</summary>
+    [Obsolete(LearningRateTwice)]
+    public float TrainStep(float[][] inputs, float[][] targets, int batch, double lr) => TrainStepAt(inputs, targets, batch, lr);
+
+    /// <summary>One training step with inputs and targets in signature order at rate <paramref name="lr"/>.</summary>
+    internal float TrainStepAt(float[][] inputs, float[][] targets, int batch, double lr)
     {
         Count("TrainStep", inputs, Signature.Inputs.Count, "input"); Count("TrainStep", targets, Signature.Targets.Count, "target");
         for (int i = 0; i < inputs.Length; i++) _step.Set(Signature.Inputs[i].Name, inputs[i]);
@@ -89,7 +104,7 @@ public sealed partial class Network
         return RunTrain(batch, lr);
     }
 
-    /// <summary>Output <paramref name="index"/> of the last <see cref="Evaluate(float[], float[], int)"/> or <see cref="TrainStep(float[], float[], int, double)"/>: batch × <see cref="OutputWidth"/> values.</summary>
+    /// <summary>Output <paramref name="index"/> of the last <see cref="Evaluate(float[], float[], int)"/> or <see cref="TrainStep(float[], float[], int)"/>: batch × <see cref="OutputWidth"/> values.</summary>
     public ReadOnlySpan<float> Output(int index = 0) =>
         _lastBatch == 0 ? ReadOnlySpan<float>.Empty : new ReadOnlySpan<float>(_outputs[index], 0, _lastBatch * _outputPerExample[index]);
 

@@ -39,7 +39,7 @@ public sealed partial class Network
 
     /// <summary>
     /// The first half of a training step: the loss and outputs (training mode, dropout masks drawn as
-    /// <see cref="TrainStep(float[], float[], int, double)"/> draws them) and the gradient of the loss with respect to every
+    /// <see cref="TrainStep(float[], float[], int)"/> draws them) and the gradient of the loss with respect to every
     /// trainable parameter, written to <see cref="Gradients"/>; buffers (running statistics) are updated. Nothing else
     /// changes and the step is not counted until <see cref="ApplyUpdate"/>. Returns the loss.
     /// </summary>
@@ -68,10 +68,17 @@ public sealed partial class Network
 
     /// <summary>
     /// The second half of a training step: the optimizer's update of every trainable parameter and its state from
-    /// <see cref="Gradients"/> with learning rate <paramref name="lr"/>, as <see cref="TrainStep(float[], float[], int, double)"/>
+    /// <see cref="Gradients"/> at the network's <see cref="LearningRate"/>, as <see cref="TrainStep(float[], float[], int)"/>
     /// would apply it; counts the step.
     /// </summary>
-    public void ApplyUpdate(double lr)
+    public void ApplyUpdate() => ApplyUpdateAt(RateNow());
+
+    /// <summary>The second half of a training step with an explicit rate (obsolete: see <see cref="LearningRate"/>).</summary>
+    [Obsolete(LearningRateTwice)]
+    public void ApplyUpdate(double lr) => ApplyUpdateAt(lr);
+
+    /// <summary>The second half of a training step at rate <paramref name="lr"/>.</summary>
+    internal void ApplyUpdateAt(double lr)
     {
         RequireSplit("ApplyUpdate");
         if (!(lr > 0) || double.IsInfinity(lr))

@@ -20,7 +20,7 @@ namespace Nabla;
 /// dropout masks of each training step from a generator seeded by <see cref="DropoutSeed"/> and the step number, so a
 /// run resumed from a checkpoint draws the same masks as an uninterrupted one.</item>
 /// <item><see cref="Predict(float[], int, float[])"/>, <see cref="Evaluate(float[], float[], int)"/> and
-/// <see cref="TrainStep(float[], float[], int, double)"/> reuse preallocated argument and output arrays: after the first
+/// <see cref="TrainStep(float[], float[], int)"/> reuse preallocated argument and output arrays: after the first
 /// call at the largest batch a step allocates nothing.</item>
 /// </list>
 /// Not thread-safe: run one call at a time.

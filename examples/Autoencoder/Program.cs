@@ -86,7 +86,7 @@ public static class Program
             double sum = 0; int seen = 0;
             while (loader.Next(out var b))
             {
-                float loss = network.TrainStep(b.X, b.X, b.Count, o.LearningRate);
+                float loss = network.TrainStep(b.X, b.X, b.Count);   // at the optimizer's rate, Adam(o.LearningRate)
                 if (!float.IsFinite(loss)) throw new UsageException($"the training loss became {loss} in epoch {epoch + 1}; lower --lr.");
                 sum += (double)loss * b.Count; seen += b.Count;
             }

@@ -73,7 +73,7 @@ public static class Program
         for (int step = 1; step <= steps; step++)
         {
             if (!loader.Next(out var batch)) { loader.Reset(++epoch); loader.Next(out batch); }
-            loss = network.TrainStep(batch.X, batch.T, batch.Count, Mnist1dMlp.LearningRate);
+            loss = network.TrainStep(batch.X, batch.T, batch.Count);   // at the optimizer's rate, Adam(Mnist1dMlp.LearningRate)
             if (step % 1000 == 0 || step == steps)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"step {step}: batch loss {loss:F4}"));
         }

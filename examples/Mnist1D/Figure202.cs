@@ -52,7 +52,7 @@ public static class Figure202
             for (long step = 1; step <= o.MaxSteps + 1; step++)
             {
                 // The outputs of step k are computed before its update: they are the network after k−1 updates.
-                float loss = network.TrainStep(train.Features, targets, train.Count, o.FigureLearningRate);
+                float loss = network.TrainStep(train.Features, targets, train.Count);   // at the optimizer's rate, Sgd(o.FigureLearningRate)
                 int correct = Correct(network.Output(), labels, train.Count, Program.Classes);
                 long updates = step - 1;
                 double err = 1 - correct / (double)train.Count;

@@ -99,12 +99,13 @@ public static class Program
         px[0] = (float)f.Start.X;
         py[0] = (float)f.Start.Y;
         network.ResetOptimizer();
+        network.LearningRate = lr;   // the rate of this run of the sweep (one compiled step serves every rate)
         var one = new float[] { 1 };
         var target = f.Targets.Select(c => (float)c).ToArray();
         var path = new List<(double, double)> { ((double)px[0], (double)py[0]) };
         for (int k = 1; k <= maxSteps; k++)
         {
-            network.TrainStep(one, target, 1, lr);
+            network.TrainStep(one, target, 1);
             double x = px[0], y = py[0];
             path.Add((x, y));
             if (!(Math.Abs(x) <= DivergedBeyond && Math.Abs(y) <= DivergedBeyond)) return new PathRun(lr, 0, true, path);

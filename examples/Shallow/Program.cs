@@ -150,7 +150,7 @@ public static class Program
         int every = Math.Max(1, o.Steps / 200);
         for (int step = 1; step <= o.Steps; step++)
         {
-            float loss = network.TrainStep(train.X, train.T, train.Count, o.LearningRate);
+            float loss = network.TrainStep(train.X, train.T, train.Count);   // at the optimizer's rate, Adam(o.LearningRate)
             if (!float.IsFinite(loss)) throw new UsageException($"D={units}: the training loss became {loss} at step {step}; lower --lr.");
             if (step == 1 || step % every == 0) curve.Add((step, loss));
             if (step % Math.Max(1, o.Steps / 5) == 0 || step == o.Steps)

@@ -132,7 +132,7 @@ public static class Program
     /// last batch of an epoch partial); returns the mean loss of the last epoch's steps. A non-finite loss is an error.
     /// <paramref name="afterStep"/>, if given, is called with the number of steps done after each step.
     /// </summary>
-    public static double TrainSteps(Network network, Dataset data, int steps, int batch, double lr, long seed, Action<int>? afterStep = null)
+    public static double TrainSteps(Network network, Dataset data, int steps, int batch, long seed, Action<int>? afterStep = null)
     {
         var loader = new BatchLoader(data, batch, shuffle: true, seed: seed);
         double sum = 0; int seen = 0;
@@ -142,7 +142,7 @@ public static class Program
             sum = 0; seen = 0;
             while (done < steps && loader.Next(out var b))
             {
-                float loss = network.TrainStep(b.X, b.Labels, b.Count, lr);
+                float loss = network.TrainStep(b.X, b.Labels, b.Count);   // at the optimizer's rate (Setup)
                 if (!float.IsFinite(loss)) throw new UsageException($"the training loss became {loss} at step {done + 1}; lower --lr.");
                 sum += (double)loss * b.Count; seen += b.Count; done++;
                 afterStep?.Invoke(done);
@@ -180,7 +180,7 @@ public static class Program
     /// batch of <paramref name="batch"/> examples (taken round-robin from <paramref name="data"/>), timed in turns after
     /// <paramref name="warmup"/> untimed steps each so that the machine's load falls on all alike.
     /// </summary>
-    public static double[] MedianStepMicroseconds(IReadOnlyList<Network> networks, Dataset data, int batch, int steps, double lr, int warmup = 20)
+    public static double[] MedianStepMicroseconds(IReadOnlyList<Network> networks, Dataset data, int batch, int steps, int warmup = 20)
     {
         int size = data.ExampleSize;
         var x = new float[batch * size];
@@ -192,13 +192,13 @@ public static class Program
             labels[i] = data.Labels![k];
         }
         var times = networks.Select(_ => new double[steps]).ToArray();
-        for (int w = 0; w < warmup; w++) foreach (var n in networks) n.TrainStep(x, labels, batch, lr);
+        for (int w = 0; w < warmup; w++) foreach (var n in networks) n.TrainStep(x, labels, batch);
         var clock = new Stopwatch();
         for (int s = 0; s < steps; s++)
             for (int j = 0; j < networks.Count; j++)
             {
                 clock.Restart();
-                networks[j].TrainStep(x, labels, batch, lr);
+                networks[j].TrainStep(x, labels, batch);
                 times[j][s] = clock.Elapsed.TotalMilliseconds * 1000;
             }
         return times.Select(Median).ToArray();
@@ -246,7 +246,7 @@ public static class Program
         int stepsPerEpoch = (source.Count + o.Batch - 1) / o.Batch;
         for (int epoch = 0; epoch < o.PretrainEpochs; epoch++)
         {
-            double loss = TrainSteps(pretrain, source, stepsPerEpoch, o.Batch, o.LearningRate, o.Seed * 1000 + epoch);
+            double loss = TrainSteps(pretrain, source, stepsPerEpoch, o.Batch, o.Seed * 1000 + epoch);
             if ((epoch + 1) % Math.Max(1, o.PretrainEpochs / 5) == 0 || epoch + 1 == o.PretrainEpochs)
                 stdout.WriteLine($"pre-training epoch {epoch + 1,3}: train loss {F(loss)}, test accuracy on digits 0-4 {F(Accuracy(pretrain, sourceTest))}");
         }
@@ -296,8 +296,8 @@ public static class Program
             finetune.RestoreParameters(finetuneStart); finetune.ResetOptimizer();
             scratch.RestoreParameters(scratchStart); scratch.ResetOptimizer();
             if (shots == o.Shots) stdout.WriteLine($"{shots,3} shots per digit (--shots): validation accuracy during training");
-            double ftLoss = TrainSteps(finetune, data, o.FinetuneSteps, o.Batch, o.LearningRate, o.Seed, Progress(finetune, "fine-tune", o.FinetuneSteps));
-            double scLoss = TrainSteps(scratch, data, o.ScratchStepCount, o.Batch, o.LearningRate, o.Seed, Progress(scratch, "scratch  ", o.ScratchStepCount));
+            double ftLoss = TrainSteps(finetune, data, o.FinetuneSteps, o.Batch, o.Seed, Progress(finetune, "fine-tune", o.FinetuneSteps));
+            double scLoss = TrainSteps(scratch, data, o.ScratchStepCount, o.Batch, o.Seed, Progress(scratch, "scratch  ", o.ScratchStepCount));
             ftValidation[shots] = Accuracy(finetune, val);
             scValidation[shots] = Accuracy(scratch, val);
             ftAccuracy[shots] = Accuracy(finetune, targetTest);
@@ -313,7 +313,7 @@ public static class Program
         stdout.WriteLine($"frozen weights unchanged after fine-tuning: {frozenNames.Length} tensors, bit for bit");
 
         // 5. Step time at the same batch, fine-tune vs scratch.
-        var micros = MedianStepMicroseconds(new[] { finetune, scratch }, fewShot[o.Shots], o.Batch, o.TimingSteps, o.LearningRate);
+        var micros = MedianStepMicroseconds(new[] { finetune, scratch }, fewShot[o.Shots], o.Batch, o.TimingSteps);
         stdout.WriteLine($"median training step at batch {o.Batch} over {o.TimingSteps} steps: fine-tune {F(micros[0], "0.0")} us, scratch {F(micros[1], "0.0")} us " +
                          $"({F(micros[1] / micros[0], "0.0")}x; timings on a shared machine are noisy)");
 

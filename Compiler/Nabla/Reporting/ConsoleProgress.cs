@@ -5,8 +5,8 @@ using Spectre.Console;
 namespace Nabla.Reporting;
 
 /// <summary>
-/// The console progress display of a training run: a live Spectre.Console progress bar (epoch, step, loss,
-/// accuracy, samples/s) when the console is an interactive terminal, and <see cref="PlainProgress"/> lines when
+/// The console progress display of a training run: a live status line drawn with Spectre.Console (epoch, bar, loss,
+/// accuracy, samples/s, times) when the console is an interactive terminal, and <see cref="PlainProgress"/> lines when
 /// output is redirected (a pipe, a file, CI), when <c>NO_COLOR</c> is set or <c>TERM=dumb</c>, or when a writer other
 /// than the console is given. Dispose it (or let <see cref="Finished"/> run) to end the live display.
 /// </summary>
@@ -39,6 +39,19 @@ public sealed class ConsoleProgress : IProgressReporter, IDisposable
                 return new ConsoleProgress(new LiveProgress(ansi), live: true);
         }
         return new ConsoleProgress(new PlainProgress(writer ?? Console.Out), live: false);
+    }
+
+    /// <summary>
+    /// The live display on <paramref name="console"/> (a Spectre.Console console you configured, or a test console),
+    /// redrawn at most every <paramref name="updateInterval"/> (default 100 ms). The console must support ANSI escape
+    /// sequences; the status line is cut to its width (<c>console.Profile.Width</c>).
+    /// </summary>
+    public static ConsoleProgress Live(IAnsiConsole console, TimeSpan? updateInterval = null)
+    {
+        if (console is null) throw new ArgumentNullException(nameof(console));
+        if (!console.Profile.Capabilities.Ansi)
+            throw new ArgumentException("The live progress display redraws its line with ANSI escape sequences; this console does not support them (use PlainProgress).", nameof(console));
+        return new ConsoleProgress(new LiveProgress(console, updateInterval), live: true);
     }
 
     /// <summary>

@@ -9,6 +9,7 @@ namespace Nabla.Reporting;
 /// <list type="bullet">
 /// <item><c>training: 4000 examples, batch 100, 40 steps/epoch, 150 epochs, 6000 steps, …</c> at the start;</item>
 /// <item><c>epoch 3/150 step=120/6000 loss=0.81234 accuracy=0.7012 val_loss=… val_accuracy=… samples/s=… elapsed=1.2s</c>
+/// (<c>accuracy(dropout)=</c> when the model has dropout: the training accuracy is measured with it active)
 /// for the first and the last epoch and every k-th, k chosen so there are at most <see cref="MaxEpochLines"/> of them
 /// (when the number of epochs is unknown: at most one per second);</item>
 /// <item><c>step 1234/6000 epoch=3 loss=… samples/s=…</c> when an epoch runs longer than the step interval without a line;</item>
@@ -25,7 +26,7 @@ public sealed class PlainProgress : IProgressReporter
     private long _lastLine;
     private double? _rate;
     private EpochInfo? _lastEpoch;
-    private bool _lastEpochPrinted;
+    private bool _lastEpochPrinted, _dropout;
 
     /// <summary>The most epoch lines a run with a known number of epochs prints (the first and last included, roughly).</summary>
     public int MaxEpochLines { get; }
@@ -58,6 +59,7 @@ public sealed class PlainProgress : IProgressReporter
         _totalSteps = info.TotalSteps ?? (info.Epochs > 0 && info.StepsPerEpoch > 0 ? (long)info.Epochs * info.StepsPerEpoch : null);
         _lastEpoch = null;
         _rate = null;
+        _dropout = info.Dropout;
         Line(ProgressText.Started(info));
     }
 
@@ -67,7 +69,7 @@ public sealed class PlainProgress : IProgressReporter
         _rate = info.SamplesPerSecond;
         long now = Stopwatch.GetTimestamp();
         if (now - _lastLine < _stepTicks) return;
-        Line(ProgressText.Step(info), now);
+        Line(ProgressText.Step(info, _dropout), now);
     }
 
     /// <inheritdoc/>
@@ -80,15 +82,15 @@ public sealed class PlainProgress : IProgressReporter
             ? info.Epoch == 1 || info.Epoch % _every == 0 || info.Epoch >= _planned
             : info.Epoch == 1 || now - _lastLine >= _unknownEpochTicks;
         _lastEpochPrinted = due;
-        if (due) Line(ProgressText.Epoch(info, _totalSteps, _rate), now);
+        if (due) Line(ProgressText.Epoch(info, _totalSteps, _rate, _dropout), now);
     }
 
     /// <inheritdoc/>
     public void Finished(FinishedInfo info)
     {
         if (info is null) throw new ArgumentNullException(nameof(info));
-        if (_lastEpoch is not null && !_lastEpochPrinted) Line(ProgressText.Epoch(_lastEpoch, _totalSteps, _rate));
-        Line(ProgressText.Finished(info));
+        if (_lastEpoch is not null && !_lastEpochPrinted) Line(ProgressText.Epoch(_lastEpoch, _totalSteps, _rate, _dropout));
+        Line(ProgressText.Finished(info, _dropout));
     }
 
     private void Line(string text, long now = 0)

@@ -31,6 +31,13 @@ public sealed record TrainingInfo
 
     /// <summary>A short description of the optimizer (e.g. "adam lr=0.01"), if any.</summary>
     public string? Optimizer { get; init; }
+
+    /// <summary>
+    /// Whether the training step applies dropout. Then the training accuracy of <see cref="StepInfo"/> and
+    /// <see cref="EpochInfo"/> is measured with dropout active, and the displays label it <c>accuracy(dropout)</c>:
+    /// it reads lower than the accuracy of the same weights evaluated with dropout off (<c>network.Evaluate(train)</c>).
+    /// </summary>
+    public bool Dropout { get; init; }
 }
 
 /// <summary>

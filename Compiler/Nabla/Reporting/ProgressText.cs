@@ -34,8 +34,15 @@ internal static class ProgressText
         return sb.ToString();
     }
 
-    /// <summary>"epoch 3/150 step=120/6000 loss=0.81234 accuracy=0.7012 val_loss=… val_accuracy=… samples/s=… elapsed=1.2s".</summary>
-    public static string Epoch(EpochInfo info, long? totalSteps, double? samplesPerSecond)
+    /// <summary>
+    /// The key of the training accuracy in progress lines: <c>accuracy</c>, or <c>accuracy(dropout)</c> when the
+    /// training step applies dropout — then it is measured with dropout active (a running count over the epoch's
+    /// batches while the weights change), so it reads lower than an evaluation of the training set (dropout off).
+    /// </summary>
+    public static string AccuracyKey(bool dropout) => dropout ? "accuracy(dropout)" : "accuracy";
+
+    /// <summary>"epoch 3/150 step=120/6000 loss=0.81234 accuracy=0.7012 val_loss=… val_accuracy=… samples/s=… elapsed=1.2s" (<c>accuracy(dropout)=</c> with dropout).</summary>
+    public static string Epoch(EpochInfo info, long? totalSteps, double? samplesPerSecond, bool dropout = false)
     {
         var sb = new StringBuilder("epoch ");
         sb.Append(info.Epoch.ToString(Inv));
@@ -43,7 +50,7 @@ internal static class ProgressText
         sb.Append(" step=").Append(info.Step.ToString(Inv));
         if (totalSteps is long t) sb.Append('/').Append(t.ToString(Inv));
         sb.Append(" loss=").Append(Loss(info.TrainLoss));
-        if (info.TrainAccuracy is double a) sb.Append(" accuracy=").Append(Accuracy(a));
+        if (info.TrainAccuracy is double a) sb.Append(' ').Append(AccuracyKey(dropout)).Append('=').Append(Accuracy(a));
         if (info.ValidationLoss is double vl) sb.Append(" val_loss=").Append(Loss(vl));
         if (info.ValidationAccuracy is double va) sb.Append(" val_accuracy=").Append(Accuracy(va));
         if ((info.SamplesPerSecond ?? samplesPerSecond) is double r) sb.Append(" samples/s=").Append(Rate(r));
@@ -52,25 +59,25 @@ internal static class ProgressText
     }
 
     /// <summary>"step 1234/6000 epoch=3 loss=… accuracy=… samples/s=…".</summary>
-    public static string Step(in StepInfo info)
+    public static string Step(in StepInfo info, bool dropout = false)
     {
         var sb = new StringBuilder("step ");
         sb.Append(info.Step.ToString(Inv));
         if (info.TotalSteps is long t) sb.Append('/').Append(t.ToString(Inv));
         sb.Append(" epoch=").Append(info.Epoch.ToString(Inv));
         sb.Append(" loss=").Append(Loss(info.Loss));
-        if (info.Accuracy is double a) sb.Append(" accuracy=").Append(Accuracy(a));
+        if (info.Accuracy is double a) sb.Append(' ').Append(AccuracyKey(dropout)).Append('=').Append(Accuracy(a));
         sb.Append(" samples/s=").Append(Rate(info.SamplesPerSecond));
         return sb.ToString();
     }
 
     /// <summary>"finished: 150 epochs, 6000 steps in 12.3s loss=… accuracy=… val_loss=… val_accuracy=…[ (stopped early: …)]".</summary>
-    public static string Finished(FinishedInfo info)
+    public static string Finished(FinishedInfo info, bool dropout = false)
     {
         var sb = new StringBuilder("finished: ");
         sb.Append(info.Epochs.ToString(Inv)).Append(" epochs, ").Append(info.Steps.ToString(Inv)).Append(" steps in ").Append(Seconds(info.Elapsed));
         if (info.TrainLoss is double l) sb.Append(" loss=").Append(Loss(l));
-        if (info.TrainAccuracy is double a) sb.Append(" accuracy=").Append(Accuracy(a));
+        if (info.TrainAccuracy is double a) sb.Append(' ').Append(AccuracyKey(dropout)).Append('=').Append(Accuracy(a));
         if (info.ValidationLoss is double vl) sb.Append(" val_loss=").Append(Loss(vl));
         if (info.ValidationAccuracy is double va) sb.Append(" val_accuracy=").Append(Accuracy(va));
         if (!string.IsNullOrEmpty(info.StoppedEarly)) sb.Append(" (stopped early: ").Append(info.StoppedEarly).Append(')');

@@ -143,7 +143,7 @@ public static partial class Trainer
             }
             float total = buffer[length];
             long right = (long)buffer[length + 1];
-            _net.ApplyUpdate(lr);
+            _net.ApplyUpdateAt(lr);
             // Buffers (running statistics): each rank's, weighted by its share of the rows.
             foreach (var name in _buffers)
             {

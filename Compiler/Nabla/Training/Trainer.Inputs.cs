@@ -57,7 +57,7 @@ public static partial class Trainer
         public float TrainStep(Network network, in Batch b, double lr)
         {
             Split(b);
-            return network.TrainStep(_inputs, Targets(b), b.Count, lr);
+            return network.TrainStepAt(_inputs, Targets(b), b.Count, lr);
         }
 
         public float ComputeGradients(Network network, in Batch b, BatchShard shard)

@@ -10,7 +10,7 @@ using Nabla.Analysis;
 namespace Nabla.Training;
 
 /// <summary>
-/// The training loop: mini-batches from a <see cref="BatchLoader"/>, one compiled <see cref="Network.TrainStep(float[], float[], int, double)"/>
+/// The training loop: mini-batches from a <see cref="BatchLoader"/>, one compiled <see cref="Network.TrainStep(float[], float[], int)"/>
 /// per batch with the learning rate of the schedule at the network's step, metrics (loss, accuracy), validation after
 /// every epoch, early stopping with restore-best, callbacks and progress. Deterministic: the data order depends on
 /// <see cref="TrainingOptions.Seed"/> and the epoch, the dropout masks on the network's dropout seed and step, the
@@ -44,10 +44,18 @@ public static partial class Trainer
         // Data-parallel: the ranks compare model, data and options before anything can fail on one rank alone.
         var dp = o.Communicator is { Size: > 1 } comm ? new DataParallel(comm, network, train, validation, o) : null;
         o.Validate();
-        var schedule = o.LearningRate ?? (network.Signature.LearningRate > 0 ? LearningRate.Constant(network.Signature.LearningRate)
-            : throw new ArgumentException("The network's signature records no learning rate; set TrainingOptions.LearningRate.", nameof(options)));
         var feed = new Feed(network, train, "training set");
         var valFeed = validation is null ? null : new Feed(network, validation, "validation set");
+        // One learning rate: the network's (the optimizer's, or a schedule set on the network); a schedule in the
+        // options must start there, and becomes the network's, so a later TrainStep continues it.
+        LearningRate schedule;
+        if (o.LearningRate is { } given)
+        {
+            network.CheckSchedule(given, "TrainingOptions.LearningRate");
+            network.LearningRate = schedule = given;
+        }
+        else if (network.LearningRateIsSet || network.Signature.LearningRate > 0) schedule = network.LearningRate;
+        else throw new ArgumentException("The network's signature records no learning rate; set TrainingOptions.LearningRate.", nameof(options));
         if (o.EarlyStopping is not null && validation is null)
             throw new ArgumentException("Early stopping watches the validation loss: pass a validation set to Fit.", nameof(options));
 
@@ -67,7 +75,7 @@ public static partial class Trainer
             Epochs = o.Steps is null ? o.Epochs : (int)((total + spe - 1) / spe), TotalSteps = total, StepsPerEpoch = spe,
             TrainExamples = train.Count, ValidationExamples = validation?.Count, BatchSize = loader.BatchSize,
             Parameters = network.Signature.Parameters.Where(p => p.Trainable).Sum(p => p.Shape.Aggregate(1L, (a, d) => a * d)),
-            Model = network.Signature.ModelName, Optimizer = network.Signature.Optimizer,
+            Model = network.Signature.ModelName, Optimizer = network.Signature.Optimizer, Dropout = network.Signature.Masks.Count > 0,
         });
 
         int epoch = (int)Math.Min(network.Step / spe, int.MaxValue - 1);
@@ -253,7 +261,7 @@ public static partial class Trainer
 
         /// <summary>One training step on a batch (the single-input arrays, or the batch split into every input).</summary>
         public float TrainStep(Network network, in Batch b, double lr) =>
-            _multi is { } m ? m.TrainStep(network, b, lr) : network.TrainStep(b.X, Targets(b), b.Count, lr);
+            _multi is { } m ? m.TrainStep(network, b, lr) : network.TrainStepAt(b.X, Targets(b), b.Count, lr);
 
         /// <summary>The first half of a split training step on a shard of a batch (the data-parallel trainer).</summary>
         public float ComputeGradients(Network network, in Batch b, BatchShard shard) =>

@@ -24,9 +24,12 @@ public sealed class TrainingOptions
     /// <summary>Rows per mini-batch (default 100); a batch size ≥ the training set gives full-batch gradient descent.</summary>
     public int BatchSize { get; set; } = 100;
     /// <summary>
-    /// The learning rate as a function of the step (<see cref="Nabla.LearningRate.Constant"/>, <see cref="Nabla.LearningRate.Step"/>,
-    /// <see cref="Nabla.LearningRate.Cosine"/>; a double converts to a constant). Null: the optimizer's own rate
-    /// (<see cref="Optimizer.LearningRate"/>, as recorded in the network's signature).
+    /// A learning-rate schedule, a function of the step (<see cref="Nabla.LearningRate.Step"/>,
+    /// <see cref="Nabla.LearningRate.Cosine"/>, <see cref="Nabla.LearningRate.From"/>), that varies the network's rate per
+    /// step. It must start at the network's rate — the optimizer's (<see cref="Optimizer.LearningRate"/>), unless
+    /// <see cref="Network.LearningRate"/> was set — so the rate is never given twice: a schedule starting elsewhere is an
+    /// <see cref="ArgumentException"/> naming both values. <c>Fit</c> sets it as <see cref="Network.LearningRate"/>.
+    /// Null (the default): the network's rate.
     /// </summary>
     public LearningRate? LearningRate { get; set; }
     /// <summary>Whether each epoch visits the examples in a seeded random order (default true).</summary>

@@ -32,7 +32,7 @@ public class ReadmeTrainingSnippetTests
         {
             loader.Reset(epoch);
             while (loader.Next(out var batch))
-                network.TrainStep(batch.X, batch.T, batch.Count, lr: 0.01);
+                network.TrainStep(batch.X, batch.T, batch.Count);   // at the optimizer's rate, Adam(0.01)
         }
         float testLoss = network.Evaluate(test.Features, test.OneHot(), test.Count);
         Assert.True(testLoss < before - 0.5, $"test loss {before} → {testLoss}");   // ln 10 ≈ 2.3 at the start

@@ -155,7 +155,7 @@ public class TransferExampleTests
         var network = frozen.Compile(Backend.Expressions);
         var before = network.SnapshotParameters();
         double loss0 = network.Evaluate(few.Features, few.Labels!, few.Count);
-        Transfer.Program.TrainSteps(network, few, steps: 20, batch: 25, lr: 0.01, seed: 1);
+        Transfer.Program.TrainSteps(network, few, steps: 20, batch: 25, seed: 1);
         foreach (var name in frozenNames) Assert.True(network.ParameterValues(name).AsSpan().SequenceEqual(before[name]), name);
         foreach (var name in network.Model.Parameters.Trainable.Select(p => p.Name))
             Assert.False(network.ParameterValues(name).AsSpan().SequenceEqual(before[name]), name);
@@ -183,7 +183,7 @@ public class TransferExampleTests
         var pretrainedFeatures = Transfer.Program.Features(40, 25, 2);
         var pretrainModel = Model.Build(Transfer.Program.Build(pretrainedFeatures, Transfer.Program.Head(40, 25, 2)), 40, seed);
         var pretrain = pretrainModel.Compile(Transfer.Program.Setup(0.01, "Pretrain"), Backend.Expressions);
-        Transfer.Program.TrainSteps(pretrain, source, pretrainEpochs * ((source.Count + 49) / 50), 50, 0.01, seed);
+        Transfer.Program.TrainSteps(pretrain, source, pretrainEpochs * ((source.Count + 49) / 50), 50, seed);
         pretrain.CopyParametersTo(pretrainModel.Parameters);
 
         double FineTune(Sequential features, string name)
@@ -191,7 +191,7 @@ public class TransferExampleTests
             features.Freeze();
             var model = Model.Build(Transfer.Program.Build(features, Transfer.Program.Head(40, 25, 2)), 40, seed + 1);
             var network = model.Compile(Transfer.Program.Setup(0.01, name), Backend.Expressions);
-            Transfer.Program.TrainSteps(network, few, steps, 50, 0.01, seed);
+            Transfer.Program.TrainSteps(network, few, steps, 50, seed);
             return Transfer.Program.Accuracy(network, validation);
         }
         return (FineTune(pretrainedFeatures, "Pretrained"), FineTune(Transfer.Program.Features(40, 25, 2), "Untrained"));
