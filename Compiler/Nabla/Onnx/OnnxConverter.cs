@@ -58,7 +58,7 @@ internal sealed class OnnxConverter
         var inputs = all.Where(n => n.Op == Op.Input).ToArray();
         var batchInput = inputs.FirstOrDefault(n => n.Shape.HasBatch);
         if (batchInput is not null) _batchSource = (batchInput.Name!, Array.IndexOf(batchInput.Shape.ToArray(), Shape.Batch));
-        // Every input is a graph input (even one the outputs do not read), in the order the function lists them.
+        // Every input the outputs read is a graph input, in id order.
         foreach (var n in inputs)
         {
             Reserve(n.Name!, n);
@@ -198,7 +198,9 @@ internal sealed class OnnxConverter
             case "one_hot":
                 var ia = n.Attr<IndexAttrs>();
                 var values = Initializer(n.DType, new long[] { 2 }, new[] { 0.0, 1.0 });
-                return Add("OneHot", new[] { x, Int64Scalar(ia.Size), values }, OnnxAttribute.Int("axis", -1));
+                // int64 indices and depth: the combination every runtime implements (ORT has no int32-index, int64-depth kernel).
+                var indices = Add("Cast", new[] { x }, OnnxAttribute.Int("to", (int)OnnxType.Int64));
+                return Add("OneHot", new[] { indices, Int64Scalar(ia.Size), values }, OnnxAttribute.Int("axis", -1));
         }
         throw Unsupported(n, $"op '{op.Name}' has no ONNX mapping in the exporter");
     }

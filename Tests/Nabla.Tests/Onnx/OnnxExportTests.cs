@@ -114,6 +114,60 @@ public sealed class OnnxExportTests
         Check("mnist1d-gru", Model.Build(Mnist1D.Grus.Build(40, 6, 10), 40, seed: 3), new[] { 40 });
     }
 
+    /// <summary>Every op the exporter maps, each applied to x [B, 6] and joined along the features.</summary>
+    private static Node EveryOp(Node x)
+    {
+        var g = x.Graph;
+        var a = F.Abs(x);
+        var b = Shape.Batch;
+        Node Row(Node v) => F.BroadcastTo(v, x.Shape); // [B, 1] → [B, 6]: an Expand to a shape holding the run-time batch size
+        var parts = new[]
+        {
+            F.Exp(x * 0.5), F.Log(a + 1.0), F.Sqrt(a + 0.5), F.Sin(x), F.Cos(x), F.Tanh(x), F.Sign(x), F.Step(x), -x,
+            F.Pow(a + 0.5, 1.3), F.Maximum(x, F.Sin(x)), F.Minimum(x, F.Cos(x)),
+            F.Greater(x, F.Cos(x)), F.GreaterEqual(x, F.Sin(x)), F.Equal(F.Sign(x), g.Const(1.0, x.DType)),
+            F.Where(F.Greater(x, g.Const(0.0, x.DType)), x, x * 0.25), x / (a + 1.0), F.Log1p(a), F.Expm1(x * 0.3), F.Softplus(x),
+            x - F.Mean(x, new[] { 0 }, true),           // a mean over the batch
+            x * g.BatchSize(x.DType) / 10.0,             // the batch size read at run time
+            Row(F.Sum(x, new[] { 1 }, true)), Row(F.ReduceMax(x, new[] { 1 }, true)), Row(F.Mean(x, new[] { 1 }, true)),
+            Row(F.Reshape(F.LogSumExp(x, 1), Shape.Of(b, 1))),
+            F.Reshape(F.Transpose(F.Reshape(x, Shape.Of(b, 2, 3)), 0, 2, 1), Shape.Of(b, 6)),
+            F.Concat(1, F.Slice(x, 1, 0, 6, 2), F.Slice(x, 1, 1, 6, 2)),
+            F.Slice(F.Pad(x, 1, 2, 1, -1.5), 1, 1, 7),
+            F.Sum(F.OneHot(F.Cast(x + 2.0, DType.I32), 5, x.DType) * g.Const(new[] { 0.0, 1, 2, 3, 4 }, Shape.Of(5), x.DType), new[] { 2 }),
+            F.Reshape(F.Softmax(F.Reshape(x, Shape.Of(b, 2, 3)), 1), Shape.Of(b, 6)),
+        };
+        return F.Concat(1, parts);
+    }
+
+    [Fact]
+    public void Every_mapped_op_matches_onnx_runtime()
+    {
+        var model = Model.Build(Module.Lambda("EveryOp", EveryOp), inputWidth: 6, seed: 29);
+        Check("every-op", model, new[] { 6 });
+    }
+
+    [Fact]
+    public void An_embedding_of_integer_tokens_matches_onnx_runtime()
+    {
+        var model = Model.Build(new Sequential(new Embedding(11, 4), new Flatten(), new Dense(5 * 4, 3)),
+            new[] { InputSpec.Indices("x", 5) }, seed: 31);
+        var net = model.Compile(TrainingSetup.Classification(Optimizer.Sgd(0.05)), Backend.Expressions);
+        using var ms = new MemoryStream();
+        net.ExportOnnx(ms);
+        using var session = new InferenceSession(ms.ToArray());
+        Assert.Equal(typeof(int), session.InputMetadata["x"].ElementType);
+        var rng = new Random(3);
+        foreach (var batch in new[] { 1, 6 })
+        {
+            var ids = Enumerable.Range(0, batch * 5).Select(_ => rng.Next(11)).ToArray();
+            var expected = net.Predict(ids.Select(i => (float)i).ToArray(), batch);
+            using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor("x", new DenseTensor<int>(ids, new[] { batch, 5 })) });
+            var got = results.Single().AsEnumerable<float>().ToArray();
+            for (int i = 0; i < got.Length; i++) Assert.True(Math.Abs(got[i] - expected[i]) <= Tolerance * Math.Max(1, Math.Abs(expected[i])), $"output {i}: ORT {got[i]}, Nabla {expected[i]}");
+        }
+    }
+
     [Fact]
     public void The_file_declares_a_symbolic_batch_dimension_and_the_models_names()
     {
