@@ -13,11 +13,11 @@ namespace Nabla.Onnx;
 /// outputs under the model's names (<c>x</c> → <c>y</c>) with a symbolic first dimension <see cref="BatchDimension"/>.
 /// <para>
 /// The exporter maps the traced IR, not the DSL's layers: the evaluation-mode forward (dropout is the identity, batch
-/// normalization uses its running statistics) with custom ops (<see cref="Op.Define"/>) inlined, so every layer built
+/// normalization uses its running statistics) with custom ops (<c>Op.Define</c>) inlined, so every layer built
 /// from built-in ops exports, a user's own included. Each IR op becomes one ONNX operator or a few (<c>log1p</c> →
 /// <c>Log(1 + x)</c>, <c>gt</c> → <c>Cast(Greater)</c>); convolutions (<c>matmul</c> of a weight and <c>im2col</c>
 /// windows, grouped or not) become <c>Conv</c>, max and average pooling <c>MaxPool</c> and <c>AveragePool</c>. Ops with
-/// no ONNX form — kernel ops (<see cref="Op.DefineElementwise"/>: their C# method has no ONNX counterpart),
+/// no ONNX form — kernel ops (<c>Op.DefineElementwise</c>: their C# method has no ONNX counterpart),
 /// <c>scatter_add</c>, <c>col2im</c>, interior padding — throw <see cref="OnnxExportException"/> naming the op and
 /// the layer before anything is written.
 /// </para>
