@@ -27,6 +27,7 @@ public static class CommandLine
         new GradCommand(),
         new IrCommand(),
         new BuildCommand(),
+        new ExportCommand(),
     };
 
     /// <summary>
