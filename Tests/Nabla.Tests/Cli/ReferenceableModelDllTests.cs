@@ -121,7 +121,7 @@ public sealed class ReferenceableModelDllTests : IDisposable
                 {
                     var network = Mlp_6_10_3.CreateNetwork();
                     var losses = new float[3];
-                    for (int i = 0; i < losses.Length; i++) losses[i] = network.TrainStep(x, t, batch, 0.01);
+                    for (int i = 0; i < losses.Length; i++) losses[i] = network.TrainStep(x, t, batch);
                     return new object[] { network.Predict(x, batch), losses };
                 }
             }
@@ -138,7 +138,7 @@ public sealed class ReferenceableModelDllTests : IDisposable
             // The same network compiled in this process, stepped the same way: the same emitted code, the same bits.
             var reference = Model.Build(new Sequential(new Dense(6, 10), new ReLU(), new Dense(10, 3)), inputWidth: 6, seed: 4)
                 .Compile(TrainingSetup.Classification(Optimizer.Adam(0.01)));
-            var losses = Enumerable.Range(0, 3).Select(_ => reference.TrainStep(x, t, 5, 0.01)).ToArray();
+            var losses = Enumerable.Range(0, 3).Select(_ => reference.TrainStep(x, t, 5)).ToArray();
             Assert.Equal(losses, (float[])result[1]);
             Assert.Equal(reference.Predict(x, 5), (float[])result[0]);
             Assert.True(losses[2] < losses[0], $"training lowered no loss: {string.Join(", ", losses)}");
@@ -195,7 +195,7 @@ public sealed class ReferenceableModelDllTests : IDisposable
                 public static object[] Run(float[] x, float[] t, int batch)
                 {
                     var network = RefSoft.CreateNetwork();
-                    float loss = network.TrainStep(x, t, batch, 0.01);
+                    float loss = network.TrainStep(x, t, batch);
                     return new object[] { network.Predict(x, batch), loss, Kernels.Softsign(3f) };
                 }
             }
@@ -213,7 +213,7 @@ public sealed class ReferenceableModelDllTests : IDisposable
             // The DLL's own Build(), compiled at run time by the expression backend (which calls the same method).
             var type = context.Assemblies.Single(a => a.GetName().Name == "RefSoft").GetType("RefDemo.RefSoft", throwOnError: true)!;
             var jit = ((Model)type.GetMethod("Build")!.Invoke(null, null)!).Compile(TrainingSetup.Classification(Optimizer.Adam(0.01)), Backend.Expressions);
-            Assert.Equal(jit.TrainStep(x, t, 7, 0.01), (float)result[1], 5);
+            Assert.Equal(jit.TrainStep(x, t, 7), (float)result[1], 5);
             var (p, q) = (jit.Predict(x, 7), (float[])result[0]);
             Assert.Equal(p.Length, q.Length);
             for (int i = 0; i < p.Length; i++) Assert.Equal(p[i], q[i], 5);
