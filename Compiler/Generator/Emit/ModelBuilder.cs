@@ -22,10 +22,24 @@ internal static class ModelBuilder
     public const string CompiledClass = "Compiled";
 
     /// <summary>
-    /// The generated files and diagnostics for <paramref name="recipe"/>; <paramref name="bindable"/> says whether the
-    /// compilation has <c>Nabla.Network</c> (then <c>CreateNetwork()</c> is generated).
+    /// The generated files and diagnostics for <paramref name="recipe"/>; <paramref name="references"/> says which Nabla
+    /// assemblies the compilation has (with <c>Nabla.Network</c>, <c>CreateNetwork()</c> is generated). When the class
+    /// cannot be compiled (a NABLA error, or code the compiler rejects), the file holds <see cref="Stubs"/> instead.
     /// </summary>
-    public static GeneratorOutput Generate(NetworkRecipe recipe, bool bindable, CancellationToken ct = default)
+    public static GeneratorOutput Generate(NetworkRecipe recipe, References references, CancellationToken ct = default)
+    {
+        var result = GenerateModel(recipe, references.Network, ct);
+        if (result.Files.Count > 0 || !Stubs.CanEmit(recipe, result.Diagnostics)) return result;
+        var reason = Stubs.Reason(result.Diagnostics.AsArray(), recipe.CompilerErrors);
+        var stub = new GeneratedFile(Stem(recipe) + ".g.cs", Stubs.Write(recipe, references, reason));
+        return new GeneratorOutput(EquatableArray.Of(stub), result.Diagnostics);
+    }
+
+    private static string Stem(NetworkRecipe recipe) =>
+        recipe.HintName.EndsWith(".g.cs", StringComparison.Ordinal) ? recipe.HintName.Substring(0, recipe.HintName.Length - 5) : recipe.HintName;
+
+    /// <summary>The compiled model's files, or none and the diagnostics.</summary>
+    private static GeneratorOutput GenerateModel(NetworkRecipe recipe, bool bindable, CancellationToken ct)
     {
         var diags = new List<DiagnosticInfo>(recipe.Diagnostics);
         if (recipe.CompilerErrors || diags.Count > 0 || recipe.Build is null) return Output(null, diags);
@@ -61,7 +75,7 @@ internal static class ModelBuilder
             var glue = Glue.Write(recipe, lowered, bindable);
             foreach (var clash in Glue.Clashes(recipe, source)) diags.Add(clash);
             if (diags.Count > 0) return Output(null, diags);
-            var stem = recipe.HintName.EndsWith(".g.cs", StringComparison.Ordinal) ? recipe.HintName.Substring(0, recipe.HintName.Length - 5) : recipe.HintName;
+            var stem = Stem(recipe);
             return Output(new[] { new GeneratedFile(stem + ".g.cs", glue), new GeneratedFile(stem + ".Compiled.g.cs", source) }, diags);
         }
         catch (OperationCanceledException) { throw; }
