@@ -72,6 +72,7 @@ internal static class ModelBuilder
                 Namespace = recipe.Namespace, ContainingTypes = containing, ClassName = CompiledClass,
                 InputOrder = lowered.Signature.InputOrder, IrComments = false,
             });
+            source = WithoutNullableAnalysis(source);
             var glue = Glue.Write(recipe, lowered, bindable);
             foreach (var clash in Glue.Clashes(recipe, source)) diags.Add(clash);
             if (diags.Count > 0) return Output(null, diags);
@@ -103,6 +104,22 @@ internal static class ModelBuilder
         return interpreter.CustomOps.TryGetValue(name, out var at)
             ? DiagnosticInfo.Create(DiagnosticDescriptors.InvalidCustomOp, at, name, e.Message)
             : null;
+    }
+
+    /// <summary>
+    /// The compiled model with <c>#nullable disable</c> instead of the emitter's <c>#nullable enable</c>: the compiler's
+    /// nullable flow analysis of the long kernel methods was about a quarter of what compiling the generated file costs
+    /// in every build (measured with csc on the MNIST-1D MLP: ~0.5 s of ~2 s CPU), and the emitted code checks its
+    /// arrays for null itself. The emitted code has no nullable annotations, so nothing else changes.
+    /// </summary>
+    internal static string WithoutNullableAnalysis(string source)
+    {
+        const string enable = "#nullable enable";
+        int at = source.IndexOf(enable, StringComparison.Ordinal);
+        if (at < 0) return source;
+        int end = at + enable.Length;
+        bool wholeLine = (at == 0 || source[at - 1] == '\n') && (end == source.Length || source[end] == '\r' || source[end] == '\n');
+        return wholeLine ? source.Substring(0, at) + "#nullable disable" + source.Substring(end) : source;
     }
 
     /// <summary>Runs <c>Build()</c> and <c>Training()</c> (or the default setup) at build time.</summary>
