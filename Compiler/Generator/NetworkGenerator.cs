@@ -11,7 +11,8 @@ namespace Nabla.Generator;
 /// <c>Training()</c>) into a value-equatable recipe, evaluates the recipe with the linked DSL at build time, lowers the
 /// model (<c>Lowerer.Lower</c>: forward, evaluation and training step with gradients and optimizer updates) and adds
 /// the C# of the compiled model as a nested class <c>Compiled</c>, with <c>Signature</c> and <c>CreateNetwork()</c>.
-/// Problems are <c>NABLA…</c> diagnostics at their source location; the generator never throws.
+/// Problems are <c>NABLA…</c> diagnostics at their source location, and the class then gets stubs of the same members
+/// (throwing <see cref="System.InvalidOperationException"/>), so code using them still binds; the generator never throws.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class NetworkGenerator : IIncrementalGenerator
@@ -24,7 +25,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
     {
         /// <summary>The recipe read from each [Network] class.</summary>
         public const string Recipe = "Nabla.Recipe";
-        /// <summary>Whether the compilation references <c>Nabla.Network</c> (the run-time binder).</summary>
+        /// <summary>Which Nabla assemblies the compilation references (<c>Nabla.Network</c>, the run-time binder, among them).</summary>
         public const string Bindable = "Nabla.Bindable";
         /// <summary>The generated source and diagnostics of each class.</summary>
         public const string Output = "Nabla.Output";
@@ -39,9 +40,13 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                 static (ctx, ct) => RecipeReader.Read((INamedTypeSymbol)ctx.TargetSymbol, ctx.SemanticModel.Compilation, ct))
             .WithTrackingName(Steps.Recipe);
 
-        // 2. Whether the glue can bind the model to a Nabla.Network (the user project references the Nabla library).
+        // 2. Whether the glue can bind the model to a Nabla.Network (the user project references the Nabla library), and
+        //    which types stubs may name after an error.
         var bindable = context.CompilationProvider
-            .Select(static (c, _) => c.GetTypeByMetadataName("Nabla.Network") is not null)
+            .Select(static (c, _) => new References(
+                c.GetTypeByMetadataName("Nabla.Network") is not null,
+                c.GetTypeByMetadataName("Nabla.Runtime.CompiledModel`1") is not null,
+                c.GetTypeByMetadataName("Nabla.Lowering.TrainingSignature") is not null))
             .WithTrackingName(Steps.Bindable);
 
         // 3. Recipe → evaluated, lowered and emitted source (or diagnostics).

@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis;
 using Xunit;
 using ModelBuilder = NablaGenerator::Nabla.Generator.Emit.ModelBuilder;
 using RecipeReader = NablaGenerator::Nabla.Generator.Reading.RecipeReader;
+using References = NablaGenerator::Nabla.Generator.Emit.References;
 
 namespace Nabla.Tests.Generator;
 
@@ -21,7 +22,7 @@ public class GeneratorDiagnosticTests
 
     private const string GoodBuild = "    public static Model Build() => Model.Build(new Sequential(new Dense(4, 3)), inputWidth: 4);\n";
 
-    /// <summary>Runs the generator; asserts exactly one diagnostic, <paramref name="id"/>, starting at <paramref name="marker"/>, and no generated source.</summary>
+    /// <summary>Runs the generator; asserts exactly one diagnostic, <paramref name="id"/>, starting at <paramref name="marker"/>, and no compiled model (only stubs).</summary>
     private static Diagnostic Expect(string source, string id, string marker, int occurrence = 0)
     {
         var (_, diagnostics, run) = GeneratorHarness.Run(GeneratorHarness.Compilation(false, source));
@@ -35,7 +36,8 @@ public class GeneratorDiagnosticTests
         Assert.Equal(GeneratorHarness.UserFile, d.Location.GetLineSpan().Path);
         var expected = Microsoft.CodeAnalysis.Text.SourceText.From(source).Lines.GetLinePosition(at);
         Assert.Equal(expected, d.Location.GetLineSpan().StartLinePosition);
-        Assert.Empty(run.Results.SelectMany(r => r.GeneratedSources));
+        if (id == "NABLA001") Assert.Empty(run.Results.SelectMany(r => r.GeneratedSources)); // a class that is not partial cannot get stubs
+        else GeneratorHarness.AssertOnlyStubs(run, id);
         return d;
     }
 
@@ -148,11 +150,15 @@ public class GeneratorDiagnosticTests
         var recipe = RecipeReader.Read(compilation.GetTypeByMetadataName("Demo.Net")!, compilation);
         Assert.Empty(recipe.Diagnostics);
         // A namespace the emitter rejects can only come from a generator bug: it must surface as NABLA000, not an exception.
-        var output = ModelBuilder.Generate(recipe with { Namespace = "1 not a namespace" }, bindable: false);
+        var output = ModelBuilder.Generate(recipe with { Namespace = "1 not a namespace" }, new References(Network: false, Runtime: true, Dsl: true));
         var d = Assert.Single(output.Diagnostics);
         Assert.Equal("NABLA000", d.Id);
         Assert.Equal(source.IndexOf("Net\n", System.StringComparison.Ordinal), d.Location!.Start);
-        Assert.Empty(output.Files);
+        // No compiled model: only the stubs, which name the error.
+        var stub = Assert.Single(output.Files);
+        Assert.DoesNotContain(".Compiled.", stub.HintName);
+        Assert.DoesNotContain("ModelSpec(", stub.Source);
+        Assert.Contains("NABLA000", stub.Source);
     }
 
     [Fact]
@@ -161,7 +167,9 @@ public class GeneratorDiagnosticTests
         var (output, diagnostics, run) = GeneratorHarness.Run(GeneratorHarness.Compilation(false,
             Net("    public static Model Build() => Model.Build(new Sequential(new Dense(4, NoSuchThing)), inputWidth: 4);")));
         Assert.Empty(diagnostics);
-        Assert.Empty(run.Results.SelectMany(r => r.GeneratedSources));
-        Assert.Contains(output.GetDiagnostics(), d => d.Id == "CS0103");
+        // Stubs only (no model), so the compiler's error is the only one.
+        var file = Assert.Single(run.Results.SelectMany(r => r.GeneratedSources));
+        Assert.Contains("compiler errors", file.SourceText.ToString());
+        Assert.Equal(new[] { "CS0103" }, output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.Id).ToArray());
     }
 }

@@ -79,6 +79,22 @@ internal static class GeneratorHarness
         return (context.LoadFromStream(ms), run);
     }
 
+    /// <summary>
+    /// Asserts that the generator compiled no model for a class with an error: the only generated file is the stubs file
+    /// (no <c>.Compiled.g.cs</c>, no <c>ModelSpec</c>), whose members throw with a message naming <paramref name="id"/>.
+    /// </summary>
+    public static void AssertOnlyStubs(GeneratorDriverRunResult run, string id)
+    {
+        var file = Assert.Single(run.Results.SelectMany(r => r.GeneratedSources));
+        Assert.EndsWith(".g.cs", file.HintName);
+        Assert.DoesNotContain(".Compiled.", file.HintName);
+        var text = file.SourceText.ToString();
+        Assert.DoesNotContain("new global::Nabla.Runtime.ModelSpec", text);
+        Assert.DoesNotContain("new ModelSpec", text);
+        Assert.Contains("throw new global::System.InvalidOperationException(NablaGeneratorError)", text);
+        Assert.Contains(id, text);
+    }
+
     /// <summary>The generated sources by hint name.</summary>
     public static IReadOnlyDictionary<string, string> Sources(GeneratorDriverRunResult run) =>
         run.Results.SelectMany(r => r.GeneratedSources).ToDictionary(s => s.HintName, s => s.SourceText.ToString());

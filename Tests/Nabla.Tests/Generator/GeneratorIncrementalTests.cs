@@ -53,6 +53,22 @@ public class GeneratorIncrementalTests
     }
 
     [Fact]
+    public void Edit_after_the_network_class_in_its_own_file_reuses_the_cached_output()
+    {
+        // Same file, outside the class: the recipe (with its source locations) is unchanged, so nothing is regenerated.
+        var driver = FirstRun(out var compilation);
+        var tree = compilation.SyntaxTrees.Single(t => t.FilePath == GeneratorHarness.UserFile);
+        var edited = compilation.ReplaceSyntaxTree(tree,
+            CSharpSyntaxTree.ParseText(Network + "\npublic static class Later { public static int Answer() => 7; }\n", (CSharpParseOptions)tree.Options, tree.FilePath));
+
+        var second = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        Assert.All(second.TrackedSteps[Steps.Recipe].SelectMany(s => s.Outputs),
+            o => Assert.True(o.Reason is IncrementalStepRunReason.Unchanged or IncrementalStepRunReason.Cached, o.Reason.ToString()));
+        Assert.All(second.TrackedSteps[Steps.Output].SelectMany(s => s.Outputs), o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+        Assert.Equal(2, second.GeneratedSources.Length);
+    }
+
+    [Fact]
     public void Editing_the_network_regenerates()
     {
         var driver = FirstRun(out var compilation);
