@@ -173,7 +173,7 @@ public static class CommandLine
 
         string? Text(ConditionalWeakTable<Symbol, string> table) =>
             command.Arguments.Select(a => table.TryGetValue(a, out var t) ? t : null).FirstOrDefault(t => t is not null);
-        string Unexpected(string value) => Text(UnexpectedText) ?? "see nabla " + command.Name + " --help";
+        string Unexpected() => Text(UnexpectedText) ?? "see nabla " + command.Name + " --help";
         string UnknownOption(string value)
         {
             var names = command.Options.Where(o => o is not HelpOption).Select(o => o.Name).ToList();
@@ -199,7 +199,7 @@ public static class CommandLine
             claimed.Add(p);
             problems.Add((p, p < dd && u.StartsWith("-", StringComparison.Ordinal) && u.Length > 1
                 ? UnknownOption(u)
-                : $"unexpected argument '{u}': {Unexpected(u)}"));
+                : $"unexpected argument '{u}': {Unexpected()}"));
         }
         // Options without their value, or whose value is another option (--at --show).
         foreach (var option in result.CommandResult.Children.OfType<OptionResult>())
