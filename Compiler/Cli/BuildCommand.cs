@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -25,102 +26,95 @@ public sealed partial class BuildCommand : ICommand
     public string Summary => "compile a network ahead of time into a model assembly (DLL) that needs no compiler at run time";
 
     /// <inheritdoc/>
-    public string Usage =>
-        "usage: nabla build <model> -o <dir> [--name NAME] [--weights FILE.safetensors] [--optimizer sgd|adam] [--lr X] [--seed N]\n" +
-        "  <model>       mlp:IN,H1,...,OUT  (dense layers, ReLU between, softmax cross-entropy)\n" +
-        "                or FILE.cs         ([Network] static partial classes, as for the source generator)\n" +
-        "  -o DIR        where to write NAME.dll (created if missing; it targets net10.0: reference it with the Nabla library)\n" +
-        "  --name NAME   assembly name (default: the class name for a spec, the file name for a .cs file)\n" +
-        "  --weights F   embed a safetensors checkpoint (PyTorch state-dict names) and add CreateTrainedNetwork()\n" +
-        "  --optimizer, --lr, --seed   training setup and initial-weight seed of a spec (default adam, 0.01, 0)\n" +
-        "  --            ends the options (what follows is the model, even if it starts with -)\n" +
-        "example: nabla build mlp:40,100,100,10 -o out/models";
+    public Command Create()
+    {
+        var model = CommandLine.Describe(new Argument<string>("model")
+        {
+            Description = "mlp:IN,H1,...,OUT (dense layers, ReLU between, softmax cross-entropy) or FILE.cs ([Network] static partial " +
+                          "classes, as for the source generator); write -- before a <model> that starts with -",
+        }, "a model", "missing the model, e.g. nabla build mlp:40,100,100,10 -o out/models", "give one model");
+        var output = CommandLine.Describe(new Option<string>("-o", "--output")
+        {
+            Description = "where to write NAME.dll (created if missing; it targets net10.0: reference it with the Nabla library)",
+            HelpName = "DIR",
+            Required = true,
+        }, "a value", "missing -o DIR (where to write the model assembly)");
+        var name = new Option<string>("--name") { Description = "assembly name (default: the class name for a spec, the file name for a .cs file)", HelpName = "NAME" };
+        var weights = new Option<string>("--weights")
+        {
+            Description = "embed a safetensors checkpoint (PyTorch state-dict names) and add CreateTrainedNetwork()",
+            HelpName = "FILE.safetensors",
+        };
+        var optimizer = new Option<string>("--optimizer")
+        {
+            Description = "the training setup of a spec: sgd or adam",
+            HelpName = "sgd|adam",
+            DefaultValueFactory = _ => "adam",
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Count == 1 ? r.Tokens[0].Value.ToLowerInvariant() : "";
+                if (text is not ("adam" or "sgd")) r.AddError($"unknown optimizer '{text}' (sgd or adam)");
+                return text;
+            },
+        };
+        var lr = new Option<double>("--lr")
+        {
+            Description = "the learning rate of a spec",
+            HelpName = "X",
+            DefaultValueFactory = _ => 0.01,
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+                if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !(v > 0) || double.IsInfinity(v))
+                    r.AddError($"--lr needs a positive number, not '{text}'");
+                return v;
+            },
+        };
+        var seed = new Option<long>("--seed")
+        {
+            Description = "the initial-weight seed of a spec",
+            HelpName = "N",
+            DefaultValueFactory = _ => 0,
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+                if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) r.AddError($"--seed needs a whole number >= 0, not '{text}'");
+                return v;
+            },
+        };
+        var command = new Command(Name, Summary) { model, output, name, weights, optimizer, lr, seed };
+        CommandLine.Examples(command, "example: nabla build mlp:40,100,100,10 -o out/models");
+        command.SetAction(CommandLine.Action((r, stdout) => Run(
+            new Options(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(name), r.GetValue(weights), r.GetValue(optimizer)!, r.GetValue(lr), r.GetValue(seed)), stdout)));
+        return command;
+    }
 
     /// <summary>The namespace of classes made from a spec.</summary>
     public const string SpecNamespace = "NablaModels";
 
-    /// <inheritdoc/>
-    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    private static int Run(Options o, TextWriter stdout)
     {
-        try
-        {
-            var o = ParseArgs(args);
-            var (source, file, defaultName) = o.Model.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)
-                ? ReadSource(o.Model)
-                : FromSpec(o.Model, o.Optimizer, o.Lr, o.Seed);
-            var name = o.Name ?? defaultName;
-            if (!IsAssemblyName(name)) throw new InputException($"'{name}' is not a valid assembly name (letters, digits, '_' and '.')");
-            if (System.Text.Encoding.UTF8.GetByteCount(name) > MaxNameBytes)
-                throw new InputException($"the assembly name is {System.Text.Encoding.UTF8.GetByteCount(name)} bytes long; at most {MaxNameBytes} make a file name (give a shorter --name)");
-            var path = Path.Combine(o.Output, name + ".dll");
-            Target(o.Output, path);   // a device, a FIFO or a file as the folder fails now, not after the compile
-            var built = ModelAssembly.Build(source, file, name, o.Weights);
-            Write(path, built.Bytes);
-            stdout.WriteLine($"wrote {path} ({built.Bytes.Length.ToString("N0", CultureInfo.InvariantCulture)} bytes)");
-            foreach (var c in built.Classes) stdout.WriteLine("  " + c);
-            return CommandLine.Ok;
-        }
-        catch (InputException e)
-        {
-            return CommandLine.Fail(stderr, e);
-        }
+        if (string.IsNullOrWhiteSpace(o.Output)) throw new InputException("-o: the folder name is empty (write -o . for the current folder)");
+        var (source, file, defaultName) = o.Model.EndsWith(".cs", StringComparison.OrdinalIgnoreCase)
+            ? ReadSource(o.Model)
+            : FromSpec(o.Model, o.Optimizer, o.Lr, o.Seed);
+        var name = o.Name ?? defaultName;
+        if (!IsAssemblyName(name)) throw new InputException($"'{name}' is not a valid assembly name (letters, digits, '_' and '.')");
+        if (System.Text.Encoding.UTF8.GetByteCount(name) > MaxNameBytes)
+            throw new InputException($"the assembly name is {System.Text.Encoding.UTF8.GetByteCount(name)} bytes long; at most {MaxNameBytes} make a file name (give a shorter --name)");
+        var path = Path.Combine(o.Output, name + ".dll");
+        Target(o.Output, path);   // a device, a FIFO or a file as the folder fails now, not after the compile
+        var built = ModelAssembly.Build(source, file, name, o.Weights);
+        Write(path, built.Bytes);
+        stdout.WriteLine($"wrote {path} ({built.Bytes.Length.ToString("N0", CultureInfo.InvariantCulture)} bytes)");
+        foreach (var c in built.Classes) stdout.WriteLine("  " + c);
+        return CommandLine.Ok;
     }
 
     /// <summary>The longest assembly name, in UTF-8 bytes: NAME.dll must be a file name (255 bytes on most file systems).</summary>
     public const int MaxNameBytes = 200;
 
     private sealed record Options(string Model, string Output, string? Name, string? Weights, string Optimizer, double Lr, long Seed);
-
-    private static Options ParseArgs(string[] args)
-    {
-        string? model = null, output = null, name = null, weights = null, optimizer = "adam";
-        double lr = 0.01;
-        long seed = 0;
-        bool positional = false;
-        for (int i = 0; i < args.Length; i++)
-        {
-            var a = args[i];
-            if (positional || a == "--")
-            {
-                // After --, the model (which may then start with -).
-                if (!positional) { positional = true; continue; }
-                if (model is not null) throw new InputException($"unexpected argument '{a}': give one model");
-                model = a;
-                continue;
-            }
-            string Value() => i + 1 >= args.Length ? throw new InputException($"{a} needs a value")
-                : args[i + 1].StartsWith("--", StringComparison.Ordinal) ? throw new InputException($"{a} needs a value, but the next argument '{args[i + 1]}' is an option")
-                : args[++i];
-            switch (a)
-            {
-                case "-o" or "--output":
-                    output = Value();
-                    if (string.IsNullOrWhiteSpace(output)) throw new InputException($"{a}: the folder name is empty (write -o . for the current folder)");
-                    break;
-                case "--name": name = Value(); break;
-                case "--weights": weights = Value(); break;
-                case "--optimizer": optimizer = Value().ToLowerInvariant(); break;
-                case "--lr":
-                    var v = Value();
-                    if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out lr) || !(lr > 0) || double.IsInfinity(lr))
-                        throw new InputException($"--lr needs a positive number, not '{v}'");
-                    break;
-                case "--seed":
-                    var s = Value();
-                    if (!long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out seed)) throw new InputException($"--seed needs a whole number >= 0, not '{s}'");
-                    break;
-                default:
-                    if (a.StartsWith("-", StringComparison.Ordinal)) throw new InputException($"unknown option '{a}' (build takes -o, --name, --weights, --optimizer, --lr and --seed)");
-                    if (model is not null) throw new InputException($"unexpected argument '{a}': give one model");
-                    model = a;
-                    break;
-            }
-        }
-        if (model is null) throw new InputException("missing the model, e.g. nabla build mlp:40,100,100,10 -o out/models");
-        if (output is null) throw new InputException("missing -o DIR (where to write the model assembly)");
-        if (optimizer is not ("adam" or "sgd")) throw new InputException($"unknown optimizer '{optimizer}' (sgd or adam)");
-        return new Options(model, output, name, weights, optimizer, lr, seed);
-    }
 
     /// <summary>The C# file's text, its name for locations, and the default assembly name (the file name).</summary>
     private static (string Source, string File, string Name) ReadSource(string path)
@@ -141,15 +135,9 @@ public sealed partial class BuildCommand : ICommand
     /// <summary>A [Network] class for <c>mlp:IN,H1,...,OUT</c>.</summary>
     public static (string Source, string File, string Name) FromSpec(string spec, string optimizer, double lr, long seed)
     {
-        const string prefix = "mlp:";
-        if (!spec.StartsWith(prefix, StringComparison.Ordinal))
+        if (!ModelSpec.IsSpec(spec))
             throw new InputException($"unknown model '{spec}': give mlp:IN,H1,...,OUT or a .cs file with a [Network] class");
-        var parts = spec.Substring(prefix.Length).Split(',');
-        var widths = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out widths[i]) || widths[i] < 1)
-                throw new InputException($"bad width '{parts[i]}' in model '{spec}': widths are whole numbers >= 1", prefix.Length + 1 + parts.Take(i).Sum(p => p.Length + 1));
-        if (widths.Length < 2) throw new InputException($"model '{spec}' needs at least an input and an output width, e.g. mlp:40,10");
+        var widths = ModelSpec.Widths(spec);
         var layers = string.Join(", ", Enumerable.Range(0, widths.Length - 1).Select(i =>
             $"new Dense({widths[i]}, {widths[i + 1]})" + (i < widths.Length - 2 ? ", new ReLU()" : "")));
         var cls = SpecClassName(widths);

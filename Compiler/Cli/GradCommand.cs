@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -23,79 +24,57 @@ public sealed class GradCommand : ICommand
     public string Summary => "evaluate a scalar formula and its symbolic gradient at a point";
 
     /// <inheritdoc/>
-    public string Usage =>
-        "usage: nabla grad \"<expr>\" --at name=value,... [--show]   (options first, then -- before an <expr> that starts with -)\n" +
-        "  <expr>   a formula: + - * / ^, unary minus, parentheses, numbers (1.5e-3), variables, and the functions\n" +
-        "           " + string.Join(" ", ExpressionParser.FunctionNames) + "\n" +
-        "  --at     the value of every variable (repeatable: --at x=1 --at y=2)\n" +
-        "  --show   also print each derivative as a simplified formula\n" +
-        "example: nabla grad \"sin(x1) + x1*x2\" --at x1=2,x2=3 --show";
-
-    /// <inheritdoc/>
-    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public Command Create()
     {
-        try
+        var expr = CommandLine.Describe(new Argument<string>("expr")
         {
-            var (expr, at, show) = ParseArgs(args);
-            var g = new Graph(DType.F64);
-            var (root, variables) = ExpressionParser.Parse(expr, g);
-            var values = ParseValues(at, variables);
-            var names = variables.Select(v => v.Name).ToArray();
-            var grad = Autodiff.Grad(new Function(g, ("f", root)), "f", names);
+            Description = "a formula: + - * / ^, unary minus, parentheses, numbers (1.5e-3), variables, and the functions " +
+                          string.Join(" ", ExpressionParser.FunctionNames) + " (write -- before an <expr> that starts with -)",
+        }, "an expression", "missing the expression, e.g. nabla grad \"sin(x1) + x1*x2\" --at x1=2,x2=3",
+            "give the expression as one quoted argument");
+        var at = new Option<string[]>("--at")
+        {
+            Description = "the value of every variable (repeatable: --at x=1 --at y=2)",
+            HelpName = "name=value,...",
+        };
+        var show = new Option<bool>("--show") { Description = "also print each derivative as a simplified formula" };
+        var command = new Command(Name, Summary) { expr, at, show };
+        CommandLine.Examples(command, "example: nabla grad \"sin(x1) + x1*x2\" --at x1=2,x2=3 --show");
+        command.SetAction(CommandLine.Action((r, stdout) => Run(r.GetValue(expr)!, r.GetValue(at) ?? Array.Empty<string>(), r.GetValue(show), stdout)));
+        return command;
+    }
 
-            var bindings = values.ToDictionary(kv => kv.Key, kv => Tensor.Scalar(kv.Value));
-            var result = Interpreter.Run(grad, bindings, DType.F64);
-            stdout.WriteLine($"value = {Format(result["value"].Value)}");
-            foreach (var n in names) stdout.WriteLine($"d/d{n} = {Format(result["d/d" + n].Value)}");
-            if (show)
-            {
-                // Constant folding, algebraic simplification and CSE turn 1*x2 + 1*cos(x1) into cos(x1) + x2.
-                var simple = Pipeline.Simplify(grad);
-                stdout.WriteLine("symbolic:");
-                foreach (var n in names) stdout.WriteLine($"  d/d{n} = {Printer.Infix(simple["d/d" + n])}");
-            }
-            return CommandLine.Ok;
-        }
-        catch (InputException e)
+    private static int Run(string expr, string[] at, bool show, TextWriter stdout)
+    {
+        var g = new Graph(DType.F64);
+        var (root, variables) = ExpressionParser.Parse(expr, g);
+        var values = ParseValues(at, variables);
+        var names = variables.Select(v => v.Name).ToArray();
+        var grad = Autodiff.Grad(new Function(g, ("f", root)), "f", names);
+
+        var bindings = values.ToDictionary(kv => kv.Key, kv => Tensor.Scalar(kv.Value));
+        var result = Interpreter.Run(grad, bindings, DType.F64);
+        stdout.WriteLine($"value = {Format(result["value"].Value)}");
+        foreach (var n in names) stdout.WriteLine($"d/d{n} = {Format(result["d/d" + n].Value)}");
+        if (show)
         {
-            return CommandLine.Fail(stderr, e);
+            // Constant folding, algebraic simplification and CSE turn 1*x2 + 1*cos(x1) into cos(x1) + x2.
+            var simple = Pipeline.Simplify(grad);
+            stdout.WriteLine("symbolic:");
+            foreach (var n in names) stdout.WriteLine($"  d/d{n} = {Printer.Infix(simple["d/d" + n])}");
         }
+        return CommandLine.Ok;
     }
 
     /// <summary>A number as printed by the command: up to 15 significant digits, invariant culture.</summary>
     public static string Format(double v) => v.ToString("G15", CultureInfo.InvariantCulture);
 
-    private (string Expr, List<(string Text, int ArgIndex)> At, bool Show) ParseArgs(string[] args)
-    {
-        string? expr = null;
-        var at = new List<(string, int)>();
-        bool show = false, positional = false;
-        for (int i = 0; i < args.Length; i++)
-        {
-            var a = args[i];
-            if (positional) { expr = expr is null ? a : throw new InputException($"unexpected argument '{a}': give the expression as one quoted argument"); continue; }
-            if (a == "--") positional = true;    // the end of the options: an expression that starts with - follows
-            else if (a == "--show") show = true;
-            else if (a == "--at")
-            {
-                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) throw new InputException("--at needs a value, e.g. --at x=1,y=2");
-                at.Add((args[++i], i));
-            }
-            else if (a.StartsWith("--at=", StringComparison.Ordinal)) at.Add((a.Substring(5), i));
-            else if (a.StartsWith("--", StringComparison.Ordinal)) throw new InputException($"unknown option '{a}' (grad takes --at and --show; write -- before an expression that starts with -)");
-            else if (expr is null) expr = a;
-            else throw new InputException($"unexpected argument '{a}': give the expression as one quoted argument");
-        }
-        if (expr is null) throw new InputException("missing the expression, e.g. nabla grad \"sin(x1) + x1*x2\" --at x1=2,x2=3");
-        return (expr, at, show);
-    }
-
     // name=value pairs from every --at argument; each variable needs exactly one value, and every value a variable.
-    private static Dictionary<string, double> ParseValues(List<(string Text, int ArgIndex)> at, IReadOnlyList<(string Name, int Column)> variables)
+    private static Dictionary<string, double> ParseValues(IReadOnlyList<string> at, IReadOnlyList<(string Name, int Column)> variables)
     {
         var values = new Dictionary<string, double>();
         var given = new List<(string Name, int Column, string Source)>();
-        foreach (var (text, _) in at)
+        foreach (var text in at)
         {
             var source = $"--at '{text}'";
             int col = 1;

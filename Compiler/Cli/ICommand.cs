@@ -1,10 +1,11 @@
-using System.IO;
+using System.CommandLine;
 
 namespace Nabla.Cli;
 
 /// <summary>
-/// One sub-command of the <c>nabla</c> tool (<c>nabla NAME args...</c>). Each command lives in its own
-/// file and is listed once in <see cref="CommandLine.Commands"/>.
+/// One sub-command of the <c>nabla</c> tool (<c>nabla NAME args...</c>). Each command lives in its own file, builds its
+/// System.CommandLine <see cref="Command"/> (argument, options, action) and is listed once in
+/// <see cref="CommandLine.Commands"/>.
 /// </summary>
 public interface ICommand
 {
@@ -14,13 +15,9 @@ public interface ICommand
     /// <summary>A one-line description for <c>nabla --help</c>.</summary>
     string Summary { get; }
 
-    /// <summary>The usage line(s), shown by <c>nabla NAME --help</c> and after a usage error.</summary>
-    string Usage { get; }
-
     /// <summary>
-    /// Runs the command with the arguments after its name. Writes results to <paramref name="stdout"/>
-    /// and, on bad input, exactly one line to <paramref name="stderr"/>.
+    /// A new <see cref="Command"/> named <see cref="Name"/>: its argument and options, and an action made with
+    /// <see cref="CommandLine.Action"/> (results to the invocation's output; bad input one line on its error writer).
     /// </summary>
-    /// <returns>The process exit code: 0 on success, 2 for bad input.</returns>
-    int Run(string[] args, TextWriter stdout, TextWriter stderr);
+    Command Create();
 }

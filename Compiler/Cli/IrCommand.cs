@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
@@ -27,53 +28,78 @@ public sealed class IrCommand : ICommand
     public string Summary => "show the optimized IR, every pipeline stage with node counts and times, and the fused kernels of a formula";
 
     /// <inheritdoc/>
-    public string Usage =>
-        "usage: nabla ir \"<expr>\"|mlp:IN,H1,...,OUT [--grad] [--f32] [--batch N] [--dot FILE]\n" +
-        "  <expr>       a formula, as for nabla grad\n" +
-        "  mlp:IN,...   the training step (forward, loss, gradients, Adam update) of the MLP nabla build makes from this spec\n" +
-        "  --grad       compile the value and its gradient with respect to every variable (formulas only)\n" +
-        "  --f32        build in float32 (default float64; nabla build compiles models in float32)\n" +
-        "  --batch N    the batch size at which memory is reported (default 1)\n" +
-        "  --dot FILE   write the schedule as a Graphviz drawing (fused kernels as clusters)\n" +
-        "examples: nabla ir \"exp(x*y) + exp(x*y)*sin(x*y)\" --grad --dot graph.dot\n" +
-        "          nabla ir mlp:40,100,100,10 --f32 --batch 100";
-
-    /// <inheritdoc/>
-    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public Command Create()
     {
-        try
+        var expr = CommandLine.Describe(new Argument<string>("expr|mlp:IN,...,OUT")
         {
-            var o = ParseArgs(args);
-            if (ModelSpec.IsSpec(o.Expr))
+            Description = "a formula, as for nabla grad; or mlp:IN,H1,...,OUT, the training step (forward, loss, gradients, Adam update) " +
+                          "of the MLP nabla build makes from this spec (write -- before an <expr> that starts with -)",
+        }, "an expression", "missing the expression or model, e.g. nabla ir \"exp(x*y) + sin(x*y)\" --grad or nabla ir mlp:40,100,10",
+            "give the expression as one quoted argument");
+        var grad = new Option<bool>("--grad") { Description = "compile the value and its gradient with respect to every variable (formulas only)" };
+        var f32 = new Option<bool>("--f32") { Description = "build in float32 (default float64; nabla build compiles models in float32)" };
+        var batch = new Option<int>("--batch")
+        {
+            Description = "the batch size at which memory is reported",
+            HelpName = "N",
+            DefaultValueFactory = _ => 1,
+            CustomParser = r =>
             {
-                if (o.Grad) throw new InputException("--grad is for formulas: the training step of a model already holds its gradients");
-                var model = ModelSpec.Build(o.Expr);
-                var setup = new TrainingSetup(Nabla.Loss.SoftmaxCrossEntropy(), Optimizer.Adam(0.01)) { DType = o.F32 ? DType.F32 : DType.F64 };
-                Function step;
-                try { step = Nabla.Lowering.Lowerer.Lower(model, setup).TrainStep; }
-                catch (ArgumentException e) { throw new InputException($"model '{o.Expr}': {e.Message}"); }
-                Report(step, o.Batch, o.Dot, stdout);
-                return CommandLine.Ok;
-            }
-            var g = new Graph(o.F32 ? DType.F32 : DType.F64);
-            var (root, variables) = ExpressionParser.Parse(o.Expr, g);
-            var f = new Function(g, ("f", root));
-            var report = new PassReport();
-            if (o.Grad)
-            {
-                int before = PassReport.CountNodes(f);
-                var clock = Stopwatch.StartNew();
-                f = Autodiff.Grad(f, "f", variables.Select(v => v.Name).ToArray());
-                double ms = clock.Elapsed.TotalMilliseconds;
-                report.AddStage(Pipeline.Gradient, before, PassReport.CountNodes(f), null, ms, string.Join(", ", variables.Select(v => "d/d" + v.Name)));
-            }
-            Report(f, o.Batch, o.Dot, stdout, report);
+                var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+                if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1) return n;
+                r.AddError($"--batch needs a whole number >= 1, not '{text}'");
+                return 1;
+            },
+        };
+        var dot = CommandLine.Describe(new Option<string>("--dot")
+        {
+            Description = "write the schedule as a Graphviz drawing (fused kernels as clusters)",
+            HelpName = "FILE",
+        }, "a file name");
+        var command = new Command(Name, Summary) { expr, grad, f32, batch, dot };
+        CommandLine.Examples(command, "examples: nabla ir \"exp(x*y) + exp(x*y)*sin(x*y)\" --grad --dot graph.dot\n" +
+                                              "          nabla ir mlp:40,100,100,10 --f32 --batch 100");
+        command.SetAction(CommandLine.Action((r, stdout) =>
+            Run(new Options(r.GetValue(expr)!, r.GetValue(grad), r.GetValue(f32), r.GetValue(batch), r.GetValue(dot)), stdout)));
+        return command;
+    }
+
+    private sealed record Options(string Expr, bool Grad, bool F32, int Batch, string? Dot);
+
+    private static int Run(Options o, TextWriter stdout)
+    {
+        if (o.Dot is not null)
+        {
+            if (string.IsNullOrWhiteSpace(o.Dot)) throw new InputException("--dot: the file name is empty");
+            // A device, a FIFO or a folder is refused now, before anything is printed.
+            try { Nabla.IO.AtomicFile.Target(o.Dot); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { throw new InputException($"--dot: {e.Message}"); }
+        }
+        if (ModelSpec.IsSpec(o.Expr))
+        {
+            if (o.Grad) throw new InputException("--grad is for formulas: the training step of a model already holds its gradients");
+            var model = ModelSpec.Build(o.Expr);
+            var setup = new TrainingSetup(Nabla.Loss.SoftmaxCrossEntropy(), Optimizer.Adam(0.01)) { DType = o.F32 ? DType.F32 : DType.F64 };
+            Function step;
+            try { step = Nabla.Lowering.Lowerer.Lower(model, setup).TrainStep; }
+            catch (ArgumentException e) { throw new InputException($"model '{o.Expr}': {e.Message}"); }
+            Report(step, o.Batch, o.Dot, stdout);
             return CommandLine.Ok;
         }
-        catch (InputException e)
+        var g = new Graph(o.F32 ? DType.F32 : DType.F64);
+        var (root, variables) = ExpressionParser.Parse(o.Expr, g);
+        var f = new Function(g, ("f", root));
+        var report = new PassReport();
+        if (o.Grad)
         {
-            return CommandLine.Fail(stderr, e);
+            int before = PassReport.CountNodes(f);
+            var clock = Stopwatch.StartNew();
+            f = Autodiff.Grad(f, "f", variables.Select(v => v.Name).ToArray());
+            double ms = clock.Elapsed.TotalMilliseconds;
+            report.AddStage(Pipeline.Gradient, before, PassReport.CountNodes(f), null, ms, string.Join(", ", variables.Select(v => "d/d" + v.Name)));
         }
+        Report(f, o.Batch, o.Dot, stdout, report);
+        return CommandLine.Ok;
     }
 
     /// <summary>
@@ -108,40 +134,5 @@ public sealed class IrCommand : ICommand
             batch, s.TempBytes(batch), s.Slots.Count, s.UnplannedTempBytes(batch)));
         foreach (var k in s.Kernels) w.WriteLine($"  k{k.Id}: {k}");
         if (dot is not null) w.WriteLine($"wrote {dot}");
-    }
-
-    private static (string Expr, bool Grad, bool F32, int Batch, string? Dot) ParseArgs(string[] args)
-    {
-        string? expr = null, dot = null;
-        bool grad = false, f32 = false;
-        int batch = 1;
-        bool positional = false;
-        for (int i = 0; i < args.Length; i++)
-        {
-            var a = args[i];
-            if (positional) { expr = expr is null ? a : throw new InputException($"unexpected argument '{a}': give the expression as one quoted argument"); continue; }
-            if (a == "--") positional = true;    // the end of the options: an expression that starts with - follows
-            else if (a == "--grad") grad = true;
-            else if (a == "--f32") f32 = true;
-            else if (a == "--dot")
-            {
-                if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) throw new InputException("--dot needs a file name");
-                dot = args[++i];
-                if (string.IsNullOrWhiteSpace(dot)) throw new InputException("--dot: the file name is empty");
-                // A device, a FIFO or a folder is refused now, before anything is printed.
-                try { Nabla.IO.AtomicFile.Target(dot); }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { throw new InputException($"--dot: {e.Message}"); }
-            }
-            else if (a == "--batch")
-            {
-                if (i + 1 >= args.Length || !int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out batch) || batch < 1)
-                    throw new InputException("--batch needs a whole number >= 1");
-            }
-            else if (a.StartsWith("--", StringComparison.Ordinal)) throw new InputException($"unknown option '{a}' (ir takes --grad, --f32, --batch and --dot; write -- before an expression that starts with -)");
-            else if (expr is null) expr = a;
-            else throw new InputException($"unexpected argument '{a}': give the expression as one quoted argument");
-        }
-        if (expr is null) throw new InputException("missing the expression or model, e.g. nabla ir \"exp(x*y) + sin(x*y)\" --grad or nabla ir mlp:40,100,10");
-        return (expr, grad, f32, batch, dot);
     }
 }

@@ -65,7 +65,7 @@ public class HardeningTests
         var (code, stdout, stderr) = Run();
         Assert.Equal(CommandLine.NoCommand, code);
         Assert.Equal(1, code);
-        Assert.Contains("usage: nabla <command>", stdout);
+        Assert.Contains("nabla [command] [options]", stdout);
         Assert.Equal("", stderr);
         foreach (var help in new[] { "--help", "-h", "help" })
         {
