@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -11,8 +12,8 @@ namespace Nabla.Cli;
 
 /// <summary>
 /// <c>nabla export &lt;model&gt; [--weights FILE.safetensors] -o FILE.onnx</c>: writes a network's inference function as an
-/// ONNX model (opset 17, symbolic batch dimension; see <see cref="OnnxExporter"/>). The argument parsing is in
-/// <see cref="Run"/>; the work is <see cref="Export"/>, which takes already-parsed values.
+/// ONNX model (opset 17, symbolic batch dimension; see <see cref="OnnxExporter"/>). <see cref="Create"/> declares the
+/// arguments (System.CommandLine); the work is <see cref="Export"/>, which takes already-parsed values.
 /// </summary>
 public sealed class ExportCommand : ICommand
 {
@@ -21,16 +22,47 @@ public sealed class ExportCommand : ICommand
     /// <inheritdoc/>
     public string Summary => "write a network's inference function as an ONNX model (opset 17) for ONNX Runtime and other tools";
     /// <inheritdoc/>
-    public string Usage =>
-        "usage: nabla export <model> -o FILE.onnx [--weights FILE.safetensors] [--network NAME] [--seed N]\n" +
-        "  <model>       mlp:IN,H1,...,OUT  (dense layers, ReLU between, as nabla build takes it)\n" +
-        "                or FILE.cs         ([Network] static partial classes with static Model Build())\n" +
-        "  -o FILE       the ONNX file to write (written atomically)\n" +
-        "  --weights F   a safetensors checkpoint (Network.Save, or a PyTorch state dict of the same names); without it the\n" +
-        "                model's initial weights are exported (drawn from the seed), and the command says so\n" +
-        "  --network N   which [Network] class of a .cs file with several\n" +
-        "  --seed N      initial-weight seed of a spec (default 0)\n" +
-        "example: nabla export mlp:40,100,100,10 --weights run/best.safetensors -o mlp.onnx";
+    public Command Create()
+    {
+        var model = CommandLine.Describe(new Argument<string>("model")
+        {
+            Description = "mlp:IN,H1,...,OUT (dense layers, ReLU between, as nabla build takes it) or FILE.cs ([Network] static " +
+                          "partial classes with static Model Build()); write -- before a <model> that starts with -",
+        }, "a model", "missing the model, e.g. nabla export mlp:40,100,100,10 -o mlp.onnx", "give one model");
+        var output = CommandLine.Describe(new Option<string>("-o", "--output")
+        {
+            Description = "the ONNX file to write (written atomically)",
+            HelpName = "FILE.onnx",
+            Required = true,
+        }, "a value", "missing -o FILE.onnx (where to write the model)");
+        var weights = new Option<string>("--weights")
+        {
+            Description = "a safetensors checkpoint (Network.Save, or a PyTorch state dict of the same names); without it the " +
+                          "model's initial weights are exported (drawn from the seed), and the command says so",
+            HelpName = "FILE.safetensors",
+        };
+        var network = new Option<string>("--network") { Description = "which [Network] class of a .cs file with several", HelpName = "NAME" };
+        var seed = new Option<long>("--seed")
+        {
+            Description = "the initial-weight seed of a spec",
+            HelpName = "N",
+            DefaultValueFactory = _ => 0,
+            CustomParser = r =>
+            {
+                var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+                if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) r.AddError($"--seed needs a whole number >= 0, not '{text}'");
+                return v;
+            },
+        };
+        var command = new Command(Name, Summary) { model, output, weights, network, seed };
+        CommandLine.Examples(command, "example: nabla export mlp:40,100,100,10 --weights run/best.safetensors -o mlp.onnx");
+        command.SetAction(CommandLine.Action((r, stdout) =>
+        {
+            Export(new Options(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(weights), r.GetValue(network), r.GetValue(seed)), stdout);
+            return CommandLine.Ok;
+        }));
+        return command;
+    }
 
     /// <summary>The options of one export, already parsed.</summary>
     /// <param name="Model">A spec (<c>mlp:40,100,10</c>) or a C# file holding <c>[Network]</c> classes.</param>
@@ -39,20 +71,6 @@ public sealed class ExportCommand : ICommand
     /// <param name="Network">The <c>[Network]</c> class to export when the file has several (its simple or full name).</param>
     /// <param name="Seed">The initial-weight seed of a spec.</param>
     public sealed record Options(string Model, string Output, string? Weights = null, string? Network = null, long Seed = 0);
-
-    /// <inheritdoc/>
-    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
-    {
-        try
-        {
-            Export(Parse(args), stdout);
-            return CommandLine.Ok;
-        }
-        catch (InputException e)
-        {
-            return CommandLine.Fail(stderr, e);
-        }
-    }
 
     /// <summary>
     /// Builds the model, loads the weights (or reports that the initial ones are used), exports and writes one line per
@@ -91,57 +109,12 @@ public sealed class ExportCommand : ICommand
     private static string Describe(IEnumerable<(string Name, Nabla.Ir.Shape Shape)> inputs) =>
         string.Join(", ", inputs.Select(i => i.Name + "[" + string.Join(",", i.Shape.Dims.Select(d => d == Nabla.Ir.Shape.Batch ? OnnxExporter.BatchDimension : d.ToString(CultureInfo.InvariantCulture))) + "]"));
 
-    private static Options Parse(string[] args)
-    {
-        string? model = null, output = null, weights = null, network = null;
-        long seed = 0;
-        bool positional = false;
-        for (int i = 0; i < args.Length; i++)
-        {
-            var a = args[i];
-            if (positional || a == "--")
-            {
-                if (!positional) { positional = true; continue; }
-                if (model is not null) throw new InputException($"unexpected argument '{a}': give one model");
-                model = a;
-                continue;
-            }
-            string Value() => i + 1 >= args.Length ? throw new InputException($"{a} needs a value")
-                : args[i + 1].StartsWith("--", StringComparison.Ordinal) ? throw new InputException($"{a} needs a value, but the next argument '{args[i + 1]}' is an option")
-                : args[++i];
-            switch (a)
-            {
-                case "-o" or "--output": output = Value(); break;
-                case "--weights": weights = Value(); break;
-                case "--network": network = Value(); break;
-                case "--seed":
-                    var s = Value();
-                    if (!long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out seed)) throw new InputException($"--seed needs a whole number >= 0, not '{s}'");
-                    break;
-                default:
-                    if (a.StartsWith("-", StringComparison.Ordinal)) throw new InputException($"unknown option '{a}' (export takes -o, --weights, --network and --seed)");
-                    if (model is not null) throw new InputException($"unexpected argument '{a}': give one model");
-                    model = a;
-                    break;
-            }
-        }
-        if (model is null) throw new InputException("missing the model, e.g. nabla export mlp:40,100,100,10 -o mlp.onnx");
-        if (output is null) throw new InputException("missing -o FILE.onnx (where to write the model)");
-        return new Options(model, output, weights, network, seed);
-    }
-
     /// <summary>The model of <c>mlp:IN,H1,...,OUT</c>, exactly as <c>nabla build</c> writes it (dense layers, ReLU between).</summary>
     private static (Model, string) FromSpec(string spec, long seed)
     {
-        BuildCommand.FromSpec(spec, "adam", 0.01, seed); // the same checks and messages as nabla build
-        var widths = spec.Substring("mlp:".Length).Split(',').Select(p => int.Parse(p, NumberStyles.None, CultureInfo.InvariantCulture)).ToArray();
-        var layers = new List<Module>();
-        for (int i = 0; i < widths.Length - 1; i++)
-        {
-            layers.Add(new Dense(widths[i], widths[i + 1]));
-            if (i < widths.Length - 2) layers.Add(new ReLU());
-        }
-        return (Model.Build(new Sequential(layers.ToArray()), inputWidth: widths[0], seed: seed), spec);
+        if (!ModelSpec.IsSpec(spec))
+            throw new InputException($"unknown model '{spec}': give mlp:IN,H1,...,OUT or a .cs file with a [Network] class");
+        return (ModelSpec.Build(spec, seed), spec);
     }
 
     /// <summary>Compiles the C# file as <c>nabla build</c> does and calls the chosen <c>[Network]</c> class's <c>Build()</c>.</summary>
