@@ -28,7 +28,7 @@ public sealed partial class Network
 
     /// <summary>
     /// The flat gradient written by the last <see cref="ComputeGradients(float[][], float[][], int, BatchShard?)"/> and read by
-    /// <see cref="ApplyUpdate"/>: every trainable parameter's gradient, row-major, at the offsets of
+    /// <see cref="ApplyUpdate()"/>: every trainable parameter's gradient, row-major, at the offsets of
     /// <see cref="TrainingSignature.GradientLayout"/>. Writable: scale it, or sum it over processes, between the two calls.
     /// </summary>
     /// <exception cref="InvalidOperationException">The model was compiled without the split step.</exception>
@@ -41,7 +41,7 @@ public sealed partial class Network
     /// The first half of a training step: the loss and outputs (training mode, dropout masks drawn as
     /// <see cref="TrainStep(float[], float[], int)"/> draws them) and the gradient of the loss with respect to every
     /// trainable parameter, written to <see cref="Gradients"/>; buffers (running statistics) are updated. Nothing else
-    /// changes and the step is not counted until <see cref="ApplyUpdate"/>. Returns the loss.
+    /// changes and the step is not counted until <see cref="ApplyUpdate()"/>. Returns the loss.
     /// </summary>
     /// <param name="x">The input rows (the single input).</param>
     /// <param name="t">The target rows (the single target).</param>

@@ -21,7 +21,7 @@ public static partial class Trainer
     /// run with the same seed) and computes the gradient of its contiguous shard of rows with
     /// <see cref="Network.ComputeGradients(float[][], float[][], int, BatchShard?)"/>; the shard's gradient, loss and
     /// correct count, weighted by its share of the rows (mean losses), are summed over the ranks by one allreduce; every
-    /// rank applies the same update with <see cref="Network.ApplyUpdate"/>. Buffers (running statistics) are averaged,
+    /// rank applies the same update with <see cref="Network.ApplyUpdate()"/>. Buffers (running statistics) are averaged,
     /// weighted by the rows. An exception on one rank is thrown on every rank after that allreduce; a callback's stop
     /// on one rank stops every rank.</item>
     /// <item>Validation is split over the ranks by batches and summed.</item>
