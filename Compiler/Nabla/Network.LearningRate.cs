@@ -20,8 +20,10 @@ public sealed partial class Network
     /// (<see cref="Optimizer.LearningRate"/>, as recorded in <see cref="Signature"/>), constant. Set a schedule
     /// (<see cref="Nabla.LearningRate.Cosine"/>, <see cref="Nabla.LearningRate.Step"/>, or a constant — a double converts)
     /// to override it per step: <see cref="TrainStep(float[], float[], int)"/> and <see cref="ApplyUpdate()"/> then use
-    /// <c>LearningRate.At(Step)</c>. <see cref="Training.Trainer.Fit"/> with <see cref="Training.TrainingOptions.LearningRate"/>
-    /// sets it. Changing it never recompiles anything (the rate is a run-time input of the compiled step).
+    /// <c>LearningRate.At(Step)</c>, and so does <see cref="Training.Trainer.Fit"/> unless its
+    /// <see cref="Training.TrainingOptions.LearningRate"/> gives a schedule for that run (which leaves this one as it is).
+    /// Changing it never recompiles anything (the rate is a run-time input of the compiled step). Checkpoints keep the
+    /// step, not the schedule: after <c>Load</c>, set the schedule again.
     /// </summary>
     /// <exception cref="InvalidOperationException">Reading it when the signature records no learning rate and none was set.</exception>
     public LearningRate LearningRate
@@ -34,8 +36,15 @@ public sealed partial class Network
     /// <summary>Whether <see cref="LearningRate"/> was set (rather than being the optimizer's rate).</summary>
     internal bool LearningRateIsSet { get; private set; }
 
-    /// <summary>The rate of the next step.</summary>
-    private double RateNow() => LearningRate.At(Step);
+    /// <summary>The rate of the next step; an error naming the schedule and the step when it is not a positive number.</summary>
+    private double RateNow()
+    {
+        double r = LearningRate.At(Step);
+        if (r > 0 && !double.IsInfinity(r)) return r;
+        throw new InvalidOperationException(
+            $"Network.LearningRate ({LearningRate}) is {N(r)} at step {Step}: a training step needs a positive rate " +
+            "(a schedule that ends at 0 covers its own length only); set Network.LearningRate to a schedule that covers this step.");
+    }
 
     /// <summary>
     /// The schedule <paramref name="schedule"/> given to <paramref name="where"/> checked against the network's rate: it

@@ -33,16 +33,17 @@ public static class Canonicalization
         Rule("x / c → x * (1/c)  (1/c exact)", Div(X, AnyConst.As(K)), m => ExactReciprocal(m.Value(K)) is { } r && Fits(r, m.Root.DType) ? m[X] * m.Const(r) : null),
         Rule("x / s → x * (1/s)  (s scalar)", Div(X, ScalarOf(S)),
             m => m.Facts.Uniform(m[X], out _) || m.Facts.Uniform(m[S], out _) ? null : m[X] * (m.Const(1) / m[S])),
-        Rule("(c1/x)*c2 → (c1*c2)/x", Mul(Div(AnyConst.As(K), X), AnyConst.As(K2)), m => Folded(m, m.Value(K) * m.Value(K2)) is { } c ? c / m[X] : null),
+        Rule("(c1/x)*c2 → (c1*c2)/x", Mul(Div(AnyConst.As(K), X), AnyConst.As(K2)), m => Folded(m, m.Value(K) * m.Value(K2), m.Value(K), m.Value(K2)) is { } c ? c / m[X] : null),
 
         // ---- constants and scalar factors gather on the right ----
-        Rule("(x*c1)*c2 → x*(c1*c2)", Mul(Mul(X, AnyConst.As(K)), AnyConst.As(K2)), m => Folded(m, m.Value(K) * m.Value(K2)) is { } c ? m[X] * c : null),
-        Rule("(x+c1)+c2 → x+(c1+c2)", Add(Add(X, AnyConst.As(K)), AnyConst.As(K2)), m => Folded(m, m.Value(K) + m.Value(K2)) is { } c ? m[X] + c : null),
+        Rule("(x*c1)*c2 → x*(c1*c2)", Mul(Mul(X, AnyConst.As(K)), AnyConst.As(K2)), m => Folded(m, m.Value(K) * m.Value(K2), m.Value(K), m.Value(K2)) is { } c ? m[X] * c : null),
+        Rule("(x+c1)+c2 → x+(c1+c2)", Add(Add(X, AnyConst.As(K)), AnyConst.As(K2)), m => Folded(m, m.Value(K) + m.Value(K2), m.Value(K), m.Value(K2)) is { } c ? m[X] + c : null),
         Rule("(x*c)*y → (x*y)*c  (x, y scalars)", Mul(Mul(ScalarOf(X), AnyConst.As(K)), ScalarOf(Y)),
             m => m.Facts.Uniform(m[Y], out _) || RangeScale(m, K) ? null : m[X] * m[Y] * m[K]),
         Rule("(x*s)*y → (x*y)*s  (s scalar)", Mul(Mul(TensorOf(X), ScalarOf(S)), TensorOf(Y)), m => RangeScale(m, S) ? null : m[X] * m[Y] * m[S]),
         Rule("(x*s1)*s2 → x*(s1*s2)  (s1, s2 scalars)", Mul(Mul(TensorOf(X), ScalarOf(S)), ScalarOf(S2)),
-            m => m.Facts.Uniform(m[S], out double a) && m.Facts.Uniform(m[S2], out double b) && !Fits(a * b, m.Root.DType) ? null : m[X] * (m[S] * m[S2])),
+            m => m.Facts.Uniform(m[S], out double a) && m.Facts.Uniform(m[S2], out double b) && (!Fits(a * b, m.Root.DType) || (a * b == 0 && a != 0 && b != 0))
+                ? null : m[X] * (m[S] * m[S2])),
         Rule("sum(x*s) → sum(x)*s", Sum(Mul(TensorOf(X), ScalarOf(S))), m => RangeScale(m, S) ? null : F.Sum(m[X], m.Root.Attr<AxesAttrs>().Axes, m.Root.Attr<AxesAttrs>().KeepDims) * m[S]),
         Rule("mean(x*s) → mean(x)*s", Mean(Mul(TensorOf(X), ScalarOf(S))), m => RangeScale(m, S) ? null : F.Mean(m[X], m.Root.Attr<AxesAttrs>().Axes, m.Root.Attr<AxesAttrs>().KeepDims) * m[S]),
         Rule("sum(-x) → -sum(x)", Sum(Neg(X)), m => -F.Sum(m[X], m.Root.Attr<AxesAttrs>().Axes, m.Root.Attr<AxesAttrs>().KeepDims)),
@@ -101,8 +102,10 @@ public static class Canonicalization
         return type == DType.F32 ? a >= 1.1754943508222875e-38 && a <= float.MaxValue : a >= 2.2250738585072014e-308;
     }
 
-    // The constant c1 ∘ c2 when it fits the root's element type, else null (the rule does not apply).
-    private static Node? Folded(Match m, double v) => Fits(v, m.Root.DType) ? m.Const(v) : null;
+    // The constant c1 ∘ c2 when it fits the root's element type, else null (the rule does not apply). A zero result is
+    // a fit only when an operand is zero: (x·1e-200)·1e-200 is 0 in float64, but x·1e-200·1e-200 need not be.
+    private static Node? Folded(Match m, double v, double a, double b) =>
+        Fits(v, m.Root.DType) && (v != 0 || a == 0 || b == 0 || a == -b) ? m.Const(v) : null;
 
     // 1/c when it is exact (c a power of two within range), else null.
     private static double? ExactReciprocal(double c)

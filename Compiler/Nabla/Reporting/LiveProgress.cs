@@ -109,8 +109,8 @@ internal sealed class LiveProgress : IProgressReporter, IDisposable
         _running = false;
     }
 
-    /// <summary>The console's width in columns (at least 20).</summary>
-    private int Width => Math.Max(20, _console.Profile.Width);
+    /// <summary>The console's width in columns (at least 2, so the line has room for one character).</summary>
+    private int Width => Math.Max(2, _console.Profile.Width);
 
     private void Draw()
     {
@@ -133,7 +133,7 @@ internal sealed class LiveProgress : IProgressReporter, IDisposable
     /// </summary>
     internal string Status(int width, long? finalSteps = null)
     {
-        int room = Math.Max(10, width - 1);
+        int room = Math.Max(1, width - 1);
         var s = _last;
         long step = finalSteps ?? s.Step;
         long? total = finalSteps is long f && (_totalSteps is null || f > _totalSteps) ? f : _totalSteps;
@@ -142,7 +142,10 @@ internal sealed class LiveProgress : IProgressReporter, IDisposable
         if (finalSteps is not null) fraction = 1;
         string pct = fraction is double fr ? $" {Math.Floor(fr * 100):0}%" : $" step {step}";
         var elapsed = _clock.Elapsed;
-        string? eta = fraction is double q && q > 0 && q < 1 ? " eta " + Clock(TimeSpan.FromSeconds(elapsed.TotalSeconds * (1 - q) / q)) : null;
+        double etaSeconds = fraction is double q && q > 0 && q < 1 ? elapsed.TotalSeconds * (1 - q) / q : double.NaN;
+        // Beyond 99 days (or a first step of a run of 10^13 steps) the time is no number a person reads, and beyond
+        // TimeSpan's range it would overflow: it is shown as more than 99 days.
+        string? eta = double.IsNaN(etaSeconds) ? null : etaSeconds < 99 * 86400.0 ? " eta " + Clock(TimeSpan.FromSeconds(etaSeconds)) : " eta >99d";
         string? loss = " loss=" + ProgressText.Loss(s.Loss);
         string? acc = s.Accuracy is double a ? (_dropout ? " acc(dropout)=" : " acc=") + ProgressText.Accuracy(a) : null;
         string?[] extras =

@@ -47,12 +47,13 @@ public static partial class Trainer
         var feed = new Feed(network, train, "training set");
         var valFeed = validation is null ? null : new Feed(network, validation, "validation set");
         // One learning rate: the network's (the optimizer's, or a schedule set on the network); a schedule in the
-        // options must start there, and becomes the network's, so a later TrainStep continues it.
+        // options must start there and drives this run only (the network's own rate is left as it is, so a rejected or
+        // finished Fit changes nothing a later TrainStep or Fit reads).
         LearningRate schedule;
         if (o.LearningRate is { } given)
         {
             network.CheckSchedule(given, "TrainingOptions.LearningRate");
-            network.LearningRate = schedule = given;
+            schedule = given;
         }
         else if (network.LearningRateIsSet || network.Signature.LearningRate > 0) schedule = network.LearningRate;
         else throw new ArgumentException("The network's signature records no learning rate; set TrainingOptions.LearningRate.", nameof(options));
@@ -75,7 +76,10 @@ public static partial class Trainer
             Epochs = o.Steps is null ? o.Epochs : (int)((total + spe - 1) / spe), TotalSteps = total, StepsPerEpoch = spe,
             TrainExamples = train.Count, ValidationExamples = validation?.Count, BatchSize = loader.BatchSize,
             Parameters = network.Signature.Parameters.Where(p => p.Trainable).Sum(p => p.Shape.Aggregate(1L, (a, d) => a * d)),
-            Model = network.Signature.ModelName, Optimizer = network.Signature.Optimizer, Dropout = network.Signature.Masks.Count > 0,
+            Model = network.Signature.ModelName,
+            // The rate this run trains at, when it is not the optimizer's own.
+            Optimizer = o.LearningRate is not null || network.LearningRateIsSet ? $"{network.Signature.Optimizer}, learning rate {schedule}" : network.Signature.Optimizer,
+            Dropout = network.Signature.Masks.Count > 0,
         });
 
         int epoch = (int)Math.Min(network.Step / spe, int.MaxValue - 1);
@@ -86,70 +90,82 @@ public static partial class Trainer
         Dictionary<string, float[]>? best = null;
         var epochClock = Stopwatch.StartNew();
 
-        while (network.Step < total && control.StopReason is null)
+        try
         {
-            if (!loader.Next(out var batch)) break; // cannot happen: the epoch ends below when its last batch is done
-            lr = schedule.At(network.Step);
-            float loss;
-            if (dp is null)
+            while (network.Step < total && control.StopReason is null)
             {
-                loss = feed.TrainStep(network, batch, lr);
-                if (feed.Classes > 0) correct += Correct(network, batch.Labels, batch.Count, feed.Classes);
-            }
-            else
-            {
-                (loss, long right) = dp.Step(feed, batch, lr);
-                correct += right;
-            }
-            lossSum += sumReduced ? loss : (double)loss * batch.Count;
-            seen += batch.Count;
-            stepInEpoch++;
-            var info = new StepInfo
-            {
-                Epoch = epoch + 1, Step = network.Step, TotalSteps = total, StepInEpoch = stepInEpoch, StepsPerEpoch = spe,
-                Loss = loss, Accuracy = feed.Classes > 0 ? (double)correct / seen : null,
-                SamplesPerSecond = seen / Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9),
-            };
-            progress.Step(info);
-            for (int c = 0; c < o.Callbacks.Count; c++) o.Callbacks[c].OnStep(network, info, control); // no enumerator allocation per step
-            if (dp is not null && o.Callbacks.Count > 0) dp.AgreeOnStop(control);
-            if (!float.IsFinite(loss)) control.Stop($"the training loss became {loss} at step {network.Step} (learning rate {lr}); the run diverged");
-            bool epochDone = loader.Position >= spe;
-            if (!epochDone && network.Step < total && control.StopReason is null) continue;
-
-            // End of an epoch (or of the run mid-epoch): validation, the record, early stopping, callbacks.
-            epochTime = epochClock.Elapsed.TotalSeconds;
-            Metrics? val = valFeed is null ? null : dp is null ? Run(network, valFeed, valLoader!) : dp.Evaluate(network, valFeed, valLoader!);
-            var record = new EpochRecord(epoch + 1, network.Step, lossSum / seen, feed.Classes > 0 ? (double)correct / seen : null,
-                val?.Loss, val?.Accuracy, lr, clock.Elapsed, seen);
-            history.Add(record);
-            progress.Epoch(new EpochInfo
-            {
-                Epoch = record.Epoch, Epochs = o.Steps is null ? o.Epochs : (int)((total + spe - 1) / spe), Step = network.Step,
-                TrainLoss = record.TrainLoss, TrainAccuracy = record.TrainAccuracy, ValidationLoss = record.ValidationLoss,
-                ValidationAccuracy = record.ValidationAccuracy, Elapsed = clock.Elapsed, SamplesPerSecond = seen / Math.Max(epochTime, 1e-9),
-            });
-            if (o.EarlyStopping is { } es && val is not null)
-            {
-                if (val.Loss < bestLoss - es.MinDelta)
+                if (!loader.Next(out var batch)) break; // cannot happen: the epoch ends below when its last batch is done
+                lr = schedule.At(network.Step);
+                if (!(lr > 0) || double.IsInfinity(lr))
+                    throw new InvalidOperationException(
+                        $"The learning rate {schedule} is {lr.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)} at step {network.Step}: a training step needs a positive rate " +
+                        $"(a schedule that ends at 0 covers its own length only); give a schedule that covers the run's {total} steps.");
+                float loss;
+                if (dp is null)
                 {
-                    bestLoss = val.Loss; bestEpoch = record.Epoch; wait = 0;
-                    if (es.RestoreBest) best = network.SnapshotParameters();
+                    loss = feed.TrainStep(network, batch, lr);
+                    if (feed.Classes > 0) correct += Correct(network, batch.Labels, batch.Count, feed.Classes);
                 }
-                else if (++wait >= es.Patience && control.StopReason is null)
-                    control.Stop($"early stopping: the validation loss has not improved for {es.Patience} epoch(s) since epoch {bestEpoch?.ToString() ?? "none"}");
-            }
-            for (int c = 0; c < o.Callbacks.Count; c++) o.Callbacks[c].OnEpoch(network, record, control);
-            if (dp is not null && o.Callbacks.Count > 0) dp.AgreeOnStop(control);
-            if (epochDone)
-            {
-                epoch++;
-                loader.Reset(epoch);
-                lossSum = 0; correct = 0; seen = 0; stepInEpoch = 0;
-                epochClock.Restart();
+                else
+                {
+                    (loss, long right) = dp.Step(feed, batch, lr);
+                    correct += right;
+                }
+                lossSum += sumReduced ? loss : (double)loss * batch.Count;
+                seen += batch.Count;
+                stepInEpoch++;
+                var info = new StepInfo
+                {
+                    Epoch = epoch + 1, Step = network.Step, TotalSteps = total, StepInEpoch = stepInEpoch, StepsPerEpoch = spe,
+                    Loss = loss, Accuracy = feed.Classes > 0 ? (double)correct / seen : null,
+                    SamplesPerSecond = seen / Math.Max(epochClock.Elapsed.TotalSeconds, 1e-9),
+                };
+                progress.Step(info);
+                for (int c = 0; c < o.Callbacks.Count; c++) o.Callbacks[c].OnStep(network, info, control); // no enumerator allocation per step
+                if (dp is not null && o.Callbacks.Count > 0) dp.AgreeOnStop(control);
+                if (!float.IsFinite(loss)) control.Stop($"the training loss became {loss} at step {network.Step} (learning rate {lr}); the run diverged");
+                bool epochDone = loader.Position >= spe;
+                if (!epochDone && network.Step < total && control.StopReason is null) continue;
+
+                // End of an epoch (or of the run mid-epoch): validation, the record, early stopping, callbacks.
+                epochTime = epochClock.Elapsed.TotalSeconds;
+                Metrics? val = valFeed is null ? null : dp is null ? Run(network, valFeed, valLoader!) : dp.Evaluate(network, valFeed, valLoader!);
+                var record = new EpochRecord(epoch + 1, network.Step, lossSum / seen, feed.Classes > 0 ? (double)correct / seen : null,
+                    val?.Loss, val?.Accuracy, lr, clock.Elapsed, seen);
+                history.Add(record);
+                progress.Epoch(new EpochInfo
+                {
+                    Epoch = record.Epoch, Epochs = o.Steps is null ? o.Epochs : (int)((total + spe - 1) / spe), Step = network.Step,
+                    TrainLoss = record.TrainLoss, TrainAccuracy = record.TrainAccuracy, ValidationLoss = record.ValidationLoss,
+                    ValidationAccuracy = record.ValidationAccuracy, Elapsed = clock.Elapsed, SamplesPerSecond = seen / Math.Max(epochTime, 1e-9),
+                });
+                if (o.EarlyStopping is { } es && val is not null)
+                {
+                    if (val.Loss < bestLoss - es.MinDelta)
+                    {
+                        bestLoss = val.Loss; bestEpoch = record.Epoch; wait = 0;
+                        if (es.RestoreBest) best = network.SnapshotParameters();
+                    }
+                    else if (++wait >= es.Patience && control.StopReason is null)
+                        control.Stop($"early stopping: the validation loss has not improved for {es.Patience} epoch(s) since epoch {bestEpoch?.ToString() ?? "none"}");
+                }
+                for (int c = 0; c < o.Callbacks.Count; c++) o.Callbacks[c].OnEpoch(network, record, control);
+                if (dp is not null && o.Callbacks.Count > 0) dp.AgreeOnStop(control);
+                if (epochDone)
+                {
+                    epoch++;
+                    loader.Reset(epoch);
+                    lossSum = 0; correct = 0; seen = 0; stepInEpoch = 0;
+                    epochClock.Restart();
+                }
             }
         }
-
+        catch
+        {
+            // Training threw: end the display (a live status line is erased, so the exception prints on a clean line).
+            if (progress is IDisposable display) display.Dispose();
+            throw;
+        }
         if (best is not null && bestEpoch != history.Last?.Epoch)
         {
             network.RestoreParameters(best);

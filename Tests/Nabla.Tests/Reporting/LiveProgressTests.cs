@@ -128,6 +128,27 @@ public class LiveProgressTests
     }
 
     [Fact]
+    public void AnEtaBeyondAnyClockAndAConsoleNarrowerThanTheHeadStillGiveOneLine()
+    {
+        // The first step of 10¹³: the remaining time overflowed TimeSpan and the exception reached the training loop.
+        foreach (int width in new[] { 8, 120 })
+        {
+            var console = new TestConsole().Width(width).Interactive().EmitAnsiSequences();
+            console.Profile.Capabilities.Ansi = true;
+            using var p = ConsoleProgress.Live(console, updateInterval: TimeSpan.Zero);
+            p.Started(new TrainingInfo { Epochs = 1, TotalSteps = 10_000_000_000_000, StepsPerEpoch = 1_000_000, TrainExamples = 1, BatchSize = 1 });
+            System.Threading.Thread.Sleep(20);
+            p.Step(new StepInfo { Epoch = 1, Step = 1, TotalSteps = 10_000_000_000_000, StepInEpoch = 1, StepsPerEpoch = 1_000_000, Loss = 1, SamplesPerSecond = 1 });
+            var screen = Terminal.Replay(console.Output, width);
+            // The status line is the last one on the screen (the header above it wraps as any long text does).
+            var frame = screen.Last(l => l.Length > 0);
+            Assert.True(frame.Length < width, $"{frame.Length} ≥ {width}: {frame}");
+            Assert.StartsWith("epoch 1", frame);
+            if (width >= 120) Assert.Contains("eta >99d", frame);
+        }
+    }
+
+    [Fact]
     public void AConsoleWithoutAnsiIsRefused()
     {
         var console = new TestConsole().Width(80);

@@ -74,6 +74,14 @@ public class ReassociationRangeTests
         at["b"] = new Tensor(new[] { 2, 1 }, new[] { Math.Pow(2, -70), 5.0 * Math.Pow(2, -80) });
         OptimizedAgrees(f, at);
 
+        // A product that is exactly 0 in float64 is not folded either: x·1e-200·1e-200 is 1e-100 for x = 1e300.
+        var g0 = new Graph(DType.F64);
+        var x0 = g0.Input("x", Shape.Of(1, 1));
+        var f0 = new Function(g0, ("y", x0 * 1e-200 * 1e-200));
+        var opt0 = Pipeline.Optimize(f0, RewriteChecks.Strict()).Function;
+        var r0 = Interpreter.Run(opt0, new Dictionary<string, Tensor> { ["x"] = new Tensor(new[] { 1, 1 }, new[] { 1e300 }) }, DType.F64, 1);
+        Assert.Equal(1e-100, r0["y"].Data[0], 1e-112);
+
         // In float64 the same products fit, and fold.
         var g64 = new Graph(DType.F64);
         var x64 = g64.Input("x", Shape.Of(2, 1));

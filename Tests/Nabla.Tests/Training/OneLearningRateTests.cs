@@ -79,15 +79,16 @@ public class OneLearningRateTests
     }
 
     [Fact]
-    public void AFitScheduleStartingAtTheRateBecomesTheNetworksRate()
+    public void AFitScheduleDrivesItsRunOnlyAndResumesWhenGivenAgain()
     {
         var lowered = TrainerTests.Lowered(Optimizer.Adam(0.02), dropout: 0);
         var train = TrainerTests.Blobs(64, 1);
         var viaFit = TrainerTests.Fresh(lowered);
         var cosine = LearningRate.Cosine(0.02, 8);
         viaFit.Fit(train, new TrainingOptions { Steps = 4, BatchSize = 16, Shuffle = false, LearningRate = cosine });
-        Assert.Same(cosine, viaFit.LearningRate);
-        viaFit.Fit(train, new TrainingOptions { Steps = 8, BatchSize = 16, Shuffle = false });  // continues the schedule
+        Assert.Equal("constant(0.02)", viaFit.LearningRate.ToString()); // the network's own rate is untouched
+        Assert.Equal(0.02, viaFit.LearningRate.At(100));
+        viaFit.Fit(train, new TrainingOptions { Steps = 8, BatchSize = 16, Shuffle = false, LearningRate = cosine });  // resumes at step 4
 
         var byHand = TrainerTests.Fresh(lowered);
         byHand.LearningRate = LearningRate.Cosine(0.02, 8);
@@ -100,6 +101,24 @@ public class OneLearningRateTests
             byHand.TrainStep(xs, ts, 16);
         }
         SameWeights(viaFit, byHand);
+
+        // Past the end of a schedule that ends at 0: a clear error naming the schedule and the step, from Fit and from
+        // TrainStep alike (not an out-of-range argument deep inside the step).
+        var e1 = Assert.Throws<InvalidOperationException>(() => viaFit.Fit(train, new TrainingOptions { Steps = 9, BatchSize = 16, LearningRate = cosine }));
+        Assert.Contains("cosine", e1.Message);
+        Assert.Contains("at step 8", e1.Message);
+        var e2 = Assert.Throws<InvalidOperationException>(() => byHand.TrainStep(x[..(16 * 4)], t[..(16 * 3)], 16));
+        Assert.Contains("Network.LearningRate (cosine", e2.Message);
+        Assert.Contains("at step 8", e2.Message);
+
+        // A Fit rejected for its options (early stopping without a validation set) changes nothing.
+        var rejected = TrainerTests.Fresh(lowered);
+        Assert.Throws<ArgumentException>(() => rejected.Fit(train, new TrainingOptions
+        {
+            Steps = 4, LearningRate = LearningRate.Step(0.02, 1, 0.001), EarlyStopping = new EarlyStopping(3),
+        }));
+        Assert.Equal("constant(0.02)", rejected.LearningRate.ToString());
+        Assert.Equal(0.02, rejected.LearningRate.At(3));
 
         // A network whose rate was set: a Fit schedule must start there (the message says where the rate came from).
         var set = TrainerTests.Fresh(lowered);
