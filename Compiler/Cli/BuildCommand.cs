@@ -70,18 +70,7 @@ public sealed partial class BuildCommand : ICommand
                 return v;
             },
         };
-        var seed = new Option<long>("--seed")
-        {
-            Description = "the initial-weight seed of a spec",
-            HelpName = "N",
-            DefaultValueFactory = _ => 0,
-            CustomParser = r =>
-            {
-                var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
-                if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) r.AddError($"--seed needs a whole number >= 0, not '{text}'");
-                return v;
-            },
-        };
+        var seed = ModelSpec.SeedOption();
         var command = new Command(Name, Summary) { model, output, name, weights, optimizer, lr, seed };
         CommandLine.Examples(command, "example: nabla build mlp:40,100,100,10 -o out/models");
         command.SetAction(CommandLine.Action((r, stdout) => Run(

@@ -42,18 +42,7 @@ public sealed class ExportCommand : ICommand
             HelpName = "FILE.safetensors",
         };
         var network = new Option<string>("--network") { Description = "which [Network] class of a .cs file with several", HelpName = "NAME" };
-        var seed = new Option<long>("--seed")
-        {
-            Description = "the initial-weight seed of a spec",
-            HelpName = "N",
-            DefaultValueFactory = _ => 0,
-            CustomParser = r =>
-            {
-                var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
-                if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) r.AddError($"--seed needs a whole number >= 0, not '{text}'");
-                return v;
-            },
-        };
+        var seed = ModelSpec.SeedOption();
         var command = new Command(Name, Summary) { model, output, weights, network, seed };
         CommandLine.Examples(command, "example: nabla export mlp:40,100,100,10 --weights run/best.safetensors -o mlp.onnx");
         command.SetAction(CommandLine.Action((r, stdout) =>

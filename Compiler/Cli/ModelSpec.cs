@@ -29,6 +29,20 @@ public static class ModelSpec
         return widths;
     }
 
+    /// <summary><c>--seed N</c>: the initial-weight seed of a spec (default 0); anything but a whole number ≥ 0 is an error naming it.</summary>
+    public static System.CommandLine.Option<long> SeedOption() => new("--seed")
+    {
+        Description = "the initial-weight seed of a spec",
+        HelpName = "N",
+        DefaultValueFactory = _ => 0,
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+            if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) r.AddError($"--seed needs a whole number >= 0, not '{text}'");
+            return v;
+        },
+    };
+
     /// <summary>The model of a spec: <c>Dense</c> layers with <c>ReLU</c> between them, initial weights from <paramref name="seed"/>.</summary>
     public static Model Build(string spec, long seed = 0)
     {
