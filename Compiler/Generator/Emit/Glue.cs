@@ -18,6 +18,15 @@ internal static class Glue
     /// <summary>The members this file declares in the user's class.</summary>
     public static readonly string[] Members = { ModelBuilder.CompiledClass, "Signature", "CreateNetwork" };
 
+    /// <summary>Opens the user class's namespace and containing types on <paramref name="w"/>; dispose them in pop order to close.</summary>
+    internal static Stack<System.IDisposable> OpenScopes(CodeWriter w, NetworkRecipe recipe)
+    {
+        var scopes = new Stack<System.IDisposable>();
+        if (recipe.Namespace.Length > 0) scopes.Push(w.Block($"namespace {recipe.Namespace}"));
+        foreach (var decl in recipe.ContainingTypes) scopes.Push(w.Block(decl));
+        return scopes;
+    }
+
     public static string Write(NetworkRecipe recipe, LoweredModel lowered, bool bindable)
     {
         var w = new CodeWriter();
@@ -27,9 +36,7 @@ internal static class Glue
         w.Line("// </auto-generated>");
         w.Line("#nullable enable");
         w.Line();
-        var scopes = new Stack<System.IDisposable>();
-        if (recipe.Namespace.Length > 0) scopes.Push(w.Block($"namespace {recipe.Namespace}"));
-        foreach (var decl in recipe.ContainingTypes) scopes.Push(w.Block(decl));
+        var scopes = OpenScopes(w, recipe);
         using (w.Block(recipe.Declaration))
         {
             w.Line($"/// <summary>The methods, inputs, outputs, parameters and optimizer state of <see cref=\"{ModelBuilder.CompiledClass}\"/> (for <c>Network.Bind</c>).</summary>");

@@ -49,9 +49,7 @@ internal static class Stubs
         w.Line("// </auto-generated>");
         w.Line("#nullable enable");
         w.Line();
-        var scopes = new Stack<System.IDisposable>();
-        if (recipe.Namespace.Length > 0) scopes.Push(w.Block($"namespace {recipe.Namespace}"));
-        foreach (var decl in recipe.ContainingTypes) scopes.Push(w.Block(decl));
+        var scopes = Glue.OpenScopes(w, recipe);
         using (w.Block(recipe.Declaration))
         {
             w.Line($"private const string NablaGeneratorError = {message};");

@@ -10,32 +10,20 @@ internal enum OnnxType { Float = 1, Int32 = 6, Int64 = 7, Bool = 9, Double = 11 
 /// <summary>A tensor value stored in the file (an initializer): name, dimensions, element type and little-endian bytes.</summary>
 internal sealed record OnnxTensor(string Name, long[] Dims, OnnxType Type, byte[] Raw)
 {
-    public static OnnxTensor Floats(string name, long[] dims, float[] values)
-    {
-        var raw = new byte[values.Length * 4];
-        Buffer.BlockCopy(values, 0, raw, 0, raw.Length);
-        return new OnnxTensor(name, dims, OnnxType.Float, LittleEndian(raw, 4));
-    }
+    public static OnnxTensor Floats(string name, long[] dims, float[] values) => Of(name, dims, values, OnnxType.Float, sizeof(float));
 
-    public static OnnxTensor Doubles(string name, long[] dims, double[] values)
-    {
-        var raw = new byte[values.Length * 8];
-        Buffer.BlockCopy(values, 0, raw, 0, raw.Length);
-        return new OnnxTensor(name, dims, OnnxType.Double, LittleEndian(raw, 8));
-    }
+    public static OnnxTensor Doubles(string name, long[] dims, double[] values) => Of(name, dims, values, OnnxType.Double, sizeof(double));
 
-    public static OnnxTensor Int32s(string name, long[] dims, int[] values)
-    {
-        var raw = new byte[values.Length * 4];
-        Buffer.BlockCopy(values, 0, raw, 0, raw.Length);
-        return new OnnxTensor(name, dims, OnnxType.Int32, LittleEndian(raw, 4));
-    }
+    public static OnnxTensor Int32s(string name, long[] dims, int[] values) => Of(name, dims, values, OnnxType.Int32, sizeof(int));
 
-    public static OnnxTensor Int64s(string name, long[] dims, long[] values)
+    public static OnnxTensor Int64s(string name, long[] dims, long[] values) => Of(name, dims, values, OnnxType.Int64, sizeof(long));
+
+    // The values' bytes, little-endian, as raw_data.
+    private static OnnxTensor Of(string name, long[] dims, Array values, OnnxType type, int size)
     {
-        var raw = new byte[values.Length * 8];
+        var raw = new byte[values.Length * size];
         Buffer.BlockCopy(values, 0, raw, 0, raw.Length);
-        return new OnnxTensor(name, dims, OnnxType.Int64, LittleEndian(raw, 8));
+        return new OnnxTensor(name, dims, type, LittleEndian(raw, size));
     }
 
     private static byte[] LittleEndian(byte[] raw, int size)
