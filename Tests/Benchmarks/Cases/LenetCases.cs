@@ -28,6 +28,25 @@ public static class LenetCases
                 yield return new LenetCase(op, 64, t);
     }
 
+    /// <summary>The network written with the DSL and lowered for SGD training (seed 1).</summary>
+    public static (Model Model, LoweredModel Lowered) Lower()
+    {
+        var net = new Sequential(new Conv2d(1, 6, 5), new ReLU(), Pool.Max2d(2), new Conv2d(6, 16, 5), new ReLU(), Pool.Max2d(2),
+            new Flatten(), new Dense(256, 120), new ReLU(), new Dense(120, 84), new ReLU(), new Dense(84, 10));
+        var model = Model.Build(net, Shape.Of(Shape.Batch, 1, 28, 28), seed: 1);
+        return (model, Lowerer.Lower(model, TrainingSetup.Classification(Nabla.Optimizer.Sgd(0.01))));
+    }
+
+    /// <summary>Copies the DSL model's initial parameters into the compiled model, by name.</summary>
+    public static void CopyParameters(Model model, Runtime.CompiledModel<float> compiled)
+    {
+        for (int i = 0; i < compiled.Parameters.Length; i++)
+        {
+            var src = model.Parameters.Entries.FirstOrDefault(e => e.Name == compiled.Spec.Parameters[i].Name);
+            if (src is not null) Array.Copy(src.Parameter.Data, compiled.Parameters[i], src.Parameter.Data.Length);
+        }
+    }
+
     /// <summary>FLOPs of one step as the PyTorch benchmark counts them (forward, weight gradients, input gradients except conv1).</summary>
     public static double Flops(int b, bool forwardOnly)
     {
@@ -75,18 +94,11 @@ public sealed class LenetCase : IBenchCase
         if (s_model is null)
         {
             var sw = Stopwatch.StartNew();
-            var net = new Sequential(new Conv2d(1, 6, 5), new ReLU(), Pool.Max2d(2), new Conv2d(6, 16, 5), new ReLU(), Pool.Max2d(2),
-                new Flatten(), new Dense(256, 120), new ReLU(), new Dense(120, 84), new ReLU(), new Dense(84, 10));
-            var model = Model.Build(net, Shape.Of(Shape.Batch, 1, 28, 28), seed: 1);
-            var lowered = Lowerer.Lower(model, TrainingSetup.Classification(Nabla.Optimizer.Sgd(0.01)));
+            var (model, lowered) = LenetCases.Lower();
             var compiled = RoslynBackend.Compile<float>(lowered.Plan, new EmitOptions { Namespace = "Nabla.Benchmarks.Lenet", ClassName = "LeNet28" });
             s_compileMs = sw.Elapsed.TotalMilliseconds;
             s_model = compiled.Create();
-            for (int i = 0; i < s_model.Parameters.Length; i++)
-            {
-                var src = model.Parameters.Entries.FirstOrDefault(e => e.Name == s_model.Spec.Parameters[i].Name);
-                if (src is not null) Array.Copy(src.Parameter.Data, s_model.Parameters[i], src.Parameter.Data.Length);
-            }
+            LenetCases.CopyParameters(model, s_model);
         }
         var m = s_model;
         _method = Enumerable.Range(0, m.Spec.Methods.Count).First(i => m.Spec.Methods[i].Name == (Op == "forward" ? "Forward" : "TrainStep"));

@@ -22,6 +22,8 @@ public static class RoslynProfileCases
     {
         foreach (int b in new[] { 1, 32, 128 }) yield return new RoslynProfileCase("mlp-40-100-100-10", b, "sgd");
         yield return new RoslynProfileCase("mlp-40-100-100-10", 128, "adam");
+        yield return new RoslynProfileCase("mlp-40-100-100-10", 4000, "sgd");
+        yield return new RoslynProfileCase("lenet-28", 64, "sgd");
     }
 }
 
@@ -34,9 +36,10 @@ public sealed class RoslynProfileCase : IBenchCase
     private long[] _ticks = Array.Empty<long>(), _prev = Array.Empty<long>(), _min = Array.Empty<long>();
     private Schedule? _schedule;
     private long _calls;
+    private int _method;
 
     /// <summary>Creates the case.</summary>
-    public RoslynProfileCase(string model, int batch, string optimizer) { Name = "profile-" + model; Batch = batch; Optimizer = optimizer; _widths = MlpGraphs.Widths(model.Replace("profile-", "")); }
+    public RoslynProfileCase(string model, int batch, string optimizer) { Name = "profile-" + model; Batch = batch; Optimizer = optimizer; _widths = model.StartsWith("mlp-") ? MlpGraphs.Widths(model) : new[] { 10 }; }
 
     /// <inheritdoc/>
     public string Name { get; }
@@ -63,14 +66,17 @@ public sealed class RoslynProfileCase : IBenchCase
     public void Setup()
     {
         var sw = Stopwatch.StartNew();
-        var plan = MlpGraphs.Plan($"Profile_{Optimizer}", "TrainStep", MlpGraphs.TrainStep(_widths, Optimizer!, Ir.DType.F32));
-        _schedule = plan.Methods[0].Schedule;
+        var lenet = Name == "profile-lenet-28";
+        var plan = lenet ? LenetCases.Lower().Lowered.Plan
+            : MlpGraphs.Plan($"Profile_{Optimizer}", "TrainStep", MlpGraphs.TrainStep(_widths, Optimizer!, Ir.DType.F32));
+        _method = Enumerable.Range(0, plan.Methods.Count).First(i => plan.Methods[i].Method == "TrainStep");
+        _schedule = plan.Methods[_method].Schedule;
         var compiled = RoslynBackend.Compile<float>(plan, new EmitOptions { Namespace = "Nabla.Benchmarks.Profile", ProfileKernels = true });
         CompileMs = sw.Elapsed.TotalMilliseconds;
         _model = compiled.Create();
-        _ticks = ((long[][])compiled.Type.GetField("KernelTicks", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!)[0];
-        MlpGraphs.Initialize(_model, 42);
-        var spec = _model.Spec.Methods[0];
+        _ticks = ((long[][])compiled.Type.GetField("KernelTicks", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!)[_method];
+        if (lenet) LenetCases.CopyParameters(LenetCases.Lower().Model, _model); else MlpGraphs.Initialize(_model, 42);
+        var spec = _model.Spec.Methods[_method];
         var rnd = new Random(7);
         _inputs = spec.Inputs.Select(i => new float[i.Size(Batch)]).ToArray();
         _outputs = spec.Outputs.Select(o => new float[o.Size(Batch)]).ToArray();
@@ -78,7 +84,7 @@ public sealed class RoslynProfileCase : IBenchCase
         {
             var a = _inputs[i];
             if (spec.Inputs[i].Name == "x") for (int j = 0; j < a.Length; j++) a[j] = (float)(rnd.NextDouble() * 2 - 1);
-            else if (spec.Inputs[i].Name == "t") for (int r = 0; r < Batch; r++) a[r * _widths[^1] + rnd.Next(_widths[^1])] = 1;
+            else if (spec.Inputs[i].Name == "t") for (int r = 0; r < Batch; r++) a[r * 10 + rnd.Next(10)] = 1;
             else a[0] = spec.Inputs[i].Name == "lr" ? 1e-4f : 1.5f;
         }
         Array.Clear(_ticks);
@@ -90,7 +96,7 @@ public sealed class RoslynProfileCase : IBenchCase
     /// <inheritdoc/>
     public void Run()
     {
-        _model!.Run(0, Batch, _inputs, _outputs);
+        _model!.Run(_method, Batch, _inputs, _outputs);
         _calls++;
         // The least time each kernel took in any call: preemption by other processes inflates sums, not minima.
         for (int k = 0; k < _ticks.Length; k++)
