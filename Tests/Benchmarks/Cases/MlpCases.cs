@@ -24,9 +24,9 @@ public static class MlpCases
 {
     /// <summary>
     /// Distinct input batches cycled through: 4,096 distinct examples, at least 8 batches (as <c>mlp_sets</c> in
-    /// <c>torch_bench.py</c>). Fewer examples get memorized over the millions of small-batch steps a measurement takes:
-    /// gradients shrink until their squares, Adam's v, are float denormals, whose arithmetic is far slower (measured:
-    /// Adam at batch 1 cycling 8 examples took 30–37 µs a step, cycling 4,096 took 23–25 µs).
+    /// <c>torch_bench.py</c>). With fewer examples the step time drifts with training progress — measured on Roslyn's
+    /// Adam step at batch 1: 30–37 µs cycling 8 examples, 23–25 µs cycling 4,096, same build, same sitting — most likely
+    /// because a memorized set's gradients shrink until Adam's moments are float denormals, whose arithmetic is slow.
     /// </summary>
     public static int Sets(int batch) => Math.Max(8, 4096 / batch);
 
