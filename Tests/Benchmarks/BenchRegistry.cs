@@ -13,9 +13,9 @@ public static class BenchRegistry
     public static readonly Func<IEnumerable<IBenchCase>>[] Providers =
     {
         Cases.GemmCases.All,
-        Cases.RoslynMlpCases.All,
+        () => Cases.MlpCases.All(Backend.Roslyn),
         Cases.RoslynCompileCases.All,
-        Cases.ExpressionMlpCases.All,
+        () => Cases.MlpCases.All(Backend.Expressions),
         Cases.ExpressionCompileCases.All,
         Cases.RoslynProfileCases.All,
         Cases.LenetCases.All,

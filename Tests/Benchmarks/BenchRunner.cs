@@ -18,6 +18,15 @@ public sealed record BenchResult(IBenchCase Case, int Threads, double MedianUs, 
 
     /// <summary>Samples per second at the median time.</summary>
     public double SamplesPerSecond => Case.SamplesPerCall / (MedianUs * 1e-6);
+
+    /// <summary>
+    /// The ceiling: GFLOP/s of the SGEMM 512³ case (<see cref="BenchRunner.CeilingCase"/>) measured earlier in the same run
+    /// on the same number of threads, or null when the run measured none.
+    /// </summary>
+    public double? SgemmGflops { get; init; }
+
+    /// <summary><see cref="Gflops"/> over <see cref="SgemmGflops"/>, or null when either is missing.</summary>
+    public double? SgemmFraction => Gflops is double g && SgemmGflops is double c && c > 0 ? g / c : null;
 }
 
 /// <summary>Runs cases: warm-up, then timed blocks, measuring allocations over all threads.</summary>
@@ -37,8 +46,24 @@ public sealed class BenchRunner
         _blocks = quick ? 5 : 9;
     }
 
-    /// <summary>Measures one case on <paramref name="threads"/> threads.</summary>
+    /// <summary>The case whose GFLOP/s is the ceiling other cases are compared with: Nabla's SGEMM 512³ (runtime kernel, f32).</summary>
+    public const string CeilingCase = "sgemm-512/gemm/-/b512/f32/runtime";
+
+    // GFLOP/s of CeilingCase by thread count, as measured in this run.
+    private readonly Dictionary<int, double> _ceiling = new();
+
+    /// <summary>
+    /// Measures one case on <paramref name="threads"/> threads. When this runner measured <see cref="CeilingCase"/> on as
+    /// many threads before, the result carries its rate (<see cref="BenchResult.SgemmGflops"/>).
+    /// </summary>
     public BenchResult Measure(IBenchCase c, int threads)
+    {
+        var r = MeasureOnce(c, threads);
+        if (Id(c) == CeilingCase && r.Gflops is double g) _ceiling[threads] = g;
+        return _ceiling.TryGetValue(threads, out double ceiling) ? r with { SgemmGflops = ceiling } : r;
+    }
+
+    private BenchResult MeasureOnce(IBenchCase c, int threads)
     {
         int saved = Parallelism.MaxThreads;
         Parallelism.MaxThreads = threads;
@@ -77,7 +102,7 @@ public sealed class BenchRunner
         }
     }
 
-    /// <summary>One JSON object on one line, following docs/BENCHMARKS.md (plus "gflops" when the case counts FLOPs).</summary>
+    /// <summary>One JSON object on one line, following docs/BENCHMARKS.md ("gflops" when the case counts FLOPs; "sgemm_gflops" and "sgemm_fraction" when the run measured the ceiling on as many threads).</summary>
     public static string ToJson(BenchResult r)
     {
         var ms = new MemoryStream();
@@ -98,6 +123,11 @@ public sealed class BenchRunner
             if (c.CompileMs is double cm) w.WriteNumber("compile_ms", Math.Round(cm, 3)); else w.WriteNull("compile_ms");
             w.WriteNumber("alloc_bytes_per_step", Math.Round(r.AllocBytesPerCall, 1));
             if (r.Gflops is double g) w.WriteNumber("gflops", Math.Round(g, 2));
+            if (r.SgemmFraction is double f)
+            {
+                w.WriteNumber("sgemm_gflops", Math.Round(r.SgemmGflops!.Value, 2));
+                w.WriteNumber("sgemm_fraction", Math.Round(f, 4));
+            }
             if (!double.IsNaN(r.ForeignCpuPct)) w.WriteNumber("foreign_cpu_pct", Math.Round(r.ForeignCpuPct, 1));
             w.WriteEndObject();
         }
@@ -106,14 +136,15 @@ public sealed class BenchRunner
 
     /// <summary>Header of the readable table.</summary>
     public static string TableHeader =>
-        string.Format(CultureInfo.InvariantCulture, "{0,-56} {1,3} {2,-4} {3,11} {4,11} {5,9} {6,10} {7,8}",
-            "case", "thr", "type", "median_us", "min_us", "GFLOP/s", "alloc B", "foreign%");
+        string.Format(CultureInfo.InvariantCulture, "{0,-56} {1,3} {2,-4} {3,11} {4,11} {5,9} {6,7} {7,10} {8,8}",
+            "case", "thr", "type", "median_us", "min_us", "GFLOP/s", "%SGEMM", "alloc B", "foreign%");
 
     /// <summary>One readable table row.</summary>
     public static string ToRow(BenchResult r) =>
-        string.Format(CultureInfo.InvariantCulture, "{0,-56} {1,3} {2,-4} {3,11:F2} {4,11:F2} {5,9} {6,10:F0} {7,8:F0}",
+        string.Format(CultureInfo.InvariantCulture, "{0,-56} {1,3} {2,-4} {3,11:F2} {4,11:F2} {5,9} {6,7} {7,10:F0} {8,8:F0}",
             Id(r.Case), r.Threads, r.Case.DType, r.MedianUs, r.MinUs,
-            r.Gflops is double g ? g.ToString("F1", CultureInfo.InvariantCulture) : "-", r.AllocBytesPerCall, r.ForeignCpuPct);
+            r.Gflops is double g ? g.ToString("F1", CultureInfo.InvariantCulture) : "-",
+            r.SgemmFraction is double f ? (100 * f).ToString("F0", CultureInfo.InvariantCulture) + " %" : "-", r.AllocBytesPerCall, r.ForeignCpuPct);
 
     /// <summary>True if <paramref name="name"/> matches <paramref name="pattern"/>: exactly, as a prefix, or as a glob (* and ?).</summary>
     public static bool Matches(string name, string pattern)

@@ -5,7 +5,8 @@ using Nabla.Benchmarks;
 // Usage: dotnet run -c Release --project Tests/Benchmarks -- [--case NAME]... [--json] [--threads N] [--quick] [--list] [--wait-idle SECONDS]
 //        mpirun -np R dotnet Tests/Benchmarks/bin/Release/net10.0/Nabla.Benchmarks.dll --data-parallel [--batch N] [--threads N] [--steps N] [--repeats N] [--json]
 //        dotnet Tests/Benchmarks/bin/Release/net10.0/Nabla.Benchmarks.dll --split-cost [--batch N] [--threads N] [--steps N] [--repeats N]
-// JSON lines follow docs/BENCHMARKS.md, plus "gflops" for GEMM cases and "foreign_cpu_pct" (CPU used by other processes).
+// JSON lines follow docs/BENCHMARKS.md: "gflops" for cases that count FLOPs, "sgemm_gflops"/"sgemm_fraction" when the run
+// measured sgemm-512/gemm/-/b512/f32/runtime on as many threads first, "foreign_cpu_pct" (CPU used by other processes).
 var patterns = new List<string>();
 bool json = false, quick = false, list = false, dataParallel = false, splitCost = false;
 int batchPerRank = 4000, dpSteps = 50, repeats = 7;

@@ -35,7 +35,8 @@ for r in $(seq "$ROUNDS"); do
   group 1 mlp-40-298-10/train_step/sgd/b128/f32 mlp-40-75-75-75-10/train_step/sgd/b128/f32 \
           mlp-40-63-63-63-63-10/train_step/sgd/b128/f32
   group 2 sgemm-512/gemm/-/b512/f32 sgemm-256x784x1024/gemm/-/b256/f32
-  group 2 mlp-40-100-100-10/train_step/sgd/b4000/f32 mlp-784-1024-1024-10/train_step/sgd/b256/f32
+  group 2 mlp-40-100-100-10/train_step/sgd/b4000/f32 mlp-784-1024-1024-10/train_step/sgd/b256/f32 \
+          mlp-784-1024-1024-10/train_step/adam/b256/f32
   group 2 lenet-28/train_step/sgd/b64/f32 lenet-28/forward/-/b64/f32
   group 1 lenet-28/train_step/sgd/b64/f32
 done

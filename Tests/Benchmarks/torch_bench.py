@@ -30,7 +30,14 @@ MLPS = {
 }
 MLP_BATCHES = {"mlp-784-1024-1024-10": [256]}
 GEMMS = {"sgemm-512": (512, 512, 512), "sgemm-256x784x1024": (256, 784, 1024), "sgemm-4000x40x298": (4000, 40, 298)}
-SAMPLES = 8  # distinct input batches, cycled, as Nabla's cases do
+SAMPLES = 8  # distinct input batches, cycled (LeNet)
+
+
+def mlp_sets(b):
+    """Distinct MLP input batches, cycled: 4,096 distinct examples, at least 8 batches, as Nabla's MLP cases
+    (Tests/Benchmarks/Cases/MlpCases.cs: fewer examples get memorized over millions of small-batch steps, and Adam's
+    second moments of the shrinking gradients become float denormals, which are far slower)."""
+    return max(8, 4096 // b)
 
 
 def cases():
@@ -69,11 +76,11 @@ def mlp_flops(widths, b, forward_only):
     return (2 if forward_only else 6) * macs * b  # Nabla's count: forward 2·MACs, backward twice that
 
 
-def batches(shape, classes, b):
+def batches(shape, classes, b, n=SAMPLES):
     import torch
     g = torch.Generator().manual_seed(1)
-    xs = [torch.randn(*shape, generator=g) for _ in range(SAMPLES)]
-    ys = [torch.randint(0, classes, (b,), generator=g) for _ in range(SAMPLES)]
+    xs = [torch.randn(*shape, generator=g) for _ in range(n)]
+    ys = [torch.randint(0, classes, (b,), generator=g) for _ in range(n)]
     return xs, ys
 
 
@@ -84,7 +91,7 @@ def train_step(model, opt_name, xs, ys):
     state = {"i": 0}
 
     def run():
-        i = state["i"] = (state["i"] + 1) % SAMPLES
+        i = state["i"] = (state["i"] + 1) % len(xs)
         opt.zero_grad(set_to_none=True)
         loss = loss_fn(model(xs[i]), ys[i])
         loss.backward()
@@ -97,19 +104,19 @@ def forward(model, xs):
     state = {"i": 0}
 
     def run():
-        i = state["i"] = (state["i"] + 1) % SAMPLES
+        i = state["i"] = (state["i"] + 1) % len(xs)
         with torch.no_grad():
             model(xs[i])
     return run
 
 
 def mlp_step(widths, b, opt):
-    xs, ys = batches((b, widths[0]), widths[-1], b)
+    xs, ys = batches((b, widths[0]), widths[-1], b, mlp_sets(b))
     return train_step(mlp(widths), opt, xs, ys), mlp_flops(widths, b, False)
 
 
 def mlp_forward(widths, b):
-    xs, _ = batches((b, widths[0]), widths[-1], b)
+    xs, _ = batches((b, widths[0]), widths[-1], b, mlp_sets(b))
     return forward(mlp(widths), xs), mlp_flops(widths, b, True)
 
 

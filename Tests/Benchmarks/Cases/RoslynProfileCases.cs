@@ -39,7 +39,7 @@ public sealed class RoslynProfileCase : IBenchCase
     private int _method;
 
     /// <summary>Creates the case.</summary>
-    public RoslynProfileCase(string model, int batch, string optimizer) { Name = "profile-" + model; Batch = batch; Optimizer = optimizer; _widths = model.StartsWith("mlp-") ? MlpGraphs.Widths(model) : new[] { 10 }; }
+    public RoslynProfileCase(string model, int batch, string optimizer) { Name = "profile-" + model; Batch = batch; Optimizer = optimizer; _widths = model.StartsWith("mlp-") ? MlpCases.Widths(model) : new[] { 10 }; }
 
     /// <inheritdoc/>
     public string Name { get; }
@@ -67,15 +67,15 @@ public sealed class RoslynProfileCase : IBenchCase
     {
         var sw = Stopwatch.StartNew();
         var lenet = Name == "profile-lenet-28";
-        var plan = lenet ? LenetCases.Lower().Lowered.Plan
-            : MlpGraphs.Plan($"Profile_{Optimizer}", "TrainStep", MlpGraphs.TrainStep(_widths, Optimizer!, Ir.DType.F32));
+        var (model, lowered) = lenet ? LenetCases.Lower() : MlpCases.Lower(_widths, Optimizer!);
+        var plan = lowered.Plan;
         _method = Enumerable.Range(0, plan.Methods.Count).First(i => plan.Methods[i].Method == "TrainStep");
         _schedule = plan.Methods[_method].Schedule;
         var compiled = RoslynBackend.Compile<float>(plan, new EmitOptions { Namespace = "Nabla.Benchmarks.Profile", ProfileKernels = true });
         CompileMs = sw.Elapsed.TotalMilliseconds;
         _model = compiled.Create();
         _ticks = ((long[][])compiled.Type.GetField("KernelTicks", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!)[_method];
-        if (lenet) LenetCases.CopyParameters(LenetCases.Lower().Model, _model); else MlpGraphs.Initialize(_model, 42);
+        LenetCases.CopyParameters(model, _model);
         var spec = _model.Spec.Methods[_method];
         var rnd = new Random(7);
         _inputs = spec.Inputs.Select(i => new float[i.Size(Batch)]).ToArray();
