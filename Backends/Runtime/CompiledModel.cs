@@ -21,6 +21,11 @@ public abstract class CompiledModel<T> where T : unmanaged
 {
     private readonly T[][][] _slots;
     private readonly int[] _slotBatch;
+    // The spec's lists as arrays and the parameter sizes, read by every run's checks (a batch-1 step takes about a
+    // microsecond, so interface calls and size products per array per run were a visible share of it).
+    private readonly MethodSpec[] _methods;
+    private readonly TensorSpec[][] _inputs, _outputs;
+    private readonly long[] _parameterSizes;
 
     /// <summary>Creates the model with zero-filled parameters.</summary>
     protected CompiledModel(ModelSpec spec)
@@ -32,6 +37,19 @@ public abstract class CompiledModel<T> where T : unmanaged
         _slots = new T[spec.Methods.Count][][];
         _slotBatch = new int[spec.Methods.Count];
         for (int m = 0; m < _slots.Length; m++) _slots[m] = new T[spec.Methods[m].Slots.Count][];
+        _methods = new MethodSpec[spec.Methods.Count];
+        _inputs = new TensorSpec[_methods.Length][];
+        _outputs = new TensorSpec[_methods.Length][];
+        for (int m = 0; m < _methods.Length; m++)
+        {
+            _methods[m] = spec.Methods[m];
+            _inputs[m] = new TensorSpec[_methods[m].Inputs.Count];
+            for (int i = 0; i < _inputs[m].Length; i++) _inputs[m][i] = _methods[m].Inputs[i];
+            _outputs[m] = new TensorSpec[_methods[m].Outputs.Count];
+            for (int i = 0; i < _outputs[m].Length; i++) _outputs[m][i] = _methods[m].Outputs[i];
+        }
+        _parameterSizes = new long[Parameters.Length];
+        for (int i = 0; i < Parameters.Length; i++) _parameterSizes[i] = spec.Parameters[i].Size(1);
     }
 
     /// <summary>What the model holds and computes.</summary>
@@ -55,11 +73,11 @@ public abstract class CompiledModel<T> where T : unmanaged
     /// </summary>
     public void Run(int method, int batch, T[][] inputs, T[][] outputs)
     {
-        if ((uint)method >= (uint)Spec.Methods.Count) throw new ArgumentOutOfRangeException(nameof(method), $"Model \"{Spec.Name}\" has {Spec.Methods.Count} methods; {method} is not one of them.");
-        var m = Spec.Methods[method];
+        if ((uint)method >= (uint)_methods.Length) throw new ArgumentOutOfRangeException(nameof(method), $"Model \"{Spec.Name}\" has {Spec.Methods.Count} methods; {method} is not one of them.");
+        var m = _methods[method];
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), $"{m.Name}: the batch size must be at least 1, got {batch}.");
-        Check(m.Name, "input", m.Inputs, inputs, batch);
-        Check(m.Name, "output", m.Outputs, outputs, batch);
+        Check(m.Name, "input", _inputs[method], inputs, batch);
+        Check(m.Name, "output", _outputs[method], outputs, batch);
         CheckParameters();
         EnsureSlots(method, batch);
         Execute(method, batch, inputs, outputs);
@@ -73,7 +91,7 @@ public abstract class CompiledModel<T> where T : unmanaged
     protected T[][] Prepare(int method, int batch)
     {
         if (batch < 1)
-            throw new ArgumentOutOfRangeException(nameof(batch), $"{Spec.Methods[method].Name}: the batch size must be at least 1, got {batch}.");
+            throw new ArgumentOutOfRangeException(nameof(batch), $"{_methods[method].Name}: the batch size must be at least 1, got {batch}.");
         CheckParameters();
         EnsureSlots(method, batch);
         return _slots[method];
@@ -102,7 +120,7 @@ public abstract class CompiledModel<T> where T : unmanaged
     private void CheckParameters()
     {
         for (int i = 0; i < Parameters.Length; i++)
-            if (Parameters[i] is null || Parameters[i].Length != Spec.Parameters[i].Size(1))
+            if (Parameters[i] is null || Parameters[i].Length != _parameterSizes[i])
                 throw new InvalidOperationException($"Parameter \"{Spec.Parameters[i].Name}\" must hold exactly {Spec.Parameters[i].Size(1)} values.");
     }
 
@@ -126,11 +144,11 @@ public abstract class CompiledModel<T> where T : unmanaged
         _slotBatch[method] = batch;
     }
 
-    private static void Check(string method, string what, System.Collections.Generic.IReadOnlyList<TensorSpec> specs, T[][] arrays, int batch)
+    private static void Check(string method, string what, TensorSpec[] specs, T[][] arrays, int batch)
     {
         if (arrays is null) throw new ArgumentNullException(what + "s", $"{method}: the {what} arrays are null.");
-        if (arrays.Length != specs.Count) throw new ArgumentException($"{method} takes {specs.Count} {what}(s), got {arrays.Length}.");
-        for (int i = 0; i < specs.Count; i++)
+        if (arrays.Length != specs.Length) throw new ArgumentException($"{method} takes {specs.Length} {what}(s), got {arrays.Length}.");
+        for (int i = 0; i < specs.Length; i++)
         {
             long need = specs[i].Size(batch);
             if (arrays[i] is null) throw new ArgumentNullException(what + "s", $"{method}: {what} \"{specs[i].Name}\" is null.");

@@ -15,7 +15,18 @@ public sealed class TensorSpec
         _shape = (int[])shape.Clone();
         foreach (var d in _shape)
             if (d < -1) throw new ArgumentException($"Tensor \"{name}\": invalid dimension {d}.");
+        _fixed = 1;
+        foreach (var d in _shape)
+        {
+            if (d == -1) { _batchDims++; continue; }
+            _fixed = d > 0 && _fixed > long.MaxValue / d ? long.MaxValue : _fixed * d;
+        }
     }
+
+    // The product of the fixed dimensions (saturated) and the number of batch dimensions, so that Size — which every
+    // run checks each array against — needs no loop and no division in the usual case of at most one batch dimension.
+    private readonly long _fixed;
+    private readonly int _batchDims;
 
     /// <summary>
     /// Creates the spec of a tensor that holds i32 values (indices, class labels) when <paramref name="integer"/>. A
@@ -38,6 +49,9 @@ public sealed class TensorSpec
     /// <summary>The number of elements at a batch size; <see cref="long.MaxValue"/> when that is beyond 64 bits.</summary>
     public long Size(int batch)
     {
+        if (_batchDims == 0) return _fixed;
+        // One batch dimension, both factors below 2^31: the exact product, which the loop below would also give.
+        if (_batchDims == 1 && batch >= 0 && _fixed <= int.MaxValue) return _fixed * batch;
         long s = 1;
         foreach (var d in _shape)
         {

@@ -52,6 +52,30 @@ public class GemvAndDenseBackwardTests
     }
 
     [Fact]
+    public void Gemv_tails_add_nothing_from_the_lanes_they_overlap()
+    {
+        // The 512-bit kernel reads a row's partial last vector as the whole vector ending at the row's end and clears
+        // the lanes it already counted: an infinity there must stay an infinity (0·∞ would make it NaN), and a NaN in
+        // the input vector's counted lanes must reach only the rows it belongs to once.
+        foreach (int k in new[] { 64, 65, 71, 100, 127, 140 })
+        {
+            const int n = 11;
+            float[] w = new float[n * k], x = new float[k], c = new float[n];
+            for (int i = 0; i < w.Length; i++) w[i] = 0.25f;
+            for (int i = 0; i < k; i++) x[i] = 1f;
+            int counted = k / 16 * 16 - 1; // the last lane of the last whole vector, inside the overlapped part when k mod 16 > 0
+            w[3 * k + counted] = float.PositiveInfinity;
+            w[5 * k + k - 1] = float.NegativeInfinity;
+            Gemm.Sgemm(1, n, k, 1f, x, 0, k, false, w, 0, k, true, 0f, c, 0, n, null, 0, BiasMode.None, Activation.None, null, 0, 0);
+            for (int j = 0; j < n; j++)
+            {
+                float want = j == 3 ? float.PositiveInfinity : j == 5 ? float.NegativeInfinity : 0.25f * k;
+                Assert.True(want == c[j], $"k {k}, row {j}: {c[j]}, want {want}");
+            }
+        }
+    }
+
+    [Fact]
     public void Outer_products_with_partial_vectors_match_the_reference()
     {
         var gen = from m in Gen.Choose(1, 40)
