@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Runtime;
 
@@ -117,7 +118,7 @@ internal static unsafe class Pool
         {
             T* r0 = x + (long)(2 * oy) * w, r1 = r0 + w, d = y + (long)oy * ow;
             int ox = 0;
-            if (Vector256.IsHardwareAccelerated)
+            if (Avx2.IsSupported)
             {
                 int l = Vector256<T>.Count;
                 for (; ox + l <= ow; ox += l)
@@ -129,31 +130,19 @@ internal static unsafe class Pool
                     Vector256.Max(even, odd).Store(d + ox);
                 }
             }
+            if (Sse2.IsSupported)
+            {
+                int l = Vector128<T>.Count;
+                for (; ox + l <= ow; ox += l)
+                {
+                    var a = Vector128.Max(Vector128.Load(r0 + 2 * ox), Vector128.Load(r1 + 2 * ox));
+                    var b = Vector128.Max(Vector128.Load(r0 + 2 * ox + l), Vector128.Load(r1 + 2 * ox + l));
+                    var (even, odd) = Deinterleave(a, b);
+                    Vector128.Max(even, odd).Store(d + ox);
+                }
+            }
             for (; ox < ow; ox++)
                 d[ox] = T.Max(T.Max(r0[2 * ox], r0[2 * ox + 1]), T.Max(r1[2 * ox], r1[2 * ox + 1]));
-        }
-    }
-
-    // The even and the odd lanes of the concatenation a‖b, each in order.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector256<T> Even, Vector256<T> Odd) Deinterleave<T>(Vector256<T> a, Vector256<T> b) where T : unmanaged
-    {
-        if (typeof(T) == typeof(float))
-        {
-            Vector256<int> evens = Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6), odds = Vector256.Create(1, 3, 5, 7, 1, 3, 5, 7);
-            var fa = a.AsSingle(); var fb = b.AsSingle();
-            // The low 128 bits of each shuffled vector hold the four picked lanes; a's and b's are joined.
-            var e = Vector256.Create(Vector256.Shuffle(fa, evens).GetLower(), Vector256.Shuffle(fb, evens).GetLower());
-            var o = Vector256.Create(Vector256.Shuffle(fa, odds).GetLower(), Vector256.Shuffle(fb, odds).GetLower());
-            return (e.As<float, T>(), o.As<float, T>());
-        }
-        else
-        {
-            Vector256<long> evens = Vector256.Create(0L, 2, 0, 2), odds = Vector256.Create(1L, 3, 1, 3);
-            var da = a.AsDouble(); var db = b.AsDouble();
-            var e = Vector256.Create(Vector256.Shuffle(da, evens).GetLower(), Vector256.Shuffle(db, evens).GetLower());
-            var o = Vector256.Create(Vector256.Shuffle(da, odds).GetLower(), Vector256.Shuffle(db, odds).GetLower());
-            return (e.As<double, T>(), o.As<double, T>());
         }
     }
 
@@ -215,7 +204,14 @@ internal static unsafe class Pool
             if (kh == 2 && kw == 2)
             {
                 T* x1 = xr + w; T* d1 = dr + w;
-                for (int ox = 0; ox < ow; ox++)
+                int ox = 0;
+                if (Avx2.IsSupported)
+                    for (int l = Vector256<T>.Count; ox + l <= ow; ox += l)
+                        Backward2x2Step256(xr + 2 * ox, x1 + 2 * ox, gr + ox, dr + 2 * ox, d1 + 2 * ox);
+                if (Sse2.IsSupported)
+                    for (int l = Vector128<T>.Count; ox + l <= ow; ox += l)
+                        Backward2x2Step128(xr + 2 * ox, x1 + 2 * ox, gr + ox, dr + 2 * ox, d1 + 2 * ox);
+                for (; ox < ow; ox++)
                 {
                     int j = 2 * ox;
                     T a = xr[j], b = xr[j + 1], c = x1[j], e = x1[j + 1];
@@ -246,6 +242,96 @@ internal static unsafe class Pool
         }
         int rows = g.Oh * kh;
         if (rows < g.H) new Span<T>(dx + (long)rows * w, (g.H - rows) * w).Clear();
+    }
+
+    // Vector-width runs of 2×2 windows of the row pair (r0, r1): maxima by rows then column pairs; each tap's mask
+    // (equal to its window's maximum); the ties counted per window; the share g / ties (lanes of a NaN window have no
+    // tap equal and divide by 0, but every mask there is false) written through the masks, zeros elsewhere.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Backward2x2Step256<T>(T* r0, T* r1, T* g, T* d0, T* d1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int l = Vector256<T>.Count;
+        Vector256<T> a0 = Vector256.Load(r0), b0 = Vector256.Load(r0 + l), a1 = Vector256.Load(r1), b1 = Vector256.Load(r1 + l);
+        var (even, odd) = Deinterleave(Vector256.Max(a0, a1), Vector256.Max(b0, b1));
+        var (ml, mh) = Duplicate(Vector256.Max(even, odd));
+        Vector256<T> q0a = Vector256.Equals(a0, ml), q0b = Vector256.Equals(b0, mh), q1a = Vector256.Equals(a1, ml), q1b = Vector256.Equals(b1, mh);
+        var one = Vector256<T>.One;
+        var (ce, co) = Deinterleave((q0a & one) + (q1a & one), (q0b & one) + (q1b & one));
+        var (sl, sh) = Duplicate(Vector256.Load(g) / (ce + co));
+        (q0a & sl).Store(d0); (q0b & sh).Store(d0 + l); (q1a & sl).Store(d1); (q1b & sh).Store(d1 + l);
+    }
+
+    /// <inheritdoc cref="Backward2x2Step256"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Backward2x2Step128<T>(T* r0, T* r1, T* g, T* d0, T* d1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int l = Vector128<T>.Count;
+        Vector128<T> a0 = Vector128.Load(r0), b0 = Vector128.Load(r0 + l), a1 = Vector128.Load(r1), b1 = Vector128.Load(r1 + l);
+        var (even, odd) = Deinterleave(Vector128.Max(a0, a1), Vector128.Max(b0, b1));
+        var (ml, mh) = Duplicate(Vector128.Max(even, odd));
+        Vector128<T> q0a = Vector128.Equals(a0, ml), q0b = Vector128.Equals(b0, mh), q1a = Vector128.Equals(a1, ml), q1b = Vector128.Equals(b1, mh);
+        var one = Vector128<T>.One;
+        var (ce, co) = Deinterleave((q0a & one) + (q1a & one), (q0b & one) + (q1b & one));
+        var (sl, sh) = Duplicate(Vector128.Load(g) / (ce + co));
+        (q0a & sl).Store(d0); (q0b & sh).Store(d0 + l); (q1a & sl).Store(d1); (q1b & sh).Store(d1 + l);
+    }
+
+    // x86 lane moves (the vector paths run only where Avx2 / Sse2 are supported; elsewhere the scalar loops do the work).
+
+    // The even and the odd lanes of the concatenation a‖b, each in order.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<T> Even, Vector256<T> Odd) Deinterleave<T>(Vector256<T> a, Vector256<T> b) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            Vector256<float> fa = a.AsSingle(), fb = b.AsSingle();
+            var e = Avx2.Permute4x64(Avx.Shuffle(fa, fb, 0b10_00_10_00).AsDouble(), 0b11_01_10_00); // [a0 a2 b0 b2 | a4 a6 b4 b6] → in order
+            var o = Avx2.Permute4x64(Avx.Shuffle(fa, fb, 0b11_01_11_01).AsDouble(), 0b11_01_10_00);
+            return (e.As<double, T>(), o.As<double, T>());
+        }
+        Vector256<double> da = a.AsDouble(), db = b.AsDouble();
+        return (Avx2.Permute4x64(Avx.UnpackLow(da, db), 0b11_01_10_00).As<double, T>(), Avx2.Permute4x64(Avx.UnpackHigh(da, db), 0b11_01_10_00).As<double, T>());
+    }
+
+    /// <inheritdoc cref="Deinterleave{T}(Vector256{T}, Vector256{T})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector128<T> Even, Vector128<T> Odd) Deinterleave<T>(Vector128<T> a, Vector128<T> b) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            Vector128<float> fa = a.AsSingle(), fb = b.AsSingle();
+            return (Sse.Shuffle(fa, fb, 0b10_00_10_00).As<float, T>(), Sse.Shuffle(fa, fb, 0b11_01_11_01).As<float, T>());
+        }
+        Vector128<double> da = a.AsDouble(), db = b.AsDouble();
+        return (Sse2.UnpackLow(da, db).As<double, T>(), Sse2.UnpackHigh(da, db).As<double, T>());
+    }
+
+    // Each lane of v twice: the lower half's lanes doubled into Low, the upper half's into High.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<T> Low, Vector256<T> High) Duplicate<T>(Vector256<T> v) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var f = v.AsSingle();
+            Vector256<float> lo = Avx.UnpackLow(f, f), hi = Avx.UnpackHigh(f, f); // [0 0 1 1 | 4 4 5 5], [2 2 3 3 | 6 6 7 7]
+            return (Avx.Permute2x128(lo, hi, 0x20).As<float, T>(), Avx.Permute2x128(lo, hi, 0x31).As<float, T>());
+        }
+        var d = v.AsDouble();
+        Vector256<double> dl = Avx.UnpackLow(d, d), dh = Avx.UnpackHigh(d, d); // [0 0 | 2 2], [1 1 | 3 3]
+        return (Avx.Permute2x128(dl, dh, 0x20).As<double, T>(), Avx.Permute2x128(dl, dh, 0x31).As<double, T>());
+    }
+
+    /// <inheritdoc cref="Duplicate{T}(Vector256{T})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector128<T> Low, Vector128<T> High) Duplicate<T>(Vector128<T> v) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var f = v.AsSingle();
+            return (Sse.UnpackLow(f, f).As<float, T>(), Sse.UnpackHigh(f, f).As<float, T>());
+        }
+        var d = v.AsDouble();
+        return (Sse2.UnpackLow(d, d).As<double, T>(), Sse2.UnpackHigh(d, d).As<double, T>());
     }
 
     // Any window: the plane is cleared, then each window, in order, adds its share to the taps that attain its maximum.
