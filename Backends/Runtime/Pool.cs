@@ -49,7 +49,8 @@ public static partial class Emitted
 /// Max pooling kernels over NCHW planes (1-D pooling is the H = 1 case): the forward writes window maxima; the backward
 /// recomputes each window's maximum from the saved input (no index buffer) and routes the window's adjoint to the taps
 /// that attain it, shared equally among ties (the IR's <c>max_pool_grad</c>). Non-overlapping unpadded windows (the
-/// common k = s case) write every input element once; others clear the plane and add window by window.
+/// common k = s case) write every input element once; others clear the plane and add window by window. Calls with at
+/// least <see cref="ParallelThreshold"/> input elements split their planes over the worker pool.
 /// </summary>
 internal static unsafe class Pool
 {
@@ -98,14 +99,57 @@ internal static unsafe class Pool
 
     // ---- forward ----
 
+    /// <summary>Input elements from which a call spreads its planes over the worker pool (LeNet's first pooling layer, 221K, does; its second, 66K, does not).</summary>
+    internal const long ParallelThreshold = 1 << 17;
+
     public static void Forward<T>(in Geometry g, T* x, T* y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Spread(g, x, y, null, null, backward: false)) ForwardPlanes(g, x, y, 0, g.Planes);
+    }
+
+    private static void ForwardPlanes<T>(in Geometry g, T* x, T* y, int p0, int p1) where T : unmanaged, IFloatingPointIeee754<T>
     {
         long plane = (long)g.H * g.W, outPlane = (long)g.Oh * g.Ow;
         bool pairs = g.Tiles && g.Kh == 2 && g.Kw == 2;
-        for (int p = 0; p < g.Planes; p++)
+        for (int p = p0; p < p1; p++)
         {
             if (pairs) Forward2x2(g, x + p * plane, y + p * outPlane);
             else ForwardPlane(g, x + p * plane, y + p * outPlane);
+        }
+    }
+
+    // Large calls split their planes (image × channel) into contiguous ranges, one per thread: every output element is
+    // computed by the same operations whichever thread runs it, so results do not depend on the thread count.
+    private static bool Spread<T>(in Geometry g, T* x, T* y, T* dy, T* dx, bool backward) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int threads = Parallelism.MaxThreads;
+        if (threads < 2 || g.Planes < 2 || (long)g.Planes * g.H * g.W < ParallelThreshold || !WorkerPool.TryAcquire(threads)) return false;
+        var job = Job<T>.Instance;
+        try
+        {
+            job.G = g; job.X = x; job.Y = y; job.Dy = dy; job.Dx = dx; job.Backward = backward;
+            WorkerPool.RunAcquired(job, Math.Min(threads, g.Planes), threads);
+        }
+        finally
+        {
+            job.X = job.Y = job.Dy = job.Dx = null;
+            WorkerPool.Release();
+        }
+        return true;
+    }
+
+    private sealed class Job<T> : IParallelWork where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public static readonly Job<T> Instance = new();
+        public Geometry G;
+        public T* X, Y, Dy, Dx;
+        public bool Backward;
+
+        public void Execute(int part, int parts)
+        {
+            int p0 = (int)((long)G.Planes * part / parts), p1 = (int)((long)G.Planes * (part + 1) / parts);
+            if (Backward) BackwardPlanes(G, X, Dy, Dx, p0, p1);
+            else ForwardPlanes(G, X, Y, p0, p1);
         }
     }
 
@@ -184,8 +228,13 @@ internal static unsafe class Pool
 
     public static void Backward<T>(in Geometry g, T* x, T* dy, T* dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (!Spread(g, x, null, dy, dx, backward: true)) BackwardPlanes(g, x, dy, dx, 0, g.Planes);
+    }
+
+    private static void BackwardPlanes<T>(in Geometry g, T* x, T* dy, T* dx, int p0, int p1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         long plane = (long)g.H * g.W, outPlane = (long)g.Oh * g.Ow;
-        for (int p = 0; p < g.Planes; p++)
+        for (int p = p0; p < p1; p++)
         {
             if (g.Tiles) BackwardTiles(g, x + p * plane, dy + p * outPlane, dx + p * plane);
             else BackwardPlane(g, x + p * plane, dy + p * outPlane, dx + p * plane);
