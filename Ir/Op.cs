@@ -19,7 +19,7 @@ public enum OpKind
     MatMul,
     /// <summary>Numerically stable normalizers along one axis: <c>softmax</c>, <c>log_softmax</c>, <c>logsumexp</c>.</summary>
     Normalize,
-    /// <summary>Sliding windows for convolution and pooling: <c>im2col</c> and its adjoint <c>col2im</c>.</summary>
+    /// <summary>Sliding windows for convolution and pooling: <c>im2col</c> and its adjoint <c>col2im</c>; <c>max_pool</c> and its derivative <c>max_pool_grad</c>.</summary>
     Window,
     /// <summary>Regions moved along axes without arithmetic: <c>slice</c>, <c>concat</c> (variadic) and <c>pad</c>.</summary>
     Movement,
@@ -132,7 +132,7 @@ public sealed partial class Op
     /// How the op lowers to the runtime library: for an elementwise op that is not an operator, the function of
     /// <c>Nabla.Runtime.Emitted</c> that computes it, overloaded for float, double, <c>Vector128&lt;T&gt;</c> and
     /// <c>Vector256&lt;T&gt;</c> with the same value in every form (<c>Exp</c>, <c>Gt</c>, <c>Where</c>); for a window op
-    /// the runtime's window kernel (<c>Im2Col</c>, <c>Col2Im</c>). Null otherwise.
+    /// the runtime's window kernel (<c>Im2Col</c>, <c>Col2Im</c>, <c>MaxPool</c>, <c>MaxPoolBackward</c>). Null otherwise.
     /// </summary>
     public string? RuntimeFunction { get; private set; }
     /// <summary>How a reduction combines its elements (<see cref="Ir.Combine.None"/> for other ops).</summary>

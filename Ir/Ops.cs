@@ -213,6 +213,27 @@ public sealed partial class Op
         typeof(WindowAttrs), ShapeRules.Col2Im, Interpreter.Col2ImKernel,
         (y, g) => new[] { Im2ColOf(g, y.Attr<WindowAttrs>()) }, (y, t) => y.Graph.Make(y.Op, y.Attrs, t[0]!), runtime: "Col2Im");
 
+    // ---- max pooling (rule helpers in Ops.Pool.cs, shape rules in ShapeRules.Pool.cs, kernels in Interpret/Kernels.Pool.cs) ----
+    /// <summary>
+    /// Max pooling of an NCHW tensor: [N,C,H,W] → [N,C,OH,OW], each output the maximum of its window (NaN-propagating;
+    /// padded positions count as −∞, so they never win; a window wholly in the padding gives −∞).
+    /// </summary>
+    /// <remarks>The derivative is shared equally among the window's elements that attain the maximum (as <c>reduce_max</c>'s);
+    /// a window whose maximum is NaN passes none.</remarks>
+    public static readonly Op MaxPool = Structural("max_pool", OpKind.Window, 1, "window maxima [N,C,H,W] → [N,C,OH,OW], −∞ padding",
+        typeof(WindowAttrs), ShapeRules.MaxPool, Interpreter.MaxPoolKernel,
+        (y, g) => new[] { MaxPoolGradOf(y.A, g, y) }, (y, t) => On(t[0], d => MaxPoolPick(y.A, d, y.Attr<WindowAttrs>())),
+        OpFacts.PassesFacts, runtime: "MaxPool");
+    /// <summary>
+    /// The derivative of <see cref="MaxPool"/>: <c>max_pool_grad(x, g)</c> adds each window's adjoint <c>g</c> [N,C,OH,OW]
+    /// to the elements of x [N,C,H,W] that attain the window's maximum, shared equally among ties; the result has x's shape.
+    /// </summary>
+    public static readonly Op MaxPoolGrad = Structural("max_pool_grad", OpKind.Window, 2,
+        "routes window adjoints [N,C,OH,OW] to the maxima of x [N,C,H,W], shared among ties",
+        typeof(WindowAttrs), ShapeRules.MaxPoolGrad, Interpreter.MaxPoolGradKernel,
+        (y, g) => new Node?[] { null, MaxPoolPick(y.A, g, y.Attr<WindowAttrs>()) }, (y, t) => On(t[1], d => MaxPoolGradOf(y.A, d, y)),
+        runtime: "MaxPoolBackward");
+
     // ---- movement: regions along axes (helpers, shape rules and kernels in Ops.Movement.cs, ShapeRules.Movement.cs,
     // Interpret/Kernels.Movement.cs; entries here so that All, below, is initialized after them) ----
     /// <summary>A region of the input: start:stop:step per axis (Python rules; the batch axis whole).</summary>
@@ -256,6 +277,7 @@ public sealed partial class Op
         Sum, ReduceMax, Mean, Reshape, Transpose, Broadcast, MatMul, Softmax, LogSoftmax, LogSumExp, Im2Col, Col2Im,
         Slice, Concat, Pad, // movement (Ops.Movement.cs)
         Cast, Gather, ScatterAdd, OneHot,
+        MaxPool, MaxPoolGrad, // max pooling (Ops.Pool.cs)
     };
 }
 

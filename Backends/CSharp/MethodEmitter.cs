@@ -219,6 +219,7 @@ internal sealed partial class MethodEmitter
                     case WindowKernel wk: Window(w, wk); break;
                     case MoveKernel mk: Move(w, mk); break;
                     case IndexKernel ik: IndexOp(w, ik); break;
+                    case PoolKernel pk: Pool(w, pk); break;
                     default: throw new NotSupportedException($"The C# emitter has no rule for kernel {k.GetType().Name} ({k}).");
                 }
                 if (_o.ProfileKernels) w.Line($"KernelTicks[{Index}][{k.Id}] += System.Diagnostics.Stopwatch.GetTimestamp() - tick{k.Id};");

@@ -73,6 +73,7 @@ internal sealed partial class MethodEmitter<T> where T : unmanaged
                 WindowKernel w => Window(w),
                 MoveKernel m => Move(m),
                 IndexKernel x => IndexOp(x),
+                PoolKernel p => Pool(p),
                 _ => throw new NotSupportedException($"The expression backend has no emitter for {k.GetType().Name}."),
             };
         }

@@ -64,6 +64,14 @@ public static class ScheduleInterpreter
                     Array.Copy(result.Data, arr(w.Output), result.Size);
                     break;
                 }
+            case PoolKernel pk:
+                {
+                    var node = pk.Nodes[0];
+                    var inputs = pk.Reads.Select(r => new Tensor(r.Shape.Concrete(b), arr(r).Take((int)r.Size.Eval(b)).ToArray())).ToArray();
+                    var result = Interpreter.EvalNode(node, inputs, b);
+                    Array.Copy(result.Data, arr(pk.Output), result.Size);
+                    break;
+                }
             case IndexKernel x:
                 {
                     var node = x.Nodes[0];

@@ -148,6 +148,7 @@ internal sealed partial class ScheduleBuilder
             return _groupOf.TryGetValue(key.A, out var pg) && ReferenceEquals(pg.PrologueOf, key) ? Loads(pg) : new[] { key.A };
         if (key.Op.Kind == OpKind.Movement) return key.Inputs.Distinct(); // concat reads every part
         if (key.Op.Kind == OpKind.Index) return key.Inputs;
+        if (PoolKernel.Handles(key.Op)) return key.Inputs;
         return key.IsLeaf ? Array.Empty<Node>() : new[] { key.A };
     }
 
@@ -189,6 +190,7 @@ internal sealed partial class ScheduleBuilder
         else if (n.Op.Kind == OpKind.Normalize) MakeNormalize(n);
         else if (n.Op == Op.Transpose)
             AddPlan(new CopyKernel(Op.Transpose, Buf(n.A), OutBuf(n, new[] { n.A }, false), n.Attr<PermutationAttrs>().Perm), new[] { n.A }, new[] { n }, new[] { n });
+        else if (PoolKernel.Handles(n.Op)) AddPlan(PoolKernel.For(n, n.Inputs.Select(Buf).ToArray(), OutBuf(n, n.Inputs, false)), n.Inputs, new[] { n }, new[] { n });
         else if (n.Op.Kind == OpKind.Window)
             AddPlan(new WindowKernel(n.Op, Buf(n.A), OutBuf(n, new[] { n.A }, false), n.Attr<WindowAttrs>()), new[] { n.A }, new[] { n }, new[] { n });
         else if (n.Op.Kind == OpKind.Movement) MakeMove(n);

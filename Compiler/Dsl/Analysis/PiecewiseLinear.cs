@@ -149,7 +149,7 @@ public sealed class PiecewiseLinear
         }
         if (op == Op.Where && args[0].S is null)
             return new Lin(A, Apply(n, new[] { args[0].A, args[1].S ?? Zeros(args[1].A), args[2].S ?? Zeros(args[2].A) }));
-        if (op == Op.Neg || op == Op.Sum || op == Op.Mean || op.Kind == OpKind.Layout || op.Kind == OpKind.Window)
+        if (op == Op.Neg || op == Op.Sum || op == Op.Mean || op.Kind == OpKind.Layout || op == Op.Im2Col || op == Op.Col2Im)
             return new Lin(A, Apply(n, new[] { args[0].S! }));
         throw NotLinear(n, "it is not piecewise linear");
     }

@@ -5,11 +5,12 @@ namespace Nabla;
 
 /// <summary>
 /// Max or average pooling over 1-D ([N, C, L]) or 2-D ([N, C, H, W]) windows, as PyTorch's <c>MaxPool1d/2d</c> and
-/// <c>AvgPool1d/2d</c> (stride defaults to the kernel size; output sizes round down). Lowered to
-/// <see cref="F.Im2Col"/>: the windows [N, C·k, L'] are reshaped to [N, C, k, L'] and reduced over the window axis with
-/// <c>reduce_max</c> or <c>mean</c>. Padding: max pooling pads with −∞ (a padded element never wins, as in PyTorch; a
-/// constant validity mask selects them); average pooling pads with zeros that count in the mean (PyTorch's default
-/// <c>count_include_pad=True</c>). As in PyTorch, padding may be at most half the kernel.
+/// <c>AvgPool1d/2d</c> (stride defaults to the kernel size; output sizes round down). Max pooling is one
+/// <see cref="F.MaxPool"/> (1-D as H = 1); its gradient goes to the element that attains each window's maximum (shared
+/// equally among ties, as <c>reduce_max</c>'s; PyTorch gives it all to one of them). Average pooling is lowered to
+/// <see cref="F.Im2Col"/>: the windows [N, C·k, L'] are reshaped to [N, C, k, L'] and averaged over the window axis.
+/// Padding: max pooling pads with −∞ (a padded element never wins, as in PyTorch); average pooling pads with zeros that
+/// count in the mean (PyTorch's default <c>count_include_pad=True</c>). As in PyTorch, padding may be at most half the kernel.
 /// </summary>
 public sealed class Pool : Module
 {
@@ -55,16 +56,15 @@ public sealed class Pool : Module
         int oh = _dims == 1 ? 1 : Windows.OutSize(this, s, "height", h, Kernel.H, Stride.H, Padding.H);
         int ow = Windows.OutSize(this, s, _dims == 1 ? "length" : "width", w, Kernel.W, Stride.W, Padding.W);
         var x4 = _dims == 1 ? F.Reshape(x, Shape.Of(s[0], c, 1, w)) : x;
+        if (_max)
+        {
+            var y = F.MaxPool(x4, Kernel.H, Kernel.W, Stride.H, Stride.W, Padding.H, Padding.W); // [N, C, OH, OW]
+            return _dims == 1 ? F.Reshape(y, Shape.Of(s[0], c, ow)) : y;
+        }
         int k = Kernel.H * Kernel.W;
         var cols = F.Im2Col(x4, Kernel.H, Kernel.W, Stride.H, Stride.W, Padding.H, Padding.W); // [N, C·k, L']
-        if (_max && (Padding.H > 0 || Padding.W > 0))
-        {
-            var g = x.Graph;
-            var valid = F.Im2Col(F.Fill(g, 1, Shape.Of(1, c, h, w), x.DType), Kernel.H, Kernel.W, Stride.H, Stride.W, Padding.H, Padding.W);
-            cols = F.Where(valid, cols, g.Const(double.NegativeInfinity, x.DType));
-        }
         var win = F.Reshape(cols, Shape.Of(s[0], c, k, oh * ow));
-        var pooled = _max ? F.ReduceMax(win, 2) : F.Mean(win, 2); // [N, C, L']
+        var pooled = F.Mean(win, 2); // [N, C, L']
         return F.Reshape(pooled, _dims == 1 ? Shape.Of(s[0], c, ow) : Shape.Of(s[0], c, oh, ow));
     }
 

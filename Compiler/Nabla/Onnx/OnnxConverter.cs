@@ -83,7 +83,7 @@ internal sealed class OnnxConverter
             throw Unsupported(n, $"kernel op '{n.Op.Name}' (Op.DefineElementwise) computes with the C# method {n.Op.KernelMethod}, which has no ONNX form; write the op with Op.Define in built-in ops to export it");
         if (n.Op.IsCustom)
             throw Unsupported(n, $"custom op '{n.Op.Name}' was not inlined");
-        if (n.Op == Op.ScatterAdd || n.Op == Op.Col2Im)
+        if (n.Op == Op.ScatterAdd || n.Op == Op.Col2Im || n.Op == Op.MaxPoolGrad)
             throw Unsupported(n, $"op '{n.Op.Name}' (a gradient's op) has no ONNX mapping in the exporter");
         if (n.Op == Op.Pad && n.Attr<PadAttrs>().Interior.Any(i => i != 0))
             throw Unsupported(n, "op 'pad' with interior padding has no ONNX form");
@@ -190,6 +190,7 @@ internal sealed class OnnxConverter
                 var la = n.Attr<AxisAttrs>();
                 return Add("ReduceLogSumExp", new[] { x }, OnnxAttribute.IntList("axes", la.Axis), OnnxAttribute.Int("keepdims", la.KeepDims ? 1 : 0));
             case "im2col": return Im2Col(n, x);
+            case "max_pool": return Add("MaxPool", new[] { x }, WindowAttributes(n.Attr<WindowAttrs>()).ToArray()); // [N, C, OH, OW], −∞ padding as the IR's
             case "slice": return Slice(n, x);
             case "concat": return Add("Concat", Values(n), OnnxAttribute.Int("axis", n.Attr<AxisAttrs>().Axis));
             case "pad": return Pad(n, x);

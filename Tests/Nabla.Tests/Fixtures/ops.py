@@ -234,8 +234,8 @@ case("one_hot", "one_hot", {"axis": 2, "size": 4, "type": "f64"}, [("indices", i
      lambda i: F.one_hot(i, 4).double())
 
 # ---- compositions: the layers built from the window ops (as Compiler/Dsl/Layers/Conv.cs and Pool.cs build them) ----
-# "op" names the composition; OpFixtureTests builds it from registry ops. Max pooling with padding masks the padded taps
-# with −∞ (where(valid, cols, −∞) before reduce_max), the one place −∞ enters a graph.
+# "op" names the composition; OpFixtureTests builds it from registry ops. Max pooling is the registry's max_pool (padded
+# taps count as −∞), whose VJP is max_pool_grad.
 x = uniform((2, 3, 5, 6), -2, 2)
 w = uniform((4, 3, 2, 3), -1, 1)
 bias = uniform((4,), -1, 1)

@@ -30,6 +30,8 @@ public class OpFixtureTests
         [Op.Param] = "a leaf: its value is its binding (hand value below)",
         [Op.Const] = "a leaf: its value is the constant (hand value below)",
         [Op.BatchSize] = "a leaf: the run-time batch size (hand value below)",
+        [Op.MaxPool] = "checked against F.max_pool2d, value and VJP, by the max_pool2d compositions (Window_layers_built_from_registry_ops_match_PyTorch)",
+        [Op.MaxPoolGrad] = "max_pool's VJP: the max_pool2d compositions check it against PyTorch's gradient; its own derivatives against central differences (MaxPoolPropertyTests)",
     };
 
     /// <summary>Ops that have no derivative at all, so their cases carry no VJP: every input or the result is i32.</summary>
@@ -79,8 +81,8 @@ public class OpFixtureTests
 
     /// <summary>
     /// The layers that are compositions of window ops, built as Compiler/Dsl/Layers/Conv.cs and Pool.cs build them:
-    /// conv2d is im2col, a matrix product and a bias; pooling is im2col, a reshape to [N, C, taps, positions] and
-    /// reduce_max or mean over the taps (padded taps of a max pool masked to −∞ with where).
+    /// conv2d is im2col, a matrix product and a bias; max pooling is max_pool (its VJP max_pool_grad); average pooling is
+    /// im2col, a reshape to [N, C, taps, positions] and mean over the taps.
     /// </summary>
     private static Node Composite(string kind, JsonElement a, IReadOnlyList<Node> ins)
     {
@@ -100,17 +102,11 @@ public class OpFixtureTests
                 var y = F.MatMul(F.Reshape(ins[1], Shape.Of(o, ch * k[0] * k[1])), cols) + F.Reshape(ins[2], Shape.Of(o, 1)); // [N, O, OH·OW]
                 return F.Reshape(y, Shape.Of(n, o, oh, ow));
             }
-            case "max_pool2d":
+            case "max_pool2d": return F.MaxPool(x, k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]); // its VJP is max_pool_grad
             case "avg_pool2d":
             {
-                if (kind == "max_pool2d" && (p[0] > 0 || p[1] > 0))
-                {
-                    var valid = F.Im2Col(F.Fill(x.Graph, 1, Shape.Of(1, ch, h, wd), x.DType), k[0], k[1], s[0], s[1], p[0], p[1]);
-                    cols = F.Where(valid, cols, x.Graph.Const(double.NegativeInfinity, x.DType));
-                }
                 var taps = F.Reshape(cols, Shape.Of(n, ch, k[0] * k[1], oh * ow));
-                var pooled = kind == "max_pool2d" ? F.ReduceMax(taps, 2) : F.Mean(taps, 2);
-                return F.Reshape(pooled, Shape.Of(n, ch, oh, ow));
+                return F.Reshape(F.Mean(taps, 2), Shape.Of(n, ch, oh, ow));
             }
             default: throw new ArgumentException($"ops.json: unknown composition '{kind}'.");
         }
@@ -172,7 +168,7 @@ public class OpFixtureTests
 
     public static IEnumerable<object[]> Composites() => Data.GetProperty("composites").EnumerateArray().Select(c => new object[] { c.GetProperty("name").GetString()! });
 
-    /// <summary>Convolution and pooling, the layers built from im2col (and −∞ through where and reduce_max), against F.conv2d, F.max_pool2d and F.avg_pool2d.</summary>
+    /// <summary>Convolution and pooling, the layers built from im2col and max_pool, against F.conv2d, F.max_pool2d and F.avg_pool2d.</summary>
     [Theory]
     [MemberData(nameof(Composites))]
     public void Window_layers_built_from_registry_ops_match_PyTorch(string name) =>

@@ -61,6 +61,8 @@ public class OpRegistryTests
             OpKind.MatMul => F.MatMul(In("x", Shape.Batch, 4), In("z", 4, 3)),
             OpKind.Normalize => g.Make(op, new AxisAttrs(1), In("x", Shape.Batch, 4)),
             OpKind.Window when op == Op.Im2Col => F.Im2Col(In("x", Shape.Batch, 2, 4, 4), 3, 3, 1, 1, 1, 1),
+            OpKind.Window when op == Op.MaxPool => F.MaxPool(In("x", Shape.Batch, 2, 5, 5), 3, 3, 2, 2, 1, 1),
+            OpKind.Window when op == Op.MaxPoolGrad => F.MaxPoolGrad(In("x", Shape.Batch, 2, 5, 5), In("z", Shape.Batch, 2, 3, 3), 3, 3, 2, 2, 1, 1),
             OpKind.Window when op == Op.Col2Im => F.Col2Im(In("x", Shape.Batch, 18, 16), 2, 4, 4, 3, 3, 1, 1, 1, 1),
             OpKind.Movement when op == Op.Slice => F.Slice(In("x", Shape.Batch, 7, 3), 1, -6, 7, 2),
             OpKind.Movement when op == Op.Concat => F.Concat(1, In("x", Shape.Batch, 2, 3), In("z", Shape.Batch, 1, 3), In("w", Shape.Batch, 4, 3)),

@@ -17,7 +17,7 @@ internal sealed partial class GraphBuilder
             case OpKind.Layout: return op == Op.Reshape ? ReshapeOp() : op == Op.Transpose ? TransposeOp() : BroadcastOp();
             case OpKind.MatMul: return MatMulOp();
             case OpKind.Normalize: return NormalizeOp(op);
-            case OpKind.Window: return op == Op.Im2Col ? Im2ColOp() : Col2ImOp();
+            case OpKind.Window: return op == Op.Im2Col ? Im2ColOp() : op == Op.Col2Im ? Col2ImOp() : MaxPoolOp(op);
             case OpKind.Movement: return op == Op.Slice ? SliceOp() : op == Op.Concat ? ConcatOp() : PadOp();
             case OpKind.Index: return IndexOp(op);
             default: return null;

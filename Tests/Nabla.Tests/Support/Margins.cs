@@ -34,6 +34,7 @@ public static class Margins
             else if (op == Op.Max || op == Op.Min || op.IsComparison) Require(Gap(n, n.A, n.B) >= m, n, $"the two sides come within {m}");
             else if (op == Op.Where) Require(n.A.Op.IsComparison || MinAbs(n.A) >= m, n, $"the condition is within {m} of 0");
             else if (op == Op.ReduceMax) Require(GraphBuilder.TopGap(v[n.A], n.Attr<AxesAttrs>().Axes) >= m, n, $"the top two of a slice are within {m}");
+            else if (op == Op.MaxPool || op == Op.MaxPoolGrad) Require(GraphBuilder.PoolTopGap(v[n.A], n.Attr<WindowAttrs>()) >= m, n, $"the top two of a window are within {m}");
             else if (op == Op.Log || op == Op.Sqrt) Require(Min(n.A) >= 0.2, n, "an argument is below 0.2");
             else if (op == Op.Log1p) Require(Min(n.A) >= -0.8, n, "an argument is below -0.8");
             else if (op == Op.Pow) Require(Min(n.A) >= 0.2, n, "a base is below 0.2");

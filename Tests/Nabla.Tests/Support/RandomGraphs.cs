@@ -71,7 +71,7 @@ public static class RandomGraphs
     /// <summary>True for ops with kinks or jumps (relu, abs, step, sign, max, min, comparisons, where, reduce_max).</summary>
     public static bool IsKinked(Op op) =>
         op == Op.Relu || op == Op.Abs || op == Op.Step || op == Op.Sign || op == Op.Max || op == Op.Min ||
-        op.IsComparison || op == Op.Where || op == Op.ReduceMax;
+        op.IsComparison || op == Op.Where || op == Op.ReduceMax || op == Op.MaxPool || op == Op.MaxPoolGrad;
 
     private static readonly Gen<int[]> RecipeGen = FsCheck.Fluent.Gen.Choose(0, 9999).ArrayOf(RecipeLength);
 

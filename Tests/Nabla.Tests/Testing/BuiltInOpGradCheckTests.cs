@@ -49,6 +49,8 @@ public class BuiltInOpGradCheckTests
         ["logsumexp"] = (x => F.LogSumExp(x[0], 1, true), new[] { B.Of(S, 4) }),
         ["im2col"] = (x => F.Im2Col(x[0], 2, 2, 1, 1, 1, 0), new[] { B.Of(S, 1, 3, 3) }),
         ["col2im"] = (x => F.Col2Im(x[0], 1, 3, 3, 2, 2), new[] { B.Of(S, 4, 4) }),
+        ["max_pool"] = (x => F.MaxPool(x[0], 2, 2, 1, 1, 1, 0), new[] { B.Of(S, 1, 3, 3) }),
+        ["max_pool_grad"] = (x => F.MaxPoolGrad(x[0], x[1], 2, 2, 1, 1, 1, 0), new[] { B.Of(S, 1, 3, 3), B.Of(S, 1, 4, 2) }),
         ["slice"] = (x => F.Slice(x[0], 1, 1, 4, 2), new[] { B.Of(S, 4) }),
         ["concat"] = (x => F.Concat(1, x[0], x[1], x[0]), new[] { B.Of(S, 2), B.Of(S, 1) }),
         ["pad"] = (x => F.Pad(x[0], 1, 1, 2, 0.5), new[] { B.Of(S, 2) }),
