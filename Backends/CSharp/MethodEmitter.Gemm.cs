@@ -8,7 +8,8 @@ internal sealed partial class MethodEmitter
 {
     /// <summary>
     /// A matrix product with its epilogue, as one call of the runtime GEMM (<c>Gemm.Sgemm</c>/<c>Dgemm</c>); a batch of
-    /// products becomes one <c>SgemmBatched</c> call when there is no epilogue, else a loop of calls with offsets.
+    /// products becomes one <c>SgemmBatched</c> call when there is no epilogue, else a loop of calls with offsets; a batch
+    /// summed into one C one <c>SgemmBatchedSum</c> call.
     /// </summary>
     private void Gemm(CodeWriter w, GemmKernel k)
     {
@@ -22,7 +23,12 @@ internal sealed partial class MethodEmitter
         bool single = k.Form == GemmForm.Single;
         var lines = new List<string>();
         if (!k.Alpha.IsConstant) lines.Add($"{T} alpha = {Term(k.Alpha)};");
-        if (k.Form == GemmForm.Batched)
+        if (k.Form == GemmForm.Summed)
+        {
+            lines.Add($"Gemm.{prefix}gemmBatchedSum({Names.Size(k.Batch)}, {m}, {n}, {kk}, {alpha}, {a}, 0, {lda}, {Names.Size(k.StrideA)}, {Bool(k.TransA)}, "
+                + $"{b}, 0, {ldb}, {Names.Size(k.StrideB)}, {Bool(k.TransB)}, {beta}, {c}, 0, {ldc});");
+        }
+        else if (k.Form == GemmForm.Batched)
         {
             lines.Add($"Gemm.{prefix}gemmBatched({Names.Size(k.Batch)}, {m}, {n}, {kk}, {alpha}, {a}, 0, {lda}, {Names.Size(k.StrideA)}, {Bool(k.TransA)}, "
                 + $"{b}, 0, {ldb}, {Names.Size(k.StrideB)}, {Bool(k.TransB)}, {beta}, {c}, 0, {ldc}, {Names.Size(k.StrideC)});");
