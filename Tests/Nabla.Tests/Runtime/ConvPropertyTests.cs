@@ -193,5 +193,47 @@ public class ConvPropertyTests
                     for (int p = 0; p < 576; p++) acc += a[t * 3456 + i * 576 + p] * (double)b[t * 14400 + j * 576 + p];
                 Assert.True(Math.Abs(acc - c1[i * 25 + j]) < 1e-3, $"C[{i},{j}] = {c1[i * 25 + j]}, want {acc}");
             }
+
+    [Fact]
+    public void Im2col_and_col2im_spread_over_threads_are_bitwise_those_of_one_thread_and_adjoint()
+    {
+        // 9 images, enough work to be spread by image; padding, stride and dilation so every edge path runs.
+        const int n = 9, c = 3, h = 17, w = 19, kh = 3, kw = 4, sh = 2, sw = 1, ph = 2, pw = 1, dh = 2, dw = 1;
+        int oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+        var rng = new Random(7);
+        double[] x = Enumerable.Range(0, n * c * h * w).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        double[] u = Enumerable.Range(0, n * c * kh * kw * oh * ow).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        (double[] Col, double[] Back) Run(int threads)
+        {
+            int saved = Parallelism.MaxThreads;
+            try
+            {
+                Parallelism.MaxThreads = threads;
+                var col = new double[u.Length];
+                var back = new double[x.Length];
+                Emitted.Im2Col(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
+                Emitted.Col2Im(u, back, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
+                return (col, back);
+            }
+            finally { Parallelism.MaxThreads = saved; }
+        }
+        var (col1, back1) = Run(1);
+        var (col2, back2) = Run(2);
+        Assert.Equal(col1, col2);
+        Assert.Equal(back1, back2);
+        Assert.True(col1.Length >= 48 * 1024, "too small to be spread over the threads");
+        // <im2col(x), u> = <x, col2im(u)>, and every window entry is the input it names (or a zero of the padding).
+        Assert.Equal(col1.Zip(u, (a, b) => a * b).Sum(), x.Zip(back1, (a, b) => a * b).Sum(), 9);
+        for (int b = 0; b < n; b += 4)
+            for (int ch = 0; ch < c; ch++)
+                for (int ki = 0; ki < kh; ki++)
+                    for (int kj = 0; kj < kw; kj++)
+                        for (int oy = 0; oy < oh; oy++)
+                            for (int ox = 0; ox < ow; ox++)
+                            {
+                                int iy = oy * sh - ph + ki * dh, ix = ox * sw - pw + kj * dw;
+                                double want = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[((b * c + ch) * h + iy) * w + ix] : 0;
+                                Assert.Equal(want, col1[(((b * c + ch) * kh + ki) * kw + kj) * oh * ow + oy * ow + ox]);
+                            }
     }
 }
