@@ -143,7 +143,8 @@ public enum GemmForm
     Single,
     /// <summary>A batch of products without an epilogue: one call of the runtime's batched GEMM.</summary>
     Batched,
-    /// <summary>A batch of products with an epilogue: one call per product, at its offsets.</summary>
+    /// <summary>A batch of products with an epilogue: one call of the runtime's batched GEMM with the epilogue
+    /// (<c>Gemm.SgemmBatchedWithEpilogue</c>).</summary>
     PerProduct,
     /// <summary>A batch of products summed into one C (<see cref="GemmKernel.SumsBatch"/>): one call of the runtime's
     /// batched sum (<c>Gemm.SgemmBatchedSum</c>).</summary>
@@ -160,8 +161,9 @@ public sealed class GemmKernel : Kernel
 {
     /// <summary>
     /// How the product is run, which both emitters print: one call (<see cref="GemmForm.Single"/>), one batched call of
-    /// the runtime (<see cref="GemmForm.Batched"/>, for a batch of products without an epilogue, which the batched entry
-    /// point does not take), or one call per product at its offsets (<see cref="GemmForm.PerProduct"/>).
+    /// the runtime (<see cref="GemmForm.Batched"/>, for a batch of products without an epilogue), one call of the batched
+    /// entry point with the epilogue (<see cref="GemmForm.PerProduct"/>), or one call of the batched sum
+    /// (<see cref="GemmForm.Summed"/>).
     /// </summary>
     public GemmForm Form =>
         SumsBatch ? GemmForm.Summed : Batch == new Dim(1) ? GemmForm.Single : Bias is null && Activation is null && Mask is null ? GemmForm.Batched : GemmForm.PerProduct;

@@ -193,6 +193,47 @@ public class ConvPropertyTests
                     for (int p = 0; p < 576; p++) acc += a[t * 3456 + i * 576 + p] * (double)b[t * 14400 + j * 576 + p];
                 Assert.True(Math.Abs(acc - c1[i * 25 + j]) < 1e-3, $"C[{i},{j}] = {c1[i * 25 + j]}, want {acc}");
             }
+    }
+
+    [Fact]
+    public void SgemmBatchedWithEpilogue_is_a_loop_of_Sgemm_calls_and_the_same_on_one_and_two_threads()
+    {
+        Check.One(PropertyConfig.With(60), Prop.ForAll(Recipes, recipe =>
+        {
+            var c = new Choices(recipe);
+            int batch = 1 + c.Next(c.OneIn(3) ? 40 : 5), m = 1 + c.Next(20), n = 1 + c.Next(c.OneIn(2) ? 140 : 40), k = 1 + c.Next(c.OneIn(3) ? 160 : 30);
+            bool ta = c.OneIn(3), tb = c.OneIn(4), sharedA = !c.OneIn(3);
+            float alpha = c.OneIn(4) ? 0.5f : 1f, beta = c.OneIn(4) ? 1f : 0f;
+            var mode = (BiasMode)c.Next(3);
+            var act = c.OneIn(2) ? Activation.Relu : Activation.None;
+            bool masked = c.OneIn(3);
+            int lda = (ta ? m : k) + c.Next(3), ldb = (tb ? k : n) + c.Next(3), ldc = n + c.Next(3);
+            int sa = sharedA ? 0 : (ta ? k : m) * lda, sb = (tb ? n : k) * ldb, sc = m * ldc + c.Next(3);
+            var rng = new Random(recipe.Sum());
+            float[] a = Rand(rng, Math.Max(sa * batch, (ta ? k : m) * lda)), b = Rand(rng, sb * batch);
+            float[] bias = Rand(rng, Math.Max(m, n)), mask = masked ? Rand(rng, sc * batch) : null!;
+            float[] c0 = Rand(rng, sc * batch);
+            var want = (float[])c0.Clone();
+            for (int i = 0; i < batch; i++)
+                Gemm.Sgemm(m, n, k, alpha, a, i * sa, lda, ta, b, i * sb, ldb, tb, beta, want, i * sc, ldc, bias, 0, mode, act, masked ? mask : null, i * sc, ldc);
+            float[] Run(int threads)
+            {
+                int saved = Parallelism.MaxThreads;
+                var cc = (float[])c0.Clone();
+                try
+                {
+                    Parallelism.MaxThreads = threads;
+                    Gemm.SgemmBatchedWithEpilogue(batch, m, n, k, alpha, a, 0, lda, sa, ta, b, 0, ldb, sb, tb, beta, cc, 0, ldc, sc, bias, 0, mode, act, masked ? mask : null, 0, ldc);
+                }
+                finally { Parallelism.MaxThreads = saved; }
+                return cc;
+            }
+            float[] one = Run(1), two = Run(2);
+            Assert.Equal(one, two);
+            for (int i = 0; i < want.Length; i++)
+                Assert.True(Math.Abs(want[i] - one[i]) <= 1e-5f * (1 + k), $"batch {batch} m {m} n {n} k {k} ta {ta} tb {tb} {mode} {act}: C[{i}] = {one[i]}, want {want[i]}");
+        }));
+    }
 
     [Fact]
     public void Im2col_and_col2im_spread_over_threads_are_bitwise_those_of_one_thread_and_adjoint()
