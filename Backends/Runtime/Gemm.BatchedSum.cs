@@ -84,29 +84,32 @@ public static unsafe partial class Gemm
     /// A plain, B transposed: C[r, c] = alpha·Σᵢ Σ_k A_i[r, k]·B_i[c, k] + beta·C[r, c]. C is cut into DR×DC tiles (edge
     /// tiles repeat their last row or column and drop the copies), spread over the threads by tile; images are taken in
     /// blocks that stay in the core's cache while every tile of the part runs over them, the tiles' lane accumulators
-    /// kept in a per-thread scratch between blocks.
+    /// kept in memory between blocks.
     /// </summary>
     private static void DotSum<T>(ref readonly Problem<T> p, int batch, int strideA, int strideB, int threads) where T : unmanaged, INumber<T>
     {
         int tiles = (p.M + DotRows(p.M) - 1) / DotRows(p.M) * ((p.N + DC - 1) / DC);
         long work = (long)p.M * p.N * p.K * batch;
         int parts = threads > 1 && work >= 2 * ParallelThreshold ? Math.Min(threads, tiles) : 1;
+        // The tiles' accumulators, in the calling thread's scratch (grown once): a worker that first runs a part late
+        // allocates nothing.
+        var acc = (Vector512<T>*)Scratch<T>.V(tiles * 4 * DC * Vector512<T>.Count);
         var job = DotSumJob<T>.Instance;
         if (parts > 1 && WorkerPool.TryAcquire(threads))
         {
             try
             {
-                job.P = p; job.Batch = batch; job.StrideA = strideA; job.StrideB = strideB; job.Tiles = tiles;
+                job.P = p; job.Batch = batch; job.StrideA = strideA; job.StrideB = strideB; job.Tiles = tiles; job.Acc = acc;
                 WorkerPool.RunAcquired(job, parts, threads);
             }
             finally
             {
-                job.P = default;
+                job.P = default; job.Acc = null;
                 WorkerPool.Release();
             }
             return;
         }
-        DotSumTiles(in p, batch, strideA, strideB, 0, tiles, tiles);
+        DotSumTiles(in p, batch, strideA, strideB, 0, tiles, acc);
     }
 
     private sealed class DotSumJob<T> : IParallelWork where T : unmanaged, INumber<T>
@@ -114,19 +117,18 @@ public static unsafe partial class Gemm
         public static readonly DotSumJob<T> Instance = new();
         public Problem<T> P;
         public int Batch, StrideA, StrideB, Tiles;
+        public Vector512<T>* Acc;
 
         public void Execute(int part, int parts) =>
-            DotSumTiles(in P, Batch, StrideA, StrideB, PartStart(Tiles, part, parts, 1), PartStart(Tiles, part + 1, parts, 1), (Tiles + parts - 1) / parts);
+            DotSumTiles(in P, Batch, StrideA, StrideB, PartStart(Tiles, part, parts, 1), PartStart(Tiles, part + 1, parts, 1), Acc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DotSumTiles<T>(ref readonly Problem<T> p, int batch, int strideA, int strideB, int t0, int t1, int room) where T : unmanaged, INumber<T>
+    private static void DotSumTiles<T>(ref readonly Problem<T> p, int batch, int strideA, int strideB, int t0, int t1, Vector512<T>* acc) where T : unmanaged, INumber<T>
     {
         if (t1 <= t0) return;
-        int L = Vector512<T>.Count, DR = DotRows(p.M);
+        int DR = DotRows(p.M);
         int colTiles = (p.N + DC - 1) / DC;
-        // Same size on every thread whatever part it runs, so the scratch is grown once.
-        var acc = (Vector512<T>*)Scratch<T>.V(room * 4 * DC * L);
         long perImage = ((long)p.M + p.N) * p.K * sizeof(T);
         int block = (int)Math.Clamp((256L << 10) / Math.Max(1, perImage), 1, batch);
         var rows = stackalloc long[4];
@@ -139,7 +141,7 @@ public static unsafe partial class Gemm
                 int r0 = t / colTiles * DR, c0 = t % colTiles * DC;
                 for (int r = 0; r < 4; r++) rows[r] = (long)Math.Min(r0 + Math.Min(r, DR - 1), p.M - 1) * p.Lda;
                 for (int c = 0; c < DC; c++) cols[c] = (long)Math.Min(c0 + c, p.N - 1) * p.Ldb;
-                Vector512<T>* s = acc + (t - t0) * 4 * DC;
+                Vector512<T>* s = acc + t * 4 * DC;
                 if (DR == 4) Tile4(in p, s, rows, cols, i0, i1, strideA, strideB);
                 else Tile3(in p, s, rows, cols, i0, i1, strideA, strideB);
             }
@@ -148,7 +150,7 @@ public static unsafe partial class Gemm
         for (int t = t0; t < t1; t++)
         {
             int r0 = t / colTiles * DR, c0 = t % colTiles * DC;
-            Vector512<T>* s = acc + (t - t0) * 4 * DC;
+            Vector512<T>* s = acc + t * 4 * DC;
             for (int r = 0; r < DR && r0 + r < p.M; r++)
                 for (int c = 0; c < DC && c0 + c < p.N; c++)
                 {
