@@ -8,7 +8,8 @@ internal sealed partial class MethodEmitter
 {
     /// <summary>
     /// A matrix product with its epilogue, as one call of the runtime GEMM (<c>Gemm.Sgemm</c>/<c>Dgemm</c>); a batch of
-    /// products becomes one <c>SgemmBatched</c> call when there is no epilogue, else a loop of calls with offsets.
+    /// products becomes one <c>SgemmBatched</c> call when there is no epilogue, else one <c>SgemmBatchedWithEpilogue</c>
+    /// call; a batch summed into one C one <c>SgemmBatchedSum</c> call.
     /// </summary>
     private void Gemm(CodeWriter w, GemmKernel k)
     {
@@ -22,7 +23,12 @@ internal sealed partial class MethodEmitter
         bool single = k.Form == GemmForm.Single;
         var lines = new List<string>();
         if (!k.Alpha.IsConstant) lines.Add($"{T} alpha = {Term(k.Alpha)};");
-        if (k.Form == GemmForm.Batched)
+        if (k.Form == GemmForm.Summed)
+        {
+            lines.Add($"Gemm.{prefix}gemmBatchedSum({Names.Size(k.Batch)}, {m}, {n}, {kk}, {alpha}, {a}, 0, {lda}, {Names.Size(k.StrideA)}, {Bool(k.TransA)}, "
+                + $"{b}, 0, {ldb}, {Names.Size(k.StrideB)}, {Bool(k.TransB)}, {beta}, {c}, 0, {ldc});");
+        }
+        else if (k.Form == GemmForm.Batched)
         {
             lines.Add($"Gemm.{prefix}gemmBatched({Names.Size(k.Batch)}, {m}, {n}, {kk}, {alpha}, {a}, 0, {lda}, {Names.Size(k.StrideA)}, {Bool(k.TransA)}, "
                 + $"{b}, 0, {ldb}, {Names.Size(k.StrideB)}, {Bool(k.TransB)}, {beta}, {c}, 0, {ldc}, {Names.Size(k.StrideC)});");
@@ -33,10 +39,13 @@ internal sealed partial class MethodEmitter
             string mode = k.Bias is null ? "BiasMode.None" : k.BiasPerRow ? "BiasMode.PerRow" : "BiasMode.PerColumn";
             string act = k.Activation == Op.Relu ? "Activation.Relu" : "Activation.None";
             string mask = k.Mask is null ? "null" : Arr(k.Mask);
-            string Off(Dim stride) => single || stride.Factor == 0 ? "0" : $"g * {Names.Size(stride)}";
-            string call = $"Gemm.{prefix}gemm({m}, {n}, {kk}, {alpha}, {a}, {Off(k.StrideA)}, {lda}, {Bool(k.TransA)}, {b}, {Off(k.StrideB)}, {ldb}, {Bool(k.TransB)}, "
-                + $"{beta}, {c}, {Off(k.StrideC)}, {ldc}, {bias}, 0, {mode}, {act}, {mask}, {(k.Mask is null ? "0" : Off(k.StrideC))}, {(k.Mask is null ? "0" : ldc)});";
-            lines.Add(single ? call : $"for (int g = 0; g < {Names.Size(k.Batch)}; g++) {call}");
+            if (single)
+                lines.Add($"Gemm.{prefix}gemm({m}, {n}, {kk}, {alpha}, {a}, 0, {lda}, {Bool(k.TransA)}, {b}, 0, {ldb}, {Bool(k.TransB)}, "
+                    + $"{beta}, {c}, 0, {ldc}, {bias}, 0, {mode}, {act}, {mask}, 0, {(k.Mask is null ? "0" : ldc)});");
+            else
+                lines.Add($"Gemm.{prefix}gemmBatchedWithEpilogue({Names.Size(k.Batch)}, {m}, {n}, {kk}, {alpha}, {a}, 0, {lda}, {Names.Size(k.StrideA)}, {Bool(k.TransA)}, "
+                    + $"{b}, 0, {ldb}, {Names.Size(k.StrideB)}, {Bool(k.TransB)}, {beta}, {c}, 0, {ldc}, {Names.Size(k.StrideC)}, "
+                    + $"{bias}, 0, {mode}, {act}, {mask}, 0, {(k.Mask is null ? "0" : ldc)});");
         }
         if (lines.Count == 1) { w.Line(lines[0]); return; }
         using (w.Block()) foreach (var l in lines) w.Line(l);

@@ -12,7 +12,8 @@ internal sealed partial class MethodEmitter<T>
 
     /// <summary>
     /// A GEMM kernel as calls of the runtime GEMM: one <c>Gemm.Sgemm/Dgemm</c> with the epilogue (bias, ReLU, mask),
-    /// or for a batch of products <c>SgemmBatched</c> when there is no epilogue, else one call per product at its offsets.
+    /// or for a batch of products <c>SgemmBatched</c> when there is no epilogue, else one <c>SgemmBatchedWithEpilogue</c>;
+    /// a batch summed into one C is one <c>SgemmBatchedSum</c>.
     /// Alpha is evaluated once per run from its constant, the batch size and scalar buffers.
     /// </summary>
     private E Gemm(GemmKernel g)
@@ -32,6 +33,12 @@ internal sealed partial class MethodEmitter<T>
             beta, c, offC, Size(g.Ldc), bias, E.Constant(0), biasMode, activation, mask, offC, Size(g.Ldc));
 
         if (g.Form == GemmForm.Single) block.Add(Call(E.Constant(0), E.Constant(0), E.Constant(0)));
+        else if (g.Form == GemmForm.Summed)
+            block.Add(E.Call(typeof(Runtime.Gemm), F32 ? "SgemmBatchedSum" : "DgemmBatchedSum", null,
+                Size(g.Batch), m, n, k, alpha,
+                a, E.Constant(0), Size(g.Lda), Size(g.StrideA), E.Constant(g.TransA),
+                b, E.Constant(0), Size(g.Ldb), Size(g.StrideB), E.Constant(g.TransB),
+                beta, c, E.Constant(0), Size(g.Ldc)));
         else if (g.Form == GemmForm.Batched)
             block.Add(E.Call(typeof(Runtime.Gemm), F32 ? "SgemmBatched" : "DgemmBatched", null,
                 Size(g.Batch), m, n, k, alpha,
@@ -39,13 +46,11 @@ internal sealed partial class MethodEmitter<T>
                 b, E.Constant(0), Size(g.Ldb), Size(g.StrideB), E.Constant(g.TransB),
                 beta, c, E.Constant(0), Size(g.Ldc), Size(g.StrideC)));
         else
-        {
-            var i = Int("i"); var count = Int("count");
-            block.Add(E.Assign(count, Size(g.Batch)));
-            block.Add(For(i, E.Constant(0), count, 1,
-                Call(E.Multiply(i, Size(g.StrideA)), E.Multiply(i, Size(g.StrideB)), E.Multiply(i, Size(g.StrideC)))));
-            return E.Block(new[] { alpha, i, count }, block);
-        }
+            block.Add(E.Call(typeof(Runtime.Gemm), F32 ? "SgemmBatchedWithEpilogue" : "DgemmBatchedWithEpilogue", null,
+                Size(g.Batch), m, n, k, alpha,
+                a, E.Constant(0), Size(g.Lda), Size(g.StrideA), E.Constant(g.TransA),
+                b, E.Constant(0), Size(g.Ldb), Size(g.StrideB), E.Constant(g.TransB),
+                beta, c, E.Constant(0), Size(g.Ldc), Size(g.StrideC), bias, E.Constant(0), biasMode, activation, mask, E.Constant(0), Size(g.Ldc)));
         return E.Block(new[] { alpha }, block);
     }
 

@@ -143,8 +143,12 @@ public enum GemmForm
     Single,
     /// <summary>A batch of products without an epilogue: one call of the runtime's batched GEMM.</summary>
     Batched,
-    /// <summary>A batch of products with an epilogue: one call per product, at its offsets.</summary>
+    /// <summary>A batch of products with an epilogue: one call of the runtime's batched GEMM with the epilogue
+    /// (<c>Gemm.SgemmBatchedWithEpilogue</c>).</summary>
     PerProduct,
+    /// <summary>A batch of products summed into one C (<see cref="GemmKernel.SumsBatch"/>): one call of the runtime's
+    /// batched sum (<c>Gemm.SgemmBatchedSum</c>).</summary>
+    Summed,
 }
 
 /// <summary>
@@ -157,11 +161,12 @@ public sealed class GemmKernel : Kernel
 {
     /// <summary>
     /// How the product is run, which both emitters print: one call (<see cref="GemmForm.Single"/>), one batched call of
-    /// the runtime (<see cref="GemmForm.Batched"/>, for a batch of products without an epilogue, which the batched entry
-    /// point does not take), or one call per product at its offsets (<see cref="GemmForm.PerProduct"/>).
+    /// the runtime (<see cref="GemmForm.Batched"/>, for a batch of products without an epilogue), one call of the batched
+    /// entry point with the epilogue (<see cref="GemmForm.PerProduct"/>), or one call of the batched sum
+    /// (<see cref="GemmForm.Summed"/>).
     /// </summary>
     public GemmForm Form =>
-        Batch == new Dim(1) ? GemmForm.Single : Bias is null && Activation is null && Mask is null ? GemmForm.Batched : GemmForm.PerProduct;
+        SumsBatch ? GemmForm.Summed : Batch == new Dim(1) ? GemmForm.Single : Bias is null && Activation is null && Mask is null ? GemmForm.Batched : GemmForm.PerProduct;
 
     /// <summary>Operand A.</summary>
     public Buffer A { get; internal set; } = null!;
@@ -191,8 +196,13 @@ public sealed class GemmKernel : Kernel
     public Dim StrideA { get; internal set; }
     /// <summary>Element offset between consecutive B matrices (0 = shared).</summary>
     public Dim StrideB { get; internal set; }
-    /// <summary>Element offset between consecutive C matrices.</summary>
+    /// <summary>Element offset between consecutive C matrices (0 when <see cref="SumsBatch"/>).</summary>
     public Dim StrideC { get; internal set; }
+    /// <summary>
+    /// The products of the batch are summed into one C, in batch order: <c>C = Alpha·Σᵢ op(A_i)·op(B_i) + Beta·C</c> (a
+    /// batched product followed by a sum over its batch axes, e.g. a convolution's weight gradient). No epilogue.
+    /// </summary>
+    public bool SumsBatch { get; internal set; }
     /// <summary>The scale of the product.</summary>
     public ScalarTerm Alpha { get; internal set; } = ScalarTerm.One;
     /// <summary>0 (overwrite C) or 1 (accumulate into C, e.g. an SGD update fused in place).</summary>
@@ -226,7 +236,7 @@ public sealed class GemmKernel : Kernel
     /// <inheritdoc/>
     public override string ToString()
     {
-        var s = $"gemm{(Batch == new Dim(1) ? "" : $"[{Batch}]")} {C.Ref} = {Alpha} * {A.Ref}{(TransA ? "^T" : "")}[{M}x{K}] . {B.Ref}{(TransB ? "^T" : "")}[{K}x{N}]";
+        var s = $"gemm{(Batch == new Dim(1) ? "" : $"[{Batch}]")} {C.Ref} = {Alpha} * {(SumsBatch ? "sum " : "")}{A.Ref}{(TransA ? "^T" : "")}[{M}x{K}] . {B.Ref}{(TransB ? "^T" : "")}[{K}x{N}]";
         if (Beta != 0) s += $" + {Attrs.Format(Beta)} * {C.Ref}";
         if (Bias is not null) s += $" + {Bias.Ref}{(BiasPerRow ? "(per row)" : "")}";
         if (Activation is not null) s = s.Replace($"{C.Ref} = ", $"{C.Ref} = {Activation.Name}(") + ")";

@@ -126,7 +126,11 @@ public static class ScheduleInterpreter
         long m = g.M.Eval(b), n = g.N.Eval(b), kk = g.K.Eval(b), lda = g.Lda.Eval(b), ldb = g.Ldb.Eval(b), ldc = g.Ldc.Eval(b);
         double[] A = arr(g.A), B = arr(g.B), C = arr(g.C);
         double alpha = g.Alpha.Eval(b, f => arr(f)[0]);
-        for (long t = 0; t < g.Batch.Eval(b); t++)
+        long count = g.Batch.Eval(b);
+        if (g.SumsBatch && count == 0)
+            for (long i = 0; i < m; i++)
+                for (long j = 0; j < n; j++) C[i * ldc + j] = g.Beta != 0 ? g.Beta * C[i * ldc + j] : 0;
+        for (long t = 0; t < count; t++)
         {
             long oa = t * g.StrideA.Eval(b), ob = t * g.StrideB.Eval(b), oc = t * g.StrideC.Eval(b);
             for (long i = 0; i < m; i++)
@@ -136,7 +140,7 @@ public static class ScheduleInterpreter
                     for (long p = 0; p < kk; p++)
                         acc += A[oa + (g.TransA ? p * lda + i : i * lda + p)] * B[ob + (g.TransB ? j * ldb + p : p * ldb + j)];
                     long at = oc + i * ldc + j;
-                    double v = alpha * acc + (g.Beta != 0 ? g.Beta * C[at] : 0);
+                    double v = alpha * acc + (g.SumsBatch && t > 0 ? C[at] : g.Beta != 0 ? g.Beta * C[at] : 0);
                     if (g.Bias is not null) v += arr(g.Bias)[g.BiasPerRow ? i : j];
                     if (g.Activation == Op.Relu) v = v > 0 ? v : (v <= 0 ? 0 : v);
                     if (g.Mask is not null && !(arr(g.Mask)[at] > 0)) v = 0;

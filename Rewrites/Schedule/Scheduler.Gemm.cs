@@ -10,7 +10,7 @@ internal sealed partial class ScheduleBuilder
     private sealed class GemmMatch
     {
         public Node Mm = null!, Out = null!, A = null!, B = null!;
-        public bool TransA, TransB, BiasPerRow, Relu;
+        public bool TransA, TransB, BiasPerRow, Relu, SumsBatch;
         public Node? Bias, Mask, Param;
         public ScalarTerm Alpha = ScalarTerm.One;
         public readonly List<Node> Covers = new();
@@ -27,7 +27,7 @@ internal sealed partial class ScheduleBuilder
             g.Covers.Add(mm);
             (g.A, g.TransA) = Operand(mm.A);
             (g.B, g.TransB) = Operand(mm.B);
-            if (!MatchBias(g) && !MatchMask(g)) MatchUpdate(g);
+            if (!MatchBias(g) && !MatchMask(g) && !MatchBatchSum(g)) MatchUpdate(g);
             if (g.Bias is not null && SingleUse(g.Out) is { } relu && relu.Op == Op.Relu) { g.Relu = true; g.Out = relu; g.Covers.Add(relu); }
             else if (g.Bias is null && g.Mask is null && g.Param is null && SingleUse(mm) is { } r2 && r2.Op == Op.Relu) { g.Relu = true; g.Out = r2; g.Covers.Add(r2); }
             foreach (var c in g.Covers) _keyOf[c] = g.Out;
@@ -75,6 +75,19 @@ internal sealed partial class ScheduleBuilder
         var other = ReferenceEquals(mul.A, g.Mm) ? mul.B : mul.A;
         if (other.Op != Op.Step || !other.A.Shape.Equals(g.Mm.Shape)) return false;
         g.Mask = other.A; g.Out = mul; g.Covers.Add(mul);
+        return true;
+    }
+
+    // sum(mm) over all the batch axes of a batched product: the products accumulate into one C (a convolution's weight
+    // gradient, summed over the images) instead of being stored per image and reduced.
+    private bool MatchBatchSum(GemmMatch g)
+    {
+        var s = g.Mm.Shape; int r = s.Rank;
+        if (r <= 2 || FoldsLeading(g) || SingleUse(g.Mm) is not { } sum || sum.Op != Op.Sum || Claimed(sum)) return false;
+        var axes = sum.Attr<AxesAttrs>().Axes;
+        if (axes.Length != r - 2) return false;
+        for (int i = 0; i < axes.Length; i++) if (axes[i] != i) return false;
+        g.SumsBatch = true; g.Out = sum; g.Covers.Add(sum);
         return true;
     }
 
@@ -159,7 +172,8 @@ internal sealed partial class ScheduleBuilder
             k.Batch = Dim.Product(o, 0, o.Rank - 2);
             k.StrideA = a.Rank > 2 ? ra * ca : new Dim(0);
             k.StrideB = b.Rank > 2 ? rb * cb : new Dim(0);
-            k.StrideC = k.M * k.N;
+            k.StrideC = g.SumsBatch ? new Dim(0) : k.M * k.N;
+            k.SumsBatch = g.SumsBatch;
         }
         if (g.Param is not null) { k.C = Buf(g.Param); k.Beta = 1; _bufferOf[g.Out] = k.C; }
         else k.C = OutBuf(g.Out, GemmReads(g), readsAreElementwise: false);

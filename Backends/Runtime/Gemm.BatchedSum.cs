@@ -1,0 +1,244 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Nabla.Runtime;
+
+public static unsafe partial class Gemm
+{
+    /// <summary>
+    /// The sum of a batch of single-precision products into one matrix: <c>C = alpha·Σᵢ op(A_i)·op(B_i) + beta·C</c>,
+    /// where matrix i of A and B starts at its offset + i·stride (a convolution's weight gradient: one product per image,
+    /// summed over the batch). With A plain and B transposed (both read along k) no operand is packed: every C element
+    /// is a dot product of length batch·k accumulated in vector lanes in a fixed order, so the result does not depend
+    /// on the thread count. Other layouts run the products in batch order, each accumulated into C.
+    /// </summary>
+    /// <exception cref="ArgumentException">A dimension or stride is negative, or an array is too short for the batch.</exception>
+    public static void SgemmBatchedSum(int batch, int m, int n, int k, float alpha,
+        float[] a, int aOffset, int lda, int strideA, bool transA,
+        float[] b, int bOffset, int ldb, int strideB, bool transB,
+        float beta, float[] c, int cOffset, int ldc)
+    {
+        ValidateBatched("Gemm.SgemmBatchedSum", batch, m, n, k, a, aOffset, lda, strideA, transA,
+            b, bOffset, ldb, strideB, transB, c, cOffset, ldc, 0);
+        if (m == 0 || n == 0) return;
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            var p = new Problem<float>
+            {
+                M = m, N = n, K = k, Alpha = alpha, Beta = beta,
+                A = pa + aOffset, Lda = lda, TransA = transA, B = pb + bOffset, Ldb = ldb, TransB = transB,
+                C = pc + cOffset, Ldc = ldc,
+            };
+            RunBatchedSum(ref p, batch, strideA, strideB, 1f);
+        }
+    }
+
+    /// <summary>Double-precision batch sum of products; see <see cref="SgemmBatchedSum"/>.</summary>
+    /// <exception cref="ArgumentException">See <see cref="SgemmBatchedSum"/>.</exception>
+    public static void DgemmBatchedSum(int batch, int m, int n, int k, double alpha,
+        double[] a, int aOffset, int lda, int strideA, bool transA,
+        double[] b, int bOffset, int ldb, int strideB, bool transB,
+        double beta, double[] c, int cOffset, int ldc)
+    {
+        ValidateBatched("Gemm.DgemmBatchedSum", batch, m, n, k, a, aOffset, lda, strideA, transA,
+            b, bOffset, ldb, strideB, transB, c, cOffset, ldc, 0);
+        if (m == 0 || n == 0) return;
+        fixed (double* pa = a, pb = b, pc = c)
+        {
+            var p = new Problem<double>
+            {
+                M = m, N = n, K = k, Alpha = alpha, Beta = beta,
+                A = pa + aOffset, Lda = lda, TransA = transA, B = pb + bOffset, Ldb = ldb, TransB = transB,
+                C = pc + cOffset, Ldc = ldc,
+            };
+            RunBatchedSum(ref p, batch, strideA, strideB, 1.0);
+        }
+    }
+
+    private static void RunBatchedSum<T>(ref Problem<T> p, int batch, int strideA, int strideB, T one) where T : unmanaged, INumber<T>
+    {
+        if (batch == 0 || p.K == 0 || Simd.IsZero(p.Alpha)) { ScaleOnly(in p, 0, p.M); return; }
+        int threads = Parallelism.MaxThreads;
+        if (!p.TransA && p.TransB)
+        {
+            DotSum(in p, batch, strideA, strideB, threads);
+            return;
+        }
+        for (int i = 0; i < batch; i++)
+        {
+            Problem<T> q = At(in p, i, strideA, strideB, 0);
+            if (i > 0) q.Beta = one;
+            Run(ref q, threads);
+        }
+    }
+
+    // Register tile of the dot-product path: DR (3 or 4) rows of A against DC rows of Bᵀ, DR·DC vector accumulators.
+    private const int DC = 4;
+
+    /// <summary>Rows per tile: 4, unless 3 wastes fewer repeated rows (m = 6: two tiles of 3, not two of 4).</summary>
+    private static int DotRows(int m) => (m + 3) / 4 * 4 <= (m + 2) / 3 * 3 ? 4 : 3;
+
+    /// <summary>
+    /// A plain, B transposed: C[r, c] = alpha·Σᵢ Σ_k A_i[r, k]·B_i[c, k] + beta·C[r, c]. C is cut into DR×DC tiles (edge
+    /// tiles repeat their last row or column and drop the copies), spread over the threads by tile; images are taken in
+    /// blocks that stay in the core's cache while every tile of the part runs over them, the tiles' lane accumulators
+    /// kept in memory between blocks.
+    /// </summary>
+    private static void DotSum<T>(ref readonly Problem<T> p, int batch, int strideA, int strideB, int threads) where T : unmanaged, INumber<T>
+    {
+        int tiles = (p.M + DotRows(p.M) - 1) / DotRows(p.M) * ((p.N + DC - 1) / DC);
+        long work = (long)p.M * p.N * p.K * batch;
+        int parts = threads > 1 && work >= 2 * ParallelThreshold ? Math.Min(threads, tiles) : 1;
+        // The tiles' accumulators, in the calling thread's scratch (grown once): a worker that first runs a part late
+        // allocates nothing.
+        var acc = (Vector512<T>*)Scratch<T>.V(tiles * 4 * DC * Vector512<T>.Count);
+        var job = DotSumJob<T>.Instance;
+        if (parts > 1 && WorkerPool.TryAcquire(threads))
+        {
+            try
+            {
+                job.P = p; job.Batch = batch; job.StrideA = strideA; job.StrideB = strideB; job.Tiles = tiles; job.Acc = acc;
+                WorkerPool.RunAcquired(job, parts, threads);
+            }
+            finally
+            {
+                job.P = default; job.Acc = null;
+                WorkerPool.Release();
+            }
+            return;
+        }
+        DotSumTiles(in p, batch, strideA, strideB, 0, tiles, acc);
+    }
+
+    private sealed class DotSumJob<T> : IParallelWork where T : unmanaged, INumber<T>
+    {
+        public static readonly DotSumJob<T> Instance = new();
+        public Problem<T> P;
+        public int Batch, StrideA, StrideB, Tiles;
+        public Vector512<T>* Acc;
+
+        public void Execute(int part, int parts) =>
+            DotSumTiles(in P, Batch, StrideA, StrideB, PartStart(Tiles, part, parts, 1), PartStart(Tiles, part + 1, parts, 1), Acc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotSumTiles<T>(ref readonly Problem<T> p, int batch, int strideA, int strideB, int t0, int t1, Vector512<T>* acc) where T : unmanaged, INumber<T>
+    {
+        if (t1 <= t0) return;
+        int DR = DotRows(p.M);
+        int colTiles = (p.N + DC - 1) / DC;
+        long perImage = ((long)p.M + p.N) * p.K * sizeof(T);
+        int block = (int)Math.Clamp((256L << 10) / Math.Max(1, perImage), 1, batch);
+        var rows = stackalloc long[4];
+        var cols = stackalloc long[DC];
+        for (int i0 = 0; i0 < batch; i0 += block)
+        {
+            int i1 = Math.Min(batch, i0 + block);
+            for (int t = t0; t < t1; t++)
+            {
+                int r0 = t / colTiles * DR, c0 = t % colTiles * DC;
+                for (int r = 0; r < 4; r++) rows[r] = (long)Math.Min(r0 + Math.Min(r, DR - 1), p.M - 1) * p.Lda;
+                for (int c = 0; c < DC; c++) cols[c] = (long)Math.Min(c0 + c, p.N - 1) * p.Ldb;
+                Vector512<T>* s = acc + t * 4 * DC;
+                if (DR == 4) Tile4(in p, s, rows, cols, i0, i1, strideA, strideB);
+                else Tile3(in p, s, rows, cols, i0, i1, strideA, strideB);
+            }
+        }
+        bool keep = !Simd.IsZero(p.Beta);
+        for (int t = t0; t < t1; t++)
+        {
+            int r0 = t / colTiles * DR, c0 = t % colTiles * DC;
+            Vector512<T>* s = acc + t * 4 * DC;
+            for (int r = 0; r < DR && r0 + r < p.M; r++)
+                for (int c = 0; c < DC && c0 + c < p.N; c++)
+                {
+                    T* at = p.C + (long)(r0 + r) * p.Ldc + c0 + c;
+                    T v = p.Alpha * Vector512.Sum(s[r * DC + c]);
+                    *at = keep ? v + p.Beta * *at : v;
+                }
+        }
+    }
+
+    /// <summary>Images [i0, i1) of one 4×4 tile into its accumulators s (zero first when i0 = 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile4<T>(ref readonly Problem<T> p, Vector512<T>* s, long* rows, long* cols, int i0, int i1, int strideA, int strideB)
+        where T : unmanaged, INumber<T>
+    {
+        int L = Vector512<T>.Count, K = p.K, kv = K / L * L, tail = K - kv;
+        Vector512<T> s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33;
+        if (i0 == 0) s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = s20 = s21 = s22 = s23 = s30 = s31 = s32 = s33 = Vector512<T>.Zero;
+        else
+        {
+            s00 = s[0]; s01 = s[1]; s02 = s[2]; s03 = s[3]; s10 = s[4]; s11 = s[5]; s12 = s[6]; s13 = s[7];
+            s20 = s[8]; s21 = s[9]; s22 = s[10]; s23 = s[11]; s30 = s[12]; s31 = s[13]; s32 = s[14]; s33 = s[15];
+        }
+        for (int i = i0; i < i1; i++)
+        {
+            T* a = p.A + (long)i * strideA, b = p.B + (long)i * strideB;
+            T* a0 = a + rows[0], a1 = a + rows[1], a2 = a + rows[2], a3 = a + rows[3];
+            T* b0 = b + cols[0], b1 = b + cols[1], b2 = b + cols[2], b3 = b + cols[3];
+            for (int kk = 0; kk <= K - L || (kk < K && tail > 0); kk += L)
+            {
+                Vector512<T> x0, x1, x2, x3, y0, y1, y2, y3;
+                if (kk + L <= K)
+                {
+                    x0 = Vector512.Load(a0 + kk); x1 = Vector512.Load(a1 + kk); x2 = Vector512.Load(a2 + kk); x3 = Vector512.Load(a3 + kk);
+                    y0 = Vector512.Load(b0 + kk); y1 = Vector512.Load(b1 + kk); y2 = Vector512.Load(b2 + kk); y3 = Vector512.Load(b3 + kk);
+                }
+                else
+                {
+                    x0 = Simd.LoadFirst(a0 + kk, tail); x1 = Simd.LoadFirst(a1 + kk, tail); x2 = Simd.LoadFirst(a2 + kk, tail); x3 = Simd.LoadFirst(a3 + kk, tail);
+                    y0 = Simd.LoadFirst(b0 + kk, tail); y1 = Simd.LoadFirst(b1 + kk, tail); y2 = Simd.LoadFirst(b2 + kk, tail); y3 = Simd.LoadFirst(b3 + kk, tail);
+                }
+                s00 = Simd.Fma(x0, y0, s00); s01 = Simd.Fma(x0, y1, s01); s02 = Simd.Fma(x0, y2, s02); s03 = Simd.Fma(x0, y3, s03);
+                s10 = Simd.Fma(x1, y0, s10); s11 = Simd.Fma(x1, y1, s11); s12 = Simd.Fma(x1, y2, s12); s13 = Simd.Fma(x1, y3, s13);
+                s20 = Simd.Fma(x2, y0, s20); s21 = Simd.Fma(x2, y1, s21); s22 = Simd.Fma(x2, y2, s22); s23 = Simd.Fma(x2, y3, s23);
+                s30 = Simd.Fma(x3, y0, s30); s31 = Simd.Fma(x3, y1, s31); s32 = Simd.Fma(x3, y2, s32); s33 = Simd.Fma(x3, y3, s33);
+            }
+        }
+        s[0] = s00; s[1] = s01; s[2] = s02; s[3] = s03; s[4] = s10; s[5] = s11; s[6] = s12; s[7] = s13;
+        s[8] = s20; s[9] = s21; s[10] = s22; s[11] = s23; s[12] = s30; s[13] = s31; s[14] = s32; s[15] = s33;
+    }
+
+    /// <summary>Images [i0, i1) of one 3×4 tile into its accumulators s (zero first when i0 = 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile3<T>(ref readonly Problem<T> p, Vector512<T>* s, long* rows, long* cols, int i0, int i1, int strideA, int strideB)
+        where T : unmanaged, INumber<T>
+    {
+        int L = Vector512<T>.Count, K = p.K, kv = K / L * L, tail = K - kv;
+        Vector512<T> s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23;
+        if (i0 == 0) s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = s20 = s21 = s22 = s23 = Vector512<T>.Zero;
+        else
+        {
+            s00 = s[0]; s01 = s[1]; s02 = s[2]; s03 = s[3]; s10 = s[4]; s11 = s[5]; s12 = s[6]; s13 = s[7];
+            s20 = s[8]; s21 = s[9]; s22 = s[10]; s23 = s[11];
+        }
+        for (int i = i0; i < i1; i++)
+        {
+            T* a = p.A + (long)i * strideA, b = p.B + (long)i * strideB;
+            T* a0 = a + rows[0], a1 = a + rows[1], a2 = a + rows[2];
+            T* b0 = b + cols[0], b1 = b + cols[1], b2 = b + cols[2], b3 = b + cols[3];
+            for (int kk = 0; kk <= K - L || (kk < K && tail > 0); kk += L)
+            {
+                Vector512<T> x0, x1, x2, y0, y1, y2, y3;
+                if (kk + L <= K)
+                {
+                    x0 = Vector512.Load(a0 + kk); x1 = Vector512.Load(a1 + kk); x2 = Vector512.Load(a2 + kk);
+                    y0 = Vector512.Load(b0 + kk); y1 = Vector512.Load(b1 + kk); y2 = Vector512.Load(b2 + kk); y3 = Vector512.Load(b3 + kk);
+                }
+                else
+                {
+                    x0 = Simd.LoadFirst(a0 + kk, tail); x1 = Simd.LoadFirst(a1 + kk, tail); x2 = Simd.LoadFirst(a2 + kk, tail);
+                    y0 = Simd.LoadFirst(b0 + kk, tail); y1 = Simd.LoadFirst(b1 + kk, tail); y2 = Simd.LoadFirst(b2 + kk, tail); y3 = Simd.LoadFirst(b3 + kk, tail);
+                }
+                s00 = Simd.Fma(x0, y0, s00); s01 = Simd.Fma(x0, y1, s01); s02 = Simd.Fma(x0, y2, s02); s03 = Simd.Fma(x0, y3, s03);
+                s10 = Simd.Fma(x1, y0, s10); s11 = Simd.Fma(x1, y1, s11); s12 = Simd.Fma(x1, y2, s12); s13 = Simd.Fma(x1, y3, s13);
+                s20 = Simd.Fma(x2, y0, s20); s21 = Simd.Fma(x2, y1, s21); s22 = Simd.Fma(x2, y2, s22); s23 = Simd.Fma(x2, y3, s23);
+            }
+        }
+        s[0] = s00; s[1] = s01; s[2] = s02; s[3] = s03; s[4] = s10; s[5] = s11; s[6] = s12; s[7] = s13;
+        s[8] = s20; s[9] = s21; s[10] = s22; s[11] = s23;
+    }
+}

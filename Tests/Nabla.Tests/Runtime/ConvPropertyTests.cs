@@ -1,0 +1,280 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using FsCheck;
+using FsCheck.Fluent;
+using Nabla.Backends.CSharp;
+using Nabla.Backends.Expressions;
+using Nabla.Backends.Roslyn;
+using Nabla.Ir;
+using Nabla.Rewrites;
+using Nabla.Rewrites.Schedule;
+using Nabla.Runtime;
+using Nabla.Tests.Backends.CSharp;
+using Nabla.Tests.Ir;
+using Nabla.Tests.Support;
+using Xunit;
+
+namespace Nabla.Tests.Runtime;
+
+/// <summary>
+/// Convolutions on random geometry (channels below 8 and odd, kernel, stride, padding, dilation, groups, odd sizes,
+/// batch): outputs and the gradients of every input and parameter from the Roslyn C# and Expressions backends against
+/// the interpreter, in float64 and float32; the weight gradient's batched product summed into one matrix by the
+/// scheduler (<see cref="GemmKernel.SumsBatch"/>); and the runtime's <see cref="Gemm.SgemmBatchedSum"/> against a plain
+/// sum, bitwise identical on one and two threads.
+/// </summary>
+[Collection("Runtime.MaxThreads")]
+public class ConvPropertyTests
+{
+    private static readonly Arbitrary<int[]> Recipes = Arb.From(Gen.Choose(0, 9999).ArrayOf(20));
+
+    private sealed record Geometry(bool TwoD, int In, int Out, int Groups, (int H, int W) Kernel, (int H, int W) Stride,
+        (int H, int W) Pad, (int H, int W) Dilation, int H, int W, int Batch, bool Bias)
+    {
+        public override string ToString() =>
+            $"{(TwoD ? "conv2d" : "conv1d")} {In}->{Out} g{Groups} k{Kernel} s{Stride} p{Pad} d{Dilation} in {H}x{W} batch {Batch}{(Bias ? "" : " no bias")}";
+    }
+
+    private static Geometry Draw(int[] recipe)
+    {
+        var c = new Choices(recipe);
+        bool twoD = !c.OneIn(4);
+        int groups = c.OneIn(3) ? 1 + c.Next(3) : 1;
+        int cin = groups * (1 + c.Next(4)), cout = groups * (1 + c.Next(7));
+        (int, int) Pair(int lo, int range) => twoD ? (lo + c.Next(range), lo + c.Next(range)) : (1, lo + c.Next(range));
+        var k = Pair(1, 4);
+        var s = Pair(1, 3);
+        var d = c.OneIn(3) ? Pair(1, 3) : (1, 1);
+        var p = Pair(0, 3);
+        int spanH = d.Item1 * (k.Item1 - 1) + 1, spanW = d.Item2 * (k.Item2 - 1) + 1;
+        int h = twoD ? Math.Max(1, spanH - 2 * p.Item1) + c.Next(6) : 1;
+        int w = Math.Max(1, spanW - 2 * p.Item2) + c.Next(9);
+        return new Geometry(twoD, cin, cout, groups, k, s, p, d, h, w, 1 + c.Next(5), !c.OneIn(4));
+    }
+
+    /// <summary>y = conv(x) and the gradients of sum(u·y) with respect to x and the parameters.</summary>
+    private static (Function F, Dictionary<string, Tensor> Bind, int Batch) Build(Geometry g, DType type, int seed)
+    {
+        Module layer = g.TwoD
+            ? new Conv2d(g.In, g.Out, g.Kernel, g.Stride, g.Pad, g.Bias, dilation: g.Dilation, groups: g.Groups)
+            : new Conv1d(g.In, g.Out, g.Kernel.W, g.Stride.W, g.Pad.W, g.Bias, dilation: g.Dilation.W, groups: g.Groups);
+        var shape = g.TwoD ? Shape.Of(Shape.Batch, g.In, g.H, g.W) : Shape.Of(Shape.Batch, g.In, g.W);
+        var t = Model.Build(layer, shape).Trace(type);
+        var y = t.Outputs[0].Node;
+        var u = t.Graph.Input("u", y.Shape);
+        var wrt = new[] { t.Inputs[0] }.Concat(t.Parameters.Select(p => p.Node)).ToArray();
+        var grads = Autodiff.Grad(F.Sum(y * u), wrt);
+        var outputs = new List<Named> { new("y", y) };
+        for (int i = 0; i < wrt.Length; i++) outputs.Add(new Named("grad_" + (i == 0 ? "x" : t.Parameters[i - 1].Name), grads[i]));
+        var rng = new Random(seed);
+        var bind = new Dictionary<string, Tensor>
+        {
+            [t.Inputs[0].Name!] = GradCheck.Random(shape.Concrete(g.Batch), rng),
+            ["u"] = GradCheck.Random(y.Shape.Concrete(g.Batch), rng),
+        };
+        foreach (var p in t.Parameters) bind[p.Name] = GradCheck.Random(p.Node.Shape.Concrete(1), rng);
+        return (new Function(t.Graph, outputs), bind, g.Batch);
+    }
+
+    private static void BackendsAgree(Geometry g, DType type, int seed)
+    {
+        var (f, bind, batch) = Build(g, type, seed);
+        var want = Interpreter.Run(f, bind, batch: batch);
+        var (optimized, _) = Pipeline.Optimize(f);
+        var schedule = Scheduler.Build(optimized);
+        // groups = 1: the weight gradient's per-image products are summed by the GEMM, not stored and reduced.
+        if (g.Groups == 1)
+            Assert.True(schedule.Kernels.OfType<GemmKernel>().Any(k => k.SumsBatch), $"{g}: no summed GEMM in\n{string.Join("\n", schedule.Kernels)}");
+        var plan = new ModelPlan("ConvProp", new[] { ("Eval", schedule) });
+        var source = CSharpEmitter.Emit(plan, new EmitOptions { Namespace = "Nabla.Tests.ConvProp" });
+        var type_ = RoslynCompiler.Compile(source).GetType("Nabla.Tests.ConvProp.ConvProp")!;
+        double tol = type == DType.F64 ? 1e-11 : 2e-4;
+        string? Diff<T>(CompiledModel<T> m) where T : unmanaged => CompiledRunner.Compare(want, CompiledRunner.Run(m, 0, bind, batch), tol);
+        if (type == DType.F64)
+        {
+            Assert.Null(Diff((CompiledModel<double>)Activator.CreateInstance(type_)!)?.Insert(0, $"{g} Roslyn: "));
+            Assert.Null(Diff(ExpressionBackend.Compile<double>(plan))?.Insert(0, $"{g} Expressions: "));
+        }
+        else
+        {
+            Assert.Null(Diff((CompiledModel<float>)Activator.CreateInstance(type_)!)?.Insert(0, $"{g} Roslyn: "));
+            Assert.Null(Diff(ExpressionBackend.Compile<float>(plan))?.Insert(0, $"{g} Expressions: "));
+        }
+    }
+
+    [Fact]
+    public void Both_backends_agree_with_the_interpreter_on_random_conv_geometry_in_float64() =>
+        Check.One(PropertyConfig.With(12), Prop.ForAll(Recipes, recipe => BackendsAgree(Draw(recipe), DType.F64, recipe.Sum())));
+
+    [Fact]
+    public void Both_backends_agree_with_the_interpreter_on_random_conv_geometry_in_float32() =>
+        Check.One(PropertyConfig.With(8), Prop.ForAll(Recipes, recipe => BackendsAgree(Draw(recipe), DType.F32, recipe.Sum() + 1)));
+
+    [Fact]
+    public void LeNet_shaped_convolutions_agree_with_the_interpreter()
+    {
+        // conv1 1→6 k5 on 28×28 and conv2 6→16 k5 on 12×12: the shapes the benchmark runs (k = 576 is 36 full vectors).
+        BackendsAgree(new Geometry(true, 1, 6, 1, (5, 5), (1, 1), (0, 0), (1, 1), 28, 28, 3, true), DType.F32, 1);
+        BackendsAgree(new Geometry(true, 6, 16, 1, (5, 5), (1, 1), (0, 0), (1, 1), 12, 12, 3, true), DType.F64, 2);
+    }
+
+    // ---- the runtime's batch sum of products ----
+
+    private static float[] Rand(Random rng, int n) => Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+
+    [Fact]
+    public void SgemmBatchedSum_is_the_sum_of_the_products_and_the_same_on_one_and_two_threads()
+    {
+        Check.One(PropertyConfig.With(60), Prop.ForAll(Recipes, recipe =>
+        {
+            var c = new Choices(recipe);
+            int batch = c.Next(6), m = 1 + c.Next(13), n = 1 + c.Next(31), k = 1 + c.Next(c.OneIn(3) ? 300 : 40);
+            bool ta = c.OneIn(3), tb = !c.OneIn(3);
+            float alpha = c.OneIn(4) ? 0.5f : 1f, beta = c.OneIn(3) ? 1f : 0f;
+            int lda = (ta ? m : k) + c.Next(3), ldb = (tb ? k : n) + c.Next(3), ldc = n + c.Next(3);
+            int sa = (ta ? k : m) * lda + c.Next(5), sb = c.OneIn(5) ? 0 : (tb ? n : k) * ldb + c.Next(5);
+            var rng = new Random(recipe.Sum());
+            float[] a = Rand(rng, Math.Max(1, batch) * sa + (ta ? k : m) * lda), b = Rand(rng, Math.Max(1, batch) * Math.Max(sb, 1) + (tb ? n : k) * ldb);
+            float[] c0 = Rand(rng, m * ldc);
+            double[] want = new double[m * ldc];
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < ldc; j++)
+                {
+                    if (j >= n) { want[i * ldc + j] = c0[i * ldc + j]; continue; }
+                    double acc = 0;
+                    for (int t = 0; t < batch; t++)
+                        for (int p = 0; p < k; p++)
+                            acc += a[t * sa + (ta ? p * lda + i : i * lda + p)] * (double)b[t * sb + (tb ? j * ldb + p : p * ldb + j)];
+                    want[i * ldc + j] = alpha * acc + beta * c0[i * ldc + j];
+                }
+            float[] Run(int threads)
+            {
+                int saved = Parallelism.MaxThreads;
+                var cc = (float[])c0.Clone();
+                try
+                {
+                    Parallelism.MaxThreads = threads;
+                    Gemm.SgemmBatchedSum(batch, m, n, k, alpha, a, 0, lda, sa, ta, b, 0, ldb, sb, tb, beta, cc, 0, ldc);
+                }
+                finally { Parallelism.MaxThreads = saved; }
+                return cc;
+            }
+            float[] one = Run(1), two = Run(2);
+            Assert.Equal(one, two);
+            for (int i = 0; i < want.Length; i++)
+                Assert.True(Math.Abs(want[i] - one[i]) <= 1e-4 * (1 + Math.Sqrt(batch * k)),
+                    $"batch {batch} m {m} n {n} k {k} ta {ta} tb {tb}: C[{i}] = {one[i]}, want {want[i]}");
+        }));
+    }
+
+    [Fact]
+    public void SgemmBatchedSum_of_a_large_batch_runs_on_two_threads_bitwise_like_one()
+    {
+        // Big enough to be spread over the threads (by tile): 64 images of a 6×576 · (25×576)ᵀ product.
+        var rng = new Random(3);
+        float[] a = Rand(rng, 64 * 6 * 576), b = Rand(rng, 64 * 25 * 576);
+        float[] c1 = new float[150], c2 = new float[150];
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            Parallelism.MaxThreads = 1;
+            Gemm.SgemmBatchedSum(64, 6, 25, 576, 1f, a, 0, 576, 6 * 576, false, b, 0, 576, 25 * 576, true, 0f, c1, 0, 25);
+            Parallelism.MaxThreads = 2;
+            Gemm.SgemmBatchedSum(64, 6, 25, 576, 1f, a, 0, 576, 6 * 576, false, b, 0, 576, 25 * 576, true, 0f, c2, 0, 25);
+        }
+        finally { Parallelism.MaxThreads = saved; }
+        Assert.Equal(c1, c2);
+        for (int i = 0; i < 6; i++)
+            for (int j = 0; j < 25; j++)
+            {
+                double acc = 0;
+                for (int t = 0; t < 64; t++)
+                    for (int p = 0; p < 576; p++) acc += a[t * 3456 + i * 576 + p] * (double)b[t * 14400 + j * 576 + p];
+                Assert.True(Math.Abs(acc - c1[i * 25 + j]) < 1e-3, $"C[{i},{j}] = {c1[i * 25 + j]}, want {acc}");
+            }
+    }
+
+    [Fact]
+    public void SgemmBatchedWithEpilogue_is_a_loop_of_Sgemm_calls_and_the_same_on_one_and_two_threads()
+    {
+        Check.One(PropertyConfig.With(60), Prop.ForAll(Recipes, recipe =>
+        {
+            var c = new Choices(recipe);
+            int batch = 1 + c.Next(c.OneIn(3) ? 40 : 5), m = 1 + c.Next(20), n = 1 + c.Next(c.OneIn(2) ? 140 : 40), k = 1 + c.Next(c.OneIn(3) ? 160 : 30);
+            bool ta = c.OneIn(3), tb = c.OneIn(4), sharedA = !c.OneIn(3);
+            float alpha = c.OneIn(4) ? 0.5f : 1f, beta = c.OneIn(4) ? 1f : 0f;
+            var mode = (BiasMode)c.Next(3);
+            var act = c.OneIn(2) ? Activation.Relu : Activation.None;
+            bool masked = c.OneIn(3);
+            int lda = (ta ? m : k) + c.Next(3), ldb = (tb ? k : n) + c.Next(3), ldc = n + c.Next(3);
+            int sa = sharedA ? 0 : (ta ? k : m) * lda, sb = (tb ? n : k) * ldb, sc = m * ldc + c.Next(3);
+            var rng = new Random(recipe.Sum());
+            float[] a = Rand(rng, Math.Max(sa * batch, (ta ? k : m) * lda)), b = Rand(rng, sb * batch);
+            float[] bias = Rand(rng, Math.Max(m, n)), mask = masked ? Rand(rng, sc * batch) : null!;
+            float[] c0 = Rand(rng, sc * batch);
+            var want = (float[])c0.Clone();
+            for (int i = 0; i < batch; i++)
+                Gemm.Sgemm(m, n, k, alpha, a, i * sa, lda, ta, b, i * sb, ldb, tb, beta, want, i * sc, ldc, bias, 0, mode, act, masked ? mask : null, i * sc, ldc);
+            float[] Run(int threads)
+            {
+                int saved = Parallelism.MaxThreads;
+                var cc = (float[])c0.Clone();
+                try
+                {
+                    Parallelism.MaxThreads = threads;
+                    Gemm.SgemmBatchedWithEpilogue(batch, m, n, k, alpha, a, 0, lda, sa, ta, b, 0, ldb, sb, tb, beta, cc, 0, ldc, sc, bias, 0, mode, act, masked ? mask : null, 0, ldc);
+                }
+                finally { Parallelism.MaxThreads = saved; }
+                return cc;
+            }
+            float[] one = Run(1), two = Run(2);
+            Assert.Equal(one, two);
+            for (int i = 0; i < want.Length; i++)
+                Assert.True(Math.Abs(want[i] - one[i]) <= 1e-5f * (1 + k), $"batch {batch} m {m} n {n} k {k} ta {ta} tb {tb} {mode} {act}: C[{i}] = {one[i]}, want {want[i]}");
+        }));
+    }
+
+    [Fact]
+    public void Im2col_and_col2im_spread_over_threads_are_bitwise_those_of_one_thread_and_adjoint()
+    {
+        // 9 images, enough work to be spread by image; padding, stride and dilation so every edge path runs.
+        const int n = 9, c = 3, h = 17, w = 19, kh = 3, kw = 4, sh = 2, sw = 1, ph = 2, pw = 1, dh = 2, dw = 1;
+        int oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+        var rng = new Random(7);
+        double[] x = Enumerable.Range(0, n * c * h * w).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        double[] u = Enumerable.Range(0, n * c * kh * kw * oh * ow).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        (double[] Col, double[] Back) Run(int threads)
+        {
+            int saved = Parallelism.MaxThreads;
+            try
+            {
+                Parallelism.MaxThreads = threads;
+                var col = new double[u.Length];
+                var back = new double[x.Length];
+                Emitted.Im2Col(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
+                Emitted.Col2Im(u, back, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
+                return (col, back);
+            }
+            finally { Parallelism.MaxThreads = saved; }
+        }
+        var (col1, back1) = Run(1);
+        var (col2, back2) = Run(2);
+        Assert.Equal(col1, col2);
+        Assert.Equal(back1, back2);
+        Assert.True(col1.Length >= 48 * 1024, "too small to be spread over the threads");
+        // <im2col(x), u> = <x, col2im(u)>, and every window entry is the input it names (or a zero of the padding).
+        Assert.Equal(col1.Zip(u, (a, b) => a * b).Sum(), x.Zip(back1, (a, b) => a * b).Sum(), 9);
+        for (int b = 0; b < n; b += 4)
+            for (int ch = 0; ch < c; ch++)
+                for (int ki = 0; ki < kh; ki++)
+                    for (int kj = 0; kj < kw; kj++)
+                        for (int oy = 0; oy < oh; oy++)
+                            for (int ox = 0; ox < ow; ox++)
+                            {
+                                int iy = oy * sh - ph + ki * dh, ix = ox * sw - pw + kj * dw;
+                                double want = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[((b * c + ch) * h + iy) * w + ix] : 0;
+                                Assert.Equal(want, col1[(((b * c + ch) * kh + ki) * kw + kj) * oh * ow + oy * ow + ox]);
+                            }
+    }
+}
