@@ -31,6 +31,12 @@ public static unsafe partial class Gemm
             Packed(in p, 0, p.M, 0, p.N);
             return;
         }
+        if ((long)p.M * p.N * p.K < EagerThreshold && !WorkerPool.Ready(threads))
+        {
+            WorkerPool.Release();
+            Packed(in p, 0, p.M, 0, p.N);
+            return;
+        }
         PackedJob<T> job = PackedJob<T>.Instance;
         try
         {
@@ -78,7 +84,13 @@ public static unsafe partial class Gemm
             Scratch<T>.A(Math.Min(MC, (p.M + MR - 1) / MR * MR) * kc);
             Scratch<T>.B(Math.Min(NC, (p.N + L - 1) / L * L) * kc);
         }
-        if (threads > 1 && WorkerPool.TryAcquire(threads))
+        bool parallel = threads > 1 && WorkerPool.TryAcquire(threads);
+        if (parallel && (long)p.M * p.N * p.K < EagerThreshold && !WorkerPool.Ready(threads))
+        {
+            WorkerPool.Release();
+            parallel = false;
+        }
+        if (parallel)
         {
             KSplitJob<T> job = KSplitJob<T>.Instance;
             try
@@ -139,6 +151,13 @@ public static unsafe partial class Gemm
         }
     }
 
+    /// <summary>
+    /// From this many multiply-adds (about 90 µs on one core) a product is split even when the workers are not spinning
+    /// on a CPU: waking one pays off, and parts are claimed dynamically, so a late worker just takes fewer of them.
+    /// Smaller products are split only when the workers are ready (<see cref="WorkerPool.Ready"/>).
+    /// </summary>
+    internal const long EagerThreshold = 4L << 20;
+
     /// <summary>How many parts to split a packed product into, and along which dimension.</summary>
     internal static int PlanParts<T>(ref readonly Problem<T> p, int threads, out bool splitRows) where T : unmanaged
     {
@@ -149,7 +168,11 @@ public static unsafe partial class Gemm
         int rowParts = p.M / (2 * MR), colParts = p.N / (3 * L);
         splitRows = p.M >= p.N ? rowParts >= 2 || colParts < 2 : colParts < 2;
         int most = splitRows ? Math.Max(1, rowParts) : colParts;
-        return Math.Min(threads, most);
+        // A long dimension is cut into more parts than threads (up to 4 per thread, each at least 512 rows or columns, so
+        // packing the shared operand once per part stays cheap): the parts are claimed dynamically, so a thread that
+        // wakes late or is preempted holds back a small part instead of half the product.
+        int fine = Math.Max(threads, Math.Min(4 * threads, (splitRows ? p.M : p.N) / 512));
+        return Math.Min(fine, most);
     }
 
     /// <summary>Start of part <paramref name="part"/> of <paramref name="parts"/> over [0, total), aligned to <paramref name="align"/>.</summary>
