@@ -47,6 +47,37 @@ public class GemmKSplitTests
     }
 
     [Fact]
+    public void Dense_backward_at_a_large_batch_equals_the_two_calls_on_one_and_two_threads()
+    {
+        // The weight update (100 × 40, k = 2000) is a split product.
+        const int m = 2000, n = 100, k = 40;
+        var rng = new System.Random(9);
+        float[] dy = GemmTests.Rand(rng, m * n), w0 = GemmTests.Rand(rng, n * k), x = GemmTests.Rand(rng, m * k), mask = GemmTests.Rand(rng, m * k);
+        float[] Fused(int threads, out float[] dx)
+        {
+            float[] w = (float[])w0.Clone(), d = new float[m * k];
+            Parallelism.MaxThreads = threads;
+            Gemm.SgemmDenseBackward(m, n, k, dy, 0, n, w, 0, k, d, 0, k, mask, 0, k, -1e-3f, x, 0, k);
+            dx = d;
+            return w;
+        }
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            float[] w1 = Fused(1, out float[] dx1), w2 = Fused(2, out float[] dx2);
+            Assert.Equal(w1, w2);
+            Assert.Equal(dx1, dx2);
+            Parallelism.MaxThreads = 2;
+            float[] w = (float[])w0.Clone(), d = new float[m * k];
+            Gemm.Sgemm(m, k, n, 1f, dy, 0, n, false, w, 0, k, false, 0f, d, 0, k, null, 0, BiasMode.None, Activation.None, mask, 0, k);
+            Gemm.Sgemm(n, k, m, -1e-3f, dy, 0, n, true, x, 0, k, false, 1f, w, 0, k, null, 0, BiasMode.None, Activation.None, null, 0, 0);
+            Assert.Equal(w1, w);
+            Assert.Equal(dx1, d);
+        }
+        finally { Parallelism.MaxThreads = saved; }
+    }
+
+    [Fact]
     public void Double_split_matches_the_reference()
     {
         var s = new GemmSpec(20, 30, 3000, true, false, 0, 0, 0, 0, 0, 0, 1f, 1f, BiasMode.None, Activation.None, false, 3);
