@@ -211,7 +211,7 @@ internal static class WorkerPool
                 int n = 0;
                 while (Volatile.Read(ref _posted) == seen)
                 {
-                    if (++n < 8) { Thread.SpinWait(8); continue; }
+                    if (++n < 4) { Thread.SpinWait(8); continue; } // SpinWait(8) is about 0.5 µs here: a heartbeat every ~2 µs
                     n = 0;
                     long now = System.Diagnostics.Stopwatch.GetTimestamp();
                     Volatile.Write(ref _beat, now);
