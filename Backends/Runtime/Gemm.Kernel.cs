@@ -26,6 +26,7 @@ public static unsafe partial class Gemm
     internal static void Kernel<T, W>(int kc, T* a, long aStride, T* b, long bStride, Vector512<T>* t, T* c, int ldc, int mr)
         where T : unmanaged where W : struct, IWidth
     {
+        if (!Vector512.IsHardwareAccelerated) { Kernel256<T, W>(kc, a, aStride, b, bStride, t, c, ldc, mr); return; }
         int L = Vector512<T>.Count;
         // Bring the C tile towards L1 while the k loop runs, so the store after it does not wait on L2/L3.
         if (Sse.IsSupported)
@@ -89,6 +90,95 @@ public static unsafe partial class Gemm
         t[15] = c50; if (W.Vectors >= 2) t[16] = c51; if (W.Vectors >= 3) t[17] = c52;
         t[18] = c60; if (W.Vectors >= 2) t[19] = c61; if (W.Vectors >= 3) t[20] = c62;
         t[21] = c70; if (W.Vectors >= 2) t[22] = c71; if (W.Vectors >= 3) t[23] = c72;
+    }
+
+    /// <summary>
+    /// <see cref="Kernel{T, W}"/> where Vector512 is not hardware accelerated (AVX2 only: it would run as pairs of ymm
+    /// operations, 48 accumulators on 16 registers). The same 8 × W·L tile, same panels and the same arithmetic per
+    /// element (one FMA chain over k in order, so the results are bit-identical), computed in passes of 4 rows ×
+    /// 3 (W = 3) or 2 (W = 1, 2) ymm columns: 12 or 8 accumulators, the B vectors and one broadcast fit the 16 ymm
+    /// registers. Rows past <paramref name="mr"/> are skipped when the whole second half is past it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel256<T, W>(int kc, T* a, long aStride, T* b, long bStride, Vector512<T>* t, T* c, int ldc, int mr)
+        where T : unmanaged where W : struct, IWidth
+    {
+        int H = Vector256<T>.Count, ymm = 2 * W.Vectors, rowStride = 3 * Vector512<T>.Count;
+        if (Sse.IsSupported)
+            for (int i = 0; i < mr; i++)
+            {
+                byte* row = (byte*)(c + (long)i * ldc);
+                Sse.Prefetch0(row);
+                if (W.Vectors >= 2) Sse.Prefetch0(row + 64);
+                if (W.Vectors >= 3) Sse.Prefetch0(row + 128);
+                Sse.Prefetch0(row + 64 * W.Vectors - 1);
+            }
+        T* tt = (T*)t;
+        for (int r0 = 0; r0 < mr; r0 += 4)
+        {
+            if (W.Vectors == 3)
+            {
+                Pass4x3(kc, a + r0, aStride, b, bStride, tt + r0 * rowStride, rowStride);
+                Pass4x3(kc, a + r0, aStride, b + 3 * H, bStride, tt + r0 * rowStride + 3 * H, rowStride);
+            }
+            else
+                for (int j = 0; j < ymm; j += 2)
+                    Pass4x2(kc, a + r0, aStride, b + j * H, bStride, tt + r0 * rowStride + j * H, rowStride);
+        }
+    }
+
+    /// <summary>4 rows × 3 ymm columns of <see cref="Kernel256{T, W}"/>: 12 accumulators, 3 B vectors, 1 broadcast.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Pass4x3<T>(int kc, T* a, long aStride, T* b, long bStride, T* t, int rowStride) where T : unmanaged
+    {
+        int H = Vector256<T>.Count;
+        Vector256<T> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
+        Vector256<T> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
+        for (int kk = 0; kk < kc; kk++)
+        {
+            Vector256<T> b0 = Vector256.Load(b), b1 = Vector256.Load(b + H), b2 = Vector256.Load(b + 2 * H);
+            Vector256<T> av = Vector256.Create(a[0]);
+            c00 = Simd.Fma(av, b0, c00); c01 = Simd.Fma(av, b1, c01); c02 = Simd.Fma(av, b2, c02);
+            av = Vector256.Create(a[1]);
+            c10 = Simd.Fma(av, b0, c10); c11 = Simd.Fma(av, b1, c11); c12 = Simd.Fma(av, b2, c12);
+            av = Vector256.Create(a[2]);
+            c20 = Simd.Fma(av, b0, c20); c21 = Simd.Fma(av, b1, c21); c22 = Simd.Fma(av, b2, c22);
+            av = Vector256.Create(a[3]);
+            c30 = Simd.Fma(av, b0, c30); c31 = Simd.Fma(av, b1, c31); c32 = Simd.Fma(av, b2, c32);
+            a += aStride;
+            b += bStride;
+        }
+        c00.Store(t); c01.Store(t + H); c02.Store(t + 2 * H); t += rowStride;
+        c10.Store(t); c11.Store(t + H); c12.Store(t + 2 * H); t += rowStride;
+        c20.Store(t); c21.Store(t + H); c22.Store(t + 2 * H); t += rowStride;
+        c30.Store(t); c31.Store(t + H); c32.Store(t + 2 * H);
+    }
+
+    /// <summary>4 rows × 2 ymm columns of <see cref="Kernel256{T, W}"/>: 8 accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Pass4x2<T>(int kc, T* a, long aStride, T* b, long bStride, T* t, int rowStride) where T : unmanaged
+    {
+        int H = Vector256<T>.Count;
+        Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector256<T> c20 = default, c21 = default, c30 = default, c31 = default;
+        for (int kk = 0; kk < kc; kk++)
+        {
+            Vector256<T> b0 = Vector256.Load(b), b1 = Vector256.Load(b + H);
+            Vector256<T> av = Vector256.Create(a[0]);
+            c00 = Simd.Fma(av, b0, c00); c01 = Simd.Fma(av, b1, c01);
+            av = Vector256.Create(a[1]);
+            c10 = Simd.Fma(av, b0, c10); c11 = Simd.Fma(av, b1, c11);
+            av = Vector256.Create(a[2]);
+            c20 = Simd.Fma(av, b0, c20); c21 = Simd.Fma(av, b1, c21);
+            av = Vector256.Create(a[3]);
+            c30 = Simd.Fma(av, b0, c30); c31 = Simd.Fma(av, b1, c31);
+            a += aStride;
+            b += bStride;
+        }
+        c00.Store(t); c01.Store(t + H); t += rowStride;
+        c10.Store(t); c11.Store(t + H); t += rowStride;
+        c20.Store(t); c21.Store(t + H); t += rowStride;
+        c30.Store(t); c31.Store(t + H);
     }
 
     /// <summary>Stores an 8 × w-vector tile held at <paramref name="t"/> (row stride 3 vectors) through the epilogue.</summary>
