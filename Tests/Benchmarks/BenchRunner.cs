@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Runtime;
 using System.Globalization;
 using System.IO;
 using System.Text;
@@ -46,6 +47,12 @@ public sealed class BenchRunner
         _blocks = quick ? 5 : 9;
     }
 
+    /// <summary>Calls made before measuring, whatever the warm-up time: more than the JIT's 30 calls before tier-up.</summary>
+    public const int WarmCalls = 60;
+
+    /// <summary>How long the JIT must have compiled nothing before measuring starts.</summary>
+    public const double QuietJitSeconds = 0.3;
+
     /// <summary>The case whose GFLOP/s is the ceiling other cases are compared with: Nabla's SGEMM 512³ (runtime kernel, f32).</summary>
     public const string CeilingCase = "sgemm-512/gemm/-/b512/f32/runtime";
 
@@ -72,7 +79,17 @@ public sealed class BenchRunner
             c.Setup();
             long n = 0;
             var sw = Stopwatch.StartNew();
-            while (sw.Elapsed.TotalSeconds < _warmSeconds || n < 3) { c.Run(); n++; }
+            // Also at least WarmCalls calls, and until the JIT has compiled nothing for QuietJitSeconds (at most 10 s): code
+            // the JIT tiers (30 calls, then a background recompile; after a Roslyn compile, Roslyn's own hot methods) is
+            // recompiled on a background thread that would compete with a 2-thread case for the second core.
+            long jitCount = JitInfo.GetCompiledMethodCount(), jitChanged = Stopwatch.GetTimestamp();
+            while (sw.Elapsed.TotalSeconds < 10)
+            {
+                c.Run(); n++;
+                long now = JitInfo.GetCompiledMethodCount();
+                if (now != jitCount) { jitCount = now; jitChanged = Stopwatch.GetTimestamp(); }
+                if (sw.Elapsed.TotalSeconds >= _warmSeconds && n >= WarmCalls && Stopwatch.GetElapsedTime(jitChanged).TotalSeconds >= QuietJitSeconds) break;
+            }
             double perCall = sw.Elapsed.TotalSeconds / n;
             long iters = Math.Max(1, (long)Math.Round(_totalSeconds / _blocks / perCall));
             GC.Collect();
