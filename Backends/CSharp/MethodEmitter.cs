@@ -195,6 +195,9 @@ internal sealed partial class MethodEmitter
 
     private void WritePart(CodeWriter w, string name, List<string> ps, List<Kernel> kernels, bool listing)
     {
+        // Optimized at the first call: a training step calls each part once, so tiering would run it unoptimized for
+        // its first 30 steps and then recompile it on a background thread that competes with the step's own threads.
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
         using (w.Block($"private void {name}({string.Join(", ", ps)})"))
         {
             if (listing) WriteListing(w);

@@ -75,6 +75,7 @@ namespace Nabla.Examples.GeneratedCode
         }
 
         /// <summary>The 3 kernels of Forward; arrays are checked by the caller.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void ForwardKernels(int batch, float[] x, float[] y, float[][] slots)
         {
             // IR of Forward (the %N of the kernel comments below):
@@ -155,6 +156,7 @@ namespace Nabla.Examples.GeneratedCode
         }
 
         /// <summary>The 7 kernels of Evaluate; arrays are checked by the caller.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void EvaluateKernels(int batch, float[] x, float[] t, float[] loss, float[] y, float[][] slots)
         {
             // IR of Evaluate (the %N of the kernel comments below):
@@ -374,6 +376,7 @@ namespace Nabla.Examples.GeneratedCode
         }
 
         /// <summary>The 19 kernels of TrainStep; arrays are checked by the caller.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void TrainStepKernels(int batch, float[] x, float[] t, float[] lr, float[] loss, float[] y, float[][] slots)
         {
             // IR of TrainStep (the %N of the kernel comments below):
