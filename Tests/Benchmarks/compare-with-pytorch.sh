@@ -38,7 +38,10 @@ for r in $(seq "$ROUNDS"); do
   group 2 mlp-40-100-100-10/train_step/sgd/b4000/f32 mlp-784-1024-1024-10/train_step/sgd/b256/f32 \
           mlp-784-1024-1024-10/train_step/adam/b256/f32
   group 2 lenet-28/train_step/sgd/b64/f32 lenet-28/forward/-/b64/f32
-  group 1 lenet-28/train_step/sgd/b64/f32
+  group 1 lenet-28/train_step/sgd/b64/f32 lenet-28/forward/-/b64/f32
+  group 2 mnist1d-cnn/train_step/adam/b100/f32 mnist1d-cnn/forward/-/b100/f32
+  group 1 mnist1d-cnn/train_step/adam/b100/f32 mnist1d-cnn/forward/-/b100/f32
+  group 2 mlp-40-100-100-10/train_step/sgd/b32/f32 mlp-40-100-100-10/train_step/sgd/b128/f32
 done
 date -u > "$OUT/finished"
 /usr/bin/python3 Tests/Benchmarks/compare-with-pytorch.py "$OUT"

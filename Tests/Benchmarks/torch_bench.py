@@ -50,6 +50,8 @@ def cases():
             out.append((name, "forward", None, b, "pytorch", lambda w=widths, b=b: mlp_forward(w, b)))
     out.append(("lenet-28", "train_step", "sgd", 64, "pytorch", lambda: lenet_step(64)))
     out.append(("lenet-28", "forward", None, 64, "pytorch", lambda: lenet_forward(64)))
+    out.append(("mnist1d-cnn", "train_step", "adam", 100, "pytorch", lambda: mnist1d_cnn_step(100)))
+    out.append(("mnist1d-cnn", "forward", None, 100, "pytorch", lambda: mnist1d_cnn_forward(100)))
     for name, (m, n, k) in GEMMS.items():
         out.append((name, "gemm", None, m, "pytorch", lambda m=m, n=n, k=k: torch_gemm(m, n, k)))
         out.append((name, "gemm", None, m, "numpy", lambda m=m, n=n, k=k: numpy_gemm(m, n, k)))
@@ -96,6 +98,7 @@ def train_step(model, opt_name, xs, ys):
         loss = loss_fn(model(xs[i]), ys[i])
         loss.backward()
         opt.step()
+    run.optimizer = opt
     return run
 
 
@@ -143,6 +146,37 @@ def lenet_step(b):
 def lenet_forward(b):
     xs, _ = batches((b, 1, 28, 28), 10, b)
     return forward(lenet(), xs), lenet_flops(b, True)
+
+
+def mnist1d_cnn():
+    """The MNIST-1D paper's CNN as the example's PyTorch script defines it (ConvBase); input [B, 40]."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "Mnist1D", "pytorch"))
+    from cnn import ConvBase
+    return ConvBase()
+
+
+def mnist1d_cnn_flops(b, forward_only):
+    # As Tests/Benchmarks/Cases/LenetCases.cs counts (Mnist1dCnnFlops).
+    c1 = 2.0 * b * 19 * 25 * 1 * 5
+    c2 = 2.0 * b * 10 * 25 * 25 * 3
+    c3 = 2.0 * b * 5 * 25 * 25 * 3
+    fc = 2.0 * b * 125 * 10
+    fwd = c1 + c2 + c3 + fc
+    return fwd if forward_only else fwd + fwd + (c2 + c3 + fc)
+
+
+def mnist1d_cnn_step(b):
+    xs, ys = batches((b, 40), 10, b)
+    model = mnist1d_cnn()
+    step = train_step(model, "adam", xs, ys)
+    for g in step.optimizer.param_groups:
+        g["lr"] = 0.01  # the recipe's Adam rate, as Nabla's case
+    return step, mnist1d_cnn_flops(b, False)
+
+
+def mnist1d_cnn_forward(b):
+    xs, _ = batches((b, 40), 10, b)
+    return forward(mnist1d_cnn(), xs), mnist1d_cnn_flops(b, True)
 
 
 def torch_gemm(m, n, k):

@@ -24,6 +24,7 @@ public static class RoslynProfileCases
         yield return new RoslynProfileCase("mlp-40-100-100-10", 128, "adam");
         yield return new RoslynProfileCase("mlp-40-100-100-10", 4000, "sgd");
         yield return new RoslynProfileCase("lenet-28", 64, "sgd");
+        yield return new RoslynProfileCase("mnist1d-cnn", 100, "adam");
     }
 }
 
@@ -66,8 +67,8 @@ public sealed class RoslynProfileCase : IBenchCase
     public void Setup()
     {
         var sw = Stopwatch.StartNew();
-        var lenet = Name == "profile-lenet-28";
-        var (model, lowered) = lenet ? LenetCases.Lower() : MlpCases.Lower(_widths, Optimizer!);
+        var cnn = Name == "profile-lenet-28" ? LenetCases.Lenet : Name == "profile-mnist1d-cnn" ? LenetCases.Mnist1dCnn : null;
+        var (model, lowered) = cnn is not null ? cnn.Lower() : MlpCases.Lower(_widths, Optimizer!);
         var plan = lowered.Plan;
         _method = Enumerable.Range(0, plan.Methods.Count).First(i => plan.Methods[i].Method == "TrainStep");
         _schedule = plan.Methods[_method].Schedule;
