@@ -85,7 +85,10 @@ public sealed class LenetCase : IBenchCase
 {
     private static readonly Dictionary<string, (Runtime.CompiledModel<float> Model, double CompileMs)> s_models = new();
     private readonly CnnSpec _spec;
-    private float[][] _inputs = Array.Empty<float[]>(), _outputs = Array.Empty<float[]>();
+    private const int Sets = 8;
+    private float[][][] _sets = Array.Empty<float[][]>();
+    private float[][] _outputs = Array.Empty<float[]>();
+    private int _next;
     private int _method;
     private Runtime.CompiledModel<float>? _model;
 
@@ -130,23 +133,28 @@ public sealed class LenetCase : IBenchCase
         _method = Enumerable.Range(0, m.Spec.Methods.Count).First(i => m.Spec.Methods[i].Name == (Op == "forward" ? "Forward" : "TrainStep"));
         var spec = m.Spec.Methods[_method];
         var rnd = new Random(3);
-        _inputs = spec.Inputs.Select(i => new float[i.Size(Batch)]).ToArray();
         _outputs = spec.Outputs.Select(o => new float[o.Size(Batch)]).ToArray();
-        for (int i = 0; i < spec.Inputs.Count; i++)
+        // Distinct input batches, cycled, as the PyTorch peer does (SAMPLES = 8 in torch_bench.py).
+        _sets = new float[Sets][][];
+        for (int k = 0; k < Sets; k++)
         {
-            var a = _inputs[i];
-            switch (spec.Inputs[i].Name)
+            var inputs = _sets[k] = spec.Inputs.Select(i => new float[i.Size(Batch)]).ToArray();
+            for (int i = 0; i < spec.Inputs.Count; i++)
             {
-                case "x": for (int j = 0; j < a.Length; j++) a[j] = (float)(rnd.NextDouble() * 2 - 1); break;
-                case "t": for (int r = 0; r < Batch; r++) a[r * 10 + rnd.Next(10)] = 1; break;
-                case "lr": a[0] = 0.01f; break;
-                default: throw new InvalidOperationException($"Unexpected {_spec.Name} input \"{spec.Inputs[i].Name}\".");
+                var a = inputs[i];
+                switch (spec.Inputs[i].Name)
+                {
+                    case "x": for (int j = 0; j < a.Length; j++) a[j] = (float)(rnd.NextDouble() * 2 - 1); break;
+                    case "t": for (int r = 0; r < Batch; r++) a[r * 10 + rnd.Next(10)] = 1; break;
+                    case "lr": a[0] = 0.01f; break;
+                    default: throw new InvalidOperationException($"Unexpected {_spec.Name} input \"{spec.Inputs[i].Name}\".");
+                }
             }
         }
     }
 
     /// <inheritdoc/>
-    public void Run() => _model!.Run(_method, Batch, _inputs, _outputs);
+    public void Run() => _model!.Run(_method, Batch, _sets[_next = (_next + 1) % Sets], _outputs);
 
     /// <inheritdoc/>
     public void Teardown() { }
