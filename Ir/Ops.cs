@@ -223,7 +223,7 @@ public sealed partial class Op
     public static readonly Op MaxPool = Structural("max_pool", OpKind.Window, 1, "window maxima [N,C,H,W] → [N,C,OH,OW], −∞ padding",
         typeof(WindowAttrs), ShapeRules.MaxPool, Interpreter.MaxPoolKernel,
         (y, g) => new[] { MaxPoolGradOf(y.A, g, y) }, (y, t) => On(t[0], d => MaxPoolPick(y.A, d, y.Attr<WindowAttrs>())),
-        OpFacts.PassesFacts, runtime: "MaxPool");
+        runtime: "MaxPool"); // not PassesFacts: a window wholly in the padding is −∞ whatever the input's sign
     /// <summary>
     /// The derivative of <see cref="MaxPool"/>: <c>max_pool_grad(x, g)</c> adds each window's adjoint <c>g</c> [N,C,OH,OW]
     /// to the elements of x [N,C,H,W] that attain the window's maximum, shared equally among ties; the result has x's shape.

@@ -10,9 +10,10 @@ public static unsafe partial class Gemm
     /// <summary>
     /// The sum of a batch of single-precision products into one matrix: <c>C = alpha·Σᵢ op(A_i)·op(B_i) + beta·C</c>,
     /// where matrix i of A and B starts at its offset + i·stride (a convolution's weight gradient: one product per image,
-    /// summed over the batch). With A plain and B transposed (both read along k) no operand is packed: every C element
-    /// is a dot product of length batch·k accumulated in vector lanes in a fixed order, so the result does not depend
-    /// on the thread count. Other layouts run the products in batch order, each accumulated into C.
+    /// summed over the batch). With A plain and B transposed (both read along k) and a small C (m·n at most 8,192) no
+    /// operand is packed: every C element is a dot product of length batch·k accumulated in vector lanes in a fixed
+    /// order, so the result does not depend on the thread count. Other products run in batch order, each accumulated
+    /// into C by the GEMM.
     /// </summary>
     /// <exception cref="ArgumentException">A dimension or stride is negative, or an array is too short for the batch.</exception>
     public static void SgemmBatchedSum(int batch, int m, int n, int k, float alpha,
@@ -61,7 +62,7 @@ public static unsafe partial class Gemm
     {
         if (batch == 0 || p.K == 0 || Simd.IsZero(p.Alpha)) { ScaleOnly(in p, 0, p.M); return; }
         int threads = Parallelism.MaxThreads;
-        if (!p.TransA && p.TransB)
+        if (!p.TransA && p.TransB && (long)p.M * p.N <= DotSumMaxOutputs)
         {
             DotSum(in p, batch, strideA, strideB, threads);
             return;
@@ -73,6 +74,14 @@ public static unsafe partial class Gemm
             Run(ref q, threads);
         }
     }
+
+    /// <summary>
+    /// Largest C (m·n) the dot-product path takes: it keeps 16 vector lanes per C element between image blocks (64 bytes
+    /// an element: 8,192 elements are 512 KiB) and packs nothing, which pays for small outputs (LeNet's 6×25 and 16×150:
+    /// half the time of the per-image GEMMs) and loses on wide ones (measured single-threaded: even at 32×288, 1.2× at
+    /// 64×576, 2–7× and a 38–151 MB scratch from 256×2304). A shape-only rule, so the thread count never changes a result.
+    /// </summary>
+    internal const long DotSumMaxOutputs = 8192;
 
     // Register tile of the dot-product path: DR (3 or 4) rows of A against DC rows of Bᵀ, DR·DC vector accumulators.
     private const int DC = 4;

@@ -4,6 +4,7 @@ using System.Linq;
 using FsCheck;
 using FsCheck.Fluent;
 using Nabla.Ir;
+using Nabla.Rewrites;
 using Nabla.Runtime;
 using Nabla.Tests.Support;
 using Xunit;
@@ -177,6 +178,21 @@ public class MaxPoolPropertyTests
             for (int i = 0; i < size; i++)
                 Assert.True(Math.Abs(dxf[i] - want["dx"].Data[i]) <= 1e-6, $"dx[{i}] = {dxf[i]}, want {want["dx"].Data[i]} (ties {ties})");
         }
+    }
+
+    [Fact]
+    public void A_window_wholly_in_the_padding_is_minus_infinity_even_over_a_nonnegative_input()
+    {
+        // max_pool(relu(x)) is not known non-negative: with padding 1 and a 1×1 kernel the border windows hold no tap and
+        // give −∞, so exp(log(·)) must stay NaN there; the optimizer must not rewrite it to the −∞ itself.
+        var g = new Graph(DType.F64);
+        var x = g.Input("x", Shape.Of(1, 1, 1, 2));
+        var f = new Function(g, new[] { new Named("y", F.Exp(F.Log(F.MaxPool(F.Relu(x), 1, 1, 1, 1, 1, 1)))) });
+        var bind = new Dictionary<string, Tensor> { ["x"] = new(new[] { 1, 1, 1, 2 }, new[] { 0.5, 2.0 }) };
+        var plain = Interpreter.Run(f, bind)["y"].Data;
+        var optimized = Interpreter.Run(Pipeline.Optimize(f).Function, bind)["y"].Data;
+        Assert.True(double.IsNaN(plain[0]) && plain[5] == 0.5 && plain[6] == 2.0);
+        Assert.Equal(plain.Select(double.IsNaN), optimized.Select(double.IsNaN));
     }
 
     [Fact]

@@ -196,6 +196,41 @@ public class ConvPropertyTests
     }
 
     [Fact]
+    public void SgemmBatchedSum_of_a_wide_output_keeps_no_scratch_the_size_of_its_lane_accumulators()
+    {
+        // A late convolution layer's weight gradient: C is 256 × 2304, each image's k = 7·7. The dot-product path keeps
+        // 16 lanes per C element (37.7 MB here, held by the thread for good) and ran 4–7× slower than the per-image GEMMs;
+        // such a product must take the GEMM path, whose packing buffers are small.
+        const int batch = 2, m = 256, n = 2304, k = 49;
+        var rng = new Random(5);
+        float[] a = Rand(rng, batch * m * k), b = Rand(rng, batch * n * k), c = new float[m * n];
+        long allocated = 0;
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            Parallelism.MaxThreads = 1;
+            var t = new System.Threading.Thread(() =>
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                Gemm.SgemmBatchedSum(batch, m, n, k, 1f, a, 0, k, m * k, false, b, 0, k, n * k, true, 0f, c, 0, n);
+                allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            });
+            t.Start();
+            t.Join();
+        }
+        finally { Parallelism.MaxThreads = saved; }
+        Assert.True(allocated < 4 << 20, $"the call allocated {allocated / 1e6:F1} MB of scratch");
+        for (int i = 0; i < m; i += 37)
+            for (int j = 0; j < n; j += 101)
+            {
+                double want = 0;
+                for (int s = 0; s < batch; s++)
+                    for (int p = 0; p < k; p++) want += a[s * m * k + i * k + p] * (double)b[s * n * k + j * k + p];
+                Assert.True(Math.Abs(want - c[i * n + j]) < 1e-4, $"C[{i},{j}] = {c[i * n + j]}, want {want}");
+            }
+    }
+
+    [Fact]
     public void SgemmBatchedWithEpilogue_is_a_loop_of_Sgemm_calls_and_the_same_on_one_and_two_threads()
     {
         Check.One(PropertyConfig.With(60), Prop.ForAll(Recipes, recipe =>
