@@ -7,7 +7,7 @@
 #   python3 Tests/Benchmarks/compare-builds.py OUT_DIR       # medians side by side, and the ratios
 #
 # Example: git worktree add /tmp/before HEAD~5 && (cd /tmp/before && dotnet build -c Release Tests/Benchmarks),
-# then run this from the repository root with /tmp/before and . as the two checkouts. Takes about 15 minutes.
+# then run this from the repository root with /tmp/before and . as the two checkouts. Takes about 5 minutes on a quiet machine.
 set -u
 before="$1"; after="$2"; out="${3:-/tmp/nabla-compare}"
 mkdir -p "$out"

@@ -4,7 +4,7 @@
 # Then compare-with-pytorch.py prints one table: medians, PyTorch ÷ Nabla, GFLOP/s and the fraction of the SGEMM ceiling
 # measured in the same run.
 #
-# Usage: Tests/Benchmarks/compare-with-pytorch.sh            (about 15 minutes; ROUNDS=2 repeats every group)
+# Usage: Tests/Benchmarks/compare-with-pytorch.sh            (about 3 minutes on a quiet 2-core machine, longer while it waits for one; ROUNDS=2 repeats every group)
 #        OUT=/tmp/x QUICK=1 Tests/Benchmarks/compare-with-pytorch.sh
 # Needs Debian's python3-torch with libopenblas0-pthread (without it torch runs the reference BLAS, ~30x slower; the
 # script refuses). The machine's OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE are unset for the PyTorch runs only.
