@@ -14,7 +14,7 @@ public static partial class Emitted
     /// over the taps (i, j) inside the image (padding counts as −∞; a window with no tap inside gives −∞), with
     /// <c>oh = (h + 2·ph − dh·(kh − 1) − 1) / sh + 1</c>, likewise ow. Allocates nothing.
     /// </summary>
-    /// <exception cref="ArgumentException">A size is out of range or an array is too short.</exception>
+    /// <exception cref="ArgumentException">A size is out of range, an array is too short, or y is x.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void MaxPool<T>(T[] x, T[] y, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -22,6 +22,7 @@ public static partial class Emitted
         var g = Pool.Geometry.Create("Emitted.MaxPool", n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
         Guard.Vector(x, "x", 0, g.Planes * g.H * g.W, "Emitted.MaxPool");
         Guard.Vector(y, "y", 0, g.Planes * g.Oh * g.Ow, "Emitted.MaxPool");
+        if (ReferenceEquals(x, y)) throw new ArgumentException("Emitted.MaxPool: y must not be the same array as x (it is written while x is read).", nameof(y));
         fixed (T* px = x, py = y) Pool.Forward(g, px, py);
     }
 
@@ -32,7 +33,7 @@ public static partial class Emitted
     /// (a window whose maximum is NaN adds nothing). Each element of dx is written once when the windows do not overlap.
     /// Allocates nothing.
     /// </summary>
-    /// <exception cref="ArgumentException">A size is out of range or an array is too short.</exception>
+    /// <exception cref="ArgumentException">A size is out of range, an array is too short, or dx is x or dy.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void MaxPoolBackward<T>(T[] x, T[] dy, T[] dx, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -41,6 +42,8 @@ public static partial class Emitted
         Guard.Vector(x, "x", 0, g.Planes * g.H * g.W, "Emitted.MaxPoolBackward");
         Guard.Vector(dy, "dy", 0, g.Planes * g.Oh * g.Ow, "Emitted.MaxPoolBackward");
         Guard.Vector(dx, "dx", 0, g.Planes * g.H * g.W, "Emitted.MaxPoolBackward");
+        if (ReferenceEquals(dx, x) || ReferenceEquals(dx, dy))
+            throw new ArgumentException($"Emitted.MaxPoolBackward: dx must not be the same array as {(ReferenceEquals(dx, x) ? "x" : "dy")} (dx is cleared and written while both are read).", nameof(dx));
         fixed (T* px = x, pg = dy, pd = dx) Pool.Backward(g, px, pg, pd);
     }
 }
@@ -84,7 +87,9 @@ internal static unsafe class Pool
             if (h + 2L * ph < spanH) throw new ArgumentException($"{op}: the window's height {spanH} exceeds the padded height {h} + 2·{ph}.", nameof(kh));
             if (w + 2L * pw < spanW) throw new ArgumentException($"{op}: the window's width {spanW} exceeds the padded width {w} + 2·{pw}.", nameof(kw));
             if ((long)n * c * h * w > int.MaxValue) throw new ArgumentException($"{op}: {n} images of {c}×{h}×{w} are too large for one array.", nameof(n));
-            return new Geometry(n * c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, (int)((h + 2L * ph - spanH) / sh + 1), (int)((w + 2L * pw - spanW) / sw + 1));
+            long oh = (h + 2L * ph - spanH) / sh + 1, ow = (w + 2L * pw - spanW) / sw + 1;
+            if ((long)n * c * oh * ow > int.MaxValue) throw new ArgumentException($"{op}: {n} pooled images of {c}×{oh}×{ow} are too large for one array.", nameof(n));
+            return new Geometry(n * c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, (int)oh, (int)ow);
         }
 
         /// <summary>Output columns [ox0, ox1) whose tap column ox·Sw − Pw + kj·Dw lies inside [0, W).</summary>

@@ -211,4 +211,24 @@ public class MaxPoolPropertyTests
         var a = Assert.Throws<ArgumentException>(() => Emitted.MaxPool(new float[4], new float[1], 1, 1, 2, 2, 3, 3, 1, 1, 0, 0, 1, 1));
         Assert.Contains("Emitted.MaxPool", a.Message);
     }
+
+    [Fact]
+    public void The_runtime_kernels_refuse_an_output_that_is_an_input_and_a_pooled_size_past_int()
+    {
+        // 2×2 windows, stride 1, over [1, 1, 4, 4]: the output [1, 1, 3, 3] fits in x's own array, so only the check stops it.
+        var x = new float[16];
+        var a = Assert.Throws<ArgumentException>(() => Emitted.MaxPool(x, x, 1, 1, 4, 4, 2, 2, 1, 1, 0, 0, 1, 1));
+        Assert.Equal("y", a.ParamName);
+        var dy = new float[9];
+        a = Assert.Throws<ArgumentException>(() => Emitted.MaxPoolBackward(x, dy, x, 1, 1, 4, 4, 2, 2, 1, 1, 0, 0, 1, 1));
+        Assert.Equal("dx", a.ParamName);
+        Assert.Contains("same array as x", a.Message);
+        var big = new float[16];
+        a = Assert.Throws<ArgumentException>(() => Emitted.MaxPoolBackward(x, big, big, 1, 1, 4, 4, 2, 2, 1, 1, 0, 0, 1, 1));
+        Assert.Contains("same array as dy", a.Message);
+        // A 1×1 image padded by 30,000 on each side with 1×1 windows pools to 60,001² > 2³¹ outputs: an error naming the
+        // size, not an overflowed length.
+        a = Assert.Throws<ArgumentException>(() => Emitted.MaxPool(new float[1], new float[1], 1, 1, 1, 1, 1, 1, 1, 1, 30_000, 30_000, 1, 1));
+        Assert.Contains("too large", a.Message);
+    }
 }
