@@ -105,18 +105,7 @@ public static unsafe class Conv
 
         public static Geometry Create(string op, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh = 1, int dw = 1)
         {
-            Guard.NonNegative(n, nameof(n), op);
-            Guard.NonNegative(c, nameof(c), op);
-            Guard.Positive(h, nameof(h), op);
-            Guard.Positive(w, nameof(w), op);
-            Guard.Positive(kh, nameof(kh), op);
-            Guard.Positive(kw, nameof(kw), op);
-            Guard.Positive(sh, "strideH", op);
-            Guard.Positive(sw, "strideW", op);
-            Guard.NonNegative(ph, "padH", op);
-            Guard.NonNegative(pw, "padW", op);
-            Guard.Positive(dh, "dilationH", op);
-            Guard.Positive(dw, "dilationW", op);
+            Guard.Window(op, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
             long spanH = (long)dh * (kh - 1) + 1, spanW = (long)dw * (kw - 1) + 1; // a window's extent: k taps, d apart
             if (h + 2 * ph < spanH) throw new ArgumentException(dh == 1 ? $"{op}: kernel height {kh} exceeds padded height {h} + 2·{ph}."
                 : $"{op}: kernel height {kh} with dilation {dh} spans {spanH}, more than the padded height {h} + 2·{ph}.", nameof(kh));

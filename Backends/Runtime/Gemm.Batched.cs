@@ -72,17 +72,22 @@ public static unsafe partial class Gemm
                 nameof(strideC));
     }
 
-    private static void RunBatched<T>(ref Problem<T> p, int batch, int strideA, int strideB, int strideC) where T : unmanaged
+    /// <summary>
+    /// Runs <paramref name="batch"/> products, spread over threads by product when each is small; with
+    /// <paramref name="epilogue"/> each product also applies its bias/activation/mask (<see cref="One{T}"/>, the mask
+    /// advancing with C), else it is a plain <see cref="Run{T}"/>.
+    /// </summary>
+    private static void RunBatched<T>(ref Problem<T> p, int batch, int strideA, int strideB, int strideC, bool epilogue = false) where T : unmanaged
     {
         int threads = Parallelism.MaxThreads;
-        long work = (long)p.M * p.N * p.K;
+        long work = (long)p.M * p.N * (epilogue ? Math.Max(1, p.K) : p.K);
         bool spread = threads > 1 && batch > 1 && strideC != 0 && work * batch >= ParallelThreshold && work < 8 * ParallelThreshold;
         if (spread && WorkerPool.TryAcquire(threads))
         {
             BatchJob<T> job = BatchJob<T>.Instance;
             try
             {
-                job.P = p; job.Batch = batch; job.StrideA = strideA; job.StrideB = strideB; job.StrideC = strideC;
+                job.P = p; job.Batch = batch; job.StrideA = strideA; job.StrideB = strideB; job.StrideC = strideC; job.Epilogue = epilogue;
                 WorkerPool.RunAcquired(job, Math.Min(threads, batch), threads);
             }
             finally
@@ -92,11 +97,16 @@ public static unsafe partial class Gemm
             }
             return;
         }
-        for (int i = 0; i < batch; i++)
-        {
-            Problem<T> q = At(in p, i, strideA, strideB, strideC);
-            Run(ref q, threads);
-        }
+        for (int i = 0; i < batch; i++) Product(in p, i, strideA, strideB, strideC, epilogue, threads);
+    }
+
+    /// <summary>Product <paramref name="i"/> of a batch on up to <paramref name="threads"/> threads.</summary>
+    private static void Product<T>(ref readonly Problem<T> p, int i, int strideA, int strideB, int strideC, bool epilogue, int threads) where T : unmanaged
+    {
+        Problem<T> q = At(in p, i, strideA, strideB, strideC);
+        if (!epilogue) { Run(ref q, threads); return; }
+        if (q.Mask != null) q.Mask += (long)i * strideC;
+        One(ref q, threads);
     }
 
     private static Problem<T> At<T>(ref readonly Problem<T> p, int i, int strideA, int strideB, int strideC) where T : unmanaged
@@ -113,15 +123,12 @@ public static unsafe partial class Gemm
         public static readonly BatchJob<T> Instance = new();
         public Problem<T> P;
         public int Batch, StrideA, StrideB, StrideC;
+        public bool Epilogue;
 
         public void Execute(int part, int parts)
         {
             int i0 = PartStart(Batch, part, parts, 1), i1 = PartStart(Batch, part + 1, parts, 1);
-            for (int i = i0; i < i1; i++)
-            {
-                Problem<T> q = At(in P, i, StrideA, StrideB, StrideC);
-                Run(ref q, 1);
-            }
+            for (int i = i0; i < i1; i++) Product(in P, i, StrideA, StrideB, StrideC, Epilogue, 1);
         }
     }
 }

@@ -37,7 +37,7 @@ public static unsafe partial class Gemm
                 Relu = activation == Activation.Relu,
                 Mask = pmask == null ? null : pmask + maskOffset, LdMask = ldMask,
             };
-            RunBatchedEpilogue(ref p, batch, strideA, strideB, strideC);
+            RunBatched(ref p, batch, strideA, strideB, strideC, epilogue: true);
         }
     }
 
@@ -64,7 +64,7 @@ public static unsafe partial class Gemm
                 Relu = activation == Activation.Relu,
                 Mask = pmask == null ? null : pmask + maskOffset, LdMask = ldMask,
             };
-            RunBatchedEpilogue(ref p, batch, strideA, strideB, strideC);
+            RunBatched(ref p, batch, strideA, strideB, strideC, epilogue: true);
         }
     }
 
@@ -82,40 +82,6 @@ public static unsafe partial class Gemm
             Guard.BatchedMatrix(mask, nameof(mask), maskOffset, m, n, ldMask, nameof(ldMask), batch, strideC, nameof(strideC), op);
     }
 
-    private static void RunBatchedEpilogue<T>(ref Problem<T> p, int batch, int strideA, int strideB, int strideC) where T : unmanaged
-    {
-        int threads = Parallelism.MaxThreads;
-        long work = (long)p.M * p.N * Math.Max(1, p.K);
-        bool spread = threads > 1 && batch > 1 && strideC != 0 && work * batch >= ParallelThreshold && work < 8 * ParallelThreshold;
-        if (spread && WorkerPool.TryAcquire(threads))
-        {
-            EpilogueJob<T> job = EpilogueJob<T>.Instance;
-            try
-            {
-                job.P = p; job.Batch = batch; job.StrideA = strideA; job.StrideB = strideB; job.StrideC = strideC;
-                WorkerPool.RunAcquired(job, Math.Min(threads, batch), threads);
-            }
-            finally
-            {
-                job.P = default;
-                WorkerPool.Release();
-            }
-            return;
-        }
-        for (int i = 0; i < batch; i++)
-        {
-            Problem<T> q = AtWithMask(in p, i, strideA, strideB, strideC);
-            One(ref q, threads);
-        }
-    }
-
-    private static Problem<T> AtWithMask<T>(ref readonly Problem<T> p, int i, int strideA, int strideB, int strideC) where T : unmanaged
-    {
-        Problem<T> q = At(in p, i, strideA, strideB, strideC);
-        if (q.Mask != null) q.Mask += (long)i * strideC;
-        return q;
-    }
-
     /// <summary>One product of a batch: the direct kernel for a few rows and a plain B, else the GEMM's own paths.</summary>
     private static void One<T>(ref Problem<T> q, int threads) where T : unmanaged
     {
@@ -123,23 +89,6 @@ public static unsafe partial class Gemm
         if (q.M > 1 && !q.TransB && q.K > 1 && q.N >= Vector512<T>.Count && !Simd.IsZero(q.Alpha)
             && (q.M <= 6 || (q.M <= 16 && (long)q.K * q.N * sizeof(T) <= 512 << 10))) FewRows(in q);
         else Run(ref q, threads);
-    }
-
-    private sealed class EpilogueJob<T> : IParallelWork where T : unmanaged
-    {
-        public static readonly EpilogueJob<T> Instance = new();
-        public Problem<T> P;
-        public int Batch, StrideA, StrideB, StrideC;
-
-        public void Execute(int part, int parts)
-        {
-            int i0 = PartStart(Batch, part, parts, 1), i1 = PartStart(Batch, part + 1, parts, 1);
-            for (int i = i0; i < i1; i++)
-            {
-                Problem<T> q = AtWithMask(in P, i, StrideA, StrideB, StrideC);
-                One(ref q, 1);
-            }
-        }
     }
 
     /// <summary>

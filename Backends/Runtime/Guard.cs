@@ -10,6 +10,26 @@ namespace Nabla.Runtime;
 /// </summary>
 internal static class Guard
 {
+    /// <summary>
+    /// The sizes of a sliding window over an NCHW image (convolution, pooling): n and c ≥ 0; image, kernel, strides and
+    /// dilations ≥ 1; paddings ≥ 0. Each error names the argument (strides as strideH/strideW, and so on).
+    /// </summary>
+    public static void Window(string op, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+    {
+        NonNegative(n, nameof(n), op);
+        NonNegative(c, nameof(c), op);
+        Positive(h, nameof(h), op);
+        Positive(w, nameof(w), op);
+        Positive(kh, nameof(kh), op);
+        Positive(kw, nameof(kw), op);
+        Positive(sh, "strideH", op);
+        Positive(sw, "strideW", op);
+        NonNegative(ph, "padH", op);
+        NonNegative(pw, "padW", op);
+        Positive(dh, "dilationH", op);
+        Positive(dw, "dilationW", op);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void NotNull<T>([NotNull] T[]? array, string name, string op)
     {

@@ -71,18 +71,7 @@ internal static unsafe class Pool
 
         public static Geometry Create(string op, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
         {
-            Guard.NonNegative(n, nameof(n), op);
-            Guard.NonNegative(c, nameof(c), op);
-            Guard.Positive(h, nameof(h), op);
-            Guard.Positive(w, nameof(w), op);
-            Guard.Positive(kh, nameof(kh), op);
-            Guard.Positive(kw, nameof(kw), op);
-            Guard.Positive(sh, "strideH", op);
-            Guard.Positive(sw, "strideW", op);
-            Guard.NonNegative(ph, "padH", op);
-            Guard.NonNegative(pw, "padW", op);
-            Guard.Positive(dh, "dilationH", op);
-            Guard.Positive(dw, "dilationW", op);
+            Guard.Window(op, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
             long spanH = (long)dh * (kh - 1) + 1, spanW = (long)dw * (kw - 1) + 1;
             if (h + 2L * ph < spanH) throw new ArgumentException($"{op}: the window's height {spanH} exceeds the padded height {h} + 2·{ph}.", nameof(kh));
             if (w + 2L * pw < spanW) throw new ArgumentException($"{op}: the window's width {spanW} exceeds the padded width {w} + 2·{pw}.", nameof(kw));
