@@ -35,6 +35,9 @@ public sealed class RoslynProfileCase : IBenchCase
     private CompiledModel<float>? _model;
     private float[][] _inputs = Array.Empty<float[]>(), _outputs = Array.Empty<float[]>();
     private long[] _ticks = Array.Empty<long>(), _prev = Array.Empty<long>(), _min = Array.Empty<long>();
+    // Each kernel's time in the last Ring calls (a ring, so warm-up calls drop out): the medians.
+    private const int Ring = 2048;
+    private long[] _recent = Array.Empty<long>();
     private Schedule? _schedule;
     private long _calls;
     private int _method;
@@ -91,6 +94,7 @@ public sealed class RoslynProfileCase : IBenchCase
         Array.Clear(_ticks);
         _prev = new long[_ticks.Length];
         _min = Enumerable.Repeat(long.MaxValue, _ticks.Length).ToArray();
+        _recent = new long[Ring * _ticks.Length];
         _calls = 0;
     }
 
@@ -98,12 +102,14 @@ public sealed class RoslynProfileCase : IBenchCase
     public void Run()
     {
         _model!.Run(_method, Batch, _inputs, _outputs);
+        int slot = (int)(_calls % Ring) * _ticks.Length;
         _calls++;
         // The least time each kernel took in any call: preemption by other processes inflates sums, not minima.
         for (int k = 0; k < _ticks.Length; k++)
         {
             long d = _ticks[k] - _prev[k];
             if (d < _min[k]) _min[k] = d;
+            _recent[slot + k] = d;
             _prev[k] = _ticks[k];
         }
     }
@@ -113,12 +119,22 @@ public sealed class RoslynProfileCase : IBenchCase
     {
         double total = _ticks.Sum(), minTotal = _min.Sum();
         double Ns(double ticks) => ticks * 1e9 / Stopwatch.Frequency;
-        Console.Error.WriteLine($"# profile {Name} {Optimizer} batch {Batch}: {_schedule!.Kernels.Count} kernels; per step inside kernels: mean {Ns(total / _calls):F0} ns, sum of per-kernel minima {Ns(minTotal):F0} ns");
-        Console.Error.WriteLine("#   kernel   min ns   mean ns  share-of-minima  kernel");
+        int kept = (int)Math.Min(_calls, Ring);
+        var medians = new long[_ticks.Length];
+        var column = new long[kept];
+        for (int k = 0; k < _ticks.Length; k++)
+        {
+            for (int c = 0; c < kept; c++) column[c] = _recent[c * _ticks.Length + k];
+            Array.Sort(column);
+            medians[k] = kept == 0 ? 0 : column[kept / 2];
+        }
+        Console.Error.WriteLine($"# profile {Name} {Optimizer} batch {Batch}, {Parallelism.MaxThreads} thread(s): {_schedule!.Kernels.Count} kernels; per step inside kernels: mean {Ns(total / _calls):F0} ns (all calls), sum of per-kernel medians {Ns(medians.Sum()):F0} ns and minima {Ns(minTotal):F0} ns (last {kept} calls)");
+        Console.Error.WriteLine("#   kernel   min ns median ns  share-of-medians  kernel");
+        double medianTotal = Math.Max(1, medians.Sum());
         for (int k = 0; k < _ticks.Length; k++)
         {
             var text = _schedule.Kernels[k].ToString();
-            Console.Error.WriteLine($"#   k{k,-3} {Ns(_min[k]),9:F0} {Ns((double)_ticks[k] / _calls),9:F0} {100 * _min[k] / minTotal,6:F1}%  {(text.Length > 100 ? text.Substring(0, 100) + "..." : text)}");
+            Console.Error.WriteLine($"#   k{k,-3} {Ns(_min[k]),9:F0} {Ns(medians[k]),9:F0} {100 * medians[k] / medianTotal,6:F1}%  {(text.Length > 100 ? text.Substring(0, 100) + "..." : text)}");
         }
         _model = null;
     }
