@@ -28,11 +28,25 @@ internal sealed partial class ScheduleBuilder
             (g.A, g.TransA) = Operand(mm.A);
             (g.B, g.TransB) = Operand(mm.B);
             if (!MatchBias(g) && !MatchMask(g) && !MatchBatchSum(g)) MatchUpdate(g);
-            if (g.Bias is not null && SingleUse(g.Out) is { } relu && relu.Op == Op.Relu) { g.Relu = true; g.Out = relu; g.Covers.Add(relu); }
-            else if (g.Bias is null && g.Mask is null && g.Param is null && SingleUse(mm) is { } r2 && r2.Op == Op.Relu) { g.Relu = true; g.Out = r2; g.Covers.Add(r2); }
+            if ((g.Bias is not null || (g.Mask is null && g.Param is null && !g.SumsBatch)) && ReluAfter(g.Out) is { } relu)
+            {
+                g.Relu = true;
+                if (!ReferenceEquals(relu.A, g.Out)) g.Covers.Add(relu.A); // the reshape between them: the GEMM writes the relu's buffer in the same order
+                g.Out = relu; g.Covers.Add(relu);
+            }
             foreach (var c in g.Covers) _keyOf[c] = g.Out;
             _gemmAt[g.Out] = g;
         }
+    }
+
+    // The relu that is n's only consumer, directly or through a reshape that is itself used once (a convolution's product
+    // [B, C, H·W] reshaped to [B, C, H, W] before its activation): the reshape keeps the element order, so the GEMM's
+    // epilogue can apply the relu and write the relu's buffer.
+    private Node? ReluAfter(Node n)
+    {
+        if (SingleUse(n) is not { } u || Claimed(u)) return null;
+        if (u.Op == Op.Relu) return u;
+        return u.Op == Op.Reshape && SingleUse(u) is { } r && r.Op == Op.Relu && !Claimed(r) ? r : null;
     }
 
     // A transpose that swaps the last two axes becomes an operand flag.

@@ -30,10 +30,10 @@ public class ConvPropertyTests
     private static readonly Arbitrary<int[]> Recipes = Arb.From(Gen.Choose(0, 9999).ArrayOf(20));
 
     private sealed record Geometry(bool TwoD, int In, int Out, int Groups, (int H, int W) Kernel, (int H, int W) Stride,
-        (int H, int W) Pad, (int H, int W) Dilation, int H, int W, int Batch, bool Bias)
+        (int H, int W) Pad, (int H, int W) Dilation, int H, int W, int Batch, bool Bias, bool Relu = false)
     {
         public override string ToString() =>
-            $"{(TwoD ? "conv2d" : "conv1d")} {In}->{Out} g{Groups} k{Kernel} s{Stride} p{Pad} d{Dilation} in {H}x{W} batch {Batch}{(Bias ? "" : " no bias")}";
+            $"{(TwoD ? "conv2d" : "conv1d")} {In}->{Out} g{Groups} k{Kernel} s{Stride} p{Pad} d{Dilation} in {H}x{W} batch {Batch}{(Bias ? "" : " no bias")}{(Relu ? " relu" : "")}";
     }
 
     private static Geometry Draw(int[] recipe)
@@ -50,10 +50,10 @@ public class ConvPropertyTests
         int spanH = d.Item1 * (k.Item1 - 1) + 1, spanW = d.Item2 * (k.Item2 - 1) + 1;
         int h = twoD ? Math.Max(1, spanH - 2 * p.Item1) + c.Next(6) : 1;
         int w = Math.Max(1, spanW - 2 * p.Item2) + c.Next(9);
-        return new Geometry(twoD, cin, cout, groups, k, s, p, d, h, w, 1 + c.Next(5), !c.OneIn(4));
+        return new Geometry(twoD, cin, cout, groups, k, s, p, d, h, w, 1 + c.Next(5), !c.OneIn(4), c.OneIn(2));
     }
 
-    /// <summary>y = conv(x) and the gradients of sum(u·y) with respect to x and the parameters.</summary>
+    /// <summary>y = conv(x) (or relu(conv(x))) and the gradients of sum(u·y) with respect to x and the parameters.</summary>
     private static (Function F, Dictionary<string, Tensor> Bind, int Batch) Build(Geometry g, DType type, int seed)
     {
         Module layer = g.TwoD
@@ -62,6 +62,7 @@ public class ConvPropertyTests
         var shape = g.TwoD ? Shape.Of(Shape.Batch, g.In, g.H, g.W) : Shape.Of(Shape.Batch, g.In, g.W);
         var t = Model.Build(layer, shape).Trace(type);
         var y = t.Outputs[0].Node;
+        if (g.Relu) y = F.Relu(y);
         var u = t.Graph.Input("u", y.Shape);
         var wrt = new[] { t.Inputs[0] }.Concat(t.Parameters.Select(p => p.Node)).ToArray();
         var grads = Autodiff.Grad(F.Sum(y * u), wrt);
@@ -86,6 +87,13 @@ public class ConvPropertyTests
         // groups = 1: the weight gradient's per-image products are summed by the GEMM, not stored and reduced.
         if (g.Groups == 1)
             Assert.True(schedule.Kernels.OfType<GemmKernel>().Any(k => k.SumsBatch), $"{g}: no summed GEMM in\n{string.Join("\n", schedule.Kernels)}");
+        // With one group the product is one batched GEMM, and the relu after its reshape to the image shape is its
+        // epilogue: the GEMM writes the relu's buffer and no loop applies it.
+        if (g.Relu && g.Groups == 1)
+        {
+            Assert.Contains(schedule.Kernels.OfType<GemmKernel>(), k => k.Activation == Op.Relu && k.C.Shape.Rank == (g.TwoD ? 4 : 3));
+            Assert.DoesNotContain(schedule.Kernels.OfType<ElementwiseKernel>(), l => l.ToString().Contains("relu("));
+        }
         var plan = new ModelPlan("ConvProp", new[] { ("Eval", schedule) });
         var source = CSharpEmitter.Emit(plan, new EmitOptions { Namespace = "Nabla.Tests.ConvProp" });
         var type_ = RoslynCompiler.Compile(source).GetType("Nabla.Tests.ConvProp.ConvProp")!;
@@ -115,7 +123,7 @@ public class ConvPropertyTests
     public void LeNet_shaped_convolutions_agree_with_the_interpreter()
     {
         // conv1 1→6 k5 on 28×28 and conv2 6→16 k5 on 12×12: the shapes the benchmark runs (k = 576 is 36 full vectors).
-        BackendsAgree(new Geometry(true, 1, 6, 1, (5, 5), (1, 1), (0, 0), (1, 1), 28, 28, 3, true), DType.F32, 1);
+        BackendsAgree(new Geometry(true, 1, 6, 1, (5, 5), (1, 1), (0, 0), (1, 1), 28, 28, 3, true, true), DType.F32, 1);
         BackendsAgree(new Geometry(true, 6, 16, 1, (5, 5), (1, 1), (0, 0), (1, 1), 12, 12, 3, true), DType.F64, 2);
     }
 
