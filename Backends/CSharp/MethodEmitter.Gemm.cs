@@ -50,4 +50,28 @@ internal sealed partial class MethodEmitter
         if (lines.Count == 1) { w.Line(lines[0]); return; }
         using (w.Block()) foreach (var l in lines) w.Line(l);
     }
+
+    /// <summary>
+    /// A convolution's input gradient (a <see cref="ProductCol2ImKernel"/>, chosen by the scheduler) as one
+    /// <c>Conv.ProductCol2Im</c> call: each image's product is folded into the image while it is in cache.
+    /// </summary>
+    private void ProductCol2Im(CodeWriter w, ProductCol2ImKernel f)
+    {
+        GemmKernel k = f.Product;
+        var p = f.Window.Window;
+        string Bool(bool x) => x ? "true" : "false";
+        string Dim(int i) => Names.Size(Rewrites.Schedule.Dim.Of(f.Window.Image[i]));
+        string alpha = k.Alpha.IsConstant ? Lit(k.Alpha.Constant) : "alpha";
+        string call = $"Conv.ProductCol2Im({Names.Size(k.Batch)}, {Names.Size(k.M)}, {Names.Size(k.N)}, {Names.Size(k.K)}, {alpha}, "
+            + $"{Arr(k.A)}, 0, {Names.Size(k.Lda)}, {Names.Size(k.StrideA)}, {Bool(k.TransA)}, "
+            + $"{Arr(k.B)}, 0, {Names.Size(k.Ldb)}, {Names.Size(k.StrideB)}, {Bool(k.TransB)}, "
+            + $"{Arr(f.Window.Output)}, 0, {Dim(1)}, {Dim(2)}, {Dim(3)}, {p.KernelH}, {p.KernelW}, {p.StrideH}, {p.StrideW}, "
+            + $"{p.PadH}, {p.PadW}, {p.DilationH}, {p.DilationW});";
+        if (k.Alpha.IsConstant) { w.Line(call); return; }
+        using (w.Block())
+        {
+            w.Line($"{T} alpha = {Term(k.Alpha)};");
+            w.Line(call);
+        }
+    }
 }

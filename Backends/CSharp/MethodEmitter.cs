@@ -217,6 +217,7 @@ internal sealed partial class MethodEmitter
                     case ReduceKernel r: Reduce(w, r); break;
                     case GemmKernel g: Gemm(w, g); break;
                     case DenseBackwardKernel d: DenseBackward(w, d); break;
+                    case ProductCol2ImKernel pc: ProductCol2Im(w, pc); break;
                     case NormalizeKernel n: Normalize(w, n); break;
                     case CopyKernel c: Copy(w, c); break;
                     case WindowKernel wk: Window(w, wk); break;

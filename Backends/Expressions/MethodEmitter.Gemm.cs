@@ -55,6 +55,25 @@ internal sealed partial class MethodEmitter<T>
     }
 
     /// <summary>
+    /// A convolution's input gradient (a <see cref="ProductCol2ImKernel"/>, chosen by the scheduler) as one
+    /// <c>Conv.ProductCol2Im</c> call, as emitted C# calls it.
+    /// </summary>
+    private E ProductCol2Im(ProductCol2ImKernel f)
+    {
+        GemmKernel g = f.Product;
+        var p = f.Window.Window;
+        var alpha = E.Variable(typeof(T), "alpha");
+        var call = E.Call(typeof(Conv), nameof(Conv.ProductCol2Im), null,
+            Size(g.Batch), Size(g.M), Size(g.N), Size(g.K), alpha,
+            Arr(g.A), E.Constant(0), Size(g.Lda), Size(g.StrideA), E.Constant(g.TransA),
+            Arr(g.B), E.Constant(0), Size(g.Ldb), Size(g.StrideB), E.Constant(g.TransB),
+            Arr(f.Window.Output), E.Constant(0), E.Constant(f.Window.Image[1]), E.Constant(f.Window.Image[2]), E.Constant(f.Window.Image[3]),
+            E.Constant(p.KernelH), E.Constant(p.KernelW), E.Constant(p.StrideH), E.Constant(p.StrideW), E.Constant(p.PadH), E.Constant(p.PadW),
+            E.Constant(p.DilationH), E.Constant(p.DilationW));
+        return E.Block(new[] { alpha }, E.Assign(alpha, Term(g.Alpha)), call);
+    }
+
+    /// <summary>
     /// A dense layer's input gradient and in-place update (a <see cref="DenseBackwardKernel"/>, chosen by the scheduler) as
     /// one <c>Gemm.SgemmDenseBackward</c>/<c>DgemmDenseBackward</c> call, which at batch 1 reads the weights once.
     /// </summary>

@@ -68,6 +68,7 @@ internal sealed partial class MethodEmitter<T> where T : unmanaged
                 ReduceKernel r => Reduce(r),
                 GemmKernel g => Gemm(g),
                 DenseBackwardKernel d => DenseBackward(d),
+                ProductCol2ImKernel pc => ProductCol2Im(pc),
                 NormalizeKernel n => Normalize(n),
                 CopyKernel c => Copy(c),
                 WindowKernel w => Window(w),

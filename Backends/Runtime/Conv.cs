@@ -94,6 +94,110 @@ public static unsafe class Conv
         fixed (T* px = x, pc = col) g.Run(px + xOff, pc + colOff, forward, accumulate);
     }
 
+    /// <summary>
+    /// A convolution's input gradient in one pass: for each image i, the product <c>C_i = alpha·op(A_i)·op(B_i)</c>
+    /// (m×n, with m = c·kh·kw window rows and n = oh·ow positions; matrix i of A and B at its offset + i·stride, a stride
+    /// of 0 sharing the operand) is folded back into the image i of x [batch, c, h, w] like
+    /// <see cref="Col2Im(float[], int, int, int, int, int, int, int, int, int, int, int, float[], int, bool)"/> (x is
+    /// overwritten). Each product lives only in the calling thread's cache before it is folded; the result is
+    /// bit-identical to a batched GEMM followed by Col2Im, and independent of the thread count (images are spread over
+    /// threads, each written by one).
+    /// </summary>
+    /// <exception cref="ArgumentException">A size, stride or dilation is out of range, m or n does not match the window,
+    /// or an array is too short; the message names the argument.</exception>
+    public static void ProductCol2Im(int batch, int m, int n, int k, float alpha,
+        float[] a, int aOffset, int lda, int strideA, bool transA,
+        float[] b, int bOffset, int ldb, int strideB, bool transB,
+        float[] x, int xOffset, int c, int h, int w, int kh, int kw,
+        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW)
+        => ProductCol2Im<float>(batch, m, n, k, alpha, a, aOffset, lda, strideA, transA, b, bOffset, ldb, strideB, transB,
+            x, xOffset, c, h, w, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW);
+
+    /// <inheritdoc cref="ProductCol2Im(int, int, int, int, float, float[], int, int, int, bool, float[], int, int, int, bool, float[], int, int, int, int, int, int, int, int, int, int, int, int)"/>
+    public static void ProductCol2Im(int batch, int m, int n, int k, double alpha,
+        double[] a, int aOffset, int lda, int strideA, bool transA,
+        double[] b, int bOffset, int ldb, int strideB, bool transB,
+        double[] x, int xOffset, int c, int h, int w, int kh, int kw,
+        int strideH, int strideW, int padH, int padW, int dilationH, int dilationW)
+        => ProductCol2Im<double>(batch, m, n, k, alpha, a, aOffset, lda, strideA, transA, b, bOffset, ldb, strideB, transB,
+            x, xOffset, c, h, w, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW);
+
+    private static void ProductCol2Im<T>(int batch, int m, int n, int k, T alpha,
+        T[] a, int aOffset, int lda, int strideA, bool transA, T[] b, int bOffset, int ldb, int strideB, bool transB,
+        T[] x, int xOffset, int c, int h, int w, int kh, int kw, int strideH, int strideW, int padH, int padW, int dilationH, int dilationW)
+        where T : unmanaged, INumber<T>
+    {
+        const string op = "Conv.ProductCol2Im";
+        var g = Geometry.Create(op, batch, c, h, w, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW);
+        if (m != (long)c * kh * kw)
+            throw new ArgumentException($"{op}: m = {m} must be the window rows c·kh·kw = {c}·{kh}·{kw} = {(long)c * kh * kw}.", nameof(m));
+        if (n != (long)g.Oh * g.Ow)
+            throw new ArgumentException($"{op}: n = {n} must be the output positions oh·ow = {g.Oh}·{g.Ow} = {(long)g.Oh * g.Ow}.", nameof(n));
+        Guard.NonNegative(k, nameof(k), op);
+        Guard.BatchedMatrix(a, nameof(a), aOffset, transA ? k : m, transA ? m : k, lda, nameof(lda), batch, strideA, nameof(strideA), op);
+        Guard.BatchedMatrix(b, nameof(b), bOffset, transB ? n : k, transB ? k : n, ldb, nameof(ldb), batch, strideB, nameof(strideB), op);
+        if (batch * g.ImageSize > int.MaxValue)
+            throw new ArgumentException($"{op}: {batch} images of {c}×{h}×{w} are too large for one array.", nameof(batch));
+        Guard.Vector(x, nameof(x), xOffset, (int)(batch * g.ImageSize), op);
+        if (batch == 0) return;
+        fixed (T* pa = a, pb = b, px = x)
+        {
+            var p = new Problem<T>
+            {
+                M = m, N = n, K = k, Alpha = alpha, Beta = T.Zero,
+                A = pa + aOffset, Lda = lda, TransA = transA, B = pb + bOffset, Ldb = ldb, TransB = transB,
+                Ldc = n,
+            };
+            int threads = Parallelism.MaxThreads;
+            long work = (long)m * n * Math.Max(1, k) * batch;
+            if (threads > 1 && batch > 1 && work >= Gemm.ParallelThreshold && WorkerPool.TryAcquire(threads))
+            {
+                var job = ProductCol2ImJob<T>.Instance;
+                try
+                {
+                    job.P = p; job.G = g; job.StrideA = strideA; job.StrideB = strideB; job.X = px + xOffset;
+                    WorkerPool.RunAcquired(job, Math.Min(batch, 4 * threads), threads);
+                }
+                finally
+                {
+                    job.P = default; job.X = null;
+                    WorkerPool.Release();
+                }
+                return;
+            }
+            ProductsCol2Im(in p, g, strideA, strideB, px + xOffset, 0, batch);
+        }
+    }
+
+    /// <summary>Images [i0, i1): each product into this thread's scratch C, then folded into its image.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ProductsCol2Im<T>(ref readonly Problem<T> p, Geometry g, int strideA, int strideB, T* x, int i0, int i1)
+        where T : unmanaged, INumber<T>
+    {
+        T* scratch = Scratch<T>.C(p.M * p.N);
+        for (int i = i0; i < i1; i++)
+        {
+            Problem<T> q = p;
+            q.A += (long)i * strideA;
+            q.B += (long)i * strideB;
+            q.C = scratch;
+            Gemm.Run(ref q, 1);
+            g.Fold(x + i * g.ImageSize, scratch);
+        }
+    }
+
+    private sealed class ProductCol2ImJob<T> : IParallelWork where T : unmanaged, INumber<T>
+    {
+        public static readonly ProductCol2ImJob<T> Instance = new();
+        public Problem<T> P;
+        public Geometry G;
+        public int StrideA, StrideB;
+        public T* X;
+
+        public void Execute(int part, int parts) =>
+            ProductsCol2Im(in P, G, StrideA, StrideB, X, Gemm.PartStart(G.N, part, parts, 1), Gemm.PartStart(G.N, part + 1, parts, 1));
+    }
+
     private readonly struct Geometry
     {
         public readonly int N, C, H, W, Kh, Kw, Sh, Sw, Ph, Pw, Oh, Ow, Dh, Dw;
@@ -162,6 +266,13 @@ public static unsafe class Conv
 
             public void Execute(int part, int parts) =>
                 G.Images(X, Col, Gemm.PartStart(G.N, part, parts, 1), Gemm.PartStart(G.N, part + 1, parts, 1), Forward, Accumulate);
+        }
+
+        /// <summary>One image's Col2Im: image = the sum of the windows in col (the image is cleared first).</summary>
+        public void Fold<T>(T* image, T* col) where T : unmanaged, INumber<T>
+        {
+            new Span<T>(image, (int)ImageSize).Clear();
+            Image(image, col, forward: false);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]

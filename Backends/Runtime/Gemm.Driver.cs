@@ -118,14 +118,17 @@ public static unsafe partial class Gemm
 /// <summary>Per-thread packing buffers: pinned, 64-byte aligned, grown on demand and then reused (no per-call allocation).</summary>
 internal static unsafe class Scratch<T> where T : unmanaged
 {
-    [ThreadStatic] private static T[]? _a, _b, _v, _s;
-    [ThreadStatic] private static T* _pa, _pb, _pv, _ps;
+    [ThreadStatic] private static T[]? _a, _b, _v, _s, _c;
+    [ThreadStatic] private static T* _pa, _pb, _pv, _ps, _pc;
 
     public static T* A(int elements) => Get(ref _a, ref _pa, elements);
     public static T* B(int elements) => Get(ref _b, ref _pb, elements);
 
     /// <summary>The second half's product of a k-split GEMM (written by whichever thread runs that half).</summary>
     public static T* Sum(int elements) => Get(ref _s, ref _ps, elements);
+
+    /// <summary>One product's C, consumed by the same thread before its next product (<see cref="Conv.ProductCol2Im(int, int, int, int, float, float[], int, int, int, bool, float[], int, int, int, bool, float[], int, int, int, int, int, int, int, int, int, int, int, int)"/>).</summary>
+    public static T* C(int elements) => Get(ref _c, ref _pc, elements);
 
     /// <summary>A small vector scratch (GEMV operands, dot results).</summary>
     public static T* V(int elements) => Get(ref _v, ref _pv, elements);

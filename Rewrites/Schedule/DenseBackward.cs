@@ -111,7 +111,7 @@ public static class DenseBackwardFusion
 
     // A shallow copy (kernels do not change once scheduled, except for their number), complete for every kernel type.
     private static readonly MethodInfo CloneMethod = typeof(object).GetMethod("MemberwiseClone", BindingFlags.Instance | BindingFlags.NonPublic)!;
-    private static T Copy<T>(T k) where T : Kernel => (T)CloneMethod.Invoke(k, null)!;
+    internal static T Copy<T>(T k) where T : Kernel => (T)CloneMethod.Invoke(k, null)!;
 
     /// <summary>Qualifying pairs in <paramref name="ks"/>: input-gradient kernel → the update kernel it absorbs.</summary>
     private static Dictionary<Kernel, GemmKernel> FindPairs(IReadOnlyList<Kernel> ks, StorageLayout layout)

@@ -117,7 +117,7 @@ internal sealed partial class ScheduleBuilder
         var updates = _f.Updates.Select(u => (u.Name, UpdateBuffer(_f.Graph.Find(u.Name)!, u.Node))).ToList();
         var kernels = Order();
         var slots = MemoryPlanner.Plan(kernels, _buffers);
-        return DenseBackwardFusion.Fuse(new Schedule(_f, _type, _buffers, kernels, outputs, updates, slots));
+        return DenseBackwardFusion.Fuse(Col2ImFusion.Fuse(new Schedule(_f, _type, _buffers, kernels, outputs, updates, slots)));
     }
 
     // ---- buffers ----

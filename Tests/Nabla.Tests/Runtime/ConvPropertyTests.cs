@@ -87,6 +87,13 @@ public class ConvPropertyTests
         // groups = 1: the weight gradient's per-image products are summed by the GEMM, not stored and reduced.
         if (g.Groups == 1)
             Assert.True(schedule.Kernels.OfType<GemmKernel>().Any(k => k.SumsBatch), $"{g}: no summed GEMM in\n{string.Join("\n", schedule.Kernels)}");
+        // With one group the input gradient's batch of products is folded into the images as it is made: one
+        // ProductCol2Im kernel, no separate col2im.
+        if (g.Groups == 1)
+        {
+            Assert.Contains(schedule.Kernels, k => k is ProductCol2ImKernel);
+            Assert.DoesNotContain(schedule.Kernels, k => k is WindowKernel w && w.Op == Op.Col2Im);
+        }
         // With one group the product is one batched GEMM, and the relu after its reshape to the image shape is its
         // epilogue: the GEMM writes the relu's buffer and no loop applies it.
         if (g.Relu && g.Groups == 1)
@@ -125,6 +132,65 @@ public class ConvPropertyTests
         // conv1 1→6 k5 on 28×28 and conv2 6→16 k5 on 12×12: the shapes the benchmark runs (k = 576 is 36 full vectors).
         BackendsAgree(new Geometry(true, 1, 6, 1, (5, 5), (1, 1), (0, 0), (1, 1), 28, 28, 3, true, true), DType.F32, 1);
         BackendsAgree(new Geometry(true, 6, 16, 1, (5, 5), (1, 1), (0, 0), (1, 1), 12, 12, 3, true), DType.F64, 2);
+    }
+
+    // ---- the runtime's product folded into the images ----
+
+    [Fact]
+    public void ProductCol2Im_is_the_batched_product_then_Col2Im_bitwise_on_one_and_two_threads()
+    {
+        Check.One(PropertyConfig.With(40), Prop.ForAll(Recipes, recipe =>
+        {
+            var c = new Choices(recipe);
+            int batch = 1 + c.Next(c.OneIn(3) ? 40 : 4), ch = 1 + c.Next(5), h = 1 + c.Next(9), w = 1 + c.Next(12);
+            int kh = 1 + c.Next(Math.Min(3, h + 1)), kw = 1 + c.Next(Math.Min(4, w + 1)), sh = 1 + c.Next(2), sw = 1 + c.Next(3);
+            int dh = c.OneIn(3) ? 2 : 1, dw = c.OneIn(3) ? 2 : 1;
+            int ph = c.Next(kh), pw = c.Next(kw);
+            if (h + 2 * ph < dh * (kh - 1) + 1) ph = (dh * (kh - 1) + 1 - h + 1) / 2;
+            if (w + 2 * pw < dw * (kw - 1) + 1) pw = (dw * (kw - 1) + 1 - w + 1) / 2;
+            int oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+            int m = ch * kh * kw, n = oh * ow, k = 1 + c.Next(c.OneIn(2) ? 40 : 8);
+            bool ta = !c.OneIn(3), tb = c.OneIn(4), sharedA = !c.OneIn(4);
+            float alpha = c.OneIn(4) ? -0.5f : 1f;
+            int lda = (ta ? m : k) + c.Next(2), ldb = (tb ? k : n) + c.Next(2);
+            int sa = sharedA ? 0 : (ta ? k : m) * lda, sb = (tb ? n : k) * ldb + c.Next(3);
+            var rng = new Random(recipe.Sum());
+            float[] a = Rand(rng, Math.Max(1, sa * batch + (ta ? k : m) * lda)), b = Rand(rng, sb * batch + (tb ? n : k) * ldb);
+            int imageSize = ch * h * w;
+            // The reference: the batch of products, then Col2Im, as the unfused schedule runs them.
+            var cols = new float[batch * m * n];
+            var want = Rand(rng, batch * imageSize);
+            Gemm.SgemmBatched(batch, m, n, k, alpha, a, 0, lda, sa, ta, b, 0, ldb, sb, tb, 0f, cols, 0, n, m * n);
+            Emitted.Col2Im(cols, want, batch, ch, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
+            float[] Run(int threads)
+            {
+                int saved = Parallelism.MaxThreads;
+                var x = Rand(new Random(threads), batch * imageSize); // overwritten, whatever it held
+                try
+                {
+                    Parallelism.MaxThreads = threads;
+                    Conv.ProductCol2Im(batch, m, n, k, alpha, a, 0, lda, sa, ta, b, 0, ldb, sb, tb, x, 0, ch, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
+                }
+                finally { Parallelism.MaxThreads = saved; }
+                return x;
+            }
+            var one = Run(1);
+            Assert.Equal(want, one);
+            Assert.Equal(one, Run(2));
+        }));
+    }
+
+    [Fact]
+    public void ProductCol2Im_names_a_product_that_does_not_fit_the_window()
+    {
+        var a = new float[16 * 150]; var b = new float[2 * 16 * 64]; var x = new float[2 * 6 * 12 * 12];
+        var e = Assert.Throws<ArgumentException>(() => Conv.ProductCol2Im(2, 149, 64, 16, 1f, a, 0, 149, 0, true, b, 0, 64, 16 * 64, false,
+            x, 0, 6, 12, 12, 5, 5, 1, 1, 0, 0, 1, 1));
+        Assert.Contains("m = 149", e.Message);
+        Assert.Contains("6·5·5 = 150", e.Message);
+        e = Assert.Throws<ArgumentException>(() => Conv.ProductCol2Im(2, 150, 64, 16, 1f, a, 0, 150, 0, true, b, 0, 64, 16 * 64, false,
+            new float[100], 0, 6, 12, 12, 5, 5, 1, 1, 0, 0, 1, 1));
+        Assert.Equal("x", e.ParamName);
     }
 
     // ---- the runtime's batch sum of products ----
