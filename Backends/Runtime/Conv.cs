@@ -156,7 +156,7 @@ public static unsafe class Conv
                 try
                 {
                     job.P = p; job.G = g; job.StrideA = strideA; job.StrideB = strideB; job.X = px + xOffset;
-                    WorkerPool.RunAcquired(job, Math.Min(batch, 4 * threads), threads);
+                    WorkerPool.RunAcquired(job, Gemm.FineParts(batch, threads), threads);
                 }
                 finally
                 {
@@ -242,7 +242,7 @@ public static unsafe class Conv
                 try
                 {
                     job.G = this; job.X = x; job.Col = col; job.Forward = forward; job.Accumulate = accumulate;
-                    WorkerPool.RunAcquired(job, Math.Min(threads, N), threads);
+                    WorkerPool.RunAcquired(job, Gemm.FineParts(N, threads), threads);
                 }
                 finally
                 {

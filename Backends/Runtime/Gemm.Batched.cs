@@ -88,7 +88,7 @@ public static unsafe partial class Gemm
             try
             {
                 job.P = p; job.Batch = batch; job.StrideA = strideA; job.StrideB = strideB; job.StrideC = strideC; job.Epilogue = epilogue;
-                WorkerPool.RunAcquired(job, Math.Min(threads, batch), threads);
+                WorkerPool.RunAcquired(job, FineParts(batch, threads), threads);
             }
             finally
             {

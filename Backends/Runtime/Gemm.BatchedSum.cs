@@ -99,7 +99,7 @@ public static unsafe partial class Gemm
     {
         int tiles = (p.M + DotRows(p.M) - 1) / DotRows(p.M) * ((p.N + DC - 1) / DC);
         long work = (long)p.M * p.N * p.K * batch;
-        int parts = threads > 1 && work >= 2 * ParallelThreshold ? Math.Min(threads, tiles) : 1;
+        int parts = threads > 1 && work >= 2 * ParallelThreshold ? FineParts(tiles, threads) : 1;
         // The tiles' accumulators, in the calling thread's scratch (grown once): a worker that first runs a part late
         // allocates nothing.
         var acc = (Vector512<T>*)Scratch<T>.V(tiles * 4 * DC * Vector512<T>.Count);

@@ -175,6 +175,14 @@ public static unsafe partial class Gemm
         return Math.Min(fine, most);
     }
 
+    /// <summary>
+    /// Parts for work of <paramref name="items"/> independent items (images, tiles): up to 4 per thread. Parts are
+    /// claimed dynamically, so with more parts than threads a thread that joins late (a worker's hand-off, a preempted
+    /// vCPU) leaves the others a small part to wait for instead of half the work. The partition depends only on the
+    /// counts, and each item is computed the same way in any part, so results do not depend on it.
+    /// </summary>
+    internal static int FineParts(int items, int threads) => Math.Min(items, 4 * threads);
+
     /// <summary>Start of part <paramref name="part"/> of <paramref name="parts"/> over [0, total), aligned to <paramref name="align"/>.</summary>
     internal static int PartStart(int total, int part, int parts, int align)
         => part >= parts ? total : (int)((long)total * part / parts) / align * align;
