@@ -289,25 +289,45 @@ public static unsafe class Conv
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Image<T>(T* x, T* col, bool forward) where T : unmanaged, INumber<T>
         {
+            // The valid output rows of each kernel row and columns of each kernel column do not depend on the channel:
+            // computed once (their divisions cost more than copying a small image's short rows).
+            int taps = Kh + Kw;
+            int[]? heap = taps > 1024 ? new int[2 * taps] : null;
+            int* bounds = stackalloc int[heap is null ? 2 * taps : 0];
+            fixed (int* hb = heap) Image(x, col, forward, hb != null ? hb : bounds);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Image<T>(T* x, T* col, bool forward, int* bounds) where T : unmanaged, INumber<T>
+        {
             int plane = Oh * Ow;
+            int* rowsFrom = bounds, rowsTo = bounds + Kh, colsFrom = bounds + 2 * Kh, colsTo = bounds + 2 * Kh + Kw;
+            for (int ki = 0; ki < Kh; ki++)
+            {
+                // Output rows whose input row oy·Sh − Ph + ki·Dh lies inside [0, H).
+                int loY = Ph - ki * Dh, hiY = H - 1 + Ph - ki * Dh;
+                int oy0 = Math.Min(Oh, loY <= 0 ? 0 : (loY + Sh - 1) / Sh);
+                int oy1 = hiY < 0 ? 0 : Math.Min(Oh, hiY / Sh + 1);
+                rowsFrom[ki] = oy0; rowsTo[ki] = Math.Max(oy0, oy1);
+            }
+            for (int kj = 0; kj < Kw; kj++)
+            {
+                // Output columns whose input column ox·Sw − Pw + kj·Dw lies inside [0, W).
+                int lo = Pw - kj * Dw, hi = W - 1 + Pw - kj * Dw;
+                int ox0 = Math.Min(Ow, lo <= 0 ? 0 : (lo + Sw - 1) / Sw);
+                int ox1 = hi < 0 ? 0 : Math.Min(Ow, hi / Sw + 1);
+                colsFrom[kj] = ox0; colsTo[kj] = Math.Max(ox0, ox1);
+            }
             for (int ch = 0; ch < C; ch++)
             {
                 T* xc = x + (long)ch * H * W;
                 for (int ki = 0; ki < Kh; ki++)
                 {
-                    // Output rows whose input row oy·Sh − Ph + ki·Dh lies inside [0, H).
-                    int loY = Ph - ki * Dh, hiY = H - 1 + Ph - ki * Dh;
-                    int oy0 = Math.Min(Oh, loY <= 0 ? 0 : (loY + Sh - 1) / Sh);
-                    int oy1 = hiY < 0 ? 0 : Math.Min(Oh, hiY / Sh + 1);
-                    if (oy1 < oy0) oy1 = oy0;
+                    int oy0 = rowsFrom[ki], oy1 = rowsTo[ki];
                     for (int kj = 0; kj < Kw; kj++)
                     {
                         T* dst = col + ((long)(ch * Kh + ki) * Kw + kj) * plane;
-                        // Output columns whose input column ox·Sw − Pw + kj·Dw lies inside [0, W).
-                        int lo = Pw - kj * Dw, hi = W - 1 + Pw - kj * Dw;
-                        int ox0 = Math.Min(Ow, lo <= 0 ? 0 : (lo + Sw - 1) / Sw);
-                        int ox1 = hi < 0 ? 0 : Math.Min(Ow, hi / Sw + 1);
-                        if (ox1 < ox0) ox1 = ox0;
+                        int ox0 = colsFrom[kj], ox1 = colsTo[kj];
                         int n = ox1 - ox0;
                         if (n == 0 || oy1 == oy0)
                         {

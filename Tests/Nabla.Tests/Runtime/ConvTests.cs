@@ -79,6 +79,27 @@ public class ConvTests
     }
 
     [Fact]
+    public void Im2col_of_a_kernel_wider_than_the_tap_table_on_the_stack_matches_direct_indexing()
+    {
+        // A 1-D window of 1,100 taps: the per-tap bounds (kernel height + width entries) go to the heap instead of the
+        // stack, which holds at most 1,024; the unfolding must not change.
+        int w = 1300, kw = 1100, sw = 3, pw = 2, c = 2;
+        int ow = Conv.OutputSize(w, kw, sw, pw);
+        var x = new float[c * w];
+        for (int i = 0; i < x.Length; i++) x[i] = i % 97 - 48;
+        var col = new float[c * kw * ow];
+        Conv.Im2Col(x, 0, 1, c, 1, w, 1, kw, 1, sw, 0, pw, col, 0);
+        for (int ch = 0; ch < c; ch++)
+            for (int kj = 0; kj < kw; kj++)
+                for (int ox = 0; ox < ow; ox++)
+                {
+                    int ix = ox * sw - pw + kj;
+                    float want = ix >= 0 && ix < w ? x[ch * w + ix] : 0;
+                    Assert.Equal(want, col[(ch * kw + kj) * ow + ox]);
+                }
+    }
+
+    [Fact]
     public void Validation_names_the_problem()
     {
         var e = Assert.ThrowsAny<ArgumentException>(() => Conv.Im2Col(new float[4], 0, 1, 1, 2, 2, 5, 1, 1, 1, 0, 0, new float[10], 0));
