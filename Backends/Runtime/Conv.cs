@@ -174,6 +174,23 @@ public static unsafe class Conv
     private static void ProductsCol2Im<T>(ref readonly Problem<T> p, Geometry g, int strideA, int strideB, T* x, int i0, int i1)
         where T : unmanaged, INumber<T>
     {
+        if (Gemm.Gathers(in p, g.N, strideA, p.M * p.N)) // decided for the whole batch, as SgemmBatched decides it
+        {
+            // Narrow products (the batched product runs gathered for the same shapes, with the same sums): a group of
+            // images at a time into scratch, then each folded.
+            int group = (int)Math.Clamp((64L << 10) / ((long)p.M * p.N * sizeof(T)), 1, i1 - i0);
+            T* cs = Scratch<T>.C(group * p.M * p.N);
+            for (int i = i0; i < i1; i += group)
+            {
+                int count = Math.Min(group, i1 - i);
+                Problem<T> q = p;
+                q.B += (long)i * strideB;
+                q.C = cs;
+                Gemm.Gathered(in q, strideB, p.M * p.N, 0, count * p.N);
+                for (int j = 0; j < count; j++) g.Fold(x + (i + j) * g.ImageSize, cs + (long)j * p.M * p.N);
+            }
+            return;
+        }
         T* scratch = Scratch<T>.C(p.M * p.N);
         for (int i = i0; i < i1; i++)
         {

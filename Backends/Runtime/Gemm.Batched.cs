@@ -80,6 +80,7 @@ public static unsafe partial class Gemm
     private static void RunBatched<T>(ref Problem<T> p, int batch, int strideA, int strideB, int strideC, bool epilogue = false) where T : unmanaged
     {
         int threads = Parallelism.MaxThreads;
+        if (Gathers(in p, batch, strideA, strideC) && !Simd.IsZero(p.Alpha)) { RunGathered(ref p, batch, strideB, strideC, threads); return; }
         long work = (long)p.M * p.N * (epilogue ? Math.Max(1, p.K) : p.K);
         bool spread = threads > 1 && batch > 1 && strideC != 0 && work * batch >= ParallelThreshold && work < 8 * ParallelThreshold;
         if (spread && WorkerPool.TryAcquire(threads))

@@ -345,6 +345,71 @@ public class ConvPropertyTests
     }
 
     [Fact]
+    public void Narrow_products_sharing_A_run_as_one_gathered_GEMM_like_a_loop_of_Sgemm_calls()
+    {
+        // Shared A, plain B, n below one 48-column panel, no mask, at least 96 columns over the batch: the batch runs as
+        // one GEMM over the gathered columns (the MNIST-1D CNN's convolutions: n = 5 to 19 positions an image).
+        Check.One(PropertyConfig.With(60), Prop.ForAll(Recipes, recipe =>
+        {
+            var c = new Choices(recipe);
+            int n = 1 + c.Next(47), batch = (96 + n - 1) / n + c.Next(c.OneIn(3) ? 200 : 10), m = 1 + c.Next(c.OneIn(4) ? 70 : 30);
+            int k = 1 + c.Next(c.OneIn(3) ? 300 : 80);
+            bool ta = c.OneIn(2), epilogue = !c.OneIn(3);
+            float alpha = c.OneIn(4) ? 0.5f : 1f, beta = c.OneIn(4) ? 1f : 0f;
+            var mode = epilogue ? (BiasMode)c.Next(3) : BiasMode.None;
+            var act = epilogue && c.OneIn(2) ? Activation.Relu : Activation.None;
+            int lda = (ta ? m : k) + c.Next(3), ldb = n + c.Next(3), ldc = n + c.Next(3);
+            int sb = k * ldb + c.Next(3), sc = m * ldc + c.Next(3);
+            var rng = new Random(recipe.Sum());
+            float[] a = Rand(rng, (ta ? k : m) * lda), b = Rand(rng, sb * batch), bias = Rand(rng, Math.Max(m, n)), c0 = Rand(rng, sc * batch);
+            var want = (float[])c0.Clone();
+            for (int i = 0; i < batch; i++)
+                Gemm.Sgemm(m, n, k, alpha, a, 0, lda, ta, b, i * sb, ldb, false, beta, want, i * sc, ldc, bias, 0, mode, act, null, 0, 0);
+            float[] Run(int threads)
+            {
+                int saved = Parallelism.MaxThreads;
+                var cc = (float[])c0.Clone();
+                try
+                {
+                    Parallelism.MaxThreads = threads;
+                    if (epilogue)
+                        Gemm.SgemmBatchedWithEpilogue(batch, m, n, k, alpha, a, 0, lda, 0, ta, b, 0, ldb, sb, false, beta, cc, 0, ldc, sc, bias, 0, mode, act, null, 0, 0);
+                    else Gemm.SgemmBatched(batch, m, n, k, alpha, a, 0, lda, 0, ta, b, 0, ldb, sb, false, beta, cc, 0, ldc, sc);
+                }
+                finally { Parallelism.MaxThreads = saved; }
+                return cc;
+            }
+            float[] one = Run(1), two = Run(2);
+            Assert.Equal(one, two);
+            for (int i = 0; i < want.Length; i++)
+                Assert.True(Math.Abs(want[i] - one[i]) <= 1e-5f * (1 + k), $"batch {batch} m {m} n {n} k {k} ta {ta} {mode} {act}: C[{i}] = {one[i]}, want {want[i]}");
+        }));
+    }
+
+    [Fact]
+    public void Narrow_double_products_sharing_A_run_gathered_like_a_loop_of_Dgemm_calls()
+    {
+        // float64 panels are 24 columns: n = 10 and 23 positions (both under a panel), a relu epilogue, 2 threads.
+        foreach (int n in new[] { 10, 23 })
+        {
+            const int batch = 37, m = 25, k = 75;
+            var rng = new Random(n);
+            double[] D(int len) => Enumerable.Range(0, len).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+            double[] a = D(m * k), b = D(batch * k * n), bias = D(m), want = new double[batch * m * n], got = new double[batch * m * n];
+            for (int i = 0; i < batch; i++)
+                Gemm.Dgemm(m, n, k, 1.0, a, 0, k, false, b, i * k * n, n, false, 0.0, want, i * m * n, n, bias, 0, BiasMode.PerRow, Activation.Relu, null, 0, 0);
+            int saved = Parallelism.MaxThreads;
+            try
+            {
+                Parallelism.MaxThreads = 2;
+                Gemm.DgemmBatchedWithEpilogue(batch, m, n, k, 1.0, a, 0, k, 0, false, b, 0, n, k * n, false, 0.0, got, 0, n, m * n, bias, 0, BiasMode.PerRow, Activation.Relu, null, 0, 0);
+            }
+            finally { Parallelism.MaxThreads = saved; }
+            for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - got[i]) <= 1e-12, $"n {n}: C[{i}] = {got[i]}, want {want[i]}");
+        }
+    }
+
+    [Fact]
     public void Im2col_and_col2im_spread_over_threads_are_bitwise_those_of_one_thread_and_adjoint()
     {
         // 9 images, enough work to be spread by image; padding, stride and dilation so every edge path runs.
