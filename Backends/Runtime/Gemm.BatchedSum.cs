@@ -12,8 +12,9 @@ public static unsafe partial class Gemm
     /// where matrix i of A and B starts at its offset + i·stride (a convolution's weight gradient: one product per image,
     /// summed over the batch). With A plain and B transposed (both read along k) and a small C (m·n at most 8,192) no
     /// operand is packed: every C element is a dot product of length batch·k accumulated in vector lanes in a fixed
-    /// order, so the result does not depend on the thread count. Other products run in batch order, each accumulated
-    /// into C by the GEMM.
+    /// order, so the result does not depend on the thread count. When each product's k is shorter than two vectors, the
+    /// batch is one GEMM over the depth batch·k (each image's k-slice packed in place). Other products run in batch
+    /// order, each accumulated into C by the GEMM.
     /// </summary>
     /// <exception cref="ArgumentException">A dimension or stride is negative, or an array is too short for the batch.</exception>
     public static void SgemmBatchedSum(int batch, int m, int n, int k, float alpha,
@@ -62,6 +63,7 @@ public static unsafe partial class Gemm
     {
         if (batch == 0 || p.K == 0 || Simd.IsZero(p.Alpha)) { ScaleOnly(in p, 0, p.M); return; }
         int threads = Parallelism.MaxThreads;
+        if (GathersSum(in p, batch)) { RunGatheredSum(ref p, batch, strideA, strideB, threads); return; }
         if (!p.TransA && p.TransB && (long)p.M * p.N <= DotSumMaxOutputs)
         {
             DotSum(in p, batch, strideA, strideB, threads);

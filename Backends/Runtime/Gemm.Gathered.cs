@@ -146,4 +146,151 @@ public static unsafe partial class Gemm
             }
         }
     }
+
+    // ---- a batch of products summed into one C, with a short k per product ----
+
+    /// <summary>
+    /// Whether a batch sum <c>C = alpha·Σᵢ op(A_i)·op(B_i) + beta·C</c> runs as one GEMM over the batch's k
+    /// (<see cref="GatheredSum{T}"/>): each product's k is shorter than two vectors (a dot product per image would leave
+    /// most lanes empty, e.g. the MNIST-1D CNN's weight gradients with k = 5 to 10 positions an image) and C is at least a
+    /// vector wide (the micro-tile's vectors run along n: at n = 5 the dot products measured twice as fast). Shape only.
+    /// </summary>
+    internal static bool GathersSum<T>(ref readonly Problem<T> p, int batch) where T : unmanaged
+        => batch > 1 && p.K > 0 && p.K < 2 * Vector512<T>.Count && p.N >= Vector512<T>.Count && (long)batch * p.K <= int.MaxValue;
+
+    /// <summary>
+    /// The batch sum as one product over the gathered depth <c>batch·k</c> (depth index image·k + kk), in blocks whose
+    /// packing takes each image's k-slice in place; C is split into column or row panels over the threads, each C
+    /// element summed in the same order in any part.
+    /// </summary>
+    private static void RunGatheredSum<T>(ref Problem<T> p, int batch, int strideA, int strideB, int threads) where T : unmanaged
+    {
+        int L = Vector512<T>.Count, nr = 3 * L;
+        long work = (long)p.M * p.N * p.K * batch;
+        // Split the dimension whose other operand is cheaper to pack again: columns repack A (m·depth), rows B (n·depth).
+        bool splitColumns = p.M <= p.N;
+        int panels = splitColumns ? (p.N + nr - 1) / nr : (p.M + MR - 1) / MR;
+        int parts = threads > 1 && work >= 2 * ParallelThreshold ? Math.Min(panels, threads) : 1;
+        if (parts > 1 && WorkerPool.TryAcquire(threads))
+        {
+            var job = GatheredSumJob<T>.Instance;
+            try
+            {
+                job.P = p; job.Batch = batch; job.StrideA = strideA; job.StrideB = strideB; job.SplitColumns = splitColumns;
+                WorkerPool.RunAcquired(job, parts, threads);
+            }
+            finally
+            {
+                job.P = default;
+                WorkerPool.Release();
+            }
+            return;
+        }
+        GatheredSum(in p, batch, strideA, strideB, 0, p.M, 0, p.N);
+    }
+
+    private sealed class GatheredSumJob<T> : IParallelWork where T : unmanaged
+    {
+        public static readonly GatheredSumJob<T> Instance = new();
+        public Problem<T> P;
+        public int Batch, StrideA, StrideB;
+        public bool SplitColumns;
+
+        public void Execute(int part, int parts)
+        {
+            if (SplitColumns)
+            {
+                int nr = 3 * Vector512<T>.Count;
+                GatheredSum(in P, Batch, StrideA, StrideB, 0, P.M, PartStart(P.N, part, parts, nr), PartStart(P.N, part + 1, parts, nr));
+            }
+            else GatheredSum(in P, Batch, StrideA, StrideB, PartStart(P.M, part, parts, MR), PartStart(P.M, part + 1, parts, MR), 0, P.N);
+        }
+    }
+
+    /// <summary>C rows [i0, i1) × columns [j0, j1) of the gathered-depth product.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GatheredSum<T>(ref readonly Problem<T> p, int batch, int strideA, int strideB, int i0, int i1, int j0, int j1) where T : unmanaged
+    {
+        if (i1 <= i0 || j1 <= j0) return;
+        int L = Vector512<T>.Count, nrMax = 3 * L;
+        int depth = batch * p.K, kcMax = BlockDepth(depth);
+        int mcMax = Math.Min(MC, (i1 - i0 + MR - 1) / MR * MR);
+        int ncMax = Math.Min(NC, (j1 - j0 + L - 1) / L * L);
+        T* abuf = Scratch<T>.A(mcMax * kcMax);
+        T* bbuf = Scratch<T>.B(ncMax * kcMax);
+        Vector512<T>* tile = stackalloc Vector512<T>[3 * MR];
+        for (int jc = j0; jc < j1; jc += NC)
+        {
+            int nc = Math.Min(NC, j1 - jc);
+            for (int pc = 0; pc < depth; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, depth - pc);
+                bool first = pc == 0, last = pc + kc == depth;
+                // B block: every k-slice of the images this block spans, packed where the slice lands.
+                for (int at = pc; at < pc + kc;)
+                {
+                    int image = at / p.K, kk = at - image * p.K, len = Math.Min(p.K - kk, pc + kc - at);
+                    Problem<T> q = p;
+                    q.B += (long)image * strideB;
+                    PackBSlice(in q, kk, len, kc, at - pc, jc, nc, bbuf);
+                    at += len;
+                }
+                for (int ic = i0; ic < i1; ic += MC)
+                {
+                    int mc = Math.Min(MC, i1 - ic);
+                    for (int at = pc; at < pc + kc;)
+                    {
+                        int image = at / p.K, kk = at - image * p.K, len = Math.Min(p.K - kk, pc + kc - at);
+                        Problem<T> q = p;
+                        q.A += (long)image * strideA;
+                        PackASlice(in q, ic, mc, kk, len, kc, at - pc, abuf);
+                        at += len;
+                    }
+                    for (int jr = 0; jr < nc; jr += nrMax)
+                    {
+                        int nr = Math.Min(nrMax, nc - jr);
+                        int w = (nr + L - 1) / L;
+                        T* bp = bbuf + (long)jr * kc;
+                        T* cp = p.C + (long)ic * p.Ldc + jc + jr;
+                        for (int ir = 0; ir < mc; ir += MR)
+                        {
+                            int mr = Math.Min(MR, mc - ir);
+                            T* ap = abuf + (long)ir * kc;
+                            T* ct = cp + (long)ir * p.Ldc;
+                            if (w == 3) Kernel<T, W3>(kc, ap, MR, bp, w * L, tile, ct, p.Ldc, mr);
+                            else if (w == 2) Kernel<T, W2>(kc, ap, MR, bp, w * L, tile, ct, p.Ldc, mr);
+                            else Kernel<T, W1>(kc, ap, MR, bp, w * L, tile, ct, p.Ldc, mr);
+                            StoreTile(in p, tile, w, ct, ic + ir, jc + jr, mr, nr, first, last);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Packs op(A)[ic .. ic+mc, kk .. kk+len) into the MR-row panels of a kc-deep block at depth offset <paramref name="at"/>.</summary>
+    private static void PackASlice<T>(ref readonly Problem<T> p, int ic, int mc, int kk, int len, int kc, int at, T* dst) where T : unmanaged
+    {
+        for (int ir = 0; ir < mc; ir += MR)
+        {
+            int mr = Math.Min(MR, mc - ir);
+            T* d = dst + (long)ir * kc + (long)at * MR;
+            if (p.TransA) CopyRows(p.A + (long)kk * p.Lda + ic + ir, p.Lda, len, mr, MR, d);
+            else Transpose(p.A + (long)(ic + ir) * p.Lda + kk, p.Lda, mr, len, MR, d);
+        }
+    }
+
+    /// <summary>Packs op(B)[kk .. kk+len, jc .. jc+nc) into the NR-column panels of a kc-deep block at depth offset <paramref name="at"/>.</summary>
+    private static void PackBSlice<T>(ref readonly Problem<T> p, int kk, int len, int kc, int at, int jc, int nc, T* dst) where T : unmanaged
+    {
+        int L = Vector512<T>.Count, nrMax = 3 * L;
+        for (int jr = 0; jr < nc; jr += nrMax)
+        {
+            int nr = Math.Min(nrMax, nc - jr);
+            int width = (nr + L - 1) / L * L;
+            T* d = dst + (long)jr * kc + (long)at * width;
+            if (p.TransB) Transpose(p.B + (long)(jc + jr) * p.Ldb + kk, p.Ldb, nr, len, width, d);
+            else CopyRows(p.B + (long)kk * p.Ldb + jc + jr, p.Ldb, len, nr, width, d);
+        }
+    }
 }
