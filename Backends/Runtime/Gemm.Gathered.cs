@@ -160,60 +160,65 @@ public static unsafe partial class Gemm
 
     /// <summary>
     /// The batch sum as one product over the gathered depth <c>batch·k</c> (depth index image·k + kk), in blocks whose
-    /// packing takes each image's k-slice in place; C is split into column or row panels over the threads, each C
-    /// element summed in the same order in any part.
+    /// packing takes each image's k-slice where it lands. From <see cref="ParallelThreshold"/>·2 multiply-adds the depth
+    /// is cut in two halves whatever the thread count (C is small; its columns or rows would split unevenly and repack
+    /// an operand): C = alpha·(first half) + beta·C and S = alpha·(second half), on two threads when the pool is free,
+    /// then C += S, so the result depends only on the shape.
     /// </summary>
     private static void RunGatheredSum<T>(ref Problem<T> p, int batch, int strideA, int strideB, int threads) where T : unmanaged
     {
-        int L = Vector512<T>.Count, nr = 3 * L;
-        long work = (long)p.M * p.N * p.K * batch;
-        // Split the dimension whose other operand is cheaper to pack again: columns repack A (m·depth), rows B (n·depth).
-        bool splitColumns = p.M <= p.N;
-        int panels = splitColumns ? (p.N + nr - 1) / nr : (p.M + MR - 1) / MR;
-        int parts = threads > 1 && work >= 2 * ParallelThreshold ? Math.Min(panels, threads) : 1;
-        if (parts > 1 && WorkerPool.TryAcquire(threads))
+        int depth = batch * p.K;
+        if ((long)p.M * p.N * depth < 2 * ParallelThreshold)
+        {
+            GatheredSum(in p, batch, strideA, strideB, 0, depth);
+            return;
+        }
+        int half = depth / 2;
+        T* sum = Scratch<T>.Sum(p.M * p.N);
+        Problem<T> hi = p;
+        hi.C = sum; hi.Ldc = p.N; hi.Beta = default;
+        if (threads > 1 && WorkerPool.TryAcquire(threads))
         {
             var job = GatheredSumJob<T>.Instance;
             try
             {
-                job.P = p; job.Batch = batch; job.StrideA = strideA; job.StrideB = strideB; job.SplitColumns = splitColumns;
-                WorkerPool.RunAcquired(job, parts, threads);
+                job.Lo = p; job.Hi = hi; job.Batch = batch; job.StrideA = strideA; job.StrideB = strideB; job.Half = half;
+                WorkerPool.RunAcquired(job, 2, threads);
             }
             finally
             {
-                job.P = default;
+                job.Lo = default; job.Hi = default;
                 WorkerPool.Release();
             }
-            return;
         }
-        GatheredSum(in p, batch, strideA, strideB, 0, p.M, 0, p.N);
+        else
+        {
+            GatheredSum(in p, batch, strideA, strideB, 0, half);
+            GatheredSum(in hi, batch, strideA, strideB, half, depth);
+        }
+        AddSum(in p, sum);
     }
 
     private sealed class GatheredSumJob<T> : IParallelWork where T : unmanaged
     {
         public static readonly GatheredSumJob<T> Instance = new();
-        public Problem<T> P;
-        public int Batch, StrideA, StrideB;
-        public bool SplitColumns;
+        public Problem<T> Lo, Hi;
+        public int Batch, StrideA, StrideB, Half;
 
         public void Execute(int part, int parts)
         {
-            if (SplitColumns)
-            {
-                int nr = 3 * Vector512<T>.Count;
-                GatheredSum(in P, Batch, StrideA, StrideB, 0, P.M, PartStart(P.N, part, parts, nr), PartStart(P.N, part + 1, parts, nr));
-            }
-            else GatheredSum(in P, Batch, StrideA, StrideB, PartStart(P.M, part, parts, MR), PartStart(P.M, part + 1, parts, MR), 0, P.N);
+            if (part == 0) GatheredSum(in Lo, Batch, StrideA, StrideB, 0, Half);
+            else GatheredSum(in Hi, Batch, StrideA, StrideB, Half, Batch * Hi.K);
         }
     }
 
-    /// <summary>C rows [i0, i1) × columns [j0, j1) of the gathered-depth product.</summary>
+    /// <summary>C = alpha·(the depth range [d0, d1) of the gathered product) + beta·C.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void GatheredSum<T>(ref readonly Problem<T> p, int batch, int strideA, int strideB, int i0, int i1, int j0, int j1) where T : unmanaged
+    private static void GatheredSum<T>(ref readonly Problem<T> p, int batch, int strideA, int strideB, int d0, int d1) where T : unmanaged
     {
-        if (i1 <= i0 || j1 <= j0) return;
+        int i0 = 0, i1 = p.M, j0 = 0, j1 = p.N;
         int L = Vector512<T>.Count, nrMax = 3 * L;
-        int depth = batch * p.K, kcMax = BlockDepth(depth);
+        int depth = d1 - d0, kcMax = BlockDepth(depth);
         int mcMax = Math.Min(MC, (i1 - i0 + MR - 1) / MR * MR);
         int ncMax = Math.Min(NC, (j1 - j0 + L - 1) / L * L);
         T* abuf = Scratch<T>.A(mcMax * kcMax);
@@ -227,23 +232,23 @@ public static unsafe partial class Gemm
                 int kc = Math.Min(kcMax, depth - pc);
                 bool first = pc == 0, last = pc + kc == depth;
                 // B block: every k-slice of the images this block spans, packed where the slice lands.
-                for (int at = pc; at < pc + kc;)
+                for (int at = d0 + pc; at < d0 + pc + kc;)
                 {
-                    int image = at / p.K, kk = at - image * p.K, len = Math.Min(p.K - kk, pc + kc - at);
+                    int image = at / p.K, kk = at - image * p.K, len = Math.Min(p.K - kk, d0 + pc + kc - at);
                     Problem<T> q = p;
                     q.B += (long)image * strideB;
-                    PackBSlice(in q, kk, len, kc, at - pc, jc, nc, bbuf);
+                    PackBSlice(in q, kk, len, kc, at - d0 - pc, jc, nc, bbuf);
                     at += len;
                 }
                 for (int ic = i0; ic < i1; ic += MC)
                 {
                     int mc = Math.Min(MC, i1 - ic);
-                    for (int at = pc; at < pc + kc;)
+                    for (int at = d0 + pc; at < d0 + pc + kc;)
                     {
-                        int image = at / p.K, kk = at - image * p.K, len = Math.Min(p.K - kk, pc + kc - at);
+                        int image = at / p.K, kk = at - image * p.K, len = Math.Min(p.K - kk, d0 + pc + kc - at);
                         Problem<T> q = p;
                         q.A += (long)image * strideA;
-                        PackASlice(in q, ic, mc, kk, len, kc, at - pc, abuf);
+                        PackASlice(in q, ic, mc, kk, len, kc, at - d0 - pc, abuf);
                         at += len;
                     }
                     for (int jr = 0; jr < nc; jr += nrMax)

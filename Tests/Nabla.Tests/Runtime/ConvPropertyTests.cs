@@ -270,6 +270,40 @@ public class ConvPropertyTests
     }
 
     [Fact]
+    public void SgemmBatchedSum_of_many_short_products_splits_its_depth_the_same_way_on_one_and_two_threads()
+    {
+        // The MNIST-1D CNN's weight gradient: 100 images of 25×10 · (75×10)ᵀ, gathered into one product of depth 1,000
+        // and cut into two halves (C = first + beta·C, then + second) whatever the thread count. beta = 1 and alpha ≠ 1
+        // check that beta and alpha are applied once each.
+        const int batch = 100, m = 25, n = 75, k = 10;
+        var rng = new Random(11);
+        float[] a = Rand(rng, batch * m * k), b = Rand(rng, batch * n * k), c0 = Rand(rng, m * n);
+        float[] Run(int threads)
+        {
+            var c = (float[])c0.Clone();
+            int saved = Parallelism.MaxThreads;
+            try
+            {
+                Parallelism.MaxThreads = threads;
+                Gemm.SgemmBatchedSum(batch, m, n, k, -0.5f, a, 0, k, m * k, false, b, 0, k, n * k, true, 1f, c, 0, n);
+            }
+            finally { Parallelism.MaxThreads = saved; }
+            return c;
+        }
+        float[] one = Run(1);
+        Assert.Equal(one, Run(2));
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double acc = 0;
+                for (int t = 0; t < batch; t++)
+                    for (int p = 0; p < k; p++) acc += a[t * m * k + i * k + p] * (double)b[t * n * k + j * k + p];
+                double want = -0.5 * acc + c0[i * n + j];
+                Assert.True(Math.Abs(want - one[i * n + j]) < 1e-3, $"C[{i},{j}] = {one[i * n + j]}, want {want}");
+            }
+    }
+
+    [Fact]
     public void SgemmBatchedSum_of_a_wide_output_keeps_no_scratch_the_size_of_its_lane_accumulators()
     {
         // A late convolution layer's weight gradient: C is 256 × 2304, each image's k = 7·7. The dot-product path keeps
