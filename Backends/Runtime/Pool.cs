@@ -34,8 +34,20 @@ public static partial class Emitted
     /// Allocates nothing.
     /// </summary>
     /// <exception cref="ArgumentException">A size is out of range, an array is too short, or dx is x or dy.</exception>
+    public static void MaxPoolBackward<T>(T[] x, T[] dy, T[] dx, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        MaxPoolBackward(x, dy, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, reluMask: false);
+
+    /// <summary>
+    /// <see cref="MaxPoolBackward{T}(T[], T[], T[], int, int, int, int, int, int, int, int, int, int, int, int)"/>, and
+    /// when <paramref name="reluMask"/> is true each element of the gradient is then multiplied by <c>step(x)</c> (1 where
+    /// x &gt; 0, else 0; so 0 for x = −0 and NaN) in the same pass: the IR's <c>mul(step(x), max_pool_grad(x, dy))</c>, the
+    /// ReLU derivative of a pooling whose input is a ReLU's output, with the same bits as that product computed apart
+    /// (0 · g is −0 for a negative g and NaN for an infinite or NaN g). Allocates nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">A size is out of range, an array is too short, or dx is x or dy.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void MaxPoolBackward<T>(T[] x, T[] dy, T[] dx, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+    public static unsafe void MaxPoolBackward<T>(T[] x, T[] dy, T[] dx, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, bool reluMask)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = Pool.Geometry.Create("Emitted.MaxPoolBackward", n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
@@ -44,7 +56,7 @@ public static partial class Emitted
         Guard.Vector(dx, "dx", 0, g.Planes * g.H * g.W, "Emitted.MaxPoolBackward");
         if (ReferenceEquals(dx, x) || ReferenceEquals(dx, dy))
             throw new ArgumentException($"Emitted.MaxPoolBackward: dx must not be the same array as {(ReferenceEquals(dx, x) ? "x" : "dy")} (dx is cleared and written while both are read).", nameof(dx));
-        fixed (T* px = x, pg = dy, pd = dx) Pool.Backward(g, px, pg, pd);
+        fixed (T* px = x, pg = dy, pd = dx) Pool.Backward(g, px, pg, pd, reluMask);
     }
 }
 
@@ -98,7 +110,7 @@ internal static unsafe class Pool
 
     public static void Forward<T>(in Geometry g, T* x, T* y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!Spread(g, x, y, null, null, backward: false)) ForwardPlanes(g, x, y, 0, g.Planes);
+        if (!Spread(g, x, y, null, null, backward: false, mask: false)) ForwardPlanes(g, x, y, 0, g.Planes);
     }
 
     private static void ForwardPlanes<T>(in Geometry g, T* x, T* y, int p0, int p1) where T : unmanaged, IFloatingPointIeee754<T>
@@ -114,14 +126,14 @@ internal static unsafe class Pool
 
     // Large calls split their planes (image × channel) into contiguous ranges, one per thread: every output element is
     // computed by the same operations whichever thread runs it, so results do not depend on the thread count.
-    private static bool Spread<T>(in Geometry g, T* x, T* y, T* dy, T* dx, bool backward) where T : unmanaged, IFloatingPointIeee754<T>
+    private static bool Spread<T>(in Geometry g, T* x, T* y, T* dy, T* dx, bool backward, bool mask) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int threads = Parallelism.MaxThreads;
         if (threads < 2 || g.Planes < 2 || (long)g.Planes * g.H * g.W < ParallelThreshold || !WorkerPool.TryAcquire(threads)) return false;
         var job = Job<T>.Instance;
         try
         {
-            job.G = g; job.X = x; job.Y = y; job.Dy = dy; job.Dx = dx; job.Backward = backward;
+            job.G = g; job.X = x; job.Y = y; job.Dy = dy; job.Dx = dx; job.Backward = backward; job.Mask = mask;
             WorkerPool.RunAcquired(job, Math.Min(threads, g.Planes), threads);
         }
         finally
@@ -137,12 +149,12 @@ internal static unsafe class Pool
         public static readonly Job<T> Instance = new();
         public Geometry G;
         public T* X, Y, Dy, Dx;
-        public bool Backward;
+        public bool Backward, Mask;
 
         public void Execute(int part, int parts)
         {
             int p0 = (int)((long)G.Planes * part / parts), p1 = (int)((long)G.Planes * (part + 1) / parts);
-            if (Backward) BackwardPlanes(G, X, Dy, Dx, p0, p1);
+            if (Backward) BackwardPlanes(G, X, Dy, Dx, p0, p1, Mask);
             else ForwardPlanes(G, X, Y, p0, p1);
         }
     }
@@ -220,23 +232,92 @@ internal static unsafe class Pool
 
     // ---- backward ----
 
-    public static void Backward<T>(in Geometry g, T* x, T* dy, T* dx) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The gradient of the planes into dx; with <paramref name="mask"/>, times step(x) (see <see cref="Emitted.MaxPoolBackward{T}(T[], T[], T[], int, int, int, int, int, int, int, int, int, int, int, int, bool)"/>).</summary>
+    public static void Backward<T>(in Geometry g, T* x, T* dy, T* dx, bool mask) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!Spread(g, x, null, dy, dx, backward: true)) BackwardPlanes(g, x, dy, dx, 0, g.Planes);
+        if (!Spread(g, x, null, dy, dx, backward: true, mask)) BackwardPlanes(g, x, dy, dx, 0, g.Planes, mask);
     }
 
-    private static void BackwardPlanes<T>(in Geometry g, T* x, T* dy, T* dx, int p0, int p1) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void BackwardPlanes<T>(in Geometry g, T* x, T* dy, T* dx, int p0, int p1, bool mask) where T : unmanaged, IFloatingPointIeee754<T>
     {
         long plane = (long)g.H * g.W, outPlane = (long)g.Oh * g.Ow;
+        bool pairs = g.Tiles && g.Kh == 2 && g.Kw == 2;
         for (int p = p0; p < p1; p++)
         {
-            if (g.Tiles) BackwardTiles(g, x + p * plane, dy + p * outPlane, dx + p * plane);
-            else BackwardPlane(g, x + p * plane, dy + p * outPlane, dx + p * plane);
+            if (pairs) Backward2x2(g, x + p * plane, dy + p * outPlane, dx + p * plane, mask);
+            else
+            {
+                if (g.Tiles) BackwardTiles(g, x + p * plane, dy + p * outPlane, dx + p * plane);
+                else BackwardPlane(g, x + p * plane, dy + p * outPlane, dx + p * plane);
+                if (mask) MaskPlane(x + p * plane, dx + p * plane, plane);
+            }
         }
     }
 
-    // Non-overlapping windows (kernel = stride, no padding, no dilation): every element of the plane is written once —
-    // a window's taps get its share or zero; the rows and columns no window covers get zero.
+    // dx = step(x) · dx over one plane (the other windows' mask pass, while the plane is in cache): step(x) is 1 where
+    // x > 0, else 0, and the product is the multiplication an elementwise loop would do, so the bits are the same.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaskPlane<T>(T* x, T* dx, long count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (int l = Vector256<T>.Count; i + l <= count; i += l)
+                (Step(Vector256.Load(x + i)) * Vector256.Load(dx + i)).Store(dx + i);
+        for (; i < count; i++) dx[i] = Step(x[i]) * dx[i];
+    }
+
+    // step(x): 1 where x > 0, else 0 (−0 and NaN give 0), as the runtime's elementwise step computes it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Step<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x > T.Zero ? T.One : T.Zero;
+
+    /// <inheritdoc cref="Step{T}(T)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Step<T>(Vector256<T> x) where T : unmanaged => Vector256.GreaterThan(x, Vector256<T>.Zero) & Vector256<T>.One;
+
+    /// <inheritdoc cref="Step{T}(T)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<T> Step<T>(Vector128<T> x) where T : unmanaged => Vector128.GreaterThan(x, Vector128<T>.Zero) & Vector128<T>.One;
+
+    // 2×2 windows, stride 2 (LeNet's pooling): every element of the plane written once, as in BackwardTiles, the
+    // vector runs two rows of windows at a time; with the mask each written value is multiplied by step(x) in the pass.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Backward2x2<T>(in Geometry g, T* x, T* dy, T* dx, bool mask) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = g.W, ow = g.Ow, covered = 2 * ow;
+        for (int oy = 0; oy < g.Oh; oy++)
+        {
+            T* xr = x + (long)oy * 2 * w, dr = dx + (long)oy * 2 * w, gr = dy + (long)oy * ow;
+            T* x1 = xr + w; T* d1 = dr + w;
+            int ox = 0;
+            if (Avx2.IsSupported)
+                for (int l = Vector256<T>.Count; ox + l <= ow; ox += l)
+                    Backward2x2Step256(xr + 2 * ox, x1 + 2 * ox, gr + ox, dr + 2 * ox, d1 + 2 * ox, mask);
+            if (Sse2.IsSupported)
+                for (int l = Vector128<T>.Count; ox + l <= ow; ox += l)
+                    Backward2x2Step128(xr + 2 * ox, x1 + 2 * ox, gr + ox, dr + 2 * ox, d1 + 2 * ox, mask);
+            for (; ox < ow; ox++)
+            {
+                int j = 2 * ox;
+                T a = xr[j], b = xr[j + 1], c = x1[j], e = x1[j + 1];
+                T m = T.Max(T.Max(a, b), T.Max(c, e));
+                int ties = (a == m ? 1 : 0) + (b == m ? 1 : 0) + (c == m ? 1 : 0) + (e == m ? 1 : 0);
+                T share = ties == 1 ? gr[ox] : ties == 0 ? T.Zero : gr[ox] / T.CreateTruncating(ties);
+                T da = a == m ? share : T.Zero, db = b == m ? share : T.Zero, dc = c == m ? share : T.Zero, de = e == m ? share : T.Zero;
+                if (mask) { da = Step(a) * da; db = Step(b) * db; dc = Step(c) * dc; de = Step(e) * de; }
+                dr[j] = da; dr[j + 1] = db; d1[j] = dc; d1[j + 1] = de;
+            }
+            if (covered < w)
+            {
+                new Span<T>(dr + covered, w - covered).Clear();
+                new Span<T>(d1 + covered, w - covered).Clear();
+            }
+        }
+        int rows = g.Oh * 2;
+        if (rows < g.H) new Span<T>(dx + (long)rows * w, (g.H - rows) * w).Clear();
+    }
+
+    // Non-overlapping windows (kernel = stride, no padding, no dilation) other than 2×2: every element of the plane is
+    // written once — a window's taps get its share or zero; the rows and columns no window covers get zero.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardTiles<T>(in Geometry g, T* x, T* dy, T* dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -244,41 +325,15 @@ internal static unsafe class Pool
         for (int oy = 0; oy < g.Oh; oy++)
         {
             T* xr = x + (long)oy * kh * w, dr = dx + (long)oy * kh * w, gr = dy + (long)oy * ow;
-            if (kh == 2 && kw == 2)
+            for (int ox = 0; ox < ow; ox++)
             {
-                T* x1 = xr + w; T* d1 = dr + w;
-                int ox = 0;
-                if (Avx2.IsSupported)
-                    for (int l = Vector256<T>.Count; ox + l <= ow; ox += l)
-                        Backward2x2Step256(xr + 2 * ox, x1 + 2 * ox, gr + ox, dr + 2 * ox, d1 + 2 * ox);
-                if (Sse2.IsSupported)
-                    for (int l = Vector128<T>.Count; ox + l <= ow; ox += l)
-                        Backward2x2Step128(xr + 2 * ox, x1 + 2 * ox, gr + ox, dr + 2 * ox, d1 + 2 * ox);
-                for (; ox < ow; ox++)
-                {
-                    int j = 2 * ox;
-                    T a = xr[j], b = xr[j + 1], c = x1[j], e = x1[j + 1];
-                    T m = T.Max(T.Max(a, b), T.Max(c, e));
-                    int ties = (a == m ? 1 : 0) + (b == m ? 1 : 0) + (c == m ? 1 : 0) + (e == m ? 1 : 0);
-                    T share = ties == 1 ? gr[ox] : ties == 0 ? T.Zero : gr[ox] / T.CreateTruncating(ties);
-                    dr[j] = a == m ? share : T.Zero;
-                    dr[j + 1] = b == m ? share : T.Zero;
-                    d1[j] = c == m ? share : T.Zero;
-                    d1[j + 1] = e == m ? share : T.Zero;
-                }
-            }
-            else
-            {
-                for (int ox = 0; ox < ow; ox++)
-                {
-                    T* xw = xr + ox * kw, dw = dr + ox * kw;
-                    T m = T.NegativeInfinity;
-                    for (int i = 0; i < kh; i++) for (int j = 0; j < kw; j++) m = T.Max(m, xw[(long)i * w + j]);
-                    int ties = 0;
-                    for (int i = 0; i < kh; i++) for (int j = 0; j < kw; j++) if (xw[(long)i * w + j] == m) ties++;
-                    T share = ties == 0 ? T.Zero : gr[ox] / T.CreateTruncating(ties);
-                    for (int i = 0; i < kh; i++) for (int j = 0; j < kw; j++) dw[(long)i * w + j] = xw[(long)i * w + j] == m ? share : T.Zero;
-                }
+                T* xw = xr + ox * kw, dw = dr + ox * kw;
+                T m = T.NegativeInfinity;
+                for (int i = 0; i < kh; i++) for (int j = 0; j < kw; j++) m = T.Max(m, xw[(long)i * w + j]);
+                int ties = 0;
+                for (int i = 0; i < kh; i++) for (int j = 0; j < kw; j++) if (xw[(long)i * w + j] == m) ties++;
+                T share = ties == 0 ? T.Zero : gr[ox] / T.CreateTruncating(ties);
+                for (int i = 0; i < kh; i++) for (int j = 0; j < kw; j++) dw[(long)i * w + j] = xw[(long)i * w + j] == m ? share : T.Zero;
             }
             if (covered < w)
                 for (int i = 0; i < kh; i++) new Span<T>(dr + (long)i * w + covered, w - covered).Clear();
@@ -289,9 +344,10 @@ internal static unsafe class Pool
 
     // Vector-width runs of 2×2 windows of the row pair (r0, r1): maxima by rows then column pairs; each tap's mask
     // (equal to its window's maximum); the ties counted per window; the share g / ties (lanes of a NaN window have no
-    // tap equal and divide by 0, but every mask there is false) written through the masks, zeros elsewhere.
+    // tap equal and divide by 0, but every mask there is false) written through the masks, zeros elsewhere; with the
+    // ReLU mask, each written value times step(x) of its tap.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Backward2x2Step256<T>(T* r0, T* r1, T* g, T* d0, T* d1) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Backward2x2Step256<T>(T* r0, T* r1, T* g, T* d0, T* d1, bool mask) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = Vector256<T>.Count;
         Vector256<T> a0 = Vector256.Load(r0), b0 = Vector256.Load(r0 + l), a1 = Vector256.Load(r1), b1 = Vector256.Load(r1 + l);
@@ -301,12 +357,14 @@ internal static unsafe class Pool
         var one = Vector256<T>.One;
         var (ce, co) = Deinterleave((q0a & one) + (q1a & one), (q0b & one) + (q1b & one));
         var (sl, sh) = Duplicate(Vector256.Load(g) / (ce + co));
-        (q0a & sl).Store(d0); (q0b & sh).Store(d0 + l); (q1a & sl).Store(d1); (q1b & sh).Store(d1 + l);
+        Vector256<T> v0a = q0a & sl, v0b = q0b & sh, v1a = q1a & sl, v1b = q1b & sh;
+        if (mask) { v0a = Step(a0) * v0a; v0b = Step(b0) * v0b; v1a = Step(a1) * v1a; v1b = Step(b1) * v1b; }
+        v0a.Store(d0); v0b.Store(d0 + l); v1a.Store(d1); v1b.Store(d1 + l);
     }
 
     /// <inheritdoc cref="Backward2x2Step256"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Backward2x2Step128<T>(T* r0, T* r1, T* g, T* d0, T* d1) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Backward2x2Step128<T>(T* r0, T* r1, T* g, T* d0, T* d1, bool mask) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = Vector128<T>.Count;
         Vector128<T> a0 = Vector128.Load(r0), b0 = Vector128.Load(r0 + l), a1 = Vector128.Load(r1), b1 = Vector128.Load(r1 + l);
@@ -316,7 +374,9 @@ internal static unsafe class Pool
         var one = Vector128<T>.One;
         var (ce, co) = Deinterleave((q0a & one) + (q1a & one), (q0b & one) + (q1b & one));
         var (sl, sh) = Duplicate(Vector128.Load(g) / (ce + co));
-        (q0a & sl).Store(d0); (q0b & sh).Store(d0 + l); (q1a & sl).Store(d1); (q1b & sh).Store(d1 + l);
+        Vector128<T> v0a = q0a & sl, v0b = q0b & sh, v1a = q1a & sl, v1b = q1b & sh;
+        if (mask) { v0a = Step(a0) * v0a; v0b = Step(b0) * v0b; v1a = Step(a1) * v1a; v1b = Step(b1) * v1b; }
+        v0a.Store(d0); v0b.Store(d0 + l); v1a.Store(d1); v1b.Store(d1 + l);
     }
 
     // x86 lane moves (the vector paths run only where Avx2 / Sse2 are supported; elsewhere the scalar loops do the work).

@@ -400,6 +400,7 @@ internal sealed partial class ScheduleBuilder
                 foreach (var m in members.GroupBy(m => m.Op).Select(ms => ms.First())) Target(k, m, new[] { n.A }, false);
             }
             else if (PoolKernel.Handles(n.Op)) Target(Plan(n.Inputs, new[] { n }), n, n.Inputs, false);
+            else if (_poolMaskAt.TryGetValue(n, out var pool)) Target(Plan(pool.Inputs, new[] { n }), n, pool.Inputs, false);
             else if (n.Op == Op.Transpose || n.Op.Kind == OpKind.Window) Target(Plan(new[] { n.A }, new[] { n }), n, new[] { n.A }, false);
             else if (n.Op.Kind == OpKind.Movement)
             {
