@@ -5,6 +5,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Nabla.Ir;
 using Nabla.Rewrites;
+using Nabla.Backends.Expressions;
 using Nabla.Rewrites.Schedule;
 using Nabla.Runtime;
 using Nabla.Tests.Backends.CSharp;
@@ -18,9 +19,10 @@ namespace Nabla.Tests.Backends;
 /// <summary>
 /// The ReLU mask fused into the pooling backward: <c>mul(step(x), max_pool_grad(x, dy))</c> — the derivative of
 /// relu → max_pool — is one <see cref="PoolKernel"/> with <see cref="PoolKernel.ReluMask"/>. On random geometry
-/// (Conv2d → ReLU → max_pool with kernel 1–3, stride 1–3, padding up to half the kernel, dilation 1–2, or the tiled
+/// ([Conv2d →] ReLU → max_pool with kernel 1–3, stride 1–3, padding up to half the kernel, dilation 1–2, or the tiled
 /// k = s = 2; rows long enough for the vector paths) the optimized schedule holds the fused kernel, and the gradients
-/// of both backends and of the schedule interpreter agree with the interpreter in float64 and float32. The runtime
+/// of both backends and of the schedule interpreter agree with the interpreter in float64 and float32, and have the same
+/// bits as the schedule without the fusion (adjoints with −0, ±∞, NaN) in both backends. The runtime
 /// kernel with the mask gives the same bits as the kernel without it followed by the elementwise loop's step(x)·g,
 /// on inputs with −0, NaN, ties, and adjoints with −0, ±∞ and NaN; and the scheduler fuses only the pattern.
 /// </summary>
@@ -39,24 +41,32 @@ public class PoolReluMaskTests
         public override string ToString() => Geometry;
     }
 
-    /// <summary>Conv2d(c0 → c1, k, padding) → ReLU → max_pool(random window) → y; outputs y and the gradients of sum(u·y).</summary>
-    private static Case Build(int seed, DType type)
+    /// <summary>
+    /// [Conv2d(c0 → c1, k, padding) →] ReLU → max_pool(random window) → y; outputs y and the gradients of sum(u·y).
+    /// <paramref name="bare"/>: no convolution (grad_x is the masked gradient itself), rows of 16 or more, and the tiled
+    /// 2×2 window two times in three.
+    /// </summary>
+    private static Case Build(int seed, DType type, bool bare = false)
     {
         var rng = new Random(seed);
         int R(int lo, int hi) => rng.Next(lo, hi + 1);
-        int c0 = R(1, 3), c1 = R(1, 3), ck = R(1, 3), cp = R(0, 1), h = R(2, 9) + ck - 1 - 2 * cp, w = R(2, 40) + ck - 1 - 2 * cp;
+        bool conv = !bare && rng.Next(3) > 0; // else the ReLU reads the input: grad_x is the masked pooling gradient itself
+        int c0 = R(1, 3), c1 = R(1, 3), ck = R(1, 3), cp = R(0, 1);
+        if (!conv) { c1 = c0; ck = 1; cp = 0; }
+        int h = R(2, 9) + ck - 1 - 2 * cp, w = R(bare ? 16 : 2, 40) + ck - 1 - 2 * cp;
         h = Math.Max(h, ck); w = Math.Max(w, ck);
         int oh = h + 2 * cp - ck + 1, ow = w + 2 * cp - ck + 1, batch = R(1, 3);
         int kh = R(1, 3), kw = R(1, 3), sh = R(1, 3), sw = R(1, 3);
-        if (rng.Next(3) == 0) { kh = kw = sh = sw = 2; } // the tiled 2×2 kernel (LeNet's)
+        if (rng.Next(3) < (bare ? 2 : 1)) { kh = kw = sh = sw = 2; } // the tiled 2×2 kernel (LeNet's)
         int ph = R(0, kh / 2), pw = R(0, kw / 2), dh = R(1, 2), dw = R(1, 2);
         kh = Math.Min(kh, oh + 2 * ph); kw = Math.Min(kw, ow + 2 * pw);
         if (kh * kw == 1) { kw = Math.Min(2, ow + 2 * pw); kh = kw == 1 ? Math.Min(2, oh + 2 * ph) : 1; } // not the identity
         if (dh * (kh - 1) + 1 > oh + 2 * ph || !EveryWindowHasATap(oh, kh, sh, ph, dh)) dh = 1;
         if (dw * (kw - 1) + 1 > ow + 2 * pw || !EveryWindowHasATap(ow, kw, sw, pw, dw)) dw = 1;
-        string geometry = $"[{batch},{c0},{h},{w}] conv {c1}x{ck}x{ck} p{cp} -> relu [{batch},{c1},{oh},{ow}] -> max_pool k{kh}x{kw} s{sh},{sw} p{ph},{pw} d{dh},{dw}";
+        string geometry = $"[{batch},{c0},{h},{w}] {(conv ? $"conv {c1}x{ck}x{ck} p{cp} -> " : "")}relu [{batch},{c1},{oh},{ow}] -> max_pool k{kh}x{kw} s{sh},{sw} p{ph},{pw} d{dh},{dw}";
 
-        var t = Model.Build(new Sequential(new Conv2d(c0, c1, ck, 1, cp), new ReLU()), Shape.Of(Shape.Batch, c0, h, w)).Trace(type);
+        var layers = conv ? new Module[] { new Conv2d(c0, c1, ck, 1, cp), new ReLU() } : new Module[] { new ReLU() };
+        var t = Model.Build(new Sequential(layers), Shape.Of(Shape.Batch, c0, h, w)).Trace(type);
         var g = t.Graph;
         var x = t.Inputs[0];
         var y = F.MaxPool(t.Outputs[0].Node, kh, kw, sh, sw, ph, pw, dh, dw);
@@ -126,6 +136,71 @@ public class PoolReluMaskTests
                 if (diff is not null) throw new XunitException($"seed {seed + i}: {diff}\n{cases[i]}");
             }
         }));
+    }
+
+    // ---- the same bits as the unfused schedule ----
+
+    /// <summary>
+    /// The optimized function of a case, scheduled twice: as is (the fused kernel) and with every max_pool_grad also a
+    /// result (then nothing may fuse it: a loop multiplies by step(x) after the pooling). The adjoint u has −0, ±∞ and
+    /// NaN here and there, so the gradients hold signed zeros, infinities and NaN.
+    /// </summary>
+    private static (ModelPlan Plan, Function Function, Dictionary<string, Tensor> Bindings, int Batch) Twice(int seed, DType type, string name)
+    {
+        var c = Build(seed, type, bare: seed % 2 == 0);
+        var opt = Pipeline.Optimize(c.Function).Function;
+        var fused = Fused(c, seed);
+        var grads = opt.Nodes().Where(n => n.Op == Op.MaxPoolGrad).ToArray();
+        var unfused = Scheduler.Build(new Function(opt.Graph, opt.Outputs.Concat(grads.Select((g, i) => new Named("pool_grad" + i, g)))));
+        Assert.DoesNotContain(unfused.Kernels, k => k is PoolKernel { ReluMask: true });
+        var rng = new Random(seed);
+        // Many −0 (a masked tap of an all-zero window gives 0·(−0) = −0), and one ±∞ or NaN at most (else NaN would
+        // fill every gradient whatever the mask does).
+        var bind = new Dictionary<string, Tensor>(c.Bindings);
+        var u = (double[])bind["u"].Data.Clone();
+        for (int i = 0; i < u.Length; i++) if (rng.Next(4) == 0) u[i] = -0.0;
+        if (rng.Next(2) == 0) u[rng.Next(u.Length)] = new[] { double.PositiveInfinity, double.NegativeInfinity, double.NaN }[rng.Next(3)];
+        bind["u"] = new Tensor(bind["u"].Shape, u);
+        return (new ModelPlan(name, new[] { ("Fused", fused), ("Unfused", unfused) }), opt, bind, c.Batch);
+    }
+
+    // The first output element whose bits differ between the fused method (0) and the unfused one (1), or null.
+    private static string? SameBits<T>(CompiledModel<T> model, Function f, Dictionary<string, Tensor> bind, int batch) where T : unmanaged
+    {
+        var fused = CompiledRunner.Run(model, 0, bind, batch);
+        var unfused = CompiledRunner.Run(model, 1, bind, batch);
+        foreach (var o in f.Outputs)
+        {
+            double[] a = fused[o.Name].Data, b = unfused[o.Name].Data;
+            for (int i = 0; i < a.Length; i++)
+                if (BitConverter.DoubleToInt64Bits(a[i]) != BitConverter.DoubleToInt64Bits(b[i]))
+                    return $"{o.Name}[{i}]: fused {a[i]:R} ({BitConverter.DoubleToInt64Bits(a[i]):X}), unfused {b[i]:R} ({BitConverter.DoubleToInt64Bits(b[i]):X})";
+        }
+        return null;
+    }
+
+    [Theory]
+    [InlineData(DType.F32)]
+    [InlineData(DType.F64)]
+    public void The_fused_kernel_gives_the_bits_of_the_unfused_schedule(DType type)
+    {
+        Check.One(Ir.PropertyConfig.With(Ir.PropertyConfig.Cases / 20), Prop.ForAll(Seeds, seed =>
+        {
+            var (plan, f, bind, batch) = Twice(seed, type, "PoolMaskBits");
+            string? diff = type == DType.F32 ? SameBits(ExpressionBackend.Compile<float>(plan), f, bind, batch) : SameBits(ExpressionBackend.Compile<double>(plan), f, bind, batch);
+            if (diff is not null) throw new XunitException($"seed {seed}, expressions: {diff}\n{Build(seed, type, bare: seed % 2 == 0)}");
+        }));
+        // Roslyn: four cases in one compilation, bare ones on the tiled 2×2 path with vector rows.
+        var seeds = Enumerable.Range(500, 200).Where(s => s % 2 == 0 && Build(s, type, bare: true).Geometry.Contains("k2x2 s2,2 p0,0")).Take(4).ToArray();
+        var cases = seeds.Select(s => Twice(s, type, $"PoolMaskBits{type}{s}")).ToArray();
+        var types = ThreeWay.CompileAll(cases.Select(c => c.Plan).ToArray(), out _);
+        for (int i = 0; i < cases.Length; i++)
+        {
+            var (plan, f, bind, batch) = cases[i];
+            var model = Activator.CreateInstance(types(plan.Name))!;
+            string? diff = type == DType.F32 ? SameBits((CompiledModel<float>)model, f, bind, batch) : SameBits((CompiledModel<double>)model, f, bind, batch);
+            Assert.True(diff is null, $"seed {seeds[i]}, roslyn: {diff}\n{Build(seeds[i], type, bare: seeds[i] % 2 == 0)}");
+        }
     }
 
     // ---- the scheduler fuses exactly the pattern ----
