@@ -64,8 +64,10 @@ public static partial class Emitted
 /// Max pooling kernels over NCHW planes (1-D pooling is the H = 1 case): the forward writes window maxima; the backward
 /// recomputes each window's maximum from the saved input (no index buffer) and routes the window's adjoint to the taps
 /// that attain it, shared equally among ties (the IR's <c>max_pool_grad</c>). Non-overlapping unpadded windows (the
-/// common k = s case) write every input element once; others clear the plane and add window by window. Calls with at
-/// least <see cref="ParallelThreshold"/> input elements split their planes over the worker pool.
+/// common k = s case) write every input element once; others clear the plane and add window by window. With the ReLU
+/// mask the backward multiplies each element by step(x): in the pass for 2×2 windows, else per plane after it. Calls with at
+/// least <see cref="ParallelThreshold"/> input elements (<see cref="BackwardParallelThreshold"/> for the backward) split
+/// their planes over the worker pool, in <see cref="Parts"/> pieces.
 /// </summary>
 internal static unsafe class Pool
 {
@@ -105,8 +107,22 @@ internal static unsafe class Pool
 
     // ---- forward ----
 
-    /// <summary>Input elements from which a call spreads its planes over the worker pool (LeNet's first pooling layer, 221K, does; its second, 66K, does not).</summary>
+    /// <summary>Input elements from which a forward call spreads its planes over the worker pool (LeNet's first pooling layer, 221K, does; its second, 66K, does not).</summary>
     internal const long ParallelThreshold = 1 << 17;
+
+    /// <summary>
+    /// Input elements from which a backward call spreads: it does about three times a forward's work per element (maxima,
+    /// ties, shares, the mask; every element written), so LeNet's second pooling layer (64 × 16 × 8 × 8 = 64K) spreads too.
+    /// </summary>
+    internal const long BackwardParallelThreshold = 1 << 16;
+
+    /// <summary>
+    /// The pieces a spread call's planes are cut into (contiguous ranges, fewer when there are fewer planes): more than
+    /// the threads, so a thread that arrives late or is preempted leaves its pieces to the others instead of the caller
+    /// waiting for its half; the partition does not depend on the thread count, and neither do the results (every plane
+    /// is computed by the same operations whichever thread runs it).
+    /// </summary>
+    internal const int Parts = 16;
 
     public static void Forward<T>(in Geometry g, T* x, T* y) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -124,17 +140,18 @@ internal static unsafe class Pool
         }
     }
 
-    // Large calls split their planes (image × channel) into contiguous ranges, one per thread: every output element is
-    // computed by the same operations whichever thread runs it, so results do not depend on the thread count.
+    // Large calls split their planes (image × channel) into contiguous ranges (Parts of them, or one per thread when
+    // there are more threads): every output element is computed by the same operations whichever thread runs it, so
+    // results do not depend on the thread count.
     private static bool Spread<T>(in Geometry g, T* x, T* y, T* dy, T* dx, bool backward, bool mask) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int threads = Parallelism.MaxThreads;
-        if (threads < 2 || g.Planes < 2 || (long)g.Planes * g.H * g.W < ParallelThreshold || !WorkerPool.TryAcquire(threads)) return false;
+        if (threads < 2 || g.Planes < 2 || (long)g.Planes * g.H * g.W < (backward ? BackwardParallelThreshold : ParallelThreshold) || !WorkerPool.TryAcquire(threads)) return false;
         var job = Job<T>.Instance;
         try
         {
             job.G = g; job.X = x; job.Y = y; job.Dy = dy; job.Dx = dx; job.Backward = backward; job.Mask = mask;
-            WorkerPool.RunAcquired(job, Math.Min(threads, g.Planes), threads);
+            WorkerPool.RunAcquired(job, Math.Min(Math.Max(Parts, threads), g.Planes), threads);
         }
         finally
         {
@@ -244,7 +261,8 @@ internal static unsafe class Pool
         bool pairs = g.Tiles && g.Kh == 2 && g.Kw == 2;
         for (int p = p0; p < p1; p++)
         {
-            if (pairs) Backward2x2(g, x + p * plane, dy + p * outPlane, dx + p * plane, mask);
+            if (pairs && mask) Backward2x2<T, Masked>(g, x + p * plane, dy + p * outPlane, dx + p * plane);
+            else if (pairs) Backward2x2<T, Plain>(g, x + p * plane, dy + p * outPlane, dx + p * plane);
             else
             {
                 if (g.Tiles) BackwardTiles(g, x + p * plane, dy + p * outPlane, dx + p * plane);
@@ -253,6 +271,12 @@ internal static unsafe class Pool
             }
         }
     }
+
+    // Whether the 2×2 backward applies the ReLU mask: a type argument, so that each variant is compiled without the
+    // test in its vector step.
+    private interface IMaskFlag { static abstract bool On { get; } }
+    private struct Masked : IMaskFlag { public static bool On => true; }
+    private struct Plain : IMaskFlag { public static bool On => false; }
 
     // dx = step(x) · dx over one plane (the other windows' mask pass, while the plane is in cache): step(x) is 1 where
     // x > 0, else 0, and the product is the multiplication an elementwise loop would do, so the bits are the same.
@@ -278,10 +302,12 @@ internal static unsafe class Pool
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<T> Step<T>(Vector128<T> x) where T : unmanaged => Vector128.GreaterThan(x, Vector128<T>.Zero) & Vector128<T>.One;
 
-    // 2×2 windows, stride 2 (LeNet's pooling): every element of the plane written once, as in BackwardTiles, the
-    // vector runs two rows of windows at a time; with the mask each written value is multiplied by step(x) in the pass.
+    // 2×2 windows, stride 2 (LeNet's pooling): every element of the plane written once, as in BackwardTiles, the vector
+    // runs two rows of windows at a time. The ReLU mask costs one product per window, not per element: a tap that gets
+    // the share equals the window's maximum m, so step(tap) = step(m) and step(tap)·share = share·step(m) bit for bit
+    // (the product commutes, signed zeros and NaN included); a tap that gets +0 gets step(tap)·(+0) = +0 either way.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Backward2x2<T>(in Geometry g, T* x, T* dy, T* dx, bool mask) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Backward2x2<T, TMask>(in Geometry g, T* x, T* dy, T* dx) where T : unmanaged, IFloatingPointIeee754<T> where TMask : struct, IMaskFlag
     {
         int w = g.W, ow = g.Ow, covered = 2 * ow;
         for (int oy = 0; oy < g.Oh; oy++)
@@ -291,10 +317,10 @@ internal static unsafe class Pool
             int ox = 0;
             if (Avx2.IsSupported)
                 for (int l = Vector256<T>.Count; ox + l <= ow; ox += l)
-                    Backward2x2Step256(xr + 2 * ox, x1 + 2 * ox, gr + ox, dr + 2 * ox, d1 + 2 * ox, mask);
+                    Backward2x2Step256<T, TMask>(xr + 2 * ox, x1 + 2 * ox, gr + ox, dr + 2 * ox, d1 + 2 * ox);
             if (Sse2.IsSupported)
                 for (int l = Vector128<T>.Count; ox + l <= ow; ox += l)
-                    Backward2x2Step128(xr + 2 * ox, x1 + 2 * ox, gr + ox, dr + 2 * ox, d1 + 2 * ox, mask);
+                    Backward2x2Step128<T, TMask>(xr + 2 * ox, x1 + 2 * ox, gr + ox, dr + 2 * ox, d1 + 2 * ox);
             for (; ox < ow; ox++)
             {
                 int j = 2 * ox;
@@ -302,9 +328,11 @@ internal static unsafe class Pool
                 T m = T.Max(T.Max(a, b), T.Max(c, e));
                 int ties = (a == m ? 1 : 0) + (b == m ? 1 : 0) + (c == m ? 1 : 0) + (e == m ? 1 : 0);
                 T share = ties == 1 ? gr[ox] : ties == 0 ? T.Zero : gr[ox] / T.CreateTruncating(ties);
-                T da = a == m ? share : T.Zero, db = b == m ? share : T.Zero, dc = c == m ? share : T.Zero, de = e == m ? share : T.Zero;
-                if (mask) { da = Step(a) * da; db = Step(b) * db; dc = Step(c) * dc; de = Step(e) * de; }
-                dr[j] = da; dr[j + 1] = db; d1[j] = dc; d1[j + 1] = de;
+                if (TMask.On) share *= Step(m);
+                dr[j] = a == m ? share : T.Zero;
+                dr[j + 1] = b == m ? share : T.Zero;
+                d1[j] = c == m ? share : T.Zero;
+                d1[j + 1] = e == m ? share : T.Zero;
             }
             if (covered < w)
             {
@@ -344,39 +372,41 @@ internal static unsafe class Pool
 
     // Vector-width runs of 2×2 windows of the row pair (r0, r1): maxima by rows then column pairs; each tap's mask
     // (equal to its window's maximum); the ties counted per window; the share g / ties (lanes of a NaN window have no
-    // tap equal and divide by 0, but every mask there is false) written through the masks, zeros elsewhere; with the
-    // ReLU mask, each written value times step(x) of its tap.
+    // tap equal and divide by 0, but every mask there is false) written through the masks, zeros elsewhere. With the
+    // ReLU mask the share is multiplied by step(maximum) (see Backward2x2).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Backward2x2Step256<T>(T* r0, T* r1, T* g, T* d0, T* d1, bool mask) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Backward2x2Step256<T, TMask>(T* r0, T* r1, T* g, T* d0, T* d1) where T : unmanaged, IFloatingPointIeee754<T> where TMask : struct, IMaskFlag
     {
         int l = Vector256<T>.Count;
         Vector256<T> a0 = Vector256.Load(r0), b0 = Vector256.Load(r0 + l), a1 = Vector256.Load(r1), b1 = Vector256.Load(r1 + l);
         var (even, odd) = Deinterleave(Vector256.Max(a0, a1), Vector256.Max(b0, b1));
-        var (ml, mh) = Duplicate(Vector256.Max(even, odd));
+        var m = Vector256.Max(even, odd);
+        var (ml, mh) = Duplicate(m);
         Vector256<T> q0a = Vector256.Equals(a0, ml), q0b = Vector256.Equals(b0, mh), q1a = Vector256.Equals(a1, ml), q1b = Vector256.Equals(b1, mh);
         var one = Vector256<T>.One;
         var (ce, co) = Deinterleave((q0a & one) + (q1a & one), (q0b & one) + (q1b & one));
-        var (sl, sh) = Duplicate(Vector256.Load(g) / (ce + co));
-        Vector256<T> v0a = q0a & sl, v0b = q0b & sh, v1a = q1a & sl, v1b = q1b & sh;
-        if (mask) { v0a = Step(a0) * v0a; v0b = Step(b0) * v0b; v1a = Step(a1) * v1a; v1b = Step(b1) * v1b; }
-        v0a.Store(d0); v0b.Store(d0 + l); v1a.Store(d1); v1b.Store(d1 + l);
+        var share = Vector256.Load(g) / (ce + co);
+        if (TMask.On) share *= Step(m);
+        var (sl, sh) = Duplicate(share);
+        (q0a & sl).Store(d0); (q0b & sh).Store(d0 + l); (q1a & sl).Store(d1); (q1b & sh).Store(d1 + l);
     }
 
-    /// <inheritdoc cref="Backward2x2Step256"/>
+    /// <inheritdoc cref="Backward2x2Step256{T, TMask}"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Backward2x2Step128<T>(T* r0, T* r1, T* g, T* d0, T* d1, bool mask) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Backward2x2Step128<T, TMask>(T* r0, T* r1, T* g, T* d0, T* d1) where T : unmanaged, IFloatingPointIeee754<T> where TMask : struct, IMaskFlag
     {
         int l = Vector128<T>.Count;
         Vector128<T> a0 = Vector128.Load(r0), b0 = Vector128.Load(r0 + l), a1 = Vector128.Load(r1), b1 = Vector128.Load(r1 + l);
         var (even, odd) = Deinterleave(Vector128.Max(a0, a1), Vector128.Max(b0, b1));
-        var (ml, mh) = Duplicate(Vector128.Max(even, odd));
+        var m = Vector128.Max(even, odd);
+        var (ml, mh) = Duplicate(m);
         Vector128<T> q0a = Vector128.Equals(a0, ml), q0b = Vector128.Equals(b0, mh), q1a = Vector128.Equals(a1, ml), q1b = Vector128.Equals(b1, mh);
         var one = Vector128<T>.One;
         var (ce, co) = Deinterleave((q0a & one) + (q1a & one), (q0b & one) + (q1b & one));
-        var (sl, sh) = Duplicate(Vector128.Load(g) / (ce + co));
-        Vector128<T> v0a = q0a & sl, v0b = q0b & sh, v1a = q1a & sl, v1b = q1b & sh;
-        if (mask) { v0a = Step(a0) * v0a; v0b = Step(b0) * v0b; v1a = Step(a1) * v1a; v1b = Step(b1) * v1b; }
-        v0a.Store(d0); v0b.Store(d0 + l); v1a.Store(d1); v1b.Store(d1 + l);
+        var share = Vector128.Load(g) / (ce + co);
+        if (TMask.On) share *= Step(m);
+        var (sl, sh) = Duplicate(share);
+        (q0a & sl).Store(d0); (q0b & sh).Store(d0 + l); (q1a & sl).Store(d1); (q1b & sh).Store(d1 + l);
     }
 
     // x86 lane moves (the vector paths run only where Avx2 / Sse2 are supported; elsewhere the scalar loops do the work).

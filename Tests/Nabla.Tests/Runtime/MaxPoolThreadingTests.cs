@@ -6,8 +6,8 @@ using Xunit;
 namespace Nabla.Tests.Runtime;
 
 /// <summary>
-/// The max-pooling kernels split large calls' planes over the worker pool: the results are bit-identical for 1, 2 and 3
-/// threads (an odd plane count splits unevenly), on the tiled 2×2 path and the general one (overlap, padding, dilation),
+/// The max-pooling kernels split large calls' planes over the worker pool (in Pool.Parts pieces): the results are
+/// bit-identical for 1, 2 and 3 threads (an odd plane count splits unevenly), on the tiled 2×2 path and the general one (overlap, padding, dilation),
 /// for the backward with and without the fused ReLU mask.
 /// </summary>
 [Collection("Runtime.MaxThreads")]
@@ -15,11 +15,12 @@ public class MaxPoolThreadingTests
 {
     [Theory]
     [InlineData(64, 6, 24, 24, 2, 2, 0, 1)]
+    [InlineData(64, 16, 8, 8, 2, 2, 0, 1)] // LeNet's second layer: only the backward spreads
     [InlineData(5, 7, 61, 67, 3, 2, 1, 1)]
     [InlineData(3, 11, 60, 70, 3, 1, 1, 2)]
     public void Results_do_not_depend_on_the_thread_count(int n, int c, int h, int w, int k, int s, int p, int d)
     {
-        Assert.True((long)n * c * h * w >= 1 << 17, "the case must be large enough to spread");
+        Assert.True((long)n * c * h * w >= Nabla.Runtime.Pool.BackwardParallelThreshold, "the case must be large enough to spread");
         var rng = new Random(7);
         var x = Enumerable.Range(0, n * c * h * w).Select(_ => MathF.Max(0, (float)rng.NextDouble() - 0.3f)).ToArray(); // ReLU-like: ties
         int oh = (h + 2 * p - d * (k - 1) - 1) / s + 1, ow = (w + 2 * p - d * (k - 1) - 1) / s + 1;
