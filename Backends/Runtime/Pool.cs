@@ -112,7 +112,8 @@ internal static unsafe class Pool
 
     /// <summary>
     /// Input elements from which a backward call spreads: it does about three times a forward's work per element (maxima,
-    /// ties, shares, the mask; every element written), so LeNet's second pooling layer (64 × 16 × 8 × 8 = 64K) spreads too.
+    /// ties, shares, the mask; every element written), so LeNet's second pooling layer (64 × 16 × 8 × 8 = 64K) spreads too
+    /// — below <see cref="ParallelThreshold"/> only when the workers are spinning (<see cref="WorkerPool.Ready"/>).
     /// </summary>
     internal const long BackwardParallelThreshold = 1 << 16;
 
@@ -146,7 +147,12 @@ internal static unsafe class Pool
     private static bool Spread<T>(in Geometry g, T* x, T* y, T* dy, T* dx, bool backward, bool mask) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int threads = Parallelism.MaxThreads;
-        if (threads < 2 || g.Planes < 2 || (long)g.Planes * g.H * g.W < (backward ? BackwardParallelThreshold : ParallelThreshold) || !WorkerPool.TryAcquire(threads)) return false;
+        long size = (long)g.Planes * g.H * g.W;
+        if (threads < 2 || g.Planes < 2 || size < (backward ? BackwardParallelThreshold : ParallelThreshold)) return false;
+        // A backward below the forward's threshold (tens of µs) runs alone unless the workers are spinning now: waking one
+        // would cost about what it saves.
+        if (size < ParallelThreshold && !WorkerPool.Ready(threads)) return false;
+        if (!WorkerPool.TryAcquire(threads)) return false;
         var job = Job<T>.Instance;
         try
         {
