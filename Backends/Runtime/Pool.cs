@@ -34,8 +34,20 @@ public static partial class Emitted
     /// Allocates nothing.
     /// </summary>
     /// <exception cref="ArgumentException">A size is out of range, an array is too short, or dx is x or dy.</exception>
+    public static void MaxPoolBackward<T>(T[] x, T[] dy, T[] dx, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        MaxPoolBackward(x, dy, dx, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, reluMask: false);
+
+    /// <summary>
+    /// <see cref="MaxPoolBackward{T}(T[], T[], T[], int, int, int, int, int, int, int, int, int, int, int, int)"/>, and
+    /// when <paramref name="reluMask"/> is true each element of the gradient is then multiplied by <c>step(x)</c> (1 where
+    /// x &gt; 0, else 0; so 0 for x = −0 and NaN) in the same pass: the IR's <c>mul(step(x), max_pool_grad(x, dy))</c>, the
+    /// ReLU derivative of a pooling whose input is a ReLU's output, with the same bits as that product computed apart
+    /// (0 · g is −0 for a negative g and NaN for an infinite or NaN g). Allocates nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">A size is out of range, an array is too short, or dx is x or dy.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void MaxPoolBackward<T>(T[] x, T[] dy, T[] dx, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+    public static unsafe void MaxPoolBackward<T>(T[] x, T[] dy, T[] dx, int n, int c, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, bool reluMask)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var g = Pool.Geometry.Create("Emitted.MaxPoolBackward", n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
@@ -44,7 +56,7 @@ public static partial class Emitted
         Guard.Vector(dx, "dx", 0, g.Planes * g.H * g.W, "Emitted.MaxPoolBackward");
         if (ReferenceEquals(dx, x) || ReferenceEquals(dx, dy))
             throw new ArgumentException($"Emitted.MaxPoolBackward: dx must not be the same array as {(ReferenceEquals(dx, x) ? "x" : "dy")} (dx is cleared and written while both are read).", nameof(dx));
-        fixed (T* px = x, pg = dy, pd = dx) Pool.Backward(g, px, pg, pd);
+        fixed (T* px = x, pg = dy, pd = dx) Pool.Backward(g, px, pg, pd, reluMask);
     }
 }
 
@@ -52,8 +64,10 @@ public static partial class Emitted
 /// Max pooling kernels over NCHW planes (1-D pooling is the H = 1 case): the forward writes window maxima; the backward
 /// recomputes each window's maximum from the saved input (no index buffer) and routes the window's adjoint to the taps
 /// that attain it, shared equally among ties (the IR's <c>max_pool_grad</c>). Non-overlapping unpadded windows (the
-/// common k = s case) write every input element once; others clear the plane and add window by window. Calls with at
-/// least <see cref="ParallelThreshold"/> input elements split their planes over the worker pool.
+/// common k = s case) write every input element once; others clear the plane and add window by window. With the ReLU
+/// mask the backward multiplies each element by step(x): in the pass for 2×2 windows, else per plane after it. Calls with at
+/// least <see cref="ParallelThreshold"/> input elements (<see cref="BackwardParallelThreshold"/> for the backward) split
+/// their planes over the worker pool, in <see cref="Parts"/> pieces.
 /// </summary>
 internal static unsafe class Pool
 {
@@ -93,12 +107,27 @@ internal static unsafe class Pool
 
     // ---- forward ----
 
-    /// <summary>Input elements from which a call spreads its planes over the worker pool (LeNet's first pooling layer, 221K, does; its second, 66K, does not).</summary>
+    /// <summary>Input elements from which a forward call spreads its planes over the worker pool (LeNet's first pooling layer, 221K, does; its second, 66K, does not).</summary>
     internal const long ParallelThreshold = 1 << 17;
+
+    /// <summary>
+    /// Input elements from which a backward call spreads: it does about three times a forward's work per element (maxima,
+    /// ties, shares, the mask; every element written), so LeNet's second pooling layer (64 × 16 × 8 × 8 = 64K) spreads too
+    /// — below <see cref="ParallelThreshold"/> only when the workers are spinning (<see cref="WorkerPool.Ready"/>).
+    /// </summary>
+    internal const long BackwardParallelThreshold = 1 << 16;
+
+    /// <summary>
+    /// The pieces a spread call's planes are cut into (contiguous ranges, fewer when there are fewer planes): more than
+    /// the threads, so a thread that arrives late or is preempted leaves its pieces to the others instead of the caller
+    /// waiting for its half; the partition does not depend on the thread count, and neither do the results (every plane
+    /// is computed by the same operations whichever thread runs it).
+    /// </summary>
+    internal const int Parts = 16;
 
     public static void Forward<T>(in Geometry g, T* x, T* y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!Spread(g, x, y, null, null, backward: false)) ForwardPlanes(g, x, y, 0, g.Planes);
+        if (!Spread(g, x, y, null, null, backward: false, mask: false)) ForwardPlanes(g, x, y, 0, g.Planes);
     }
 
     private static void ForwardPlanes<T>(in Geometry g, T* x, T* y, int p0, int p1) where T : unmanaged, IFloatingPointIeee754<T>
@@ -112,17 +141,23 @@ internal static unsafe class Pool
         }
     }
 
-    // Large calls split their planes (image × channel) into contiguous ranges, one per thread: every output element is
-    // computed by the same operations whichever thread runs it, so results do not depend on the thread count.
-    private static bool Spread<T>(in Geometry g, T* x, T* y, T* dy, T* dx, bool backward) where T : unmanaged, IFloatingPointIeee754<T>
+    // Large calls split their planes (image × channel) into contiguous ranges (Parts of them, or one per thread when
+    // there are more threads): every output element is computed by the same operations whichever thread runs it, so
+    // results do not depend on the thread count.
+    private static bool Spread<T>(in Geometry g, T* x, T* y, T* dy, T* dx, bool backward, bool mask) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int threads = Parallelism.MaxThreads;
-        if (threads < 2 || g.Planes < 2 || (long)g.Planes * g.H * g.W < ParallelThreshold || !WorkerPool.TryAcquire(threads)) return false;
+        long size = (long)g.Planes * g.H * g.W;
+        if (threads < 2 || g.Planes < 2 || size < (backward ? BackwardParallelThreshold : ParallelThreshold)) return false;
+        // A backward below the forward's threshold (tens of µs) runs alone unless the workers are spinning now: waking one
+        // would cost about what it saves.
+        if (size < ParallelThreshold && !WorkerPool.Ready(threads)) return false;
+        if (!WorkerPool.TryAcquire(threads)) return false;
         var job = Job<T>.Instance;
         try
         {
-            job.G = g; job.X = x; job.Y = y; job.Dy = dy; job.Dx = dx; job.Backward = backward;
-            WorkerPool.RunAcquired(job, Math.Min(threads, g.Planes), threads);
+            job.G = g; job.X = x; job.Y = y; job.Dy = dy; job.Dx = dx; job.Backward = backward; job.Mask = mask;
+            WorkerPool.RunAcquired(job, Math.Min(Math.Max(Parts, threads), g.Planes), threads);
         }
         finally
         {
@@ -137,12 +172,12 @@ internal static unsafe class Pool
         public static readonly Job<T> Instance = new();
         public Geometry G;
         public T* X, Y, Dy, Dx;
-        public bool Backward;
+        public bool Backward, Mask;
 
         public void Execute(int part, int parts)
         {
             int p0 = (int)((long)G.Planes * part / parts), p1 = (int)((long)G.Planes * (part + 1) / parts);
-            if (Backward) BackwardPlanes(G, X, Dy, Dx, p0, p1);
+            if (Backward) BackwardPlanes(G, X, Dy, Dx, p0, p1, Mask);
             else ForwardPlanes(G, X, Y, p0, p1);
         }
     }
@@ -220,23 +255,103 @@ internal static unsafe class Pool
 
     // ---- backward ----
 
-    public static void Backward<T>(in Geometry g, T* x, T* dy, T* dx) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The gradient of the planes into dx; with <paramref name="mask"/>, times step(x) (see <see cref="Emitted.MaxPoolBackward{T}(T[], T[], T[], int, int, int, int, int, int, int, int, int, int, int, int, bool)"/>).</summary>
+    public static void Backward<T>(in Geometry g, T* x, T* dy, T* dx, bool mask) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!Spread(g, x, null, dy, dx, backward: true)) BackwardPlanes(g, x, dy, dx, 0, g.Planes);
+        if (!Spread(g, x, null, dy, dx, backward: true, mask)) BackwardPlanes(g, x, dy, dx, 0, g.Planes, mask);
     }
 
-    private static void BackwardPlanes<T>(in Geometry g, T* x, T* dy, T* dx, int p0, int p1) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void BackwardPlanes<T>(in Geometry g, T* x, T* dy, T* dx, int p0, int p1, bool mask) where T : unmanaged, IFloatingPointIeee754<T>
     {
         long plane = (long)g.H * g.W, outPlane = (long)g.Oh * g.Ow;
+        bool pairs = g.Tiles && g.Kh == 2 && g.Kw == 2;
         for (int p = p0; p < p1; p++)
         {
-            if (g.Tiles) BackwardTiles(g, x + p * plane, dy + p * outPlane, dx + p * plane);
-            else BackwardPlane(g, x + p * plane, dy + p * outPlane, dx + p * plane);
+            if (pairs && mask) Backward2x2<T, Masked>(g, x + p * plane, dy + p * outPlane, dx + p * plane);
+            else if (pairs) Backward2x2<T, Plain>(g, x + p * plane, dy + p * outPlane, dx + p * plane);
+            else
+            {
+                if (g.Tiles) BackwardTiles(g, x + p * plane, dy + p * outPlane, dx + p * plane);
+                else BackwardPlane(g, x + p * plane, dy + p * outPlane, dx + p * plane);
+                if (mask) MaskPlane(x + p * plane, dx + p * plane, plane);
+            }
         }
     }
 
-    // Non-overlapping windows (kernel = stride, no padding, no dilation): every element of the plane is written once —
-    // a window's taps get its share or zero; the rows and columns no window covers get zero.
+    // Whether the 2×2 backward applies the ReLU mask: a type argument, so that each variant is compiled without the
+    // test in its vector step.
+    private interface IMaskFlag { static abstract bool On { get; } }
+    private struct Masked : IMaskFlag { public static bool On => true; }
+    private struct Plain : IMaskFlag { public static bool On => false; }
+
+    // dx = step(x) · dx over one plane (the other windows' mask pass, while the plane is in cache): step(x) is 1 where
+    // x > 0, else 0, and the product is the multiplication an elementwise loop would do, so the bits are the same.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MaskPlane<T>(T* x, T* dx, long count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (int l = Vector256<T>.Count; i + l <= count; i += l)
+                (Step(Vector256.Load(x + i)) * Vector256.Load(dx + i)).Store(dx + i);
+        for (; i < count; i++) dx[i] = Step(x[i]) * dx[i];
+    }
+
+    // step(x): 1 where x > 0, else 0 (−0 and NaN give 0), as the runtime's elementwise step computes it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Step<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => x > T.Zero ? T.One : T.Zero;
+
+    /// <inheritdoc cref="Step{T}(T)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Step<T>(Vector256<T> x) where T : unmanaged => Vector256.GreaterThan(x, Vector256<T>.Zero) & Vector256<T>.One;
+
+    /// <inheritdoc cref="Step{T}(T)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<T> Step<T>(Vector128<T> x) where T : unmanaged => Vector128.GreaterThan(x, Vector128<T>.Zero) & Vector128<T>.One;
+
+    // 2×2 windows, stride 2 (LeNet's pooling): every element of the plane written once, as in BackwardTiles, the vector
+    // runs two rows of windows at a time. The ReLU mask costs one product per window, not per element: a tap that gets
+    // the share equals the window's maximum m, so step(tap) = step(m) and step(tap)·share = share·step(m) bit for bit
+    // (the product commutes, signed zeros and NaN included); a tap that gets +0 gets step(tap)·(+0) = +0 either way.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Backward2x2<T, TMask>(in Geometry g, T* x, T* dy, T* dx) where T : unmanaged, IFloatingPointIeee754<T> where TMask : struct, IMaskFlag
+    {
+        int w = g.W, ow = g.Ow, covered = 2 * ow;
+        for (int oy = 0; oy < g.Oh; oy++)
+        {
+            T* xr = x + (long)oy * 2 * w, dr = dx + (long)oy * 2 * w, gr = dy + (long)oy * ow;
+            T* x1 = xr + w; T* d1 = dr + w;
+            int ox = 0;
+            if (Avx2.IsSupported)
+                for (int l = Vector256<T>.Count; ox + l <= ow; ox += l)
+                    Backward2x2Step256<T, TMask>(xr + 2 * ox, x1 + 2 * ox, gr + ox, dr + 2 * ox, d1 + 2 * ox);
+            if (Sse2.IsSupported)
+                for (int l = Vector128<T>.Count; ox + l <= ow; ox += l)
+                    Backward2x2Step128<T, TMask>(xr + 2 * ox, x1 + 2 * ox, gr + ox, dr + 2 * ox, d1 + 2 * ox);
+            for (; ox < ow; ox++)
+            {
+                int j = 2 * ox;
+                T a = xr[j], b = xr[j + 1], c = x1[j], e = x1[j + 1];
+                T m = T.Max(T.Max(a, b), T.Max(c, e));
+                int ties = (a == m ? 1 : 0) + (b == m ? 1 : 0) + (c == m ? 1 : 0) + (e == m ? 1 : 0);
+                T share = ties == 1 ? gr[ox] : ties == 0 ? T.Zero : gr[ox] / T.CreateTruncating(ties);
+                if (TMask.On) share *= Step(m);
+                dr[j] = a == m ? share : T.Zero;
+                dr[j + 1] = b == m ? share : T.Zero;
+                d1[j] = c == m ? share : T.Zero;
+                d1[j + 1] = e == m ? share : T.Zero;
+            }
+            if (covered < w)
+            {
+                new Span<T>(dr + covered, w - covered).Clear();
+                new Span<T>(d1 + covered, w - covered).Clear();
+            }
+        }
+        int rows = g.Oh * 2;
+        if (rows < g.H) new Span<T>(dx + (long)rows * w, (g.H - rows) * w).Clear();
+    }
+
+    // Non-overlapping windows (kernel = stride, no padding, no dilation) other than 2×2: every element of the plane is
+    // written once — a window's taps get its share or zero; the rows and columns no window covers get zero.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardTiles<T>(in Geometry g, T* x, T* dy, T* dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -244,41 +359,15 @@ internal static unsafe class Pool
         for (int oy = 0; oy < g.Oh; oy++)
         {
             T* xr = x + (long)oy * kh * w, dr = dx + (long)oy * kh * w, gr = dy + (long)oy * ow;
-            if (kh == 2 && kw == 2)
+            for (int ox = 0; ox < ow; ox++)
             {
-                T* x1 = xr + w; T* d1 = dr + w;
-                int ox = 0;
-                if (Avx2.IsSupported)
-                    for (int l = Vector256<T>.Count; ox + l <= ow; ox += l)
-                        Backward2x2Step256(xr + 2 * ox, x1 + 2 * ox, gr + ox, dr + 2 * ox, d1 + 2 * ox);
-                if (Sse2.IsSupported)
-                    for (int l = Vector128<T>.Count; ox + l <= ow; ox += l)
-                        Backward2x2Step128(xr + 2 * ox, x1 + 2 * ox, gr + ox, dr + 2 * ox, d1 + 2 * ox);
-                for (; ox < ow; ox++)
-                {
-                    int j = 2 * ox;
-                    T a = xr[j], b = xr[j + 1], c = x1[j], e = x1[j + 1];
-                    T m = T.Max(T.Max(a, b), T.Max(c, e));
-                    int ties = (a == m ? 1 : 0) + (b == m ? 1 : 0) + (c == m ? 1 : 0) + (e == m ? 1 : 0);
-                    T share = ties == 1 ? gr[ox] : ties == 0 ? T.Zero : gr[ox] / T.CreateTruncating(ties);
-                    dr[j] = a == m ? share : T.Zero;
-                    dr[j + 1] = b == m ? share : T.Zero;
-                    d1[j] = c == m ? share : T.Zero;
-                    d1[j + 1] = e == m ? share : T.Zero;
-                }
-            }
-            else
-            {
-                for (int ox = 0; ox < ow; ox++)
-                {
-                    T* xw = xr + ox * kw, dw = dr + ox * kw;
-                    T m = T.NegativeInfinity;
-                    for (int i = 0; i < kh; i++) for (int j = 0; j < kw; j++) m = T.Max(m, xw[(long)i * w + j]);
-                    int ties = 0;
-                    for (int i = 0; i < kh; i++) for (int j = 0; j < kw; j++) if (xw[(long)i * w + j] == m) ties++;
-                    T share = ties == 0 ? T.Zero : gr[ox] / T.CreateTruncating(ties);
-                    for (int i = 0; i < kh; i++) for (int j = 0; j < kw; j++) dw[(long)i * w + j] = xw[(long)i * w + j] == m ? share : T.Zero;
-                }
+                T* xw = xr + ox * kw, dw = dr + ox * kw;
+                T m = T.NegativeInfinity;
+                for (int i = 0; i < kh; i++) for (int j = 0; j < kw; j++) m = T.Max(m, xw[(long)i * w + j]);
+                int ties = 0;
+                for (int i = 0; i < kh; i++) for (int j = 0; j < kw; j++) if (xw[(long)i * w + j] == m) ties++;
+                T share = ties == 0 ? T.Zero : gr[ox] / T.CreateTruncating(ties);
+                for (int i = 0; i < kh; i++) for (int j = 0; j < kw; j++) dw[(long)i * w + j] = xw[(long)i * w + j] == m ? share : T.Zero;
             }
             if (covered < w)
                 for (int i = 0; i < kh; i++) new Span<T>(dr + (long)i * w + covered, w - covered).Clear();
@@ -289,33 +378,40 @@ internal static unsafe class Pool
 
     // Vector-width runs of 2×2 windows of the row pair (r0, r1): maxima by rows then column pairs; each tap's mask
     // (equal to its window's maximum); the ties counted per window; the share g / ties (lanes of a NaN window have no
-    // tap equal and divide by 0, but every mask there is false) written through the masks, zeros elsewhere.
+    // tap equal and divide by 0, but every mask there is false) written through the masks, zeros elsewhere. With the
+    // ReLU mask the share is multiplied by step(maximum) (see Backward2x2).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Backward2x2Step256<T>(T* r0, T* r1, T* g, T* d0, T* d1) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Backward2x2Step256<T, TMask>(T* r0, T* r1, T* g, T* d0, T* d1) where T : unmanaged, IFloatingPointIeee754<T> where TMask : struct, IMaskFlag
     {
         int l = Vector256<T>.Count;
         Vector256<T> a0 = Vector256.Load(r0), b0 = Vector256.Load(r0 + l), a1 = Vector256.Load(r1), b1 = Vector256.Load(r1 + l);
         var (even, odd) = Deinterleave(Vector256.Max(a0, a1), Vector256.Max(b0, b1));
-        var (ml, mh) = Duplicate(Vector256.Max(even, odd));
+        var m = Vector256.Max(even, odd);
+        var (ml, mh) = Duplicate(m);
         Vector256<T> q0a = Vector256.Equals(a0, ml), q0b = Vector256.Equals(b0, mh), q1a = Vector256.Equals(a1, ml), q1b = Vector256.Equals(b1, mh);
         var one = Vector256<T>.One;
         var (ce, co) = Deinterleave((q0a & one) + (q1a & one), (q0b & one) + (q1b & one));
-        var (sl, sh) = Duplicate(Vector256.Load(g) / (ce + co));
+        var share = Vector256.Load(g) / (ce + co);
+        if (TMask.On) share *= Step(m);
+        var (sl, sh) = Duplicate(share);
         (q0a & sl).Store(d0); (q0b & sh).Store(d0 + l); (q1a & sl).Store(d1); (q1b & sh).Store(d1 + l);
     }
 
-    /// <inheritdoc cref="Backward2x2Step256"/>
+    /// <inheritdoc cref="Backward2x2Step256{T, TMask}"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Backward2x2Step128<T>(T* r0, T* r1, T* g, T* d0, T* d1) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Backward2x2Step128<T, TMask>(T* r0, T* r1, T* g, T* d0, T* d1) where T : unmanaged, IFloatingPointIeee754<T> where TMask : struct, IMaskFlag
     {
         int l = Vector128<T>.Count;
         Vector128<T> a0 = Vector128.Load(r0), b0 = Vector128.Load(r0 + l), a1 = Vector128.Load(r1), b1 = Vector128.Load(r1 + l);
         var (even, odd) = Deinterleave(Vector128.Max(a0, a1), Vector128.Max(b0, b1));
-        var (ml, mh) = Duplicate(Vector128.Max(even, odd));
+        var m = Vector128.Max(even, odd);
+        var (ml, mh) = Duplicate(m);
         Vector128<T> q0a = Vector128.Equals(a0, ml), q0b = Vector128.Equals(b0, mh), q1a = Vector128.Equals(a1, ml), q1b = Vector128.Equals(b1, mh);
         var one = Vector128<T>.One;
         var (ce, co) = Deinterleave((q0a & one) + (q1a & one), (q0b & one) + (q1b & one));
-        var (sl, sh) = Duplicate(Vector128.Load(g) / (ce + co));
+        var share = Vector128.Load(g) / (ce + co);
+        if (TMask.On) share *= Step(m);
+        var (sl, sh) = Duplicate(share);
         (q0a & sl).Store(d0); (q0b & sh).Store(d0 + l); (q1a & sl).Store(d1); (q1b & sh).Store(d1 + l);
     }
 

@@ -67,9 +67,11 @@ public static class ScheduleInterpreter
                 }
             case PoolKernel pk:
                 {
-                    var node = pk.Nodes[0];
+                    var node = pk.Nodes.First(n => PoolKernel.Handles(n.Op));
                     var inputs = pk.Reads.Select(r => new Tensor(r.Shape.Concrete(b), arr(r).Take((int)r.Size.Eval(b)).ToArray())).ToArray();
                     var result = Interpreter.EvalNode(node, inputs, b);
+                    if (pk.ReluMask) // mul(step(x), grad), as the IR's step and mul compute it
+                        for (int i = 0; i < result.Size; i++) result.Data[i] = (inputs[0].Data[i] > 0 ? 1.0 : 0.0) * result.Data[i];
                     Array.Copy(result.Data, arr(pk.Output), result.Size);
                     break;
                 }

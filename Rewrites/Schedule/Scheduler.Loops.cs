@@ -48,6 +48,7 @@ internal sealed partial class ScheduleBuilder
     private void PlanGroups()
     {
         if (_planned) return; // already planned by Scheduler.Build's in-place analysis
+        PlanPoolMasks();
         // As soon as possible, forward; then as late as possible, backward (results keep their earliest level).
         var level = new Dictionary<Node, int>();
         foreach (var n in _nodes)
@@ -117,6 +118,29 @@ internal sealed partial class ScheduleBuilder
         _required = RequiredKernels();
     }
 
+    // mul(step(x), max_pool_grad(x, dy)) → the max_pool_grad node, for the pooling backward that applies the mask.
+    private readonly Dictionary<Node, Node> _poolMaskAt = new();
+
+    /// <summary>
+    /// The ReLU derivative after a pooling of a ReLU's output, <c>mul(step(x), max_pool_grad(x, dy))</c> in either
+    /// operand order, with the step's x the pooling's own input and the max_pool_grad read by nothing else (and not a
+    /// result): one pooling kernel computes the product (<see cref="PoolKernel.ReluMask"/>), since it reads x anyway.
+    /// The mul and the max_pool_grad are then that kernel's, not a loop's; the step is computed only if something else
+    /// reads it.
+    /// </summary>
+    private void PlanPoolMasks()
+    {
+        foreach (var pg in _nodes.Where(n => n.Op == Op.MaxPoolGrad))
+        {
+            if (SingleUse(pg) is not { } mul || mul.Op != Op.Mul || Claimed(mul) || Claimed(pg) || ReferenceEquals(mul.A, mul.B)) continue;
+            var other = ReferenceEquals(mul.A, pg) ? mul.B : mul.A;
+            if (other.Op != Op.Step || !ReferenceEquals(other.A, pg.A) || !mul.Shape.Equals(pg.Shape)) continue;
+            _poolMaskAt[mul] = pg;
+            _keyOf[pg] = mul;
+            _keyOf[mul] = mul;
+        }
+    }
+
     // The nodes a group reads from outside (scalar constants and the batch size become instructions instead).
     private IEnumerable<Node> Loads(Group g)
     {
@@ -149,6 +173,7 @@ internal sealed partial class ScheduleBuilder
         if (key.Op.Kind == OpKind.Movement) return key.Inputs.Distinct(); // concat reads every part
         if (key.Op.Kind == OpKind.Index) return key.Inputs;
         if (PoolKernel.Handles(key.Op)) return key.Inputs;
+        if (_poolMaskAt.TryGetValue(key, out var pool)) return pool.Inputs;
         return key.IsLeaf ? Array.Empty<Node>() : new[] { key.A };
     }
 
@@ -191,6 +216,8 @@ internal sealed partial class ScheduleBuilder
         else if (n.Op == Op.Transpose)
             AddPlan(new CopyKernel(Op.Transpose, Buf(n.A), OutBuf(n, new[] { n.A }, false), n.Attr<PermutationAttrs>().Perm), new[] { n.A }, new[] { n }, new[] { n });
         else if (PoolKernel.Handles(n.Op)) AddPlan(PoolKernel.For(n, n.Inputs.Select(Buf).ToArray(), OutBuf(n, n.Inputs, false)), n.Inputs, new[] { n }, new[] { n });
+        else if (_poolMaskAt.TryGetValue(n, out var pool))
+            AddPlan(PoolKernel.For(pool, pool.Inputs.Select(Buf).ToArray(), OutBuf(n, pool.Inputs, false), reluMask: true), pool.Inputs, new[] { n }, new[] { pool, n });
         else if (n.Op.Kind == OpKind.Window)
             AddPlan(new WindowKernel(n.Op, Buf(n.A), OutBuf(n, new[] { n.A }, false), n.Attr<WindowAttrs>()), new[] { n.A }, new[] { n }, new[] { n });
         else if (n.Op.Kind == OpKind.Movement) MakeMove(n);

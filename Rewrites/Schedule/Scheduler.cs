@@ -9,8 +9,8 @@ namespace Nabla.Rewrites.Schedule;
 /// <summary>
 /// Lowers an optimized <see cref="Function"/> to a <see cref="Schedule"/>: fuses elementwise chains into loops
 /// (multi-output where a fused value is also a result), fuses elementwise producers into reductions, folds
-/// transposes into GEMM operand flags and bias / ReLU / ReLU-mask / in-place SGD updates into GEMM epilogues,
-/// computes softmax, log-softmax and log-sum-exp of one input in one kernel, makes reshapes free views, writes
+/// transposes into GEMM operand flags and bias / ReLU / ReLU-mask / in-place SGD updates into GEMM epilogues and the
+/// ReLU mask after a max pooling into the pooling's backward, computes softmax, log-softmax and log-sum-exp of one input in one kernel, makes reshapes free views, writes
 /// parameter updates in place when that is safe, orders the kernels, and assigns temporaries to memory slots.
 /// </summary>
 public static class Scheduler
@@ -400,6 +400,7 @@ internal sealed partial class ScheduleBuilder
                 foreach (var m in members.GroupBy(m => m.Op).Select(ms => ms.First())) Target(k, m, new[] { n.A }, false);
             }
             else if (PoolKernel.Handles(n.Op)) Target(Plan(n.Inputs, new[] { n }), n, n.Inputs, false);
+            else if (_poolMaskAt.TryGetValue(n, out var pool)) Target(Plan(pool.Inputs, new[] { n }), n, pool.Inputs, false);
             else if (n.Op == Op.Transpose || n.Op.Kind == OpKind.Window) Target(Plan(new[] { n.A }, new[] { n }), n, new[] { n.A }, false);
             else if (n.Op.Kind == OpKind.Movement)
             {
