@@ -149,7 +149,24 @@ public static unsafe class Conv
                 Ldc = n,
             };
             int threads = Parallelism.MaxThreads;
-            long work = (long)m * n * Math.Max(1, k) * batch;
+            long perImage = (long)m * n * Math.Max(1, k), work = perImage * batch;
+            // As the batched product decides: large products (or fewer images than threads) are parallelized inside
+            // each product, small ones spread by image.
+            bool byImage = batch >= threads && perImage < 8 * Gemm.ParallelThreshold;
+            if (threads > 1 && !byImage && !Gemm.Gathers(in p, batch, strideA, m * n))
+            {
+                T* scratch = Scratch<T>.C(m * n);
+                for (int i = 0; i < batch; i++)
+                {
+                    Problem<T> q = p;
+                    q.A += (long)i * strideA;
+                    q.B += (long)i * strideB;
+                    q.C = scratch;
+                    Gemm.Run(ref q, threads);
+                    g.Fold(px + xOffset + i * g.ImageSize, scratch);
+                }
+                return;
+            }
             if (threads > 1 && batch > 1 && work >= Gemm.ParallelThreshold && WorkerPool.TryAcquire(threads))
             {
                 var job = ProductCol2ImJob<T>.Instance;
@@ -174,11 +191,14 @@ public static unsafe class Conv
     private static void ProductsCol2Im<T>(ref readonly Problem<T> p, Geometry g, int strideA, int strideB, T* x, int i0, int i1)
         where T : unmanaged, INumber<T>
     {
-        if (Gemm.Gathers(in p, g.N, strideA, p.M * p.N)) // decided for the whole batch, as SgemmBatched decides it
+        // Decided for the whole batch, as SgemmBatched decides it (alpha = 0 there is a plain product that reads neither
+        // operand, so an infinite one gives zeros, not NaN).
+        if (Gemm.Gathers(in p, g.N, strideA, p.M * p.N) && !Simd.IsZero(p.Alpha))
         {
             // Narrow products (the batched product runs gathered for the same shapes, with the same sums): a group of
-            // images at a time into scratch, then each folded.
-            int group = (int)Math.Clamp((64L << 10) / ((long)p.M * p.N * sizeof(T)), 1, i1 - i0);
+            // images at a time into scratch, then each folded. The group depends on the shape only, so the scratch
+            // does not grow when one thread later runs more images than it did while warming up.
+            int group = (int)Math.Clamp((64L << 10) / ((long)p.M * p.N * sizeof(T)), 1, g.N);
             T* cs = Scratch<T>.C(group * p.M * p.N);
             for (int i = i0; i < i1; i += group)
             {
@@ -316,9 +336,16 @@ public static unsafe class Conv
             // The valid output rows of each kernel row and columns of each kernel column do not depend on the channel:
             // computed once (their divisions cost more than copying a small image's short rows).
             int taps = Kh + Kw;
-            int[]? heap = taps > 1024 ? new int[2 * taps] : null;
-            int* bounds = stackalloc int[heap is null ? 2 * taps : 0];
-            fixed (int* hb = heap) Image(x, col, forward, hb != null ? hb : bounds);
+            if (taps <= 1024)
+            {
+                int* bounds = stackalloc int[2 * taps];
+                Image(x, col, forward, bounds);
+                return;
+            }
+            // A very wide window: the bounds from the shared pool (allocated once, not per call).
+            int[] rented = System.Buffers.ArrayPool<int>.Shared.Rent(2 * taps);
+            try { fixed (int* hb = rented) Image(x, col, forward, hb); }
+            finally { System.Buffers.ArrayPool<int>.Shared.Return(rented); }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -121,29 +121,32 @@ internal static unsafe class Scratch<T> where T : unmanaged
     [ThreadStatic] private static T[]? _a, _b, _v, _s, _c;
     [ThreadStatic] private static T* _pa, _pb, _pv, _ps, _pc;
 
-    public static T* A(int elements) => Get(ref _a, ref _pa, elements);
-    public static T* B(int elements) => Get(ref _b, ref _pb, elements);
+    // A and B are first allocated at the largest packed block (MC·KC and NC·KC elements), C at 64 KB: a worker thread
+    // that happened to run only small pieces during warm-up (the caller claimed the rest) then never grows its buffers
+    // in a later step, which would allocate after warm-up.
+    public static T* A(int elements) => Get(ref _a, ref _pa, elements, Gemm.MC * Gemm.KC);
+    public static T* B(int elements) => Get(ref _b, ref _pb, elements, Gemm.NC * Gemm.KC);
 
     /// <summary>The second half's product of a k-split GEMM (written by whichever thread runs that half).</summary>
     public static T* Sum(int elements) => Get(ref _s, ref _ps, elements);
 
     /// <summary>One product's C, consumed by the same thread before its next product (<see cref="Conv.ProductCol2Im(int, int, int, int, float, float[], int, int, int, bool, float[], int, int, int, bool, float[], int, int, int, int, int, int, int, int, int, int, int, int)"/>).</summary>
-    public static T* C(int elements) => Get(ref _c, ref _pc, elements);
+    public static T* C(int elements) => Get(ref _c, ref _pc, elements, (64 << 10) / sizeof(T));
 
     /// <summary>A small vector scratch (GEMV operands, dot results).</summary>
     public static T* V(int elements) => Get(ref _v, ref _pv, elements);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T* Get(ref T[]? array, ref T* ptr, int elements)
+    private static T* Get(ref T[]? array, ref T* ptr, int elements, int first = 0)
     {
         if (array != null && array.Length - 64 / sizeof(T) >= elements) return ptr;
-        return Grow(ref array, ref ptr, elements);
+        return Grow(ref array, ref ptr, elements, first);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static T* Grow(ref T[]? array, ref T* ptr, int elements)
+    private static T* Grow(ref T[]? array, ref T* ptr, int elements, int first)
     {
-        int size = Math.Max(elements, array == null ? 0 : array.Length * 2) + 64 / sizeof(T);
+        int size = Math.Max(elements, array == null ? first : array.Length * 2) + 64 / sizeof(T);
         array = GC.AllocateUninitializedArray<T>(size, pinned: true);
         nint raw = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
         ptr = (T*)((raw + 63) & ~(nint)63);

@@ -181,6 +181,33 @@ public class ConvPropertyTests
     }
 
     [Fact]
+    public void ProductCol2Im_of_one_large_image_and_with_alpha_zero_matches_the_unfused_kernels()
+    {
+        // One image whose product is large (m = 288, n = 1024, k = 64: parallelized inside the product, not by image),
+        // and narrow products (gathered) with alpha = 0 and an infinite operand: zeros, as the unfused pair gives.
+        var rng = new Random(13);
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            Parallelism.MaxThreads = 2;
+            // conv 32 -> 64 channels, 3×3, on a 32×32 image: m = 32·9, n = 32·32, k = 64.
+            float[] a = Rand(rng, 64 * 288), b = Rand(rng, 64 * 1024), cols = new float[288 * 1024];
+            float[] want = new float[32 * 32 * 32], got = Rand(rng, 32 * 32 * 32);
+            Gemm.SgemmBatched(1, 288, 1024, 64, 1f, a, 0, 288, 0, true, b, 0, 1024, 64 * 1024, false, 0f, cols, 0, 1024, 288 * 1024);
+            Emitted.Col2Im(cols, want, 1, 32, 32, 32, 3, 3, 1, 1, 1, 1);
+            Conv.ProductCol2Im(1, 288, 1024, 64, 1f, a, 0, 288, 0, true, b, 0, 1024, 64 * 1024, false, got, 0, 32, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1);
+            Assert.Equal(want, got);
+
+            // 16 images of a 1-D conv: m = 2·3, n = 8, k = 4, alpha = 0, B holding +∞.
+            float[] a2 = Rand(rng, 4 * 6), b2 = Rand(rng, 16 * 4 * 8), x = Rand(rng, 16 * 2 * 8);
+            b2[5] = float.PositiveInfinity;
+            Conv.ProductCol2Im(16, 6, 8, 4, 0f, a2, 0, 6, 0, true, b2, 0, 8, 32, false, x, 0, 2, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1);
+            Assert.All(x, v => Assert.Equal(0f, v));
+        }
+        finally { Parallelism.MaxThreads = saved; }
+    }
+
+    [Fact]
     public void ProductCol2Im_names_a_product_that_does_not_fit_the_window()
     {
         var a = new float[16 * 150]; var b = new float[2 * 16 * 64]; var x = new float[2 * 6 * 12 * 12];
