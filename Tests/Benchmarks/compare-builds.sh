@@ -25,8 +25,9 @@ run() { # side group threads cases...
 }
 one=( "mlp-40-100-100-10/train_step/sgd/b1/f32/*" "mlp-40-100-100-10/train_step/sgd/b32/f32/*" "mlp-40-100-100-10/train_step/sgd/b128/f32/*"
       "mlp-40-100-100-10/train_step/adam/b128/f32/*" "mlp-40-298-10/train_step/sgd/b128/f32/*" "mlp-40-75-75-75-10/train_step/sgd/b128/f32/*"
-      "mlp-40-63-63-63-63-10/train_step/sgd/b128/f32/*" "mlp-40-100-100-10/forward/-/b1/f32/*" "sgemm-512/*" )
-two=( "mlp-40-100-100-10/train_step/sgd/b4000/f32/*" "mlp-784-1024-1024-10/train_step/sgd/b256/f32/roslyn" "lenet-28/*" "sgemm-512/*" )
+      "mlp-40-63-63-63-63-10/train_step/sgd/b128/f32/*" "mlp-40-100-100-10/forward/-/b1/f32/*" "sgemm-512/*"
+      "lenet-28/train_step/*" "mnist1d-cnn/train_step/*" )
+two=( "mlp-40-100-100-10/train_step/sgd/b4000/f32/*" "mlp-784-1024-1024-10/train_step/sgd/b256/f32/roslyn" "lenet-28/*" "mnist1d-cnn/*" "sgemm-512/*" )
 three=( "*compile_train_step*" )
 : > "$out/before.jsonl"; : > "$out/after.jsonl"
 date -u > "$out/started"; lscpu | grep -E "Model name|^CPU\(s\)|Flags" | sed 's/Flags:.*\(avx512f\).*/Flags: ... avx512f .../' > "$out/machine"
