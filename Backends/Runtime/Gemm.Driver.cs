@@ -26,6 +26,7 @@ public static unsafe partial class Gemm
     {
         if (p.K == 0 || Simd.IsZero(p.Alpha)) { ScaleOnly(in p, 0, p.M); return; }
         if (TrySmall(in p)) return;
+        if (TryNarrow(ref p, threads)) return;
         RunPacked(ref p, threads);
     }
 
