@@ -14,7 +14,9 @@ public static partial class Emitted
     /// from one shifted pass per slice: <c>m = max</c> (0 when every value is −∞; NaN when one is NaN),
     /// <c>s = Σ e^(x−m)</c> (exponentials computed once, by <see cref="VMath"/>), <c>softmax = e^(x−m)/s</c>,
     /// <c>log_softmax = (x − m) − log s</c>, <c>lse = m + log s</c>. Any of the three outputs may be null (not wanted);
-    /// <paramref name="logSumExp"/> is [outer, inner]. Rows (inner = 1) run on the widest vectors with masked tails;
+    /// <paramref name="logSumExp"/> is [outer, inner]. Rows (inner = 1) run on the widest vectors with masked tails —
+    /// rows up to one 512-bit vector long a group of 16 (float) or 8 rows at a time, one lane per row — and large calls
+    /// spread their rows over the worker pool (a row's results never depend on where it runs);
     /// <paramref name="vectors"/> = false takes the scalar path. Nothing is allocated in steady state.
     /// </summary>
     /// <exception cref="ArgumentException">A size is negative or an array is shorter than the shape needs.</exception>

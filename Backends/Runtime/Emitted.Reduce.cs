@@ -81,6 +81,7 @@ public static partial class Emitted
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int L = Vector512<T>.Count;
+        if (!Vector512.IsHardwareAccelerated) { SumColumns256(x, length, inner, i0, i1, sums); return; }
         for (int i = i0; i < i1; i += 8 * L)
         {
             int cols = Math.Min(8 * L, i1 - i), nv = (cols + L - 1) / L, last = cols - (nv - 1) * L;
@@ -127,6 +128,32 @@ public static partial class Emitted
         Vector512<T>* acc = stackalloc Vector512<T>[8];
         acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3; acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7;
         for (int v = 0; v < nv; v++) Simd.Store(sums + v * L, acc[v], v == nv - 1 ? last : L);
+    }
+
+    /// <summary>Without AVX-512: 4 × 256-bit vectors of columns per pass, then the last columns one at a time (the same
+    /// in-order sums).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void SumColumns256<T>(T* x, int length, int inner, int i0, int i1, T* sums)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int H = Vector256<T>.Count, i = i0;
+        for (; i + 4 * H <= i1; i += 4 * H)
+        {
+            Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default;
+            T* p = x + i;
+            for (int l = 0; l < length; l++, p += inner)
+            {
+                a0 += Vector256.Load(p); a1 += Vector256.Load(p + H); a2 += Vector256.Load(p + 2 * H); a3 += Vector256.Load(p + 3 * H);
+            }
+            a0.Store(sums + i); a1.Store(sums + i + H); a2.Store(sums + i + 2 * H); a3.Store(sums + i + 3 * H);
+        }
+        for (; i < i1; i++)
+        {
+            T acc = T.Zero;
+            T* p = x + i;
+            for (int l = 0; l < length; l++, p += inner) acc += *p;
+            sums[i] = acc;
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
