@@ -58,12 +58,13 @@ public static partial class Emitted
                 return;
             }
         }
-        NormalizeRowRange(x, 0, outer, length, sm, lsm, lse);
+        NormalizeRowRange(x, 0, outer, length, sm, lsm, lse, UseNarrow<T>(outer, length));
     }
 
-    /// <summary>Rows [r0, r1) of [rows, cols] (pointers to row 0): short rows one vector lane per row, longer ones row by row.</summary>
+    /// <summary>Rows [r0, r1) of [rows, cols] (pointers to row 0): short rows one vector lane per row (<paramref name="narrow"/>,
+    /// decided for the whole call so that every row takes the same path whatever part it is in), others row by row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void NormalizeRowRange<T>(T* x, int r0, int r1, int cols, T* sm, T* lsm, T* lse)
+    private static unsafe void NormalizeRowRange<T>(T* x, int r0, int r1, int cols, T* sm, T* lsm, T* lse, bool narrow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         long at = (long)r0 * cols;
@@ -72,7 +73,7 @@ public static partial class Emitted
         if (lsm != null) lsm += at;
         if (lse != null) lse += r0;
         int rows = r1 - r0;
-        if (Avx512F.IsSupported && cols <= Vector512<T>.Count) NormalizeNarrow(x, rows, cols, sm, lsm, lse);
+        if (narrow) NormalizeNarrow(x, rows, cols, sm, lsm, lse);
         else if (Avx512F.IsSupported) NormalizeRows<V512<T>, Vector512<T>, T>(x, rows, cols, sm, lsm, lse);
         else if (Vector256.IsHardwareAccelerated) NormalizeRows<V256<T>, Vector256<T>, T>(x, rows, cols, sm, lsm, lse);
         else if (Vector128.IsHardwareAccelerated) NormalizeRows<V128<T>, Vector128<T>, T>(x, rows, cols, sm, lsm, lse);

@@ -30,6 +30,13 @@ public static partial class Emitted
         return (int)Math.Min(Math.Min(size / NormalizePartElements, rows / Vector512<T>.Count), 64);
     }
 
+    /// <summary>
+    /// Whether a call takes <see cref="NormalizeNarrow{T}"/>: rows up to one 512-bit vector long and at least one group of
+    /// them (a single row, batch 1, costs less row by row than a group's reduction trees).
+    /// </summary>
+    private static bool UseNarrow<T>(int rows, int cols) where T : unmanaged
+        => Avx512F.IsSupported && cols <= Vector512<T>.Count && rows >= Vector512<T>.Count;
+
     /// <summary>The row parts of <see cref="NormalizeAll{T}"/> (one object per element type; used only while the caller holds the pool).</summary>
     private sealed unsafe class NormalizeJob<T> : IParallelWork where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -41,7 +48,7 @@ public static partial class Emitted
         {
             int align = Vector512<T>.Count;
             int r0 = Gemm.PartStart(Rows, part, parts, align), r1 = Gemm.PartStart(Rows, part + 1, parts, align);
-            if (r1 > r0) NormalizeRowRange(X, r0, r1, Cols, Sm, Lsm, Lse);
+            if (r1 > r0) NormalizeRowRange(X, r0, r1, Cols, Sm, Lsm, Lse, UseNarrow<T>(Rows, Cols));
         }
     }
 
@@ -59,9 +66,8 @@ public static partial class Emitted
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int L = Vector512<T>.Count;
-        Indices<T> ix = default;
+        ref readonly Indices<T> ix = ref NarrowIndices<T>.Value;
         Vector512<T>* e = stackalloc Vector512<T>[L];
-        ReduceIndices(&ix.L0, L, L == 16 ? 4 : 3);
         Vector512<T> ninf = Vector512.Create(T.NegativeInfinity), mask = Simd.FirstLanes<T>(cols);
         for (int r0 = 0; r0 < rows; r0 += L)
         {
@@ -108,6 +114,19 @@ public static partial class Emitted
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector512<T> RowExp<T>(T* xr, Vector512<T> mask, Vector512<T> max) where T : unmanaged
         => NarrowExp(Vector512.ConditionalSelect(mask, NarrowLoad(xr, mask, Vector512<T>.Zero) - max, Vector512<T>.Zero)) & mask;
+
+    /// <summary>The permute indices, computed once per element type.</summary>
+    private static class NarrowIndices<T> where T : unmanaged
+    {
+        public static readonly Indices<T> Value = Make();
+
+        private static unsafe Indices<T> Make()
+        {
+            Indices<T> ix = default;
+            ReduceIndices(&ix.L0, Vector512<T>.Count, Vector512<T>.Count == 16 ? 4 : 3);
+            return ix;
+        }
+    }
 
     /// <summary>The permute indices of the reduction levels (lo, hi per level; L3/H3 for float only).</summary>
     private struct Indices<T> where T : unmanaged
