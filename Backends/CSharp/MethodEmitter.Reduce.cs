@@ -13,6 +13,11 @@ internal sealed partial class MethodEmitter
     /// </summary>
     private void Reduce(CodeWriter w, ReduceKernel k)
     {
+        if (k.IsColumnSum)
+        {
+            w.Line($"Emitted.SumColumns({Arr(k.Inputs[0].Buffer)}, {Names.Size(k.Outer)}, {Names.Size(k.Length)}, {Names.Size(k.Inner)}, {Arr(k.Output)});");
+            return;
+        }
         bool max = k.Op == ReduceOp.Max;
         string init = max ? $"{T}.NegativeInfinity" : Lit(0);
         string Combine(string acc, string v) => max ? $"{acc} = Emitted.Max({acc}, {v});" : $"{acc} += {v};";

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Linq.Expressions;
 using Nabla.Rewrites.Schedule;
+using Nabla.Runtime;
 using E = System.Linq.Expressions.Expression;
 
 namespace Nabla.Backends.Expressions;
@@ -19,6 +20,9 @@ internal sealed partial class MethodEmitter<T>
     /// </summary>
     private E Reduce(ReduceKernel k)
     {
+        if (k.IsColumnSum) // one call of the runtime's column sum, as emitted C# makes (the strided plan's order: the same bits)
+            return E.Call(typeof(Emitted), nameof(Emitted.SumColumns), new[] { typeof(T) },
+                Arr(k.Inputs[0].Buffer), Size(k.Outer), Size(k.Length), Size(k.Inner), Arr(k.Output));
         bool contiguous = k.Plan.Layout == ReduceLayout.Contiguous;
         UseVectors(k.Plan.Widths.Select(w => w.Bits));
         var width = _isa is null ? null : k.Plan.Widths.First(w => w.Bits == _isa.Bits);

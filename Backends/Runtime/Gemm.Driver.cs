@@ -26,6 +26,7 @@ public static unsafe partial class Gemm
     {
         if (p.K == 0 || Simd.IsZero(p.Alpha)) { ScaleOnly(in p, 0, p.M); return; }
         if (TrySmall(in p)) return;
+        if (TryNarrow(ref p, threads)) return;
         RunPacked(ref p, threads);
     }
 
@@ -79,7 +80,8 @@ public static unsafe partial class Gemm
                             T* ap = aIn ? p.A + (long)pc * p.Lda + ic + ir : abuf + (long)ir * kc;
                             long aS = aIn ? p.Lda : MR;
                             T* ct = cp + (long)ir * p.Ldc;
-                            if (w == 3) Kernel<T, W3>(kc, ap, aS, bp, bs, tile, ct, p.Ldc, mr);
+                            if (mr < MR) KernelPartial(w, kc, ap, aS, bp, bs, tile, ct, p.Ldc, mr);
+                            else if (w == 3) Kernel<T, W3>(kc, ap, aS, bp, bs, tile, ct, p.Ldc, mr);
                             else if (w == 2) Kernel<T, W2>(kc, ap, aS, bp, bs, tile, ct, p.Ldc, mr);
                             else Kernel<T, W1>(kc, ap, aS, bp, bs, tile, ct, p.Ldc, mr);
                             StoreTile(in p, tile, w, ct, ic + ir, jc + jr, mr, nr, first, last);

@@ -11,6 +11,17 @@ internal struct W2 : IWidth { public static int Vectors => 2; }
 internal struct W3 : IWidth { public static int Vectors => 3; }
 internal struct W4 : IWidth { public static int Vectors => 4; }
 
+/// <summary>Rows of A a micro-kernel computes: 8 for a full panel; fewer for the partial last panel of a block.</summary>
+internal interface IRows { static abstract int Rows { get; } }
+internal struct R1 : IRows { public static int Rows => 1; }
+internal struct R2 : IRows { public static int Rows => 2; }
+internal struct R3 : IRows { public static int Rows => 3; }
+internal struct R4 : IRows { public static int Rows => 4; }
+internal struct R5 : IRows { public static int Rows => 5; }
+internal struct R6 : IRows { public static int Rows => 6; }
+internal struct R7 : IRows { public static int Rows => 7; }
+internal struct R8 : IRows { public static int Rows => 8; }
+
 public static unsafe partial class Gemm
 {
     /// <summary>Rows of the micro-tile (broadcast operand, packed A panel width).</summary>
@@ -22,9 +33,51 @@ public static unsafe partial class Gemm
     /// packed (strides 8 and W·L) or, for small operands already laid out that way, read in place (strides lda, ldb).
     /// It is a leaf: with the store in the same method the JIT spilled three accumulators on every k step.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Kernel<T, W>(int kc, T* a, long aStride, T* b, long bStride, Vector512<T>* t, T* c, int ldc, int mr)
         where T : unmanaged where W : struct, IWidth
+        => Kernel<T, W, R8>(kc, a, aStride, b, bStride, t, c, ldc, mr);
+
+    /// <summary>
+    /// <see cref="Kernel{T, W}"/> for the partial last row panel of a block (<paramref name="mr"/> &lt; 8 rows): only the
+    /// panel's first <paramref name="mr"/> rows are computed (M = 10 is a panel of 8 and one of 2: the full kernel would
+    /// spend 8 rows of multiply-adds on 2). Each computed element gets the same FMA chain as in the full kernel, so
+    /// results do not change.
+    /// </summary>
+    internal static void KernelPartial<T>(int w, int kc, T* a, long aStride, T* b, long bStride, Vector512<T>* t, T* c, int ldc, int mr)
+        where T : unmanaged
+    {
+        if (!Vector512.IsHardwareAccelerated || mr >= MR)
+        {
+            if (w == 3) Kernel<T, W3>(kc, a, aStride, b, bStride, t, c, ldc, mr);
+            else if (w == 2) Kernel<T, W2>(kc, a, aStride, b, bStride, t, c, ldc, mr);
+            else Kernel<T, W1>(kc, a, aStride, b, bStride, t, c, ldc, mr);
+            return;
+        }
+        switch (mr)
+        {
+            case 1: KernelRows<T, R1>(w, kc, a, aStride, b, bStride, t, c, ldc, mr); break;
+            case 2: KernelRows<T, R2>(w, kc, a, aStride, b, bStride, t, c, ldc, mr); break;
+            case 3: KernelRows<T, R3>(w, kc, a, aStride, b, bStride, t, c, ldc, mr); break;
+            case 4: KernelRows<T, R4>(w, kc, a, aStride, b, bStride, t, c, ldc, mr); break;
+            case 5: KernelRows<T, R5>(w, kc, a, aStride, b, bStride, t, c, ldc, mr); break;
+            case 6: KernelRows<T, R6>(w, kc, a, aStride, b, bStride, t, c, ldc, mr); break;
+            default: KernelRows<T, R7>(w, kc, a, aStride, b, bStride, t, c, ldc, mr); break;
+        }
+    }
+
+    private static void KernelRows<T, R>(int w, int kc, T* a, long aStride, T* b, long bStride, Vector512<T>* t, T* c, int ldc, int mr)
+        where T : unmanaged where R : struct, IRows
+    {
+        if (w == 3) Kernel<T, W3, R>(kc, a, aStride, b, bStride, t, c, ldc, mr);
+        else if (w == 2) Kernel<T, W2, R>(kc, a, aStride, b, bStride, t, c, ldc, mr);
+        else Kernel<T, W1, R>(kc, a, aStride, b, bStride, t, c, ldc, mr);
+    }
+
+    /// <summary><see cref="Kernel{T, W}"/> computing the first R.Rows rows of the tile (rows past them are not written).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel<T, W, R>(int kc, T* a, long aStride, T* b, long bStride, Vector512<T>* t, T* c, int ldc, int mr)
+        where T : unmanaged where W : struct, IWidth where R : struct, IRows
     {
         if (!Vector512.IsHardwareAccelerated) { Kernel256<T, W>(kc, a, aStride, b, bStride, t, c, ldc, mr); return; }
         int L = Vector512<T>.Count;
@@ -51,45 +104,66 @@ public static unsafe partial class Gemm
             c00 = Simd.Fma(av, b0, c00);
             if (W.Vectors >= 2) c01 = Simd.Fma(av, b1, c01);
             if (W.Vectors >= 3) c02 = Simd.Fma(av, b2, c02);
-            av = Vector512.Create(a[1]);
-            c10 = Simd.Fma(av, b0, c10);
-            if (W.Vectors >= 2) c11 = Simd.Fma(av, b1, c11);
-            if (W.Vectors >= 3) c12 = Simd.Fma(av, b2, c12);
-            av = Vector512.Create(a[2]);
-            c20 = Simd.Fma(av, b0, c20);
-            if (W.Vectors >= 2) c21 = Simd.Fma(av, b1, c21);
-            if (W.Vectors >= 3) c22 = Simd.Fma(av, b2, c22);
-            av = Vector512.Create(a[3]);
-            c30 = Simd.Fma(av, b0, c30);
-            if (W.Vectors >= 2) c31 = Simd.Fma(av, b1, c31);
-            if (W.Vectors >= 3) c32 = Simd.Fma(av, b2, c32);
-            av = Vector512.Create(a[4]);
-            c40 = Simd.Fma(av, b0, c40);
-            if (W.Vectors >= 2) c41 = Simd.Fma(av, b1, c41);
-            if (W.Vectors >= 3) c42 = Simd.Fma(av, b2, c42);
-            av = Vector512.Create(a[5]);
-            c50 = Simd.Fma(av, b0, c50);
-            if (W.Vectors >= 2) c51 = Simd.Fma(av, b1, c51);
-            if (W.Vectors >= 3) c52 = Simd.Fma(av, b2, c52);
-            av = Vector512.Create(a[6]);
-            c60 = Simd.Fma(av, b0, c60);
-            if (W.Vectors >= 2) c61 = Simd.Fma(av, b1, c61);
-            if (W.Vectors >= 3) c62 = Simd.Fma(av, b2, c62);
-            av = Vector512.Create(a[7]);
-            c70 = Simd.Fma(av, b0, c70);
-            if (W.Vectors >= 2) c71 = Simd.Fma(av, b1, c71);
-            if (W.Vectors >= 3) c72 = Simd.Fma(av, b2, c72);
+            if (R.Rows > 1)
+            {
+                av = Vector512.Create(a[1]);
+                c10 = Simd.Fma(av, b0, c10);
+                if (W.Vectors >= 2) c11 = Simd.Fma(av, b1, c11);
+                if (W.Vectors >= 3) c12 = Simd.Fma(av, b2, c12);
+            }
+            if (R.Rows > 2)
+            {
+                av = Vector512.Create(a[2]);
+                c20 = Simd.Fma(av, b0, c20);
+                if (W.Vectors >= 2) c21 = Simd.Fma(av, b1, c21);
+                if (W.Vectors >= 3) c22 = Simd.Fma(av, b2, c22);
+            }
+            if (R.Rows > 3)
+            {
+                av = Vector512.Create(a[3]);
+                c30 = Simd.Fma(av, b0, c30);
+                if (W.Vectors >= 2) c31 = Simd.Fma(av, b1, c31);
+                if (W.Vectors >= 3) c32 = Simd.Fma(av, b2, c32);
+            }
+            if (R.Rows > 4)
+            {
+                av = Vector512.Create(a[4]);
+                c40 = Simd.Fma(av, b0, c40);
+                if (W.Vectors >= 2) c41 = Simd.Fma(av, b1, c41);
+                if (W.Vectors >= 3) c42 = Simd.Fma(av, b2, c42);
+            }
+            if (R.Rows > 5)
+            {
+                av = Vector512.Create(a[5]);
+                c50 = Simd.Fma(av, b0, c50);
+                if (W.Vectors >= 2) c51 = Simd.Fma(av, b1, c51);
+                if (W.Vectors >= 3) c52 = Simd.Fma(av, b2, c52);
+            }
+            if (R.Rows > 6)
+            {
+                av = Vector512.Create(a[6]);
+                c60 = Simd.Fma(av, b0, c60);
+                if (W.Vectors >= 2) c61 = Simd.Fma(av, b1, c61);
+                if (W.Vectors >= 3) c62 = Simd.Fma(av, b2, c62);
+            }
+            if (R.Rows > 7)
+            {
+                av = Vector512.Create(a[7]);
+                c70 = Simd.Fma(av, b0, c70);
+                if (W.Vectors >= 2) c71 = Simd.Fma(av, b1, c71);
+                if (W.Vectors >= 3) c72 = Simd.Fma(av, b2, c72);
+            }
             a += aStride;
             b += bStride;
         }
         t[0] = c00; if (W.Vectors >= 2) t[1] = c01; if (W.Vectors >= 3) t[2] = c02;
-        t[3] = c10; if (W.Vectors >= 2) t[4] = c11; if (W.Vectors >= 3) t[5] = c12;
-        t[6] = c20; if (W.Vectors >= 2) t[7] = c21; if (W.Vectors >= 3) t[8] = c22;
-        t[9] = c30; if (W.Vectors >= 2) t[10] = c31; if (W.Vectors >= 3) t[11] = c32;
-        t[12] = c40; if (W.Vectors >= 2) t[13] = c41; if (W.Vectors >= 3) t[14] = c42;
-        t[15] = c50; if (W.Vectors >= 2) t[16] = c51; if (W.Vectors >= 3) t[17] = c52;
-        t[18] = c60; if (W.Vectors >= 2) t[19] = c61; if (W.Vectors >= 3) t[20] = c62;
-        t[21] = c70; if (W.Vectors >= 2) t[22] = c71; if (W.Vectors >= 3) t[23] = c72;
+        if (R.Rows > 1) { t[3] = c10; if (W.Vectors >= 2) t[4] = c11; if (W.Vectors >= 3) t[5] = c12; }
+        if (R.Rows > 2) { t[6] = c20; if (W.Vectors >= 2) t[7] = c21; if (W.Vectors >= 3) t[8] = c22; }
+        if (R.Rows > 3) { t[9] = c30; if (W.Vectors >= 2) t[10] = c31; if (W.Vectors >= 3) t[11] = c32; }
+        if (R.Rows > 4) { t[12] = c40; if (W.Vectors >= 2) t[13] = c41; if (W.Vectors >= 3) t[14] = c42; }
+        if (R.Rows > 5) { t[15] = c50; if (W.Vectors >= 2) t[16] = c51; if (W.Vectors >= 3) t[17] = c52; }
+        if (R.Rows > 6) { t[18] = c60; if (W.Vectors >= 2) t[19] = c61; if (W.Vectors >= 3) t[20] = c62; }
+        if (R.Rows > 7) { t[21] = c70; if (W.Vectors >= 2) t[22] = c71; if (W.Vectors >= 3) t[23] = c72; }
     }
 
     /// <summary>

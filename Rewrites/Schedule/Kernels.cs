@@ -125,6 +125,17 @@ public sealed class ReduceKernel : Kernel
     public ScalarTerm Scale { get; }
     /// <summary>The layout, vector widths, accumulator chains and combine order (decided by <see cref="Planner"/>).</summary>
     public ReducePlan Plan { get; internal set; }
+    /// <summary>
+    /// A plain column sum (strided layout, sum, scale 1, the body one full input loaded and stored): both printers emit
+    /// one call of the runtime's <c>Emitted.SumColumns</c>, which sums every output strictly in l order as the strided
+    /// plan does (the same bits as the loops), on wider vectors and spread over the worker threads. Only for rows of at
+    /// least one 512-bit vector (16 floats): narrower columns are one chain of dependent adds either way, and the loops
+    /// measured faster there.
+    /// </summary>
+    public bool IsColumnSum => Plan.Layout == ReduceLayout.Strided && Op == ReduceOp.Sum && Scale.IsConstant && Scale.Constant == 1
+        && Inner.IsStatic && ((Output.DType == DType.F32 && Inner.Factor >= 16) || (Output.DType == DType.F64 && Inner.Factor >= 8))
+        && Inputs.Count == 1 && Inputs[0].Access == Access.Full && Body.Instrs.Count == 1 && Body.Instrs[0].Kind == InstrKind.Load
+        && Body.Instrs[0].Input == 0 && Body.Stores.Count == 1 && Body.Stores[0] == 0;
     /// <inheritdoc/>
     public override IEnumerable<Buffer> Reads => Inputs.Select(i => i.Buffer).Concat(Scale.Factors);
     /// <inheritdoc/>
