@@ -45,7 +45,15 @@ public class ConvPoolBackendTests
                 {
                     double fd = GradCheck.Central(c.Loss, bind, c.Batch, name, i, 1e-6);
                     double err = GradCheck.Error(fd, analytic[i]);
-                    if (!(err <= 1e-6)) throw new XunitException($"d/d{name}[{i}]: VJP {analytic[i]:R}, central difference {fd:R}, seed {seed}: {c}");
+                    // A ReLU kink or a max-pooling tie within 1e-6 of the point makes the central difference mix two
+                    // slopes (seed 852879: x[15], VJP -0.0967, difference -0.0593 at 1e-6 and -0.0967 at 1e-7); a
+                    // tenth of the step must then agree. A wrong VJP disagrees at both steps.
+                    if (!(err <= 1e-6))
+                    {
+                        double fine = GradCheck.Central(c.Loss, bind, c.Batch, name, i, 1e-7);
+                        if (!(GradCheck.Error(fine, analytic[i]) <= 1e-5))
+                            throw new XunitException($"d/d{name}[{i}]: VJP {analytic[i]:R}, central difference {fd:R} (step 1e-6) and {fine:R} (1e-7), seed {seed}: {c}");
+                    }
                 }
             }
         }));
