@@ -55,7 +55,7 @@ public static unsafe partial class Gemm
         public void Execute(int part, int parts)
         {
             int nr = 3 * Vector512<T>.Count;
-            int j0 = PartStart(Panels, part, parts, 1) * nr;
+            int j0 = (int)Math.Min((long)PartStart(Panels, part, parts, 1) * nr, Columns);
             int j1 = (int)Math.Min((long)PartStart(Panels, part + 1, parts, 1) * nr, Columns);
             Gathered(in P, StrideB, StrideC, j0, j1);
         }
