@@ -14,13 +14,21 @@ public static partial class Emitted
     /// columns per pass over the rows; slices and column blocks are spread over the
     /// worker pool by a fixed partition, which cannot change a result. Nothing is allocated.
     /// </summary>
-    /// <exception cref="ArgumentException">A size is negative or an array is shorter than the shape needs.</exception>
+    /// <exception cref="ArgumentNullException">An array is null.</exception>
+    /// <exception cref="ArgumentException">A size is negative or an array is shorter than the shape needs; the message names it.</exception>
     public static unsafe void SumColumns<T>(T[] x, int outer, int length, int inner, T[] sums)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        const string op = "Emitted.SumColumns";
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(sums);
+        if (outer < 0 || length < 0 || inner < 0)
+            throw new ArgumentException($"{op}: the shape [{outer}, {length}, {inner}] has a negative size.", outer < 0 ? nameof(outer) : length < 0 ? nameof(length) : nameof(inner));
         long size = (long)outer * length * inner;
-        if (outer < 0 || length < 0 || inner < 0 || x.Length < size || sums.Length < (long)outer * inner)
-            throw new ArgumentException($"Emitted.SumColumns: arrays too short for [{outer}, {length}, {inner}].");
+        if (x.Length < size)
+            throw new ArgumentException($"{op}: x has {x.Length} elements, [{outer}, {length}, {inner}] needs {size}.", nameof(x));
+        if (sums.Length < (long)outer * inner)
+            throw new ArgumentException($"{op}: sums has {sums.Length} elements, [{outer}, {inner}] needs {(long)outer * inner}.", nameof(sums));
         if ((long)outer * inner == 0) return;
         fixed (T* px = x, ps = sums)
         {

@@ -46,6 +46,11 @@ public class SumColumnsTests
     {
         var e = Assert.Throws<ArgumentException>(() => Emitted.SumColumns(new float[5], 1, 2, 3, new float[3]));
         Assert.Contains("[1, 2, 3]", e.Message);
+        Assert.Equal("x", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => Emitted.SumColumns(new float[6], 1, 2, 3, new float[2]));
+        Assert.Equal("sums", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => Emitted.SumColumns(new float[6], 1, -2, 3, new float[3]));
+        Assert.Equal("length", e.ParamName);
     }
 
     private static void Case<T>(int[] recipe) where T : unmanaged, IFloatingPointIeee754<T>
