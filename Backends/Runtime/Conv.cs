@@ -155,16 +155,7 @@ public static unsafe class Conv
             bool byImage = batch >= threads && perImage < 8 * Gemm.ParallelThreshold;
             if (threads > 1 && !byImage && !Gemm.Gathers(in p, batch, strideA, m * n))
             {
-                T* scratch = Scratch<T>.C(m * n);
-                for (int i = 0; i < batch; i++)
-                {
-                    Problem<T> q = p;
-                    q.A += (long)i * strideA;
-                    q.B += (long)i * strideB;
-                    q.C = scratch;
-                    Gemm.Run(ref q, threads);
-                    g.Fold(px + xOffset + i * g.ImageSize, scratch);
-                }
+                ProductsCol2Im(in p, g, strideA, strideB, px + xOffset, 0, batch, threads);
                 return;
             }
             if (threads > 1 && batch > 1 && work >= Gemm.ParallelThreshold && WorkerPool.TryAcquire(threads))
@@ -182,13 +173,16 @@ public static unsafe class Conv
                 }
                 return;
             }
-            ProductsCol2Im(in p, g, strideA, strideB, px + xOffset, 0, batch);
+            ProductsCol2Im(in p, g, strideA, strideB, px + xOffset, 0, batch, 1);
         }
     }
 
-    /// <summary>Images [i0, i1): each product into this thread's scratch C, then folded into its image.</summary>
+    /// <summary>
+    /// Images [i0, i1): each product into this thread's scratch C (on up to <paramref name="threads"/> threads inside
+    /// the product), then folded into its image.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ProductsCol2Im<T>(ref readonly Problem<T> p, Geometry g, int strideA, int strideB, T* x, int i0, int i1)
+    private static void ProductsCol2Im<T>(ref readonly Problem<T> p, Geometry g, int strideA, int strideB, T* x, int i0, int i1, int threads)
         where T : unmanaged, INumber<T>
     {
         // Decided for the whole batch, as SgemmBatched decides it (alpha = 0 there is a plain product that reads neither
@@ -218,7 +212,7 @@ public static unsafe class Conv
             q.A += (long)i * strideA;
             q.B += (long)i * strideB;
             q.C = scratch;
-            Gemm.Run(ref q, 1);
+            Gemm.Run(ref q, threads);
             g.Fold(x + i * g.ImageSize, scratch);
         }
     }
@@ -232,7 +226,7 @@ public static unsafe class Conv
         public T* X;
 
         public void Execute(int part, int parts) =>
-            ProductsCol2Im(in P, G, StrideA, StrideB, X, Gemm.PartStart(G.N, part, parts, 1), Gemm.PartStart(G.N, part + 1, parts, 1));
+            ProductsCol2Im(in P, G, StrideA, StrideB, X, Gemm.PartStart(G.N, part, parts, 1), Gemm.PartStart(G.N, part + 1, parts, 1), 1);
     }
 
     private readonly struct Geometry
