@@ -99,29 +99,44 @@ public static unsafe partial class Gemm
     /// </summary>
     private static void DotSum<T>(ref readonly Problem<T> p, int batch, int strideA, int strideB, int threads) where T : unmanaged, INumber<T>
     {
-        int tiles = (p.M + DotRows(p.M) - 1) / DotRows(p.M) * ((p.N + DC - 1) / DC);
+        int tiles = DotTileCount(p.M, p.N), vectors = tiles * DotTileVectors;
         long work = (long)p.M * p.N * p.K * batch;
-        int parts = threads > 1 && work >= 2 * ParallelThreshold ? FineParts(tiles, threads) : 1;
-        // The tiles' accumulators, in the calling thread's scratch (grown once): a worker that first runs a part late
-        // allocates nothing.
-        var acc = (Vector512<T>*)Scratch<T>.V(tiles * 4 * DC * Vector512<T>.Count);
-        var job = DotSumJob<T>.Instance;
-        if (parts > 1 && WorkerPool.TryAcquire(threads))
+        int pieces = batch > 1 && work >= 2 * ParallelThreshold ? Math.Min(DotPieces, batch) : 1;
+        // The accumulators (each piece's own set), in the calling thread's scratch (grown once): a worker that first
+        // runs a part late allocates nothing.
+        var acc = (Vector512<T>*)Scratch<T>.V(pieces * vectors * Vector512<T>.Count);
+        if (pieces > 1)
         {
-            try
+            var job = DotSumJob<T>.Instance;
+            if (threads > 1 && WorkerPool.TryAcquire(threads))
             {
-                job.P = p; job.Batch = batch; job.StrideA = strideA; job.StrideB = strideB; job.Tiles = tiles; job.Acc = acc;
-                WorkerPool.RunAcquired(job, parts, threads);
+                try
+                {
+                    job.P = p; job.Batch = batch; job.StrideA = strideA; job.StrideB = strideB; job.Tiles = tiles; job.Acc = acc;
+                    WorkerPool.RunAcquired(job, pieces, threads);
+                }
+                finally
+                {
+                    job.P = default; job.Acc = null;
+                    WorkerPool.Release();
+                }
             }
-            finally
-            {
-                job.P = default; job.Acc = null;
-                WorkerPool.Release();
-            }
+            else
+                for (int q = 0; q < pieces; q++)
+                    DotPiece(in p, PartStart(batch, q, pieces, 1), PartStart(batch, q + 1, pieces, 1), strideA, strideB, tiles, acc + q * vectors);
+            DotStore(in p, 0, tiles, acc, pieces, vectors);
             return;
         }
         DotSumTiles(in p, batch, strideA, strideB, 0, tiles, acc);
     }
+
+    /// <summary>
+    /// Images summed in up to this many fixed pieces (a quarter of the batch each, whatever the thread count) when there
+    /// is enough work for threads: each piece runs over all of C's tiles with its own accumulators, reading its images'
+    /// operands once (split by tile instead, every part re-read all of A: LeNet's 6×25 output by 576 positions an image
+    /// read A 8 times over), and the pieces' lanes are added in piece order. Claimed dynamically by the threads.
+    /// </summary>
+    private const int DotPieces = 4;
 
     private sealed class DotSumJob<T> : IParallelWork where T : unmanaged, INumber<T>
     {
@@ -131,55 +146,97 @@ public static unsafe partial class Gemm
         public Vector512<T>* Acc;
 
         public void Execute(int part, int parts) =>
-            DotSumTiles(in P, Batch, StrideA, StrideB, PartStart(Tiles, part, parts, 1), PartStart(Tiles, part + 1, parts, 1), Acc);
+            DotPiece(in P, PartStart(Batch, part, parts, 1), PartStart(Batch, part + 1, parts, 1), StrideA, StrideB, Tiles,
+                Acc + part * Tiles * DotTileVectors);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>Images [i0, i1) (at least one) into every tile's accumulators at acc, a block of images at a time.</summary>
+    private static void DotPiece<T>(ref readonly Problem<T> p, int i0, int i1, int strideA, int strideB, int tiles, Vector512<T>* acc)
+        where T : unmanaged, INumber<T>
+    {
+        int block = DotBlock(in p, i1 - i0);
+        for (int i = i0; i < i1; i += block)
+            DotTiles(in p, i, Math.Min(i1, i + block), strideA, strideB, 0, tiles, acc, zero: i == i0);
+    }
+
+    /// <summary>Tiles [t0, t1) of C over every image (their accumulators at acc + t·4·DC), then stored into C.</summary>
     private static void DotSumTiles<T>(ref readonly Problem<T> p, int batch, int strideA, int strideB, int t0, int t1, Vector512<T>* acc) where T : unmanaged, INumber<T>
     {
         if (t1 <= t0) return;
-        int DR = DotRows(p.M);
-        int colTiles = (p.N + DC - 1) / DC;
+        int block = DotBlock(in p, batch);
+        for (int i0 = 0; i0 < batch; i0 += block)
+            DotTiles(in p, i0, Math.Min(batch, i0 + block), strideA, strideB, t0, t1, acc, zero: i0 == 0);
+        DotStore(in p, t0, t1, acc, 1, 0);
+    }
+
+    /// <summary>The dot-product path's tiles of an m×n C.</summary>
+    internal static int DotTileCount(int m, int n) => (m + DotRows(m) - 1) / DotRows(m) * ((n + DC - 1) / DC);
+
+    /// <summary>Accumulator vectors a tile keeps (<see cref="DotTiles{T}"/>).</summary>
+    internal const int DotTileVectors = 4 * DC;
+
+    /// <summary>Images per block of the dot-product path: a block's operands (256 KiB) stay in the core's cache while every tile runs over them.</summary>
+    internal static int DotBlock<T>(ref readonly Problem<T> p, int batch) where T : unmanaged
+    {
         long perImage = ((long)p.M + p.N) * p.K * sizeof(T);
-        int block = (int)Math.Clamp((256L << 10) / Math.Max(1, perImage), 1, batch);
+        return (int)Math.Clamp((256L << 10) / Math.Max(1, perImage), 1, Math.Max(1, batch));
+    }
+
+    /// <summary>
+    /// Images [i0, i1) into the lane accumulators of tiles [t0, t1) (at acc + t·<see cref="DotTileVectors"/>), zeroed
+    /// first when <paramref name="zero"/>. Tiles run down each column of tiles (the rows of Bᵀ they share are read from
+    /// the outer cache once per block; A's rows stay in L1).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void DotTiles<T>(ref readonly Problem<T> p, int i0, int i1, int strideA, int strideB, int t0, int t1, Vector512<T>* acc, bool zero)
+        where T : unmanaged, INumber<T>
+    {
+        int DR = DotRows(p.M), rowTiles = (p.M + DR - 1) / DR;
         var rows = stackalloc long[4];
         var cols = stackalloc long[DC];
-        for (int i0 = 0; i0 < batch; i0 += block)
+        for (int t = t0; t < t1; t++)
         {
-            int i1 = Math.Min(batch, i0 + block);
-            for (int t = t0; t < t1; t++)
-            {
-                int r0 = t / colTiles * DR, c0 = t % colTiles * DC;
-                for (int r = 0; r < 4; r++) rows[r] = (long)Math.Min(r0 + Math.Min(r, DR - 1), p.M - 1) * p.Lda;
-                for (int c = 0; c < DC; c++) cols[c] = (long)Math.Min(c0 + c, p.N - 1) * p.Ldb;
-                Vector512<T>* s = acc + t * 4 * DC;
-                if (DR == 4) Tile4(in p, s, rows, cols, i0, i1, strideA, strideB);
-                else Tile3(in p, s, rows, cols, i0, i1, strideA, strideB);
-            }
+            int r0 = t % rowTiles * DR, c0 = t / rowTiles * DC;
+            for (int r = 0; r < 4; r++) rows[r] = (long)Math.Min(r0 + Math.Min(r, DR - 1), p.M - 1) * p.Lda;
+            for (int c = 0; c < DC; c++) cols[c] = (long)Math.Min(c0 + c, p.N - 1) * p.Ldb;
+            Vector512<T>* s = acc + t * DotTileVectors;
+            if (DR == 4) Tile4(in p, s, rows, cols, i0, i1, strideA, strideB, zero);
+            else Tile3(in p, s, rows, cols, i0, i1, strideA, strideB, zero);
         }
+    }
+
+    /// <summary>
+    /// C = alpha·(the lane sum of each tile's accumulators, those of the <paramref name="pieces"/> sets
+    /// <paramref name="stride"/> vectors apart added lane-wise in order first) + beta·C for tiles [t0, t1).
+    /// </summary>
+    internal static void DotStore<T>(ref readonly Problem<T> p, int t0, int t1, Vector512<T>* acc, int pieces, int stride) where T : unmanaged, INumber<T>
+    {
+        int DR = DotRows(p.M), rowTiles = (p.M + DR - 1) / DR;
         bool keep = !Simd.IsZero(p.Beta);
         for (int t = t0; t < t1; t++)
         {
-            int r0 = t / colTiles * DR, c0 = t % colTiles * DC;
-            Vector512<T>* s = acc + t * 4 * DC;
+            int r0 = t % rowTiles * DR, c0 = t / rowTiles * DC;
+            Vector512<T>* s = acc + t * DotTileVectors;
             for (int r = 0; r < DR && r0 + r < p.M; r++)
                 for (int c = 0; c < DC && c0 + c < p.N; c++)
                 {
                     T* at = p.C + (long)(r0 + r) * p.Ldc + c0 + c;
-                    T v = p.Alpha * Vector512.Sum(s[r * DC + c]);
+                    Vector512<T> lanes = s[r * DC + c];
+                    for (int q = 1; q < pieces; q++) lanes += s[(long)q * stride + r * DC + c];
+                    T v = p.Alpha * Vector512.Sum(lanes);
                     *at = keep ? v + p.Beta * *at : v;
                 }
         }
     }
 
-    /// <summary>Images [i0, i1) of one 4×4 tile into its accumulators s (zero first when i0 = 0).</summary>
+    /// <summary>Images [i0, i1) of one 4×4 tile into its accumulators s (zeroed first when <paramref name="zero"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile4<T>(ref readonly Problem<T> p, Vector512<T>* s, long* rows, long* cols, int i0, int i1, int strideA, int strideB)
+    private static void Tile4<T>(ref readonly Problem<T> p, Vector512<T>* s, long* rows, long* cols, int i0, int i1, int strideA, int strideB, bool zero)
         where T : unmanaged, INumber<T>
     {
         int L = Vector512<T>.Count, K = p.K, kv = K / L * L, tail = K - kv;
         Vector512<T> s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33;
-        if (i0 == 0) s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = s20 = s21 = s22 = s23 = s30 = s31 = s32 = s33 = Vector512<T>.Zero;
+        if (zero) s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = s20 = s21 = s22 = s23 = s30 = s31 = s32 = s33 = Vector512<T>.Zero;
         else
         {
             s00 = s[0]; s01 = s[1]; s02 = s[2]; s03 = s[3]; s10 = s[4]; s11 = s[5]; s12 = s[6]; s13 = s[7];
@@ -213,14 +270,14 @@ public static unsafe partial class Gemm
         s[8] = s20; s[9] = s21; s[10] = s22; s[11] = s23; s[12] = s30; s[13] = s31; s[14] = s32; s[15] = s33;
     }
 
-    /// <summary>Images [i0, i1) of one 3×4 tile into its accumulators s (zero first when i0 = 0).</summary>
+    /// <summary>Images [i0, i1) of one 3×4 tile into its accumulators s (zeroed first when <paramref name="zero"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile3<T>(ref readonly Problem<T> p, Vector512<T>* s, long* rows, long* cols, int i0, int i1, int strideA, int strideB)
+    private static void Tile3<T>(ref readonly Problem<T> p, Vector512<T>* s, long* rows, long* cols, int i0, int i1, int strideA, int strideB, bool zero)
         where T : unmanaged, INumber<T>
     {
         int L = Vector512<T>.Count, K = p.K, kv = K / L * L, tail = K - kv;
         Vector512<T> s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23;
-        if (i0 == 0) s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = s20 = s21 = s22 = s23 = Vector512<T>.Zero;
+        if (zero) s00 = s01 = s02 = s03 = s10 = s11 = s12 = s13 = s20 = s21 = s22 = s23 = Vector512<T>.Zero;
         else
         {
             s00 = s[0]; s01 = s[1]; s02 = s[2]; s03 = s[3]; s10 = s[4]; s11 = s[5]; s12 = s[6]; s13 = s[7];
