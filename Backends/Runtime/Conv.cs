@@ -212,7 +212,7 @@ public static unsafe class Conv
             q.A += (long)i * strideA;
             q.B += (long)i * strideB;
             q.C = scratch;
-            Gemm.Run(ref q, threads);
+            Gemm.RunSmallB(ref q, threads);
             g.Fold(x + i * g.ImageSize, scratch);
         }
     }

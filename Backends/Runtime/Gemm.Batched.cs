@@ -105,7 +105,7 @@ public static unsafe partial class Gemm
     private static void Product<T>(ref readonly Problem<T> p, int i, int strideA, int strideB, int strideC, bool epilogue, int threads) where T : unmanaged
     {
         Problem<T> q = At(in p, i, strideA, strideB, strideC);
-        if (!epilogue) { Run(ref q, threads); return; }
+        if (!epilogue) { RunSmallB(ref q, threads); return; }
         if (q.Mask != null) q.Mask += (long)i * strideC;
         One(ref q, threads);
     }

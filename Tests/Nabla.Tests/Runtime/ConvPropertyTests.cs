@@ -406,6 +406,42 @@ public class ConvPropertyTests
     }
 
     [Fact]
+    public void Batched_products_with_a_small_B_run_direct_with_the_bits_of_the_packed_GEMM()
+    {
+        // A plain B of at most 16 KiB and k within one packing block takes the direct kernel (Gemm.RunSmallB) inside a
+        // batch; a single Sgemm of the same product takes the packed path. Both are one FMA chain in k order per C element.
+        Check.One(PropertyConfig.With(40), Prop.ForAll(Recipes, recipe =>
+        {
+            var c = new Choices(recipe);
+            int batch = 2 + c.Next(6), m = 2 + c.Next(c.OneIn(2) ? 200 : 20), n = 16 + c.Next(c.OneIn(2) ? 100 : 30), k = 2 + c.Next(c.OneIn(3) ? 120 : 20);
+            if ((long)k * n * 4 > 16 << 10) k = (16 << 10) / (4 * n);
+            bool ta = c.OneIn(2), sharedA = !c.OneIn(3);
+            float alpha = c.OneIn(4) ? 0.5f : 1f, beta = c.OneIn(4) ? 1f : 0f;
+            int lda = (ta ? m : k) + c.Next(3), ldb = n + c.Next(3), ldc = n + c.Next(3);
+            int sa = sharedA ? 0 : (ta ? k : m) * lda, sb = k * ldb, sc = m * ldc;
+            var rng = new Random(recipe.Sum());
+            float[] a = Rand(rng, Math.Max(sa * batch, (ta ? k : m) * lda)), b = Rand(rng, sb * batch), c0 = Rand(rng, sc * batch);
+            var want = (float[])c0.Clone();
+            for (int i = 0; i < batch; i++)
+                Gemm.Sgemm(m, n, k, alpha, a, i * sa, lda, ta, b, i * sb, ldb, false, beta, want, i * sc, ldc, null, 0, BiasMode.None, Activation.None, null, 0, 0);
+            foreach (int threads in new[] { 1, 2 })
+            {
+                int saved = Parallelism.MaxThreads;
+                var got = (float[])c0.Clone();
+                try
+                {
+                    Parallelism.MaxThreads = threads;
+                    Gemm.SgemmBatched(batch, m, n, k, alpha, a, 0, lda, sa, ta, b, 0, ldb, sb, false, beta, got, 0, ldc, sc);
+                }
+                finally { Parallelism.MaxThreads = saved; }
+                for (int i = 0; i < want.Length; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(want[i]) == BitConverter.SingleToInt32Bits(got[i]),
+                        $"batch {batch} m {m} n {n} k {k} ta {ta} threads {threads}: C[{i}] = {got[i]}, packed {want[i]}");
+            }
+        }));
+    }
+
+    [Fact]
     public void Narrow_products_sharing_A_run_as_one_gathered_GEMM_like_a_loop_of_Sgemm_calls()
     {
         // Shared A, plain B, n below one 48-column panel, no mask, at least 96 columns over the batch: the batch runs as
