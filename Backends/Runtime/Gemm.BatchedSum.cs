@@ -93,9 +93,9 @@ public static unsafe partial class Gemm
 
     /// <summary>
     /// A plain, B transposed: C[r, c] = alpha·Σᵢ Σ_k A_i[r, k]·B_i[c, k] + beta·C[r, c]. C is cut into DR×DC tiles (edge
-    /// tiles repeat their last row or column and drop the copies), spread over the threads by tile; images are taken in
-    /// blocks that stay in the core's cache while every tile of the part runs over them, the tiles' lane accumulators
-    /// kept in memory between blocks.
+    /// tiles repeat their last row or column and drop the copies); the images, in up to <see cref="DotPieces"/> fixed
+    /// pieces spread over the threads, are taken in blocks that stay in the core's cache while every tile runs over
+    /// them, the tiles' lane accumulators kept in memory between blocks.
     /// </summary>
     private static void DotSum<T>(ref readonly Problem<T> p, int batch, int strideA, int strideB, int threads) where T : unmanaged, INumber<T>
     {
