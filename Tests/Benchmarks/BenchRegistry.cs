@@ -21,6 +21,7 @@ public static class BenchRegistry
         Cases.LenetCases.All,
         Cases.PipelineCases.All,
         Cases.KernelOpCases.All,
+        Cases.FloorCases.All,
     };
 
     /// <summary>All registered cases.</summary>
