@@ -124,10 +124,9 @@ public static unsafe partial class Gemm
             else
                 for (int q = 0; q < pieces; q++)
                     DotPiece(in p, PartStart(batch, q, pieces, 1), PartStart(batch, q + 1, pieces, 1), strideA, strideB, tiles, acc + q * vectors);
-            DotStore(in p, 0, tiles, acc, pieces, vectors);
-            return;
         }
-        DotSumTiles(in p, batch, strideA, strideB, 0, tiles, acc);
+        else DotPiece(in p, 0, batch, strideA, strideB, tiles, acc);
+        DotStore(in p, tiles, acc, pieces, vectors);
     }
 
     /// <summary>
@@ -156,45 +155,35 @@ public static unsafe partial class Gemm
     {
         int block = DotBlock(in p, i1 - i0);
         for (int i = i0; i < i1; i += block)
-            DotTiles(in p, i, Math.Min(i1, i + block), strideA, strideB, 0, tiles, acc, zero: i == i0);
-    }
-
-    /// <summary>Tiles [t0, t1) of C over every image (their accumulators at acc + t·4·DC), then stored into C.</summary>
-    private static void DotSumTiles<T>(ref readonly Problem<T> p, int batch, int strideA, int strideB, int t0, int t1, Vector512<T>* acc) where T : unmanaged, INumber<T>
-    {
-        if (t1 <= t0) return;
-        int block = DotBlock(in p, batch);
-        for (int i0 = 0; i0 < batch; i0 += block)
-            DotTiles(in p, i0, Math.Min(batch, i0 + block), strideA, strideB, t0, t1, acc, zero: i0 == 0);
-        DotStore(in p, t0, t1, acc, 1, 0);
+            DotTiles(in p, i, Math.Min(i1, i + block), strideA, strideB, tiles, acc, zero: i == i0);
     }
 
     /// <summary>The dot-product path's tiles of an m×n C.</summary>
-    internal static int DotTileCount(int m, int n) => (m + DotRows(m) - 1) / DotRows(m) * ((n + DC - 1) / DC);
+    private static int DotTileCount(int m, int n) => (m + DotRows(m) - 1) / DotRows(m) * ((n + DC - 1) / DC);
 
     /// <summary>Accumulator vectors a tile keeps (<see cref="DotTiles{T}"/>).</summary>
-    internal const int DotTileVectors = 4 * DC;
+    private const int DotTileVectors = 4 * DC;
 
     /// <summary>Images per block of the dot-product path: a block's operands (256 KiB) stay in the core's cache while every tile runs over them.</summary>
-    internal static int DotBlock<T>(ref readonly Problem<T> p, int batch) where T : unmanaged
+    private static int DotBlock<T>(ref readonly Problem<T> p, int batch) where T : unmanaged
     {
         long perImage = ((long)p.M + p.N) * p.K * sizeof(T);
         return (int)Math.Clamp((256L << 10) / Math.Max(1, perImage), 1, Math.Max(1, batch));
     }
 
     /// <summary>
-    /// Images [i0, i1) into the lane accumulators of tiles [t0, t1) (at acc + t·<see cref="DotTileVectors"/>), zeroed
+    /// Images [i0, i1) into the lane accumulators of every tile (tile t's at acc + t·<see cref="DotTileVectors"/>), zeroed
     /// first when <paramref name="zero"/>. Tiles run down each column of tiles (the rows of Bᵀ they share are read from
     /// the outer cache once per block; A's rows stay in L1).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void DotTiles<T>(ref readonly Problem<T> p, int i0, int i1, int strideA, int strideB, int t0, int t1, Vector512<T>* acc, bool zero)
+    private static void DotTiles<T>(ref readonly Problem<T> p, int i0, int i1, int strideA, int strideB, int tiles, Vector512<T>* acc, bool zero)
         where T : unmanaged, INumber<T>
     {
         int DR = DotRows(p.M), rowTiles = (p.M + DR - 1) / DR;
         var rows = stackalloc long[4];
         var cols = stackalloc long[DC];
-        for (int t = t0; t < t1; t++)
+        for (int t = 0; t < tiles; t++)
         {
             int r0 = t % rowTiles * DR, c0 = t / rowTiles * DC;
             for (int r = 0; r < 4; r++) rows[r] = (long)Math.Min(r0 + Math.Min(r, DR - 1), p.M - 1) * p.Lda;
@@ -207,13 +196,13 @@ public static unsafe partial class Gemm
 
     /// <summary>
     /// C = alpha·(the lane sum of each tile's accumulators, those of the <paramref name="pieces"/> sets
-    /// <paramref name="stride"/> vectors apart added lane-wise in order first) + beta·C for tiles [t0, t1).
+    /// <paramref name="stride"/> vectors apart added lane-wise in order first) + beta·C.
     /// </summary>
-    internal static void DotStore<T>(ref readonly Problem<T> p, int t0, int t1, Vector512<T>* acc, int pieces, int stride) where T : unmanaged, INumber<T>
+    private static void DotStore<T>(ref readonly Problem<T> p, int tiles, Vector512<T>* acc, int pieces, int stride) where T : unmanaged, INumber<T>
     {
         int DR = DotRows(p.M), rowTiles = (p.M + DR - 1) / DR;
         bool keep = !Simd.IsZero(p.Beta);
-        for (int t = t0; t < t1; t++)
+        for (int t = 0; t < tiles; t++)
         {
             int r0 = t % rowTiles * DR, c0 = t / rowTiles * DC;
             Vector512<T>* s = acc + t * DotTileVectors;
