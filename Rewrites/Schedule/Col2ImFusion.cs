@@ -79,14 +79,19 @@ public static class Col2ImFusion
         var ks = s.Kernels;
         var pairs = new Dictionary<Kernel, WindowKernel>();
         var results = new HashSet<Buffer>(s.Outputs.Select(o => o.Buffer.Storage).Concat(s.Updates.Select(u => u.Buffer.Storage)));
+        // The kernels reading each storage, in order (one pass over the schedule, not one per candidate).
+        var readers = new Dictionary<Buffer, List<int>>();
+        for (int j = 0; j < ks.Count; j++)
+            foreach (var st in ks[j].Reads.Select(r => r.Storage).Distinct())
+                (readers.TryGetValue(st, out var list) ? list : readers[st] = new List<int>()).Add(j);
         for (int a = 0; a < ks.Count; a++)
         {
             if (ks[a] is not GemmKernel p || !IsPlainBatch(p) || p.C.Kind != BufferKind.Temp || results.Contains(p.C.Storage)) continue;
             int b = -1;
             bool otherReader = false;
-            for (int j = 0; j < ks.Count; j++)
+            foreach (int j in readers.TryGetValue(p.C.Storage, out var rs) ? rs : new List<int>())
             {
-                if (j == a || !ks[j].Reads.Any(r => ReferenceEquals(r.Storage, p.C.Storage))) continue;
+                if (j == a) continue;
                 if (b < 0 && j > a && ks[j] is WindowKernel w0 && w0.Op == Op.Col2Im) b = j;
                 else otherReader = true;
             }
