@@ -507,6 +507,55 @@ public class ConvPropertyTests
     }
 
     [Fact]
+    public void Im2col_of_1d_and_strided_images_names_every_input_or_padding_zero_on_one_and_two_threads()
+    {
+        // 1-D images (one row, one kernel row: the permute path, which stores whole vectors past each channel's windows)
+        // half the time, any column stride; the arrays are exactly as long as the images and their columns, and the
+        // columns start as NaN, so a value read or left from outside its window shows.
+        Check.One(PropertyConfig.With(80), Prop.ForAll(Recipes, recipe =>
+        {
+            var c = new Choices(recipe);
+            bool oneD = c.OneIn(2);
+            int n = 1 + c.Next(c.OneIn(3) ? 12 : 3), ch = 1 + c.Next(oneD ? 30 : 4), h = oneD ? 1 : 1 + c.Next(4), w = 1 + c.Next(c.OneIn(2) ? 70 : 24);
+            int kh = oneD ? 1 : 1 + c.Next(Math.Min(3, h)), kw = 1 + c.Next(Math.Min(5, w)), sh = 1 + c.Next(2), sw = 1 + c.Next(3);
+            int dh = c.OneIn(4) && h >= 2 * kh - 1 ? 2 : 1, dw = c.OneIn(4) && w >= 2 * kw - 1 ? 2 : 1;
+            int ph = oneD ? 0 : c.Next(kh / 2 + 1), pw = c.Next(kw / 2 + 1);
+            int oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+            if (oh < 1 || ow < 1) return;
+            var rng = new Random(recipe.Sum());
+            double[] x = Enumerable.Range(0, n * ch * h * w).Select(_ => rng.NextDouble() - 0.5).ToArray();
+            float[] xf = x.Select(v => (float)v).ToArray();
+            int size = n * ch * kh * kw * oh * ow;
+            foreach (int threads in new[] { 1, 2 })
+            {
+                int saved = Parallelism.MaxThreads;
+                var col = Enumerable.Repeat(double.NaN, size).ToArray();
+                var colf = Enumerable.Repeat(float.NaN, size).ToArray();
+                try
+                {
+                    Parallelism.MaxThreads = threads;
+                    Emitted.Im2Col(x, col, n, ch, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
+                    Emitted.Im2Col(xf, colf, n, ch, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
+                }
+                finally { Parallelism.MaxThreads = saved; }
+                for (int b = 0; b < n; b++)
+                    for (int cc = 0; cc < ch; cc++)
+                        for (int ki = 0; ki < kh; ki++)
+                            for (int kj = 0; kj < kw; kj++)
+                                for (int oy = 0; oy < oh; oy++)
+                                    for (int ox = 0; ox < ow; ox++)
+                                    {
+                                        int iy = oy * sh - ph + ki * dh, ix = ox * sw - pw + kj * dw;
+                                        int at = (((b * ch + cc) * kh + ki) * kw + kj) * oh * ow + oy * ow + ox;
+                                        double want = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[((b * ch + cc) * h + iy) * w + ix] : 0;
+                                        Assert.True(want.Equals(col[at]) && ((float)want).Equals(colf[at]),
+                                            $"n {n} c {ch} h {h} w {w} k {kh}x{kw} s {sh},{sw} p {ph},{pw} d {dh},{dw} threads {threads}: col[{at}] = {col[at]} / {colf[at]}, want {want}");
+                                    }
+            }
+        }));
+    }
+
+    [Fact]
     public void Im2col_and_col2im_spread_over_threads_are_bitwise_those_of_one_thread_and_adjoint()
     {
         // 9 images, enough work to be spread by image; padding, stride and dilation so every edge path runs.
