@@ -310,6 +310,11 @@ public static unsafe class Conv
         /// <summary>One image's Col2Im: image = the sum of the windows in col (the image is cleared first).</summary>
         public void Fold<T>(T* image, T* col) where T : unmanaged, INumber<T>
         {
+            if (Folds1d<T>())
+            {
+                Images1dFold(image, col, 0, 1);
+                return;
+            }
             new Span<T>(image, (int)ImageSize).Clear();
             Image(image, col, forward: false);
         }
@@ -320,6 +325,11 @@ public static unsafe class Conv
             if (forward && Unfolds1d<T>())
             {
                 Images1d(x, col, b0, b1);
+                return;
+            }
+            if (!forward && !accumulate && Folds1d<T>())
+            {
+                Images1dFold(x, col, b0, b1);
                 return;
             }
             for (int b = b0; b < b1; b++)
@@ -471,6 +481,74 @@ public static unsafe class Conv
                             : Avx512F.PermuteVar8x64x2(lo.AsDouble(), index[v].AsInt64(), hi.AsDouble()).As<double, T>()) & keep[v];
                         if (cEnd - d >= L) r.Store(d);
                         else Simd.Store(d, r, (int)(cEnd - d));
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Whether Col2Im (overwriting the images) takes the 1-D path (<see cref="Images1dFold{T}"/>): as
+        /// <see cref="Unfolds1d{T}"/>, and each kernel column's ow windows within two vectors of the channel's block.
+        /// </summary>
+        private bool Folds1d<T>() where T : unmanaged => Unfolds1d<T>() && Ow <= Vector512<T>.Count + 1;
+
+        /// <summary>
+        /// Col2Im of 1-D images, overwriting them: each vector of a channel's row is the sum, over the kernel columns in
+        /// order, of the one window value that lands on each lane (a two-register permute of the channel's block of
+        /// columns, lanes that no window reaches cleared), starting from zero. Each element gets the same additions in
+        /// the same order as the scatter path (the cleared lanes add +0, which changes no sum that starts at +0).
+        /// Whole vectors are stored while they stay inside the image (lanes past a row are zeros the next row overwrites).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Images1dFold<T>(T* x, T* col, int b0, int b1) where T : unmanaged, INumber<T>
+        {
+            int L = Vector512<T>.Count, block = Kw * Ow, vectors = (block + L - 1) / L, rowVectors = (W + L - 1) / L;
+            // For row vector rv and kernel column kj: the block vector pair (base, base + 1) holding that column's windows,
+            // the lanes' places in the pair, and which lanes a window reaches (ox·sw − pw + kj·dw = the lane's column).
+            int pairs = rowVectors * Kw;
+            Vector512<T>* index = stackalloc Vector512<T>[pairs], keep = stackalloc Vector512<T>[pairs];
+            int* first = stackalloc int[pairs];
+            for (int rv = 0; rv < rowVectors; rv++)
+                for (int kj = 0; kj < Kw; kj++)
+                {
+                    int q = rv * Kw + kj, a = kj * Ow / L;
+                    first[q] = a;
+                    for (int l = 0; l < L; l++)
+                    {
+                        int ix = rv * L + l, t = ix + Pw - kj * Dw;
+                        bool valid = ix < W && t >= 0 && t % Sw == 0 && t / Sw < Ow;
+                        int at = valid ? kj * Ow + t / Sw - a * L : 0;
+                        if (typeof(T) == typeof(float)) { ((int*)(index + q))[l] = at; ((int*)(keep + q))[l] = valid ? -1 : 0; }
+                        else { ((long*)(index + q))[l] = at; ((long*)(keep + q))[l] = valid ? -1 : 0; }
+                    }
+                }
+            Vector512<T>* v = stackalloc Vector512<T>[vectors + 1];
+            v[vectors] = Vector512<T>.Zero; // the pair of a column in the last vector
+            for (int b = b0; b < b1; b++)
+            {
+                T* xb = x + b * ImageSize, xEnd = xb + ImageSize, cb = col + b * ColSize, cEnd = cb + ColSize;
+                for (int ch = 0; ch < C; ch++)
+                {
+                    T* src = cb + (long)ch * block;
+                    for (int i = 0; i < vectors; i++)
+                    {
+                        long room = cEnd - (src + i * L);
+                        v[i] = room >= L ? Vector512.Load(src + i * L) : Simd.LoadFirst(src + i * L, (int)room);
+                    }
+                    T* row = xb + (long)ch * W;
+                    for (int rv = 0; rv < rowVectors; rv++)
+                    {
+                        Vector512<T> acc = Vector512<T>.Zero;
+                        for (int kj = 0; kj < Kw; kj++)
+                        {
+                            int q = rv * Kw + kj, a = first[q];
+                            acc += (typeof(T) == typeof(float)
+                                ? Avx512F.PermuteVar16x32x2(v[a].AsSingle(), index[q].AsInt32(), v[a + 1].AsSingle()).As<float, T>()
+                                : Avx512F.PermuteVar8x64x2(v[a].AsDouble(), index[q].AsInt64(), v[a + 1].AsDouble()).As<double, T>()) & keep[q];
+                        }
+                        T* d = row + rv * L;
+                        if (xEnd - d >= L) acc.Store(d);
+                        else Simd.Store(d, acc, (int)(xEnd - d));
                     }
                 }
             }

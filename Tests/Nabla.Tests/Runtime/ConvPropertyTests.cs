@@ -507,7 +507,7 @@ public class ConvPropertyTests
     }
 
     [Fact]
-    public void Im2col_of_1d_and_strided_images_names_every_input_or_padding_zero_on_one_and_two_threads()
+    public void Im2col_and_col2im_of_1d_and_strided_images_match_their_definitions_bitwise_on_one_and_two_threads()
     {
         // 1-D images (one row, one kernel row: the permute path, which stores whole vectors past each channel's windows)
         // half the time, any column stride; the arrays are exactly as long as the images and their columns, and the
@@ -526,18 +526,43 @@ public class ConvPropertyTests
             double[] x = Enumerable.Range(0, n * ch * h * w).Select(_ => rng.NextDouble() - 0.5).ToArray();
             float[] xf = x.Select(v => (float)v).ToArray();
             int size = n * ch * kh * kw * oh * ow;
+            // Col2Im's reference: every window value added into the input it names, in window order, from zero.
+            double[] u = Enumerable.Range(0, size).Select(_ => rng.NextDouble() - 0.5).ToArray();
+            float[] uf = u.Select(v => (float)v).ToArray();
+            var back = new double[x.Length];
+            var backf = new float[x.Length];
+            for (int b = 0; b < n; b++)
+                for (int cc = 0; cc < ch; cc++)
+                    for (int ki = 0; ki < kh; ki++)
+                        for (int kj = 0; kj < kw; kj++)
+                            for (int oy = 0; oy < oh; oy++)
+                                for (int ox = 0; ox < ow; ox++)
+                                {
+                                    int iy = oy * sh - ph + ki * dh, ix = ox * sw - pw + kj * dw;
+                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                    int at = (((b * ch + cc) * kh + ki) * kw + kj) * oh * ow + oy * ow + ox, to = ((b * ch + cc) * h + iy) * w + ix;
+                                    back[to] += u[at];
+                                    backf[to] += uf[at];
+                                }
             foreach (int threads in new[] { 1, 2 })
             {
                 int saved = Parallelism.MaxThreads;
                 var col = Enumerable.Repeat(double.NaN, size).ToArray();
                 var colf = Enumerable.Repeat(float.NaN, size).ToArray();
+                var img = Enumerable.Repeat(double.NaN, x.Length).ToArray();
+                var imgf = Enumerable.Repeat(float.NaN, x.Length).ToArray();
                 try
                 {
                     Parallelism.MaxThreads = threads;
                     Emitted.Im2Col(x, col, n, ch, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
                     Emitted.Im2Col(xf, colf, n, ch, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
+                    Emitted.Col2Im(u, img, n, ch, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
+                    Emitted.Col2Im(uf, imgf, n, ch, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
                 }
                 finally { Parallelism.MaxThreads = saved; }
+                for (int i = 0; i < x.Length; i++)
+                    Assert.True(back[i].Equals(img[i]) && backf[i].Equals(imgf[i]),
+                        $"n {n} c {ch} h {h} w {w} k {kh}x{kw} s {sh},{sw} p {ph},{pw} d {dh},{dw} threads {threads}: col2im[{i}] = {img[i]} / {imgf[i]}, want {back[i]} / {backf[i]}");
                 for (int b = 0; b < n; b++)
                     for (int cc = 0; cc < ch; cc++)
                         for (int ki = 0; ki < kh; ki++)
