@@ -509,15 +509,17 @@ public class ConvPropertyTests
     [Fact]
     public void Im2col_and_col2im_of_1d_and_strided_images_match_their_definitions_bitwise_on_one_and_two_threads()
     {
-        // 1-D images (one row, one kernel row: the permute path, which stores whole vectors past each channel's windows)
-        // half the time, any column stride; the arrays are exactly as long as the images and their columns, and the
+        // 1-D images (one row, one kernel row: the permute path, which stores whole vectors past each channel's windows),
+        // taller images of short rows (LeNet's second layer is 6×12×12) and any others, any column stride; the arrays are exactly as long as the images and their columns, and the
         // columns start as NaN, so a value read or left from outside its window shows.
         Check.One(PropertyConfig.With(80), Prop.ForAll(Recipes, recipe =>
         {
             var c = new Choices(recipe);
-            bool oneD = c.OneIn(2);
-            int n = 1 + c.Next(c.OneIn(3) ? 12 : 3), ch = 1 + c.Next(oneD ? 30 : 4), h = oneD ? 1 : 1 + c.Next(4), w = 1 + c.Next(c.OneIn(2) ? 70 : 24);
-            int kh = oneD ? 1 : 1 + c.Next(Math.Min(3, h)), kw = 1 + c.Next(Math.Min(5, w)), sh = 1 + c.Next(2), sw = 1 + c.Next(3);
+            int kind = c.Next(3);
+            bool oneD = kind == 0, rowPairs = kind == 1; // rowPairs: up to 13 rows of 8 to 16, unit column stride
+            int n = 1 + c.Next(c.OneIn(3) ? 12 : 3), ch = 1 + c.Next(oneD ? 30 : 4);
+            int h = oneD ? 1 : rowPairs ? 2 + c.Next(12) : 1 + c.Next(4), w = rowPairs ? 8 + c.Next(9) : 1 + c.Next(c.OneIn(2) ? 70 : 24);
+            int kh = oneD ? 1 : 1 + c.Next(Math.Min(rowPairs ? 5 : 3, h)), kw = 1 + c.Next(Math.Min(5, w)), sh = 1 + c.Next(2), sw = rowPairs ? 1 : 1 + c.Next(3);
             int dh = c.OneIn(4) && h >= 2 * kh - 1 ? 2 : 1, dw = c.OneIn(4) && w >= 2 * kw - 1 ? 2 : 1;
             int ph = oneD ? 0 : c.Next(kh / 2 + 1), pw = c.Next(kw / 2 + 1);
             int oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (w + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
