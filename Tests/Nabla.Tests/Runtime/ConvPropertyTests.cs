@@ -164,14 +164,11 @@ public class ConvPropertyTests
             Emitted.Col2Im(cols, want, batch, ch, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
             float[] Run(int threads)
             {
-                int saved = Parallelism.MaxThreads;
                 var x = Rand(new Random(threads), batch * imageSize); // overwritten, whatever it held
-                try
+                using (ThreadCount.Set(threads))
                 {
-                    Parallelism.MaxThreads = threads;
                     Conv.ProductCol2Im(batch, m, n, k, alpha, a, 0, lda, sa, ta, b, 0, ldb, sb, tb, x, 0, ch, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
                 }
-                finally { Parallelism.MaxThreads = saved; }
                 return x;
             }
             var one = Run(1);
@@ -186,10 +183,8 @@ public class ConvPropertyTests
         // One image whose product is large (m = 288, n = 1024, k = 64: parallelized inside the product, not by image),
         // and narrow products (gathered) with alpha = 0 and an infinite operand: zeros, as the unfused pair gives.
         var rng = new Random(13);
-        int saved = Parallelism.MaxThreads;
-        try
+        using (ThreadCount.Set(2))
         {
-            Parallelism.MaxThreads = 2;
             // conv 32 -> 64 channels, 3×3, on a 32×32 image: m = 32·9, n = 32·32, k = 64.
             float[] a = Rand(rng, 64 * 288), b = Rand(rng, 64 * 1024), cols = new float[288 * 1024];
             float[] want = new float[32 * 32 * 32], got = Rand(rng, 32 * 32 * 32);
@@ -204,7 +199,6 @@ public class ConvPropertyTests
             Conv.ProductCol2Im(16, 6, 8, 4, 0f, a2, 0, 6, 0, true, b2, 0, 8, 32, false, x, 0, 2, 1, 8, 1, 3, 1, 1, 0, 1, 1, 1);
             Assert.All(x, v => Assert.Equal(0f, v));
         }
-        finally { Parallelism.MaxThreads = saved; }
     }
 
     [Fact]
@@ -251,14 +245,11 @@ public class ConvPropertyTests
                 }
             float[] Run(int threads)
             {
-                int saved = Parallelism.MaxThreads;
                 var cc = (float[])c0.Clone();
-                try
+                using (ThreadCount.Set(threads))
                 {
-                    Parallelism.MaxThreads = threads;
                     Gemm.SgemmBatchedSum(batch, m, n, k, alpha, a, 0, lda, sa, ta, b, 0, ldb, sb, tb, beta, cc, 0, ldc);
                 }
-                finally { Parallelism.MaxThreads = saved; }
                 return cc;
             }
             float[] one = Run(1), two = Run(2);
@@ -272,19 +263,14 @@ public class ConvPropertyTests
     [Fact]
     public void SgemmBatchedSum_of_a_large_batch_runs_on_two_threads_bitwise_like_one()
     {
-        // Big enough to be spread over the threads (by tile): 64 images of a 6×576 · (25×576)ᵀ product.
+        // Big enough to be spread over the threads (by image piece): 64 images of a 6×576 · (25×576)ᵀ product.
         var rng = new Random(3);
         float[] a = Rand(rng, 64 * 6 * 576), b = Rand(rng, 64 * 25 * 576);
         float[] c1 = new float[150], c2 = new float[150];
-        int saved = Parallelism.MaxThreads;
-        try
-        {
-            Parallelism.MaxThreads = 1;
+        using (ThreadCount.Set(1))
             Gemm.SgemmBatchedSum(64, 6, 25, 576, 1f, a, 0, 576, 6 * 576, false, b, 0, 576, 25 * 576, true, 0f, c1, 0, 25);
-            Parallelism.MaxThreads = 2;
+        using (ThreadCount.Set(2))
             Gemm.SgemmBatchedSum(64, 6, 25, 576, 1f, a, 0, 576, 6 * 576, false, b, 0, 576, 25 * 576, true, 0f, c2, 0, 25);
-        }
-        finally { Parallelism.MaxThreads = saved; }
         Assert.Equal(c1, c2);
         for (int i = 0; i < 6; i++)
             for (int j = 0; j < 25; j++)
@@ -308,13 +294,10 @@ public class ConvPropertyTests
         float[] Run(int threads)
         {
             var c = (float[])c0.Clone();
-            int saved = Parallelism.MaxThreads;
-            try
+            using (ThreadCount.Set(threads))
             {
-                Parallelism.MaxThreads = threads;
                 Gemm.SgemmBatchedSum(batch, m, n, k, -0.5f, a, 0, k, m * k, false, b, 0, k, n * k, true, 1f, c, 0, n);
             }
-            finally { Parallelism.MaxThreads = saved; }
             return c;
         }
         float[] one = Run(1);
@@ -340,10 +323,8 @@ public class ConvPropertyTests
         var rng = new Random(5);
         float[] a = Rand(rng, batch * m * k), b = Rand(rng, batch * n * k), c = new float[m * n];
         long allocated = 0;
-        int saved = Parallelism.MaxThreads;
-        try
+        using (ThreadCount.Set(1))
         {
-            Parallelism.MaxThreads = 1;
             var t = new System.Threading.Thread(() =>
             {
                 long before = GC.GetAllocatedBytesForCurrentThread();
@@ -353,7 +334,6 @@ public class ConvPropertyTests
             t.Start();
             t.Join();
         }
-        finally { Parallelism.MaxThreads = saved; }
         Assert.True(allocated < 4 << 20, $"the call allocated {allocated / 1e6:F1} MB of scratch");
         for (int i = 0; i < m; i += 37)
             for (int j = 0; j < n; j += 101)
@@ -388,14 +368,11 @@ public class ConvPropertyTests
                 Gemm.Sgemm(m, n, k, alpha, a, i * sa, lda, ta, b, i * sb, ldb, tb, beta, want, i * sc, ldc, bias, 0, mode, act, masked ? mask : null, i * sc, ldc);
             float[] Run(int threads)
             {
-                int saved = Parallelism.MaxThreads;
                 var cc = (float[])c0.Clone();
-                try
+                using (ThreadCount.Set(threads))
                 {
-                    Parallelism.MaxThreads = threads;
                     Gemm.SgemmBatchedWithEpilogue(batch, m, n, k, alpha, a, 0, lda, sa, ta, b, 0, ldb, sb, tb, beta, cc, 0, ldc, sc, bias, 0, mode, act, masked ? mask : null, 0, ldc);
                 }
-                finally { Parallelism.MaxThreads = saved; }
                 return cc;
             }
             float[] one = Run(1), two = Run(2);
@@ -426,14 +403,11 @@ public class ConvPropertyTests
                 Gemm.Sgemm(m, n, k, alpha, a, i * sa, lda, ta, b, i * sb, ldb, false, beta, want, i * sc, ldc, null, 0, BiasMode.None, Activation.None, null, 0, 0);
             foreach (int threads in new[] { 1, 2 })
             {
-                int saved = Parallelism.MaxThreads;
                 var got = (float[])c0.Clone();
-                try
+                using (ThreadCount.Set(threads))
                 {
-                    Parallelism.MaxThreads = threads;
                     Gemm.SgemmBatched(batch, m, n, k, alpha, a, 0, lda, sa, ta, b, 0, ldb, sb, false, beta, got, 0, ldc, sc);
                 }
-                finally { Parallelism.MaxThreads = saved; }
                 for (int i = 0; i < want.Length; i++)
                     Assert.True(BitConverter.SingleToInt32Bits(want[i]) == BitConverter.SingleToInt32Bits(got[i]),
                         $"batch {batch} m {m} n {n} k {k} ta {ta} threads {threads}: C[{i}] = {got[i]}, packed {want[i]}");
@@ -464,16 +438,13 @@ public class ConvPropertyTests
                 Gemm.Sgemm(m, n, k, alpha, a, 0, lda, ta, b, i * sb, ldb, false, beta, want, i * sc, ldc, bias, 0, mode, act, null, 0, 0);
             float[] Run(int threads)
             {
-                int saved = Parallelism.MaxThreads;
                 var cc = (float[])c0.Clone();
-                try
+                using (ThreadCount.Set(threads))
                 {
-                    Parallelism.MaxThreads = threads;
                     if (epilogue)
                         Gemm.SgemmBatchedWithEpilogue(batch, m, n, k, alpha, a, 0, lda, 0, ta, b, 0, ldb, sb, false, beta, cc, 0, ldc, sc, bias, 0, mode, act, null, 0, 0);
                     else Gemm.SgemmBatched(batch, m, n, k, alpha, a, 0, lda, 0, ta, b, 0, ldb, sb, false, beta, cc, 0, ldc, sc);
                 }
-                finally { Parallelism.MaxThreads = saved; }
                 return cc;
             }
             float[] one = Run(1), two = Run(2);
@@ -495,13 +466,10 @@ public class ConvPropertyTests
             double[] a = D(m * k), b = D(batch * k * n), bias = D(m), want = new double[batch * m * n], got = new double[batch * m * n];
             for (int i = 0; i < batch; i++)
                 Gemm.Dgemm(m, n, k, 1.0, a, 0, k, false, b, i * k * n, n, false, 0.0, want, i * m * n, n, bias, 0, BiasMode.PerRow, Activation.Relu, null, 0, 0);
-            int saved = Parallelism.MaxThreads;
-            try
+            using (ThreadCount.Set(2))
             {
-                Parallelism.MaxThreads = 2;
                 Gemm.DgemmBatchedWithEpilogue(batch, m, n, k, 1.0, a, 0, k, 0, false, b, 0, n, k * n, false, 0.0, got, 0, n, m * n, bias, 0, BiasMode.PerRow, Activation.Relu, null, 0, 0);
             }
-            finally { Parallelism.MaxThreads = saved; }
             for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - got[i]) <= 1e-12, $"n {n}: C[{i}] = {got[i]}, want {want[i]}");
         }
     }
@@ -548,20 +516,17 @@ public class ConvPropertyTests
                                 }
             foreach (int threads in new[] { 1, 2 })
             {
-                int saved = Parallelism.MaxThreads;
                 var col = Enumerable.Repeat(double.NaN, size).ToArray();
                 var colf = Enumerable.Repeat(float.NaN, size).ToArray();
                 var img = Enumerable.Repeat(double.NaN, x.Length).ToArray();
                 var imgf = Enumerable.Repeat(float.NaN, x.Length).ToArray();
-                try
+                using (ThreadCount.Set(threads))
                 {
-                    Parallelism.MaxThreads = threads;
                     Emitted.Im2Col(x, col, n, ch, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
                     Emitted.Im2Col(xf, colf, n, ch, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
                     Emitted.Col2Im(u, img, n, ch, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
                     Emitted.Col2Im(uf, imgf, n, ch, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
                 }
-                finally { Parallelism.MaxThreads = saved; }
                 for (int i = 0; i < x.Length; i++)
                     Assert.True(back[i].Equals(img[i]) && backf[i].Equals(imgf[i]),
                         $"n {n} c {ch} h {h} w {w} k {kh}x{kw} s {sh},{sw} p {ph},{pw} d {dh},{dw} threads {threads}: col2im[{i}] = {img[i]} / {imgf[i]}, want {back[i]} / {backf[i]}");
@@ -593,17 +558,14 @@ public class ConvPropertyTests
         double[] u = Enumerable.Range(0, n * c * kh * kw * oh * ow).Select(_ => rng.NextDouble() - 0.5).ToArray();
         (double[] Col, double[] Back) Run(int threads)
         {
-            int saved = Parallelism.MaxThreads;
-            try
+            using (ThreadCount.Set(threads))
             {
-                Parallelism.MaxThreads = threads;
                 var col = new double[u.Length];
                 var back = new double[x.Length];
                 Emitted.Im2Col(x, col, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
                 Emitted.Col2Im(u, back, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw);
                 return (col, back);
             }
-            finally { Parallelism.MaxThreads = saved; }
         }
         var (col1, back1) = Run(1);
         var (col2, back2) = Run(2);

@@ -74,14 +74,11 @@ public class NormalizeThreadingTests
     private static (T[] sm, T[] ls, T[] lse) Run<T>(T[] x, int rows, int cols, int threads, bool wantSm, bool wantLs, bool wantLse)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int saved = Parallelism.MaxThreads;
         T[]? sm = wantSm ? new T[x.Length] : null, ls = wantLs ? new T[x.Length] : null, lse = wantLse ? new T[rows] : null;
-        try
+        using (ThreadCount.Set(threads))
         {
-            Parallelism.MaxThreads = threads;
             Emitted.Normalize(x, rows, cols, 1, sm, ls, lse, true);
         }
-        finally { Parallelism.MaxThreads = saved; }
         return (sm ?? Array.Empty<T>(), ls ?? Array.Empty<T>(), lse ?? Array.Empty<T>());
     }
 

@@ -88,14 +88,11 @@ public class SumColumnsTests
 
     private static T[] Run<T>(T[] x, int outer, int length, int inner, int threads) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int saved = Parallelism.MaxThreads;
         var s = Enumerable.Repeat(T.CreateChecked(7), outer * inner + 3).ToArray();
-        try
+        using (ThreadCount.Set(threads))
         {
-            Parallelism.MaxThreads = threads;
             Emitted.SumColumns(x, outer, length, inner, s);
         }
-        finally { Parallelism.MaxThreads = saved; }
         for (int i = outer * inner; i < s.Length; i++) Assert.Equal(T.CreateChecked(7), s[i]); // nothing past the sums
         return s[..(outer * inner)];
     }
