@@ -175,7 +175,7 @@ public sealed class HandoffCase : IBenchCase
 }
 
 /// <summary>See <see cref="FloorCases"/>: the batch-1 forward pass of 40-100-100-10 split by rows over the threads.</summary>
-public sealed unsafe class SplitForwardCase : IBenchCase
+public sealed class SplitForwardCase : IBenchCase
 {
     private static readonly int[] Widths = { 40, 100, 100, 10 };
     private readonly int _threads;
