@@ -1,4 +1,5 @@
 using Nabla.Runtime;
+using Nabla.Tests.Support;
 using Xunit;
 
 namespace Nabla.Tests.Runtime;
@@ -28,10 +29,8 @@ public class GemmKSplitTests
         var s = new GemmSpec(m, n, k, ta, tb, 3, 1, 2, 1, 2, 3, -0.75f, beta, bias, mask ? Activation.Relu : Activation.None, mask, 17);
         var p = new Problem<float> { M = m, N = n, K = k };
         Assert.True(Gemm.UseKSplit(in p));
-        int saved = Parallelism.MaxThreads;
-        try
+        using (ThreadCount.Set(1))
         {
-            Parallelism.MaxThreads = 1;
             var one = new GemmData<float>(s);
             one.Run();
             one.Verify(2e-7);
@@ -43,7 +42,6 @@ public class GemmKSplitTests
             one.Run();
             Assert.Equal(one.C, two.C);
         }
-        finally { Parallelism.MaxThreads = saved; }
     }
 
     [Fact]
@@ -61,8 +59,7 @@ public class GemmKSplitTests
             dx = d;
             return w;
         }
-        int saved = Parallelism.MaxThreads;
-        try
+        using (ThreadCount.Set(1))
         {
             float[] w1 = Fused(1, out float[] dx1), w2 = Fused(2, out float[] dx2);
             Assert.Equal(w1, w2);
@@ -74,7 +71,6 @@ public class GemmKSplitTests
             Assert.Equal(w1, w);
             Assert.Equal(dx1, d);
         }
-        finally { Parallelism.MaxThreads = saved; }
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System;
 using FsCheck;
 using FsCheck.Fluent;
 using Nabla.Runtime;
+using Nabla.Tests.Support;
 using Xunit;
 
 namespace Nabla.Tests.Runtime;
@@ -54,21 +55,16 @@ public class GemmNarrowTests
 
     private static T[] Run<T>(GemmSpec s, int threads, bool narrow, double tol) where T : unmanaged
     {
-        int saved = Parallelism.MaxThreads;
         bool was = Gemm.NarrowEnabled;
+        using var scope = ThreadCount.Set(threads);
         try
         {
-            Parallelism.MaxThreads = threads;
             Gemm.NarrowEnabled = narrow;
             var d = new GemmData<T>(s);
             d.Run();
             d.Verify(tol);
             return d.C;
         }
-        finally
-        {
-            Parallelism.MaxThreads = saved;
-            Gemm.NarrowEnabled = was;
-        }
+        finally { Gemm.NarrowEnabled = was; }
     }
 }

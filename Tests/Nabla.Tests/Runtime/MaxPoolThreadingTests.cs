@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Nabla.Runtime;
+using Nabla.Tests.Support;
 using Xunit;
 
 namespace Nabla.Tests.Runtime;
@@ -27,9 +28,7 @@ public class MaxPoolThreadingTests
         var g = Enumerable.Range(0, n * c * oh * ow).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
         (float[] Y, float[] Dx, float[] Masked) Run(int threads)
         {
-            int saved = Parallelism.MaxThreads;
-            Parallelism.MaxThreads = threads;
-            try
+            using (ThreadCount.Set(threads))
             {
                 var y = new float[g.Length]; var dx = new float[x.Length]; var masked = new float[x.Length];
                 Emitted.MaxPool(x, y, n, c, h, w, k, k, s, s, p, p, d, d);
@@ -37,7 +36,6 @@ public class MaxPoolThreadingTests
                 Emitted.MaxPoolBackward(x, g, masked, n, c, h, w, k, k, s, s, p, p, d, d, reluMask: true);
                 return (y, dx, masked);
             }
-            finally { Parallelism.MaxThreads = saved; }
         }
         var one = Run(1);
         Assert.Contains(one.Masked, v => v != 0);

@@ -1,5 +1,6 @@
 using System;
 using Nabla.Runtime;
+using Nabla.Tests.Support;
 using Xunit;
 
 namespace Nabla.Tests.Runtime;
@@ -13,16 +14,13 @@ public class ThreadingTests
 {
     private static float[] RunS(GemmSpec s, int threads)
     {
-        int saved = Parallelism.MaxThreads;
-        Parallelism.MaxThreads = threads;
-        try
+        using (ThreadCount.Set(threads))
         {
             var d = new GemmData<float>(s);
             d.Run();
             if (threads == 2) d.Verify(2e-7);
             return d.C;
         }
-        finally { Parallelism.MaxThreads = saved; }
     }
 
     public static TheoryData<int, int, int, bool, bool> Shapes => new()
@@ -46,15 +44,10 @@ public class ThreadingTests
         var rng = new Random(5);
         float[] a = GemmTests.Rand(rng, 8 * 20 * 30), b = GemmTests.Rand(rng, 8 * 30 * 25);
         float[] c1 = new float[8 * 20 * 25], c2 = new float[8 * 20 * 25];
-        int saved = Parallelism.MaxThreads;
-        try
-        {
-            Parallelism.MaxThreads = 1;
+        using (ThreadCount.Set(1))
             Gemm.SgemmBatched(8, 20, 25, 30, 1f, a, 0, 30, 600, false, b, 0, 25, 750, false, 0f, c1, 0, 25, 500);
-            Parallelism.MaxThreads = 2;
+        using (ThreadCount.Set(2))
             Gemm.SgemmBatched(8, 20, 25, 30, 1f, a, 0, 30, 600, false, b, 0, 25, 750, false, 0f, c2, 0, 25, 500);
-        }
-        finally { Parallelism.MaxThreads = saved; }
         Assert.Equal(c1, c2);
     }
 
@@ -65,9 +58,7 @@ public class ThreadingTests
         var s1 = new GemmSpec(200, 150, 90, false, true, 0, 0, 0, 0, 0, 0, 1f, 0f, BiasMode.None, Activation.None, false, 21);
         var s2 = new GemmSpec(150, 200, 90, true, false, 0, 0, 0, 0, 0, 0, 1f, 0f, BiasMode.None, Activation.None, false, 22);
         float[] e1 = RunS(s1, 1), e2 = RunS(s2, 1);
-        int saved = Parallelism.MaxThreads;
-        Parallelism.MaxThreads = 2;
-        try
+        using (ThreadCount.Set(2))
         {
             var t = new System.Threading.Thread(() =>
             {
@@ -77,6 +68,5 @@ public class ThreadingTests
             for (int i = 0; i < 20; i++) { var d = new GemmData<float>(s1); d.Run(); Assert.Equal(e1, d.C); }
             t.Join();
         }
-        finally { Parallelism.MaxThreads = saved; }
     }
 }
