@@ -13,7 +13,7 @@ namespace Nabla.Runtime;
 /// (sums overlapping patches), used for the input gradient. Output size: <c>oh = (h + 2·padH − kh) / strideH + 1</c>,
 /// likewise ow. Images are spread over the worker threads; results do not depend on the thread count.
 /// </summary>
-public static unsafe class Conv
+public static unsafe partial class Conv
 {
     /// <summary>Output height or width of a convolution, or throws when the window does not fit.</summary>
     /// <exception cref="ArgumentException">The kernel is larger than the padded input, or a parameter is out of range.</exception>

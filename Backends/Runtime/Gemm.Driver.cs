@@ -120,8 +120,8 @@ public static unsafe partial class Gemm
 /// <summary>Per-thread packing buffers: pinned, 64-byte aligned, grown on demand and then reused (no per-call allocation).</summary>
 internal static unsafe class Scratch<T> where T : unmanaged
 {
-    [ThreadStatic] private static T[]? _a, _b, _v, _s, _c;
-    [ThreadStatic] private static T* _pa, _pb, _pv, _ps, _pc;
+    [ThreadStatic] private static T[]? _a, _b, _v, _s, _c, _w;
+    [ThreadStatic] private static T* _pa, _pb, _pv, _ps, _pc, _pw;
 
     // A and B are first allocated at the largest packed block (MC·KC and NC·KC elements), C at 64 KB: a worker thread
     // that happened to run only small pieces during warm-up (the caller claimed the rest) then never grows its buffers
@@ -137,6 +137,10 @@ internal static unsafe class Scratch<T> where T : unmanaged
 
     /// <summary>A small vector scratch (GEMV operands, dot results).</summary>
     public static T* V(int elements) => Get(ref _v, ref _pv, elements);
+
+    /// <summary>The convolutions without window columns (<c>Conv.WindowProduct</c>/<c>WindowProductSum</c>): padded
+    /// images and per-piece partial sums, taken by the calling thread for all parts before any runs.</summary>
+    public static T* Window(int elements) => Get(ref _w, ref _pw, elements);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T* Get(ref T[]? array, ref T* ptr, int elements, int first = 0)

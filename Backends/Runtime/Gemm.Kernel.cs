@@ -294,9 +294,9 @@ public static unsafe partial class Gemm
     private struct Overwrite : IStoreMode { public static int Mode => 0; }  // C = alpha·x
     private struct ScaleC : IStoreMode { public static int Mode => 1; }     // C = alpha·x + beta·C
     private struct Accumulate : IStoreMode { public static int Mode => 2; } // C = alpha·x + C
-    private interface IFlag { static abstract bool On { get; } }
-    private struct Yes : IFlag { public static bool On => true; }
-    private struct No : IFlag { public static bool On => false; }
+    internal interface IFlag { static abstract bool On { get; } }
+    internal struct Yes : IFlag { public static bool On => true; }
+    internal struct No : IFlag { public static bool On => false; }
 
     /// <summary>Stores a tile whose columns are all valid; same arithmetic as <see cref="StoreVec{T}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

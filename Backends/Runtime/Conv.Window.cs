@@ -1,0 +1,448 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Nabla.Runtime;
+
+// Convolutions whose window columns are never stored ("implicit GEMM"): the products read each window vector straight
+// from the image. For stride 1 without dilation, the window values of one output row segment for tap (channel, ki, kj)
+// are a contiguous run of the image row (oy + ki − padH) starting at column (ox + kj − padW), so a window vector is one
+// plain load from the image (from a zero-bordered copy when there is padding). A row of ow outputs is cut into 512-bit
+// segments and a 256-bit tail (LeNet's 24-wide rows: 16 + 8 lanes, its 8-wide rows: one 256-bit vector), so no lane is
+// wasted on the common widths and no load is masked.
+public static unsafe partial class Conv
+{
+    /// <summary>
+    /// A convolution's forward product without window columns: for each image i of x [batch, c, h, w] (at
+    /// <paramref name="xOffset"/>), <c>y_i = act(alpha·a·cols(x_i) + bias)</c>, an [m, oh·ow] matrix (images m·oh·ow
+    /// apart in y), where <c>cols(x_i)</c> is the [c·kh·kw, oh·ow] window matrix <c>Im2Col</c> stores for stride 1 and
+    /// zero padding (padH, padW), <paramref name="a"/> is the [m, c·kh·kw] weight matrix (row stride
+    /// <paramref name="lda"/>) shared by every image, and <paramref name="bias"/> (length m, or null) is added to each row.
+    /// The window values are read from the image where they lie, so the columns are never stored. Each output sums its
+    /// taps in order (channel, kernel row, kernel column) with one rounding per product, as the batched GEMM does over
+    /// stored columns; images are spread over the worker threads, so the result does not depend on the thread count.
+    /// </summary>
+    /// <exception cref="ArgumentException">A size is out of range, the window does not fit, or an array is too short.</exception>
+    public static void WindowProduct(int batch, int m, float alpha, float[] a, int aOffset, int lda,
+        float[] x, int xOffset, int c, int h, int w, int kh, int kw, int padH, int padW,
+        float[]? bias, int biasOffset, Activation activation, float[] y, int yOffset)
+        => WindowProduct<float>(batch, m, alpha, a, aOffset, lda, x, xOffset, c, h, w, kh, kw, padH, padW, bias, biasOffset, activation, y, yOffset);
+
+    /// <inheritdoc cref="WindowProduct(int, int, float, float[], int, int, float[], int, int, int, int, int, int, int, int, float[], int, Activation, float[], int)"/>
+    public static void WindowProduct(int batch, int m, double alpha, double[] a, int aOffset, int lda,
+        double[] x, int xOffset, int c, int h, int w, int kh, int kw, int padH, int padW,
+        double[]? bias, int biasOffset, Activation activation, double[] y, int yOffset)
+        => WindowProduct<double>(batch, m, alpha, a, aOffset, lda, x, xOffset, c, h, w, kh, kw, padH, padW, bias, biasOffset, activation, y, yOffset);
+
+    /// <summary>
+    /// A convolution's weight gradient without window columns:
+    /// <c>g = alpha·Σ_i d_i·cols(x_i)ᵀ + beta·g</c>, where <c>d_i</c> is image i's [m, oh·ow] output gradient (row stride
+    /// oh·ow, images <paramref name="strideD"/> apart), <c>cols(x_i)</c> the [c·kh·kw, oh·ow] window matrix of image i of x
+    /// [batch, c, h, w] for stride 1 and zero padding (padH, padW), and g the [m, c·kh·kw] result (row stride
+    /// <paramref name="ldg"/>; read only when beta ≠ 0). The window values are read from the image where they lie. The
+    /// images are summed in up to four pieces fixed by the shape (spread over the worker threads) whose sums are added in
+    /// piece order, so the result does not depend on the thread count.
+    /// </summary>
+    /// <exception cref="ArgumentException">A size is out of range, the window does not fit, or an array is too short.</exception>
+    public static void WindowProductSum(int batch, int m, float alpha, float[] d, int dOffset, int strideD,
+        float[] x, int xOffset, int c, int h, int w, int kh, int kw, int padH, int padW,
+        float beta, float[] g, int gOffset, int ldg)
+        => WindowProductSum<float>(batch, m, alpha, d, dOffset, strideD, x, xOffset, c, h, w, kh, kw, padH, padW, beta, g, gOffset, ldg);
+
+    /// <inheritdoc cref="WindowProductSum(int, int, float, float[], int, int, float[], int, int, int, int, int, int, int, int, float, float[], int, int)"/>
+    public static void WindowProductSum(int batch, int m, double alpha, double[] d, int dOffset, int strideD,
+        double[] x, int xOffset, int c, int h, int w, int kh, int kw, int padH, int padW,
+        double beta, double[] g, int gOffset, int ldg)
+        => WindowProductSum<double>(batch, m, alpha, d, dOffset, strideD, x, xOffset, c, h, w, kh, kw, padH, padW, beta, g, gOffset, ldg);
+
+    private static void WindowProduct<T>(int batch, int m, T alpha, T[] a, int aOffset, int lda, T[] x, int xOffset,
+        int c, int h, int w, int kh, int kw, int padH, int padW, T[]? bias, int biasOffset, Activation activation, T[] y, int yOffset)
+        where T : unmanaged, INumber<T>
+    {
+        const string op = "Conv.WindowProduct";
+        var g = Geometry.Create(op, batch, c, h, w, kh, kw, 1, 1, padH, padW);
+        Guard.NonNegative(m, nameof(m), op);
+        Guard.Enum(activation, op);
+        int taps = WindowTaps(op, c, kh, kw);
+        long plane = (long)g.Oh * g.Ow;
+        if (batch * g.ImageSize > int.MaxValue || batch * m * plane > int.MaxValue)
+            throw new ArgumentException($"{op}: {batch} images of {c}×{h}×{w} ({m} outputs of {g.Oh}×{g.Ow} each) are too large for one array.", nameof(batch));
+        Guard.Matrix(a, nameof(a), aOffset, m, taps, lda, nameof(lda), op);
+        Guard.Vector(x, nameof(x), xOffset, (int)(batch * g.ImageSize), op);
+        if (bias is not null) Guard.Vector(bias, nameof(bias), biasOffset, m, op);
+        Guard.Vector(y, nameof(y), yOffset, (int)(batch * m * plane), op);
+        if (batch == 0 || m == 0 || plane == 0) return;
+        fixed (T* pa = a, px = x, pb = bias, py = y)
+        {
+            var f = new Windows<T>(g, m, taps);
+            f.A = pa + aOffset; f.Lda = lda; f.X = px + xOffset; f.Y = py + yOffset;
+            f.Alpha = alpha; f.Bias = bias is null ? null : pb + biasOffset; f.Relu = activation == Activation.Relu;
+            int threads = Parallelism.MaxThreads;
+            long work = (long)batch * m * plane * Math.Max(1, taps);
+            int parts = threads > 1 && batch > 1 && work >= Gemm.ParallelThreshold ? Gemm.FineParts(batch, threads) : 1;
+            f.Pads = f.Padded ? Scratch<T>.Window((int)(parts * f.PaddedSize)) : null;
+            if (parts > 1 && WorkerPool.TryAcquire(threads))
+            {
+                var job = ForwardJob<T>.Instance;
+                try
+                {
+                    job.F = f; job.Batch = batch;
+                    WorkerPool.RunAcquired(job, parts, threads);
+                }
+                finally
+                {
+                    job.F = default;
+                    WorkerPool.Release();
+                }
+                return;
+            }
+            for (int i = 0; i < batch; i++) f.Forward(i, 0);
+        }
+    }
+
+    private static void WindowProductSum<T>(int batch, int m, T alpha, T[] d, int dOffset, int strideD, T[] x, int xOffset,
+        int c, int h, int w, int kh, int kw, int padH, int padW, T beta, T[] g, int gOffset, int ldg)
+        where T : unmanaged, INumber<T>
+    {
+        const string op = "Conv.WindowProductSum";
+        var geo = Geometry.Create(op, batch, c, h, w, kh, kw, 1, 1, padH, padW);
+        Guard.NonNegative(m, nameof(m), op);
+        int taps = WindowTaps(op, c, kh, kw);
+        int plane = geo.Oh * geo.Ow;
+        if (batch * geo.ImageSize > int.MaxValue)
+            throw new ArgumentException($"{op}: {batch} images of {c}×{h}×{w} are too large for one array.", nameof(batch));
+        Guard.BatchedMatrix(d, nameof(d), dOffset, m, plane, plane, "oh·ow", batch, strideD, nameof(strideD), op);
+        Guard.Vector(x, nameof(x), xOffset, (int)(batch * geo.ImageSize), op);
+        Guard.Matrix(g, nameof(g), gOffset, m, taps, ldg, nameof(ldg), op);
+        if (m == 0 || taps == 0) return;
+        fixed (T* pd = d, px = x, pg = g)
+        {
+            T* gm = pg + gOffset;
+            bool keep = !Simd.IsZero(beta);
+            if (batch == 0 || plane == 0 || Simd.IsZero(alpha))
+            {
+                // Nothing to add (alpha = 0 reads neither operand, as the GEMMs do).
+                for (int o = 0; o < m; o++)
+                    for (int t = 0; t < taps; t++)
+                    {
+                        T* at = gm + (long)o * ldg + t;
+                        *at = keep ? beta * *at : T.Zero;
+                    }
+                return;
+            }
+            var f = new Windows<T>(geo, m, taps);
+            f.X = px + xOffset; f.D = pd + dOffset; f.StrideD = strideD;
+            int threads = Parallelism.MaxThreads;
+            long work = (long)batch * m * plane * taps;
+            int pieces = batch > 1 && work >= 2 * Gemm.ParallelThreshold ? Math.Min(SumPieces, batch) : 1;
+            // Each piece's partial sums (m·taps), then one padded image per piece, all from the calling thread's
+            // scratch (grown once): a worker that first runs a piece late allocates nothing.
+            long sums = (long)pieces * m * taps;
+            T* scratch = Scratch<T>.Window((int)(sums + (f.Padded ? pieces * f.PaddedSize : 0)));
+            f.Sums = scratch;
+            f.Pads = f.Padded ? scratch + sums : null;
+            if (pieces > 1 && threads > 1 && WorkerPool.TryAcquire(threads))
+            {
+                var job = SumJob<T>.Instance;
+                try
+                {
+                    job.F = f; job.Batch = batch;
+                    WorkerPool.RunAcquired(job, pieces, threads);
+                }
+                finally
+                {
+                    job.F = default;
+                    WorkerPool.Release();
+                }
+            }
+            else
+                for (int q = 0; q < pieces; q++) f.Sum(Gemm.PartStart(batch, q, pieces, 1), Gemm.PartStart(batch, q + 1, pieces, 1), q);
+            for (int o = 0; o < m; o++)
+                for (int t = 0; t < taps; t++)
+                {
+                    T s = scratch[(long)o * taps + t];
+                    for (int q = 1; q < pieces; q++) s += scratch[((long)q * m + o) * taps + t];
+                    T* at = gm + (long)o * ldg + t;
+                    *at = keep ? alpha * s + beta * *at : alpha * s;
+                }
+        }
+    }
+
+    /// <summary>Images summed in up to this many pieces fixed by the shape (a quarter of the batch each).</summary>
+    private const int SumPieces = 4;
+
+    private static int WindowTaps(string op, int c, int kh, int kw)
+    {
+        long taps = (long)c * kh * kw;
+        if (taps > int.MaxValue) throw new ArgumentException($"{op}: a window of {c}·{kh}·{kw} taps is too large.", nameof(c));
+        return (int)taps;
+    }
+
+    private sealed class ForwardJob<T> : IParallelWork where T : unmanaged, INumber<T>
+    {
+        public static readonly ForwardJob<T> Instance = new();
+        public Windows<T> F;
+        public int Batch;
+
+        public void Execute(int part, int parts)
+        {
+            for (int i = Gemm.PartStart(Batch, part, parts, 1), end = Gemm.PartStart(Batch, part + 1, parts, 1); i < end; i++) F.Forward(i, part);
+        }
+    }
+
+    private sealed class SumJob<T> : IParallelWork where T : unmanaged, INumber<T>
+    {
+        public static readonly SumJob<T> Instance = new();
+        public Windows<T> F;
+        public int Batch;
+
+        public void Execute(int part, int parts) => F.Sum(Gemm.PartStart(Batch, part, parts, 1), Gemm.PartStart(Batch, part + 1, parts, 1), part);
+    }
+
+    /// <summary>One call's operands and geometry; the source image of a tile is the image itself or its padded copy.</summary>
+    private struct Windows<T> where T : unmanaged, INumber<T>
+    {
+        // Output channels per forward tile and output rows per tile: 6×4 accumulators.
+        private const int FG = 6, FR = 4;
+        // Output channels by taps per weight-gradient tile: 4×6 accumulators.
+        private const int SG = 4, ST = 6;
+
+        public readonly int M, Taps, C, H, W, Kh, Kw, Ph, Pw, Oh, Ow, Hp, Wp;
+        public readonly long ImageSize;
+        public T* A; public int Lda;
+        public T* X, Y, D, Sums, Pads;
+        public int StrideD;
+        public T Alpha; public T* Bias; public bool Relu;
+
+        public Windows(Geometry g, int m, int taps)
+        {
+            M = m; Taps = taps; C = g.C; H = g.H; W = g.W; Kh = g.Kh; Kw = g.Kw; Ph = g.Ph; Pw = g.Pw; Oh = g.Oh; Ow = g.Ow;
+            Hp = H + 2 * Ph; Wp = W + 2 * Pw; ImageSize = g.ImageSize;
+            A = X = Y = D = Sums = Pads = Bias = null; Lda = StrideD = 0; Alpha = T.Zero; Relu = false;
+        }
+
+        public readonly bool Padded => Ph != 0 || Pw != 0;
+        public readonly long PaddedSize => (long)C * Hp * Wp;
+
+        /// <summary>Image i as the tiles read it: itself, or copied into part's zero-bordered scratch image.</summary>
+        private readonly T* Source(int i, int part)
+        {
+            T* x = X + i * ImageSize;
+            if (!Padded) return x;
+            T* p = Pads + part * PaddedSize;
+            new Span<T>(p, (int)PaddedSize).Clear();
+            for (int ch = 0; ch < C; ch++)
+                for (int r = 0; r < H; r++)
+                    new ReadOnlySpan<T>(x + ((long)ch * H + r) * W, W).CopyTo(new Span<T>(p + ((long)ch * Hp + r + Ph) * Wp + Pw, W));
+            return p;
+        }
+
+        /// <summary>Whether 512-bit vectors are native (else every segment is 256-bit).</summary>
+        private static bool Wide => Vector512.IsHardwareAccelerated;
+
+        /// <summary>Image i's output, every tile of FG channels by FR rows by one row segment.</summary>
+        public readonly void Forward(int i, int part)
+        {
+            T* src = Source(i, part);
+            T* yi = Y + (long)i * M * Oh * Ow;
+            if (Simd.IsZero(Alpha))
+            {
+                // alpha = 0 reads neither operand (as the GEMMs do): the bias, activated.
+                for (int o = 0; o < M; o++)
+                {
+                    T v = Bias is null ? T.Zero : Bias[o];
+                    if (Relu) v = T.Max(v, T.Zero); // Math.Max: NaN stays NaN, −0 becomes +0, as the vector maximum
+                    new Span<T>(yi + (long)o * Oh * Ow, Oh * Ow).Fill(v);
+                }
+                return;
+            }
+            int L = Wide ? Vector512<T>.Count : Vector256<T>.Count, half = Vector256<T>.Count;
+            for (int o0 = 0; o0 < M; o0 += FG)
+            {
+                int gc = Math.Min(FG, M - o0);
+                for (int y0 = 0; y0 < Oh; y0 += FR)
+                {
+                    int rows = Math.Min(FR, Oh - y0), x0 = 0;
+                    for (; x0 + L <= Ow; x0 += L)
+                    {
+                        if (Wide) ForwardTile<V512<T>, Vector512<T>, Gemm.Yes>(src, yi, o0, gc, y0, rows, x0, L);
+                        else ForwardTile<V256<T>, Vector256<T>, Gemm.Yes>(src, yi, o0, gc, y0, rows, x0, L);
+                    }
+                    int rest = Ow - x0;
+                    if (rest > half) ForwardTile<V512<T>, Vector512<T>, Gemm.No>(src, yi, o0, gc, y0, rows, x0, rest);
+                    else if (rest == half) ForwardTile<V256<T>, Vector256<T>, Gemm.Yes>(src, yi, o0, gc, y0, rows, x0, rest);
+                    else if (rest > 0) ForwardTile<V256<T>, Vector256<T>, Gemm.No>(src, yi, o0, gc, y0, rows, x0, rest);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Outputs [o0, o0 + gc) × rows [y0, y0 + rows) × columns [x0, x0 + len) (len ≤ one vector of TV, all of it when
+        /// TFull is on): per tap, one window vector per row and one weight per channel. A tile of fewer channels or rows
+        /// repeats its last one (no branch in the loop), and the repeats are not stored.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private readonly void ForwardTile<TS, TV, TFull>(T* src, T* yi, int o0, int gc, int y0, int rows, int x0, int len)
+            where TS : ISimd<TV, T> where TV : unmanaged where TFull : struct, Gemm.IFlag
+        {
+            TV zero = TS.Splat(T.Zero);
+            TV a00 = zero, a01 = zero, a02 = zero, a03 = zero, a04 = zero, a05 = zero;
+            TV a10 = zero, a11 = zero, a12 = zero, a13 = zero, a14 = zero, a15 = zero;
+            TV a20 = zero, a21 = zero, a22 = zero, a23 = zero, a24 = zero, a25 = zero;
+            TV a30 = zero, a31 = zero, a32 = zero, a33 = zero, a34 = zero, a35 = zero;
+            int wp = Wp, kw = Kw;
+            long plane = (long)Hp * Wp, lda = Lda;
+            T* w0 = A + o0 * lda;
+            T* w1 = w0 + Math.Min(1, gc - 1) * lda, w2 = w0 + Math.Min(2, gc - 1) * lda, w3 = w0 + Math.Min(3, gc - 1) * lda,
+                w4 = w0 + Math.Min(4, gc - 1) * lda, w5 = w0 + Math.Min(5, gc - 1) * lda;
+            long d1 = Math.Min(1, rows - 1) * (long)wp, d2 = Math.Min(2, rows - 1) * (long)wp, d3 = Math.Min(3, rows - 1) * (long)wp;
+            int t = 0;
+            for (int ch = 0; ch < C; ch++)
+                for (int ki = 0; ki < Kh; ki++)
+                {
+                    T* r0 = src + ch * plane + (long)(y0 + ki) * wp + x0;
+                    for (int kj = 0; kj < kw; kj++, t++)
+                    {
+                        T* p = r0 + kj;
+                        TV v0, v1, v2, v3;
+                        if (TFull.On) { v0 = TS.Load(p); v1 = TS.Load(p + d1); v2 = TS.Load(p + d2); v3 = TS.Load(p + d3); }
+                        else { v0 = TS.LoadPartial(p, len, zero); v1 = TS.LoadPartial(p + d1, len, zero); v2 = TS.LoadPartial(p + d2, len, zero); v3 = TS.LoadPartial(p + d3, len, zero); }
+                        TV s = TS.Splat(w0[t]); a00 = TS.Fma(v0, s, a00); a10 = TS.Fma(v1, s, a10); a20 = TS.Fma(v2, s, a20); a30 = TS.Fma(v3, s, a30);
+                        s = TS.Splat(w1[t]); a01 = TS.Fma(v0, s, a01); a11 = TS.Fma(v1, s, a11); a21 = TS.Fma(v2, s, a21); a31 = TS.Fma(v3, s, a31);
+                        s = TS.Splat(w2[t]); a02 = TS.Fma(v0, s, a02); a12 = TS.Fma(v1, s, a12); a22 = TS.Fma(v2, s, a22); a32 = TS.Fma(v3, s, a32);
+                        s = TS.Splat(w3[t]); a03 = TS.Fma(v0, s, a03); a13 = TS.Fma(v1, s, a13); a23 = TS.Fma(v2, s, a23); a33 = TS.Fma(v3, s, a33);
+                        s = TS.Splat(w4[t]); a04 = TS.Fma(v0, s, a04); a14 = TS.Fma(v1, s, a14); a24 = TS.Fma(v2, s, a24); a34 = TS.Fma(v3, s, a34);
+                        s = TS.Splat(w5[t]); a05 = TS.Fma(v0, s, a05); a15 = TS.Fma(v1, s, a15); a25 = TS.Fma(v2, s, a25); a35 = TS.Fma(v3, s, a35);
+                    }
+                }
+            // Out of registers first: a call made while the accumulators are live makes the JIT spill them at every FMA.
+            TV* acc = stackalloc TV[24];
+            acc[0] = a00; acc[1] = a01; acc[2] = a02; acc[3] = a03; acc[4] = a04; acc[5] = a05;
+            acc[6] = a10; acc[7] = a11; acc[8] = a12; acc[9] = a13; acc[10] = a14; acc[11] = a15;
+            acc[12] = a20; acc[13] = a21; acc[14] = a22; acc[15] = a23; acc[16] = a24; acc[17] = a25;
+            acc[18] = a30; acc[19] = a31; acc[20] = a32; acc[21] = a33; acc[22] = a34; acc[23] = a35;
+            // Row r, channel o0 + o of the tile: alpha·sum, + bias, ReLU (the GEMM epilogue's arithmetic).
+            TV alpha = TS.Splat(Alpha);
+            long outPlane = (long)Oh * Ow;
+            T* out0 = yi + o0 * outPlane + (long)y0 * Ow + x0;
+            for (int r = 0; r < rows; r++)
+                for (int o = 0; o < gc; o++)
+                {
+                    TV v = TS.Mul(acc[r * 6 + o], alpha);
+                    if (Bias != null) v = TS.Add(v, TS.Splat(Bias[o0 + o]));
+                    if (Relu) v = TS.Maximum(v, zero);
+                    T* dst = out0 + o * outPlane + (long)r * Ow;
+                    if (TFull.On) TS.Store(v, dst); else TS.StorePartial(v, dst, len);
+                }
+        }
+
+        /// <summary>
+        /// Images [i0, i1) into piece q's partial sums (Sums + q·M·Taps): every tile of SG channels by ST taps runs over
+        /// the piece's images, first over the rows' 512-bit segments, then over their 256-bit tails, each its own lane
+        /// accumulators, summed across lanes into the partial sums in that order.
+        /// </summary>
+        public readonly void Sum(int i0, int i1, int q)
+        {
+            T* sums = Sums + (long)q * M * Taps;
+            new Span<T>(sums, M * Taps).Clear();
+            if (i1 <= i0) return;
+            // Pieces of more than one image pad one image at a time into the piece's scratch image: the tiles then run
+            // per image (a tile's accumulators are summed across lanes after every image) instead of per piece.
+            int L = Wide ? Vector512<T>.Count : Vector256<T>.Count, half = Vector256<T>.Count;
+            int body = Ow / L * L, rest = Ow - body;
+            bool tailWide = rest > half;
+            // Channels split into equal blocks of at most SG (6 → 3 + 3, not 4 + 2).
+            int blocks = (M + SG - 1) / SG, per = (M + blocks - 1) / blocks;
+            int step = Padded ? 1 : i1 - i0;
+            for (int i = i0; i < i1; i += step)
+            {
+                int end = Math.Min(i1, i + step);
+                T* src = Padded ? Source(i, q) : X + i * ImageSize;
+                long srcStride = Padded ? 0 : ImageSize;
+                for (int o0 = 0; o0 < M; o0 += per)
+                {
+                    int gc = Math.Min(per, M - o0);
+                    for (int t0 = 0; t0 < Taps; t0 += ST)
+                    {
+                        int tc = Math.Min(ST, Taps - t0);
+                        T* at = sums + (long)o0 * Taps + t0;
+                        if (body > 0)
+                        {
+                            if (Wide) SumTile<V512<T>, Vector512<T>, Gemm.Yes>(src, srcStride, i, end, o0, gc, t0, tc, 0, body, L, at);
+                            else SumTile<V256<T>, Vector256<T>, Gemm.Yes>(src, srcStride, i, end, o0, gc, t0, tc, 0, body, L, at);
+                        }
+                        if (rest > 0)
+                        {
+                            if (tailWide) SumTile<V512<T>, Vector512<T>, Gemm.No>(src, srcStride, i, end, o0, gc, t0, tc, body, rest, rest, at);
+                            else if (rest == half) SumTile<V256<T>, Vector256<T>, Gemm.Yes>(src, srcStride, i, end, o0, gc, t0, tc, body, rest, rest, at);
+                            else SumTile<V256<T>, Vector256<T>, Gemm.No>(src, srcStride, i, end, o0, gc, t0, tc, body, rest, rest, at);
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// Channels [o0, o0 + gc) by taps [t0, t0 + tc) over images [i0, i1) (the first at src, the next srcStride on),
+        /// every output row's columns [x0, x0 + width) in vectors of <paramref name="len"/> lanes: lane accumulators,
+        /// then each summed across its lanes and added to at[o·Taps + t].
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private readonly void SumTile<TS, TV, TFull>(T* src, long srcStride, int i0, int i1, int o0, int gc, int t0, int tc,
+            int x0, int width, int len, T* at)
+            where TS : ISimd<TV, T> where TV : unmanaged where TFull : struct, Gemm.IFlag
+        {
+            TV zero = TS.Splat(T.Zero);
+            TV s00 = zero, s01 = zero, s02 = zero, s03 = zero, s04 = zero, s05 = zero;
+            TV s10 = zero, s11 = zero, s12 = zero, s13 = zero, s14 = zero, s15 = zero;
+            TV s20 = zero, s21 = zero, s22 = zero, s23 = zero, s24 = zero, s25 = zero;
+            TV s30 = zero, s31 = zero, s32 = zero, s33 = zero, s34 = zero, s35 = zero;
+            // Each tap's offset in the (padded) image from an output position's window origin; a tile of fewer taps or
+            // channels repeats its last one (no branch in the loop), and the repeats are not added.
+            long plane = (long)Hp * Wp;
+            int kk = Kh * Kw, kw = Kw, wp = Wp, plane0 = Oh * Ow;
+            long Tap(int t) => t / kk * plane + t % kk / kw * wp + t % kw;
+            long f0 = Tap(t0), f1 = Tap(t0 + Math.Min(1, tc - 1)), f2 = Tap(t0 + Math.Min(2, tc - 1)),
+                f3 = Tap(t0 + Math.Min(3, tc - 1)), f4 = Tap(t0 + Math.Min(4, tc - 1)), f5 = Tap(t0 + Math.Min(5, tc - 1));
+            long e1 = Math.Min(1, gc - 1) * (long)plane0, e2 = Math.Min(2, gc - 1) * (long)plane0, e3 = Math.Min(3, gc - 1) * (long)plane0;
+            for (int i = i0; i < i1; i++)
+            {
+                T* img = src + (i - i0) * srcStride;
+                T* di = D + (long)i * StrideD + (long)o0 * plane0;
+                for (int oy = 0; oy < Oh; oy++)
+                {
+                    T* row = img + (long)oy * wp;
+                    T* drow = di + (long)oy * Ow;
+                    for (int ox = x0; ox < x0 + width; ox += len)
+                    {
+                        T* dp = drow + ox;
+                        T* xp = row + ox;
+                        TV d0, d1, d2, d3, v;
+                        if (TFull.On) { d0 = TS.Load(dp); d1 = TS.Load(dp + e1); d2 = TS.Load(dp + e2); d3 = TS.Load(dp + e3); }
+                        else { d0 = TS.LoadPartial(dp, len, zero); d1 = TS.LoadPartial(dp + e1, len, zero); d2 = TS.LoadPartial(dp + e2, len, zero); d3 = TS.LoadPartial(dp + e3, len, zero); }
+                        v = TFull.On ? TS.Load(xp + f0) : TS.LoadPartial(xp + f0, len, zero);
+                        s00 = TS.Fma(d0, v, s00); s10 = TS.Fma(d1, v, s10); s20 = TS.Fma(d2, v, s20); s30 = TS.Fma(d3, v, s30);
+                        v = TFull.On ? TS.Load(xp + f1) : TS.LoadPartial(xp + f1, len, zero);
+                        s01 = TS.Fma(d0, v, s01); s11 = TS.Fma(d1, v, s11); s21 = TS.Fma(d2, v, s21); s31 = TS.Fma(d3, v, s31);
+                        v = TFull.On ? TS.Load(xp + f2) : TS.LoadPartial(xp + f2, len, zero);
+                        s02 = TS.Fma(d0, v, s02); s12 = TS.Fma(d1, v, s12); s22 = TS.Fma(d2, v, s22); s32 = TS.Fma(d3, v, s32);
+                        v = TFull.On ? TS.Load(xp + f3) : TS.LoadPartial(xp + f3, len, zero);
+                        s03 = TS.Fma(d0, v, s03); s13 = TS.Fma(d1, v, s13); s23 = TS.Fma(d2, v, s23); s33 = TS.Fma(d3, v, s33);
+                        v = TFull.On ? TS.Load(xp + f4) : TS.LoadPartial(xp + f4, len, zero);
+                        s04 = TS.Fma(d0, v, s04); s14 = TS.Fma(d1, v, s14); s24 = TS.Fma(d2, v, s24); s34 = TS.Fma(d3, v, s34);
+                        v = TFull.On ? TS.Load(xp + f5) : TS.LoadPartial(xp + f5, len, zero);
+                        s05 = TS.Fma(d0, v, s05); s15 = TS.Fma(d1, v, s15); s25 = TS.Fma(d2, v, s25); s35 = TS.Fma(d3, v, s35);
+                    }
+                }
+            }
+            TV* acc = stackalloc TV[24];
+            acc[0] = s00; acc[1] = s01; acc[2] = s02; acc[3] = s03; acc[4] = s04; acc[5] = s05;
+            acc[6] = s10; acc[7] = s11; acc[8] = s12; acc[9] = s13; acc[10] = s14; acc[11] = s15;
+            acc[12] = s20; acc[13] = s21; acc[14] = s22; acc[15] = s23; acc[16] = s24; acc[17] = s25;
+            acc[18] = s30; acc[19] = s31; acc[20] = s32; acc[21] = s33; acc[22] = s34; acc[23] = s35;
+            for (int o = 0; o < gc; o++)
+                for (int t = 0; t < tc; t++) at[(long)o * Taps + t] += TS.SumAcross(acc[o * 6 + t]);
+        }
+    }
+}
