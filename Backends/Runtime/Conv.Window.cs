@@ -136,12 +136,14 @@ public static unsafe partial class Conv
             int threads = Parallelism.MaxThreads;
             long work = (long)batch * m * plane * taps;
             int pieces = batch > 1 && work >= 2 * Gemm.ParallelThreshold ? Math.Min(SumPieces, batch) : 1;
-            // Each piece's partial sums (m·taps), then one padded image per piece, all from the calling thread's
+            // Each piece's tile accumulators, partial sums (m·taps) and padded image, all from the calling thread's
             // scratch (grown once): a worker that first runs a piece late allocates nothing.
-            long sums = (long)pieces * m * taps;
-            T* scratch = Scratch<T>.Window((int)(sums + (f.Padded ? pieces * f.PaddedSize : 0)));
-            f.Sums = scratch;
-            f.Pads = f.Padded ? scratch + sums : null;
+            long sums = (long)pieces * m * taps, pads = f.Padded ? pieces * f.PaddedSize : 0, accs = pieces * f.AccumulatorElements;
+            // Accumulators first: 64-byte aligned.
+            T* scratch = Scratch<T>.Window((int)(accs + sums + pads));
+            f.Accumulators = scratch;
+            f.Sums = scratch + accs;
+            f.Pads = f.Padded ? scratch + accs + sums : null;
             if (pieces > 1 && threads > 1 && WorkerPool.TryAcquire(threads))
             {
                 var job = SumJob<T>.Instance;
@@ -161,8 +163,8 @@ public static unsafe partial class Conv
             for (int o = 0; o < m; o++)
                 for (int t = 0; t < taps; t++)
                 {
-                    T s = scratch[(long)o * taps + t];
-                    for (int q = 1; q < pieces; q++) s += scratch[((long)q * m + o) * taps + t];
+                    T s = f.Sums[(long)o * taps + t];
+                    for (int q = 1; q < pieces; q++) s += f.Sums[((long)q * m + o) * taps + t];
                     T* at = gm + (long)o * ldg + t;
                     *at = keep ? alpha * s + beta * *at : alpha * s;
                 }
@@ -200,18 +202,21 @@ public static unsafe partial class Conv
         public void Execute(int part, int parts) => F.Sum(Gemm.PartStart(Batch, part, parts, 1), Gemm.PartStart(Batch, part + 1, parts, 1), part);
     }
 
+    /// <summary>A tile extent known when the JIT compiles a tile (its unused slots then cost nothing).</summary>
+    private interface ICount { static abstract int N { get; } }
+    private struct Four : ICount { public static int N => 4; }
+    private struct Six : ICount { public static int N => 6; }
+
     /// <summary>One call's operands and geometry; the source image of a tile is the image itself or its padded copy.</summary>
     private struct Windows<T> where T : unmanaged, INumber<T>
     {
-        // Output channels per forward tile and output rows per tile: 6×4 accumulators.
-        private const int FG = 6, FR = 4;
-        // Output channels by taps per weight-gradient tile: 4×6 accumulators.
-        private const int SG = 4, ST = 6;
+        // Output rows per forward tile (by 6 or 4 channels: 24 or 16 accumulators).
+        private const int FR = 4;
 
         public readonly int M, Taps, C, H, W, Kh, Kw, Ph, Pw, Oh, Ow, Hp, Wp;
         public readonly long ImageSize;
         public T* A; public int Lda;
-        public T* X, Y, D, Sums, Pads;
+        public T* X, Y, D, Sums, Pads, Accumulators;
         public int StrideD;
         public T Alpha; public T* Bias; public bool Relu;
 
@@ -219,7 +224,7 @@ public static unsafe partial class Conv
         {
             M = m; Taps = taps; C = g.C; H = g.H; W = g.W; Kh = g.Kh; Kw = g.Kw; Ph = g.Ph; Pw = g.Pw; Oh = g.Oh; Ow = g.Ow;
             Hp = H + 2 * Ph; Wp = W + 2 * Pw; ImageSize = g.ImageSize;
-            A = X = Y = D = Sums = Pads = Bias = null; Lda = StrideD = 0; Alpha = T.Zero; Relu = false;
+            A = X = Y = D = Sums = Pads = Accumulators = Bias = null; Lda = StrideD = 0; Alpha = T.Zero; Relu = false;
         }
 
         public readonly bool Padded => Ph != 0 || Pw != 0;
@@ -257,25 +262,36 @@ public static unsafe partial class Conv
                 }
                 return;
             }
+            // Tiles of 6 channels, or of 4 when that repeats fewer (LeNet's 16 outputs: four tiles of 4, not 6 + 6 + 4).
+            if (RoundUp(M, 6) <= RoundUp(M, 4)) ForwardTiles<Six>(src, yi);
+            else ForwardTiles<Four>(src, yi);
+        }
+
+        /// <summary>Image i's output (source src, result yi) in tiles of TG channels by FR rows by one row segment.</summary>
+        private readonly void ForwardTiles<TG>(T* src, T* yi) where TG : struct, ICount
+        {
             int L = Wide ? Vector512<T>.Count : Vector256<T>.Count, half = Vector256<T>.Count;
-            for (int o0 = 0; o0 < M; o0 += FG)
+            for (int o0 = 0; o0 < M; o0 += TG.N)
             {
-                int gc = Math.Min(FG, M - o0);
+                int gc = Math.Min(TG.N, M - o0);
                 for (int y0 = 0; y0 < Oh; y0 += FR)
                 {
                     int rows = Math.Min(FR, Oh - y0), x0 = 0;
                     for (; x0 + L <= Ow; x0 += L)
                     {
-                        if (Wide) ForwardTile<V512<T>, Vector512<T>, Gemm.Yes>(src, yi, o0, gc, y0, rows, x0, L);
-                        else ForwardTile<V256<T>, Vector256<T>, Gemm.Yes>(src, yi, o0, gc, y0, rows, x0, L);
+                        if (Wide) ForwardTile<V512<T>, Vector512<T>, Gemm.Yes, TG>(src, yi, o0, gc, y0, rows, x0, L);
+                        else ForwardTile<V256<T>, Vector256<T>, Gemm.Yes, TG>(src, yi, o0, gc, y0, rows, x0, L);
                     }
                     int rest = Ow - x0;
-                    if (rest > half) ForwardTile<V512<T>, Vector512<T>, Gemm.No>(src, yi, o0, gc, y0, rows, x0, rest);
-                    else if (rest == half) ForwardTile<V256<T>, Vector256<T>, Gemm.Yes>(src, yi, o0, gc, y0, rows, x0, rest);
-                    else if (rest > 0) ForwardTile<V256<T>, Vector256<T>, Gemm.No>(src, yi, o0, gc, y0, rows, x0, rest);
+                    if (rest > half) ForwardTile<V512<T>, Vector512<T>, Gemm.No, TG>(src, yi, o0, gc, y0, rows, x0, rest);
+                    else if (rest == half) ForwardTile<V256<T>, Vector256<T>, Gemm.Yes, TG>(src, yi, o0, gc, y0, rows, x0, rest);
+                    else if (rest > 0) ForwardTile<V256<T>, Vector256<T>, Gemm.No, TG>(src, yi, o0, gc, y0, rows, x0, rest);
                 }
             }
         }
+
+        /// <summary>n rounded up to a multiple of the tile size.</summary>
+        private static int RoundUp(int n, int tile) => (n + tile - 1) / tile * tile;
 
         /// <summary>
         /// Outputs [o0, o0 + gc) × rows [y0, y0 + rows) × columns [x0, x0 + len) (len ≤ one vector of TV, all of it when
@@ -283,8 +299,8 @@ public static unsafe partial class Conv
         /// repeats its last one (no branch in the loop), and the repeats are not stored.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private readonly void ForwardTile<TS, TV, TFull>(T* src, T* yi, int o0, int gc, int y0, int rows, int x0, int len)
-            where TS : ISimd<TV, T> where TV : unmanaged where TFull : struct, Gemm.IFlag
+        private readonly void ForwardTile<TS, TV, TFull, TG>(T* src, T* yi, int o0, int gc, int y0, int rows, int x0, int len)
+            where TS : ISimd<TV, T> where TV : unmanaged where TFull : struct, Gemm.IFlag where TG : struct, ICount
         {
             TV zero = TS.Splat(T.Zero);
             TV a00 = zero, a01 = zero, a02 = zero, a03 = zero, a04 = zero, a05 = zero;
@@ -312,8 +328,11 @@ public static unsafe partial class Conv
                         s = TS.Splat(w1[t]); a01 = TS.Fma(v0, s, a01); a11 = TS.Fma(v1, s, a11); a21 = TS.Fma(v2, s, a21); a31 = TS.Fma(v3, s, a31);
                         s = TS.Splat(w2[t]); a02 = TS.Fma(v0, s, a02); a12 = TS.Fma(v1, s, a12); a22 = TS.Fma(v2, s, a22); a32 = TS.Fma(v3, s, a32);
                         s = TS.Splat(w3[t]); a03 = TS.Fma(v0, s, a03); a13 = TS.Fma(v1, s, a13); a23 = TS.Fma(v2, s, a23); a33 = TS.Fma(v3, s, a33);
-                        s = TS.Splat(w4[t]); a04 = TS.Fma(v0, s, a04); a14 = TS.Fma(v1, s, a14); a24 = TS.Fma(v2, s, a24); a34 = TS.Fma(v3, s, a34);
-                        s = TS.Splat(w5[t]); a05 = TS.Fma(v0, s, a05); a15 = TS.Fma(v1, s, a15); a25 = TS.Fma(v2, s, a25); a35 = TS.Fma(v3, s, a35);
+                        if (TG.N > 4)
+                        {
+                            s = TS.Splat(w4[t]); a04 = TS.Fma(v0, s, a04); a14 = TS.Fma(v1, s, a14); a24 = TS.Fma(v2, s, a24); a34 = TS.Fma(v3, s, a34);
+                            s = TS.Splat(w5[t]); a05 = TS.Fma(v0, s, a05); a15 = TS.Fma(v1, s, a15); a25 = TS.Fma(v2, s, a25); a35 = TS.Fma(v3, s, a35);
+                        }
                     }
                 }
             // Out of registers first: a call made while the accumulators are live makes the JIT spill them at every FMA.
@@ -347,65 +366,107 @@ public static unsafe partial class Conv
             T* sums = Sums + (long)q * M * Taps;
             new Span<T>(sums, M * Taps).Clear();
             if (i1 <= i0) return;
-            // Pieces of more than one image pad one image at a time into the piece's scratch image: the tiles then run
-            // per image (a tile's accumulators are summed across lanes after every image) instead of per piece.
+            // Tiles of 6 channels by 4 taps or 4 by 6, whichever repeats fewer (LeNet: 6 × 25 takes 6×4, 16 × 150 4×6).
+            if ((long)RoundUp(M, 6) * RoundUp(Taps, 4) <= (long)RoundUp(M, 4) * RoundUp(Taps, 6)) SumTiles<Six, Four>(i0, i1, q, sums);
+            else SumTiles<Four, Six>(i0, i1, q, sums);
+        }
+
+        /// <summary>Images [i0, i1) of piece q into its partial sums, in tiles of TG channels by TT taps.</summary>
+        private readonly void SumTiles<TG, TT>(int i0, int i1, int q, T* sums) where TG : struct, ICount where TT : struct, ICount
+        {
             int L = Wide ? Vector512<T>.Count : Vector256<T>.Count, half = Vector256<T>.Count;
             int body = Ow / L * L, rest = Ow - body;
             bool tailWide = rest > half;
-            // Channels split into equal blocks of at most SG (6 → 3 + 3, not 4 + 2).
-            int blocks = (M + SG - 1) / SG, per = (M + blocks - 1) / blocks;
-            int step = Padded ? 1 : i1 - i0;
-            for (int i = i0; i < i1; i += step)
+            int slots = TG.N * TT.N, tiles = (M + TG.N - 1) / TG.N * ((Taps + TT.N - 1) / TT.N);
+            // The tiles' lane accumulators between blocks of images: the body's (L lanes) then the tail's.
+            int bodyBytes = body > 0 ? L * sizeof(T) : 0, tailBytes = rest > 0 ? (tailWide ? Vector512<T>.Count : half) * sizeof(T) : 0;
+            byte* bodyAcc = (byte*)(Accumulators + (long)q * AccumulatorElements), tailAcc = bodyAcc + (long)tiles * slots * bodyBytes;
+            // Every tile runs over the whole piece with its accumulators in registers (blocks of images small enough to
+            // stay in L1, the accumulators kept in memory between them, were slower: LeNet's second weight gradient
+            // 270 → 350 µs). A padded image is copied into the piece's scratch image one at a time.
+            int block = Padded ? 1 : i1 - i0;
+            for (int i = i0; i < i1; i += block)
             {
-                int end = Math.Min(i1, i + step);
+                int end = Math.Min(i1, i + block);
                 T* src = Padded ? Source(i, q) : X + i * ImageSize;
                 long srcStride = Padded ? 0 : ImageSize;
-                for (int o0 = 0; o0 < M; o0 += per)
+                bool first = i == i0;
+                int tile = 0;
+                for (int o0 = 0; o0 < M; o0 += TG.N)
                 {
-                    int gc = Math.Min(per, M - o0);
-                    for (int t0 = 0; t0 < Taps; t0 += ST)
+                    int gc = Math.Min(TG.N, M - o0);
+                    for (int t0 = 0; t0 < Taps; t0 += TT.N, tile++)
                     {
-                        int tc = Math.Min(ST, Taps - t0);
-                        T* at = sums + (long)o0 * Taps + t0;
+                        int tc = Math.Min(TT.N, Taps - t0);
                         if (body > 0)
                         {
-                            if (Wide) SumTile<V512<T>, Vector512<T>, Gemm.Yes>(src, srcStride, i, end, o0, gc, t0, tc, 0, body, L, at);
-                            else SumTile<V256<T>, Vector256<T>, Gemm.Yes>(src, srcStride, i, end, o0, gc, t0, tc, 0, body, L, at);
+                            void* acc = bodyAcc + (long)tile * slots * bodyBytes;
+                            if (Wide) SumTile<V512<T>, Vector512<T>, Gemm.Yes, TG, TT>(src, srcStride, i, end, o0, gc, t0, tc, 0, body, L, (Vector512<T>*)acc, first);
+                            else SumTile<V256<T>, Vector256<T>, Gemm.Yes, TG, TT>(src, srcStride, i, end, o0, gc, t0, tc, 0, body, L, (Vector256<T>*)acc, first);
                         }
                         if (rest > 0)
                         {
-                            if (tailWide) SumTile<V512<T>, Vector512<T>, Gemm.No>(src, srcStride, i, end, o0, gc, t0, tc, body, rest, rest, at);
-                            else if (rest == half) SumTile<V256<T>, Vector256<T>, Gemm.Yes>(src, srcStride, i, end, o0, gc, t0, tc, body, rest, rest, at);
-                            else SumTile<V256<T>, Vector256<T>, Gemm.No>(src, srcStride, i, end, o0, gc, t0, tc, body, rest, rest, at);
+                            void* acc = tailAcc + (long)tile * slots * tailBytes;
+                            if (tailWide) SumTile<V512<T>, Vector512<T>, Gemm.No, TG, TT>(src, srcStride, i, end, o0, gc, t0, tc, body, rest, rest, (Vector512<T>*)acc, first);
+                            else if (rest == half) SumTile<V256<T>, Vector256<T>, Gemm.Yes, TG, TT>(src, srcStride, i, end, o0, gc, t0, tc, body, rest, rest, (Vector256<T>*)acc, first);
+                            else SumTile<V256<T>, Vector256<T>, Gemm.No, TG, TT>(src, srcStride, i, end, o0, gc, t0, tc, body, rest, rest, (Vector256<T>*)acc, first);
                         }
                     }
                 }
             }
+            // Each output: the body's lanes summed, then the tail's added.
+            int k = 0;
+            for (int o0 = 0; o0 < M; o0 += TG.N)
+                for (int t0 = 0; t0 < Taps; t0 += TT.N, k++)
+                    for (int o = 0; o < Math.Min(TG.N, M - o0); o++)
+                        for (int t = 0; t < Math.Min(TT.N, Taps - t0); t++)
+                        {
+                            long slot = (long)k * slots + o * TT.N + t;
+                            T v = T.Zero;
+                            if (body > 0) v = Wide ? Vector512.Sum(((Vector512<T>*)bodyAcc)[slot]) : Vector256.Sum(((Vector256<T>*)bodyAcc)[slot]);
+                            if (rest > 0) v += tailWide ? Vector512.Sum(((Vector512<T>*)tailAcc)[slot]) : Vector256.Sum(((Vector256<T>*)tailAcc)[slot]);
+                            sums[(long)(o0 + o) * Taps + t0 + t] = v;
+                        }
+        }
+
+        /// <summary>Elements of one piece's tile accumulators (<see cref="SumTiles{TG, TT}"/>): room for the body's and
+        /// the tail's vectors (512-bit at most) of every tile of either shape.</summary>
+        public readonly long AccumulatorElements
+        {
+            get
+            {
+                long six = (long)RoundUp(M, 6) * RoundUp(Taps, 4), four = (long)RoundUp(M, 4) * RoundUp(Taps, 6);
+                return 2 * Math.Max(six, four) * Vector512<T>.Count;
+            }
         }
 
         /// <summary>
-        /// Channels [o0, o0 + gc) by taps [t0, t0 + tc) over images [i0, i1) (the first at src, the next srcStride on),
-        /// every output row's columns [x0, x0 + width) in vectors of <paramref name="len"/> lanes: lane accumulators,
-        /// then each summed across its lanes and added to at[o·Taps + t].
+        /// Channels [o0, o0 + gc) by taps [t0, t0 + tc) (a tile of TG by TT) over images [i0, i1) (the first at src, the
+        /// next srcStride on), every output row's columns [x0, x0 + width) in vectors of <paramref name="len"/> lanes:
+        /// the tile's lane accumulators at acc (TG·TT vectors, row-major; zeroed first when <paramref name="first"/>). A
+        /// tile of fewer channels or taps repeats its last one (no branch in the loop); the repeats are never read.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private readonly void SumTile<TS, TV, TFull>(T* src, long srcStride, int i0, int i1, int o0, int gc, int t0, int tc,
-            int x0, int width, int len, T* at)
-            where TS : ISimd<TV, T> where TV : unmanaged where TFull : struct, Gemm.IFlag
+        private readonly void SumTile<TS, TV, TFull, TG, TT>(T* src, long srcStride, int i0, int i1, int o0, int gc, int t0, int tc,
+            int x0, int width, int len, TV* acc, bool first)
+            where TS : ISimd<TV, T> where TV : unmanaged where TFull : struct, Gemm.IFlag where TG : struct, ICount where TT : struct, ICount
         {
             TV zero = TS.Splat(T.Zero);
-            TV s00 = zero, s01 = zero, s02 = zero, s03 = zero, s04 = zero, s05 = zero;
-            TV s10 = zero, s11 = zero, s12 = zero, s13 = zero, s14 = zero, s15 = zero;
-            TV s20 = zero, s21 = zero, s22 = zero, s23 = zero, s24 = zero, s25 = zero;
-            TV s30 = zero, s31 = zero, s32 = zero, s33 = zero, s34 = zero, s35 = zero;
-            // Each tap's offset in the (padded) image from an output position's window origin; a tile of fewer taps or
-            // channels repeats its last one (no branch in the loop), and the repeats are not added.
+            if (first) for (int j = 0; j < TG.N * TT.N; j++) acc[j] = zero;
+            TV s00 = acc[0 * TT.N + 0], s01 = acc[0 * TT.N + 1], s02 = acc[0 * TT.N + 2], s03 = acc[0 * TT.N + 3], s04 = TT.N > 4 ? acc[0 * TT.N + 4] : zero, s05 = TT.N > 4 ? acc[0 * TT.N + 5] : zero;
+            TV s10 = acc[1 * TT.N + 0], s11 = acc[1 * TT.N + 1], s12 = acc[1 * TT.N + 2], s13 = acc[1 * TT.N + 3], s14 = TT.N > 4 ? acc[1 * TT.N + 4] : zero, s15 = TT.N > 4 ? acc[1 * TT.N + 5] : zero;
+            TV s20 = acc[2 * TT.N + 0], s21 = acc[2 * TT.N + 1], s22 = acc[2 * TT.N + 2], s23 = acc[2 * TT.N + 3], s24 = TT.N > 4 ? acc[2 * TT.N + 4] : zero, s25 = TT.N > 4 ? acc[2 * TT.N + 5] : zero;
+            TV s30 = acc[3 * TT.N + 0], s31 = acc[3 * TT.N + 1], s32 = acc[3 * TT.N + 2], s33 = acc[3 * TT.N + 3], s34 = TT.N > 4 ? acc[3 * TT.N + 4] : zero, s35 = TT.N > 4 ? acc[3 * TT.N + 5] : zero;
+            TV s40 = TG.N > 4 ? acc[4 * TT.N + 0] : zero, s41 = TG.N > 4 ? acc[4 * TT.N + 1] : zero, s42 = TG.N > 4 ? acc[4 * TT.N + 2] : zero, s43 = TG.N > 4 ? acc[4 * TT.N + 3] : zero, s44 = TG.N > 4 && TT.N > 4 ? acc[4 * TT.N + 4] : zero, s45 = TG.N > 4 && TT.N > 4 ? acc[4 * TT.N + 5] : zero;
+            TV s50 = TG.N > 4 ? acc[5 * TT.N + 0] : zero, s51 = TG.N > 4 ? acc[5 * TT.N + 1] : zero, s52 = TG.N > 4 ? acc[5 * TT.N + 2] : zero, s53 = TG.N > 4 ? acc[5 * TT.N + 3] : zero, s54 = TG.N > 4 && TT.N > 4 ? acc[5 * TT.N + 4] : zero, s55 = TG.N > 4 && TT.N > 4 ? acc[5 * TT.N + 5] : zero;
+            // Each tap's offset in the (padded) image from an output position's window origin.
             long plane = (long)Hp * Wp;
             int kk = Kh * Kw, kw = Kw, wp = Wp, plane0 = Oh * Ow;
             long Tap(int t) => t / kk * plane + t % kk / kw * wp + t % kw;
             long f0 = Tap(t0), f1 = Tap(t0 + Math.Min(1, tc - 1)), f2 = Tap(t0 + Math.Min(2, tc - 1)),
                 f3 = Tap(t0 + Math.Min(3, tc - 1)), f4 = Tap(t0 + Math.Min(4, tc - 1)), f5 = Tap(t0 + Math.Min(5, tc - 1));
-            long e1 = Math.Min(1, gc - 1) * (long)plane0, e2 = Math.Min(2, gc - 1) * (long)plane0, e3 = Math.Min(3, gc - 1) * (long)plane0;
+            long e1 = Math.Min(1, gc - 1) * (long)plane0, e2 = Math.Min(2, gc - 1) * (long)plane0, e3 = Math.Min(3, gc - 1) * (long)plane0,
+                e4 = Math.Min(4, gc - 1) * (long)plane0, e5 = Math.Min(5, gc - 1) * (long)plane0;
             for (int i = i0; i < i1; i++)
             {
                 T* img = src + (i - i0) * srcStride;
@@ -418,31 +479,26 @@ public static unsafe partial class Conv
                     {
                         T* dp = drow + ox;
                         T* xp = row + ox;
-                        TV d0, d1, d2, d3, v;
-                        if (TFull.On) { d0 = TS.Load(dp); d1 = TS.Load(dp + e1); d2 = TS.Load(dp + e2); d3 = TS.Load(dp + e3); }
-                        else { d0 = TS.LoadPartial(dp, len, zero); d1 = TS.LoadPartial(dp + e1, len, zero); d2 = TS.LoadPartial(dp + e2, len, zero); d3 = TS.LoadPartial(dp + e3, len, zero); }
-                        v = TFull.On ? TS.Load(xp + f0) : TS.LoadPartial(xp + f0, len, zero);
-                        s00 = TS.Fma(d0, v, s00); s10 = TS.Fma(d1, v, s10); s20 = TS.Fma(d2, v, s20); s30 = TS.Fma(d3, v, s30);
-                        v = TFull.On ? TS.Load(xp + f1) : TS.LoadPartial(xp + f1, len, zero);
-                        s01 = TS.Fma(d0, v, s01); s11 = TS.Fma(d1, v, s11); s21 = TS.Fma(d2, v, s21); s31 = TS.Fma(d3, v, s31);
-                        v = TFull.On ? TS.Load(xp + f2) : TS.LoadPartial(xp + f2, len, zero);
-                        s02 = TS.Fma(d0, v, s02); s12 = TS.Fma(d1, v, s12); s22 = TS.Fma(d2, v, s22); s32 = TS.Fma(d3, v, s32);
-                        v = TFull.On ? TS.Load(xp + f3) : TS.LoadPartial(xp + f3, len, zero);
-                        s03 = TS.Fma(d0, v, s03); s13 = TS.Fma(d1, v, s13); s23 = TS.Fma(d2, v, s23); s33 = TS.Fma(d3, v, s33);
-                        v = TFull.On ? TS.Load(xp + f4) : TS.LoadPartial(xp + f4, len, zero);
-                        s04 = TS.Fma(d0, v, s04); s14 = TS.Fma(d1, v, s14); s24 = TS.Fma(d2, v, s24); s34 = TS.Fma(d3, v, s34);
-                        v = TFull.On ? TS.Load(xp + f5) : TS.LoadPartial(xp + f5, len, zero);
-                        s05 = TS.Fma(d0, v, s05); s15 = TS.Fma(d1, v, s15); s25 = TS.Fma(d2, v, s25); s35 = TS.Fma(d3, v, s35);
+                        TV d0 = Load(dp), d1 = Load(dp + e1), d2 = Load(dp + e2), d3 = Load(dp + e3), d4 = zero, d5 = zero, v;
+                        if (TG.N > 4) { d4 = Load(dp + e4); d5 = Load(dp + e5); }
+                        { v = Load(xp + f0); s00 = TS.Fma(d0, v, s00); s10 = TS.Fma(d1, v, s10); s20 = TS.Fma(d2, v, s20); s30 = TS.Fma(d3, v, s30); if (TG.N > 4) { s40 = TS.Fma(d4, v, s40); s50 = TS.Fma(d5, v, s50); } }
+                        { v = Load(xp + f1); s01 = TS.Fma(d0, v, s01); s11 = TS.Fma(d1, v, s11); s21 = TS.Fma(d2, v, s21); s31 = TS.Fma(d3, v, s31); if (TG.N > 4) { s41 = TS.Fma(d4, v, s41); s51 = TS.Fma(d5, v, s51); } }
+                        { v = Load(xp + f2); s02 = TS.Fma(d0, v, s02); s12 = TS.Fma(d1, v, s12); s22 = TS.Fma(d2, v, s22); s32 = TS.Fma(d3, v, s32); if (TG.N > 4) { s42 = TS.Fma(d4, v, s42); s52 = TS.Fma(d5, v, s52); } }
+                        { v = Load(xp + f3); s03 = TS.Fma(d0, v, s03); s13 = TS.Fma(d1, v, s13); s23 = TS.Fma(d2, v, s23); s33 = TS.Fma(d3, v, s33); if (TG.N > 4) { s43 = TS.Fma(d4, v, s43); s53 = TS.Fma(d5, v, s53); } }
+                        if (TT.N > 4) { v = Load(xp + f4); s04 = TS.Fma(d0, v, s04); s14 = TS.Fma(d1, v, s14); s24 = TS.Fma(d2, v, s24); s34 = TS.Fma(d3, v, s34); if (TG.N > 4) { s44 = TS.Fma(d4, v, s44); s54 = TS.Fma(d5, v, s54); } }
+                        if (TT.N > 4) { v = Load(xp + f5); s05 = TS.Fma(d0, v, s05); s15 = TS.Fma(d1, v, s15); s25 = TS.Fma(d2, v, s25); s35 = TS.Fma(d3, v, s35); if (TG.N > 4) { s45 = TS.Fma(d4, v, s45); s55 = TS.Fma(d5, v, s55); } }
                     }
                 }
             }
-            TV* acc = stackalloc TV[24];
-            acc[0] = s00; acc[1] = s01; acc[2] = s02; acc[3] = s03; acc[4] = s04; acc[5] = s05;
-            acc[6] = s10; acc[7] = s11; acc[8] = s12; acc[9] = s13; acc[10] = s14; acc[11] = s15;
-            acc[12] = s20; acc[13] = s21; acc[14] = s22; acc[15] = s23; acc[16] = s24; acc[17] = s25;
-            acc[18] = s30; acc[19] = s31; acc[20] = s32; acc[21] = s33; acc[22] = s34; acc[23] = s35;
-            for (int o = 0; o < gc; o++)
-                for (int t = 0; t < tc; t++) at[(long)o * Taps + t] += TS.SumAcross(acc[o * 6 + t]);
+            // Back to the tile's accumulators (only the tile's slots: TG·TT of them, row-major).
+            acc[0 * TT.N + 0] = s00; acc[0 * TT.N + 1] = s01; acc[0 * TT.N + 2] = s02; acc[0 * TT.N + 3] = s03; if (TT.N > 4) { acc[0 * TT.N + 4] = s04; acc[0 * TT.N + 5] = s05; }
+            acc[1 * TT.N + 0] = s10; acc[1 * TT.N + 1] = s11; acc[1 * TT.N + 2] = s12; acc[1 * TT.N + 3] = s13; if (TT.N > 4) { acc[1 * TT.N + 4] = s14; acc[1 * TT.N + 5] = s15; }
+            acc[2 * TT.N + 0] = s20; acc[2 * TT.N + 1] = s21; acc[2 * TT.N + 2] = s22; acc[2 * TT.N + 3] = s23; if (TT.N > 4) { acc[2 * TT.N + 4] = s24; acc[2 * TT.N + 5] = s25; }
+            acc[3 * TT.N + 0] = s30; acc[3 * TT.N + 1] = s31; acc[3 * TT.N + 2] = s32; acc[3 * TT.N + 3] = s33; if (TT.N > 4) { acc[3 * TT.N + 4] = s34; acc[3 * TT.N + 5] = s35; }
+            if (TG.N > 4) { acc[4 * TT.N + 0] = s40; acc[4 * TT.N + 1] = s41; acc[4 * TT.N + 2] = s42; acc[4 * TT.N + 3] = s43; if (TT.N > 4) { acc[4 * TT.N + 4] = s44; acc[4 * TT.N + 5] = s45; } }
+            if (TG.N > 4) { acc[5 * TT.N + 0] = s50; acc[5 * TT.N + 1] = s51; acc[5 * TT.N + 2] = s52; acc[5 * TT.N + 3] = s53; if (TT.N > 4) { acc[5 * TT.N + 4] = s54; acc[5 * TT.N + 5] = s55; } }
+
+            TV Load(T* p) => TFull.On ? TS.Load(p) : TS.LoadPartial(p, len, zero);
         }
     }
 }
