@@ -136,10 +136,12 @@ public static unsafe partial class Conv
             int threads = Parallelism.MaxThreads;
             long work = (long)batch * m * plane * taps;
             int pieces = batch > 1 && work >= 2 * Gemm.ParallelThreshold ? Math.Min(SumPieces, batch) : 1;
-            // Each piece's tile accumulators, partial sums (m·taps) and padded image, all from the calling thread's
+            // Each piece's tile accumulators and partial sums (m·taps), every padded image, all from the calling thread's
             // scratch (grown once): a worker that first runs a piece late allocates nothing.
-            long sums = (long)pieces * m * taps, pads = f.Padded ? pieces * f.PaddedSize : 0, accs = pieces * f.AccumulatorElements;
+            long sums = (long)pieces * m * taps, pads = f.Padded ? batch * f.PaddedSize : 0, accs = pieces * f.AccumulatorElements;
             long offsets = ((long)taps * sizeof(long) + sizeof(T) - 1) / sizeof(T);
+            if (accs + sums + pads + offsets > int.MaxValue)
+                throw new ArgumentException($"{op}: {batch} padded images of {c}×{f.Hp}×{f.Wp} are too large for the scratch array.", nameof(batch));
             // Accumulators first: 64-byte aligned.
             T* scratch = Scratch<T>.Window((int)(accs + sums + pads + offsets));
             f.Accumulators = scratch;
@@ -237,7 +239,7 @@ public static unsafe partial class Conv
         public readonly bool Padded => Ph != 0 || Pw != 0;
         public readonly long PaddedSize => (long)C * Hp * Wp;
 
-        /// <summary>Image i as the tiles read it: itself, or copied into part's zero-bordered scratch image.</summary>
+        /// <summary>Image i as the tiles read it: itself, or copied into the zero-bordered scratch image <paramref name="part"/>.</summary>
         private readonly T* Source(int i, int part)
         {
             T* x = X + i * ImageSize;
@@ -390,14 +392,18 @@ public static unsafe partial class Conv
             byte* bodyAcc = (byte*)(Accumulators + (long)q * AccumulatorElements), tailAcc = bodyAcc + (long)tiles * slots * bodyBytes;
             // Every tile runs over the whole piece with its accumulators in registers (blocks of images small enough to
             // stay in L1, the accumulators kept in memory between them, were slower: LeNet's second weight gradient
-            // 270 → 350 µs). A padded image is copied into the piece's scratch image one at a time.
-            int block = Padded ? 1 : i1 - i0;
-            for (int i = i0; i < i1; i += block)
+            // 270 → 350 µs). Padded images are first copied into the scratch images of the piece's range.
+            T* src = X + i0 * ImageSize;
+            long srcStride = ImageSize;
+            if (Padded)
             {
-                int end = Math.Min(i1, i + block);
-                T* src = Padded ? Source(i, q) : X + i * ImageSize;
-                long srcStride = Padded ? 0 : ImageSize;
-                bool first = i == i0;
+                for (int i = i0; i < i1; i++) Source(i, i);
+                src = Pads + i0 * PaddedSize;
+                srcStride = PaddedSize;
+            }
+            {
+                int i = i0, end = i1;
+                bool first = true;
                 int tile = 0;
                 for (int o0 = 0; o0 < M; o0 += TG.N)
                 {
