@@ -74,4 +74,35 @@ internal sealed partial class MethodEmitter
             w.Line(call);
         }
     }
+
+    /// <summary>
+    /// A stride-1 convolution's forward product or weight gradient (a <see cref="WindowProductKernel"/>, chosen by the
+    /// scheduler) as one <c>Conv.WindowProduct</c> call (with the bias and ReLU the GEMM would apply) or one
+    /// <c>Conv.WindowProductSum</c> call (the summed form): the window values are read from the image, not from columns.
+    /// </summary>
+    private void WindowProduct(CodeWriter w, WindowProductKernel f)
+    {
+        GemmKernel k = f.Product;
+        var p = f.Window.Window;
+        string Dim(int i) => Names.Size(Rewrites.Schedule.Dim.Of(f.Window.Image[i]));
+        string alpha = k.Alpha.IsConstant ? Lit(k.Alpha.Constant) : "alpha";
+        string image = $"{Arr(f.Window.Input)}, 0, {Dim(1)}, {Dim(2)}, {Dim(3)}, {p.KernelH}, {p.KernelW}, {p.PadH}, {p.PadW}";
+        string call;
+        if (k.Form == GemmForm.Summed)
+            call = $"Conv.WindowProductSum({Names.Size(k.Batch)}, {Names.Size(k.M)}, {alpha}, {Arr(k.A)}, 0, {Names.Size(k.StrideA)}, {image}, "
+                + $"{Lit(k.Beta)}, {Arr(k.C)}, 0, {Names.Size(k.Ldc)});";
+        else
+        {
+            string bias = k.Bias is null ? "null" : Arr(k.Bias);
+            string act = k.Activation == Op.Relu ? "Activation.Relu" : "Activation.None";
+            call = $"Conv.WindowProduct({Names.Size(k.Batch)}, {Names.Size(k.M)}, {alpha}, {Arr(k.A)}, 0, {Names.Size(k.Lda)}, {image}, "
+                + $"{bias}, 0, {act}, {Arr(k.C)}, 0);";
+        }
+        if (k.Alpha.IsConstant) { w.Line(call); return; }
+        using (w.Block())
+        {
+            w.Line($"{T} alpha = {Term(k.Alpha)};");
+            w.Line(call);
+        }
+    }
 }

@@ -218,6 +218,7 @@ internal sealed partial class MethodEmitter
                     case GemmKernel g: Gemm(w, g); break;
                     case DenseBackwardKernel d: DenseBackward(w, d); break;
                     case ProductCol2ImKernel pc: ProductCol2Im(w, pc); break;
+                    case WindowProductKernel wp: WindowProduct(w, wp); break;
                     case NormalizeKernel n: Normalize(w, n); break;
                     case CopyKernel c: Copy(w, c); break;
                     case WindowKernel wk: Window(w, wk); break;

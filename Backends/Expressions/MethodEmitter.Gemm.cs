@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Linq.Expressions;
 using Nabla.Rewrites.Schedule;
 using Nabla.Runtime;
@@ -70,6 +71,34 @@ internal sealed partial class MethodEmitter<T>
             Arr(f.Window.Output), E.Constant(0), E.Constant(f.Window.Image[1]), E.Constant(f.Window.Image[2]), E.Constant(f.Window.Image[3]),
             E.Constant(p.KernelH), E.Constant(p.KernelW), E.Constant(p.StrideH), E.Constant(p.StrideW), E.Constant(p.PadH), E.Constant(p.PadW),
             E.Constant(p.DilationH), E.Constant(p.DilationW));
+        return E.Block(new[] { alpha }, E.Assign(alpha, Term(g.Alpha)), call);
+    }
+
+    /// <summary>
+    /// A stride-1 convolution's forward product or weight gradient (a <see cref="WindowProductKernel"/>, chosen by the
+    /// scheduler) as one <c>Conv.WindowProduct</c> or <c>Conv.WindowProductSum</c> call, as emitted C# calls it.
+    /// </summary>
+    private E WindowProduct(WindowProductKernel f)
+    {
+        GemmKernel g = f.Product;
+        var p = f.Window.Window;
+        var alpha = E.Variable(typeof(T), "alpha");
+        E zero = E.Constant(0);
+        E Image(int i) => Size(Dim.Of(f.Window.Image[i]));
+        var image = new[] { Arr(f.Window.Input), zero, Image(1), Image(2), Image(3),
+            E.Constant(p.KernelH), E.Constant(p.KernelW), E.Constant(p.PadH), E.Constant(p.PadW) };
+        E[] args;
+        if (g.Form == GemmForm.Summed)
+            args = new[] { Size(g.Batch), Size(g.M), alpha, Arr(g.A), zero, Size(g.StrideA) }.Concat(image)
+                .Concat(new[] { _ops.Const(g.Beta), Arr(g.C), zero, Size(g.Ldc) }).ToArray();
+        else
+        {
+            E bias = g.Bias is null ? E.Constant(null, typeof(T[])) : Arr(g.Bias);
+            var activation = E.Constant(g.Activation is null ? Activation.None : Activation.Relu);
+            args = new[] { Size(g.Batch), Size(g.M), alpha, Arr(g.A), zero, Size(g.Lda) }.Concat(image)
+                .Concat(new[] { bias, zero, activation, Arr(g.C), zero }).ToArray();
+        }
+        var call = E.Call(typeof(Conv), g.Form == GemmForm.Summed ? nameof(Conv.WindowProductSum) : nameof(Conv.WindowProduct), null, args);
         return E.Block(new[] { alpha }, E.Assign(alpha, Term(g.Alpha)), call);
     }
 

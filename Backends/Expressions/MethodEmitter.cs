@@ -69,6 +69,7 @@ internal sealed partial class MethodEmitter<T> where T : unmanaged
                 GemmKernel g => Gemm(g),
                 DenseBackwardKernel d => DenseBackward(d),
                 ProductCol2ImKernel pc => ProductCol2Im(pc),
+                WindowProductKernel wp => WindowProduct(wp),
                 NormalizeKernel n => Normalize(n),
                 CopyKernel c => Copy(c),
                 WindowKernel w => Window(w),

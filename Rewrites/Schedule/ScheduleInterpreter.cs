@@ -54,6 +54,7 @@ public static class ScheduleInterpreter
             case GemmKernel g: Gemm(g, arr, b); break;
             case DenseBackwardKernel d: Gemm(d.Gradient, arr, b); Gemm(d.Update, arr, b); break; // its meaning: the two products in order
             case ProductCol2ImKernel pc: Execute(pc.Product, arr, b); Execute(pc.Window, arr, b); break; // the product, then its col2im
+            case WindowProductKernel wp: Execute(wp.Window, arr, b); Execute(wp.Product, arr, b); break; // the im2col, then the product
             case NormalizeKernel n: Normalize(n, arr, b); break;
             case CopyKernel c: Copy(c, arr, b); break;
             case MoveKernel m: Move(m, arr, b); break;
