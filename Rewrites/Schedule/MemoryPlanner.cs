@@ -12,12 +12,21 @@ namespace Nabla.Rewrites.Schedule;
 public static class MemoryPlanner
 {
     /// <summary>Sets <see cref="Buffer.Slot"/> on each temporary and returns the sizes each slot must hold.</summary>
-    public static IReadOnlyList<IReadOnlyList<Dim>> Plan(IReadOnlyList<Kernel> kernels, IReadOnlyList<Buffer> buffers)
+    public static IReadOnlyList<IReadOnlyList<Dim>> Plan(IReadOnlyList<Kernel> kernels, IReadOnlyList<Buffer> buffers) =>
+        Plan(kernels, buffers, new Dictionary<Buffer, int>());
+
+    /// <summary>
+    /// <see cref="Plan(IReadOnlyList{Kernel}, IReadOnlyList{Buffer})"/> with storages that a post-pass will have a later
+    /// kernel read: each stays live at least until the kernel at the position given (<see cref="WindowFusion.ImageReads"/>).
+    /// </summary>
+    internal static IReadOnlyList<IReadOnlyList<Dim>> Plan(IReadOnlyList<Kernel> kernels, IReadOnlyList<Buffer> buffers, IReadOnlyDictionary<Buffer, int> readLater)
     {
         var lastUse = new Dictionary<Buffer, int>();
         foreach (var k in kernels)
             foreach (var b in k.Reads)
                 if (b.Storage.Kind == BufferKind.Temp) lastUse[b.Storage] = k.Id;
+        foreach (var r in readLater)
+            if (r.Key.Storage.Kind == BufferKind.Temp && (!lastUse.TryGetValue(r.Key.Storage, out var last) || last < r.Value)) lastUse[r.Key.Storage] = r.Value;
 
         var free = new FreeSlots();
         var releaseAfter = new List<Buffer>[kernels.Count];

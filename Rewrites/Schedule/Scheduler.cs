@@ -116,8 +116,15 @@ internal sealed partial class ScheduleBuilder
         var outputs = _f.Outputs.Select(o => (o.Name, OutputBuffer(o.Node))).ToList();
         var updates = _f.Updates.Select(u => (u.Name, UpdateBuffer(_f.Graph.Find(u.Name)!, u.Node))).ToList();
         var kernels = Order();
-        var slots = MemoryPlanner.Plan(kernels, _buffers);
-        return DenseBackwardFusion.Fuse(Col2ImFusion.Fuse(new Schedule(_f, _type, _buffers, kernels, outputs, updates, slots)));
+        // The image of an im2col that the window fusion can remove stays live until the last product reading its columns,
+        // which will read the image instead.
+        var results = outputs.Select(o => o.Item2).Concat(updates.Select(u => u.Item2));
+        var slots = MemoryPlanner.Plan(kernels, _buffers, WindowFusion.ImageReads(kernels, results));
+        // The post-passes, each deciding on the order the one before left. The window fusion comes last: the meaning of
+        // its kernels (the im2col, then the product) writes the columns at the product's place, which lies inside their
+        // lifetime in the order it decides on, and no later pass renumbers its kernels' parts.
+        var s = Col2ImFusion.Fuse(new Schedule(_f, _type, _buffers, kernels, outputs, updates, slots));
+        return WindowFusion.Fuse(DenseBackwardFusion.Fuse(s));
     }
 
     // ---- buffers ----

@@ -56,6 +56,11 @@ public sealed class WindowProductKernel : Kernel
 /// the memory plan made for the unfused order (each slot's next writer after its occupant's last read) stays valid.
 /// The columns keep their slot: the schedule interpreter runs a fused kernel as w then p, writing the columns inside
 /// their own lifetime [a, last reader].</para>
+/// <para>A plan made for the unfused order alone would often refuse: the image's slot is free after w, its last reader,
+/// so the forward product may write its result there (LeNet's second convolution reads the first pooling's output, whose
+/// slot the product took). The scheduler therefore plans memory with the images of the candidates
+/// (<see cref="ImageReads"/>: the same checks but the storage ones) kept live until their last product; holding a slot
+/// longer is safe for any order.</para>
 /// </remarks>
 public static class WindowFusion
 {
@@ -83,6 +88,19 @@ public static class WindowFusion
             kernels.Add(c);
         }
         return new Schedule(s.Source, s.DType, s.Buffers, kernels, s.Outputs, s.Updates, s.Slots);
+    }
+
+    /// <summary>
+    /// For the memory planner, before the schedule has slots: the image of each im2col whose readers all qualify (the
+    /// storage checks aside), with the position of the last of them. The planner keeps the image live until then, so
+    /// that the readers can read it instead of the columns.
+    /// </summary>
+    internal static IReadOnlyDictionary<Buffer, int> ImageReads(IReadOnlyList<Kernel> ks, IEnumerable<Buffer> results)
+    {
+        var last = new Dictionary<Buffer, int>();
+        foreach (var (_, w, rs) in Candidates(ks, new HashSet<Buffer>(results.Select(r => r.Storage))))
+            last[w.Input.Storage] = Math.Max(rs[rs.Count - 1], last.TryGetValue(w.Input.Storage, out var at) ? at : 0);
+        return last;
     }
 
     /// <summary>Qualifying readers: product kernel → the im2col whose columns it reads.</summary>

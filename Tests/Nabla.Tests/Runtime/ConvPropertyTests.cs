@@ -21,7 +21,8 @@ namespace Nabla.Tests.Runtime;
 /// Convolutions on random geometry (channels below 8 and odd, kernel, stride, padding, dilation, groups, odd sizes,
 /// batch): outputs and the gradients of every input and parameter from the Roslyn C# and Expressions backends against
 /// the interpreter, in float64 and float32; the weight gradient's batched product summed into one matrix by the
-/// scheduler (<see cref="GemmKernel.SumsBatch"/>); and the runtime's <see cref="Gemm.SgemmBatchedSum"/> against a plain
+/// scheduler (<see cref="GemmKernel.SumsBatch"/>) and, at stride 1 without dilation, read from the image with the
+/// forward product (<see cref="WindowProductKernel"/>, no im2col left); and the runtime's <see cref="Gemm.SgemmBatchedSum"/> against a plain
 /// sum, bitwise identical on one and two threads.
 /// </summary>
 [Collection("Runtime.MaxThreads")]
@@ -84,9 +85,18 @@ public class ConvPropertyTests
         var want = Interpreter.Run(f, bind, batch: batch);
         var (optimized, _) = Pipeline.Optimize(f);
         var schedule = Scheduler.Build(optimized);
+        // The products, those that read the image in place of stored window columns included.
+        var gemms = schedule.Kernels.Select(k => k is WindowProductKernel f ? f.Product : k as GemmKernel).OfType<GemmKernel>().ToList();
         // groups = 1: the weight gradient's per-image products are summed by the GEMM, not stored and reduced.
         if (g.Groups == 1)
-            Assert.True(schedule.Kernels.OfType<GemmKernel>().Any(k => k.SumsBatch), $"{g}: no summed GEMM in\n{string.Join("\n", schedule.Kernels)}");
+            Assert.True(gemms.Any(k => k.SumsBatch), $"{g}: no summed GEMM in\n{string.Join("\n", schedule.Kernels)}");
+        // With one group, stride 1 and no dilation, the forward product and the weight gradient read the windows from the
+        // image: no im2col is left.
+        if (g.Groups == 1 && g.Stride == (1, 1) && g.Dilation == (1, 1))
+        {
+            Assert.Equal(2, schedule.Kernels.OfType<WindowProductKernel>().Count());
+            Assert.DoesNotContain(schedule.Kernels, k => k is WindowKernel w && w.Op == Op.Im2Col);
+        }
         // With one group the input gradient's batch of products is folded into the images as it is made: one
         // ProductCol2Im kernel, no separate col2im.
         if (g.Groups == 1)
@@ -98,7 +108,7 @@ public class ConvPropertyTests
         // epilogue: the GEMM writes the relu's buffer and no loop applies it.
         if (g.Relu && g.Groups == 1)
         {
-            Assert.Contains(schedule.Kernels.OfType<GemmKernel>(), k => k.Activation == Op.Relu && k.C.Shape.Rank == (g.TwoD ? 4 : 3));
+            Assert.Contains(gemms, k => k.Activation == Op.Relu && k.C.Shape.Rank == (g.TwoD ? 4 : 3));
             Assert.DoesNotContain(schedule.Kernels.OfType<ElementwiseKernel>(), l => l.ToString().Contains("relu("));
         }
         var plan = new ModelPlan("ConvProp", new[] { ("Eval", schedule) });
