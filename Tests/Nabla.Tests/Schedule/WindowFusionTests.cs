@@ -68,14 +68,14 @@ public class WindowFusionTests
         Assert.Empty(s.Kernels.OfType<WindowProductKernel>());
     }
 
-    // A stride-1 convolution x [B, 2, 5, 6] → y [B, 3, 5, 6] (kernel 3, padding 1) and the gradient of sum(u·y) with
+    // A stride-1 convolution x [B, 2, 5, 9] → y [B, 3, 5, 9] (kernel 3, padding 1) and the gradient of sum(u·y) with
     // respect to its weights, written with im2col and matmul; with a probe, also sum(exp(columns)).
     private static Function Conv(bool probe)
     {
         var g = new Graph(DType.F64);
-        var x = g.Input("x", Shape.Of(Shape.Batch, 2, 5, 6));
+        var x = g.Input("x", Shape.Of(Shape.Batch, 2, 5, 9));
         var w = g.Param("w", Shape.Of(3, 18));
-        var u = g.Input("u", Shape.Of(Shape.Batch, 3, 30));
+        var u = g.Input("u", Shape.Of(Shape.Batch, 3, 45));
         var cols = F.Im2Col(x, 3, 3, padH: 1, padW: 1);
         var y = F.MatMul(w, cols);
         var outputs = new List<Named> { new("y", y), new("grad_w", Autodiff.Grad(F.Sum(y * u), new[] { w })[0]) };
@@ -112,31 +112,31 @@ public class WindowFusionTests
             buffers.Add(b);
             return b;
         }
-        Buffer x0 = Add(BufferKind.Input, "x0", -1, B, 2, 4, 5), z = Add(BufferKind.Input, "z", -1, B, 2, 4, 5);
-        Buffer dy = Add(BufferKind.Input, "dy", -1, B, 3, 20), w = Add(BufferKind.Param, "w", -1, 3, 18);
-        Buffer x = Add(BufferKind.Temp, null, 0, B, 2, 4, 5), cols = Add(BufferKind.Temp, null, 1, B, 18, 20), t = Add(BufferKind.Temp, null, between, B, 2, 4, 5);
-        Buffer y = Add(BufferKind.Temp, null, -1, B, 3, 20), gw = Add(BufferKind.Temp, null, -1, 3, 18);
+        Buffer x0 = Add(BufferKind.Input, "x0", -1, B, 2, 4, 8), z = Add(BufferKind.Input, "z", -1, B, 2, 4, 8);
+        Buffer dy = Add(BufferKind.Input, "dy", -1, B, 3, 32), w = Add(BufferKind.Param, "w", -1, 3, 18);
+        Buffer x = Add(BufferKind.Temp, null, 0, B, 2, 4, 8), cols = Add(BufferKind.Temp, null, 1, B, 18, 32), t = Add(BufferKind.Temp, null, between, B, 2, 4, 8);
+        Buffer y = Add(BufferKind.Temp, null, -1, B, 3, 32), gw = Add(BufferKind.Temp, null, -1, 3, 18);
         y.IsOutput = gw.IsOutput = true;
         var graph = new Graph(DType.F64);
-        var im2col = F.Im2Col(graph.Input("x", Shape.Of(B, 2, 4, 5)), 3, 3, padH: 1, padW: 1);
-        Dim batch = new(1, 1), plane = new(20), taps = new(18), m = new(3);
+        var im2col = F.Im2Col(graph.Input("x", Shape.Of(B, 2, 4, 8)), 3, 3, padH: 1, padW: 1);
+        Dim batch = new(1, 1), plane = new(32), taps = new(18), m = new(3);
         var kernels = new List<Kernel>
         {
             new CopyKernel(Op.Reshape, x0, x, Array.Empty<int>()),
             new WindowKernel(Op.Im2Col, x, cols, (WindowAttrs)im2col.Attrs) { Nodes = new[] { im2col } },
             new GemmKernel { A = w, B = cols, C = y, M = m, N = plane, K = taps, Lda = taps, Ldb = plane, Ldc = plane, Batch = batch,
-                StrideA = new Dim(0), StrideB = new Dim(360), StrideC = new Dim(60) },
+                StrideA = new Dim(0), StrideB = new Dim(576), StrideC = new Dim(96) },
             new CopyKernel(Op.Reshape, z, t, Array.Empty<int>()),
             new GemmKernel { A = dy, B = cols, TransB = true, C = gw, M = m, N = taps, K = plane, Lda = plane, Ldb = plane, Ldc = taps, Batch = batch,
-                StrideA = new Dim(60), StrideB = new Dim(360), StrideC = new Dim(0), SumsBatch = true },
+                StrideA = new Dim(96), StrideB = new Dim(576), StrideC = new Dim(0), SumsBatch = true },
         };
         for (int i = 0; i < kernels.Count; i++) kernels[i].Id = i;
-        var slots = new IReadOnlyList<Dim>[] { new[] { new Dim(40, 1) }, new[] { new Dim(360, 1) }, new[] { new Dim(40, 1) } };
+        var slots = new IReadOnlyList<Dim>[] { new[] { new Dim(64, 1) }, new[] { new Dim(576, 1) }, new[] { new Dim(64, 1) } };
         var source = new Function(graph, ("y", im2col)); // listings only
         var s = new Sched(source, DType.F64, buffers, kernels, new[] { ("y", y), ("gw", gw) }, Array.Empty<(string, Buffer)>(), slots);
         var rnd = new Random(3);
         Tensor T(params int[] shape) => new(shape, Enumerable.Range(0, shape.Aggregate(1, (a, c) => a * c)).Select(_ => rnd.NextDouble() * 2 - 1).ToArray());
-        return (s, new Dictionary<string, Tensor> { ["x0"] = T(2, 2, 4, 5), ["z"] = T(2, 2, 4, 5), ["dy"] = T(2, 3, 20), ["w"] = T(3, 18) });
+        return (s, new Dictionary<string, Tensor> { ["x0"] = T(2, 2, 4, 8), ["z"] = T(2, 2, 4, 8), ["dy"] = T(2, 3, 32), ["w"] = T(3, 18) });
     }
 
     [Theory]
