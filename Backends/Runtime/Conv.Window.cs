@@ -41,7 +41,7 @@ public static unsafe partial class Conv
     /// oh·ow, images <paramref name="strideD"/> apart), <c>cols(x_i)</c> the [c·kh·kw, oh·ow] window matrix of image i of x
     /// [batch, c, h, w] for stride 1 and zero padding (padH, padW), and g the [m, c·kh·kw] result (row stride
     /// <paramref name="ldg"/>; read only when beta ≠ 0). The window values are read from the image where they lie. The
-    /// images are summed in up to four pieces fixed by the shape (spread over the worker threads) whose sums are added in
+    /// images are summed in up to two pieces fixed by the shape (spread over the worker threads) whose sums are added in
     /// piece order, so the result does not depend on the thread count.
     /// </summary>
     /// <exception cref="ArgumentException">A size is out of range, the window does not fit, or an array is too short.</exception>
@@ -136,20 +136,18 @@ public static unsafe partial class Conv
             int threads = Parallelism.MaxThreads;
             long work = (long)batch * m * plane * taps;
             int pieces = batch > 1 && work >= 2 * Gemm.ParallelThreshold ? Math.Min(SumPieces, batch) : 1;
-            // Each piece's tile accumulators and partial sums (m·taps), every padded image, all from the calling thread's
+            // Each piece's partial sums (m·taps), every padded image and the taps' offsets, all from the calling thread's
             // scratch (grown once): a worker that first runs a piece late allocates nothing.
-            long sums = (long)pieces * m * taps, pads = f.Padded ? batch * f.PaddedSize : 0, accs = pieces * f.AccumulatorElements;
+            long sums = (long)pieces * m * taps, pads = f.Padded ? batch * f.PaddedSize : 0;
             long offsets = ((long)taps * sizeof(long) + sizeof(T) - 1) / sizeof(T);
-            if (accs + sums + pads + offsets > int.MaxValue)
+            if (sums + pads + offsets > int.MaxValue)
                 throw new ArgumentException($"{op}: {batch} padded images of {c}×{f.Hp}×{f.Wp} are too large for the scratch array.", nameof(batch));
-            // Accumulators first: 64-byte aligned.
-            T* scratch = Scratch<T>.Window((int)(accs + sums + pads + offsets));
-            f.Accumulators = scratch;
-            f.Sums = scratch + accs;
-            f.Pads = f.Padded ? scratch + accs + sums : null;
+            T* scratch = Scratch<T>.Window((int)(sums + pads + offsets));
+            f.Sums = scratch;
+            f.Pads = f.Padded ? scratch + sums : null;
             // Each tap's offset in the (padded) image from an output position's window origin, computed once (its
             // divisions in every tile cost LeNet's second weight gradient about 30 µs).
-            f.TapOffsets = (long*)(scratch + accs + sums + pads);
+            f.TapOffsets = (long*)(scratch + sums + pads);
             for (int t = 0, kk = kh * kw; t < taps; t++)
                 f.TapOffsets[t] = t / kk * (long)f.Hp * f.Wp + t % kk / kw * (long)f.Wp + t % kw;
             if (pieces > 1 && threads > 1 && WorkerPool.TryAcquire(threads))
@@ -179,8 +177,12 @@ public static unsafe partial class Conv
         }
     }
 
-    /// <summary>Images summed in up to this many pieces fixed by the shape (a quarter of the batch each).</summary>
-    private const int SumPieces = 4;
+    /// <summary>
+    /// Images summed in up to this many pieces fixed by the shape (half the batch each): every tile of a piece costs a
+    /// fixed start and finish, so four pieces were slower than two on one thread (LeNet's second weight gradient 335 →
+    /// 310 µs in the scratch micro-benchmark) and no faster on two.
+    /// </summary>
+    private const int SumPieces = 2;
 
     private static int WindowTaps(string op, int c, int kh, int kw)
     {
@@ -224,7 +226,7 @@ public static unsafe partial class Conv
         public readonly int M, Taps, C, H, W, Kh, Kw, Ph, Pw, Oh, Ow, Hp, Wp;
         public readonly long ImageSize;
         public T* A; public int Lda;
-        public T* X, Y, D, Sums, Pads, Accumulators;
+        public T* X, Y, D, Sums, Pads;
         public int StrideD;
         public long* TapOffsets;
         public T Alpha; public T* Bias; public bool Relu;
@@ -233,7 +235,7 @@ public static unsafe partial class Conv
         {
             M = m; Taps = taps; C = g.C; H = g.H; W = g.W; Kh = g.Kh; Kw = g.Kw; Ph = g.Ph; Pw = g.Pw; Oh = g.Oh; Ow = g.Ow;
             Hp = H + 2 * Ph; Wp = W + 2 * Pw; ImageSize = g.ImageSize;
-            A = X = Y = D = Sums = Pads = Accumulators = Bias = null; TapOffsets = null; Lda = StrideD = 0; Alpha = T.Zero; Relu = false;
+            A = X = Y = D = Sums = Pads = Bias = null; TapOffsets = null; Lda = StrideD = 0; Alpha = T.Zero; Relu = false;
         }
 
         public readonly bool Padded => Ph != 0 || Pw != 0;
@@ -386,13 +388,10 @@ public static unsafe partial class Conv
             int L = Wide ? Vector512<T>.Count : Vector256<T>.Count, half = Vector256<T>.Count;
             int body = Ow / L * L, rest = Ow - body;
             bool tailWide = rest > half;
-            int slots = TG.N * TT.N, tiles = (M + TG.N - 1) / TG.N * ((Taps + TT.N - 1) / TT.N);
-            // The tiles' lane accumulators between blocks of images: the body's (L lanes) then the tail's.
-            int bodyBytes = body > 0 ? L * sizeof(T) : 0, tailBytes = rest > 0 ? (tailWide ? Vector512<T>.Count : half) * sizeof(T) : 0;
-            byte* bodyAcc = (byte*)(Accumulators + (long)q * AccumulatorElements), tailAcc = bodyAcc + (long)tiles * slots * bodyBytes;
-            // Every tile runs over the whole piece with its accumulators in registers (blocks of images small enough to
-            // stay in L1, the accumulators kept in memory between them, were slower: LeNet's second weight gradient
-            // 270 → 350 µs). Padded images are first copied into the scratch images of the piece's range.
+            // Every tile runs over the whole piece with its accumulators in registers, then adds their lane sums to the
+            // piece's (blocks of images small enough to stay in L1, the accumulators kept in memory between them, were
+            // slower, as were the lane sums taken in a pass of their own). Padded images are first copied into the
+            // scratch images of the piece's range.
             T* src = X + i0 * ImageSize;
             long srcStride = ImageSize;
             if (Padded)
@@ -401,77 +400,46 @@ public static unsafe partial class Conv
                 src = Pads + i0 * PaddedSize;
                 srcStride = PaddedSize;
             }
+            for (int o0 = 0; o0 < M; o0 += TG.N)
             {
-                int i = i0, end = i1;
-                bool first = true;
-                int tile = 0;
-                for (int o0 = 0; o0 < M; o0 += TG.N)
+                int gc = Math.Min(TG.N, M - o0);
+                for (int t0 = 0; t0 < Taps; t0 += TT.N)
                 {
-                    int gc = Math.Min(TG.N, M - o0);
-                    for (int t0 = 0; t0 < Taps; t0 += TT.N, tile++)
+                    int tc = Math.Min(TT.N, Taps - t0);
+                    T* at = sums + (long)o0 * Taps + t0;
+                    if (body > 0)
                     {
-                        int tc = Math.Min(TT.N, Taps - t0);
-                        if (body > 0)
-                        {
-                            void* acc = bodyAcc + (long)tile * slots * bodyBytes;
-                            if (Wide) SumTile<V512<T>, Vector512<T>, Gemm.Yes, TG, TT>(src, srcStride, i, end, o0, gc, t0, tc, 0, body, L, (Vector512<T>*)acc, first);
-                            else SumTile<V256<T>, Vector256<T>, Gemm.Yes, TG, TT>(src, srcStride, i, end, o0, gc, t0, tc, 0, body, L, (Vector256<T>*)acc, first);
-                        }
-                        if (rest > 0)
-                        {
-                            void* acc = tailAcc + (long)tile * slots * tailBytes;
-                            if (tailWide) SumTile<V512<T>, Vector512<T>, Gemm.No, TG, TT>(src, srcStride, i, end, o0, gc, t0, tc, body, rest, rest, (Vector512<T>*)acc, first);
-                            else if (rest == half) SumTile<V256<T>, Vector256<T>, Gemm.Yes, TG, TT>(src, srcStride, i, end, o0, gc, t0, tc, body, rest, rest, (Vector256<T>*)acc, first);
-                            else SumTile<V256<T>, Vector256<T>, Gemm.No, TG, TT>(src, srcStride, i, end, o0, gc, t0, tc, body, rest, rest, (Vector256<T>*)acc, first);
-                        }
+                        if (Wide) SumTile<V512<T>, Vector512<T>, Gemm.Yes, TG, TT>(src, srcStride, i0, i1, o0, gc, t0, tc, 0, body, L, at);
+                        else SumTile<V256<T>, Vector256<T>, Gemm.Yes, TG, TT>(src, srcStride, i0, i1, o0, gc, t0, tc, 0, body, L, at);
+                    }
+                    if (rest > 0)
+                    {
+                        if (tailWide) SumTile<V512<T>, Vector512<T>, Gemm.No, TG, TT>(src, srcStride, i0, i1, o0, gc, t0, tc, body, rest, rest, at);
+                        else if (rest == half) SumTile<V256<T>, Vector256<T>, Gemm.Yes, TG, TT>(src, srcStride, i0, i1, o0, gc, t0, tc, body, rest, rest, at);
+                        else SumTile<V256<T>, Vector256<T>, Gemm.No, TG, TT>(src, srcStride, i0, i1, o0, gc, t0, tc, body, rest, rest, at);
                     }
                 }
-            }
-            // Each output: the body's lanes summed, then the tail's added.
-            int k = 0;
-            for (int o0 = 0; o0 < M; o0 += TG.N)
-                for (int t0 = 0; t0 < Taps; t0 += TT.N, k++)
-                    for (int o = 0; o < Math.Min(TG.N, M - o0); o++)
-                        for (int t = 0; t < Math.Min(TT.N, Taps - t0); t++)
-                        {
-                            long slot = (long)k * slots + o * TT.N + t;
-                            T v = T.Zero;
-                            if (body > 0) v = Wide ? Vector512.Sum(((Vector512<T>*)bodyAcc)[slot]) : Vector256.Sum(((Vector256<T>*)bodyAcc)[slot]);
-                            if (rest > 0) v += tailWide ? Vector512.Sum(((Vector512<T>*)tailAcc)[slot]) : Vector256.Sum(((Vector256<T>*)tailAcc)[slot]);
-                            sums[(long)(o0 + o) * Taps + t0 + t] = v;
-                        }
-        }
-
-        /// <summary>Elements of one piece's tile accumulators (<see cref="SumTiles{TG, TT}"/>): room for the body's and
-        /// the tail's vectors (512-bit at most) of every tile of either shape.</summary>
-        public readonly long AccumulatorElements
-        {
-            get
-            {
-                long six = (long)RoundUp(M, 6) * RoundUp(Taps, 4), four = (long)RoundUp(M, 4) * RoundUp(Taps, 6);
-                return 2 * Math.Max(six, four) * Vector512<T>.Count;
             }
         }
 
         /// <summary>
         /// Channels [o0, o0 + gc) by taps [t0, t0 + tc) (a tile of TG by TT) over images [i0, i1) (the first at src, the
         /// next srcStride on), every output row's columns [x0, x0 + width) in vectors of <paramref name="len"/> lanes:
-        /// the tile's lane accumulators at acc (TG·TT vectors, row-major; zeroed first when <paramref name="first"/>). A
-        /// tile of fewer channels or taps repeats its last one (no branch in the loop); the repeats are never read.
+        /// lane accumulators, then each summed across its lanes and added to at[o·Taps + t]. A tile of fewer channels or
+        /// taps repeats its last one (no branch in the loop), and the repeats are not added.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private readonly void SumTile<TS, TV, TFull, TG, TT>(T* src, long srcStride, int i0, int i1, int o0, int gc, int t0, int tc,
-            int x0, int width, int len, TV* acc, bool first)
+            int x0, int width, int len, T* at)
             where TS : ISimd<TV, T> where TV : unmanaged where TFull : struct, Gemm.IFlag where TG : struct, ICount where TT : struct, ICount
         {
             TV zero = TS.Splat(T.Zero);
-            if (first) for (int j = 0; j < TG.N * TT.N; j++) acc[j] = zero;
-            TV s00 = acc[0 * TT.N + 0], s01 = acc[0 * TT.N + 1], s02 = acc[0 * TT.N + 2], s03 = acc[0 * TT.N + 3], s04 = TT.N > 4 ? acc[0 * TT.N + 4] : zero, s05 = TT.N > 4 ? acc[0 * TT.N + 5] : zero;
-            TV s10 = acc[1 * TT.N + 0], s11 = acc[1 * TT.N + 1], s12 = acc[1 * TT.N + 2], s13 = acc[1 * TT.N + 3], s14 = TT.N > 4 ? acc[1 * TT.N + 4] : zero, s15 = TT.N > 4 ? acc[1 * TT.N + 5] : zero;
-            TV s20 = acc[2 * TT.N + 0], s21 = acc[2 * TT.N + 1], s22 = acc[2 * TT.N + 2], s23 = acc[2 * TT.N + 3], s24 = TT.N > 4 ? acc[2 * TT.N + 4] : zero, s25 = TT.N > 4 ? acc[2 * TT.N + 5] : zero;
-            TV s30 = acc[3 * TT.N + 0], s31 = acc[3 * TT.N + 1], s32 = acc[3 * TT.N + 2], s33 = acc[3 * TT.N + 3], s34 = TT.N > 4 ? acc[3 * TT.N + 4] : zero, s35 = TT.N > 4 ? acc[3 * TT.N + 5] : zero;
-            TV s40 = TG.N > 4 ? acc[4 * TT.N + 0] : zero, s41 = TG.N > 4 ? acc[4 * TT.N + 1] : zero, s42 = TG.N > 4 ? acc[4 * TT.N + 2] : zero, s43 = TG.N > 4 ? acc[4 * TT.N + 3] : zero, s44 = TG.N > 4 && TT.N > 4 ? acc[4 * TT.N + 4] : zero, s45 = TG.N > 4 && TT.N > 4 ? acc[4 * TT.N + 5] : zero;
-            TV s50 = TG.N > 4 ? acc[5 * TT.N + 0] : zero, s51 = TG.N > 4 ? acc[5 * TT.N + 1] : zero, s52 = TG.N > 4 ? acc[5 * TT.N + 2] : zero, s53 = TG.N > 4 ? acc[5 * TT.N + 3] : zero, s54 = TG.N > 4 && TT.N > 4 ? acc[5 * TT.N + 4] : zero, s55 = TG.N > 4 && TT.N > 4 ? acc[5 * TT.N + 5] : zero;
+            TV s00 = zero, s01 = zero, s02 = zero, s03 = zero, s04 = zero, s05 = zero;
+            TV s10 = zero, s11 = zero, s12 = zero, s13 = zero, s14 = zero, s15 = zero;
+            TV s20 = zero, s21 = zero, s22 = zero, s23 = zero, s24 = zero, s25 = zero;
+            TV s30 = zero, s31 = zero, s32 = zero, s33 = zero, s34 = zero, s35 = zero;
+            TV s40 = zero, s41 = zero, s42 = zero, s43 = zero, s44 = zero, s45 = zero;
+            TV s50 = zero, s51 = zero, s52 = zero, s53 = zero, s54 = zero, s55 = zero;
             int wp = Wp, plane0 = Oh * Ow;
             long* tap = TapOffsets + t0;
             long f0 = tap[0], f1 = tap[Math.Min(1, tc - 1)], f2 = tap[Math.Min(2, tc - 1)],
@@ -501,13 +469,16 @@ public static unsafe partial class Conv
                     }
                 }
             }
-            // Back to the tile's accumulators (only the tile's slots: TG·TT of them, row-major).
-            acc[0 * TT.N + 0] = s00; acc[0 * TT.N + 1] = s01; acc[0 * TT.N + 2] = s02; acc[0 * TT.N + 3] = s03; if (TT.N > 4) { acc[0 * TT.N + 4] = s04; acc[0 * TT.N + 5] = s05; }
-            acc[1 * TT.N + 0] = s10; acc[1 * TT.N + 1] = s11; acc[1 * TT.N + 2] = s12; acc[1 * TT.N + 3] = s13; if (TT.N > 4) { acc[1 * TT.N + 4] = s14; acc[1 * TT.N + 5] = s15; }
-            acc[2 * TT.N + 0] = s20; acc[2 * TT.N + 1] = s21; acc[2 * TT.N + 2] = s22; acc[2 * TT.N + 3] = s23; if (TT.N > 4) { acc[2 * TT.N + 4] = s24; acc[2 * TT.N + 5] = s25; }
-            acc[3 * TT.N + 0] = s30; acc[3 * TT.N + 1] = s31; acc[3 * TT.N + 2] = s32; acc[3 * TT.N + 3] = s33; if (TT.N > 4) { acc[3 * TT.N + 4] = s34; acc[3 * TT.N + 5] = s35; }
-            if (TG.N > 4) { acc[4 * TT.N + 0] = s40; acc[4 * TT.N + 1] = s41; acc[4 * TT.N + 2] = s42; acc[4 * TT.N + 3] = s43; if (TT.N > 4) { acc[4 * TT.N + 4] = s44; acc[4 * TT.N + 5] = s45; } }
-            if (TG.N > 4) { acc[5 * TT.N + 0] = s50; acc[5 * TT.N + 1] = s51; acc[5 * TT.N + 2] = s52; acc[5 * TT.N + 3] = s53; if (TT.N > 4) { acc[5 * TT.N + 4] = s54; acc[5 * TT.N + 5] = s55; } }
+            // Out of registers first: a call made while the accumulators are live makes the JIT spill them at every FMA.
+            TV* acc = stackalloc TV[36];
+            acc[0] = s00; acc[1] = s01; acc[2] = s02; acc[3] = s03; acc[4] = s04; acc[5] = s05;
+            acc[6] = s10; acc[7] = s11; acc[8] = s12; acc[9] = s13; acc[10] = s14; acc[11] = s15;
+            acc[12] = s20; acc[13] = s21; acc[14] = s22; acc[15] = s23; acc[16] = s24; acc[17] = s25;
+            acc[18] = s30; acc[19] = s31; acc[20] = s32; acc[21] = s33; acc[22] = s34; acc[23] = s35;
+            acc[24] = s40; acc[25] = s41; acc[26] = s42; acc[27] = s43; acc[28] = s44; acc[29] = s45;
+            acc[30] = s50; acc[31] = s51; acc[32] = s52; acc[33] = s53; acc[34] = s54; acc[35] = s55;
+            for (int o = 0; o < gc; o++)
+                for (int t = 0; t < tc; t++) at[(long)o * Taps + t] += TS.SumAcross(acc[o * 6 + t]);
 
             TV Load(T* p) => TFull.On ? TS.Load(p) : TS.LoadPartial(p, len, zero);
         }
