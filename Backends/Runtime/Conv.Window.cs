@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Runtime;
 
@@ -140,14 +141,16 @@ public static unsafe partial class Conv
             // scratch (grown once): a worker that first runs a piece late allocates nothing.
             long sums = (long)pieces * m * taps, pads = f.Padded ? batch * f.PaddedSize : 0;
             long offsets = ((long)taps * sizeof(long) + sizeof(T) - 1) / sizeof(T);
-            if (sums + pads + offsets > int.MaxValue)
+            if ((f.Outer ? pieces * f.OuterElements : 0) + sums + pads + offsets > int.MaxValue)
                 throw new ArgumentException($"{op}: {batch} padded images of {c}×{f.Hp}×{f.Wp} are too large for the scratch array.", nameof(batch));
-            T* scratch = Scratch<T>.Window((int)(sums + pads + offsets));
-            f.Sums = scratch;
-            f.Pads = f.Padded ? scratch + sums : null;
+            long outer = f.Outer ? pieces * f.OuterElements : 0;
+            T* scratch = Scratch<T>.Window((int)(outer + sums + pads + offsets));
+            f.Outer0 = scratch; // first: 64-byte aligned
+            f.Sums = scratch + outer;
+            f.Pads = f.Padded ? scratch + outer + sums : null;
             // Each tap's offset in the (padded) image from an output position's window origin, computed once (its
             // divisions in every tile cost LeNet's second weight gradient about 30 µs).
-            f.TapOffsets = (long*)(scratch + sums + pads);
+            f.TapOffsets = (long*)(scratch + outer + sums + pads);
             for (int t = 0, kk = kh * kw; t < taps; t++)
                 f.TapOffsets[t] = t / kk * (long)f.Hp * f.Wp + t % kk / kw * (long)f.Wp + t % kw;
             if (pieces > 1 && threads > 1 && WorkerPool.TryAcquire(threads))
@@ -226,7 +229,7 @@ public static unsafe partial class Conv
         public readonly int M, Taps, C, H, W, Kh, Kw, Ph, Pw, Oh, Ow, Hp, Wp;
         public readonly long ImageSize;
         public T* A; public int Lda;
-        public T* X, Y, D, Sums, Pads;
+        public T* X, Y, D, Sums, Pads, Outer0;
         public int StrideD;
         public long* TapOffsets;
         public T Alpha; public T* Bias; public bool Relu;
@@ -235,7 +238,7 @@ public static unsafe partial class Conv
         {
             M = m; Taps = taps; C = g.C; H = g.H; W = g.W; Kh = g.Kh; Kw = g.Kw; Ph = g.Ph; Pw = g.Pw; Oh = g.Oh; Ow = g.Ow;
             Hp = H + 2 * Ph; Wp = W + 2 * Pw; ImageSize = g.ImageSize;
-            A = X = Y = D = Sums = Pads = Bias = null; TapOffsets = null; Lda = StrideD = 0; Alpha = T.Zero; Relu = false;
+            A = X = Y = D = Sums = Pads = Outer0 = Bias = null; TapOffsets = null; Lda = StrideD = 0; Alpha = T.Zero; Relu = false;
         }
 
         public readonly bool Padded => Ph != 0 || Pw != 0;
@@ -377,9 +380,129 @@ public static unsafe partial class Conv
             T* sums = Sums + (long)q * M * Taps;
             new Span<T>(sums, M * Taps).Clear();
             if (i1 <= i0) return;
+            if (Outer)
+            {
+                SumOuter(i0, i1, q, sums);
+                return;
+            }
             // Tiles of 6 channels by 4 taps or 4 by 6, whichever repeats fewer (LeNet: 6 × 25 takes 6×4, 16 × 150 4×6).
             if ((long)RoundUp(M, 6) * RoundUp(Taps, 4) <= (long)RoundUp(M, 4) * RoundUp(Taps, 6)) SumTiles<Six, Four>(i0, i1, q, sums);
             else SumTiles<Four, Six>(i0, i1, q, sums);
+        }
+
+        /// <summary>
+        /// Whether the weight gradient runs as outer products over the output channels (<see cref="SumOuter"/>): 512-bit
+        /// vectors, whole vectors of channels, kernels 5 wide.
+        /// </summary>
+        public readonly bool Outer => Wide && M % Vector512<T>.Count == 0 && Kw == OuterKw;
+
+        /// <summary>The kernel width the outer-product weight gradient is written for (its tile: 5 kernel rows of 5).</summary>
+        private const int OuterKw = 5;
+
+        /// <summary>Elements of one piece's scratch for <see cref="SumOuter"/>: the gradient by tap [taps, m] and one
+        /// image's output gradient by position [oh·ow, m].</summary>
+        public readonly long OuterElements => (long)Taps * M + (long)Oh * Ow * M;
+
+        /// <summary>
+        /// Images [i0, i1) of piece q into its partial sums as outer products: for each image, its output gradient is
+        /// transposed to [position, channel]; then for each vector of channels and each tile of up to five kernel rows
+        /// (of any input channels), every output position adds its channels' gradient times the broadcast window value to
+        /// the tile's 25 accumulators, which hold the gradient itself (no lane sums). Each tap's gradient by channel lives
+        /// in the piece's scratch [taps, m] between images and is transposed into the partial sums at the end.
+        /// </summary>
+        private readonly void SumOuter(int i0, int i1, int q, T* sums)
+        {
+            int L = Vector512<T>.Count, plane0 = Oh * Ow, rowsTotal = C * Kh;
+            T* g = Outer0 + q * OuterElements, dt = g + (long)Taps * M;
+            new Span<T>(g, Taps * M).Clear();
+            for (int i = i0; i < i1; i++)
+            {
+                T* src = Padded ? Source(i, i) : X + i * ImageSize;
+                T* di = D + (long)i * StrideD;
+                Transpose(di, dt, plane0);
+                for (int ov = 0; ov < M; ov += L)
+                    for (int r0 = 0; r0 < rowsTotal; r0 += 5)
+                        OuterTile(src, dt + ov, g + (long)r0 * OuterKw * M + ov, r0, Math.Min(5, rowsTotal - r0));
+            }
+            for (int o = 0; o < M; o++)
+                for (int t = 0; t < Taps; t++) sums[(long)o * Taps + t] = g[(long)t * M + o];
+        }
+
+        /// <summary>dt[p·M + o] = d[o·plane + p]: an image's output gradient by position (8×8 blocks of shuffles for float: a
+        /// scalar transpose took a third of LeNet's second weight gradient's time).</summary>
+        private readonly void Transpose(T* d, T* dt, int plane)
+        {
+            int p0 = 0;
+            if (typeof(T) == typeof(float) && Avx.IsSupported)
+            {
+                // 8×8 blocks: eight channels' rows of eight positions in, eight positions' vectors of channels out.
+                for (; p0 + 8 <= plane; p0 += 8)
+                    for (int o0 = 0; o0 < M; o0 += 8)
+                    {
+                        float* f = (float*)d + (long)o0 * plane + p0;
+                        Vector256<float> r0 = Vector256.Load(f), r1 = Vector256.Load(f + plane), r2 = Vector256.Load(f + 2L * plane), r3 = Vector256.Load(f + 3L * plane),
+                            r4 = Vector256.Load(f + 4L * plane), r5 = Vector256.Load(f + 5L * plane), r6 = Vector256.Load(f + 6L * plane), r7 = Vector256.Load(f + 7L * plane);
+                        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3),
+                            t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+                        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE),
+                            u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+                        float* to = (float*)dt + (long)p0 * M + o0;
+                        Avx.Permute2x128(u0, u4, 0x20).Store(to); Avx.Permute2x128(u1, u5, 0x20).Store(to + M);
+                        Avx.Permute2x128(u2, u6, 0x20).Store(to + 2L * M); Avx.Permute2x128(u3, u7, 0x20).Store(to + 3L * M);
+                        Avx.Permute2x128(u0, u4, 0x31).Store(to + 4L * M); Avx.Permute2x128(u1, u5, 0x31).Store(to + 5L * M);
+                        Avx.Permute2x128(u2, u6, 0x31).Store(to + 6L * M); Avx.Permute2x128(u3, u7, 0x31).Store(to + 7L * M);
+                    }
+            }
+            for (int o = 0; o < M; o++)
+                for (int p = p0; p < plane; p++) dt[(long)p * M + o] = d[(long)o * plane + p];
+        }
+
+        /// <summary>
+        /// Kernel rows [r0, r0 + rows) (row r: input channel r / kh, kernel row r % kh) of one image: acc[j·5 + kx] (at g,
+        /// rows M apart) += Σ over output positions p of dt[p] (one vector of channels) · window value (r0 + j, kx) at p.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private readonly void OuterTile(T* src, T* dt, T* g, int r0, int rows)
+        {
+            long m = M;
+            Vector512<T> z = Vector512<T>.Zero;
+            Vector512<T> a00 = Vector512.Load(g), a01 = Vector512.Load(g + m), a02 = Vector512.Load(g + 2 * m), a03 = Vector512.Load(g + 3 * m), a04 = Vector512.Load(g + 4 * m);
+            Vector512<T> a10 = z, a11 = z, a12 = z, a13 = z, a14 = z, a20 = z, a21 = z, a22 = z, a23 = z, a24 = z;
+            Vector512<T> a30 = z, a31 = z, a32 = z, a33 = z, a34 = z, a40 = z, a41 = z, a42 = z, a43 = z, a44 = z;
+            if (rows > 1) { T* h = g + 5 * m; a10 = Vector512.Load(h); a11 = Vector512.Load(h + m); a12 = Vector512.Load(h + 2 * m); a13 = Vector512.Load(h + 3 * m); a14 = Vector512.Load(h + 4 * m); }
+            if (rows > 2) { T* h = g + 10 * m; a20 = Vector512.Load(h); a21 = Vector512.Load(h + m); a22 = Vector512.Load(h + 2 * m); a23 = Vector512.Load(h + 3 * m); a24 = Vector512.Load(h + 4 * m); }
+            if (rows > 3) { T* h = g + 15 * m; a30 = Vector512.Load(h); a31 = Vector512.Load(h + m); a32 = Vector512.Load(h + 2 * m); a33 = Vector512.Load(h + 3 * m); a34 = Vector512.Load(h + 4 * m); }
+            if (rows > 4) { T* h = g + 20 * m; a40 = Vector512.Load(h); a41 = Vector512.Load(h + m); a42 = Vector512.Load(h + 2 * m); a43 = Vector512.Load(h + 3 * m); a44 = Vector512.Load(h + 4 * m); }
+            // Each kernel row's image row for output row 0 (a tile of fewer rows repeats its last one; not stored).
+            long plane = (long)Hp * Wp;
+            int kh = Kh, wpr = Wp;
+            T* RowOf(int r) => src + r / kh * plane + (long)(r % kh) * wpr;
+            T* x0 = RowOf(r0), x1 = RowOf(r0 + Math.Min(1, rows - 1)), x2 = RowOf(r0 + Math.Min(2, rows - 1)),
+                x3 = RowOf(r0 + Math.Min(3, rows - 1)), x4 = RowOf(r0 + Math.Min(4, rows - 1));
+            int wp = Wp, ow = Ow;
+            for (int oy = 0; oy < Oh; oy++, x0 += wp, x1 += wp, x2 += wp, x3 += wp, x4 += wp)
+            {
+                T* dp = dt + (long)oy * ow * m;
+                for (int ox = 0; ox < ow; ox++, dp += m)
+                {
+                    Vector512<T> d = Vector512.Load(dp);
+                    a00 = Simd.Fma(d, Vector512.Create(x0[ox]), a00); a01 = Simd.Fma(d, Vector512.Create(x0[ox + 1]), a01); a02 = Simd.Fma(d, Vector512.Create(x0[ox + 2]), a02);
+                    a03 = Simd.Fma(d, Vector512.Create(x0[ox + 3]), a03); a04 = Simd.Fma(d, Vector512.Create(x0[ox + 4]), a04);
+                    a10 = Simd.Fma(d, Vector512.Create(x1[ox]), a10); a11 = Simd.Fma(d, Vector512.Create(x1[ox + 1]), a11); a12 = Simd.Fma(d, Vector512.Create(x1[ox + 2]), a12);
+                    a13 = Simd.Fma(d, Vector512.Create(x1[ox + 3]), a13); a14 = Simd.Fma(d, Vector512.Create(x1[ox + 4]), a14);
+                    a20 = Simd.Fma(d, Vector512.Create(x2[ox]), a20); a21 = Simd.Fma(d, Vector512.Create(x2[ox + 1]), a21); a22 = Simd.Fma(d, Vector512.Create(x2[ox + 2]), a22);
+                    a23 = Simd.Fma(d, Vector512.Create(x2[ox + 3]), a23); a24 = Simd.Fma(d, Vector512.Create(x2[ox + 4]), a24);
+                    a30 = Simd.Fma(d, Vector512.Create(x3[ox]), a30); a31 = Simd.Fma(d, Vector512.Create(x3[ox + 1]), a31); a32 = Simd.Fma(d, Vector512.Create(x3[ox + 2]), a32);
+                    a33 = Simd.Fma(d, Vector512.Create(x3[ox + 3]), a33); a34 = Simd.Fma(d, Vector512.Create(x3[ox + 4]), a34);
+                    a40 = Simd.Fma(d, Vector512.Create(x4[ox]), a40); a41 = Simd.Fma(d, Vector512.Create(x4[ox + 1]), a41); a42 = Simd.Fma(d, Vector512.Create(x4[ox + 2]), a42);
+                    a43 = Simd.Fma(d, Vector512.Create(x4[ox + 3]), a43); a44 = Simd.Fma(d, Vector512.Create(x4[ox + 4]), a44);
+                }
+            }
+            a00.Store(g); a01.Store(g + m); a02.Store(g + 2 * m); a03.Store(g + 3 * m); a04.Store(g + 4 * m);
+            if (rows > 1) { T* h = g + 5 * m; a10.Store(h); a11.Store(h + m); a12.Store(h + 2 * m); a13.Store(h + 3 * m); a14.Store(h + 4 * m); }
+            if (rows > 2) { T* h = g + 10 * m; a20.Store(h); a21.Store(h + m); a22.Store(h + 2 * m); a23.Store(h + 3 * m); a24.Store(h + 4 * m); }
+            if (rows > 3) { T* h = g + 15 * m; a30.Store(h); a31.Store(h + m); a32.Store(h + 2 * m); a33.Store(h + 3 * m); a34.Store(h + 4 * m); }
+            if (rows > 4) { T* h = g + 20 * m; a40.Store(h); a41.Store(h + m); a42.Store(h + 2 * m); a43.Store(h + 3 * m); a44.Store(h + 4 * m); }
         }
 
         /// <summary>Images [i0, i1) of piece q into its partial sums, in tiles of TG channels by TT taps.</summary>

@@ -101,6 +101,34 @@ public class ConvWindowTests
     }
 
     [Theory]
+    [InlineData(16, 6, 12, 12, 5, 0, 0f)]  // LeNet's second layer
+    [InlineData(32, 3, 9, 17, 3, 2, 1f)]
+    [InlineData(16, 1, 6, 23, 1, 1, 1f)]
+    [InlineData(48, 2, 7, 8, 5, 0, 0f)]
+    public void The_weight_gradient_by_vectors_of_output_channels_matches_im2col_then_the_batched_sum(int m, int c, int h, int w, int kh, int pad, float beta)
+    {
+        // Kernels 5 wide with whole vectors of output channels take the outer-product path (one 512-bit vector holds 16
+        // channels' gradients for a tap), which the random geometry above never draws.
+        var k = new Case(7, m, c, h, w, kh, 5, pad, pad, false, false, 0.75f, beta);
+        var rng = new Random(m + c);
+        int strideD = k.M * k.Plane + 5;
+        float[] d = Random(rng, k.Batch * strideD), x = Random(rng, 3 + k.Batch * k.C * k.H * k.W), g0 = Random(rng, k.M * k.Taps);
+        var cols = Columns(k, x);
+        float[] expected = (float[])g0.Clone(), actual = (float[])g0.Clone();
+        Gemm.SgemmBatchedSum(k.Batch, k.M, k.Taps, k.Plane, k.Alpha, d, 0, k.Plane, strideD, false, cols, 0, k.Plane, k.Taps * k.Plane, true, k.Beta, expected, 0, k.Taps);
+        Conv.WindowProductSum(k.Batch, k.M, k.Alpha, d, 0, strideD, x, 3, k.C, k.H, k.W, k.Kh, k.Kw, k.Ph, k.Pw, k.Beta, actual, 0, k.Taps);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Close(expected[i], actual[i], k.Batch * k.Plane), $"{k}: element {i} is {actual[i]}, im2col + batched sum gives {expected[i]}");
+        // And in double (vectors of 8 channels).
+        double[] dd = d.Select(v => (double)v).ToArray(), xd = x.Select(v => (double)v).ToArray(), colsd = cols.Select(v => (double)v).ToArray();
+        double[] ed = g0.Select(v => (double)v).ToArray(), ad = (double[])ed.Clone();
+        Gemm.DgemmBatchedSum(k.Batch, k.M, k.Taps, k.Plane, k.Alpha, dd, 0, k.Plane, strideD, false, colsd, 0, k.Plane, k.Taps * k.Plane, true, k.Beta, ed, 0, k.Taps);
+        Conv.WindowProductSum(k.Batch, k.M, (double)k.Alpha, dd, 0, strideD, xd, 3, k.C, k.H, k.W, k.Kh, k.Kw, k.Ph, k.Pw, k.Beta, ad, 0, k.Taps);
+        for (int i = 0; i < ed.Length; i++)
+            Assert.True(Math.Abs(ed[i] - ad[i]) <= 1e-12 * (1 + k.Batch * k.Plane), $"{k} (double): element {i} is {ad[i]}, im2col + batched sum gives {ed[i]}");
+    }
+
+    [Theory]
     [InlineData(1, 6, 28, 28)]   // LeNet's first layer: 24-wide rows (16 + 8 lanes)
     [InlineData(6, 16, 12, 12)]  // its second: 8-wide rows
     public void LeNet_shapes_give_the_stored_columns_forward_bits(int c, int m, int h, int w)
