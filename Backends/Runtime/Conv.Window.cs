@@ -10,8 +10,8 @@ namespace Nabla.Runtime;
 // from the image. For stride 1 without dilation, the window values of one output row segment for tap (channel, ki, kj)
 // are a contiguous run of the image row (oy + ki − padH) starting at column (ox + kj − padW), so a window vector is one
 // plain load from the image (from a zero-bordered copy when there is padding). A row of ow outputs is cut into 512-bit
-// segments and a 256-bit tail (LeNet's 24-wide rows: 16 + 8 lanes, its 8-wide rows: one 256-bit vector), so no lane is
-// wasted on the common widths and no load is masked.
+// segments and a 256-bit tail (LeNet's 24-wide rows: 16 + 8 lanes, its 8-wide rows: one 256-bit vector): on such widths
+// no lane is wasted and no load is masked (other widths end in one partial vector).
 public static unsafe partial class Conv
 {
     /// <summary>

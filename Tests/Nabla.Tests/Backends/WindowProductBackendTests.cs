@@ -40,7 +40,7 @@ public class WindowProductBackendTests
         var p = (c.Next(3), c.Next(3));
         // Outputs of at least WindowFusion.MinRows rows of WindowFusion.MinWidth (smaller ones are not fused); some rows
         // wider than one 512-bit vector of floats, so the runtime's row segments and tails are both exercised.
-        int h = k.Item1 - 2 * p.Item1 + WindowFusion.MinRows - 1 + c.Next(7), w = k.Item2 - 2 * p.Item2 + WindowFusion.MinWidth - 1 + c.Next(c.OneIn(3) ? 30 : 9);
+        int h = Math.Max(1, k.Item1 - 2 * p.Item1 + WindowFusion.MinRows - 1) + c.Next(7), w = Math.Max(1, k.Item2 - 2 * p.Item2 + WindowFusion.MinWidth - 1) + c.Next(c.OneIn(3) ? 30 : 9);
         return new Geometry(1 + c.Next(4), 1 + c.Next(9), k, p, h, w, 1 + c.Next(4), !c.OneIn(3), c.OneIn(2), c.OneIn(2));
     }
 
