@@ -260,7 +260,7 @@ public static unsafe partial class Conv
         /// <summary>Whether 512-bit vectors are native (else every segment is 256-bit).</summary>
         private static bool Wide => Vector512.IsHardwareAccelerated;
 
-        /// <summary>Image i's output, every tile of FG channels by FR rows by one row segment.</summary>
+        /// <summary>Image i's output (from its padded copy in scratch image <paramref name="part"/> when padded).</summary>
         public readonly void Forward(int i, int part)
         {
             T* src = Source(i, part);
