@@ -509,21 +509,29 @@ public class ConvPropertyTests
             // Col2Im's reference: every window value added into the input it names, in window order, from zero.
             double[] u = Enumerable.Range(0, size).Select(_ => rng.NextDouble() - 0.5).ToArray();
             float[] uf = u.Select(v => (float)v).ToArray();
+            // Every window value in window order: its index in the columns and the input it names (−1 in the padding).
+            IEnumerable<(int At, int To)> Windows()
+            {
+                for (int b = 0; b < n; b++)
+                    for (int cc = 0; cc < ch; cc++)
+                        for (int ki = 0; ki < kh; ki++)
+                            for (int kj = 0; kj < kw; kj++)
+                                for (int oy = 0; oy < oh; oy++)
+                                    for (int ox = 0; ox < ow; ox++)
+                                    {
+                                        int iy = oy * sh - ph + ki * dh, ix = ox * sw - pw + kj * dw;
+                                        int at = (((b * ch + cc) * kh + ki) * kw + kj) * oh * ow + oy * ow + ox;
+                                        yield return (at, iy >= 0 && iy < h && ix >= 0 && ix < w ? ((b * ch + cc) * h + iy) * w + ix : -1);
+                                    }
+            }
             var back = new double[x.Length];
             var backf = new float[x.Length];
-            for (int b = 0; b < n; b++)
-                for (int cc = 0; cc < ch; cc++)
-                    for (int ki = 0; ki < kh; ki++)
-                        for (int kj = 0; kj < kw; kj++)
-                            for (int oy = 0; oy < oh; oy++)
-                                for (int ox = 0; ox < ow; ox++)
-                                {
-                                    int iy = oy * sh - ph + ki * dh, ix = ox * sw - pw + kj * dw;
-                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                                    int at = (((b * ch + cc) * kh + ki) * kw + kj) * oh * ow + oy * ow + ox, to = ((b * ch + cc) * h + iy) * w + ix;
-                                    back[to] += u[at];
-                                    backf[to] += uf[at];
-                                }
+            foreach (var (at, to) in Windows())
+                if (to >= 0)
+                {
+                    back[to] += u[at];
+                    backf[to] += uf[at];
+                }
             foreach (int threads in new[] { 1, 2 })
             {
                 var col = Enumerable.Repeat(double.NaN, size).ToArray();
@@ -540,19 +548,12 @@ public class ConvPropertyTests
                 for (int i = 0; i < x.Length; i++)
                     Assert.True(back[i].Equals(img[i]) && backf[i].Equals(imgf[i]),
                         $"n {n} c {ch} h {h} w {w} k {kh}x{kw} s {sh},{sw} p {ph},{pw} d {dh},{dw} threads {threads}: col2im[{i}] = {img[i]} / {imgf[i]}, want {back[i]} / {backf[i]}");
-                for (int b = 0; b < n; b++)
-                    for (int cc = 0; cc < ch; cc++)
-                        for (int ki = 0; ki < kh; ki++)
-                            for (int kj = 0; kj < kw; kj++)
-                                for (int oy = 0; oy < oh; oy++)
-                                    for (int ox = 0; ox < ow; ox++)
-                                    {
-                                        int iy = oy * sh - ph + ki * dh, ix = ox * sw - pw + kj * dw;
-                                        int at = (((b * ch + cc) * kh + ki) * kw + kj) * oh * ow + oy * ow + ox;
-                                        double want = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[((b * ch + cc) * h + iy) * w + ix] : 0;
-                                        Assert.True(want.Equals(col[at]) && ((float)want).Equals(colf[at]),
-                                            $"n {n} c {ch} h {h} w {w} k {kh}x{kw} s {sh},{sw} p {ph},{pw} d {dh},{dw} threads {threads}: col[{at}] = {col[at]} / {colf[at]}, want {want}");
-                                    }
+                foreach (var (at, to) in Windows())
+                {
+                    double want = to >= 0 ? x[to] : 0;
+                    Assert.True(want.Equals(col[at]) && ((float)want).Equals(colf[at]),
+                        $"n {n} c {ch} h {h} w {w} k {kh}x{kw} s {sh},{sw} p {ph},{pw} d {dh},{dw} threads {threads}: col[{at}] = {col[at]} / {colf[at]}, want {want}");
+                }
             }
         }));
     }
